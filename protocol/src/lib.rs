@@ -1,0 +1,1 @@
+//! The IRC message type shared by natterd and natter.

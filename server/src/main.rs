@@ -1,0 +1,2 @@
+//! natterd binary.
+fn main() {}

@@ -1,0 +1,2 @@
+//! natter binary.
+fn main() {}
