@@ -1,1 +1,36 @@
-//! The IRC message type shared by natterd and natter.
+//! The IRC message type shared by natterd and natter: parsing, serialization, message tags,
+//! nickname and channel validation, case-mapping, numerics, CTCP, ISUPPORT, capabilities and
+//! formatting codes. No I/O.
+//!
+//! ```
+//! use natter_protocol::Message;
+//!
+//! let msg = Message::parse("@time=2026-01-01T00:00:00.000Z :alice!a@host privmsg #lobby :hi all\r\n")?;
+//! assert_eq!(msg.command, "PRIVMSG");
+//! assert_eq!(msg.source_nick(), Some("alice"));
+//! assert_eq!(msg.params, ["#lobby", "hi all"]);
+//!
+//! let reply = Message::new("PRIVMSG").with_source("bob").with_params(["#lobby", "hello"]);
+//! assert_eq!(reply.to_wire(), ":bob PRIVMSG #lobby hello\r\n");
+//! # Ok::<(), natter_protocol::ParseError>(())
+//! ```
+
+pub mod caps;
+pub mod casemap;
+pub mod channel;
+pub mod ctcp;
+pub mod formatting;
+pub mod isupport;
+pub mod message;
+pub mod nick;
+pub mod numeric;
+pub mod tags;
+
+pub use caps::{CapItem, parse_cap_items, parse_cap_list};
+pub use casemap::Casemapping;
+pub use channel::{ChannelName, ChannelNameError, is_channel_name, is_valid_channel};
+pub use ctcp::{Ctcp, action, is_action, parse_ctcp};
+pub use formatting::{Color, Span, Style, parse_formatting, strip_controls, strip_formatting};
+pub use isupport::{ChanModes, IsupportToken, parse_chanmodes, parse_prefix, parse_token};
+pub use message::{Message, ParseError, Tag};
+pub use nick::{Nick, NickError, is_valid_nick};

@@ -1,0 +1,188 @@
+//! Channel names: validation (`#` only, CHANTYPES=#) and a newtype that only holds valid ones.
+
+use std::fmt;
+
+use crate::casemap::Casemapping;
+
+/// A valid channel name, as typed (not case-folded), e.g. `#lobby`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ChannelName(String);
+
+/// Why a string is not a valid channel name. The messages are meant to be shown to users.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChannelNameError {
+    /// The name does not start with `#`.
+    #[error("channel names start with '#', as in #lobby")]
+    MissingPrefix,
+    /// The name is only `#`.
+    #[error("channel name is empty: add a name after '#', as in #lobby")]
+    TooShort,
+    /// The name is longer than `max` bytes.
+    #[error("channel name is too long: use at most {max} bytes")]
+    TooLong {
+        /// The maximum length in bytes.
+        max: usize,
+    },
+    /// The name contains a space, comma or control character.
+    #[error("channel name must not contain spaces, commas or control characters (found {0:?})")]
+    InvalidChar(char),
+}
+
+impl ChannelName {
+    /// Validates `s` as a channel name of 2..=`max_bytes` bytes: `#` followed by anything except
+    /// space, comma and C0 control characters (NUL, BEL, CR, LF, ...) and DEL.
+    pub fn parse(s: &str, max_bytes: usize) -> Result<ChannelName, ChannelNameError> {
+        let Some(name) = s.strip_prefix('#') else {
+            return Err(ChannelNameError::MissingPrefix);
+        };
+        if name.is_empty() {
+            return Err(ChannelNameError::TooShort);
+        }
+        if let Some(bad) = name
+            .chars()
+            .find(|&c| c == ' ' || c == ',' || c.is_ascii_control())
+        {
+            return Err(ChannelNameError::InvalidChar(bad));
+        }
+        if s.len() > max_bytes {
+            return Err(ChannelNameError::TooLong { max: max_bytes });
+        }
+        Ok(ChannelName(s.to_owned()))
+    }
+
+    /// The channel name as typed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The RFC 1459 case-folded form, for comparisons and map keys.
+    pub fn folded(&self) -> String {
+        Casemapping::Rfc1459.fold(&self.0)
+    }
+
+    /// The case-folded form under the given case-mapping.
+    pub fn folded_with(&self, casemapping: Casemapping) -> String {
+        casemapping.fold(&self.0)
+    }
+
+    /// Consumes the name, returning its string.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for ChannelName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for ChannelName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<ChannelName> for String {
+    fn from(name: ChannelName) -> String {
+        name.0
+    }
+}
+
+/// Whether `s` is a valid channel name of at most `max_bytes` bytes; see [`ChannelName::parse`].
+pub fn is_valid_channel(s: &str, max_bytes: usize) -> bool {
+    ChannelName::parse(s, max_bytes).is_ok()
+}
+
+/// Whether a message target names a channel (starts with `#`) rather than a nick.
+pub fn is_channel_name(s: &str) -> bool {
+    s.starts_with('#')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_names() {
+        for name in [
+            "#lobby",
+            "#a",
+            "#Rust-lang",
+            "#小明",
+            "#a.b:c",
+            "##",
+            "#[x]",
+        ] {
+            assert_eq!(
+                ChannelName::parse(name, 50).map(ChannelName::into_string),
+                Ok(name.to_owned())
+            );
+        }
+    }
+
+    #[test]
+    fn must_start_with_hash() {
+        for name in ["lobby", "&local", "", "+x", "!abc"] {
+            assert_eq!(
+                ChannelName::parse(name, 50),
+                Err(ChannelNameError::MissingPrefix),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn hash_alone_is_too_short() {
+        assert_eq!(ChannelName::parse("#", 50), Err(ChannelNameError::TooShort));
+    }
+
+    #[test]
+    fn forbidden_characters() {
+        for (name, bad) in [
+            ("#a b", ' '),
+            ("#a,b", ','),
+            ("#a\u{7}", '\u{7}'),
+            ("#a\0", '\0'),
+            ("#a\rb", '\r'),
+            ("#a\nb", '\n'),
+            ("#\u{1b}[2J", '\u{1b}'),
+            ("#a\u{7f}", '\u{7f}'),
+        ] {
+            assert_eq!(
+                ChannelName::parse(name, 50),
+                Err(ChannelNameError::InvalidChar(bad)),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn length_counts_bytes() {
+        assert!(is_valid_channel("#abc", 4));
+        assert_eq!(
+            ChannelName::parse("#abcd", 4),
+            Err(ChannelNameError::TooLong { max: 4 })
+        );
+        // "#小" is 4 bytes.
+        assert!(is_valid_channel("#小", 4));
+        assert!(!is_valid_channel("#小a", 4));
+    }
+
+    #[test]
+    fn folded_uses_rfc1459() {
+        let name = ChannelName::parse("#Lobby[1]", 50).unwrap();
+        assert_eq!(name.folded(), "#lobby{1}");
+        assert_eq!(name.as_str(), "#Lobby[1]");
+        assert_eq!(name.to_string(), "#Lobby[1]");
+    }
+
+    #[test]
+    fn is_channel_name_checks_the_prefix_only() {
+        assert!(is_channel_name("#lobby"));
+        assert!(is_channel_name("#"));
+        assert!(!is_channel_name("alice"));
+        assert!(!is_channel_name("&local"));
+        assert!(!is_channel_name(""));
+    }
+}

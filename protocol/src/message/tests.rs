@@ -1,0 +1,1 @@
+//! Message parsing and serialization tests.

@@ -1,0 +1,196 @@
+//! Nicknames: validation (any script, IRC specials) and a newtype that only holds valid ones.
+
+use std::fmt;
+
+use crate::casemap::Casemapping;
+
+/// Special characters allowed anywhere in a nickname, including first.
+const SPECIALS: &str = "[]\\`_^{|}";
+
+/// A valid nickname, as typed (not case-folded).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Nick(String);
+
+/// Why a string is not a valid nickname. The messages are meant to be shown to users.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NickError {
+    /// No characters at all.
+    #[error("nickname is empty: choose a nickname of at least one character")]
+    Empty,
+    /// More than `max` characters.
+    #[error("nickname is too long: use at most {max} characters")]
+    TooLong {
+        /// The maximum number of characters.
+        max: usize,
+    },
+    /// The first character is not a letter or one of the specials.
+    #[error("nickname must start with a letter or one of []\\`_^{{|}}, not {0:?}")]
+    InvalidFirst(char),
+    /// A later character is not a letter, digit, special or `-`.
+    #[error("nickname may contain only letters, digits and []\\`_^{{|}}-, not {0:?}")]
+    InvalidChar(char),
+}
+
+impl Nick {
+    /// Validates `s` as a nickname of at most `max_chars` characters (counted as chars, not bytes).
+    ///
+    /// The first character is a letter of any script or one of ``[]\`_^{|}``; the rest are letters
+    /// or digits of any script, those specials, or `-`.
+    pub fn parse(s: &str, max_chars: usize) -> Result<Nick, NickError> {
+        let mut chars = s.chars();
+        let first = chars.next().ok_or(NickError::Empty)?;
+        if !(first.is_alphabetic() || SPECIALS.contains(first)) {
+            return Err(NickError::InvalidFirst(first));
+        }
+        if let Some(bad) =
+            chars.find(|&c| !(c.is_alphanumeric() || c == '-' || SPECIALS.contains(c)))
+        {
+            return Err(NickError::InvalidChar(bad));
+        }
+        if s.chars().count() > max_chars {
+            return Err(NickError::TooLong { max: max_chars });
+        }
+        Ok(Nick(s.to_owned()))
+    }
+
+    /// The nickname as typed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The RFC 1459 case-folded form, for comparisons and map keys.
+    pub fn folded(&self) -> String {
+        Casemapping::Rfc1459.fold(&self.0)
+    }
+
+    /// The case-folded form under the given case-mapping.
+    pub fn folded_with(&self, casemapping: Casemapping) -> String {
+        casemapping.fold(&self.0)
+    }
+
+    /// Consumes the nickname, returning its string.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for Nick {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for Nick {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<Nick> for String {
+    fn from(nick: Nick) -> String {
+        nick.0
+    }
+}
+
+/// Whether `s` is a valid nickname of at most `max_chars` characters; see [`Nick::parse`].
+pub fn is_valid_nick(s: &str, max_chars: usize) -> bool {
+    Nick::parse(s, max_chars).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_nicks() {
+        for nick in [
+            "alice", "小明", "Zoë", "[bot]", "a-1", "_x", "`q", "^^", "{a}|", "\\o/x", "Δelta9",
+        ] {
+            assert_eq!(
+                Nick::parse(nick, 30).map(|n| n.into_string()),
+                Ok(nick.to_owned())
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_first_characters() {
+        for (nick, first) in [
+            ("1abc", '1'),
+            ("-x", '-'),
+            ("#c", '#'),
+            (":x", ':'),
+            ("*", '*'),
+        ] {
+            assert_eq!(
+                Nick::parse(nick, 30),
+                Err(NickError::InvalidFirst(first)),
+                "{nick}"
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_later_characters() {
+        for (nick, bad) in [
+            ("a b", ' '),
+            ("a,b", ','),
+            ("a!b", '!'),
+            ("a@b", '@'),
+            ("a\u{1b}b", '\u{1b}'),
+            ("a.b", '.'),
+            ("a\rb", '\r'),
+        ] {
+            assert_eq!(
+                Nick::parse(nick, 30),
+                Err(NickError::InvalidChar(bad)),
+                "{nick}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_is_invalid() {
+        assert_eq!(Nick::parse("", 30), Err(NickError::Empty));
+        assert!(!is_valid_nick("", 30));
+    }
+
+    #[test]
+    fn length_counts_characters_not_bytes() {
+        assert!(is_valid_nick("小明小明", 4));
+        assert_eq!(
+            Nick::parse("小明小明小", 4),
+            Err(NickError::TooLong { max: 4 })
+        );
+        assert!(is_valid_nick("abcd", 4));
+        assert!(!is_valid_nick("abcde", 4));
+    }
+
+    #[test]
+    fn folded_uses_rfc1459() {
+        let nick = Nick::parse("Bob[Away]~", 30).unwrap();
+        assert_eq!(nick.folded(), "bob{away}^");
+        assert_eq!(nick.folded_with(Casemapping::Ascii), "bob[away]~");
+    }
+
+    #[test]
+    fn accessors_and_display() {
+        let nick = Nick::parse("Zoë", 30).unwrap();
+        assert_eq!(nick.as_str(), "Zoë");
+        assert_eq!(nick.as_ref(), "Zoë");
+        assert_eq!(nick.to_string(), "Zoë");
+    }
+
+    #[test]
+    fn error_messages_tell_the_user_what_is_allowed() {
+        assert_eq!(
+            NickError::InvalidFirst('1').to_string(),
+            "nickname must start with a letter or one of []\\`_^{|}, not '1'"
+        );
+        assert_eq!(
+            NickError::TooLong { max: 30 }.to_string(),
+            "nickname is too long: use at most 30 characters"
+        );
+        assert!(NickError::InvalidChar(' ').to_string().contains("' '"));
+    }
+}
