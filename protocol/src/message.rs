@@ -118,6 +118,7 @@ impl Message {
         }
 
         let mut source = None;
+        rest = rest.trim_start_matches(' ');
         if let Some(after_colon) = rest.strip_prefix(':') {
             let (raw_source, after) = split_word(after_colon);
             if !raw_source.is_empty() {
@@ -126,7 +127,7 @@ impl Message {
             rest = after;
         }
 
-        let (raw_command, mut rest) = split_word(rest);
+        let (raw_command, mut rest) = split_word(rest.trim_start_matches(' '));
         if raw_command.is_empty() {
             return Err(ParseError::MissingCommand);
         }
@@ -186,7 +187,7 @@ impl Message {
     /// Never emits a line break: CR, LF and NUL in params are written as spaces. In the source,
     /// the command and tag keys, where a space would change the message's structure, CR, LF, NUL
     /// and space are written as `_`. The last param is written as trailing (`:` prefix) when it is
-    /// empty, contains a space or starts with `:`.
+    /// empty, contains a space (or a CR/LF/NUL, which becomes one) or starts with `:`.
     ///
     /// A middle param that is empty, contains a space or starts with `:` cannot be encoded; that is
     /// a caller bug (use it as the last param instead). Because such params often echo user input
@@ -256,7 +257,7 @@ impl Message {
             write_middle_param(out, param)?;
         }
         out.write_char(' ')?;
-        if last.is_empty() || last.contains(' ') || last.starts_with(':') {
+        if last.is_empty() || last.starts_with(':') || last.contains([' ', '\r', '\n', '\0']) {
             out.write_char(':')?;
         }
         write_trailing_param(out, last)
