@@ -77,6 +77,12 @@ impl fmt::Display for ChannelName {
     }
 }
 
+impl std::borrow::Borrow<str> for ChannelName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl AsRef<str> for ChannelName {
     fn as_ref(&self) -> &str {
         &self.0

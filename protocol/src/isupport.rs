@@ -86,6 +86,14 @@ pub fn escape_value(value: &str) -> String {
     out
 }
 
+/// Builds one token for a `005` reply: `KEY` or `KEY=escaped-value` (an empty value gives `KEY`).
+pub fn token(key: &str, value: Option<&str>) -> String {
+    match value.filter(|value| !value.is_empty()) {
+        Some(value) => format!("{key}={}", escape_value(value)),
+        None => key.to_owned(),
+    }
+}
+
 /// Parses a `PREFIX` value such as `(ov)@+` into `[('o', '@'), ('v', '+')]` (mode, prefix), in
 /// rank order. An empty value or `()` means no prefixes. Returns `None` when malformed.
 pub fn parse_prefix(value: &str) -> Option<Vec<(char, char)>> {
@@ -169,6 +177,20 @@ mod tests {
             assert_eq!(unescape_value(&escaped), value);
         }
         assert_eq!(escape_value("a b"), r"a\x20b");
+    }
+
+    #[test]
+    fn token_builds_what_parse_token_reads() {
+        assert_eq!(
+            token("NETWORK", Some("Natter LAN")),
+            r"NETWORK=Natter\x20LAN"
+        );
+        assert_eq!(token("SAFELIST", None), "SAFELIST");
+        assert_eq!(token("EXCEPTS", Some("")), "EXCEPTS");
+        assert_eq!(
+            parse_token(&token("NETWORK", Some("a=b c"))),
+            set("NETWORK", Some("a=b c"))
+        );
     }
 
     #[test]

@@ -80,6 +80,12 @@ impl fmt::Display for Nick {
     }
 }
 
+impl std::borrow::Borrow<str> for Nick {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl AsRef<str> for Nick {
     fn as_ref(&self) -> &str {
         &self.0
