@@ -1,1 +1,22 @@
 //! natterd: the natter chat server as a library, so tests can run it in-process.
+//!
+//! The layout follows the data flow in design.md: [`server`] accepts
+//! connections, [`net`] frames lines and queues output, [`session`] runs one
+//! connection and picks its dialect ([`irc`] or [`plain`]), and both dialects
+//! drive the same [`hub`], which routes messages and knows neither dialect.
+//! [`history`] stores what was said.
+
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod history;
+pub mod hub;
+pub mod irc;
+pub mod net;
+pub mod plain;
+pub mod server;
+pub mod session;
+pub mod testing;
+
+pub use config::Config;
+pub use server::{Server, ServerError};

@@ -1,2 +1,139 @@
-//! natterd binary.
-fn main() {}
+//! natterd: the headless natter chat server.
+//!
+//! The binary's edge: parse flags, load the config, open history, run the
+//! server until SIGINT/SIGTERM, then close every connection and commit history.
+
+use anyhow::Context as _;
+use clap::Parser;
+use natterd::Config;
+use natterd::cli::Cli;
+use natterd::history::History;
+use std::process::ExitCode;
+use tokio_util::sync::CancellationToken;
+
+/// Exit code for a bad config, bad flags or an unusable data directory.
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log.as_deref());
+    let config = match load_config(&cli) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("natterd: {error:#}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    if cli.print_config {
+        return match toml::to_string_pretty(&config) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("natterd: cannot print the config: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("natterd: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve(config))
+}
+
+fn init_logging(filter: Option<&str>) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match filter {
+        Some(filter) => EnvFilter::new(filter),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = match &cli.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    cli.apply(&mut config);
+    if let Err((key, message)) = config.validate() {
+        anyhow::bail!("{key} {message} (set by a flag)");
+    }
+    Ok(config)
+}
+
+async fn serve(config: Config) -> ExitCode {
+    let (history, motd) = match open_resources(&config) {
+        Ok(resources) => resources,
+        Err(error) => {
+            eprintln!("natterd: {error:#}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let server = match natterd::Server::bind(config, motd, history.clone()).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("natterd: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!(
+        "natterd: listening on {} (Ctrl-C to stop)",
+        server.local_addr()
+    );
+    let shutdown = CancellationToken::new();
+    tokio::spawn(wait_for_signal(shutdown.clone()));
+    server.run(shutdown).await;
+    if let Some(history) = history {
+        if let Err(error) = history.shutdown().await {
+            tracing::error!(%error, "history could not be flushed");
+            return ExitCode::FAILURE;
+        }
+        tracing::info!("history committed");
+    }
+    ExitCode::SUCCESS
+}
+
+fn open_resources(config: &Config) -> anyhow::Result<(Option<History>, Option<String>)> {
+    let motd = config.read_motd()?;
+    if !config.history.enabled {
+        return Ok((None, motd));
+    }
+    let data_dir = config.data_dir()?;
+    let history = History::open(&data_dir, &config.history)
+        .with_context(|| format!("history is enabled but cannot be used (data dir {}); fix it, pass --data-dir DIR, or --no-history", data_dir.display()))?;
+    tracing::info!(path = %data_dir.join("history.db").display(), "history open");
+    Ok((Some(history), motd))
+}
+
+async fn wait_for_signal(shutdown: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
+                    _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    shutdown.cancel();
+}

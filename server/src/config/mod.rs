@@ -1,0 +1,261 @@
+//! natterd's configuration: the TOML file's structure, its defaults, and
+//! loading it with errors that name the file, the line and the key.
+//!
+//! `assets/natterd.toml` documents every key; the defaults here must match it
+//! (a test checks that the shipped file parses to exactly these defaults).
+
+pub mod duration;
+mod error;
+
+pub use duration::duration_opt;
+pub use error::ConfigError;
+
+use crate::history::HistoryConfig;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The whole configuration of one natterd instance.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Identity, address and welcome of the server.
+    pub server: ServerConfig,
+    /// Protective limits: sizes, rates, timeouts.
+    pub limits: LimitsConfig,
+    /// The embedded message history.
+    pub history: HistoryConfig,
+}
+
+/// The `[server]` table.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// The server's name: the source of its replies, shown in 004, PONG and WHOIS.
+    pub name: String,
+    /// The network name, advertised as `NETWORK=` in 005.
+    pub network: String,
+    /// Address and port to listen on. `0.0.0.0:6667` serves the LAN; `127.0.0.1:6667` only this host.
+    pub bind: SocketAddr,
+    /// The channel plain (nc) users join, and the client's default.
+    pub default_channel: String,
+    /// A file whose lines are the message of the day; relative paths are relative to the config file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub motd_file: Option<PathBuf>,
+    /// The password clients must send with `PASS` (plain users are asked for it), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Where history.db lives; the platform data directory when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            name: "natter.local".to_string(),
+            network: "natter".to_string(),
+            bind: SocketAddr::from(([0, 0, 0, 0], 6667)),
+            default_channel: "#lobby".to_string(),
+            motd_file: None,
+            password: None,
+            data_dir: None,
+        }
+    }
+}
+
+/// The `[limits]` table: every bound the server enforces.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Connections allowed at once; more are refused with an `ERROR` line.
+    pub max_clients: usize,
+    /// Connections allowed at once from one IP address.
+    pub max_clients_per_ip: usize,
+    /// Longest line a client may send, in bytes, CRLF included, tags excluded (IRC's 512).
+    pub line_length: usize,
+    /// Longest tag section a client may send, in bytes (IRCv3's 8191).
+    pub tags_length: usize,
+    /// Bytes that may wait in one client's outbound queue before it is dropped (`SendQ exceeded`).
+    pub sendq_bytes: usize,
+    /// How long a connection may take to register (choose a nickname).
+    #[serde(with = "duration")]
+    pub registration_timeout: Duration,
+    /// Silence after which the server sends IRC clients a `PING`.
+    #[serde(with = "duration")]
+    pub ping_interval: Duration,
+    /// How long an unanswered `PING` may wait before `ERROR :Ping timeout`.
+    #[serde(with = "duration")]
+    pub ping_timeout: Duration,
+    /// Lines a client may send at once before flood control delays it.
+    pub flood_burst: u32,
+    /// Lines per second a client may send once its burst is spent.
+    pub flood_rate: f64,
+    /// Lines that may wait behind flood control; one more disconnects with `ERROR :Excess Flood`.
+    pub flood_max_queued: usize,
+    /// Longest nickname, in characters.
+    pub nick_length: usize,
+    /// Longest channel name, in bytes.
+    pub channel_length: usize,
+    /// Longest topic, in bytes.
+    pub topic_length: usize,
+    /// Longest away message, in bytes.
+    pub away_length: usize,
+    /// Longest kick reason, in bytes.
+    pub kick_length: usize,
+    /// Channels one client may be in at once.
+    pub max_channels_per_client: usize,
+    /// Targets one PRIVMSG/NOTICE may name.
+    pub max_targets: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_clients: 1024,
+            max_clients_per_ip: 32,
+            line_length: 512,
+            tags_length: 8191,
+            sendq_bytes: 1024 * 1024,
+            registration_timeout: Duration::from_secs(120),
+            ping_interval: Duration::from_secs(120),
+            ping_timeout: Duration::from_secs(60),
+            flood_burst: 20,
+            flood_rate: 4.0,
+            flood_max_queued: 64,
+            nick_length: 30,
+            channel_length: 50,
+            topic_length: 390,
+            away_length: 200,
+            kick_length: 390,
+            max_channels_per_client: 50,
+            max_targets: 4,
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut config = Config::parse(&text, path)?;
+        if let Some(motd) = &config.server.motd_file
+            && motd.is_relative()
+        {
+            let base = path.parent().unwrap_or(Path::new("."));
+            config.server.motd_file = Some(base.join(motd));
+        }
+        Ok(config)
+    }
+
+    /// Parses and validates config text; `path` is only used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config =
+            toml::from_str(text).map_err(|error| ConfigError::from_toml(path, text, &error))?;
+        config
+            .validate()
+            .map_err(|(key, message)| ConfigError::invalid(path, text, key, message))?;
+        Ok(config)
+    }
+
+    /// Checks what the types alone cannot; returns the offending key and why.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        let server = &self.server;
+        let limits = &self.limits;
+        if server.name.is_empty() || server.name.contains([' ', ',', '!', '@', '*', '?']) {
+            return Err((
+                "server.name",
+                "must be a non-empty host-like name without spaces, e.g. \"natter.local\"".into(),
+            ));
+        }
+        if server.network.is_empty() || server.network.contains(' ') {
+            return Err((
+                "server.network",
+                "must be a non-empty word without spaces".into(),
+            ));
+        }
+        if !natter_protocol::is_valid_channel(&server.default_channel, limits.channel_length) {
+            return Err((
+                "server.default_channel",
+                format!(
+                    "`{}` is not a valid channel name (it must start with #)",
+                    server.default_channel
+                ),
+            ));
+        }
+        let positive: [(&'static str, usize); 6] = [
+            ("limits.max_clients", limits.max_clients),
+            ("limits.max_clients_per_ip", limits.max_clients_per_ip),
+            ("limits.nick_length", limits.nick_length),
+            (
+                "limits.max_channels_per_client",
+                limits.max_channels_per_client,
+            ),
+            ("limits.max_targets", limits.max_targets),
+            ("limits.flood_max_queued", limits.flood_max_queued),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err((key, "must be at least 1".into()));
+            }
+        }
+        if limits.line_length < 64 {
+            return Err(("limits.line_length", "must be at least 64 bytes".into()));
+        }
+        if limits.channel_length < 2 {
+            return Err(("limits.channel_length", "must be at least 2 bytes".into()));
+        }
+        if limits.sendq_bytes < limits.line_length + limits.tags_length {
+            return Err((
+                "limits.sendq_bytes",
+                "must hold at least one full line (line_length + tags_length)".into(),
+            ));
+        }
+        if limits.flood_burst == 0 {
+            return Err(("limits.flood_burst", "must be at least 1".into()));
+        }
+        if !(limits.flood_rate.is_finite() && limits.flood_rate > 0.0) {
+            return Err((
+                "limits.flood_rate",
+                "must be a positive number of lines per second".into(),
+            ));
+        }
+        if limits.ping_interval.is_zero() || limits.ping_timeout.is_zero() {
+            return Err((
+                "limits.ping_interval",
+                "ping_interval and ping_timeout must be positive".into(),
+            ));
+        }
+        if limits.registration_timeout.is_zero() {
+            return Err(("limits.registration_timeout", "must be positive".into()));
+        }
+        Ok(())
+    }
+
+    /// The directory holding history.db: `server.data_dir`, or the platform's data directory.
+    pub fn data_dir(&self) -> Result<PathBuf, ConfigError> {
+        if let Some(dir) = &self.server.data_dir {
+            return Ok(dir.clone());
+        }
+        directories::ProjectDirs::from("", "", "natter")
+            .map(|dirs| dirs.data_dir().to_path_buf())
+            .ok_or(ConfigError::NoDataDir)
+    }
+
+    /// The message of the day, read from `server.motd_file`; `None` when there is none.
+    pub fn read_motd(&self) -> Result<Option<String>, ConfigError> {
+        let Some(path) = &self.server.motd_file else {
+            return Ok(None);
+        };
+        std::fs::read_to_string(path)
+            .map(Some)
+            .map_err(|source| ConfigError::Motd {
+                path: path.clone(),
+                source,
+            })
+    }
+}

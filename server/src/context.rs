@@ -1,0 +1,65 @@
+//! What every session shares: the config, the hub, the history and counters.
+
+use crate::config::Config;
+use crate::history::History;
+use crate::hub::client::ClientId;
+use crate::hub::{Hub, HubSettings};
+use chrono::{DateTime, Utc};
+use natter_protocol::Casemapping;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// natterd's version, as shown in 002, 004 and VERSION.
+pub const VERSION: &str = concat!("natterd-", env!("CARGO_PKG_VERSION"));
+
+/// The server's shared state, one per running server.
+#[derive(Debug)]
+pub struct Context {
+    /// The effective configuration.
+    pub config: Config,
+    /// Message of the day, by line; `None` when there is none (422).
+    pub motd: Option<Vec<String>>,
+    /// When the server started (003).
+    pub created: DateTime<Utc>,
+    /// The routing core.
+    pub hub: Hub,
+    /// Message history, when enabled.
+    pub history: Option<History>,
+    /// Connections that have not registered yet (LUSERS 253).
+    pub unregistered: AtomicUsize,
+    next_client_id: AtomicU64,
+}
+
+impl Context {
+    /// Builds the shared state from a validated config.
+    pub fn new(config: Config, motd: Option<String>, history: Option<History>) -> Context {
+        let limits = &config.limits;
+        let settings = HubSettings {
+            casemapping: Casemapping::Rfc1459,
+            nick_length: limits.nick_length,
+            channel_length: limits.channel_length,
+            topic_length: limits.topic_length,
+            away_length: limits.away_length,
+            kick_length: limits.kick_length,
+            max_channels_per_client: limits.max_channels_per_client,
+        };
+        Context {
+            hub: Hub::new(settings, history.clone()),
+            motd: motd.map(|text| text.lines().map(str::to_string).collect()),
+            created: Utc::now(),
+            history,
+            unregistered: AtomicUsize::new(0),
+            next_client_id: AtomicU64::new(1),
+            config,
+        }
+    }
+
+    /// A fresh client id.
+    pub fn next_client_id(&self) -> ClientId {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The server's name, the source of its own messages.
+    pub fn server_name(&self) -> &str {
+        &self.config.server.name
+    }
+}

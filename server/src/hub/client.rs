@@ -1,0 +1,119 @@
+//! A registered client as the hub sees it: identity, presence and how to reach it.
+
+use super::event::Encoder;
+use crate::net::outbound::Outbound;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// The hub's handle for a connection; unique for the server's lifetime.
+pub type ClientId = u64;
+
+/// Who did something: the `nick!user@host` every event carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The nickname at the time of the event.
+    pub nick: String,
+    /// The username (ident).
+    pub user: String,
+    /// The host, here the peer's IP address.
+    pub host: String,
+}
+
+impl Source {
+    /// `nick!user@host`, the IRC prefix.
+    pub fn prefix(&self) -> String {
+        format!("{}!{}@{}", self.nick, self.user, self.host)
+    }
+}
+
+/// How events reach a client: its dialect's encoder and what it asked for.
+#[derive(Clone, Copy)]
+pub struct Format {
+    /// Turns events into this client's bytes.
+    pub encoder: &'static dyn Encoder,
+    /// Encoder-defined variant (e.g. which IRC capabilities are on); equal
+    /// variants share one encoding.
+    pub variant: u8,
+    /// Whether the client receives its own PRIVMSG/NOTICE back (IRC `echo-message`).
+    pub echo_own_messages: bool,
+    /// Whether the client receives its own JOIN, PART, NICK, ... (IRC clients do;
+    /// plain sessions print their own confirmations instead).
+    pub sees_own_events: bool,
+}
+
+impl std::fmt::Debug for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Format")
+            .field("encoder", &self.encoder.name())
+            .field("variant", &self.variant)
+            .finish()
+    }
+}
+
+/// Everything a session hands the hub when its client registers.
+#[derive(Debug)]
+pub struct NewClient {
+    /// The chosen nickname (already validated).
+    pub nick: String,
+    /// The username from `USER` (or the nickname for plain users).
+    pub user: String,
+    /// The peer's address as text.
+    pub host: String,
+    /// The real name from `USER`.
+    pub realname: String,
+    /// How to encode events for it.
+    pub format: Format,
+    /// Its outbound queue.
+    pub outbound: Arc<Outbound>,
+    /// Cancelled when the hub drops the client (e.g. SendQ exceeded), to stop its session.
+    pub kill: CancellationToken,
+    /// `Irc` or `Plain`, for WHOIS and logs.
+    pub dialect_name: &'static str,
+}
+
+/// A registered client.
+#[derive(Debug)]
+pub struct Client {
+    /// Its id.
+    pub id: ClientId,
+    /// Current nickname.
+    pub nick: String,
+    /// Username.
+    pub user: String,
+    /// Host (peer address).
+    pub host: String,
+    /// Real name.
+    pub realname: String,
+    /// Away message, when away.
+    pub away: Option<String>,
+    /// User mode +i.
+    pub invisible: bool,
+    /// Folded names of the channels it is in.
+    pub channels: BTreeSet<String>,
+    /// How it receives events.
+    pub format: Format,
+    /// Its outbound queue.
+    pub outbound: Arc<Outbound>,
+    /// Cancelled when the hub drops it.
+    pub kill: CancellationToken,
+    /// When it registered.
+    pub signon: DateTime<Utc>,
+    /// When it last sent a message (WHOIS idle time).
+    pub last_active: Instant,
+    /// Dialect name for WHOIS.
+    pub dialect_name: &'static str,
+}
+
+impl Client {
+    /// Its current `nick!user@host`.
+    pub fn source(&self) -> Source {
+        Source {
+            nick: self.nick.clone(),
+            user: self.user.clone(),
+            host: self.host.clone(),
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! Joining and leaving channels: JOIN, PART, KICK, INVITE.
+
+use super::channel::{Channel, Membership, Topic};
+use super::client::ClientId;
+use super::event::Event;
+use super::queries::Names;
+use super::state::HubState;
+use chrono::Utc;
+
+/// What a successful join gives the joiner's session to reply with.
+#[derive(Debug, Clone)]
+pub struct JoinOutcome {
+    /// Channel display name.
+    pub channel: String,
+    /// The topic, if one is set.
+    pub topic: Option<Topic>,
+    /// The member list after the join.
+    pub names: Names,
+    /// Whether the join created the channel (the joiner is its operator).
+    pub created: bool,
+}
+
+/// Why a JOIN was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinError {
+    /// Not a valid channel name.
+    InvalidName,
+    /// Already a member: nothing happens.
+    AlreadyMember,
+    /// +i and not invited.
+    InviteOnly,
+    /// +k and the wrong key.
+    BadKey,
+    /// +l reached.
+    Full,
+    /// Matches a ban.
+    Banned,
+    /// In too many channels already.
+    TooManyChannels,
+}
+
+/// Why a PART was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartError {
+    /// No such channel.
+    NoSuchChannel,
+    /// Not a member.
+    NotOnChannel,
+}
+
+/// Why a KICK was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KickError {
+    /// No such channel.
+    NoSuchChannel,
+    /// The kicker is not a member.
+    NotOnChannel,
+    /// The kicker is not an operator.
+    NotOperator,
+    /// The victim is not a member (or does not exist).
+    TargetNotOnChannel,
+}
+
+/// Why an INVITE was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InviteError {
+    /// No such nickname.
+    NoSuchNick,
+    /// No such channel.
+    NoSuchChannel,
+    /// The inviter is not a member.
+    NotOnChannel,
+    /// The channel is +i and the inviter is not an operator.
+    NotOperator,
+    /// The invited user is already a member.
+    AlreadyOnChannel,
+}
+
+impl HubState {
+    /// Joins `id` to `name`, creating the channel (with `id` as operator) if needed.
+    pub fn join(
+        &mut self,
+        id: ClientId,
+        name: &str,
+        key: Option<&str>,
+    ) -> Result<JoinOutcome, JoinError> {
+        if !natter_protocol::is_valid_channel(name, self.settings.channel_length) {
+            return Err(JoinError::InvalidName);
+        }
+        let folded = self.fold(name);
+        let client = self.clients.get(&id).ok_or(JoinError::InvalidName)?;
+        if client.channels.contains(&folded) {
+            return Err(JoinError::AlreadyMember);
+        }
+        if client.channels.len() >= self.settings.max_channels_per_client {
+            return Err(JoinError::TooManyChannels);
+        }
+        let folded_prefix = self.fold(&client.source().prefix());
+        let created = !self.channels.contains_key(&folded);
+        if let Some(channel) = self.channels.get(&folded) {
+            self.check_join_allowed(channel, id, key, &folded_prefix)?;
+        }
+        let channel = self
+            .channels
+            .entry(folded.clone())
+            .or_insert_with(|| Channel::new(name.to_string(), Utc::now()));
+        channel.invited.remove(&id);
+        channel.members.insert(
+            id,
+            Membership {
+                op: created,
+                voice: false,
+            },
+        );
+        let display = channel.name.clone();
+        let topic = channel.topic.clone();
+        if let Some(client) = self.clients.get_mut(&id) {
+            client.channels.insert(folded.clone());
+        }
+        let source = self.source_of(id).ok_or(JoinError::InvalidName)?;
+        self.deliver_to_channel(
+            &folded,
+            id,
+            Event::Join {
+                source: source.clone(),
+                channel: display.clone(),
+            },
+        );
+        // away-notify clients learn a joiner's away state right after its JOIN.
+        if let Some(message) = self.clients.get(&id).and_then(|c| c.away.clone()) {
+            let others: Vec<ClientId> = self.channels[&folded]
+                .members
+                .keys()
+                .copied()
+                .filter(|member| *member != id)
+                .collect();
+            self.deliver_to(
+                Event::Away {
+                    source,
+                    message: Some(message),
+                },
+                others.into_iter(),
+            );
+        }
+        let names = self.names_of(&folded, id).unwrap_or_default();
+        Ok(JoinOutcome {
+            channel: display,
+            topic,
+            names,
+            created,
+        })
+    }
+
+    fn check_join_allowed(
+        &self,
+        channel: &Channel,
+        id: ClientId,
+        key: Option<&str>,
+        folded_prefix: &str,
+    ) -> Result<(), JoinError> {
+        let invited = channel.invited.contains(&id);
+        if channel.modes.invite_only && !invited {
+            return Err(JoinError::InviteOnly);
+        }
+        if let Some(expected) = &channel.modes.key
+            && key != Some(expected.as_str())
+        {
+            return Err(JoinError::BadKey);
+        }
+        if let Some(limit) = channel.modes.limit
+            && channel.members.len() >= limit
+        {
+            return Err(JoinError::Full);
+        }
+        if !invited && channel.is_banned(folded_prefix, |mask| self.fold(mask)) {
+            return Err(JoinError::Banned);
+        }
+        Ok(())
+    }
+
+    /// Removes `id` from `name`; members (and `id`, if it sees own events) see the PART.
+    pub fn part(
+        &mut self,
+        id: ClientId,
+        name: &str,
+        reason: Option<&str>,
+    ) -> Result<String, PartError> {
+        let folded = self.fold(name);
+        let channel = self.channels.get(&folded).ok_or(PartError::NoSuchChannel)?;
+        if !channel.members.contains_key(&id) {
+            return Err(PartError::NotOnChannel);
+        }
+        let display = channel.name.clone();
+        let source = self.source_of(id).ok_or(PartError::NotOnChannel)?;
+        self.deliver_to_channel(
+            &folded,
+            id,
+            Event::Part {
+                source,
+                channel: display.clone(),
+                reason: reason.map(str::to_string),
+            },
+        );
+        self.remove_member(&folded, id);
+        Ok(display)
+    }
+
+    /// Parts every channel (`JOIN 0`).
+    pub fn part_all(&mut self, id: ClientId) {
+        let channels: Vec<String> = self
+            .clients
+            .get(&id)
+            .map(|c| c.channels.iter().cloned().collect())
+            .unwrap_or_default();
+        for folded in channels {
+            let _ = self.part(id, &folded, None);
+        }
+    }
+
+    pub(crate) fn remove_member(&mut self, folded: &str, id: ClientId) {
+        if let Some(client) = self.clients.get_mut(&id) {
+            client.channels.remove(folded);
+        }
+        let now_empty = self.channels.get_mut(folded).is_some_and(|channel| {
+            channel.members.remove(&id);
+            channel.members.is_empty()
+        });
+        if now_empty {
+            self.channels.remove(folded);
+        }
+    }
+
+    /// `id` kicks `victim` out of `name`.
+    pub fn kick(
+        &mut self,
+        id: ClientId,
+        name: &str,
+        victim: &str,
+        reason: &str,
+    ) -> Result<(), KickError> {
+        let folded = self.fold(name);
+        let channel = self.channels.get(&folded).ok_or(KickError::NoSuchChannel)?;
+        let kicker = channel.membership(id).ok_or(KickError::NotOnChannel)?;
+        let victim_id = self
+            .client_by_nick(victim)
+            .map(|c| c.id)
+            .filter(|victim_id| channel.members.contains_key(victim_id))
+            .ok_or(KickError::TargetNotOnChannel)?;
+        if !kicker.op {
+            return Err(KickError::NotOperator);
+        }
+        let display = channel.name.clone();
+        let victim_nick = self.clients[&victim_id].nick.clone();
+        let reason: String = truncate(reason, self.settings.kick_length);
+        let source = self.source_of(id).ok_or(KickError::NotOnChannel)?;
+        let members: Vec<ClientId> = channel.members.keys().copied().collect();
+        self.deliver_to(
+            Event::Kick {
+                source,
+                channel: display,
+                victim: victim_nick,
+                reason,
+            },
+            members.into_iter(),
+        );
+        self.remove_member(&folded, victim_id);
+        Ok(())
+    }
+
+    /// `id` invites `nick` to `name`; returns the invitee's nickname.
+    pub fn invite(
+        &mut self,
+        id: ClientId,
+        nick: &str,
+        name: &str,
+    ) -> Result<(String, String), InviteError> {
+        let target = self.client_by_nick(nick).ok_or(InviteError::NoSuchNick)?;
+        let target_id = target.id;
+        let target_nick = target.nick.clone();
+        let folded = self.fold(name);
+        let channel = self
+            .channels
+            .get(&folded)
+            .ok_or(InviteError::NoSuchChannel)?;
+        let inviter = channel.membership(id).ok_or(InviteError::NotOnChannel)?;
+        if channel.modes.invite_only && !inviter.op {
+            return Err(InviteError::NotOperator);
+        }
+        if channel.members.contains_key(&target_id) {
+            return Err(InviteError::AlreadyOnChannel);
+        }
+        let display = channel.name.clone();
+        if let Some(channel) = self.channels.get_mut(&folded) {
+            channel.invited.insert(target_id);
+        }
+        let source = self.source_of(id).ok_or(InviteError::NotOnChannel)?;
+        self.deliver_to(
+            Event::Invite {
+                source,
+                target: target_nick.clone(),
+                channel: display.clone(),
+            },
+            std::iter::once(target_id),
+        );
+        Ok((target_nick, display))
+    }
+}
+
+/// Cuts `text` to at most `max` bytes without splitting a character.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
+}

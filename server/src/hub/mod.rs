@@ -1,0 +1,80 @@
+//! The hub: who is connected, which channels exist, and routing between them.
+//!
+//! It is plain data behind one mutex and does no I/O: an operation mutates the
+//! state and pushes encoded lines into recipients' bounded [`Outbound`]
+//! queues, which never block. One lock for everything gives every channel a
+//! single order of events that all its members see. Sessions call these
+//! methods and format the replies for their own dialect; the hub never knows
+//! which dialect a client speaks (see [`event::Encoder`]).
+//!
+//! [`Outbound`]: crate::net::outbound::Outbound
+
+pub mod channel;
+pub mod client;
+pub mod event;
+mod fanout;
+mod membership;
+mod messaging;
+mod modes;
+mod queries;
+pub mod state;
+
+pub use membership::{InviteError, JoinError, JoinOutcome, KickError, PartError};
+pub use messaging::{NickChangeError, SayError, SayOutcome, SayRequest, TopicError};
+pub use modes::{ChannelModeOutcome, ModeChange, ModeError};
+pub use queries::{ChannelListing, MemberInfo, Names, WhoisInfo};
+pub use state::{HubState, RegisterError};
+
+use crate::history::History;
+use natter_protocol::Casemapping;
+use std::sync::{Mutex, MutexGuard};
+
+/// Settings the hub needs from the config.
+#[derive(Debug, Clone)]
+pub struct HubSettings {
+    /// How names compare.
+    pub casemapping: Casemapping,
+    /// Longest nickname in characters.
+    pub nick_length: usize,
+    /// Longest channel name in bytes.
+    pub channel_length: usize,
+    /// Longest topic in bytes.
+    pub topic_length: usize,
+    /// Longest away message in bytes.
+    pub away_length: usize,
+    /// Longest kick reason in bytes.
+    pub kick_length: usize,
+    /// Channels a client may be in.
+    pub max_channels_per_client: usize,
+}
+
+/// The shared routing core. Cheap to call from any session task.
+#[derive(Debug)]
+pub struct Hub {
+    state: Mutex<HubState>,
+}
+
+impl Hub {
+    /// An empty hub; `history` receives every channel and private message.
+    pub fn new(settings: HubSettings, history: Option<History>) -> Hub {
+        Hub {
+            state: Mutex::new(HubState::new(settings, history)),
+        }
+    }
+
+    /// Runs `operation` on the state under the lock, then drops every client
+    /// whose queue overflowed during it (which may, in turn, overflow others).
+    pub fn with<R>(&self, operation: impl FnOnce(&mut HubState) -> R) -> R {
+        let mut state = self.lock();
+        let result = operation(&mut state);
+        state.drop_overflowed();
+        result
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HubState> {
+        // A panic in one operation must not stop the whole server.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

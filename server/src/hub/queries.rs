@@ -1,0 +1,225 @@
+//! Read-only questions about the hub: NAMES, WHO, WHOIS, LIST, ISON, USERHOST.
+
+use super::channel::Membership;
+use super::client::{Client, ClientId};
+use super::state::HubState;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// One member as NAMES and WHO show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberInfo {
+    /// Nickname.
+    pub nick: String,
+    /// Username.
+    pub user: String,
+    /// Host.
+    pub host: String,
+    /// Real name.
+    pub realname: String,
+    /// Privileges in the channel asked about (default outside a channel).
+    pub membership: Membership,
+    /// Whether away.
+    pub away: bool,
+}
+
+/// A channel's member list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names {
+    /// Channel display name.
+    pub channel: String,
+    /// Whether the channel is secret (+s), shown as `@` in RPL_NAMREPLY.
+    pub secret: bool,
+    /// Members, operators first, then voiced, then by nickname.
+    pub members: Vec<MemberInfo>,
+}
+
+/// Everything WHOIS shows.
+#[derive(Debug, Clone)]
+pub struct WhoisInfo {
+    /// The user.
+    pub member: MemberInfo,
+    /// Channels (display names with prefixes) the asker may see.
+    pub channels: Vec<String>,
+    /// Away message.
+    pub away: Option<String>,
+    /// Seconds since the last message.
+    pub idle: Duration,
+    /// When it connected.
+    pub signon: DateTime<Utc>,
+    /// `irc` or `plain`.
+    pub dialect: &'static str,
+}
+
+/// One LIST entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelListing {
+    /// Display name.
+    pub name: String,
+    /// Visible member count.
+    pub members: usize,
+    /// Topic text (empty when none).
+    pub topic: String,
+}
+
+fn member_info(client: &Client, membership: Membership) -> MemberInfo {
+    MemberInfo {
+        nick: client.nick.clone(),
+        user: client.user.clone(),
+        host: client.host.clone(),
+        realname: client.realname.clone(),
+        membership,
+        away: client.away.is_some(),
+    }
+}
+
+impl HubState {
+    /// Whether `a` and `b` share a channel.
+    fn share_channel(&self, a: ClientId, b: ClientId) -> bool {
+        match (self.clients.get(&a), self.clients.get(&b)) {
+            (Some(a), Some(b)) => a.channels.intersection(&b.channels).next().is_some(),
+            _ => false,
+        }
+    }
+
+    /// The member list of a channel as `asker` may see it: secret channels and
+    /// invisible users are hidden from outsiders.
+    pub fn names_of(&self, name: &str, asker: ClientId) -> Option<Names> {
+        let channel = self.channels.get(&self.fold(name))?;
+        let is_member = channel.members.contains_key(&asker);
+        if channel.modes.secret && !is_member {
+            return None;
+        }
+        let mut members: Vec<MemberInfo> = channel
+            .members
+            .iter()
+            .filter_map(|(id, membership)| {
+                let client = self.clients.get(id)?;
+                (is_member || !client.invisible).then(|| member_info(client, *membership))
+            })
+            .collect();
+        members.sort_by(|a, b| {
+            (!a.membership.op, !a.membership.voice, self.fold(&a.nick)).cmp(&(
+                !b.membership.op,
+                !b.membership.voice,
+                self.fold(&b.nick),
+            ))
+        });
+        Some(Names {
+            channel: channel.name.clone(),
+            secret: channel.modes.secret,
+            members,
+        })
+    }
+
+    /// WHO: members of a channel, or users whose nickname matches a mask.
+    pub fn who(&self, mask: &str, asker: ClientId) -> Vec<(String, MemberInfo)> {
+        if natter_protocol::is_channel_name(mask) {
+            return self
+                .names_of(mask, asker)
+                .map(|names| {
+                    names
+                        .members
+                        .into_iter()
+                        .map(|member| (names.channel.clone(), member))
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        let folded_mask = self.fold(mask);
+        let mut matches: Vec<(String, MemberInfo)> = self
+            .clients
+            .values()
+            .filter(|client| {
+                let visible =
+                    !client.invisible || client.id == asker || self.share_channel(asker, client.id);
+                visible
+                    && (mask == "*"
+                        || mask == "0"
+                        || super::channel::wildcard_match(&folded_mask, &self.fold(&client.nick))
+                        || super::channel::wildcard_match(
+                            &folded_mask,
+                            &self.fold(&client.source().prefix()),
+                        ))
+            })
+            .map(|client| ("*".to_string(), member_info(client, Membership::default())))
+            .collect();
+        matches.sort_by(|a, b| a.1.nick.cmp(&b.1.nick));
+        matches
+    }
+
+    /// WHOIS for one nickname.
+    pub fn whois(&self, nick: &str, asker: ClientId, all_prefixes: bool) -> Option<WhoisInfo> {
+        let client = self.client_by_nick(nick)?;
+        let channels = client
+            .channels
+            .iter()
+            .filter_map(|folded| self.channels.get(folded))
+            .filter(|channel| !channel.modes.secret || channel.members.contains_key(&asker))
+            .map(|channel| {
+                let membership = channel.membership(client.id).unwrap_or_default();
+                format!("{}{}", membership.prefixes(all_prefixes), channel.name)
+            })
+            .collect();
+        Some(WhoisInfo {
+            member: member_info(client, Membership::default()),
+            channels,
+            away: client.away.clone(),
+            idle: client.last_active.elapsed(),
+            signon: client.signon,
+            dialect: client.dialect_name,
+        })
+    }
+
+    /// LIST: every channel `asker` may see, or only the named ones.
+    pub fn list(&self, asker: ClientId, only: Option<&[&str]>) -> Vec<ChannelListing> {
+        let wanted: Option<Vec<String>> =
+            only.map(|names| names.iter().map(|n| self.fold(n)).collect());
+        let mut listing: Vec<ChannelListing> = self
+            .channels
+            .iter()
+            .filter(|(folded, _)| wanted.as_ref().is_none_or(|w| w.contains(folded)))
+            .filter(|(_, channel)| !channel.modes.secret || channel.members.contains_key(&asker))
+            .map(|(_, channel)| ChannelListing {
+                name: channel.name.clone(),
+                members: channel.members.len(),
+                topic: channel
+                    .topic
+                    .as_ref()
+                    .map(|t| t.text.clone())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        listing.sort_by(|a, b| b.members.cmp(&a.members).then_with(|| a.name.cmp(&b.name)));
+        listing
+    }
+
+    /// ISON: which of these nicknames are online, as registered.
+    pub fn ison<'a>(&self, nicks: impl Iterator<Item = &'a str>) -> Vec<String> {
+        nicks
+            .filter_map(|nick| self.client_by_nick(nick).map(|c| c.nick.clone()))
+            .collect()
+    }
+
+    /// USERHOST: `(nick, user, host, away)` for each online nickname.
+    pub fn userhost<'a>(&self, nicks: impl Iterator<Item = &'a str>) -> Vec<MemberInfo> {
+        nicks
+            .filter_map(|nick| self.client_by_nick(nick))
+            .map(|client| member_info(client, Membership::default()))
+            .collect()
+    }
+
+    /// Channels `id` is in, as display names.
+    pub fn channels_of(&self, id: ClientId) -> Vec<String> {
+        self.clients
+            .get(&id)
+            .map(|client| {
+                client
+                    .channels
+                    .iter()
+                    .filter_map(|folded| self.channels.get(folded).map(|c| c.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,249 @@
+//! The hub's data: clients, nicknames and channels, and the routing helpers
+//! every operation shares (registration, quitting, delivering to members).
+
+use super::HubSettings;
+use super::channel::Channel;
+use super::client::{Client, ClientId, NewClient, Source};
+use super::event::{Envelope, Event};
+use super::fanout::Fanout;
+use crate::history::History;
+use bytes::Bytes;
+use chrono::Utc;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use tokio::time::Instant;
+
+/// Why a registration could not complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegisterError {
+    /// Someone else holds the nickname.
+    NickInUse,
+}
+
+/// All the hub's state. Accessed only through [`super::Hub::with`].
+#[derive(Debug)]
+pub struct HubState {
+    pub(crate) settings: HubSettings,
+    pub(crate) clients: HashMap<ClientId, Client>,
+    /// Folded nickname -> client.
+    pub(crate) nicks: HashMap<String, ClientId>,
+    /// Folded channel name -> channel.
+    pub(crate) channels: HashMap<String, Channel>,
+    pub(crate) history: Option<History>,
+    /// Clients whose queue overflowed during the current operation.
+    overflowed: Vec<ClientId>,
+}
+
+impl HubState {
+    pub(crate) fn new(settings: HubSettings, history: Option<History>) -> HubState {
+        HubState {
+            settings,
+            clients: HashMap::new(),
+            nicks: HashMap::new(),
+            channels: HashMap::new(),
+            history,
+            overflowed: Vec::new(),
+        }
+    }
+
+    /// Case-folds a nickname or channel name with the server's casemapping.
+    pub fn fold(&self, name: &str) -> String {
+        self.settings.casemapping.fold(name)
+    }
+
+    /// The client with this id.
+    pub fn client(&self, id: ClientId) -> Option<&Client> {
+        self.clients.get(&id)
+    }
+
+    /// The client with this nickname.
+    pub fn client_by_nick(&self, nick: &str) -> Option<&Client> {
+        self.nicks
+            .get(&self.fold(nick))
+            .and_then(|id| self.clients.get(id))
+    }
+
+    /// The channel with this name.
+    pub fn channel(&self, name: &str) -> Option<&Channel> {
+        self.channels.get(&self.fold(name))
+    }
+
+    /// Whether `nick` is free (or already held by `id`, for case changes).
+    pub fn nick_available(&self, nick: &str, id: Option<ClientId>) -> bool {
+        match self.nicks.get(&self.fold(nick)) {
+            None => true,
+            Some(holder) => Some(*holder) == id,
+        }
+    }
+
+    /// Number of registered clients.
+    pub fn client_count(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// Number of invisible (+i) clients.
+    pub fn invisible_count(&self) -> usize {
+        self.clients.values().filter(|c| c.invisible).count()
+    }
+
+    /// Number of channels.
+    pub fn channel_count(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// Adds a registered client under `id`.
+    pub fn register(&mut self, id: ClientId, new: NewClient) -> Result<(), RegisterError> {
+        if !self.nick_available(&new.nick, None) {
+            return Err(RegisterError::NickInUse);
+        }
+        self.nicks.insert(self.fold(&new.nick), id);
+        self.clients.insert(
+            id,
+            Client {
+                id,
+                nick: new.nick,
+                user: new.user,
+                host: new.host,
+                realname: new.realname,
+                away: None,
+                invisible: false,
+                channels: BTreeSet::new(),
+                format: new.format,
+                outbound: new.outbound,
+                kill: new.kill,
+                signon: Utc::now(),
+                last_active: Instant::now(),
+                dialect_name: new.dialect_name,
+            },
+        );
+        Ok(())
+    }
+
+    /// Changes how a client receives events (e.g. after `CAP REQ` post-registration).
+    pub fn set_format(&mut self, id: ClientId, format: super::client::Format) {
+        if let Some(client) = self.clients.get_mut(&id) {
+            client.format = format;
+        }
+    }
+
+    /// Removes a client that leaves with `reason`; everyone sharing a channel
+    /// with it sees it quit. Its own connection is the session's to close.
+    pub fn quit(&mut self, id: ClientId, reason: &str) {
+        let Some(client) = self.clients.remove(&id) else {
+            return;
+        };
+        self.nicks.remove(&self.fold(&client.nick));
+        let source = Arc::new(client.source());
+        let peers = self.peers_of(&client.channels, id);
+        for folded in &client.channels {
+            let now_empty = self.channels.get_mut(folded).is_some_and(|channel| {
+                channel.members.remove(&id);
+                channel.members.is_empty()
+            });
+            if now_empty {
+                self.channels.remove(folded);
+            }
+        }
+        for channel in self.channels.values_mut() {
+            channel.invited.remove(&id);
+        }
+        let event = Event::Quit {
+            source,
+            reason: reason.to_string(),
+        };
+        self.deliver_to(event, peers.into_iter());
+    }
+
+    /// Drops a client the server gives up on (SendQ exceeded, flood, ...):
+    /// it quits with `reason`, gets `ERROR :<reason>`, and its session is stopped.
+    pub fn drop_client(&mut self, id: ClientId, reason: &str) {
+        let Some(client) = self.clients.get(&id) else {
+            return;
+        };
+        let error = natter_protocol::Message::new("ERROR").with_param(reason);
+        client.outbound.close(Some(Bytes::from(error.to_wire())));
+        client.kill.cancel();
+        self.quit(id, reason);
+    }
+
+    pub(crate) fn drop_overflowed(&mut self) {
+        while let Some(id) = self.overflowed.pop() {
+            if self.clients.contains_key(&id) {
+                tracing::info!(client = id, "dropping client: SendQ exceeded");
+                self.drop_client(id, "SendQ exceeded");
+            }
+        }
+    }
+
+    /// Ids of every member of the given channels except `except`, each once.
+    pub(crate) fn peers_of(
+        &self,
+        folded_channels: &BTreeSet<String>,
+        except: ClientId,
+    ) -> BTreeSet<ClientId> {
+        folded_channels
+            .iter()
+            .filter_map(|folded| self.channels.get(folded))
+            .flat_map(|channel| channel.members.keys().copied())
+            .filter(|member| *member != except)
+            .collect()
+    }
+
+    /// Stamps `event` with the current time and delivers it to `recipients`.
+    pub(crate) fn deliver_to(&mut self, event: Event, recipients: impl Iterator<Item = ClientId>) {
+        let mut fanout = Fanout::new(Envelope {
+            event,
+            time: Utc::now(),
+        });
+        self.deliver_envelope(&mut fanout, recipients);
+    }
+
+    pub(crate) fn deliver_envelope(
+        &mut self,
+        fanout: &mut Fanout,
+        recipients: impl Iterator<Item = ClientId>,
+    ) {
+        for id in recipients {
+            if let Some(client) = self.clients.get(&id)
+                && !fanout.deliver(client)
+            {
+                self.overflowed.push(id);
+            }
+        }
+    }
+
+    /// Delivers to `id`'s channel peers, and to `id` itself when its dialect shows own events.
+    pub(crate) fn deliver_to_peers_and_self(&mut self, id: ClientId, event: Event) {
+        let Some(client) = self.clients.get(&id) else {
+            return;
+        };
+        let mut recipients = self.peers_of(&client.channels, id);
+        if client.format.sees_own_events {
+            recipients.insert(id);
+        }
+        self.deliver_to(event, recipients.into_iter());
+    }
+
+    /// Delivers to every member of a channel, and to `actor` only when it shows own events.
+    pub(crate) fn deliver_to_channel(&mut self, folded: &str, actor: ClientId, event: Event) {
+        let Some(channel) = self.channels.get(folded) else {
+            return;
+        };
+        let sees_own = self
+            .clients
+            .get(&actor)
+            .is_some_and(|c| c.format.sees_own_events);
+        let recipients: Vec<ClientId> = channel
+            .members
+            .keys()
+            .copied()
+            .filter(|member| *member != actor || sees_own)
+            .collect();
+        self.deliver_to(event, recipients.into_iter());
+    }
+
+    /// The source of a client, shared by the events it causes.
+    pub(crate) fn source_of(&self, id: ClientId) -> Option<Arc<Source>> {
+        self.clients.get(&id).map(|c| Arc::new(c.source()))
+    }
+}

@@ -1,0 +1,55 @@
+//! JOIN: enter channels (`JOIN #a,#b key1,key2`), or leave all (`JOIN 0`).
+
+use super::super::IrcSession;
+use crate::hub::JoinError;
+use crate::session::Connection;
+use natter_protocol::{Message, numeric};
+
+/// Handles `JOIN <channels> [<keys>]`.
+pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
+    let Some(params) = super::require_params(session, connection, message, 1) else {
+        return;
+    };
+    let id = connection.id;
+    if params[0] == "0" {
+        session.context.hub.with(|hub| hub.part_all(id));
+        return;
+    }
+    let mut keys = params.get(1).map(|k| k.split(',')).into_iter().flatten();
+    for channel in params[0].split(',').filter(|c| !c.is_empty()) {
+        let key = keys.next().filter(|k| !k.is_empty());
+        join_one(session, connection, channel, key);
+    }
+}
+
+/// Joins one channel and sends the topic and member list, or the refusal.
+pub(crate) fn join_one(
+    session: &mut IrcSession,
+    connection: &mut Connection,
+    channel: &str,
+    key: Option<&str>,
+) {
+    let id = connection.id;
+    match session.context.hub.with(|hub| hub.join(id, channel, key)) {
+        Ok(outcome) => {
+            session.send_topic(connection, &outcome.channel, outcome.topic.as_ref(), false);
+            session.send_names(connection, &outcome.names);
+        }
+        Err(JoinError::AlreadyMember) => {}
+        Err(error) => {
+            let (code, text) = match error {
+                JoinError::InvalidName => (numeric::ERR_NOSUCHCHANNEL, "No such channel"),
+                JoinError::InviteOnly => (numeric::ERR_INVITEONLYCHAN, "Cannot join channel (+i)"),
+                JoinError::BadKey => (numeric::ERR_BADCHANNELKEY, "Cannot join channel (+k)"),
+                JoinError::Full => (numeric::ERR_CHANNELISFULL, "Cannot join channel (+l)"),
+                JoinError::Banned => (numeric::ERR_BANNEDFROMCHAN, "Cannot join channel (+b)"),
+                JoinError::TooManyChannels => (
+                    numeric::ERR_TOOMANYCHANNELS,
+                    "You have joined too many channels",
+                ),
+                JoinError::AlreadyMember => return,
+            };
+            session.reply(connection, code, [channel, text]);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! One module per IRC command: check the parameters, ask the hub, reply.
+
+pub mod away;
+pub mod cap;
+pub mod info;
+pub mod invite;
+pub mod ison;
+pub mod join;
+pub mod kick;
+pub mod list;
+pub mod mode;
+pub mod names;
+pub mod nick;
+pub mod part;
+pub mod pass;
+pub mod ping;
+pub mod privmsg;
+pub mod topic;
+pub mod user;
+pub mod userhost;
+pub mod who;
+pub mod whois;
+
+use super::IrcSession;
+use crate::session::Connection;
+use natter_protocol::{Message, numeric};
+
+/// Replies 461 and returns `None` when `message` has fewer than `count` parameters.
+pub(crate) fn require_params<'m>(
+    session: &IrcSession,
+    connection: &mut Connection,
+    message: &'m Message,
+    count: usize,
+) -> Option<&'m [String]> {
+    if message.params.len() < count || message.params.iter().take(count).any(|p| p.is_empty()) {
+        session.reply(
+            connection,
+            numeric::ERR_NEEDMOREPARAMS,
+            [message.command.as_str(), "Not enough parameters"],
+        );
+        return None;
+    }
+    Some(&message.params)
+}

@@ -1,0 +1,81 @@
+//! WHOIS: everything public about a user.
+
+use super::super::IrcSession;
+use super::super::replies::chunk_words;
+use crate::session::Connection;
+use natter_protocol::{Message, numeric};
+
+/// Handles `WHOIS [<server>] <nick>`.
+pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
+    let Some(params) = super::require_params(session, connection, message, 1) else {
+        return;
+    };
+    let nick = params.last().map(String::as_str).unwrap_or_default();
+    let nick = nick.split(',').next().unwrap_or_default();
+    let id = connection.id;
+    let all_prefixes = session.caps.has("multi-prefix");
+    let Some(info) = session
+        .context
+        .hub
+        .with(|hub| hub.whois(nick, id, all_prefixes))
+    else {
+        session.reply(
+            connection,
+            numeric::ERR_NOSUCHNICK,
+            [nick, "No such nick/channel"],
+        );
+        session.reply(
+            connection,
+            numeric::RPL_ENDOFWHOIS,
+            [nick, "End of /WHOIS list"],
+        );
+        return;
+    };
+    let member = &info.member;
+    let found = member.nick.as_str();
+    session.reply(
+        connection,
+        numeric::RPL_WHOISUSER,
+        [
+            found,
+            member.user.as_str(),
+            member.host.as_str(),
+            "*",
+            member.realname.as_str(),
+        ],
+    );
+    for chunk in chunk_words(&info.channels, 80) {
+        session.reply(
+            connection,
+            numeric::RPL_WHOISCHANNELS,
+            [found, chunk.as_str()],
+        );
+    }
+    let server = session.context.server_name().to_string();
+    let via = format!("natter LAN chat ({} client)", info.dialect);
+    session.reply(
+        connection,
+        numeric::RPL_WHOISSERVER,
+        [found, server.as_str(), via.as_str()],
+    );
+    if let Some(away) = &info.away {
+        session.reply(connection, numeric::RPL_AWAY, [found, away.as_str()]);
+    }
+    let idle = info.idle.as_secs().to_string();
+    let signon = info.signon.timestamp().to_string();
+    session.reply(
+        connection,
+        numeric::RPL_WHOISIDLE,
+        [
+            found,
+            idle.as_str(),
+            signon.as_str(),
+            "seconds idle, signon time",
+        ],
+    );
+    session.reply(
+        connection,
+        numeric::RPL_ENDOFWHOIS,
+        [found, "End of /WHOIS list"],
+    );
+}

@@ -1,0 +1,30 @@
+//! The RPL_ISUPPORT (005) tokens that tell clients what this server allows.
+
+use crate::context::Context;
+use natter_protocol::Casemapping;
+
+/// The tokens, in a stable order.
+pub fn tokens(context: &Context) -> Vec<String> {
+    let limits = &context.config.limits;
+    vec![
+        format!("AWAYLEN={}", limits.away_length),
+        format!("CASEMAPPING={}", Casemapping::Rfc1459.isupport_name()),
+        format!("CHANLIMIT=#:{}", limits.max_channels_per_client),
+        "CHANMODES=b,k,l,imnst".to_string(),
+        format!("CHANNELLEN={}", limits.channel_length),
+        "CHANTYPES=#".to_string(),
+        format!("KICKLEN={}", limits.kick_length),
+        "MAXLIST=b:100".to_string(),
+        "MODES=4".to_string(),
+        format!("NETWORK={}", context.config.server.network),
+        format!("NICKLEN={}", limits.nick_length),
+        "PREFIX=(ov)@+".to_string(),
+        format!(
+            "TARGMAX=PRIVMSG:{0},NOTICE:{0},TAGMSG:{0},JOIN:,PART:,NAMES:,WHOIS:1",
+            limits.max_targets
+        ),
+        format!("TOPICLEN={}", limits.topic_length),
+        "USERLEN=16".to_string(),
+        "UTF8ONLY".to_string(),
+    ]
+}

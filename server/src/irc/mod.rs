@@ -1,0 +1,218 @@
+//! The IRC dialect: registration, capabilities, and one module per command.
+//!
+//! A line is checked (length, UTF-8, NUL), parsed into a [`Message`], and
+//! dispatched to its command's module, which asks the hub and answers with
+//! numerics. Until registration completes only the registration commands are
+//! accepted; everything else gets 451.
+
+pub mod caps;
+mod commands;
+pub mod encode;
+mod isupport;
+mod registration;
+mod replies;
+
+pub(crate) use commands::user::username;
+
+use crate::context::Context;
+use crate::session::{Close, Connection, Flow, LineHandler};
+use caps::CapSet;
+use natter_protocol::{Message, numeric};
+use std::sync::Arc;
+
+/// The IRC side of one connection.
+#[derive(Debug)]
+pub struct IrcSession {
+    context: Arc<Context>,
+    /// The nickname: requested before registration, current after.
+    nick: Option<String>,
+    /// `USER` username and real name.
+    user: Option<(String, String)>,
+    /// The password given with `PASS`.
+    password: Option<String>,
+    /// True between `CAP LS`/`CAP REQ` and `CAP END` before registration.
+    cap_negotiating: bool,
+    caps: CapSet,
+    registered: bool,
+}
+
+impl IrcSession {
+    /// A session for a connection whose first line looked like IRC.
+    pub fn new(context: Arc<Context>, _connection: &Connection) -> IrcSession {
+        IrcSession {
+            context,
+            nick: None,
+            user: None,
+            password: None,
+            cap_negotiating: false,
+            caps: CapSet::default(),
+            registered: false,
+        }
+    }
+
+    /// The nickname to address replies to: `*` before one is known.
+    fn target(&self) -> &str {
+        self.nick.as_deref().unwrap_or("*")
+    }
+
+    /// A message from the server itself.
+    fn server_message(&self, command: &str) -> Message {
+        Message::new(command).with_source(self.context.server_name())
+    }
+
+    /// Sends `:server <numeric> <nick> <params...>`.
+    fn reply<I, S>(&self, connection: &mut Connection, numeric: &str, params: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let message = self
+            .server_message(numeric)
+            .with_param(self.target())
+            .with_params(params);
+        connection.send(&message);
+    }
+
+    /// Checks the IRC line limits: 512 bytes with CRLF for the message, 8191 for tags.
+    fn within_limits(&self, line: &[u8]) -> bool {
+        let limits = &self.context.config.limits;
+        let (tags, rest) = match line.first() {
+            Some(b'@') => match line.iter().position(|&b| b == b' ') {
+                Some(space) => (space + 1, line.len() - space - 1),
+                None => (line.len(), 0),
+            },
+            _ => (0, line.len()),
+        };
+        tags <= limits.tags_length && rest + 2 <= limits.line_length
+    }
+
+    fn dispatch(&mut self, connection: &mut Connection, message: &Message) -> Flow {
+        let command = message.command.as_str();
+        match command {
+            "QUIT" => return Flow::Close(Close::Quit(message.arg(0).unwrap_or("").to_string())),
+            "CAP" => commands::cap::handle(self, connection, message),
+            "PASS" => commands::pass::handle(self, connection, message),
+            "NICK" => commands::nick::handle(self, connection, message),
+            "USER" => commands::user::handle(self, connection, message),
+            "PING" => commands::ping::handle(self, connection, message),
+            "PONG" => {}
+            _ if !self.registered => {
+                self.reply(
+                    connection,
+                    numeric::ERR_NOTREGISTERED,
+                    ["You have not registered"],
+                );
+            }
+            _ => self.dispatch_registered(connection, message),
+        }
+        if !self.registered {
+            return self.try_complete_registration(connection);
+        }
+        Flow::Continue
+    }
+
+    fn dispatch_registered(&mut self, connection: &mut Connection, message: &Message) {
+        match message.command.as_str() {
+            "JOIN" => commands::join::handle(self, connection, message),
+            "PART" => commands::part::handle(self, connection, message),
+            "PRIVMSG" | "NOTICE" | "TAGMSG" => commands::privmsg::handle(self, connection, message),
+            "NAMES" => commands::names::handle(self, connection, message),
+            "TOPIC" => commands::topic::handle(self, connection, message),
+            "AWAY" => commands::away::handle(self, connection, message),
+            "KICK" => commands::kick::handle(self, connection, message),
+            "INVITE" => commands::invite::handle(self, connection, message),
+            "MODE" => commands::mode::handle(self, connection, message),
+            "WHO" => commands::who::handle(self, connection, message),
+            "WHOIS" => commands::whois::handle(self, connection, message),
+            "LIST" => commands::list::handle(self, connection, message),
+            "ISON" => commands::ison::handle(self, connection, message),
+            "USERHOST" => commands::userhost::handle(self, connection, message),
+            "MOTD" => registration::send_motd(self, connection),
+            "LUSERS" => registration::send_lusers(self, connection),
+            "VERSION" => commands::info::version(self, connection),
+            "TIME" => commands::info::time(self, connection),
+            other => {
+                self.reply(
+                    connection,
+                    numeric::ERR_UNKNOWNCOMMAND,
+                    [other, "Unknown command"],
+                );
+            }
+        }
+    }
+}
+
+impl LineHandler for IrcSession {
+    fn handle_line(&mut self, connection: &mut Connection, line: &[u8]) -> Flow {
+        if !self.within_limits(line) {
+            self.handle_too_long(connection);
+            return Flow::Continue;
+        }
+        let text = match std::str::from_utf8(line) {
+            Ok(text) => text,
+            Err(_) => {
+                // UTF8ONLY: refuse rather than relay bytes other clients cannot decode.
+                let lossy = String::from_utf8_lossy(line);
+                let command = Message::parse(&lossy)
+                    .map(|m| m.command)
+                    .unwrap_or_else(|_| "*".to_string());
+                let fail = self.server_message("FAIL").with_params([
+                    command.as_str(),
+                    "INVALID_UTF8",
+                    "Message rejected: it is not valid UTF-8 (this server is UTF8ONLY)",
+                ]);
+                connection.send(&fail);
+                return Flow::Continue;
+            }
+        };
+        if text.contains('\0') {
+            let command = Message::parse(&text.replace('\0', ""))
+                .map(|m| m.command)
+                .unwrap_or_default();
+            self.reply(
+                connection,
+                numeric::ERR_UNKNOWNERROR,
+                [command.as_str(), "Line contains a NUL byte; ignored"],
+            );
+            return Flow::Continue;
+        }
+        match Message::parse(text) {
+            Ok(message) => self.dispatch(connection, &message),
+            Err(natter_protocol::ParseError::Empty) => Flow::Continue,
+            Err(error) => {
+                tracing::debug!(peer = %connection.peer, %error, "unparseable line");
+                let word = text
+                    .split_whitespace()
+                    .find(|w| !w.starts_with(['@', ':']))
+                    .unwrap_or("*");
+                self.reply(
+                    connection,
+                    numeric::ERR_UNKNOWNCOMMAND,
+                    [word, "Unknown command"],
+                );
+                Flow::Continue
+            }
+        }
+    }
+
+    fn handle_too_long(&mut self, connection: &mut Connection) {
+        self.reply(
+            connection,
+            numeric::ERR_INPUTTOOLONG,
+            ["Input line was too long"],
+        );
+    }
+
+    fn is_registered(&self) -> bool {
+        self.registered
+    }
+
+    fn answers_ping(&self) -> bool {
+        true
+    }
+
+    fn send_ping(&mut self, connection: &mut Connection) {
+        let ping = Message::new("PING").with_param(self.context.server_name());
+        connection.send(&ping);
+    }
+}

@@ -1,0 +1,183 @@
+//! Completing registration and the welcome burst: 001-005, LUSERS and MOTD.
+
+use super::IrcSession;
+use super::isupport;
+use crate::context::VERSION;
+use crate::hub::client::NewClient;
+use crate::hub::state::RegisterError;
+use crate::session::{Close, Connection, Flow};
+use natter_protocol::numeric;
+use std::sync::atomic::Ordering;
+
+impl IrcSession {
+    /// Registers the client once NICK, USER (and CAP END, and the password) are in.
+    pub(crate) fn try_complete_registration(&mut self, connection: &mut Connection) -> Flow {
+        if self.registered || self.cap_negotiating {
+            return Flow::Continue;
+        }
+        let (Some(nick), Some((user, realname))) = (self.nick.clone(), self.user.clone()) else {
+            return Flow::Continue;
+        };
+        if let Some(expected) = &self.context.config.server.password
+            && self.password.as_deref() != Some(expected.as_str())
+        {
+            self.reply(
+                connection,
+                numeric::ERR_PASSWDMISMATCH,
+                ["Password incorrect"],
+            );
+            return Flow::Close(Close::BadPassword);
+        }
+        let new_client = NewClient {
+            nick: nick.clone(),
+            user,
+            host: connection.host(),
+            realname,
+            format: self.caps.format(),
+            outbound: connection.outbound.clone(),
+            kill: connection.kill.clone(),
+            dialect_name: "irc",
+        };
+        let id = connection.id;
+        match self.context.hub.with(|hub| hub.register(id, new_client)) {
+            Ok(()) => {}
+            Err(RegisterError::NickInUse) => {
+                self.reply(
+                    connection,
+                    numeric::ERR_NICKNAMEINUSE,
+                    [nick.as_str(), "Nickname is already in use"],
+                );
+                self.nick = None;
+                return Flow::Continue;
+            }
+        }
+        self.registered = true;
+        connection.mark_registered();
+        tracing::info!(peer = %connection.peer, client = id, "registered (irc)");
+        self.send_welcome(connection, &nick);
+        Flow::Continue
+    }
+
+    fn send_welcome(&self, connection: &mut Connection, nick: &str) {
+        let context = self.context.clone();
+        let server = context.server_name();
+        let prefix = self
+            .context
+            .hub
+            .with(|hub| hub.client(connection.id).map(|c| c.source().prefix()))
+            .unwrap_or_else(|| nick.to_string());
+        let network = &context.config.server.network;
+        self.reply(
+            connection,
+            numeric::RPL_WELCOME,
+            [format!("Welcome to the {network} IRC Network {prefix}")],
+        );
+        self.reply(
+            connection,
+            numeric::RPL_YOURHOST,
+            [format!("Your host is {server}, running version {VERSION}")],
+        );
+        let created = context.created.format("%Y-%m-%d %H:%M:%S UTC");
+        self.reply(
+            connection,
+            numeric::RPL_CREATED,
+            [format!("This server was created {created}")],
+        );
+        self.reply(
+            connection,
+            numeric::RPL_MYINFO,
+            [server, VERSION, "i", "biklmnostv", "bklov"],
+        );
+        let tokens = isupport::tokens(&context);
+        for chunk in tokens.chunks(12) {
+            let mut params: Vec<String> = chunk.to_vec();
+            params.push("are supported by this server".to_string());
+            self.reply(connection, numeric::RPL_ISUPPORT, params);
+        }
+        send_lusers(self, connection);
+        send_motd(self, connection);
+    }
+}
+
+/// RPL_LUSERCLIENT .. RPL_LUSERME, and the local/global user counts.
+pub(crate) fn send_lusers(session: &IrcSession, connection: &mut Connection) {
+    let (users, invisible, channels) = session.context.hub.with(|hub| {
+        (
+            hub.client_count(),
+            hub.invisible_count(),
+            hub.channel_count(),
+        )
+    });
+    let unknown = session.context.unregistered.load(Ordering::Relaxed);
+    let visible = users - invisible;
+    session.reply(
+        connection,
+        numeric::RPL_LUSERCLIENT,
+        [format!(
+            "There are {visible} users and {invisible} invisible on 1 servers"
+        )],
+    );
+    session.reply(
+        connection,
+        numeric::RPL_LUSEROP,
+        ["0", "operator(s) online"],
+    );
+    session.reply(
+        connection,
+        numeric::RPL_LUSERUNKNOWN,
+        [unknown.to_string().as_str(), "unknown connection(s)"],
+    );
+    session.reply(
+        connection,
+        numeric::RPL_LUSERCHANNELS,
+        [channels.to_string().as_str(), "channels formed"],
+    );
+    session.reply(
+        connection,
+        numeric::RPL_LUSERME,
+        [format!("I have {users} clients and 0 servers")],
+    );
+    let count = users.to_string();
+    let max = session.context.config.limits.max_clients.to_string();
+    session.reply(
+        connection,
+        numeric::RPL_LOCALUSERS,
+        [
+            count.as_str(),
+            max.as_str(),
+            &format!("Current local users {users}, max {max}"),
+        ],
+    );
+    session.reply(
+        connection,
+        numeric::RPL_GLOBALUSERS,
+        [
+            count.as_str(),
+            max.as_str(),
+            &format!("Current global users {users}, max {max}"),
+        ],
+    );
+}
+
+/// RPL_MOTDSTART, RPL_MOTD lines and RPL_ENDOFMOTD, or ERR_NOMOTD.
+pub(crate) fn send_motd(session: &IrcSession, connection: &mut Connection) {
+    let context = session.context.clone();
+    let Some(lines) = &context.motd else {
+        session.reply(connection, numeric::ERR_NOMOTD, ["MOTD File is missing"]);
+        return;
+    };
+    let server = context.server_name();
+    session.reply(
+        connection,
+        numeric::RPL_MOTDSTART,
+        [format!("- {server} Message of the day - ")],
+    );
+    for line in lines {
+        session.reply(connection, numeric::RPL_MOTD, [format!("- {line}")]);
+    }
+    session.reply(
+        connection,
+        numeric::RPL_ENDOFMOTD,
+        ["End of /MOTD command."],
+    );
+}

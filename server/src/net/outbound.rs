@@ -1,0 +1,202 @@
+//! A client's outbound queue, bounded in bytes, and the writer task that drains it.
+//!
+//! The hub pushes already-encoded, shared `Bytes` here while holding its lock,
+//! so `push` never blocks and never does I/O. The writer takes everything that
+//! is queued and sends it in one write, so a busy channel costs one syscall
+//! per wake-up rather than one per line. When the queue would exceed its byte
+//! limit the client is marked overflowed and must be dropped; the other
+//! clients never wait for it.
+
+use bytes::{Bytes, BytesMut};
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::sync::Notify;
+
+/// Returned by [`Outbound::push`] when the queue is over its byte limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow;
+
+#[derive(Debug, Default)]
+struct State {
+    queue: VecDeque<Bytes>,
+    queued_bytes: usize,
+    /// Set once: the writer sends what is queued (normally one final `ERROR`
+    /// line) and then closes the connection.
+    closing: bool,
+    overflowed: bool,
+}
+
+/// The bounded queue between the hub and one client's socket writer.
+#[derive(Debug)]
+pub struct Outbound {
+    state: Mutex<State>,
+    wake: Notify,
+    limit: usize,
+}
+
+/// How long the writer tries to deliver the final lines of a closing connection.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+impl Outbound {
+    /// A queue that holds at most `limit` bytes.
+    pub fn new(limit: usize) -> Outbound {
+        Outbound {
+            state: Mutex::new(State::default()),
+            wake: Notify::new(),
+            limit,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic elsewhere must not take every later delivery down with it.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues one encoded line. Never blocks. Lines pushed after close are dropped.
+    pub fn push(&self, line: Bytes) -> Result<(), Overflow> {
+        let mut state = self.lock();
+        if state.closing {
+            return Ok(());
+        }
+        if state.overflowed || state.queued_bytes + line.len() > self.limit {
+            state.overflowed = true;
+            return Err(Overflow);
+        }
+        state.queued_bytes += line.len();
+        state.queue.push_back(line);
+        drop(state);
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// Sends `final_line` (typically `ERROR :...`) after what is queued, then closes.
+    ///
+    /// When the client overflowed, what is queued is thrown away first: it is
+    /// not reading, and the final line is all that is worth trying to deliver.
+    pub fn close(&self, final_line: Option<Bytes>) {
+        let mut state = self.lock();
+        if state.closing {
+            return;
+        }
+        state.closing = true;
+        if state.overflowed {
+            state.queue.clear();
+            state.queued_bytes = 0;
+        }
+        if let Some(line) = final_line {
+            state.queued_bytes += line.len();
+            state.queue.push_back(line);
+        }
+        drop(state);
+        self.wake.notify_one();
+    }
+
+    /// True once the queue overflowed.
+    pub fn overflowed(&self) -> bool {
+        self.lock().overflowed
+    }
+
+    /// True once [`Outbound::close`] was called.
+    pub fn is_closing(&self) -> bool {
+        self.lock().closing
+    }
+
+    /// Bytes currently waiting.
+    pub fn queued_bytes(&self) -> usize {
+        self.lock().queued_bytes
+    }
+
+    /// Takes everything queued as one buffer, and whether the queue is closing.
+    fn take_batch(&self, buffer: &mut BytesMut) -> bool {
+        let mut state = self.lock();
+        buffer.reserve(state.queued_bytes);
+        for line in state.queue.drain(..) {
+            buffer.extend_from_slice(&line);
+        }
+        state.queued_bytes = 0;
+        state.closing
+    }
+
+    /// The writer task: drains the queue into `writer` until closed or the socket fails.
+    pub async fn run_writer<W: AsyncWrite + Unpin>(&self, mut writer: W) {
+        let mut buffer = BytesMut::with_capacity(4096);
+        loop {
+            let closing = self.take_batch(&mut buffer);
+            if !buffer.is_empty() {
+                let write = writer.write_all(&buffer);
+                let result = if closing {
+                    tokio::time::timeout(CLOSE_GRACE, write)
+                        .await
+                        .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
+                } else {
+                    write.await
+                };
+                buffer.clear();
+                if let Err(error) = result {
+                    tracing::debug!(%error, "write failed");
+                    self.close(None);
+                    break;
+                }
+            }
+            if closing {
+                let _ = tokio::time::timeout(CLOSE_GRACE, writer.shutdown()).await;
+                break;
+            }
+            self.wake.notified().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_is_bounded_in_bytes() {
+        let outbound = Outbound::new(10);
+        assert!(outbound.push(Bytes::from_static(b"12345")).is_ok());
+        assert!(outbound.push(Bytes::from_static(b"12345")).is_ok());
+        assert_eq!(outbound.push(Bytes::from_static(b"1")), Err(Overflow));
+        assert!(outbound.overflowed());
+        // Once overflowed, it stays so even if a smaller line would fit.
+        assert_eq!(outbound.push(Bytes::new()), Err(Overflow));
+    }
+
+    #[tokio::test]
+    async fn writer_sends_queued_lines_in_order_then_closes() {
+        let outbound = std::sync::Arc::new(Outbound::new(1000));
+        let (client, mut server) = tokio::io::duplex(1024);
+        let writer = {
+            let outbound = outbound.clone();
+            tokio::spawn(async move { outbound.run_writer(client).await })
+        };
+        outbound.push(Bytes::from_static(b"a\r\n")).unwrap();
+        outbound.push(Bytes::from_static(b"b\r\n")).unwrap();
+        outbound.close(Some(Bytes::from_static(b"ERROR :bye\r\n")));
+        writer.await.unwrap();
+        let mut received = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut server, &mut received)
+            .await
+            .unwrap();
+        assert_eq!(received, b"a\r\nb\r\nERROR :bye\r\n");
+    }
+
+    #[tokio::test]
+    async fn overflowed_queue_is_discarded_but_the_error_line_is_sent() {
+        let outbound = std::sync::Arc::new(Outbound::new(4));
+        outbound.push(Bytes::from_static(b"1234")).unwrap();
+        assert!(outbound.push(Bytes::from_static(b"5")).is_err());
+        outbound.close(Some(Bytes::from_static(b"ERROR :SendQ exceeded\r\n")));
+        let (client, mut server) = tokio::io::duplex(1024);
+        outbound.run_writer(client).await;
+        let mut received = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut server, &mut received)
+            .await
+            .unwrap();
+        assert_eq!(received, b"ERROR :SendQ exceeded\r\n");
+    }
+}
