@@ -1,2 +1,48 @@
-//! natter binary.
-fn main() {}
+//! natter: the terminal chat client. See `natter --help`.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use chrono::Offset;
+use clap::Parser;
+use natter::cli::{self, Cli};
+use natter::config;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("natter: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let default_path = config::default_path();
+    if cli.print_config_path {
+        match (&cli.config, &default_path) {
+            (Some(path), _) | (None, Some(path)) => println!("{}", path.display()),
+            (None, None) => println!("(no config directory on this system)"),
+        }
+        return Ok(());
+    }
+    let config = match (&cli.config, &default_path) {
+        (Some(path), _) => config::load(path, true)?,
+        (None, Some(path)) => config::load(path, false)?,
+        (None, None) => config::ConfigFile::default(),
+    };
+    let (mut settings, net) = cli::resolve(&cli, &config).map_err(anyhow::Error::msg)?;
+    settings.utc_offset = chrono::Local::now().offset().fix();
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "natter is a full-screen program and needs a terminal: run it in one (not through a pipe)"
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(natter::terminal::run(settings, net))
+}

@@ -1,0 +1,464 @@
+//! Buffers: the server buffer, one per channel and one per private chat, each
+//! with its scrollback (capped), unread and mention counts, members and
+//! scroll position.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use natter_protocol::Casemapping;
+
+use super::members::Members;
+use crate::text::StyledText;
+use crate::ui::lines;
+
+/// What a buffer is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BufferKind {
+    /// Server notices, MOTD, errors without a better place.
+    Server,
+    /// A channel such as `#lobby`.
+    Channel,
+    /// A private chat with one nick.
+    Private,
+}
+
+/// How a line is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// Someone said something.
+    Message,
+    /// `/me` action.
+    Action,
+    /// A NOTICE.
+    Notice,
+    /// Someone joined (dimmed).
+    Joined,
+    /// Someone parted or quit (dimmed).
+    Left,
+    /// A nick change, mode change, topic change or kick (dimmed).
+    Event,
+    /// Information from the client or server.
+    Info,
+    /// Something went wrong.
+    Error,
+    /// Marks the start of a new day.
+    DaySeparator,
+}
+
+/// One line of scrollback.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatLine {
+    /// Increasing number, stable while the line is in scrollback.
+    pub seq: u64,
+    /// When it was said (server-time when the server gave one).
+    pub time: DateTime<Utc>,
+    /// How it is shown.
+    pub kind: LineKind,
+    /// Who said it; empty for events and info.
+    pub nick: String,
+    /// The text, already sanitised and styled.
+    pub body: Vec<StyledText>,
+    /// Whether it mentions us (or is a whisper to us).
+    pub highlight: bool,
+    /// Whether we said it.
+    pub own: bool,
+}
+
+impl ChatLine {
+    /// A line with no sequence number yet; `Buffers::push` assigns it.
+    pub fn new(time: DateTime<Utc>, kind: LineKind, nick: &str, body: Vec<StyledText>) -> ChatLine {
+        ChatLine {
+            seq: 0,
+            time,
+            kind,
+            nick: crate::text::clean(nick),
+            body,
+            highlight: false,
+            own: false,
+        }
+    }
+
+    /// The body as plain text (for tests and searches).
+    pub fn text(&self) -> String {
+        self.body.iter().map(|run| run.text.as_str()).collect()
+    }
+}
+
+/// Where a scrolled-up view ends: the line at the bottom of the pane and how
+/// many of its wrapped rows are hidden below the pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScrollAnchor {
+    /// `seq` of the bottom line.
+    pub seq: u64,
+    /// Rows of that line below the bottom edge.
+    pub rows_below: usize,
+}
+
+/// One buffer.
+#[derive(Debug, Clone)]
+pub struct Buffer {
+    /// Channel name, nick, or the server label.
+    pub name: String,
+    /// What it is for.
+    pub kind: BufferKind,
+    /// Scrollback, oldest first.
+    pub lines: VecDeque<ChatLine>,
+    /// Messages arrived while not visible.
+    pub unread: usize,
+    /// Mentions or whispers arrived while not visible.
+    pub mentions: usize,
+    /// Channel members (empty for other kinds).
+    pub members: Members,
+    /// Channel topic.
+    pub topic: Option<String>,
+    /// Whether we are in the channel right now.
+    pub joined: bool,
+    /// `None` while following new lines; otherwise the scrolled position.
+    pub scroll: Option<ScrollAnchor>,
+    /// Lines that arrived below a scrolled-up view.
+    pub unseen_below: usize,
+    /// Folded nicks of recent speakers, most recent last.
+    pub recent_speakers: Vec<String>,
+    /// Folded nick of the member selected in the sidebar.
+    pub selected_member: Option<String>,
+}
+
+impl Buffer {
+    fn new(kind: BufferKind, name: &str) -> Buffer {
+        Buffer {
+            name: crate::text::clean(name),
+            kind,
+            lines: VecDeque::new(),
+            unread: 0,
+            mentions: 0,
+            members: Members::default(),
+            topic: None,
+            joined: false,
+            scroll: None,
+            unseen_below: 0,
+            recent_speakers: Vec::new(),
+            selected_member: None,
+        }
+    }
+
+    /// Notes that `folded_nick` just spoke, for nick completion.
+    pub fn note_speaker(&mut self, folded_nick: String) {
+        self.recent_speakers.retain(|n| *n != folded_nick);
+        self.recent_speakers.push(folded_nick);
+        if self.recent_speakers.len() > 64 {
+            self.recent_speakers.remove(0);
+        }
+    }
+
+    fn index_of(&self, seq: u64) -> Option<usize> {
+        let front = self.lines.front()?.seq;
+        let index = usize::try_from(seq.checked_sub(front)?).ok()?;
+        (index < self.lines.len()).then_some(index)
+    }
+
+    fn height(&self, index: usize, width: usize) -> usize {
+        self.lines
+            .get(index)
+            .map_or(1, |line| lines::height(line, width).max(1))
+    }
+
+    /// The bottom line index and hidden rows, following or scrolled.
+    fn bottom(&self) -> Option<(usize, usize)> {
+        let last = self.lines.len().checked_sub(1)?;
+        match self.scroll {
+            None => Some((last, 0)),
+            Some(anchor) => Some(
+                self.index_of(anchor.seq)
+                    .map_or((0, 0), |i| (i, anchor.rows_below)),
+            ),
+        }
+    }
+
+    /// Scrolls up `rows` rows, stopping when the first line reaches the top of
+    /// a pane `width` wide and `view_height` high.
+    pub fn scroll_up(&mut self, rows: usize, width: usize, view_height: usize) {
+        let Some((mut index, mut below)) = self.bottom() else {
+            return;
+        };
+        below += rows;
+        while below >= self.height(index, width) && index > 0 {
+            below -= self.height(index, width);
+            index -= 1;
+        }
+        below = below.min(self.height(index, width) - 1);
+        // Never scroll past the top: the pane must stay full.
+        let mut above = self.height(index, width) - below - 1;
+        let mut walk = index;
+        while above + 1 < view_height && walk > 0 {
+            walk -= 1;
+            above += self.height(walk, width);
+        }
+        if above + 1 < view_height {
+            self.scroll_to_top(width, view_height);
+            return;
+        }
+        self.set_anchor(index, below);
+    }
+
+    fn scroll_to_top(&mut self, width: usize, view_height: usize) {
+        let mut remaining = view_height;
+        let mut index = 0;
+        while index < self.lines.len() {
+            let h = self.height(index, width);
+            if remaining <= h {
+                self.set_anchor(index, h - remaining);
+                return;
+            }
+            remaining -= h;
+            index += 1;
+        }
+        // Everything fits: nothing to scroll.
+        self.scroll_to_bottom();
+    }
+
+    /// Scrolls down `rows` rows; reaching the end resumes following.
+    pub fn scroll_down(&mut self, rows: usize, width: usize) {
+        let Some((mut index, mut below)) = self.bottom() else {
+            return;
+        };
+        if self.scroll.is_none() {
+            return;
+        }
+        let mut remaining = rows;
+        loop {
+            if remaining <= below {
+                below -= remaining;
+                break;
+            }
+            remaining -= below + 1;
+            if index + 1 >= self.lines.len() {
+                self.scroll_to_bottom();
+                return;
+            }
+            index += 1;
+            below = self.height(index, width) - 1;
+        }
+        self.set_anchor(index, below);
+    }
+
+    fn set_anchor(&mut self, index: usize, rows_below: usize) {
+        let last = self.lines.len().saturating_sub(1);
+        if index >= last && rows_below == 0 {
+            self.scroll_to_bottom();
+            return;
+        }
+        if let Some(line) = self.lines.get(index) {
+            self.scroll = Some(ScrollAnchor {
+                seq: line.seq,
+                rows_below,
+            });
+        }
+    }
+
+    /// Back to following new lines.
+    pub fn scroll_to_bottom(&mut self) {
+        self.scroll = None;
+        self.unseen_below = 0;
+    }
+
+    /// Lines ending at the bottom of the view, with the number of rows of
+    /// the last one hidden below: what the renderer walks backwards from.
+    pub fn view_bottom(&self) -> Option<(usize, usize)> {
+        self.bottom()
+    }
+}
+
+/// All buffers, in tab order, and which one is shown.
+#[derive(Debug, Clone)]
+pub struct Buffers {
+    list: Vec<Buffer>,
+    active: usize,
+    next_seq: u64,
+    /// Scrollback cap per buffer.
+    pub max_lines: usize,
+    /// The user's UTC offset, for day separators.
+    pub utc_offset: FixedOffset,
+}
+
+impl Buffers {
+    /// A list holding only the server buffer named `server_label`.
+    pub fn new(server_label: &str, max_lines: usize, utc_offset: FixedOffset) -> Buffers {
+        Buffers {
+            list: vec![Buffer::new(BufferKind::Server, server_label)],
+            active: 0,
+            next_seq: 1,
+            max_lines: max_lines.max(100),
+            utc_offset,
+        }
+    }
+
+    /// All buffers in tab order.
+    pub fn all(&self) -> &[Buffer] {
+        &self.list
+    }
+
+    /// Number of buffers.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Always false: the server buffer cannot be closed.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Index of the visible buffer.
+    pub fn active_index(&self) -> usize {
+        self.active
+    }
+
+    /// The visible buffer.
+    pub fn active(&self) -> &Buffer {
+        &self.list[self.active.min(self.list.len() - 1)]
+    }
+
+    /// The visible buffer, mutably.
+    pub fn active_mut(&mut self) -> &mut Buffer {
+        let index = self.active.min(self.list.len() - 1);
+        &mut self.list[index]
+    }
+
+    /// Buffer by index.
+    pub fn get(&self, index: usize) -> Option<&Buffer> {
+        self.list.get(index)
+    }
+
+    /// Buffer by index, mutably.
+    pub fn get_mut(&mut self, index: usize) -> Option<&mut Buffer> {
+        self.list.get_mut(index)
+    }
+
+    /// Index of the channel or private buffer called `name`.
+    pub fn find(&self, name: &str, casemapping: Casemapping) -> Option<usize> {
+        let folded = casemapping.fold(name);
+        self.list
+            .iter()
+            .position(|b| b.kind != BufferKind::Server && casemapping.fold(&b.name) == folded)
+    }
+
+    /// Index of the buffer called `name`, creating it in tab order
+    /// (server, channels, private chats) when missing.
+    pub fn ensure(&mut self, kind: BufferKind, name: &str, casemapping: Casemapping) -> usize {
+        if let Some(index) = self.find(name, casemapping) {
+            return index;
+        }
+        let position = self
+            .list
+            .iter()
+            .rposition(|b| b.kind <= kind)
+            .map_or(self.list.len(), |i| i + 1);
+        self.list.insert(position, Buffer::new(kind, name));
+        if position <= self.active && self.list.len() > 1 && position != 0 {
+            self.active += 1;
+        }
+        position
+    }
+
+    /// Shows buffer `index` and clears its unread marks.
+    pub fn set_active(&mut self, index: usize) {
+        if index < self.list.len() {
+            self.active = index;
+            let buffer = &mut self.list[index];
+            buffer.unread = 0;
+            buffer.mentions = 0;
+        }
+    }
+
+    /// Closes buffer `index` (never the server buffer).
+    pub fn remove(&mut self, index: usize) {
+        if index == 0 || index >= self.list.len() {
+            return;
+        }
+        self.list.remove(index);
+        if self.active >= index && self.active > 0 {
+            self.active -= 1;
+        }
+        let active = self.active;
+        self.set_active(active);
+    }
+
+    /// Appends a line to buffer `index`, adding a day separator when the
+    /// day changed, counting unread and mentions when it is not visible, and
+    /// keeping a scrolled-up view still. Returns whether it is visible now.
+    pub fn push(&mut self, index: usize, mut line: ChatLine) -> bool {
+        let offset = self.utc_offset;
+        let visible = index == self.active;
+        let Some(buffer) = self.list.get_mut(index) else {
+            return false;
+        };
+        let day = line.time.with_timezone(&offset).date_naive();
+        let new_day = buffer
+            .lines
+            .iter()
+            .rev()
+            .find(|l| l.kind != LineKind::DaySeparator)
+            .is_some_and(|last| last.time.with_timezone(&offset).date_naive() != day);
+        if new_day {
+            let label = day.format("%A %-d %B %Y").to_string();
+            let mut separator = ChatLine::new(line.time, LineKind::DaySeparator, "", Vec::new());
+            separator.body = vec![StyledText::new(label, Default::default())];
+            separator.seq = self.next_seq;
+            self.next_seq += 1;
+            buffer.lines.push_back(separator);
+        }
+        line.seq = self.next_seq;
+        self.next_seq += 1;
+        let counts = matches!(
+            line.kind,
+            LineKind::Message | LineKind::Action | LineKind::Notice
+        ) && !line.own;
+        if counts && !visible {
+            buffer.unread += 1;
+            if line.highlight {
+                buffer.mentions += 1;
+            }
+        }
+        if buffer.scroll.is_some() && counts {
+            buffer.unseen_below += 1;
+        }
+        buffer.lines.push_back(line);
+        while buffer.lines.len() > self.max_lines {
+            buffer.lines.pop_front();
+        }
+        if let Some(anchor) = buffer.scroll
+            && buffer.index_of(anchor.seq).is_none()
+            && let Some(first) = buffer.lines.front()
+        {
+            buffer.scroll = Some(ScrollAnchor {
+                seq: first.seq,
+                rows_below: 0,
+            });
+        }
+        visible
+    }
+
+    /// Index of the next buffer after the active one with a mention or
+    /// whisper waiting, else with unread messages.
+    pub fn next_with_activity(&self) -> Option<usize> {
+        let n = self.list.len();
+        let order = (1..n).map(|step| (self.active + step) % n);
+        let candidates: Vec<usize> = order.collect();
+        candidates
+            .iter()
+            .copied()
+            .find(|&i| self.list[i].mentions > 0)
+            .or_else(|| {
+                candidates
+                    .iter()
+                    .copied()
+                    .find(|&i| self.list[i].unread > 0)
+            })
+    }
+
+    /// Renames a private buffer after a nick change.
+    pub fn rename(&mut self, index: usize, name: &str) {
+        if let Some(buffer) = self.list.get_mut(index) {
+            buffer.name = crate::text::clean(name);
+        }
+    }
+}

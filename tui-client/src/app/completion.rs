@@ -1,0 +1,111 @@
+//! Tab completion of nicks (recent speakers first) and channel names.
+
+use super::App;
+use super::buffers::BufferKind;
+
+/// A completion in progress: Tab again cycles through `candidates`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// Byte offset where the completed word starts.
+    pub start: usize,
+    /// Candidates in offer order.
+    pub candidates: Vec<String>,
+    /// The candidate shown now.
+    pub index: usize,
+    /// What follows the candidate (`": "` at the start of a line, else `" "`).
+    pub suffix: String,
+}
+
+impl App {
+    /// Completes the word before the cursor, or cycles to the next (or with
+    /// `backwards`, the previous) candidate.
+    pub(crate) fn complete(&mut self, backwards: bool) {
+        if let Some(mut completion) = self.completion.take() {
+            let n = completion.candidates.len();
+            completion.index = if backwards {
+                (completion.index + n - 1) % n
+            } else {
+                (completion.index + 1) % n
+            };
+            self.apply_completion(&completion);
+            self.completion = Some(completion);
+            return;
+        }
+        let text = self.input.text();
+        let cursor = self.input.cursor();
+        let start = text[..cursor].rfind(char::is_whitespace).map_or(0, |i| {
+            i + text[i..].chars().next().map_or(1, char::len_utf8)
+        });
+        let prefix = &text[start..cursor];
+        let candidates = self.candidates(prefix);
+        if candidates.is_empty() {
+            return;
+        }
+        let is_channel = self.session.is_channel(prefix);
+        let suffix = if start == 0 && !is_channel && !prefix.starts_with('/') {
+            ": "
+        } else {
+            " "
+        };
+        let completion = Completion {
+            start,
+            index: if backwards { candidates.len() - 1 } else { 0 },
+            candidates,
+            suffix: suffix.to_owned(),
+        };
+        self.apply_completion(&completion);
+        self.completion = Some(completion);
+    }
+
+    fn apply_completion(&mut self, completion: &Completion) {
+        let Some(candidate) = completion.candidates.get(completion.index) else {
+            return;
+        };
+        let end = self.input.cursor();
+        let replacement = format!("{candidate}{}", completion.suffix);
+        self.input
+            .replace_range(completion.start..end, &replacement);
+    }
+
+    /// Nicks (or channels) starting with `prefix`: recent speakers in the
+    /// current buffer first, most recent first, then the rest alphabetically.
+    fn candidates(&self, prefix: &str) -> Vec<String> {
+        let casemapping = self.session.casemapping;
+        let folded_prefix = casemapping.fold(prefix);
+        if self.session.is_channel(prefix) {
+            return self
+                .buffers
+                .all()
+                .iter()
+                .filter(|b| b.kind == BufferKind::Channel)
+                .filter(|b| casemapping.fold(&b.name).starts_with(&folded_prefix))
+                .map(|b| b.name.clone())
+                .collect();
+        }
+        let buffer = self.buffers.active();
+        let mut nicks: Vec<String> = match buffer.kind {
+            BufferKind::Channel => buffer
+                .members
+                .sorted("", casemapping)
+                .iter()
+                .map(|m| m.nick.clone())
+                .collect(),
+            BufferKind::Private => vec![buffer.name.clone()],
+            BufferKind::Server => Vec::new(),
+        };
+        nicks.retain(|nick| {
+            casemapping.fold(nick).starts_with(&folded_prefix) && !self.session.is_me(nick)
+        });
+        let recency = |nick: &String| {
+            let folded = casemapping.fold(nick);
+            buffer
+                .recent_speakers
+                .iter()
+                .rev()
+                .position(|speaker| *speaker == folded)
+                .unwrap_or(usize::MAX)
+        };
+        nicks.sort_by_key(|nick| (recency(nick), casemapping.fold(nick)));
+        nicks
+    }
+}

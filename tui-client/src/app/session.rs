@@ -1,0 +1,157 @@
+//! What the client knows about its IRC session: our nick, the server's
+//! ISUPPORT settings, enabled capabilities, away state, lag, and NAMES
+//! replies being collected.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use natter_protocol::Casemapping;
+
+use super::members::Member;
+
+/// Session facts; reset on disconnect except the nick we want.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Our nick (the server's idea once registered).
+    pub nick: String,
+    /// Whether 001 arrived on this connection.
+    pub registered: bool,
+    /// How the server compares nicks and channel names.
+    pub casemapping: Casemapping,
+    /// The network's name (ISUPPORT NETWORK).
+    pub network: Option<String>,
+    /// Channel prefix characters, highest first (`@+`).
+    pub prefix_chars: String,
+    /// Modes matching `prefix_chars` (`ov`).
+    pub prefix_modes: String,
+    /// Characters that start a channel name.
+    pub chantypes: String,
+    /// Enabled IRCv3 capabilities.
+    pub caps: BTreeSet<String>,
+    /// Whether we are marked away.
+    pub away: bool,
+    /// Round trip of the last lag probe, in milliseconds.
+    pub lag_ms: Option<i64>,
+    /// The outstanding lag probe: token and when it was sent.
+    pub lag_probe: Option<(String, DateTime<Utc>)>,
+    /// When the last lag probe was sent.
+    pub last_probe: Option<DateTime<Utc>>,
+    /// NAMES replies being collected, by folded channel.
+    pub pending_names: HashMap<String, Vec<Member>>,
+    /// Channels whose NAMES the user asked to see, by folded name.
+    pub names_requested: HashSet<String>,
+    /// Channels the user joined by hand, to switch to when the JOIN arrives.
+    pub switch_on_join: HashSet<String>,
+}
+
+impl Session {
+    /// A new session for `nick`, with RFC defaults until 005 says otherwise.
+    pub fn new(nick: &str) -> Session {
+        Session {
+            nick: nick.to_owned(),
+            registered: false,
+            casemapping: Casemapping::Rfc1459,
+            network: None,
+            prefix_chars: "@+".to_owned(),
+            prefix_modes: "ov".to_owned(),
+            chantypes: "#&".to_owned(),
+            caps: BTreeSet::new(),
+            away: false,
+            lag_ms: None,
+            lag_probe: None,
+            last_probe: None,
+            pending_names: HashMap::new(),
+            names_requested: HashSet::new(),
+            switch_on_join: HashSet::new(),
+        }
+    }
+
+    /// Forgets everything that belongs to one connection.
+    pub fn on_disconnect(&mut self) {
+        let nick = std::mem::take(&mut self.nick);
+        *self = Session::new(&nick);
+    }
+
+    /// Whether capability `name` is enabled.
+    pub fn has_cap(&self, name: &str) -> bool {
+        self.caps.contains(name)
+    }
+
+    /// Whether `name` looks like a channel on this server.
+    pub fn is_channel(&self, name: &str) -> bool {
+        name.chars()
+            .next()
+            .is_some_and(|c| self.chantypes.contains(c))
+    }
+
+    /// Whether `nick` is us.
+    pub fn is_me(&self, nick: &str) -> bool {
+        self.casemapping.eq(nick, &self.nick)
+    }
+
+    /// Applies one ISUPPORT token such as `PREFIX=(ov)@+` or `CASEMAPPING=ascii`.
+    pub fn apply_isupport(&mut self, token: &str) {
+        let (key, value) = token.split_once('=').unwrap_or((token, ""));
+        match key.to_ascii_uppercase().as_str() {
+            "CASEMAPPING" => {
+                if let Some(mapping) = Casemapping::from_isupport(value) {
+                    self.casemapping = mapping;
+                }
+            }
+            "NETWORK" if !value.is_empty() => self.network = Some(crate::text::clean(value)),
+            "CHANTYPES" if !value.is_empty() => self.chantypes = value.to_owned(),
+            "PREFIX" => {
+                if let Some((modes, chars)) = value
+                    .strip_prefix('(')
+                    .and_then(|rest| rest.split_once(')'))
+                    && modes.chars().count() == chars.chars().count()
+                {
+                    self.prefix_modes = modes.to_owned();
+                    self.prefix_chars = chars.to_owned();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Splits `@+nick` (or `@nick!user@host`) into prefixes and nick.
+    pub fn split_prefixes<'a>(&self, entry: &'a str) -> (&'a str, &'a str) {
+        let nick_start = entry
+            .char_indices()
+            .find(|(_, c)| !self.prefix_chars.contains(*c))
+            .map_or(entry.len(), |(i, _)| i);
+        let (prefixes, rest) = entry.split_at(nick_start);
+        let nick = rest.split('!').next().unwrap_or(rest);
+        (prefixes, nick)
+    }
+
+    /// The prefix character given by channel mode `mode` (`o` gives `@`).
+    pub fn prefix_for_mode(&self, mode: char) -> Option<char> {
+        let index = self.prefix_modes.chars().position(|m| m == mode)?;
+        self.prefix_chars.chars().nth(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn isupport_prefix_and_casemapping() {
+        let mut session = Session::new("me");
+        session.apply_isupport("PREFIX=(qov)~@+");
+        session.apply_isupport("CASEMAPPING=ascii");
+        session.apply_isupport("NETWORK=LAN");
+        assert_eq!(session.prefix_chars, "~@+");
+        assert_eq!(session.prefix_for_mode('v'), Some('+'));
+        assert_eq!(session.casemapping, Casemapping::Ascii);
+        assert_eq!(session.network.as_deref(), Some("LAN"));
+    }
+
+    #[test]
+    fn names_entries_split_into_prefixes_and_nick() {
+        let session = Session::new("me");
+        assert_eq!(session.split_prefixes("@+bob"), ("@+", "bob"));
+        assert_eq!(session.split_prefixes("carol!c@host"), ("", "carol"));
+    }
+}

@@ -1,0 +1,279 @@
+//! The command line, and resolving it with the config file into settings
+//! for the app and the network task.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::app::{DEFAULT_CHANNEL, Settings};
+use crate::config::ConfigFile;
+use crate::net::NetConfig;
+use crate::net::registration::Identity;
+
+/// Port natterd (and IRC) listens on by default.
+pub const DEFAULT_PORT: u16 = 6667;
+/// Host used when neither the command line nor the config names one.
+pub const DEFAULT_HOST: &str = "localhost";
+
+const AFTER_HELP: &str = "\
+Examples:
+  natter                          connect to localhost:6667 as your login name
+  natter --nick alice             choose a nick
+  natter chat.lan --nick bob      a natterd elsewhere on the LAN (port 6667)
+  natter 192.168.1.20:6668        another port
+  natter irc.example.org:6667 --join '#rust,#music'
+  natter --config ./natter.toml   use this config file instead of the usual one
+
+Everyone lands in #lobby. Type and press Enter to chat; Alt+Up/Alt+Down pick a
+member in the sidebar and Alt+Enter whispers them; F1 lists every key; /help
+lists the commands; /quit leaves.
+
+Defaults come from config.toml in the platform config directory
+(~/.config/natter/config.toml on Linux; run `natter --print-config-path`).
+A commented example is assets/natter.toml in the natter sources.";
+
+/// natter: a friendly full-screen chat client for natterd and any IRC server.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "natter", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Server to connect to, as HOST or HOST:PORT ([IPv6]:PORT for IPv6).
+    /// Default: the config's `server`, else localhost:6667.
+    #[arg(value_name = "HOST[:PORT]")]
+    pub server: Option<String>,
+
+    /// Nick to use. Default: the config's `nick`, else your login name.
+    /// A taken nick is retried with a suffix (alice_, alice2, ...).
+    #[arg(short, long, env = "NATTER_NICK")]
+    pub nick: Option<String>,
+
+    /// Channels to join besides #lobby, comma separated (repeatable).
+    #[arg(short, long, value_name = "#A,#B", value_delimiter = ',')]
+    pub join: Vec<String>,
+
+    /// Server password, if the server wants one (sent as PASS).
+    #[arg(long, env = "NATTER_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+
+    /// Config file to read instead of the platform default; it must exist.
+    #[arg(short, long, value_name = "FILE", env = "NATTER_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Never ring the terminal bell (overrides the config's `bell`).
+    #[arg(long)]
+    pub no_bell: bool,
+
+    /// Print where natter looks for its config file, then exit.
+    #[arg(long)]
+    pub print_config_path: bool,
+}
+
+/// Splits `HOST[:PORT]`, `[IPV6]:PORT` or a bare IPv6 address.
+pub fn parse_server(text: &str) -> Result<(String, u16), String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("the server address is empty; use HOST or HOST:PORT".to_owned());
+    }
+    let port = |p: &str| {
+        p.parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| format!("`{p}` is not a port number (1-65535) in `{text}`"))
+    };
+    if let Some(rest) = text.strip_prefix('[') {
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| format!("missing `]` in `{text}`"))?;
+        return match after.strip_prefix(':') {
+            Some(p) => Ok((host.to_owned(), port(p)?)),
+            None if after.is_empty() => Ok((host.to_owned(), DEFAULT_PORT)),
+            None => Err(format!("unexpected `{after}` after `]` in `{text}`")),
+        };
+    }
+    match text.matches(':').count() {
+        0 => Ok((text.to_owned(), DEFAULT_PORT)),
+        1 => {
+            let (host, p) = text.split_once(':').unwrap_or((text, ""));
+            if host.is_empty() {
+                return Err(format!("no host before `:` in `{text}`"));
+            }
+            Ok((host.to_owned(), port(p)?))
+        }
+        _ => Ok((text.to_owned(), DEFAULT_PORT)),
+    }
+}
+
+/// The login name made into a valid nick, or `natter`.
+pub fn login_nick() -> String {
+    let login = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_default();
+    nick_from_login(&login)
+}
+
+/// A valid IRC nick from a login name: odd characters become `_`, a leading
+/// digit or dash gets a letter in front.
+pub fn nick_from_login(login: &str) -> String {
+    let mut nick: String = login
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .map(|c| {
+            if c.is_alphanumeric() || "-_[]{}\\|^`".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(30)
+        .collect();
+    if nick.is_empty() {
+        return "natter".to_owned();
+    }
+    if nick.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+        nick.insert(0, 'n');
+    }
+    nick
+}
+
+/// Combines the command line and config file: command line wins.
+pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), String> {
+    let server = cli
+        .server
+        .clone()
+        .or_else(|| config.server.clone())
+        .unwrap_or_else(|| DEFAULT_HOST.to_owned());
+    let (host, port) = parse_server(&server)?;
+    let nick = cli
+        .nick
+        .clone()
+        .or_else(|| config.nick.clone())
+        .unwrap_or_else(login_nick);
+    if nick.is_empty()
+        || nick.contains([' ', ',', '*', '?', '!', '@', ':'])
+        || nick.starts_with(['#', '&'])
+    {
+        return Err(format!(
+            "`{nick}` cannot be a nick: use letters, digits and -_[]{{}}\\|^` (no spaces)"
+        ));
+    }
+    let mut channels = vec![DEFAULT_CHANNEL.to_owned()];
+    for channel in config.channels.iter().chain(&cli.join) {
+        let channel = channel.trim();
+        if channel.is_empty() {
+            continue;
+        }
+        let channel = if channel.starts_with(['#', '&']) {
+            channel.to_owned()
+        } else {
+            format!("#{channel}")
+        };
+        if !channels.iter().any(|c| c.eq_ignore_ascii_case(&channel)) {
+            channels.push(channel);
+        }
+    }
+    let net = NetConfig {
+        host,
+        port,
+        identity: Identity {
+            nick: nick.clone(),
+            username: config
+                .username
+                .clone()
+                .unwrap_or_else(|| nick_from_login(&nick).chars().take(10).collect()),
+            realname: config.realname.clone().unwrap_or_else(|| nick.clone()),
+            password: cli.password.clone().or_else(|| config.password.clone()),
+        },
+    };
+    let mut settings = Settings::new(&nick, &net.address());
+    settings.channels = channels;
+    settings.bell = !cli.no_bell && config.bell.unwrap_or(true);
+    settings.highlights.clone_from(&config.highlights);
+    if let Some(lines) = config.scrollback_lines {
+        settings.scrollback_lines = lines;
+    }
+    if let Some(lines) = config.paste_confirm_lines {
+        settings.paste_confirm_lines = lines;
+    }
+    if let Some(width) = config.sidebar_width {
+        settings.sidebar_width = width;
+    }
+    Ok((settings, net))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_addresses() {
+        assert_eq!(parse_server("chat.lan"), Ok(("chat.lan".into(), 6667)));
+        assert_eq!(parse_server("10.0.0.2:7000"), Ok(("10.0.0.2".into(), 7000)));
+        assert_eq!(parse_server("[::1]:7000"), Ok(("::1".into(), 7000)));
+        assert_eq!(parse_server("::1"), Ok(("::1".into(), 6667)));
+        assert!(
+            parse_server("host:http")
+                .unwrap_err()
+                .contains("not a port")
+        );
+        assert!(parse_server("host:0").is_err());
+    }
+
+    #[test]
+    fn login_names_become_valid_nicks() {
+        assert_eq!(nick_from_login("john.doe"), "john_doe");
+        assert_eq!(nick_from_login("1abc"), "n1abc");
+        assert_eq!(nick_from_login(""), "natter");
+    }
+
+    #[test]
+    fn command_line_wins_over_config() {
+        let cli = Cli::parse_from([
+            "natter",
+            "h:1234",
+            "--nick",
+            "bob",
+            "--join",
+            "rust,#lobby",
+            "--no-bell",
+        ]);
+        let config = ConfigFile {
+            server: Some("other".into()),
+            nick: Some("alice".into()),
+            channels: vec!["#music".into()],
+            bell: Some(true),
+            ..ConfigFile::default()
+        };
+        let (settings, net) = resolve(&cli, &config).unwrap();
+        assert_eq!((net.host.as_str(), net.port), ("h", 1234));
+        assert_eq!(settings.nick, "bob");
+        assert_eq!(settings.channels, vec!["#lobby", "#music", "#rust"]);
+        assert!(!settings.bell);
+    }
+
+    #[test]
+    fn bad_nick_is_refused_with_advice() {
+        let cli = Cli::parse_from(["natter", "--nick", "a b"]);
+        assert!(
+            resolve(&cli, &ConfigFile::default())
+                .unwrap_err()
+                .contains("cannot be a nick")
+        );
+    }
+
+    #[test]
+    fn help_is_complete() {
+        use clap::CommandFactory;
+        let help = Cli::command().render_long_help().to_string();
+        for needle in [
+            "--nick",
+            "--join",
+            "--password",
+            "--config",
+            "HOST[:PORT]",
+            "Examples:",
+            "Alt+Enter",
+        ] {
+            assert!(help.contains(needle), "missing {needle} in\n{help}");
+        }
+    }
+}

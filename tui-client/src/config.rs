@@ -1,0 +1,150 @@
+//! The client's config file (`config.toml` in the platform config
+//! directory): defaults for the command line. A bad file is an error that
+//! names the file, line and column.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything `config.toml` may set; every key is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConfigFile {
+    /// `HOST[:PORT]` to connect to.
+    pub server: Option<String>,
+    /// Nick to use.
+    pub nick: Option<String>,
+    /// USER name sent at registration.
+    pub username: Option<String>,
+    /// Real name sent at registration.
+    pub realname: Option<String>,
+    /// Server password.
+    pub password: Option<String>,
+    /// Channels to join besides `#lobby`.
+    pub channels: Vec<String>,
+    /// Ring the bell for mentions and whispers in hidden buffers.
+    pub bell: Option<bool>,
+    /// Extra words that count as mentions.
+    pub highlights: Vec<String>,
+    /// Scrollback lines kept per buffer.
+    pub scrollback_lines: Option<usize>,
+    /// A paste of more lines than this asks before sending.
+    pub paste_confirm_lines: Option<usize>,
+    /// Width of the member sidebar.
+    pub sidebar_width: Option<u16>,
+}
+
+/// Why the config file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists but cannot be read, or was named and is missing.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has an unknown key or wrong type.
+    #[error("config file {path}, line {line}, column {column}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// `config.toml` in the platform config directory
+/// (`~/.config/natter/config.toml` on Linux).
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "natter")
+        .map(|dirs| dirs.config_dir().join("config.toml"))
+}
+
+/// Loads `path`. A missing file is fine (defaults) unless `required`.
+pub fn load(path: &Path, required: bool) -> Result<ConfigFile, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(&text, path),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && !required => {
+            Ok(ConfigFile::default())
+        }
+        Err(source) => Err(ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Parses config text; `path` is only for the error message.
+pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+    toml::from_str(text).map_err(|error| {
+        let offset = error.span().map_or(0, |span| span.start).min(text.len());
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        ConfigError::Parse {
+            path: path.to_owned(),
+            line,
+            column,
+            message: error.message().trim().to_owned(),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_key() {
+        let text = r##"
+server = "chat.lan:6668"
+nick = "alice"
+channels = ["#rust", "#music"]
+bell = false
+highlights = ["rust"]
+scrollback_lines = 5000
+paste_confirm_lines = 5
+sidebar_width = 24
+"##;
+        let config = parse(text, Path::new("c.toml")).unwrap();
+        assert_eq!(config.server.as_deref(), Some("chat.lan:6668"));
+        assert_eq!(config.channels, vec!["#rust", "#music"]);
+        assert_eq!(config.bell, Some(false));
+        assert_eq!(config.sidebar_width, Some(24));
+    }
+
+    #[test]
+    fn unknown_key_names_file_and_line() {
+        let error =
+            parse("nick = \"a\"\n\nnik = \"b\"\n", Path::new("/x/config.toml")).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("/x/config.toml, line 3"), "{text}");
+        assert!(text.contains("nik"), "{text}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_line() {
+        let error = parse("bell = \"yes\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(error.to_string().contains("line 1"), "{error}");
+    }
+
+    #[test]
+    fn missing_file_is_defaults_unless_required() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("none.toml");
+        assert_eq!(load(&path, false).unwrap(), ConfigFile::default());
+        assert!(matches!(load(&path, true), Err(ConfigError::Read { .. })));
+    }
+
+    #[test]
+    fn the_shipped_example_config_parses() {
+        let text = include_str!("../../assets/natter.toml");
+        parse(text, Path::new("assets/natter.toml")).unwrap();
+    }
+}

@@ -1,0 +1,74 @@
+//! What flows into the app (terminal input, network news, clock ticks) and
+//! what the app asks the outside world to do in return.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyEvent, MouseEvent};
+use natter_protocol::Message;
+
+/// One input to `App::update`.
+#[derive(Debug, Clone)]
+pub enum AppEvent {
+    /// A key press from the terminal.
+    Key(KeyEvent),
+    /// A mouse event from the terminal.
+    Mouse(MouseEvent),
+    /// Bracketed paste: the whole pasted text at once.
+    Paste(String),
+    /// The terminal changed size.
+    Resize {
+        /// New width in cells.
+        width: u16,
+        /// New height in cells.
+        height: u16,
+    },
+    /// News from the network task.
+    Net(NetEvent),
+    /// The clock advanced; carries the current time so `update` stays pure.
+    Tick(DateTime<Utc>),
+}
+
+/// What the network task reports.
+#[derive(Debug, Clone)]
+pub enum NetEvent {
+    /// A connection attempt started.
+    Connecting {
+        /// `host:port` being dialled.
+        address: String,
+        /// 1 for the first attempt, growing while attempts fail.
+        attempt: u32,
+    },
+    /// The TCP connection is up; registration is under way.
+    Connected {
+        /// `host:port` connected to.
+        address: String,
+    },
+    /// A line from the server.
+    Line {
+        /// The parsed message.
+        message: Message,
+        /// When it arrived, for messages without a server-time tag.
+        received_at: DateTime<Utc>,
+    },
+    /// The connection is gone; the next attempt is scheduled.
+    Disconnected {
+        /// Why, in words a user understands.
+        reason: String,
+        /// When the next attempt will be made.
+        retry_at: DateTime<Utc>,
+    },
+}
+
+/// Something `App::update` wants done; the run loop performs it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send this message to the server.
+    Send(Message),
+    /// Use this nick when registering after a reconnect.
+    SetNick(String),
+    /// Ring the terminal bell.
+    Bell,
+    /// Clear and fully redraw the terminal (Ctrl+L).
+    Redraw,
+    /// Leave: send QUIT with this reason and exit.
+    Quit(String),
+}

@@ -1,0 +1,323 @@
+//! The network task: connects, registers, forwards every server line to the
+//! app channel, writes what the app sends (paced so a paste cannot flood),
+//! answers PING, and reconnects with exponential backoff and jitter.
+
+pub mod codec;
+pub mod pacer;
+pub mod registration;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::StreamExt;
+use natter_protocol::Message;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::codec::FramedRead;
+
+use crate::event::{AppEvent, NetEvent};
+use codec::{Incoming, LineDecoder};
+use pacer::Pacer;
+use registration::{Identity, Registration};
+
+/// Where to connect and as whom.
+#[derive(Debug, Clone)]
+pub struct NetConfig {
+    /// Host name or address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Registration details.
+    pub identity: Identity,
+}
+
+impl NetConfig {
+    /// `host:port` for messages (IPv6 addresses in brackets).
+    pub fn address(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// What the app asks of the network task.
+#[derive(Debug, Clone)]
+pub enum NetCommand {
+    /// Send a message (dropped while disconnected; the app checks first).
+    Send(Message),
+    /// Register with this nick after a reconnect.
+    SetNick(String),
+    /// Send QUIT with this reason and stop.
+    Quit(String),
+}
+
+/// First retry delay.
+const BACKOFF_START: Duration = Duration::from_secs(1);
+/// Longest retry delay.
+const BACKOFF_MAX: Duration = Duration::from_secs(60);
+/// How long a TCP connect may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Silence after which we PING the server ourselves.
+const IDLE_PING: Duration = Duration::from_secs(120);
+/// Silence after which the connection counts as dead.
+const IDLE_DEAD: Duration = Duration::from_secs(240);
+
+/// Delay before retry number `failures` (1 = first retry): doubling from
+/// about 1 s, capped near 60 s, with ±20% jitter so clients of a restarted
+/// server do not all come back in the same instant.
+pub fn backoff_delay(failures: u32) -> Duration {
+    let exponent = failures.saturating_sub(1).min(16);
+    let base = BACKOFF_START
+        .saturating_mul(1u32 << exponent)
+        .min(BACKOFF_MAX);
+    let jitter = 0.8 + fastrand::f64() * 0.4;
+    base.mul_f64(jitter)
+}
+
+enum Outcome {
+    /// The user quit: stop.
+    Quit,
+    /// The app is gone: stop.
+    AppGone,
+    /// The connection failed or dropped.
+    Lost { reason: String, registered: bool },
+}
+
+/// Runs until the user quits or the app goes away.
+pub async fn run(
+    config: NetConfig,
+    app: mpsc::Sender<AppEvent>,
+    mut commands: mpsc::Receiver<NetCommand>,
+) {
+    let address = config.address();
+    let mut identity = config.identity.clone();
+    let mut failures = 0;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let event = NetEvent::Connecting {
+            address: address.clone(),
+            attempt,
+        };
+        if app.send(AppEvent::Net(event)).await.is_err() {
+            return;
+        }
+        let connect = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            TcpStream::connect((config.host.as_str(), config.port)),
+        );
+        tokio::pin!(connect);
+        let connected = loop {
+            tokio::select! {
+                result = &mut connect => break result,
+                command = commands.recv() => match command {
+                    None | Some(NetCommand::Quit(_)) => return,
+                    Some(NetCommand::SetNick(nick)) => identity.nick = nick,
+                    Some(NetCommand::Send(_)) => {}
+                },
+            }
+        };
+        let outcome = match connected {
+            Ok(Ok(stream)) => {
+                let event = NetEvent::Connected {
+                    address: address.clone(),
+                };
+                if app.send(AppEvent::Net(event)).await.is_err() {
+                    return;
+                }
+                session(stream, &mut identity, &app, &mut commands).await
+            }
+            Ok(Err(error)) => Outcome::Lost {
+                reason: describe_connect_error(&error, &address),
+                registered: false,
+            },
+            Err(_) => Outcome::Lost {
+                reason: format!(
+                    "no answer from {address} within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                ),
+                registered: false,
+            },
+        };
+        let reason = match outcome {
+            Outcome::Quit | Outcome::AppGone => return,
+            Outcome::Lost { reason, registered } => {
+                if registered {
+                    failures = 0;
+                    attempt = 0;
+                }
+                reason
+            }
+        };
+        failures += 1;
+        let delay = backoff_delay(failures);
+        let retry_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+        let event = NetEvent::Disconnected { reason, retry_at };
+        if app.send(AppEvent::Net(event)).await.is_err() {
+            return;
+        }
+        let sleep = tokio::time::sleep(delay);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                () = &mut sleep => break,
+                command = commands.recv() => match command {
+                    None | Some(NetCommand::Quit(_)) => return,
+                    Some(NetCommand::SetNick(nick)) => identity.nick = nick,
+                    Some(NetCommand::Send(_)) => {}
+                },
+            }
+        }
+    }
+}
+
+fn describe_connect_error(error: &std::io::Error, address: &str) -> String {
+    match error.kind() {
+        std::io::ErrorKind::ConnectionRefused => {
+            format!("connection to {address} refused (no server listening there)")
+        }
+        _ => format!("cannot connect to {address}: {error}"),
+    }
+}
+
+async fn write_all(writer: &mut OwnedWriteHalf, messages: &[Message]) -> std::io::Result<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let mut bytes = String::new();
+    for message in messages {
+        bytes.push_str(&message.to_wire());
+    }
+    writer.write_all(bytes.as_bytes()).await
+}
+
+async fn session(
+    stream: TcpStream,
+    identity: &mut Identity,
+    app: &mpsc::Sender<AppEvent>,
+    commands: &mut mpsc::Receiver<NetCommand>,
+) -> Outcome {
+    let _ = stream.set_nodelay(true);
+    let (reader, mut writer) = stream.into_split();
+    let mut lines = FramedRead::new(reader, LineDecoder::default());
+    let mut registration = Registration::new(identity.clone());
+    let lost = |reason: String, registration: &Registration| Outcome::Lost {
+        reason,
+        registered: registration.registered,
+    };
+    if let Err(error) = write_all(&mut writer, &registration.start()).await {
+        return lost(format!("write failed: {error}"), &registration);
+    }
+    let mut pacer = Pacer::new();
+    let mut last_heard = Instant::now();
+    let mut pinged = false;
+    let mut server_error: Option<String> = None;
+    let mut keepalive = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        let ready = pacer.ready(Instant::now());
+        tokio::select! {
+            line = lines.next() => {
+                let text = match line {
+                    Some(Ok(Incoming::Line(text))) => text,
+                    Some(Ok(Incoming::Overlong)) => continue,
+                    Some(Err(error)) => return lost(format!("connection error: {error}"), &registration),
+                    None => {
+                        let reason = match server_error.take() {
+                            Some(error) => format!("the server closed the connection: {error}"),
+                            None => "the server closed the connection".to_owned(),
+                        };
+                        return lost(reason, &registration);
+                    }
+                };
+                last_heard = Instant::now();
+                pinged = false;
+                let Ok(message) = Message::parse(&text) else {
+                    continue;
+                };
+                let replies = registration.on_message(&message);
+                if let Err(error) = write_all(&mut writer, &replies).await {
+                    return lost(format!("write failed: {error}"), &registration);
+                }
+                if message.command == "ERROR" {
+                    server_error = message.params.last().cloned();
+                }
+                if message.command == "PING" {
+                    continue;
+                }
+                let event = NetEvent::Line { message, received_at: Utc::now() };
+                if app.send(AppEvent::Net(event)).await.is_err() {
+                    return Outcome::AppGone;
+                }
+            }
+            command = commands.recv(), if ready => match command {
+                None => return Outcome::AppGone,
+                Some(NetCommand::Send(message)) => {
+                    pacer.take(Instant::now());
+                    if let Err(error) = write_all(&mut writer, &[message]).await {
+                        return lost(format!("write failed: {error}"), &registration);
+                    }
+                }
+                Some(NetCommand::SetNick(nick)) => {
+                    identity.nick.clone_from(&nick);
+                    registration.set_nick(&nick);
+                }
+                Some(NetCommand::Quit(reason)) => {
+                    let quit = Message::new("QUIT").with_param(reason);
+                    if write_all(&mut writer, &[quit]).await.is_ok() {
+                        let _ = writer.flush().await;
+                        // Give the server a moment to close so the QUIT reason is seen.
+                        let drain = async { while lines.next().await.is_some() {} };
+                        let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
+                    }
+                    return Outcome::Quit;
+                }
+            },
+            () = tokio::time::sleep_until(pacer.next_token(Instant::now())), if !ready => {}
+            _ = keepalive.tick() => {
+                let silent = last_heard.elapsed();
+                if silent >= IDLE_DEAD {
+                    return lost(
+                        format!("no data from the server for {} s (ping timeout)", silent.as_secs()),
+                        &registration,
+                    );
+                }
+                if silent >= IDLE_PING && !pinged {
+                    pinged = true;
+                    let ping = Message::new("PING").with_param("natter-keepalive");
+                    if let Err(error) = write_all(&mut writer, &[ping]).await {
+                        return lost(format!("write failed: {error}"), &registration);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_one_second_and_caps_near_a_minute() {
+        for _ in 0..50 {
+            let first = backoff_delay(1).as_secs_f64();
+            assert!((0.8..=1.2).contains(&first), "{first}");
+            let third = backoff_delay(3).as_secs_f64();
+            assert!((3.2..=4.8).contains(&third), "{third}");
+            let late = backoff_delay(30).as_secs_f64();
+            assert!((48.0..=72.0).contains(&late), "{late}");
+        }
+    }
+
+    #[test]
+    fn backoff_has_jitter() {
+        let delays: std::collections::HashSet<u128> =
+            (0..20).map(|_| backoff_delay(5).as_millis()).collect();
+        assert!(delays.len() > 1);
+    }
+}

@@ -1,0 +1,289 @@
+//! Registration as a pure state machine: CAP negotiation (LS 302, REQ what
+//! we want of what is offered, END), PASS/NICK/USER, a taken nick retried
+//! with a suffix, and PING answered. The network task feeds it lines.
+
+use std::collections::BTreeSet;
+
+use natter_protocol::Message;
+
+/// Capabilities natter uses when the server offers them.
+pub const WANTED_CAPS: &[&str] = &[
+    "server-time",
+    "message-tags",
+    "echo-message",
+    "multi-prefix",
+    "away-notify",
+    "cap-notify",
+];
+
+/// Who to register as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// Preferred nick.
+    pub nick: String,
+    /// USER name.
+    pub username: String,
+    /// Real name.
+    pub realname: String,
+    /// Server password (PASS), if any.
+    pub password: Option<String>,
+}
+
+/// Registration progress for one connection.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    identity: Identity,
+    /// The nick we last sent.
+    pub attempted_nick: String,
+    attempts: u32,
+    offered: BTreeSet<String>,
+    negotiating: bool,
+    /// Whether 001 arrived.
+    pub registered: bool,
+}
+
+impl Registration {
+    /// A registration for `identity`.
+    pub fn new(identity: Identity) -> Registration {
+        let nick = identity.nick.clone();
+        Registration {
+            identity,
+            attempted_nick: nick,
+            attempts: 0,
+            offered: BTreeSet::new(),
+            negotiating: true,
+            registered: false,
+        }
+    }
+
+    /// The first lines to send on a fresh connection.
+    pub fn start(&mut self) -> Vec<Message> {
+        let mut out = vec![Message::new("CAP").with_params(["LS", "302"])];
+        if let Some(password) = &self.identity.password {
+            out.push(Message::new("PASS").with_param(password.clone()));
+        }
+        out.push(Message::new("NICK").with_param(self.attempted_nick.clone()));
+        out.push(Message::new("USER").with_params([
+            self.identity.username.as_str(),
+            "0",
+            "*",
+            self.identity.realname.as_str(),
+        ]));
+        out
+    }
+
+    /// Reacts to one line from the server; returns the lines to send.
+    pub fn on_message(&mut self, msg: &Message) -> Vec<Message> {
+        match msg.command.as_str() {
+            "PING" => vec![Message::new("PONG").with_params(msg.params.iter().cloned())],
+            "CAP" => self.on_cap(msg),
+            "001" => {
+                self.registered = true;
+                if let Some(nick) = msg.arg(0) {
+                    self.attempted_nick = nick.to_owned();
+                }
+                if self.negotiating {
+                    self.negotiating = false;
+                }
+                Vec::new()
+            }
+            "433" | "432" | "436" | "437" if !self.registered => {
+                let erroneous = msg.command == "432";
+                self.attempts += 1;
+                self.attempted_nick =
+                    alternative_nick(&self.identity.nick, self.attempts, erroneous);
+                vec![Message::new("NICK").with_param(self.attempted_nick.clone())]
+            }
+            // A server without CAP support just proceeds with registration.
+            "421" if msg.arg(1).is_some_and(|c| c.eq_ignore_ascii_case("CAP")) => {
+                self.negotiating = false;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_cap(&mut self, msg: &Message) -> Vec<Message> {
+        let sub = msg.arg(1).unwrap_or_default().to_ascii_uppercase();
+        let list = msg.params.last().cloned().unwrap_or_default();
+        let more_coming = msg.params.len() >= 4 && msg.arg(2) == Some("*");
+        match sub.as_str() {
+            "LS" => {
+                for cap in list.split_whitespace() {
+                    let name = cap.split('=').next().unwrap_or(cap);
+                    self.offered.insert(name.to_owned());
+                }
+                if more_coming || !self.negotiating {
+                    return Vec::new();
+                }
+                let wanted = self.wanted_of(&self.offered);
+                if wanted.is_empty() {
+                    self.negotiating = false;
+                    return vec![Message::new("CAP").with_param("END")];
+                }
+                vec![Message::new("CAP").with_params(["REQ".to_owned(), wanted.join(" ")])]
+            }
+            "ACK" | "NAK" if self.negotiating => {
+                self.negotiating = false;
+                vec![Message::new("CAP").with_param("END")]
+            }
+            "NEW" => {
+                let offered: BTreeSet<String> = list
+                    .split_whitespace()
+                    .map(|c| c.split('=').next().unwrap_or(c).to_owned())
+                    .collect();
+                let wanted = self.wanted_of(&offered);
+                if wanted.is_empty() {
+                    return Vec::new();
+                }
+                vec![Message::new("CAP").with_params(["REQ".to_owned(), wanted.join(" ")])]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn wanted_of(&self, offered: &BTreeSet<String>) -> Vec<&'static str> {
+        WANTED_CAPS
+            .iter()
+            .copied()
+            .filter(|cap| offered.contains(*cap))
+            .collect()
+    }
+
+    /// Changes the nick to ask for on the next registration.
+    pub fn set_nick(&mut self, nick: &str) {
+        self.identity.nick = nick.to_owned();
+        if !self.registered {
+            self.attempted_nick = nick.to_owned();
+        }
+    }
+}
+
+/// The nick to try after `attempts` refusals of `base`: `base_`, then
+/// `base2`, `base3`... cut to 9 characters when the server found the nick
+/// erroneous (the RFC limit), falling back to `natter` + digits.
+pub fn alternative_nick(base: &str, attempts: u32, erroneous: bool) -> String {
+    if erroneous {
+        let cut: String = base
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || "-_[]{}\\|^`".contains(*c))
+            .take(7)
+            .collect();
+        let cut = if cut.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+            cut
+        } else {
+            "natter".to_owned()
+        };
+        return if attempts <= 1 {
+            cut
+        } else {
+            format!("{cut}{}", fastrand::u32(10..99))
+        };
+    }
+    match attempts {
+        0 => base.to_owned(),
+        1 => format!("{base}_"),
+        n => format!("{base}{n}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity() -> Identity {
+        Identity {
+            nick: "alice".into(),
+            username: "alice".into(),
+            realname: "Alice".into(),
+            password: Some("secret".into()),
+        }
+    }
+
+    fn parse(line: &str) -> Message {
+        Message::parse(line).unwrap()
+    }
+
+    fn lines(messages: &[Message]) -> Vec<String> {
+        messages.iter().map(|m| m.to_string()).collect()
+    }
+
+    #[test]
+    fn start_sends_cap_ls_pass_nick_user() {
+        let mut registration = Registration::new(identity());
+        assert_eq!(
+            lines(&registration.start()),
+            vec![
+                "CAP LS 302",
+                "PASS secret",
+                "NICK alice",
+                "USER alice 0 * Alice"
+            ]
+        );
+    }
+
+    #[test]
+    fn requests_only_offered_wanted_caps_across_multiline_ls() {
+        let mut registration = Registration::new(identity());
+        registration.start();
+        assert!(
+            registration
+                .on_message(&parse(":s CAP * LS * :server-time sasl"))
+                .is_empty()
+        );
+        let out =
+            registration.on_message(&parse(":s CAP * LS :echo-message multi-prefix=x chghost"));
+        assert_eq!(
+            lines(&out),
+            vec!["CAP REQ :server-time echo-message multi-prefix"]
+        );
+        let out = registration.on_message(&parse(
+            ":s CAP * ACK :server-time echo-message multi-prefix",
+        ));
+        assert_eq!(lines(&out), vec!["CAP END"]);
+    }
+
+    #[test]
+    fn ends_negotiation_when_nothing_is_wanted() {
+        let mut registration = Registration::new(identity());
+        let out = registration.on_message(&parse(":s CAP * LS :sasl"));
+        assert_eq!(lines(&out), vec!["CAP END"]);
+    }
+
+    #[test]
+    fn taken_nick_is_retried_with_a_suffix() {
+        let mut registration = Registration::new(identity());
+        let out = registration.on_message(&parse(":s 433 * alice :Nickname is already in use"));
+        assert_eq!(lines(&out), vec!["NICK alice_"]);
+        let out = registration.on_message(&parse(":s 433 * alice_ :Nickname is already in use"));
+        assert_eq!(lines(&out), vec!["NICK alice2"]);
+        registration.on_message(&parse(":s 001 alice2 :Welcome"));
+        assert!(
+            registration
+                .on_message(&parse(":s 433 alice2 bob :in use"))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn erroneous_nick_falls_back_to_a_short_one() {
+        assert_eq!(alternative_nick("verylongnickname", 1, true), "verylon");
+        assert_eq!(alternative_nick("1abc", 1, true), "natter");
+    }
+
+    #[test]
+    fn ping_is_answered() {
+        let mut registration = Registration::new(identity());
+        let out = registration.on_message(&parse("PING :abc"));
+        assert_eq!(lines(&out), vec!["PONG abc"]);
+    }
+
+    #[test]
+    fn cap_new_requests_newly_offered_wanted_caps() {
+        let mut registration = Registration::new(identity());
+        registration.on_message(&parse(":s CAP * LS :"));
+        registration.on_message(&parse(":s 001 alice :hi"));
+        let out = registration.on_message(&parse(":s CAP alice NEW :away-notify foo"));
+        assert_eq!(lines(&out), vec!["CAP REQ away-notify"]);
+    }
+}

@@ -1,0 +1,352 @@
+//! Display text: sanitising what the network sends, IRC formatting to styles,
+//! display widths and wrapping by terminal cells (CJK and emoji take two).
+
+use ratatui::style::{Color, Modifier, Style};
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
+
+/// A run of text with one style, already free of control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StyledText {
+    /// How the run looks.
+    pub style: Style,
+    /// The printable text.
+    pub text: String,
+}
+
+impl StyledText {
+    /// A run of `text` in `style`; control characters are removed here too.
+    pub fn new(text: impl AsRef<str>, style: Style) -> StyledText {
+        StyledText {
+            style,
+            text: clean(text.as_ref()),
+        }
+    }
+}
+
+/// Removes every control character (C0, DEL, C1) so a string cannot drive the
+/// terminal. Used for nicks, channel names and anything else shown verbatim.
+pub fn clean(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// Turns a message body from the network into styled runs: IRC formatting
+/// codes become styles and every control or escape byte is dropped.
+pub fn parse_irc_text(text: &str) -> Vec<StyledText> {
+    natter_protocol::formatting::parse_formatting(text)
+        .into_iter()
+        .map(|span| StyledText::new(&span.text, style_from_irc(&span.style)))
+        .filter(|run| !run.text.is_empty())
+        .collect()
+}
+
+fn style_from_irc(irc: &natter_protocol::formatting::Style) -> Style {
+    let mut style = Style::default();
+    let flags = [
+        (irc.bold, Modifier::BOLD),
+        (irc.italic, Modifier::ITALIC),
+        (irc.underline, Modifier::UNDERLINED),
+        (irc.strikethrough, Modifier::CROSSED_OUT),
+        (irc.reverse, Modifier::REVERSED),
+    ];
+    for (on, modifier) in flags {
+        if on {
+            style = style.add_modifier(modifier);
+        }
+    }
+    if let Some(fg) = irc.fg {
+        style = style.fg(color_from_irc(fg));
+    }
+    if let Some(bg) = irc.bg {
+        style = style.bg(color_from_irc(bg));
+    }
+    style
+}
+
+fn color_from_irc(color: natter_protocol::formatting::Color) -> Color {
+    use natter_protocol::formatting::Color as Irc;
+    match color {
+        Irc::Rgb(r, g, b) => Color::Rgb(r, g, b),
+        Irc::Indexed(index) => palette_color(index),
+    }
+}
+
+/// The 16 classic mIRC colours, then the extended 16..98 range as the
+/// nearest xterm-256 index.
+fn palette_color(index: u8) -> Color {
+    const BASIC: [Color; 16] = [
+        Color::White,
+        Color::Black,
+        Color::Blue,
+        Color::Green,
+        Color::LightRed,
+        Color::Red,
+        Color::Magenta,
+        Color::Yellow,
+        Color::LightYellow,
+        Color::LightGreen,
+        Color::Cyan,
+        Color::LightCyan,
+        Color::LightBlue,
+        Color::LightMagenta,
+        Color::DarkGray,
+        Color::Gray,
+    ];
+    const EXTENDED: [u8; 83] = [
+        52, 94, 100, 58, 22, 29, 23, 24, 17, 54, 53, 89, 88, 130, 142, 64, 28, 35, 30, 25, 18, 91,
+        90, 125, 124, 166, 184, 106, 34, 49, 37, 33, 19, 129, 127, 161, 196, 208, 226, 154, 46, 86,
+        51, 75, 21, 171, 201, 198, 203, 215, 227, 191, 83, 122, 87, 111, 63, 177, 207, 205, 217,
+        223, 229, 193, 157, 158, 159, 153, 147, 183, 219, 212, 16, 233, 235, 237, 239, 241, 244,
+        247, 250, 254, 231,
+    ];
+    match index {
+        0..=15 => BASIC[usize::from(index)],
+        16..=98 => Color::Indexed(EXTENDED[usize::from(index - 16)]),
+        _ => Color::Reset,
+    }
+}
+
+/// Display width of a string in terminal cells.
+pub fn width(text: &str) -> usize {
+    text.graphemes(true).map(grapheme_width).sum()
+}
+
+/// Width of one grapheme cluster as the terminal draws it.
+pub fn grapheme_width(grapheme: &str) -> usize {
+    if grapheme.contains(char::is_control) {
+        0
+    } else {
+        grapheme.width()
+    }
+}
+
+/// Cuts `text` to at most `max` cells, never splitting a grapheme.
+pub fn truncate(text: &str, max: usize) -> String {
+    let mut used = 0;
+    let mut out = String::new();
+    for grapheme in text.graphemes(true) {
+        let w = grapheme_width(grapheme);
+        if used + w > max {
+            break;
+        }
+        used += w;
+        out.push_str(grapheme);
+    }
+    out
+}
+
+/// One display row made of styled runs.
+pub type Row = Vec<StyledText>;
+
+/// Wraps styled runs into rows: the first row holds `first_width` cells, the
+/// others `rest_width`. Breaks after spaces when it can, inside a word only
+/// when the word is longer than a whole row, and never inside a grapheme.
+pub fn wrap(runs: &[StyledText], first_width: usize, rest_width: usize) -> Vec<Row> {
+    let first_width = first_width.max(1);
+    let rest_width = rest_width.max(1);
+    let mut rows: Vec<Row> = Vec::new();
+    let mut row: Row = Vec::new();
+    let mut row_width = 0;
+    let mut limit = first_width;
+    for word in words(runs) {
+        let word_width: usize = word.iter().map(|(g, _)| grapheme_width(g)).sum();
+        let is_space = word.iter().all(|(g, _)| g.trim().is_empty());
+        if row_width + word_width > limit && row_width > 0 {
+            if is_space {
+                // A space at the end of a row is swallowed by the break.
+                finish_row(&mut rows, &mut row, &mut row_width, &mut limit, rest_width);
+                continue;
+            }
+            if word_width <= rest_width {
+                finish_row(&mut rows, &mut row, &mut row_width, &mut limit, rest_width);
+            }
+        }
+        for (grapheme, style) in word {
+            let w = grapheme_width(grapheme);
+            if w == 0 {
+                continue;
+            }
+            if row_width + w > limit && row_width > 0 {
+                finish_row(&mut rows, &mut row, &mut row_width, &mut limit, rest_width);
+            }
+            push_grapheme(&mut row, grapheme, style);
+            row_width += w;
+        }
+    }
+    if !row.is_empty() || rows.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
+fn finish_row(
+    rows: &mut Vec<Row>,
+    row: &mut Row,
+    row_width: &mut usize,
+    limit: &mut usize,
+    rest: usize,
+) {
+    rows.push(std::mem::take(row));
+    *row_width = 0;
+    *limit = rest;
+}
+
+fn push_grapheme(row: &mut Row, grapheme: &str, style: Style) {
+    match row.last_mut() {
+        Some(last) if last.style == style => last.text.push_str(grapheme),
+        _ => row.push(StyledText {
+            style,
+            text: grapheme.to_owned(),
+        }),
+    }
+}
+
+/// Splits runs into words and single spaces, keeping each grapheme's style.
+fn words(runs: &[StyledText]) -> Vec<Vec<(&str, Style)>> {
+    let mut words: Vec<Vec<(&str, Style)>> = Vec::new();
+    let mut current: Vec<(&str, Style)> = Vec::new();
+    for run in runs {
+        for grapheme in run.text.graphemes(true) {
+            let space = grapheme.trim().is_empty();
+            // Wide characters (CJK) may break anywhere, like spaces.
+            let breakable = grapheme_width(grapheme) > 1;
+            if space || breakable {
+                if !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
+                words.push(vec![(grapheme, run.style)]);
+            } else {
+                current.push((grapheme, run.style));
+            }
+        }
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Number of rows `wrap` would produce, without keeping them.
+pub fn wrapped_height(runs: &[StyledText], first_width: usize, rest_width: usize) -> usize {
+    wrap(runs, first_width, rest_width).len()
+}
+
+/// Splits `text` into pieces of at most `max_bytes` bytes, preferring to break
+/// after a space and never breaking a grapheme (so never a character).
+pub fn split_by_bytes(text: &str, max_bytes: usize) -> Vec<String> {
+    let max_bytes = max_bytes.max(16);
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while rest.len() > max_bytes {
+        let mut cut = 0;
+        let mut last_space = None;
+        for (index, grapheme) in rest.grapheme_indices(true) {
+            let end = index + grapheme.len();
+            if end > max_bytes {
+                break;
+            }
+            cut = end;
+            if grapheme == " " {
+                last_space = Some(end);
+            }
+        }
+        if cut == 0 {
+            // One grapheme bigger than the limit: fall back to characters.
+            cut = rest
+                .char_indices()
+                .map(|(i, c)| i + c.len_utf8())
+                .take_while(|end| *end <= max_bytes)
+                .last()
+                .unwrap_or(rest.len());
+        }
+        let cut = match last_space {
+            Some(space) if space > max_bytes / 2 => space,
+            _ => cut,
+        };
+        pieces.push(rest[..cut].trim_end().to_owned());
+        rest = &rest[cut..];
+    }
+    if !rest.is_empty() || pieces.is_empty() {
+        pieces.push(rest.to_owned());
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(text: &str) -> Vec<StyledText> {
+        vec![StyledText::new(text, Style::default())]
+    }
+
+    fn row_text(row: &Row) -> String {
+        row.iter().map(|run| run.text.as_str()).collect()
+    }
+
+    #[test]
+    fn clean_removes_escape_and_c1_controls() {
+        assert_eq!(clean("a\u{1b}[2Jb\u{9b}c\u{7}"), "a[2Jbc");
+    }
+
+    #[test]
+    fn wide_characters_count_two_cells() {
+        assert_eq!(width("你好"), 4);
+        assert_eq!(width("hi😀"), 4);
+        assert_eq!(width("e\u{301}"), 1);
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces() {
+        let rows = wrap(&plain("hello brave new world"), 11, 11);
+        let texts: Vec<String> = rows.iter().map(row_text).collect();
+        assert_eq!(texts, vec!["hello brave", "new world"]);
+    }
+
+    #[test]
+    fn wrap_never_splits_a_wide_character_across_rows() {
+        let rows = wrap(&plain("你好世界你好"), 5, 5);
+        for row in &rows {
+            assert!(width(&row_text(row)) <= 5);
+        }
+        let joined: String = rows.iter().map(row_text).collect();
+        assert_eq!(joined, "你好世界你好");
+        assert_eq!(rows.len(), 3);
+    }
+
+    #[test]
+    fn wrap_breaks_long_words_inside() {
+        let rows = wrap(&plain("abcdefghij"), 4, 4);
+        let texts: Vec<String> = rows.iter().map(row_text).collect();
+        assert_eq!(texts, vec!["abcd", "efgh", "ij"]);
+    }
+
+    #[test]
+    fn wrap_uses_first_and_rest_widths() {
+        let rows = wrap(&plain("aa bb cc dd"), 5, 2);
+        let texts: Vec<String> = rows.iter().map(row_text).collect();
+        assert_eq!(texts, vec!["aa bb", "cc", "dd"]);
+    }
+
+    #[test]
+    fn split_by_bytes_keeps_characters_whole() {
+        let text = "ü".repeat(100);
+        let pieces = split_by_bytes(&text, 33);
+        assert!(pieces.iter().all(|p| p.len() <= 33));
+        assert_eq!(pieces.concat(), text);
+    }
+
+    #[test]
+    fn split_by_bytes_prefers_spaces() {
+        let pieces = split_by_bytes("aaaa bbbb cccc dddd", 16);
+        assert_eq!(pieces, vec!["aaaa bbbb cccc", "dddd"]);
+    }
+
+    #[test]
+    fn truncate_respects_wide_graphemes() {
+        assert_eq!(truncate("你好世界", 5), "你好");
+    }
+}

@@ -1,0 +1,156 @@
+//! Overlays: the F1 help listing every key and command, and the question
+//! asked before sending a long paste.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+
+use super::{fill, put, theme};
+use crate::app::commands::COMMAND_HELP;
+use crate::app::keys::KEY_HELP;
+use crate::app::{App, Overlay};
+
+/// Draws the open overlay, if any, centred in `area`.
+pub fn render_overlay(app: &App, area: Rect, buf: &mut Buffer) {
+    match &app.overlay {
+        None => {}
+        Some(Overlay::Help) => render_help(area, buf),
+        Some(Overlay::ConfirmPaste { lines }) => render_paste(app, lines, area, buf),
+    }
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}
+
+fn frame_box(buf: &mut Buffer, area: Rect, title: &str) -> Rect {
+    fill(buf, area, Style::default());
+    if area.width < 2 || area.height < 2 {
+        return area;
+    }
+    let horizontal = "─".repeat(usize::from(area.width - 2));
+    put(
+        buf,
+        area.x,
+        area.y,
+        area.width,
+        &format!("┌{horizontal}┐"),
+        theme::OVERLAY,
+    );
+    put(
+        buf,
+        area.x,
+        area.bottom() - 1,
+        area.width,
+        &format!("└{horizontal}┘"),
+        theme::OVERLAY,
+    );
+    for y in area.y + 1..area.bottom() - 1 {
+        put(buf, area.x, y, 1, "│", theme::OVERLAY);
+        put(buf, area.right() - 1, y, 1, "│", theme::OVERLAY);
+    }
+    put(
+        buf,
+        area.x + 2,
+        area.y,
+        area.width.saturating_sub(4),
+        title,
+        theme::OVERLAY.add_modifier(Modifier::BOLD),
+    );
+    Rect::new(
+        area.x + 2,
+        area.y + 1,
+        area.width.saturating_sub(4),
+        area.height - 2,
+    )
+}
+
+/// The help text, one row per entry, as the overlay shows it.
+pub fn help_rows() -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = KEY_HELP
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    rows.push((String::new(), String::new()));
+    rows.extend(
+        COMMAND_HELP
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    rows
+}
+
+fn render_help(area: Rect, buf: &mut Buffer) {
+    let rows = help_rows();
+    let height = u16::try_from(rows.len() + 3).unwrap_or(u16::MAX);
+    let inner = frame_box(
+        buf,
+        centered(area, 96, height),
+        " natter help · Esc closes ",
+    );
+    let key_width = 28.min(inner.width / 2);
+    for (y, (key, what)) in (inner.y..inner.bottom()).zip(rows) {
+        put(
+            buf,
+            inner.x,
+            y,
+            key_width,
+            &key,
+            Style::new().add_modifier(Modifier::BOLD),
+        );
+        put(
+            buf,
+            inner.x + key_width,
+            y,
+            inner.width - key_width,
+            &what,
+            Style::default(),
+        );
+    }
+}
+
+fn render_paste(app: &App, lines: &[String], area: Rect, buf: &mut Buffer) {
+    let target = app.buffers.active().name.clone();
+    let preview = 5.min(lines.len());
+    let height = u16::try_from(preview + 5).unwrap_or(u16::MAX);
+    let inner = frame_box(buf, centered(area, 70, height), " paste ");
+    let question = format!("Send {} lines to {target}?", lines.len());
+    put(
+        buf,
+        inner.x,
+        inner.y,
+        inner.width,
+        &question,
+        Style::new().add_modifier(Modifier::BOLD),
+    );
+    for (i, line) in lines.iter().take(preview).enumerate() {
+        let y = inner.y + 1 + u16::try_from(i).unwrap_or(0);
+        if y >= inner.bottom() {
+            break;
+        }
+        put(
+            buf,
+            inner.x,
+            y,
+            inner.width,
+            &format!("│ {line}"),
+            theme::DIM,
+        );
+    }
+    let y = inner.bottom().saturating_sub(1);
+    put(
+        buf,
+        inner.x,
+        y,
+        inner.width,
+        "y / Enter: send all · n / Esc: back to editing",
+        theme::WARN,
+    );
+}

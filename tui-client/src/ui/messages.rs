@@ -1,0 +1,68 @@
+//! The message pane: walks back from the bottom of the view and lays out only
+//! the lines that show, so a buffer of 100 000 lines costs what a screenful
+//! costs.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use super::{fill, lines, put, put_row, theme};
+use crate::app::App;
+use crate::text::Row;
+
+/// Draws the visible buffer's messages into `area`.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let buffer = app.buffers.active();
+    let scrolled = buffer.scroll.is_some();
+    let view_height = usize::from(area.height) - usize::from(scrolled && area.height > 1);
+    let width = usize::from(area.width);
+    let rows = visible_rows(app, width, view_height);
+    let top = area.y + u16::try_from(view_height.saturating_sub(rows.len())).unwrap_or(0);
+    for (i, row) in rows.iter().enumerate() {
+        let y = top + u16::try_from(i).unwrap_or(u16::MAX);
+        put_row(buf, area.x, y, area.width, row);
+    }
+    if scrolled && area.height > 1 {
+        let y = area.bottom() - 1;
+        let mark_area = Rect::new(area.x, y, area.width, 1);
+        fill(buf, mark_area, theme::SCROLL_MARK);
+        let text = match buffer.unseen_below {
+            0 => " ↓ scrolled up · PgDn or Esc for the newest ".to_owned(),
+            1 => " ↓ 1 new message below · Esc jumps there ".to_owned(),
+            n => format!(" ↓ {n} new messages below · Esc jumps there "),
+        };
+        put(buf, area.x, y, area.width, &text, theme::SCROLL_MARK);
+    }
+}
+
+/// The rows that fill a pane `width` wide and `height` high, top to bottom.
+pub fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Row> {
+    let buffer = app.buffers.active();
+    let offset = app.settings.utc_offset;
+    let Some((mut index, mut skip)) = buffer.view_bottom() else {
+        return Vec::new();
+    };
+    let mut collected: Vec<Row> = Vec::with_capacity(height);
+    while collected.len() < height {
+        let Some(line) = buffer.lines.get(index) else {
+            break;
+        };
+        let mut line_rows = lines::rows(line, width, offset);
+        line_rows.truncate(line_rows.len().saturating_sub(skip));
+        skip = 0;
+        while let Some(row) = line_rows.pop() {
+            if collected.len() == height {
+                break;
+            }
+            collected.push(row);
+        }
+        if index == 0 {
+            break;
+        }
+        index -= 1;
+    }
+    collected.reverse();
+    collected
+}

@@ -1,0 +1,110 @@
+//! Rendering: `draw(&App, frame)` is pure; each screen part has its module.
+
+pub mod help;
+pub mod input;
+pub mod layout;
+pub mod lines;
+pub mod messages;
+pub mod sidebar;
+pub mod status;
+pub mod tabs;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use crate::app::App;
+use crate::text::{self, Row};
+use layout::Areas;
+
+/// Smallest terminal the full screen is drawn in.
+const MIN_WIDTH: u16 = 20;
+/// Smallest terminal height the full screen is drawn in.
+const MIN_HEIGHT: u16 = 5;
+
+/// Draws the whole screen for `app`.
+pub fn draw(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let buf = frame.buffer_mut();
+        put(
+            buf,
+            area.x,
+            area.y,
+            area.width,
+            "natter: too small",
+            theme::WARN,
+        );
+        return;
+    }
+    let areas = Areas::new(app, area);
+    let buf = frame.buffer_mut();
+    tabs::render(app, areas.tabs, buf);
+    if let Some(topic) = areas.topic {
+        let text = app.buffers.active().topic.clone().unwrap_or_default();
+        let runs = crate::app::App::body(&text);
+        let styled: Row = runs
+            .into_iter()
+            .map(|run| text::StyledText {
+                style: theme::TOPIC.patch(run.style),
+                text: run.text,
+            })
+            .collect();
+        buf.set_style(topic, theme::TOPIC);
+        put_row(
+            buf,
+            topic.x + 1,
+            topic.y,
+            topic.width.saturating_sub(1),
+            &styled,
+        );
+    }
+    messages::render(app, areas.messages, buf);
+    if let Some(sidebar) = areas.sidebar {
+        sidebar::render(app, sidebar, buf);
+    }
+    status::render(app, areas.status, buf);
+    let cursor = input::render(app, areas.input, buf);
+    if app.overlay.is_none() {
+        frame.set_cursor_position(cursor);
+    }
+    help::render_overlay(app, area, frame.buffer_mut());
+}
+
+/// Writes `text` at (x, y) within `max` cells; returns the x after it.
+pub fn put(buf: &mut Buffer, x: u16, y: u16, max: u16, text: &str, style: Style) -> u16 {
+    let area = buf.area;
+    if y < area.top() || y >= area.bottom() || x >= area.right() || max == 0 {
+        return x;
+    }
+    let clean = text::clean(text);
+    buf.set_stringn(x, y, clean, usize::from(max), style).0
+}
+
+/// Writes a row of styled runs at (x, y) within `max` cells.
+pub fn put_row(buf: &mut Buffer, x: u16, y: u16, max: u16, row: &Row) -> u16 {
+    let mut cursor = x;
+    let end = x.saturating_add(max);
+    for run in row {
+        if cursor >= end {
+            break;
+        }
+        cursor = put(buf, cursor, y, end - cursor, &run.text, run.style);
+    }
+    cursor
+}
+
+/// Fills `area` with blanks in `style`.
+pub fn fill(buf: &mut Buffer, area: Rect, style: Style) {
+    let area = area.intersection(buf.area);
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            if let Some(cell) = buf.cell_mut((x, y)) {
+                cell.reset();
+                cell.set_style(style);
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The member sidebar (the seeds' `#` made visual): operators first, away
+//! members dimmed, the selection marked with `>` and highlighted.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+
+use super::{put, theme};
+use crate::app::App;
+use crate::text;
+
+/// First member shown, so the selection stays visible in `rows` rows.
+fn first_visible(app: &App, rows: usize) -> usize {
+    match app.selected_member_index() {
+        Some(selected) if rows > 0 && selected >= rows => selected + 1 - rows,
+        _ => 0,
+    }
+}
+
+/// Draws the sidebar into `area` (a left border column, a title, members).
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    if area.width < 3 || area.height == 0 {
+        return;
+    }
+    for y in area.top()..area.bottom() {
+        put(buf, area.x, y, 1, "│", theme::DIM);
+    }
+    let inner_x = area.x + 1;
+    let inner_width = area.width - 1;
+    let members = app.sidebar_members();
+    let title_style = if app.sidebar_focused {
+        theme::OVERLAY.add_modifier(Modifier::BOLD)
+    } else {
+        Style::new().add_modifier(Modifier::BOLD)
+    };
+    let title = format!(" {} members", members.len());
+    put(buf, inner_x, area.y, inner_width, &title, title_style);
+    let rows = usize::from(area.height - 1);
+    let selected = app.selected_member_index();
+    let first = first_visible(app, rows);
+    for (row, (index, member)) in members
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .enumerate()
+    {
+        let y = area.y + 1 + u16::try_from(row).unwrap_or(u16::MAX);
+        let is_selected = selected == Some(index);
+        let marker = if is_selected { ">" } else { " " };
+        let prefix = member.top_prefix().unwrap_or(' ');
+        let nick = text::truncate(&member.nick, usize::from(inner_width.saturating_sub(2)));
+        let folded = app.session.casemapping.fold(&member.nick);
+        let mut style = if app.is_away(&member.nick) {
+            theme::DIM
+        } else {
+            Style::new().fg(theme::nick_color(&folded.to_lowercase()))
+        };
+        if is_selected {
+            style = style.patch(theme::SELECTED);
+            let line_area = Rect::new(inner_x, y, inner_width, 1);
+            buf.set_style(line_area, theme::SELECTED);
+        }
+        let x = put(buf, inner_x, y, inner_width, marker, style);
+        let x = put(
+            buf,
+            x,
+            y,
+            inner_width - 1,
+            &prefix.to_string(),
+            style.add_modifier(Modifier::BOLD),
+        );
+        put(buf, x, y, inner_width.saturating_sub(2), &nick, style);
+    }
+}
+
+/// Index into `sidebar_members` of the member drawn at terminal row `row`.
+pub fn member_at(app: &App, area: Rect, row: u16) -> Option<usize> {
+    let offset = usize::from(row.checked_sub(area.y + 1)?);
+    let rows = usize::from(area.height.saturating_sub(1));
+    if offset >= rows {
+        return None;
+    }
+    let index = first_visible(app, rows) + offset;
+    (index < app.sidebar_members().len()).then_some(index)
+}

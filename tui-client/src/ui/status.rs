@@ -1,0 +1,83 @@
+//! The status line: nick, server, connection state (with the next retry
+//! time while disconnected), lag and away state.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+
+use super::{fill, put, theme};
+use crate::app::buffers::BufferKind;
+use crate::app::{App, ConnectionState};
+
+/// Draws the status line.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    fill(buf, area, theme::BAR);
+    let end = area.right();
+    let mut x = area.x;
+    let mut write = |text: &str, style: Style| {
+        x = put(
+            buf,
+            x,
+            area.y,
+            end.saturating_sub(x),
+            text,
+            theme::BAR.patch(style),
+        );
+    };
+    write(" ", Style::new());
+    write(&app.session.nick, Style::new().add_modifier(Modifier::BOLD));
+    write(&format!(" @ {} ", app.settings.server_label), Style::new());
+    let (state, style) = state_text(app);
+    write(&state, style);
+    if let Some(lag) = lag_text(app) {
+        write(&format!(" · {lag}"), Style::new());
+    }
+    if app.session.away {
+        write(" · away", theme::WARN);
+    }
+    let buffer = app.buffers.active();
+    if buffer.kind == BufferKind::Channel && !buffer.joined && app.session.registered {
+        write(" · not in this channel", theme::WARN);
+    }
+}
+
+fn state_text(app: &App) -> (String, Style) {
+    match &app.connection {
+        ConnectionState::Starting => ("starting".to_owned(), theme::WARN),
+        ConnectionState::Connecting { attempt, .. } if *attempt > 1 => {
+            (format!("connecting (attempt {attempt})…"), theme::WARN)
+        }
+        ConnectionState::Connecting { .. } => ("connecting…".to_owned(), theme::WARN),
+        ConnectionState::Registering => ("registering…".to_owned(), theme::WARN),
+        ConnectionState::Online => ("connected".to_owned(), theme::GOOD),
+        ConnectionState::Disconnected { retry_at, .. } => {
+            let seconds = (*retry_at - app.now).num_seconds().max(0);
+            let at = retry_at
+                .with_timezone(&app.settings.utc_offset)
+                .format("%H:%M:%S");
+            (
+                format!("disconnected · retry in {seconds}s (at {at})"),
+                theme::ERROR,
+            )
+        }
+    }
+}
+
+fn lag_text(app: &App) -> Option<String> {
+    if app.connection != ConnectionState::Online {
+        return None;
+    }
+    // A probe unanswered for longer than the last lag is the better estimate.
+    let pending = app
+        .session
+        .lag_probe
+        .as_ref()
+        .map(|(_, sent)| (app.now - *sent).num_milliseconds())
+        .filter(|ms| *ms > 2000);
+    match (pending, app.session.lag_ms) {
+        (Some(ms), _) => Some(format!("lag {}s+", ms / 1000)),
+        (None, Some(ms)) if ms >= 1000 => Some(format!("lag {:.1}s", ms as f64 / 1000.0)),
+        (None, Some(ms)) => Some(format!("lag {ms}ms")),
+        (None, None) => None,
+    }
+}
