@@ -1,0 +1,148 @@
+//! Benchmark of the history store: what `record()` costs the hub per message,
+//! how fast the writer commits a burst, what `sync = "full"` costs, and how long
+//! a `CHATHISTORY LATEST` query takes.
+//!
+//! Run: `cargo run --release -p natterd --bin history_bench [messages]`
+//! (default 100 000). Uses a fresh directory under the system temp dir.
+
+use anyhow::Context;
+use chrono::Utc;
+use natterd::history::{
+    Conversation, History, HistoryConfig, HistoryQuery, MessageKind, Selection, StoredMessage,
+    SyncMode, new_msgid,
+};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn message(n: usize) -> StoredMessage {
+    let (conversation, target) = if n % 10 == 9 {
+        (Conversation::private("alice", "bob"), "bob".to_owned())
+    } else {
+        let channel = format!("#room{}", n % 9);
+        (Conversation::channel(channel.clone()), channel)
+    };
+    StoredMessage {
+        msgid: new_msgid(),
+        time: Utc::now(),
+        conversation,
+        kind: MessageKind::Privmsg,
+        source: "alice!alice@192.168.1.20".into(),
+        target,
+        text: format!("message number {n}: the quick brown fox jumps over the lazy dog, twice"),
+    }
+}
+
+fn per_message(elapsed: Duration, count: usize) -> String {
+    format!(
+        "{:.0} ns/msg",
+        elapsed.as_nanos() as f64 / count.max(1) as f64
+    )
+}
+
+fn rate(elapsed: Duration, count: usize) -> String {
+    format!(
+        "{:.0} msg/s",
+        count as f64 / elapsed.as_secs_f64().max(1e-9)
+    )
+}
+
+async fn burst(dir: &Path, count: usize) -> anyhow::Result<()> {
+    let config = HistoryConfig {
+        queue_capacity: count.max(1),
+        ..HistoryConfig::default()
+    };
+    let history = History::open(dir, &config)?;
+    let messages: Vec<StoredMessage> = (0..count).map(message).collect();
+    let start = Instant::now();
+    for message in messages {
+        history.record(message);
+    }
+    let recorded = start.elapsed();
+    history.flush().await?;
+    let committed = start.elapsed();
+    println!("burst of {count} messages (batched, commit_interval 200ms):");
+    println!(
+        "  record() on the hub's path: {} ({recorded:.2?} total)",
+        per_message(recorded, count)
+    );
+    println!(
+        "  writer, first record to all committed: {committed:.2?} = {}",
+        rate(committed, count)
+    );
+    println!("  dropped: {}", history.dropped_count());
+
+    let rounds = 1000;
+    let start = Instant::now();
+    for _ in 0..rounds {
+        let query = HistoryQuery {
+            conversation: Conversation::channel("#room3"),
+            selection: Selection::Latest { since: None },
+            limit: 100,
+        };
+        history.query(query).await?;
+    }
+    println!(
+        "  LATEST #room3 * 100 on {count} stored: {:.2?} per query",
+        start.elapsed() / rounds
+    );
+    history.shutdown().await?;
+    Ok(())
+}
+
+async fn durable(dir: &Path, sequential: usize, tasks: usize) -> anyhow::Result<()> {
+    let config = HistoryConfig {
+        sync: SyncMode::Full,
+        ..HistoryConfig::default()
+    };
+    let history = History::open(dir, &config)?;
+    let start = Instant::now();
+    for n in 0..sequential {
+        history.record_durable(message(n)).await?;
+    }
+    let one_sender = start.elapsed();
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for task in 0..tasks {
+        let history = history.clone();
+        handles.push(tokio::spawn(async move {
+            for n in 0..sequential / 10 {
+                history.record_durable(message(task * 1000 + n)).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for handle in handles {
+        handle.await??;
+    }
+    let many = start.elapsed();
+    println!("sync = \"full\" (each message committed and fsynced before delivery):");
+    println!(
+        "  one sender, {sequential} messages: {} per message",
+        per_message(one_sender, sequential)
+    );
+    let total = tasks * (sequential / 10);
+    println!(
+        "  {tasks} concurrent senders, {total} messages (group commit): {}",
+        rate(many, total)
+    );
+    history.shutdown().await?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let count = match std::env::args().nth(1) {
+        Some(text) => text
+            .parse()
+            .context("the argument is the number of messages, e.g. 100000")?,
+        None => 100_000,
+    };
+    let root = std::env::temp_dir().join(format!("natter-history-bench-{}", std::process::id()));
+    let result = async {
+        burst(&root.join("burst"), count).await?;
+        durable(&root.join("durable"), 1000, 50).await
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&root);
+    result
+}

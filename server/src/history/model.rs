@@ -1,0 +1,220 @@
+//! What is stored: messages, the conversation they belong to, and their ids.
+
+use chrono::{DateTime, Utc};
+
+/// Which IRC command carried a stored message (`/me` is a PRIVMSG with CTCP ACTION).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// `PRIVMSG`.
+    Privmsg,
+    /// `NOTICE`.
+    Notice,
+}
+
+impl MessageKind {
+    /// The IRC command name.
+    pub fn command(self) -> &'static str {
+        match self {
+            MessageKind::Privmsg => "PRIVMSG",
+            MessageKind::Notice => "NOTICE",
+        }
+    }
+
+    pub(crate) fn to_column(self) -> i64 {
+        match self {
+            MessageKind::Privmsg => 0,
+            MessageKind::Notice => 1,
+        }
+    }
+
+    pub(crate) fn from_column(value: i64) -> MessageKind {
+        if value == 1 {
+            MessageKind::Notice
+        } else {
+            MessageKind::Privmsg
+        }
+    }
+}
+
+/// The two case-folded participants of a private conversation, sorted, so that
+/// alice→bob and bob→alice are one conversation.
+///
+/// The fields are private: the only way to name a private conversation is
+/// [`Conversation::private`], whose first argument is the person acting (the
+/// sender when recording, the viewer when querying). A viewer can therefore only
+/// ever ask for conversations they are part of.
+#[derive(Clone, Debug)]
+pub struct PrivatePair {
+    a: String,
+    b: String,
+    /// Whether the acting person (first constructor argument) is `a`; lets the
+    /// writer tell which display name belongs to whom. Not part of equality.
+    actor_is_a: bool,
+}
+
+impl PrivatePair {
+    /// The participant that sorts first.
+    pub fn a(&self) -> &str {
+        &self.a
+    }
+
+    /// The participant that sorts second (equal to `a` for a note to oneself).
+    pub fn b(&self) -> &str {
+        &self.b
+    }
+
+    /// Whether the acting person is `a` (see [`Conversation::private`]).
+    pub(crate) fn actor_is_a(&self) -> bool {
+        self.actor_is_a
+    }
+}
+
+impl PartialEq for PrivatePair {
+    fn eq(&self, other: &PrivatePair) -> bool {
+        self.a == other.a && self.b == other.b
+    }
+}
+
+impl Eq for PrivatePair {}
+
+impl std::hash::Hash for PrivatePair {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.a.hash(state);
+        self.b.hash(state);
+    }
+}
+
+/// The history a message belongs to: a channel or a private conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Conversation {
+    /// A channel, by its case-folded name.
+    Channel(String),
+    /// A private conversation between two case-folded nicks.
+    Private(PrivatePair),
+}
+
+impl Conversation {
+    /// A channel's conversation; `folded_name` must already be case-folded.
+    pub fn channel(folded_name: impl Into<String>) -> Conversation {
+        Conversation::Channel(folded_name.into())
+    }
+
+    /// The private conversation between `me` and `other` (both case-folded).
+    ///
+    /// `me` is the sender when recording and the viewer when querying: build
+    /// query conversations from the requesting client's own nick, never from
+    /// request parameters, and private history stays with its participants.
+    pub fn private(me: impl Into<String>, other: impl Into<String>) -> Conversation {
+        let (me, other) = (me.into(), other.into());
+        let pair = if me <= other {
+            PrivatePair {
+                a: me,
+                b: other,
+                actor_is_a: true,
+            }
+        } else {
+            PrivatePair {
+                a: other,
+                b: me,
+                actor_is_a: false,
+            }
+        };
+        Conversation::Private(pair)
+    }
+
+    /// The stored key; unambiguous between channels and pairs whatever the names contain.
+    pub fn key(&self) -> String {
+        match self {
+            Conversation::Channel(name) => format!("chan:{name}"),
+            Conversation::Private(pair) => format!("priv:{}:{}:{}", pair.a.len(), pair.a, pair.b),
+        }
+    }
+}
+
+/// One stored PRIVMSG or NOTICE, with what is needed to replay it as it was sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// The `msgid` tag it was delivered with (see [`new_msgid`]).
+    pub msgid: String,
+    /// The server time it was delivered with (stored with millisecond precision).
+    pub time: DateTime<Utc>,
+    /// The history it belongs to.
+    pub conversation: Conversation,
+    /// PRIVMSG or NOTICE.
+    pub kind: MessageKind,
+    /// `nick!user@host` as seen on the wire.
+    pub source: String,
+    /// The channel name or recipient nick, as the sender wrote it.
+    pub target: String,
+    /// The message text.
+    pub text: String,
+}
+
+impl StoredMessage {
+    /// The nick part of [`source`](Self::source).
+    pub fn source_nick(&self) -> &str {
+        self.source.split('!').next().unwrap_or(&self.source)
+    }
+}
+
+/// Alphabet of RFC 4648 base64url: msgids are safe in tags, URLs and file names.
+const MSGID_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// A new random message id: 22 base64url characters (128 random bits), so ids
+/// from different server runs never collide in practice.
+pub fn new_msgid() -> String {
+    let mut bits = fastrand::u128(..);
+    let mut id = String::with_capacity(22);
+    for _ in 0..22 {
+        id.push(char::from(MSGID_ALPHABET[(bits & 63) as usize]));
+        bits >>= 6;
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn history_private_conversation_is_symmetric_and_keyed_unambiguously() {
+        assert_eq!(
+            Conversation::private("bob", "alice"),
+            Conversation::private("alice", "bob")
+        );
+        assert_eq!(
+            Conversation::private("bob", "alice").key(),
+            Conversation::private("alice", "bob").key()
+        );
+        assert_ne!(
+            Conversation::private("a b", "c").key(),
+            Conversation::private("a", "b c").key()
+        );
+        assert_ne!(
+            Conversation::channel("#x").key(),
+            Conversation::private("#x", "#x").key()
+        );
+        let Conversation::Private(pair) = Conversation::private("bob", "alice") else {
+            panic!("not private")
+        };
+        assert_eq!(
+            (pair.a(), pair.b(), pair.actor_is_a()),
+            ("alice", "bob", false)
+        );
+    }
+
+    #[test]
+    fn history_msgids_are_unique_and_url_safe() {
+        let ids: HashSet<String> = (0..10_000).map(|_| new_msgid()).collect();
+        assert_eq!(ids.len(), 10_000);
+        for id in ids.iter().take(100) {
+            assert_eq!(id.len(), 22);
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            );
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! Opening the database: the single-instance lock, pragmas, versioned migrations
+//! and the checks that turn a bad file into a clear error.
+
+use super::error::HistoryError;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The database file inside the data directory.
+pub(crate) const DATABASE_FILE: &str = "history.db";
+/// A tiny SQLite file held exclusively by the running natterd, so that a second
+/// natterd on the same data directory fails at start instead of interleaving writes.
+const LOCK_FILE: &str = "history.lock";
+
+/// The schema, one entry per version, applied in order. Never edit a released
+/// entry: append a new one. `PRAGMA user_version` records how many were applied.
+const MIGRATIONS: &[&str] = &[
+    // Version 1: conversations and their messages. `display_*` keep the names
+    // as last written (channel name, or each participant's nick) for TARGETS.
+    "CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        is_channel INTEGER NOT NULL,
+        peer_a TEXT NOT NULL,
+        peer_b TEXT,
+        display_a TEXT NOT NULL,
+        display_b TEXT
+     );
+     CREATE INDEX conversations_by_peer_a ON conversations(peer_a) WHERE is_channel = 0;
+     CREATE INDEX conversations_by_peer_b ON conversations(peer_b) WHERE is_channel = 0;
+     CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        conversation INTEGER NOT NULL REFERENCES conversations(id),
+        time_ms INTEGER NOT NULL,
+        msgid TEXT NOT NULL UNIQUE,
+        kind INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        target TEXT NOT NULL,
+        text TEXT NOT NULL
+     );
+     CREATE INDEX messages_by_conversation_time ON messages(conversation, time_ms);
+     CREATE INDEX messages_by_time ON messages(time_ms);",
+];
+
+/// The newest schema version this build knows.
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long opening waits for a lock held by someone else before calling it locked.
+const OPEN_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The writer's connection plus the lock that keeps other natterds out.
+pub(crate) struct WriterConnection {
+    /// The read-write connection to `history.db`.
+    pub(crate) conn: Connection,
+    /// Held for as long as this natterd uses the directory; dropping releases it.
+    pub(crate) _lock: Connection,
+}
+
+/// Turns an SQLite error on `path` into the error a user can act on.
+pub(crate) fn classify(path: &Path, error: &rusqlite::Error) -> HistoryError {
+    let path = path.to_path_buf();
+    let reason = error.to_string();
+    match error.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => HistoryError::NotADatabase { path, reason },
+        Some(ErrorCode::DatabaseCorrupt) => HistoryError::Corrupt { path, reason },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            HistoryError::Locked { path, reason }
+        }
+        _ => HistoryError::Unreadable { path, reason },
+    }
+}
+
+/// Creates the data directory, takes the lock, opens `history.db` read-write
+/// and brings its schema up to date.
+pub(crate) fn open_writer(data_dir: &Path) -> Result<WriterConnection, HistoryError> {
+    std::fs::create_dir_all(data_dir).map_err(|error| HistoryError::DataDir {
+        path: data_dir.to_path_buf(),
+        reason: error.to_string(),
+    })?;
+    let path = database_path(data_dir);
+    let lock = take_lock(data_dir, &path)?;
+    let conn = Connection::open(&path).map_err(|error| classify(&path, &error))?;
+    configure(&conn).map_err(|error| classify(&path, &error))?;
+    migrate(&conn, &path)?;
+    check_schema(&conn).map_err(|error| match classify(&path, &error) {
+        HistoryError::Unreadable { path, reason } => HistoryError::NotADatabase {
+            path,
+            reason: format!("unexpected tables: {reason}"),
+        },
+        other => other,
+    })?;
+    // A write probe: another program holding a write lock shows up now, not at the first message.
+    conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")
+        .map_err(|error| classify(&path, &error))?;
+    Ok(WriterConnection { conn, _lock: lock })
+}
+
+/// Opens a read-only connection for queries (WAL lets it read while the writer writes).
+pub(crate) fn open_reader(path: &Path) -> Result<Connection, HistoryError> {
+    let read_error = |error: rusqlite::Error| HistoryError::Read {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    };
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(read_error)?;
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(read_error)?;
+    conn.pragma_update(None, "query_only", true)
+        .map_err(read_error)?;
+    Ok(conn)
+}
+
+/// `data_dir/history.db`.
+pub(crate) fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(DATABASE_FILE)
+}
+
+fn take_lock(data_dir: &Path, database: &Path) -> Result<Connection, HistoryError> {
+    let lock_path = data_dir.join(LOCK_FILE);
+    let locked = |error: rusqlite::Error| match classify(&lock_path, &error) {
+        HistoryError::Locked { .. } => HistoryError::Locked {
+            path: database.to_path_buf(),
+            reason: format!("{} is held by another natterd", lock_path.display()),
+        },
+        other => other,
+    };
+    let lock = Connection::open(&lock_path).map_err(locked)?;
+    // In exclusive locking mode SQLite keeps the file lock after the first write
+    // until the connection closes: exactly a process lock, portable, no extra crate.
+    lock.execute_batch(
+        "PRAGMA locking_mode = EXCLUSIVE;
+         PRAGMA journal_mode = DELETE;
+         BEGIN EXCLUSIVE;
+         CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL);
+         DELETE FROM holder;",
+    )
+    .map_err(locked)?;
+    lock.execute("INSERT INTO holder (pid) VALUES (?1)", [std::process::id()])
+        .map_err(locked)?;
+    lock.execute_batch("COMMIT;").map_err(locked)?;
+    Ok(lock)
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(OPEN_BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(journal_mode = %mode, "history database could not switch to WAL; readers may wait for the writer");
+    }
+    // FULL in both sync modes: each commit syncs the WAL, so a power cut loses at
+    // most the batch not yet committed. With batching that is one fsync per commit
+    // interval, which is cheap; NORMAL would also lose every commit made since the
+    // last checkpoint (up to ~1000 pages), breaking the documented bound.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+fn migrate(conn: &Connection, path: &Path) -> Result<(), HistoryError> {
+    let classify = |error: rusqlite::Error| classify(path, &error);
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(classify)?;
+    if found > SCHEMA_VERSION {
+        return Err(HistoryError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+        let version = index as i64 + 1;
+        let tx = conn.unchecked_transaction().map_err(classify)?;
+        tx.execute_batch(migration).map_err(classify)?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(classify)?;
+        tx.commit().map_err(classify)?;
+        tracing::info!(path = %path.display(), version, "history schema migrated");
+    }
+    Ok(())
+}
+
+fn check_schema(conn: &Connection) -> rusqlite::Result<()> {
+    conn.prepare(
+        "SELECT m.id, m.conversation, m.time_ms, m.msgid, m.kind, m.source, m.target, m.text,
+                c.key, c.is_channel, c.peer_a, c.peer_b, c.display_a, c.display_b
+         FROM messages m JOIN conversations c ON c.id = m.conversation LIMIT 0",
+    )?
+    .query([])?
+    .next()?;
+    Ok(())
+}

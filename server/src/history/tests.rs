@@ -1,0 +1,137 @@
+//! Tests that need the writer's test hooks: a full disk and a stalled writer.
+
+use super::*;
+use chrono::TimeZone;
+use std::time::Duration;
+
+fn channel_message(n: i64) -> StoredMessage {
+    StoredMessage {
+        msgid: new_msgid(),
+        time: Utc
+            .timestamp_millis_opt(1_700_000_000_000 + n * 1000)
+            .unwrap(),
+        conversation: Conversation::channel("#lobby"),
+        kind: MessageKind::Privmsg,
+        source: "alice!alice@127.0.0.1".into(),
+        target: "#lobby".into(),
+        text: format!("message {n}"),
+    }
+}
+
+fn latest(limit: usize) -> HistoryQuery {
+    HistoryQuery {
+        conversation: Conversation::channel("#lobby"),
+        selection: Selection::Latest { since: None },
+        limit,
+    }
+}
+
+#[tokio::test]
+async fn history_full_disk_keeps_batch_and_retries_until_space_frees() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = History::open(dir.path(), &HistoryConfig::default()).unwrap();
+    history.record(channel_message(0));
+    history.flush().await.unwrap();
+
+    // Freeze the file at its current size: the next inserts hit SQLITE_FULL.
+    history
+        .execute_on_writer("PRAGMA wal_checkpoint(TRUNCATE);")
+        .await
+        .unwrap();
+    let page_count = {
+        let conn = rusqlite::Connection::open(history.path()).unwrap();
+        conn.query_row("PRAGMA page_count", [], |row| row.get::<_, i64>(0))
+            .unwrap()
+    };
+    history
+        .execute_on_writer(&format!("PRAGMA max_page_count = {page_count};"))
+        .await
+        .unwrap();
+    for n in 1..=300 {
+        let mut message = channel_message(n);
+        message.text = "x".repeat(2000);
+        history.record(message);
+    }
+    let error = history.flush().await.unwrap_err();
+    match &error {
+        HistoryError::Write { path, reason } => {
+            assert_eq!(path, history.path());
+            assert!(reason.contains("full"), "{reason}");
+        }
+        other => panic!("expected a write error, got {other:?}"),
+    }
+    assert!(error.to_string().contains("history.db"), "{error}");
+    // Chat goes on: recording still never fails, and nothing is dropped; a
+    // durable record says at once that it is not on disk yet instead of waiting.
+    history.record(channel_message(301));
+    let durable = history.record_durable(channel_message(302)).await;
+    assert!(
+        matches!(durable, Err(HistoryError::Write { .. })),
+        "{durable:?}"
+    );
+    assert_eq!(history.query(latest(1000)).await.unwrap().len(), 1);
+
+    history
+        .execute_on_writer("PRAGMA max_page_count = 1000000000;")
+        .await
+        .unwrap();
+    history.flush().await.unwrap();
+    let stored = history.query(latest(1000)).await.unwrap();
+    assert_eq!(stored.len(), 303);
+    assert_eq!(stored.last().unwrap().text, "message 302");
+    assert_eq!(history.dropped_count(), 0);
+    history.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn history_record_never_blocks_when_the_queue_is_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = HistoryConfig {
+        queue_capacity: 4,
+        ..HistoryConfig::default()
+    };
+    let history = History::open(dir.path(), &config).unwrap();
+    // The writer is stuck (as on a hung disk) and the queue is empty.
+    let release = history.stall_writer().await;
+    let recorder = history.clone();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for n in 0..100 {
+            recorder.record(channel_message(n));
+        }
+        let _ = done.send(());
+    });
+    finished
+        .recv_timeout(Duration::from_secs(60))
+        .expect("record() blocked on a full queue");
+    assert_eq!(history.dropped_count(), 96);
+    drop(release);
+    history.flush().await.unwrap();
+    assert_eq!(history.query(latest(1000)).await.unwrap().len(), 4);
+    history.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn history_shutdown_commits_everything_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = HistoryConfig {
+        commit_interval: Duration::from_secs(3600),
+        ..HistoryConfig::default()
+    };
+    let history = History::open(dir.path(), &config).unwrap();
+    let release = history.stall_writer().await;
+    for n in 0..1000 {
+        history.record(channel_message(n));
+    }
+    drop(release);
+    history.shutdown().await.unwrap();
+    history.record(channel_message(1000));
+    assert_eq!(
+        history.dropped_count(),
+        1,
+        "a record after shutdown is counted as dropped"
+    );
+    let reopened = History::open(dir.path(), &config).unwrap();
+    assert_eq!(reopened.query(latest(5000)).await.unwrap().len(), 1000);
+    reopened.shutdown().await.unwrap();
+}

@@ -1,0 +1,483 @@
+//! The single writer thread: takes messages from the bounded queue, commits them
+//! in batches, retries with backoff when the disk fails, and runs retention.
+
+use super::config::HistoryConfig;
+use super::error::HistoryError;
+use super::model::{Conversation, StoredMessage};
+use super::retention::Retention;
+use super::schema::WriterConnection;
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+
+/// Most messages in one transaction: bounds commit latency during a burst.
+const BATCH_LIMIT: usize = 4096;
+/// First and largest wait before retrying a failed commit.
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// At shutdown, how many more commit attempts before giving up.
+const SHUTDOWN_ATTEMPTS: u32 = 5;
+/// At most one "dropped" or "write failed" warning per this interval.
+const WARN_EVERY: Duration = Duration::from_secs(10);
+/// Conversation ids cached by the writer before the cache is reset.
+const CACHE_LIMIT: usize = 10_000;
+
+/// The answer to a command that waits for a commit.
+pub(crate) type Reply = oneshot::Sender<Result<(), HistoryError>>;
+
+/// What the writer thread is asked to do.
+pub(crate) enum Command {
+    /// Store a message in the next batch.
+    Record(StoredMessage),
+    /// Store a message and reply once it is committed (or the commit failed).
+    RecordDurable(StoredMessage, Reply),
+    /// Commit everything queued before this and reply.
+    Flush(Reply),
+    /// Commit everything queued before this, reply and stop.
+    Shutdown(Reply),
+    /// Test hook: run SQL on the writer's connection (e.g. to fake a full disk).
+    #[cfg(test)]
+    Execute(String, oneshot::Sender<Result<(), String>>),
+    /// Test hook: say "stalled", then block until the release side is dropped.
+    #[cfg(test)]
+    Stall(oneshot::Sender<()>, std::sync::mpsc::Receiver<()>),
+}
+
+/// Counts messages left out of history and warns about them, rate-limited.
+pub(crate) struct DropCounter {
+    count: AtomicU64,
+    next_warn_ms: AtomicU64,
+    epoch: Instant,
+}
+
+impl DropCounter {
+    pub(crate) fn new() -> DropCounter {
+        DropCounter {
+            count: AtomicU64::new(0),
+            next_warn_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
+        }
+    }
+
+    /// Counts one dropped message; lock-free, so safe on the hub's hot path.
+    pub(crate) fn dropped(&self, path: &std::path::Path, why: &str) {
+        let total = self.count.fetch_add(1, Ordering::Relaxed) + 1;
+        let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let due = self.next_warn_ms.load(Ordering::Relaxed);
+        let next = now.saturating_add(WARN_EVERY.as_millis() as u64);
+        if now >= due
+            && self
+                .next_warn_ms
+                .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(
+                path = %path.display(),
+                dropped_total = total,
+                "{why}: messages are delivered but left out of history"
+            );
+        }
+    }
+
+    pub(crate) fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+}
+
+/// A conversation row as the writer last wrote it.
+struct CachedConversation {
+    id: i64,
+    display_a: String,
+    display_b: Option<String>,
+}
+
+/// The writer thread's state.
+pub(crate) struct Writer {
+    conn: Connection,
+    _lock: Connection,
+    path: PathBuf,
+    commit_interval: Duration,
+    max_pending: usize,
+    pending: Vec<StoredMessage>,
+    oldest_pending: Option<Instant>,
+    waiters: Vec<Reply>,
+    force_commit: bool,
+    failure: Option<Failure>,
+    conversations: HashMap<String, CachedConversation>,
+    retention: Retention,
+    drops: Arc<DropCounter>,
+}
+
+/// A commit that failed and will be retried.
+struct Failure {
+    reason: String,
+    retry_at: Instant,
+    backoff: Duration,
+    last_logged: Instant,
+}
+
+enum Flow {
+    Continue,
+    Stop(Option<Reply>),
+}
+
+impl Writer {
+    pub(crate) fn new(
+        connection: WriterConnection,
+        path: PathBuf,
+        config: &HistoryConfig,
+        drops: Arc<DropCounter>,
+    ) -> Writer {
+        Writer {
+            conn: connection.conn,
+            _lock: connection._lock,
+            path,
+            commit_interval: config.commit_interval,
+            max_pending: config.queue_capacity.max(BATCH_LIMIT),
+            pending: Vec::new(),
+            oldest_pending: None,
+            waiters: Vec::new(),
+            force_commit: false,
+            failure: None,
+            conversations: HashMap::new(),
+            retention: Retention::new(config),
+            drops,
+        }
+    }
+
+    /// The thread's body: runs until shutdown or until every sender is gone.
+    pub(crate) fn run(mut self, commands: Receiver<Command>) {
+        loop {
+            let timeout = self.next_wakeup().saturating_duration_since(Instant::now());
+            let flow = match commands.recv_timeout(timeout) {
+                Ok(command) => self.handle_all(command, &commands),
+                Err(RecvTimeoutError::Timeout) => Flow::Continue,
+                Err(RecvTimeoutError::Disconnected) => Flow::Stop(None),
+            };
+            if let Flow::Stop(reply) = flow {
+                let result = self.commit_before_exit();
+                if let Some(reply) = reply {
+                    let _ = reply.send(result);
+                }
+                return;
+            }
+            self.commit_if_due();
+            // One short chunk at a time, between batches; not while the disk is failing.
+            if self.failure.is_none() {
+                self.retention.step(&self.conn);
+            }
+        }
+    }
+
+    /// Handles `first` and whatever else is already queued, up to a batch.
+    fn handle_all(&mut self, first: Command, commands: &Receiver<Command>) -> Flow {
+        if let Flow::Stop(reply) = self.handle(first) {
+            return Flow::Stop(reply);
+        }
+        while self.pending.len() < BATCH_LIMIT {
+            let Ok(command) = commands.try_recv() else {
+                break;
+            };
+            if let Flow::Stop(reply) = self.handle(command) {
+                return Flow::Stop(reply);
+            }
+        }
+        Flow::Continue
+    }
+
+    fn handle(&mut self, command: Command) -> Flow {
+        match command {
+            Command::Record(message) => self.push(message),
+            Command::RecordDurable(message, reply) => {
+                self.push(message);
+                match &self.failure {
+                    // Don't hold delivery while the disk is failing: say so now; the message is retried.
+                    Some(failure) => {
+                        let _ = reply.send(Err(self.write_error(failure.reason.clone())));
+                    }
+                    None => {
+                        self.waiters.push(reply);
+                        self.force_commit = true;
+                    }
+                }
+            }
+            Command::Flush(reply) => {
+                self.waiters.push(reply);
+                self.force_commit = true;
+                if let Some(failure) = &mut self.failure {
+                    failure.retry_at = Instant::now();
+                }
+            }
+            Command::Shutdown(reply) => return Flow::Stop(Some(reply)),
+            #[cfg(test)]
+            Command::Execute(sql, reply) => {
+                let _ = reply.send(
+                    self.conn
+                        .execute_batch(&sql)
+                        .map_err(|error| error.to_string()),
+                );
+            }
+            #[cfg(test)]
+            Command::Stall(stalled, release) => {
+                let _ = stalled.send(());
+                let _ = release.recv();
+            }
+        }
+        Flow::Continue
+    }
+
+    fn push(&mut self, message: StoredMessage) {
+        if self.pending.len() >= self.max_pending {
+            // Only while commits fail: the backlog is bounded like the queue.
+            self.drops.dropped(
+                &self.path,
+                "history writes are failing and the backlog is full",
+            );
+            return;
+        }
+        self.oldest_pending.get_or_insert_with(Instant::now);
+        self.pending.push(message);
+    }
+
+    fn next_wakeup(&self) -> Instant {
+        let far = Instant::now() + Duration::from_secs(3600);
+        let commit = match (&self.failure, self.oldest_pending) {
+            (Some(failure), _) => Some(failure.retry_at),
+            (None, Some(oldest)) => Some(oldest + self.commit_interval),
+            (None, None) => None,
+        };
+        [commit, self.retention.next_due()]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(far)
+    }
+
+    fn commit_if_due(&mut self) {
+        let now = Instant::now();
+        if let Some(failure) = &self.failure
+            && failure.retry_at > now
+        {
+            return;
+        }
+        let interval_over = self
+            .oldest_pending
+            .is_some_and(|oldest| now >= oldest + self.commit_interval);
+        let due = self.force_commit
+            || self.pending.len() >= BATCH_LIMIT
+            || interval_over
+            || (self.failure.is_some() && !self.pending.is_empty());
+        if due {
+            let result = self.commit();
+            self.force_commit = false;
+            for waiter in self.waiters.drain(..) {
+                let _ = waiter.send(result.clone());
+            }
+        }
+    }
+
+    /// Commits the pending batch; on failure keeps it and schedules a retry.
+    fn commit(&mut self) -> Result<(), HistoryError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        match insert_batch(&mut self.conn, &mut self.conversations, &self.pending) {
+            Ok(()) => {
+                if let Some(failure) = self.failure.take() {
+                    tracing::info!(
+                        path = %self.path.display(),
+                        committed = self.pending.len(),
+                        after = %failure.reason,
+                        "history writes recovered"
+                    );
+                }
+                self.pending.clear();
+                self.oldest_pending = None;
+                Ok(())
+            }
+            Err(error) => {
+                // The rolled-back transaction may have created conversation rows the cache now names.
+                self.conversations.clear();
+                let reason = error.to_string();
+                if is_transient(&error) {
+                    self.schedule_retry(&reason);
+                } else {
+                    tracing::error!(
+                        path = %self.path.display(),
+                        %reason,
+                        lost = self.pending.len(),
+                        "history batch rejected by the database; these messages are left out of history"
+                    );
+                    for _ in 0..self.pending.len() {
+                        self.drops.dropped(&self.path, "history batch rejected");
+                    }
+                    self.pending.clear();
+                    self.oldest_pending = None;
+                }
+                Err(self.write_error(reason))
+            }
+        }
+    }
+
+    fn schedule_retry(&mut self, reason: &str) {
+        let now = Instant::now();
+        let failure = self.failure.get_or_insert_with(|| Failure {
+            reason: reason.to_owned(),
+            retry_at: now,
+            backoff: FIRST_BACKOFF / 2,
+            last_logged: now - WARN_EVERY,
+        });
+        failure.reason = reason.to_owned();
+        failure.backoff = (failure.backoff * 2).min(MAX_BACKOFF);
+        failure.retry_at = now + failure.backoff;
+        if now.duration_since(failure.last_logged) >= WARN_EVERY {
+            failure.last_logged = now;
+            tracing::error!(
+                path = %self.path.display(),
+                %reason,
+                waiting = self.pending.len(),
+                retry_in_ms = failure.backoff.as_millis() as u64,
+                "cannot write history (is the disk full or failing?); chat goes on, messages are kept and retried"
+            );
+        }
+    }
+
+    fn commit_before_exit(&mut self) -> Result<(), HistoryError> {
+        let mut result = self.commit();
+        for _ in 0..SHUTDOWN_ATTEMPTS {
+            let Some(failure) = &self.failure else { break };
+            std::thread::sleep(failure.retry_at.saturating_duration_since(Instant::now()));
+            result = self.commit();
+        }
+        if result.is_err() {
+            tracing::error!(
+                path = %self.path.display(),
+                lost = self.pending.len(),
+                "history could not be saved before exit"
+            );
+        }
+        for waiter in self.waiters.drain(..) {
+            let _ = waiter.send(result.clone());
+        }
+        result
+    }
+
+    fn write_error(&self, reason: String) -> HistoryError {
+        HistoryError::Write {
+            path: self.path.clone(),
+            reason,
+        }
+    }
+}
+
+/// Errors worth retrying: the disk or the file, not the data.
+fn is_transient(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(
+            ErrorCode::DiskFull
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::CannotOpen
+                | ErrorCode::ReadOnly
+                | ErrorCode::OutOfMemory
+                | ErrorCode::PermissionDenied
+        )
+    )
+}
+
+fn insert_batch(
+    conn: &mut Connection,
+    cache: &mut HashMap<String, CachedConversation>,
+    batch: &[StoredMessage],
+) -> rusqlite::Result<()> {
+    if cache.len() > CACHE_LIMIT {
+        cache.clear();
+    }
+    let tx = conn.transaction()?;
+    for message in batch {
+        let conversation = conversation_id(&tx, cache, message)?;
+        // OR IGNORE: a repeated msgid must not make the whole batch fail forever.
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO messages (conversation, time_ms, msgid, kind, source, target, text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            conversation,
+            message.time.timestamp_millis(),
+            message.msgid,
+            message.kind.to_column(),
+            message.source,
+            message.target,
+            message.text,
+        ])?;
+    }
+    tx.commit()
+}
+
+/// The conversation's row id, creating the row or refreshing its display names.
+fn conversation_id(
+    conn: &Connection,
+    cache: &mut HashMap<String, CachedConversation>,
+    message: &StoredMessage,
+) -> rusqlite::Result<i64> {
+    let (peer_a, peer_b, display_a, display_b) = match &message.conversation {
+        Conversation::Channel(name) => (name.as_str(), None, message.target.as_str(), None),
+        Conversation::Private(pair) => {
+            let (sender, recipient) = (message.source_nick(), message.target.as_str());
+            let (display_a, display_b) = if pair.actor_is_a() {
+                (sender, recipient)
+            } else {
+                (recipient, sender)
+            };
+            (pair.a(), Some(pair.b()), display_a, Some(display_b))
+        }
+    };
+    let key = message.conversation.key();
+    if !cache.contains_key(&key) {
+        let found = conn
+            .prepare_cached("SELECT id, display_a, display_b FROM conversations WHERE key = ?1")?
+            .query_row([&key], |row| {
+                Ok(CachedConversation {
+                    id: row.get(0)?,
+                    display_a: row.get(1)?,
+                    display_b: row.get(2)?,
+                })
+            })
+            .optional()?;
+        let cached = match found {
+            Some(cached) => cached,
+            None => {
+                conn.prepare_cached(
+                    "INSERT INTO conversations (key, is_channel, peer_a, peer_b, display_a, display_b)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![key, peer_b.is_none(), peer_a, peer_b, display_a, display_b])?;
+                CachedConversation {
+                    id: conn.last_insert_rowid(),
+                    display_a: display_a.to_owned(),
+                    display_b: display_b.map(str::to_owned),
+                }
+            }
+        };
+        cache.insert(key.clone(), cached);
+    }
+    let Some(cached) = cache.get_mut(&key) else {
+        return Err(rusqlite::Error::QueryReturnedNoRows);
+    };
+    if cached.display_a != display_a || cached.display_b.as_deref() != display_b {
+        conn.prepare_cached(
+            "UPDATE conversations SET display_a = ?1, display_b = ?2 WHERE id = ?3",
+        )?
+        .execute(params![display_a, display_b, cached.id])?;
+        cached.display_a = display_a.to_owned();
+        cached.display_b = display_b.map(str::to_owned);
+    }
+    Ok(cached.id)
+}
