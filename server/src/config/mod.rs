@@ -259,3 +259,97 @@ impl Config {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHIPPED: &str = include_str!("../../../assets/natterd.toml");
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/natter/natterd.toml"))
+    }
+
+    #[test]
+    fn shipped_file_documents_exactly_the_defaults() {
+        let mut shipped = parse(SHIPPED).unwrap();
+        assert_eq!(
+            shipped.server.motd_file.as_deref(),
+            Some(Path::new("motd.txt"))
+        );
+        shipped.server.motd_file = None;
+        assert_eq!(
+            toml::to_string(&shipped).unwrap(),
+            toml::to_string(&Config::default()).unwrap()
+        );
+    }
+
+    #[test]
+    fn empty_file_is_the_defaults() {
+        let config = parse("").unwrap();
+        assert_eq!(config.server.bind, SocketAddr::from(([0, 0, 0, 0], 6667)));
+        assert_eq!(config.server.default_channel, "#lobby");
+    }
+
+    #[test]
+    fn type_error_names_file_line_and_key() {
+        let error =
+            parse("[server]\nname = \"x\"\n\n[limits]\nmax_clients = \"lots\"\n").unwrap_err();
+        let text = error.to_string();
+        assert!(text.starts_with("/etc/natter/natterd.toml:5:"), "{text}");
+        assert!(text.contains("limits.max_clients"), "{text}");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_it() {
+        let text = parse("[limits]\nmax_client = 5\n").unwrap_err().to_string();
+        assert!(
+            text.contains(":2:") && text.contains("max_client"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn syntax_error_names_the_line() {
+        let text = parse("[server]\nname = \n").unwrap_err().to_string();
+        assert!(text.contains("natterd.toml:2"), "{text}");
+    }
+
+    #[test]
+    fn invalid_value_names_the_key_and_its_line() {
+        let text = parse("[server]\n\ndefault_channel = \"lobby\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains(":3: key `server.default_channel`"), "{text}");
+        let text = parse("[limits]\nflood_rate = 0\n").unwrap_err().to_string();
+        assert!(text.contains(":2: key `limits.flood_rate`"), "{text}");
+    }
+
+    #[test]
+    fn durations_accept_units() {
+        let config = parse("[limits]\nping_interval = \"2m\"\nping_timeout = 0.5\n").unwrap();
+        assert_eq!(config.limits.ping_interval, Duration::from_secs(120));
+        assert_eq!(config.limits.ping_timeout, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn relative_motd_is_relative_to_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("natterd.toml");
+        std::fs::write(&path, "[server]\nmotd_file = \"motd.txt\"\n").unwrap();
+        std::fs::write(dir.path().join("motd.txt"), "hello\n").unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.read_motd().unwrap().as_deref(), Some("hello\n"));
+    }
+
+    #[test]
+    fn missing_file_says_which() {
+        let text = Config::load(Path::new("/nonexistent/natterd.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("cannot read config file /nonexistent/natterd.toml"),
+            "{text}"
+        );
+    }
+}

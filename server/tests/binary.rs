@@ -1,0 +1,201 @@
+//! The real `natterd` binary: flags, config errors, exit codes, and a clean
+//! shutdown on SIGTERM/SIGINT.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn natterd() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_natterd"))
+}
+
+/// Starts natterd on 127.0.0.1:0 and returns it with the address it printed.
+fn start(data_dir: &std::path::Path, extra: &[&str]) -> (Child, String) {
+    let mut child = natterd()
+        .args(["--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("natterd exited before listening")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("natterd: listening on ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    // Keep draining stderr so natterd never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, address)
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args(["-s", name, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "natterd did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn register(address: &str, nick: &str) -> BufReader<TcpStream> {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(stream, "NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n").unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    while !(line.contains(" 376 ") || line.contains(" 422 ")) {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "closed during registration"
+        );
+    }
+    reader
+}
+
+fn read_rest(reader: &mut BufReader<TcpStream>) -> String {
+    let mut rest = String::new();
+    let _ = reader.read_to_string(&mut rest);
+    rest
+}
+
+#[test]
+fn sigterm_says_goodbye_to_every_client_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, address) = start(dir.path(), &[]);
+    let mut alice = register(&address, "alice");
+    let mut bob = register(&address, "bob");
+    signal(&child, "TERM");
+    assert!(read_rest(&mut alice).contains("ERROR :Server shutting down"));
+    assert!(read_rest(&mut bob).contains("ERROR :Server shutting down"));
+    assert!(wait_exit(&mut child).success());
+}
+
+#[test]
+fn sigint_stops_cleanly_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, address) = start(dir.path(), &[]);
+    let mut carol = register(&address, "carol");
+    signal(&child, "INT");
+    assert!(read_rest(&mut carol).contains("ERROR :Server shutting down"));
+    assert_eq!(wait_exit(&mut child).code(), Some(0));
+}
+
+#[test]
+fn bad_config_exits_2_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("natterd.toml");
+    std::fs::write(
+        &path,
+        "[server]\nname = \"lan\"\n[limits]\nmax_clients = \"many\"\n",
+    )
+    .unwrap();
+    let output = natterd().arg("--config").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{}:4:", path.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("limits.max_clients"), "{stderr}");
+}
+
+#[test]
+fn missing_config_file_exits_2() {
+    let output = natterd()
+        .args(["--config", "/nonexistent/natterd.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/natterd.toml"));
+}
+
+#[test]
+fn unusable_data_dir_exits_2_naming_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_dir = dir.path().join("file");
+    std::fs::write(&not_a_dir, "x").unwrap();
+    let output = natterd()
+        .args(["--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(&not_a_dir)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&not_a_dir.display().to_string()),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn busy_port_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = natterd()
+        .args(["--no-history", "--bind", &address])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(&format!("cannot listen on {address}"))
+    );
+}
+
+#[test]
+fn help_lists_every_flag() {
+    let output = natterd().arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--config",
+        "--bind",
+        "--name",
+        "--network",
+        "--motd",
+        "--password",
+        "--data-dir",
+        "--no-history",
+        "--log",
+        "--print-config",
+        "--version",
+        "EXAMPLES",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
+    }
+}
+
+#[test]
+fn print_config_round_trips_through_the_config_loader() {
+    let output = natterd()
+        .args(["--print-config", "--bind", "127.0.0.1:7000"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("printed.toml");
+    std::fs::write(&path, &output.stdout).unwrap();
+    let config = natterd::Config::load(&path).unwrap();
+    assert_eq!(config.server.bind.to_string(), "127.0.0.1:7000");
+}
