@@ -27,7 +27,9 @@
 //! messages are delivered but left out of history, counted by
 //! [`History::dropped_count`] and warned about at most every 10 s.
 
+mod batch;
 mod config;
+mod drops;
 mod error;
 mod model;
 mod query;
@@ -45,6 +47,7 @@ pub use model::{Conversation, MessageKind, PrivatePair, StoredMessage, new_msgid
 pub use query::{Anchor, HistoryQuery, Selection};
 
 use chrono::{DateTime, Utc};
+use drops::DropCounter;
 use query::TargetsQuery;
 use reader::ReaderPool;
 use std::path::{Path, PathBuf};
@@ -52,7 +55,7 @@ use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use tokio::sync::oneshot;
-use writer::{Command, DropCounter, Writer};
+use writer::{Command, Writer};
 
 /// A handle to the history store; clones share one writer thread and reader pool.
 #[derive(Clone)]

@@ -333,7 +333,10 @@ fn targets(conn: &Connection, query: &TargetsQuery) -> SqlResult<Vec<(String, Da
     let mut candidates: Vec<(i64, String)> = Vec::new();
     let mut partners = conn.prepare_cached(
         "SELECT id, peer_a, display_a, display_b FROM conversations
-         WHERE is_channel = 0 AND (peer_a = ?1 OR peer_b = ?1)",
+         WHERE is_channel = 0 AND peer_a = ?1
+         UNION
+         SELECT id, peer_a, display_a, display_b FROM conversations
+         WHERE is_channel = 0 AND peer_b = ?1",
     )?;
     let rows = partners.query_map([&query.viewer], |row| {
         let peer_a: String = row.get(1)?;

@@ -1,16 +1,17 @@
 //! The single writer thread: takes messages from the bounded queue, commits them
 //! in batches, retries with backoff when the disk fails, and runs retention.
 
+use super::batch::{self, ConversationCache};
 use super::config::HistoryConfig;
+use super::drops::DropCounter;
 use super::error::HistoryError;
-use super::model::{Conversation, StoredMessage};
+use super::model::StoredMessage;
 use super::retention::Retention;
 use super::schema::WriterConnection;
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use rusqlite::{Connection, ErrorCode};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -22,10 +23,8 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// At shutdown, how many more commit attempts before giving up.
 const SHUTDOWN_ATTEMPTS: u32 = 5;
-/// At most one "dropped" or "write failed" warning per this interval.
-const WARN_EVERY: Duration = Duration::from_secs(10);
-/// Conversation ids cached by the writer before the cache is reset.
-const CACHE_LIMIT: usize = 10_000;
+/// At most one "write failed" error log per this interval.
+const LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// The answer to a command that waits for a commit.
 pub(crate) type Reply = oneshot::Sender<Result<(), HistoryError>>;
@@ -48,54 +47,6 @@ pub(crate) enum Command {
     Stall(oneshot::Sender<()>, std::sync::mpsc::Receiver<()>),
 }
 
-/// Counts messages left out of history and warns about them, rate-limited.
-pub(crate) struct DropCounter {
-    count: AtomicU64,
-    next_warn_ms: AtomicU64,
-    epoch: Instant,
-}
-
-impl DropCounter {
-    pub(crate) fn new() -> DropCounter {
-        DropCounter {
-            count: AtomicU64::new(0),
-            next_warn_ms: AtomicU64::new(0),
-            epoch: Instant::now(),
-        }
-    }
-
-    /// Counts one dropped message; lock-free, so safe on the hub's hot path.
-    pub(crate) fn dropped(&self, path: &std::path::Path, why: &str) {
-        let total = self.count.fetch_add(1, Ordering::Relaxed) + 1;
-        let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let due = self.next_warn_ms.load(Ordering::Relaxed);
-        let next = now.saturating_add(WARN_EVERY.as_millis() as u64);
-        if now >= due
-            && self
-                .next_warn_ms
-                .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            tracing::warn!(
-                path = %path.display(),
-                dropped_total = total,
-                "{why}: messages are delivered but left out of history"
-            );
-        }
-    }
-
-    pub(crate) fn count(&self) -> u64 {
-        self.count.load(Ordering::Relaxed)
-    }
-}
-
-/// A conversation row as the writer last wrote it.
-struct CachedConversation {
-    id: i64,
-    display_a: String,
-    display_b: Option<String>,
-}
-
 /// The writer thread's state.
 pub(crate) struct Writer {
     conn: Connection,
@@ -108,7 +59,7 @@ pub(crate) struct Writer {
     waiters: Vec<Reply>,
     force_commit: bool,
     failure: Option<Failure>,
-    conversations: HashMap<String, CachedConversation>,
+    conversations: ConversationCache,
     retention: Retention,
     drops: Arc<DropCounter>,
 }
@@ -286,7 +237,7 @@ impl Writer {
         if self.pending.is_empty() {
             return Ok(());
         }
-        match insert_batch(&mut self.conn, &mut self.conversations, &self.pending) {
+        match batch::insert_batch(&mut self.conn, &mut self.conversations, &self.pending) {
             Ok(()) => {
                 if let Some(failure) = self.failure.take() {
                     tracing::info!(
@@ -330,12 +281,12 @@ impl Writer {
             reason: reason.to_owned(),
             retry_at: now,
             backoff: FIRST_BACKOFF / 2,
-            last_logged: now - WARN_EVERY,
+            last_logged: now - LOG_EVERY,
         });
         failure.reason = reason.to_owned();
         failure.backoff = (failure.backoff * 2).min(MAX_BACKOFF);
         failure.retry_at = now + failure.backoff;
-        if now.duration_since(failure.last_logged) >= WARN_EVERY {
+        if now.duration_since(failure.last_logged) >= LOG_EVERY {
             failure.last_logged = now;
             tracing::error!(
                 path = %self.path.display(),
@@ -390,94 +341,4 @@ fn is_transient(error: &rusqlite::Error) -> bool {
                 | ErrorCode::PermissionDenied
         )
     )
-}
-
-fn insert_batch(
-    conn: &mut Connection,
-    cache: &mut HashMap<String, CachedConversation>,
-    batch: &[StoredMessage],
-) -> rusqlite::Result<()> {
-    if cache.len() > CACHE_LIMIT {
-        cache.clear();
-    }
-    let tx = conn.transaction()?;
-    for message in batch {
-        let conversation = conversation_id(&tx, cache, message)?;
-        // OR IGNORE: a repeated msgid must not make the whole batch fail forever.
-        tx.prepare_cached(
-            "INSERT OR IGNORE INTO messages (conversation, time_ms, msgid, kind, source, target, text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            conversation,
-            message.time.timestamp_millis(),
-            message.msgid,
-            message.kind.to_column(),
-            message.source,
-            message.target,
-            message.text,
-        ])?;
-    }
-    tx.commit()
-}
-
-/// The conversation's row id, creating the row or refreshing its display names.
-fn conversation_id(
-    conn: &Connection,
-    cache: &mut HashMap<String, CachedConversation>,
-    message: &StoredMessage,
-) -> rusqlite::Result<i64> {
-    let (peer_a, peer_b, display_a, display_b) = match &message.conversation {
-        Conversation::Channel(name) => (name.as_str(), None, message.target.as_str(), None),
-        Conversation::Private(pair) => {
-            let (sender, recipient) = (message.source_nick(), message.target.as_str());
-            let (display_a, display_b) = if pair.actor_is_a() {
-                (sender, recipient)
-            } else {
-                (recipient, sender)
-            };
-            (pair.a(), Some(pair.b()), display_a, Some(display_b))
-        }
-    };
-    let key = message.conversation.key();
-    if !cache.contains_key(&key) {
-        let found = conn
-            .prepare_cached("SELECT id, display_a, display_b FROM conversations WHERE key = ?1")?
-            .query_row([&key], |row| {
-                Ok(CachedConversation {
-                    id: row.get(0)?,
-                    display_a: row.get(1)?,
-                    display_b: row.get(2)?,
-                })
-            })
-            .optional()?;
-        let cached = match found {
-            Some(cached) => cached,
-            None => {
-                conn.prepare_cached(
-                    "INSERT INTO conversations (key, is_channel, peer_a, peer_b, display_a, display_b)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![key, peer_b.is_none(), peer_a, peer_b, display_a, display_b])?;
-                CachedConversation {
-                    id: conn.last_insert_rowid(),
-                    display_a: display_a.to_owned(),
-                    display_b: display_b.map(str::to_owned),
-                }
-            }
-        };
-        cache.insert(key.clone(), cached);
-    }
-    let Some(cached) = cache.get_mut(&key) else {
-        return Err(rusqlite::Error::QueryReturnedNoRows);
-    };
-    if cached.display_a != display_a || cached.display_b.as_deref() != display_b {
-        conn.prepare_cached(
-            "UPDATE conversations SET display_a = ?1, display_b = ?2 WHERE id = ?3",
-        )?
-        .execute(params![display_a, display_b, cached.id])?;
-        cached.display_a = display_a.to_owned();
-        cached.display_b = display_b.map(str::to_owned);
-    }
-    Ok(cached.id)
 }
