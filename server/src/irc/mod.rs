@@ -86,7 +86,7 @@ impl IrcSession {
         tags <= limits.tags_length && rest + 2 <= limits.line_length
     }
 
-    fn dispatch(&mut self, connection: &mut Connection, message: &Message) -> Flow {
+    async fn dispatch(&mut self, connection: &mut Connection, message: &Message) -> Flow {
         let command = message.command.as_str();
         match command {
             "QUIT" => return Flow::Close(Close::Quit(message.arg(0).unwrap_or("").to_string())),
@@ -103,7 +103,7 @@ impl IrcSession {
                     ["You have not registered"],
                 );
             }
-            _ => self.dispatch_registered(connection, message),
+            _ => self.dispatch_registered(connection, message).await,
         }
         if !self.registered {
             return self.try_complete_registration(connection);
@@ -111,7 +111,7 @@ impl IrcSession {
         Flow::Continue
     }
 
-    fn dispatch_registered(&mut self, connection: &mut Connection, message: &Message) {
+    async fn dispatch_registered(&mut self, connection: &mut Connection, message: &Message) {
         match message.command.as_str() {
             "JOIN" => commands::join::handle(self, connection, message),
             "PART" => commands::part::handle(self, connection, message),
@@ -143,7 +143,7 @@ impl IrcSession {
 }
 
 impl LineHandler for IrcSession {
-    fn handle_line(&mut self, connection: &mut Connection, line: &[u8]) -> Flow {
+    async fn handle_line(&mut self, connection: &mut Connection, line: &[u8]) -> Flow {
         if !self.within_limits(line) {
             self.handle_too_long(connection);
             return Flow::Continue;
@@ -177,7 +177,7 @@ impl LineHandler for IrcSession {
             return Flow::Continue;
         }
         match Message::parse(text) {
-            Ok(message) => self.dispatch(connection, &message),
+            Ok(message) => self.dispatch(connection, &message).await,
             Err(natter_protocol::ParseError::Empty) => Flow::Continue,
             Err(error) => {
                 tracing::debug!(peer = %connection.peer, %error, "unparseable line");

@@ -347,7 +347,7 @@ impl PlainSession {
 }
 
 impl LineHandler for PlainSession {
-    fn handle_line(&mut self, connection: &mut Connection, raw: &[u8]) -> Flow {
+    async fn handle_line(&mut self, connection: &mut Connection, raw: &[u8]) -> Flow {
         // Plain users may type in a legacy encoding: keep their text, with U+FFFD for bytes that aren't UTF-8.
         let decoded = String::from_utf8_lossy(raw);
         let text = natter_protocol::strip_controls(&decoded.replace('\t', " "));

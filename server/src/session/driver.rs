@@ -71,9 +71,13 @@ impl Close {
 }
 
 /// A dialect's side of a connection.
+// Implemented only by this crate's two dialects and used with concrete types,
+// so the futures' auto traits are known where they are spawned.
+#[allow(async_fn_in_trait)]
 pub trait LineHandler {
     /// Handles one complete line (raw bytes; UTF-8 is the handler's to check).
-    fn handle_line(&mut self, connection: &mut Connection, line: &[u8]) -> Flow;
+    /// Async so a command may wait for history without blocking other clients.
+    async fn handle_line(&mut self, connection: &mut Connection, line: &[u8]) -> Flow;
     /// Tells the client its line was too long (IRC 417); the connection lives on.
     fn handle_too_long(&mut self, connection: &mut Connection);
     /// Whether the client has registered (chosen a nickname).
@@ -212,7 +216,7 @@ impl Connection {
         loop {
             while !queued.is_empty() && bucket.try_take(Instant::now()) {
                 let flow = match queued.pop_front() {
-                    Some(Inbound::Line(line)) => handler.handle_line(self, &line),
+                    Some(Inbound::Line(line)) => handler.handle_line(self, &line).await,
                     Some(Inbound::TooLong) => {
                         handler.handle_too_long(self);
                         Flow::Continue
