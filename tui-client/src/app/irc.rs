@@ -536,10 +536,10 @@ impl App {
                     self.session.apply_isupport(token);
                 }
             }
-            "002" | "003" | "375" | "372" | "376" | "422" => {
+            "002" | "003" | "250" | "265" | "266" | "375" | "372" | "376" | "422" => {
                 self.push_event(0, time, LineKind::Info, &trailing);
             }
-            "004" | "250" | "251" | "252" | "253" | "254" | "255" | "265" | "266" => {
+            "004" | "251" | "252" | "253" | "254" | "255" => {
                 let all = msg.params.get(1..).unwrap_or_default().join(" ");
                 self.push_event(0, time, LineKind::Info, &all);
             }

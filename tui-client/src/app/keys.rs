@@ -258,7 +258,8 @@ impl App {
         let page = height.saturating_sub(2).max(1);
         let buffer = self.buffers.active_mut();
         if up {
-            buffer.scroll_up(page, width, height.max(1));
+            // While scrolled, the "new messages below" bar takes a row.
+            buffer.scroll_up(page, width, height.saturating_sub(1).max(1));
         } else {
             buffer.scroll_down(page, width);
         }
@@ -273,7 +274,8 @@ impl App {
         let position = ratatui::layout::Position::new(mouse.column, mouse.row);
         match mouse.kind {
             MouseEventKind::ScrollUp => {
-                self.buffers.active_mut().scroll_up(3, width, height.max(1));
+                let view = height.saturating_sub(1).max(1);
+                self.buffers.active_mut().scroll_up(3, width, view);
             }
             MouseEventKind::ScrollDown => self.buffers.active_mut().scroll_down(3, width),
             MouseEventKind::Down(MouseButton::Left) => {
