@@ -125,6 +125,8 @@ fn take_lock(data_dir: &Path, database: &Path) -> Result<Connection, HistoryErro
         other => other,
     };
     let lock = Connection::open(&lock_path).map_err(locked)?;
+    // Long enough for a natterd that is still shutting down to let go, no longer.
+    lock.busy_timeout(OPEN_BUSY_TIMEOUT).map_err(locked)?;
     // In exclusive locking mode SQLite keeps the file lock after the first write
     // until the connection closes: exactly a process lock, portable, no extra crate.
     lock.execute_batch(
