@@ -7,11 +7,21 @@ use natter_protocol::{Message, numeric};
 
 /// Handles `WHOIS [<server>] <nick>`.
 pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
-    let Some(params) = super::require_params(session, connection, message, 1) else {
-        return;
-    };
-    let nick = params.last().map(String::as_str).unwrap_or_default();
+    // ircdocs: a WHOIS without a nickname is ERR_NONICKNAMEGIVEN, not 461.
+    let nick = message
+        .params
+        .last()
+        .map(String::as_str)
+        .unwrap_or_default();
     let nick = nick.split(',').next().unwrap_or_default();
+    if nick.is_empty() {
+        session.reply(
+            connection,
+            numeric::ERR_NONICKNAMEGIVEN,
+            ["No nickname given"],
+        );
+        return;
+    }
     let id = connection.id;
     let all_prefixes = session.caps.has("multi-prefix");
     let Some(info) = session
