@@ -14,7 +14,11 @@ async fn welcome_burst_is_001_to_005_then_lusers_then_422() {
     let mut alice = Client::connect(&server).await;
     alice.send("NICK alice");
     alice.send("USER alice 0 * :Alice Liddell");
-    alice.expect_next(format!(":{SERVER} 001 alice :Welcome to the natter IRC Network alice!~alice@127.0.0.1")).await;
+    alice
+        .expect_next(format!(
+            ":{SERVER} 001 alice :Welcome to the natter IRC Network alice!~alice@127.0.0.1"
+        ))
+        .await;
     let yourhost = alice.recv_line().await;
     assert!(
         yourhost.starts_with(&format!(
@@ -119,9 +123,15 @@ async fn motd_file_is_sent_as_375_372_376() {
         alice.expect_command("375").await,
         format!(":{SERVER} 375 alice :- {SERVER} Message of the day - ")
     );
-    alice.expect_next(format!(":{SERVER} 372 alice :- Welcome to the LAN")).await;
-    alice.expect_next(format!(":{SERVER} 372 alice :- Be nice")).await;
-    alice.expect_next(format!(":{SERVER} 376 alice :End of /MOTD command.")).await;
+    alice
+        .expect_next(format!(":{SERVER} 372 alice :- Welcome to the LAN"))
+        .await;
+    alice
+        .expect_next(format!(":{SERVER} 372 alice :- Be nice"))
+        .await;
+    alice
+        .expect_next(format!(":{SERVER} 376 alice :End of /MOTD command."))
+        .await;
     alice.send("MOTD");
     alice.expect_command("375").await;
     alice.expect_command("376").await;
@@ -145,9 +155,15 @@ async fn cap_ls_302_lists_every_capability_and_registration_waits_for_cap_end() 
     let before = alice.sync().await;
     assert!(before.is_empty(), "{before:?}");
     alice.send("CAP REQ :server-time multi-prefix");
-    alice.expect_next(format!(":{SERVER} CAP alice ACK :server-time multi-prefix")).await;
+    alice
+        .expect_next(format!(":{SERVER} CAP alice ACK :server-time multi-prefix"))
+        .await;
     alice.send("CAP LIST");
-    alice.expect_next(format!(":{SERVER} CAP alice LIST :cap-notify multi-prefix server-time")).await;
+    alice
+        .expect_next(format!(
+            ":{SERVER} CAP alice LIST :cap-notify multi-prefix server-time"
+        ))
+        .await;
     alice.send("CAP END");
     alice.expect_command("001").await;
     alice.end_of_motd().await;
@@ -164,14 +180,19 @@ async fn cap_req_with_an_unknown_capability_is_refused_as_a_whole() {
     let server = start().await;
     let mut alice = Client::connect(&server).await;
     alice.send("CAP REQ :server-time sasl");
-    alice.expect_next(format!(":{SERVER} CAP * NAK :server-time sasl")).await;
+    alice
+        .expect_next(format!(":{SERVER} CAP * NAK :server-time sasl"))
+        .await;
     alice.send("CAP LIST");
     alice.expect_next(format!(":{SERVER} CAP * LIST :")).await;
     alice.send("NICK alice");
     alice.send("USER alice 0 * :Alice");
     alice.send("CAP END");
     let welcome = alice.expect_command("001").await;
-    assert!(!welcome.starts_with('@'), "server-time was not enabled: {welcome}");
+    assert!(
+        !welcome.starts_with('@'),
+        "server-time was not enabled: {welcome}"
+    );
 }
 
 #[tokio::test]
@@ -180,9 +201,13 @@ async fn commands_before_registration_get_451() {
     let mut alice = Client::connect(&server).await;
     alice.send("NICK alice");
     alice.send("JOIN #lobby");
-    alice.expect_next(format!(":{SERVER} 451 alice :You have not registered")).await;
+    alice
+        .expect_next(format!(":{SERVER} 451 alice :You have not registered"))
+        .await;
     alice.send("PRIVMSG bob :hi");
-    alice.expect_next(format!(":{SERVER} 451 alice :You have not registered")).await;
+    alice
+        .expect_next(format!(":{SERVER} 451 alice :You have not registered"))
+        .await;
     alice.send("USER alice 0 * :Alice");
     alice.expect_command("001").await;
 }
@@ -193,7 +218,8 @@ async fn unnamed_client_gets_451_addressed_to_star() {
     let mut anon = Client::connect(&server).await;
     anon.send("USER a 0 * :A");
     anon.send("WHOIS x");
-    anon.expect_next(format!(":{SERVER} 451 * :You have not registered")).await;
+    anon.expect_next(format!(":{SERVER} 451 * :You have not registered"))
+        .await;
 }
 
 #[tokio::test]
@@ -220,7 +246,9 @@ async fn wrong_or_missing_password_gets_464_error_and_close() {
         }
         alice.send("NICK alice");
         alice.send("USER alice 0 * :Alice");
-        alice.expect_next(format!(":{SERVER} 464 alice :Password incorrect")).await;
+        alice
+            .expect_next(format!(":{SERVER} 464 alice :Password incorrect"))
+            .await;
         let rest = alice.closed().await;
         assert_eq!(rest.len(), 1, "{rest:?}");
         assert!(rest[0].starts_with("ERROR :"), "{rest:?}");
@@ -238,9 +266,13 @@ async fn user_and_pass_after_registration_get_462() {
     let server = start().await;
     let mut alice = Client::register(&server, "alice").await;
     alice.send("USER again 0 * :Again");
-    alice.expect_next(format!(":{SERVER} 462 alice :You may not reregister")).await;
+    alice
+        .expect_next(format!(":{SERVER} 462 alice :You may not reregister"))
+        .await;
     alice.send("PASS x");
-    alice.expect_next(format!(":{SERVER} 462 alice :You may not reregister")).await;
+    alice
+        .expect_next(format!(":{SERVER} 462 alice :You may not reregister"))
+        .await;
 }
 
 #[tokio::test]
@@ -248,7 +280,9 @@ async fn user_with_too_few_parameters_gets_461() {
     let server = start().await;
     let mut alice = Client::connect(&server).await;
     alice.send("USER alice 0");
-    alice.expect_next(format!(":{SERVER} 461 * USER :Not enough parameters")).await;
+    alice
+        .expect_next(format!(":{SERVER} 461 * USER :Not enough parameters"))
+        .await;
 }
 
 #[tokio::test]
@@ -259,7 +293,9 @@ async fn nick_errors_431_432_433() {
     // A bare "NICK" as the very first line would be a plain user's nickname.
     alice.send("USER x 0 * :X");
     alice.send("NICK");
-    alice.expect_next(format!(":{SERVER} 431 * :No nickname given")).await;
+    alice
+        .expect_next(format!(":{SERVER} 431 * :No nickname given"))
+        .await;
     alice.send("NICK #bad");
     let erroneous = alice.recv_line().await;
     assert!(
@@ -267,7 +303,9 @@ async fn nick_errors_431_432_433() {
         "{erroneous}"
     );
     alice.send("NICK BOB");
-    alice.expect_next(format!(":{SERVER} 433 * BOB :Nickname is already in use")).await;
+    alice
+        .expect_next(format!(":{SERVER} 433 * BOB :Nickname is already in use"))
+        .await;
     alice.send("NICK 小明");
     assert_eq!(
         alice.expect_command("001").await,

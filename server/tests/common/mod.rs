@@ -300,9 +300,7 @@ pub fn same(line: &str, wanted: &str) -> bool {
 
 /// The command (or numeric) of a server line, ignoring tags and source.
 pub fn command(line: &str) -> String {
-    Message::parse(line)
-        .map(|m| m.command)
-        .unwrap_or_default()
+    Message::parse(line).map(|m| m.command).unwrap_or_default()
 }
 
 /// The parsed message; panics when the server sent something unparseable.

@@ -1,0 +1,162 @@
+//! IRC queries and line handling over real TCP: WHOIS, ISON, USERHOST,
+//! PING/PONG, unknown commands, and tolerant parsing (bare LF, lowercase
+//! commands, extra spaces).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Client, SERVER, command, parse, prefix, start};
+
+#[tokio::test]
+async fn whois_answers_311_319_312_317_318() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.join("#a").await;
+    alice.join("#b").await;
+    let mut bob = Client::register(&server, "bob").await;
+    bob.send("WHOIS alice");
+    bob.expect_next(format!(
+        ":{SERVER} 311 bob alice ~alice 127.0.0.1 * :alice tester"
+    ))
+    .await;
+    let channels = parse(&bob.recv_line().await);
+    assert_eq!(channels.command, "319");
+    let mut listed: Vec<&str> = channels.params[2].split(' ').collect();
+    listed.sort_unstable();
+    assert_eq!(listed, ["@#a", "@#b"]);
+    let whois_server = parse(&bob.recv_line().await);
+    assert_eq!(whois_server.command, "312");
+    assert_eq!(whois_server.params[..3], ["bob", "alice", SERVER]);
+    let idle = parse(&bob.recv_line().await);
+    assert_eq!(idle.command, "317");
+    assert_eq!(idle.params[1], "alice");
+    assert!(idle.params[2].parse::<u64>().is_ok());
+    assert!(idle.params[3].parse::<i64>().unwrap() > 1_600_000_000);
+    assert_eq!(idle.params[4], "seconds idle, signon time");
+    bob.expect_next(format!(":{SERVER} 318 bob alice :End of /WHOIS list"))
+        .await;
+}
+
+#[tokio::test]
+async fn whois_shows_301_when_away_and_401_for_unknown() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.send("AWAY :out for lunch");
+    alice.expect_command("306").await;
+    let mut bob = Client::register(&server, "bob").await;
+    bob.send("WHOIS ALICE");
+    let reply = bob.lines_until(|l| command(l) == "318").await;
+    assert!(
+        reply.contains(&format!(":{SERVER} 301 bob alice :out for lunch")),
+        "{reply:?}"
+    );
+    bob.send("WHOIS nobody");
+    bob.expect_next(format!(":{SERVER} 401 bob nobody :No such nick/channel"))
+        .await;
+    bob.expect_next(format!(":{SERVER} 318 bob nobody :End of /WHOIS list"))
+        .await;
+    bob.send("WHOIS");
+    bob.expect_next(format!(":{SERVER} 431 bob :No nickname given"))
+        .await;
+}
+
+#[tokio::test]
+async fn ison_and_userhost() {
+    let server = start().await;
+    let _alice = Client::register(&server, "alice").await;
+    let mut bob = Client::register(&server, "bob").await;
+    bob.send("AWAY :busy");
+    bob.expect_command("306").await;
+    bob.send("ISON alice nobody BOB");
+    bob.expect_next(format!(":{SERVER} 303 bob :alice bob"))
+        .await;
+    bob.send("ISON nobody");
+    bob.expect_next(format!(":{SERVER} 303 bob :")).await;
+    bob.send("USERHOST alice bob nobody");
+    bob.expect_next(format!(
+        ":{SERVER} 302 bob :alice=+~alice@127.0.0.1 bob=-~bob@127.0.0.1"
+    ))
+    .await;
+    bob.send("ISON");
+    bob.expect_next(format!(":{SERVER} 461 bob ISON :Not enough parameters"))
+        .await;
+}
+
+#[tokio::test]
+async fn ping_gets_pong_and_409_without_origin() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.send("PING :token with spaces");
+    alice
+        .expect_next(format!(":{SERVER} PONG {SERVER} :token with spaces"))
+        .await;
+    alice.send("PING abc");
+    alice
+        .expect_next(format!(":{SERVER} PONG {SERVER} abc"))
+        .await;
+    alice.send("PING");
+    alice
+        .expect_next(format!(":{SERVER} 409 alice :No origin specified"))
+        .await;
+    // PING works before registration too (some clients check the link first).
+    let mut early = Client::connect(&server).await;
+    early.send("NICK early");
+    early.send("PING x");
+    early
+        .expect_next(format!(":{SERVER} PONG {SERVER} x"))
+        .await;
+    // An unsolicited PONG is accepted silently.
+    alice.send("PONG :whatever");
+    assert!(alice.sync().await.is_empty());
+}
+
+#[tokio::test]
+async fn unknown_command_gets_421() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.send("FROBNICATE now");
+    alice
+        .expect_next(format!(":{SERVER} 421 alice FROBNICATE :Unknown command"))
+        .await;
+}
+
+#[tokio::test]
+async fn bare_lf_lowercase_commands_and_extra_spaces_are_accepted() {
+    let server = start().await;
+    let mut alice = Client::connect(&server).await;
+    alice.send_bytes(b"nick alice\nuser alice 0 * :Alice Tester\n");
+    alice.expect_command("001").await;
+    alice.end_of_motd().await;
+    alice.send_bytes(b"join   #a\n");
+    alice
+        .expect_next(format!(":{} JOIN #a", prefix("alice")))
+        .await;
+    alice.expect_command("366").await;
+    let mut bob = Client::register(&server, "bob").await;
+    bob.join("#a").await;
+    alice.expect_command("JOIN").await;
+    alice.send_bytes(b"privmsg   #a    :spaced   out  \r\n");
+    bob.expect_next(format!(":{} PRIVMSG #a :spaced   out  ", prefix("alice")))
+        .await;
+    alice.send("Privmsg bob hi");
+    bob.expect_next(format!(":{} PRIVMSG bob hi", prefix("alice")))
+        .await;
+    // Empty lines are ignored.
+    alice.send_bytes(b"\r\n\n");
+    assert!(alice.sync().await.is_empty());
+}
+
+#[tokio::test]
+async fn version_and_time_answer() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.send("VERSION");
+    let version = parse(&alice.recv_line().await);
+    assert_eq!(version.command, "351");
+    assert_eq!(version.params[2], SERVER);
+    alice.send("TIME");
+    let time = parse(&alice.recv_line().await);
+    assert_eq!(time.command, "391");
+    assert_eq!(time.params[1], SERVER);
+}
