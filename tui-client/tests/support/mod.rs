@@ -199,8 +199,12 @@ pub fn screen_text(app: &App, width: u16, height: u16) -> String {
     let buffer = terminal.backend().buffer();
     let mut out = String::new();
     for y in 0..height {
-        for x in 0..width {
-            out.push_str(buffer[(x, y)].symbol());
+        let mut x = 0;
+        while x < width {
+            let symbol = buffer[(x, y)].symbol();
+            out.push_str(symbol);
+            // A wide character covers the next cell too.
+            x += u16::try_from(unicode_width::UnicodeWidthStr::width(symbol).max(1)).unwrap();
         }
         out.push('\n');
     }

@@ -1,0 +1,203 @@
+//! End to end: natterd in-process, three natter clients in tmux. What alice
+//! types appears on bob's screen; a whisper sent with the sidebar keys alone
+//! reaches bob and not carol.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use natterd::testing::TestServer;
+
+/// How long to wait for something to show on a screen.
+const PATIENCE: Duration = Duration::from_secs(20);
+/// How often to look.
+const POLL: Duration = Duration::from_millis(100);
+
+/// A private tmux server, killed on drop (also when the test fails).
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new(config: &Path) -> Tmux {
+        let found = Command::new("tmux").arg("-V").output();
+        if !found.is_ok_and(|o| o.status.success()) {
+            panic!(
+                "tmux is not installed, and the end-to-end test needs it: install tmux \
+                 (e.g. `apt-get install tmux` or `brew install tmux`) and run the tests again; \
+                 .ci/run installs it automatically"
+            );
+        }
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let tmux = Tmux {
+            socket: format!("natter-e2e-{}-{nanos}", std::process::id()),
+        };
+        std::fs::write(config, "set -g remain-on-exit on\nset -g status off\n").unwrap();
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("running tmux")
+    }
+
+    fn start(&self, config: &Path, session: &str, command: &str) {
+        let output = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("-f")
+            .arg(config)
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                session,
+                "-x",
+                "100",
+                "-y",
+                "30",
+                command,
+            ])
+            .output()
+            .expect("running tmux");
+        assert!(output.status.success(), "tmux new-session: {output:?}");
+    }
+
+    fn keys(&self, session: &str, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", session];
+        args.extend_from_slice(keys);
+        let output = self.run(&args);
+        assert!(output.status.success(), "tmux send-keys: {output:?}");
+    }
+
+    fn type_line(&self, session: &str, text: &str) {
+        let output = self.run(&["send-keys", "-t", session, "-l", text]);
+        assert!(output.status.success(), "tmux send-keys -l: {output:?}");
+        self.keys(session, &["Enter"]);
+    }
+
+    fn screen(&self, session: &str) -> String {
+        let output = self.run(&["capture-pane", "-p", "-t", session]);
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    async fn wait_for(&self, session: &str, what: &str, test: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen(session);
+            if test(&screen) {
+                return screen;
+            }
+            if start.elapsed() > PATIENCE {
+                panic!(
+                    "{session}'s screen never showed {what} within {PATIENCE:?}; it shows:\n{screen}"
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+/// Whether the sidebar marks `nick` as selected (`>` then a prefix or space).
+fn selected_is(screen: &str, nick: &str) -> bool {
+    screen.lines().any(|line| {
+        line.split_once("│>")
+            .is_some_and(|(_, rest)| rest.trim_start_matches(['@', '+', ' ']).trim_end() == nick)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alice_chats_with_bob_and_whispers_him_through_the_sidebar() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux_config = dir.path().join("tmux.conf");
+    let tmux = Tmux::new(&tmux_config);
+    let server = TestServer::start().await;
+    let client_config = dir.path().join("natter.toml");
+    std::fs::write(&client_config, "").unwrap();
+    let natter = env!("CARGO_BIN_EXE_natter");
+    for nick in ["alice", "bob", "carol"] {
+        let command = format!(
+            "{natter} {} --nick {nick} --config {}",
+            server.addr,
+            client_config.display()
+        );
+        tmux.start(&tmux_config, nick, &command);
+    }
+    for nick in ["alice", "bob", "carol"] {
+        tmux.wait_for(nick, "all three in the sidebar", |s| {
+            s.contains("connected") && s.contains("3 members") && s.contains("[#lobby]")
+        })
+        .await;
+    }
+
+    tmux.type_line("alice", "hello from alice 你好 👋");
+    tmux.wait_for("bob", "alice's message", |s| {
+        s.contains("hello from alice 你好")
+    })
+    .await;
+
+    // Select bob with Alt+Down only, then Alt+Enter opens the private buffer.
+    for _ in 0..4 {
+        if selected_is(&tmux.screen("alice"), "bob") {
+            break;
+        }
+        tmux.keys("alice", &["M-Down"]);
+        tmux.wait_for("alice", "a selection", |s| s.contains('>'))
+            .await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tmux.wait_for("alice", "bob selected", |s| selected_is(s, "bob"))
+        .await;
+    tmux.keys("alice", &["M-Enter"]);
+    tmux.wait_for("alice", "the private buffer with bob", |s| {
+        s.contains("[bob]")
+    })
+    .await;
+    tmux.type_line("alice", "psst secret 42");
+    tmux.wait_for("alice", "her own whisper", |s| s.contains("psst secret 42"))
+        .await;
+
+    // bob gets a marked tab; Alt+A jumps to it.
+    tmux.wait_for("bob", "a whisper tab from alice", |s| {
+        s.contains(":alice 1!")
+    })
+    .await;
+    tmux.keys("bob", &["M-a"]);
+    tmux.wait_for("bob", "the whisper", |s| {
+        s.contains("psst secret 42") && s.contains("[alice]")
+    })
+    .await;
+
+    // A public line after the whisper: once carol has it, she would have had the whisper too.
+    tmux.type_line("alice", "/msg #lobby after the whisper");
+    tmux.wait_for("carol", "the public line", |s| {
+        s.contains("after the whisper")
+    })
+    .await;
+    tmux.keys("carol", &["M-a"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let carol = tmux.screen("carol");
+    assert!(!carol.contains("psst"), "carol saw the whisper:\n{carol}");
+    assert!(
+        !carol.contains(":alice"),
+        "carol got a private buffer from alice:\n{carol}"
+    );
+
+    tmux.keys("alice", &["C-c"]);
+    drop(tmux);
+    server.shutdown().await;
+}
