@@ -357,3 +357,14 @@ fn ticks_redraw_only_when_something_visible_changes() {
     app.update(AppEvent::Tick(t0() + Duration::seconds(61)));
     assert!(app.take_needs_redraw());
 }
+
+#[test]
+fn joining_lists_ourselves_until_names_arrives() {
+    let mut app = app();
+    submit(&mut app, "/join #rust");
+    line(&mut app, ":alice!a@h JOIN #rust");
+    assert_eq!(sidebar(&app), vec!["alice"]);
+    line(&mut app, ":srv 353 alice = #rust :@alice bob");
+    line(&mut app, ":srv 366 alice #rust :End");
+    assert_eq!(sidebar(&app), vec!["@alice", "bob"]);
+}

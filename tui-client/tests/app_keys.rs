@@ -329,3 +329,19 @@ fn resize_changes_the_layout_and_hides_the_sidebar_when_narrow() {
     assert!(Areas::compute(&app).sidebar.is_none());
     assert_eq!(app.size, (40, 12));
 }
+
+#[test]
+fn help_scrolls_when_it_does_not_fit() {
+    let mut app = app();
+    key(&mut app, KeyCode::F(1));
+    let top = screen_text(&app, 80, 24);
+    assert!(top.contains("Alt+Enter"), "{top}");
+    key(&mut app, KeyCode::PageDown);
+    key(&mut app, KeyCode::PageDown);
+    key(&mut app, KeyCode::PageDown);
+    let bottom = screen_text(&app, 80, 24);
+    assert!(bottom.contains("//TEXT"), "{bottom}");
+    assert!(!bottom.contains("Alt+Enter"), "{bottom}");
+    key(&mut app, KeyCode::Home);
+    assert_eq!(app.help_scroll, 0);
+}

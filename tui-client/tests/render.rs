@@ -107,6 +107,14 @@ fn help_overlay() {
 }
 
 #[test]
+fn help_overlay_scrolls_at_80x24() {
+    let mut app = scene();
+    key(&mut app, KeyCode::F(1));
+    key(&mut app, KeyCode::PageDown);
+    insta::assert_snapshot!(render(&app, 80, 24).backend());
+}
+
+#[test]
 fn scrolled_up_shows_new_messages_below() {
     let mut app = scene();
     for i in 0..40 {

@@ -179,9 +179,15 @@ impl App {
             .buffers
             .ensure(BufferKind::Channel, channel, casemapping);
         if self.session.is_me(nick) {
+            let me = Member {
+                nick: crate::text::clean(nick),
+                prefixes: String::new(),
+            };
             if let Some(buffer) = self.buffers.get_mut(index) {
                 buffer.joined = true;
                 buffer.members.clear();
+                // NAMES replaces this; until then the list is not empty.
+                buffer.members.insert(me, casemapping);
             }
             if self
                 .session

@@ -53,7 +53,10 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ),
     ("Ctrl+U / Ctrl+K", "delete to the start / end of the line"),
     ("Ctrl+Y", "paste what was last deleted"),
-    ("F1, or ? on an empty line", "this help (Esc closes)"),
+    (
+        "F1, or ? on an empty line",
+        "this help (Up/Down/PgUp/PgDn scroll it, Esc closes)",
+    ),
     ("Ctrl+L", "redraw the screen"),
     ("Ctrl+C", "clear the input line; on an empty line, quit"),
 ];
@@ -77,14 +80,17 @@ impl App {
             return false;
         };
         match overlay {
-            Overlay::Help => {
-                if matches!(
-                    key.code,
-                    KeyCode::Esc | KeyCode::F(1) | KeyCode::Enter | KeyCode::Char('q' | '?')
-                ) {
+            Overlay::Help => match key.code {
+                KeyCode::Esc | KeyCode::F(1) | KeyCode::Enter | KeyCode::Char('q' | '?') => {
                     self.overlay = None;
                 }
-            }
+                KeyCode::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                KeyCode::Down => self.help_scroll += 1,
+                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                KeyCode::PageDown => self.help_scroll += 10,
+                KeyCode::Home => self.help_scroll = 0,
+                _ => {}
+            },
             Overlay::ConfirmPaste { lines } => match key.code {
                 KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
                     self.overlay = None;
@@ -156,10 +162,8 @@ impl App {
             KeyCode::Up if alt => self.move_selection(-1),
             KeyCode::Down if alt => self.move_selection(1),
             KeyCode::Enter if alt => self.whisper_selected(),
-            KeyCode::F(1) => self.overlay = Some(Overlay::Help),
-            KeyCode::Char('?') if self.input.is_empty() && !alt && !ctrl => {
-                self.overlay = Some(Overlay::Help);
-            }
+            KeyCode::F(1) => self.open_help(),
+            KeyCode::Char('?') if self.input.is_empty() && !alt && !ctrl => self.open_help(),
             KeyCode::F(2) => {
                 self.sidebar_focused = self.buffers.active().kind == BufferKind::Channel;
                 if self.sidebar_focused && self.selected_member_index().is_none() {
@@ -209,6 +213,11 @@ impl App {
             _ => return false,
         }
         true
+    }
+
+    fn open_help(&mut self) {
+        self.help_scroll = 0;
+        self.overlay = Some(Overlay::Help);
     }
 
     fn cycle_buffer(&mut self, step: isize) {

@@ -124,6 +124,8 @@ pub struct App {
     pub overlay: Option<Overlay>,
     /// Whether arrow keys move the sidebar selection (F2).
     pub sidebar_focused: bool,
+    /// First help row shown while the help overlay is open.
+    pub help_scroll: usize,
     /// Terminal size (width, height).
     pub size: (u16, u16),
     /// The current time, from the last tick or network line.
@@ -153,6 +155,7 @@ impl App {
             away_nicks: HashSet::new(),
             overlay: None,
             sidebar_focused: false,
+            help_scroll: 0,
             size,
             now,
             quitting: false,

@@ -14,7 +14,7 @@ use crate::app::{App, Overlay};
 pub fn render_overlay(app: &App, area: Rect, buf: &mut Buffer) {
     match &app.overlay {
         None => {}
-        Some(Overlay::Help) => render_help(area, buf),
+        Some(Overlay::Help) => render_help(app.help_scroll, area, buf),
         Some(Overlay::ConfirmPaste { lines }) => render_paste(app, lines, area, buf),
     }
 }
@@ -87,16 +87,25 @@ pub fn help_rows() -> Vec<(String, String)> {
     rows
 }
 
-fn render_help(area: Rect, buf: &mut Buffer) {
+fn render_help(scroll: usize, area: Rect, buf: &mut Buffer) {
     let rows = help_rows();
-    let height = u16::try_from(rows.len() + 3).unwrap_or(u16::MAX);
-    let inner = frame_box(
-        buf,
-        centered(area, 96, height),
-        " natter help · Esc closes ",
-    );
+    let height = u16::try_from(rows.len() + 2).unwrap_or(u16::MAX);
+    let outer = centered(area, 96, height);
+    let visible = usize::from(outer.height.saturating_sub(2));
+    let first = scroll.min(rows.len().saturating_sub(visible));
+    let title = if rows.len() > visible {
+        let last = (first + visible).min(rows.len());
+        format!(
+            " natter help {}-{last} of {} · ↑↓ scroll · Esc closes ",
+            first + 1,
+            rows.len()
+        )
+    } else {
+        " natter help · Esc closes ".to_owned()
+    };
+    let inner = frame_box(buf, outer, &title);
     let key_width = 28.min(inner.width / 2);
-    for (y, (key, what)) in (inner.y..inner.bottom()).zip(rows) {
+    for (y, (key, what)) in (inner.y..inner.bottom()).zip(rows.into_iter().skip(first)) {
         put(
             buf,
             inner.x,

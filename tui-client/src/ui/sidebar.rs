@@ -33,7 +33,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         Style::new().add_modifier(Modifier::BOLD)
     };
-    let title = format!(" {} members", members.len());
+    let title = match members.len() {
+        1 => " 1 member".to_owned(),
+        n => format!(" {n} members"),
+    };
     put(buf, inner_x, area.y, inner_width, &title, title_style);
     let rows = usize::from(area.height - 1);
     let selected = app.selected_member_index();
