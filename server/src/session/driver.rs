@@ -103,6 +103,8 @@ pub struct Connection {
     pub shutdown: CancellationToken,
     /// Cancelled by the hub when it drops this client.
     pub kill: CancellationToken,
+    /// When the connection was accepted: registration must finish within the timeout from here.
+    pub connected_at: Instant,
     registered: bool,
 }
 
@@ -127,6 +129,7 @@ impl Connection {
             outbound,
             shutdown,
             kill: CancellationToken::new(),
+            connected_at: Instant::now(),
             registered: false,
         }
     }
@@ -209,7 +212,7 @@ impl Connection {
         let limits = self.context.config.limits.clone();
         let mut bucket = TokenBucket::new(limits.flood_burst, limits.flood_rate);
         let mut queued: VecDeque<Inbound> = VecDeque::from([Inbound::Line(first)]);
-        let registration_deadline = Instant::now() + limits.registration_timeout;
+        let registration_deadline = self.connected_at + limits.registration_timeout;
         let mut last_heard = Instant::now();
         let mut ping_sent_at: Option<Instant> = None;
         let mut at_eof = false;

@@ -72,9 +72,9 @@ async fn first_line(
         return item.and_then(Result::ok);
     }
     connection.send_raw(crate::plain::nickname_prompt(context));
-    let deadline = context.config.limits.registration_timeout;
+    let deadline = connection.connected_at + context.config.limits.registration_timeout;
     tokio::select! {
-        item = tokio::time::timeout(deadline, lines.next()) => match item {
+        item = tokio::time::timeout_at(deadline, lines.next()) => match item {
             Ok(item) => item.and_then(Result::ok),
             Err(_) => {
                 connection.send_error("Registration timed out");
