@@ -1,0 +1,203 @@
+//! The network task over real loopback TCP: registration and CAP against
+//! natterd, a taken nick, PING, and reconnecting after a drop.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use natter::event::{AppEvent, NetEvent};
+use natter::net::registration::Identity;
+use natter::net::{self, NetCommand, NetConfig};
+use natter_protocol::Message;
+use natterd::testing::TestServer;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+struct Client {
+    events: mpsc::Receiver<AppEvent>,
+    commands: mpsc::Sender<NetCommand>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn start(host: &str, port: u16, nick: &str) -> Client {
+    let (app_tx, events) = mpsc::channel(256);
+    let (commands, net_rx) = mpsc::channel(64);
+    let config = NetConfig {
+        host: host.to_owned(),
+        port,
+        identity: Identity {
+            nick: nick.to_owned(),
+            username: nick.to_owned(),
+            realname: nick.to_owned(),
+            password: None,
+        },
+    };
+    let task = tokio::spawn(net::run(config, app_tx, net_rx));
+    Client {
+        events,
+        commands,
+        task,
+    }
+}
+
+impl Client {
+    /// Waits for the first network event that `pick` accepts.
+    async fn until<T>(&mut self, what: &str, mut pick: impl FnMut(&NetEvent) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let event = tokio::time::timeout_at(deadline, self.events.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no {what} within {PATIENCE:?}"))
+                .unwrap_or_else(|| panic!("network task ended before {what}"));
+            if let AppEvent::Net(event) = event
+                && let Some(found) = pick(&event)
+            {
+                return found;
+            }
+        }
+    }
+
+    async fn line(&mut self, what: &str, test: impl Fn(&Message) -> bool) -> Message {
+        self.until(what, |event| match event {
+            NetEvent::Line { message, .. } if test(message) => Some(message.clone()),
+            _ => None,
+        })
+        .await
+    }
+}
+
+#[tokio::test]
+async fn registers_with_natterd_and_negotiates_capabilities() {
+    let server = TestServer::start().await;
+    let mut client = start("127.0.0.1", server.addr.port(), "alice");
+    client
+        .until("Connected", |e| {
+            matches!(e, NetEvent::Connected { .. }).then_some(())
+        })
+        .await;
+    let ack = client
+        .line("CAP ACK", |m| m.command == "CAP" && m.arg(1) == Some("ACK"))
+        .await;
+    let acked = ack.params.last().unwrap().clone();
+    for cap in [
+        "server-time",
+        "echo-message",
+        "multi-prefix",
+        "away-notify",
+        "message-tags",
+    ] {
+        assert!(
+            acked.split_whitespace().any(|c| c == cap),
+            "{cap} not in {acked}"
+        );
+    }
+    let welcome = client.line("001", |m| m.command == "001").await;
+    assert_eq!(welcome.arg(0), Some("alice"));
+    let join = Message::new("JOIN").with_param("#lobby");
+    client.commands.send(NetCommand::Send(join)).await.unwrap();
+    client
+        .line("our JOIN", |m| {
+            m.command == "JOIN" && m.source_nick() == Some("alice")
+        })
+        .await;
+    client
+        .commands
+        .send(NetCommand::Quit("bye".into()))
+        .await
+        .unwrap();
+    tokio::time::timeout(PATIENCE, client.task)
+        .await
+        .unwrap()
+        .unwrap();
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_taken_nick_is_retried_with_a_suffix() {
+    let server = TestServer::start().await;
+    let mut first = start("127.0.0.1", server.addr.port(), "alice");
+    first.line("001", |m| m.command == "001").await;
+    let mut second = start("127.0.0.1", server.addr.port(), "alice");
+    let welcome = second.line("001", |m| m.command == "001").await;
+    assert_eq!(welcome.arg(0), Some("alice_"));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn answers_ping_and_reconnects_after_a_drop() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut client = start("127.0.0.1", port, "alice");
+
+    let (socket, _) = listener.accept().await.unwrap();
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read).lines();
+    let mut first_lines = Vec::new();
+    while first_lines.len() < 3 {
+        first_lines.push(lines.next_line().await.unwrap().unwrap());
+    }
+    assert_eq!(
+        first_lines,
+        vec!["CAP LS 302", "NICK alice", "USER alice 0 * alice"]
+    );
+    write.write_all(b"PING :are-you-there\r\n").await.unwrap();
+    assert_eq!(
+        lines.next_line().await.unwrap().unwrap(),
+        "PONG are-you-there"
+    );
+
+    drop(write);
+    drop(lines);
+    let (reason, retry_at) = client
+        .until("Disconnected", |e| match e {
+            NetEvent::Disconnected { reason, retry_at } => Some((reason.clone(), *retry_at)),
+            _ => None,
+        })
+        .await;
+    assert!(reason.contains("closed"), "{reason}");
+    let wait = retry_at - chrono::Utc::now();
+    assert!(
+        wait <= chrono::Duration::milliseconds(1300),
+        "first retry waits about a second, not {wait}"
+    );
+    let attempt = client
+        .until("a second attempt", |e| match e {
+            NetEvent::Connecting { attempt, .. } => Some(*attempt),
+            _ => None,
+        })
+        .await;
+    assert_eq!(attempt, 2);
+    let (socket, _) = tokio::time::timeout(PATIENCE, listener.accept())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut lines = BufReader::new(socket).lines();
+    assert_eq!(lines.next_line().await.unwrap().unwrap(), "CAP LS 302");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_reported_with_a_retry_time() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut client = start("127.0.0.1", port, "alice");
+    let reason = client
+        .until("Disconnected", |e| match e {
+            NetEvent::Disconnected { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(reason.contains("refused"), "{reason}");
+    client
+        .commands
+        .send(NetCommand::Quit("bye".into()))
+        .await
+        .unwrap();
+    tokio::time::timeout(PATIENCE, client.task)
+        .await
+        .unwrap()
+        .unwrap();
+}
