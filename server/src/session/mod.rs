@@ -25,6 +25,10 @@ use tokio_util::sync::CancellationToken;
 /// nickname. IRC clients and browsers speak at once; a person at `nc` does not.
 const PROMPT_DELAY: Duration = Duration::from_millis(300);
 
+/// How long a finished session waits for its last lines to be written before
+/// giving up on a client that does not read.
+const WRITER_GRACE: Duration = Duration::from_secs(3);
+
 /// Runs one connection to completion.
 pub async fn run(
     context: Arc<Context>,
@@ -58,7 +62,16 @@ pub async fn run(
         context.unregistered.fetch_sub(1, Ordering::Relaxed);
     }
     outbound.close(None);
-    let _ = writer.await;
+    // A client that stopped reading (e.g. dropped for SendQ) leaves the writer
+    // blocked mid-write; it must not hold its connection and slot forever.
+    let mut writer = writer;
+    if tokio::time::timeout(WRITER_GRACE, &mut writer)
+        .await
+        .is_err()
+    {
+        tracing::info!(%peer, "client is not reading; closing its connection");
+        writer.abort();
+    }
     tracing::info!(%peer, "connection closed");
 }
 
