@@ -70,6 +70,32 @@ impl Client {
         }
     }
 
+    /// Connects with a small socket receive buffer, for clients meant to stall.
+    pub async fn connect_small_buffer(server: &TestServer) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+        let stream = socket.connect(server.addr).await.expect("connect");
+        let (reader, writer) = stream.into_split();
+        Client {
+            name: "?".to_string(),
+            reader,
+            writer,
+            buffer: Vec::new(),
+            eof: false,
+            transcript: Vec::new(),
+        }
+    }
+
+    /// Registers an already connected client (see [`Client::connect_small_buffer`]).
+    pub async fn register_on(mut self, nick: &str) -> Client {
+        self.name = nick.to_string();
+        self.send(&format!("NICK {nick}"));
+        self.send(&format!("USER {nick} 0 * :{nick} tester"));
+        self.expect_command("001").await;
+        self.end_of_motd().await;
+        self
+    }
+
     /// Connects and registers as an IRC client with `nick`; waits for the end of the MOTD.
     pub async fn register(server: &TestServer, nick: &str) -> Client {
         Client::register_with_caps(server, nick, &[]).await

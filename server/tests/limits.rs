@@ -1,0 +1,363 @@
+//! Every limit over real TCP, each with a small config so the tests are
+//! quick: line length, flood control, registration and ping timeouts,
+//! connection limits, SendQ, NUL bytes and shutdown.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Client, PATIENCE, SERVER, command, parse, prefix, test_config};
+use natterd::Config;
+use natterd::testing::TestServer;
+use std::time::Duration;
+
+async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+    let mut config = test_config();
+    adjust(&mut config);
+    TestServer::start_with(config).await
+}
+
+/// alice and bob in #a, JOIN traffic consumed.
+async fn pair(server: &TestServer) -> (Client, Client) {
+    let mut alice = Client::register(server, "alice").await;
+    alice.join("#a").await;
+    let mut bob = Client::register(server, "bob").await;
+    bob.join("#a").await;
+    alice.expect_command("JOIN").await;
+    (alice, bob)
+}
+
+#[tokio::test]
+async fn overlong_line_gets_417_and_the_connection_lives_on() {
+    let server = start_with(|_| {}).await;
+    let (mut alice, mut bob) = pair(&server).await;
+    // Over 512 bytes but within what the codec buffers.
+    alice.send(&format!("PRIVMSG #a :{}", "x".repeat(600)));
+    alice
+        .expect_next(format!(":{SERVER} 417 alice :Input line was too long"))
+        .await;
+    // Far over any limit: discarded while it streams in.
+    alice.send(&format!("PRIVMSG #a :{}", "y".repeat(20_000)));
+    alice
+        .expect_next(format!(":{SERVER} 417 alice :Input line was too long"))
+        .await;
+    // Exactly 512 bytes with CRLF is allowed.
+    let prefix_len = "PRIVMSG #a :".len();
+    let text = "z".repeat(510 - prefix_len);
+    alice.send(&format!("PRIVMSG #a :{text}"));
+    bob.expect_next(format!(":{} PRIVMSG #a :{text}", prefix("alice")))
+        .await;
+    alice.send("PRIVMSG #a :after the long ones");
+    bob.expect_next(format!(
+        ":{} PRIVMSG #a :after the long ones",
+        prefix("alice")
+    ))
+    .await;
+    // Tags have their own, larger budget.
+    alice.send(&format!("@+big={} PRIVMSG #a :tagged", "t".repeat(4000)));
+    bob.expect_next(format!(":{} PRIVMSG #a :tagged", prefix("alice")))
+        .await;
+}
+
+#[tokio::test]
+async fn overlong_line_from_a_plain_user_is_refused_with_a_notice() {
+    let server = start_with(|_| {}).await;
+    let mut alice = Client::plain(&server, "alice").await;
+    let mut bob = Client::plain(&server, "bob").await;
+    alice.expect_next("* bob joined #lobby").await;
+    bob.send(&"w".repeat(2000));
+    bob.expect_next("*** That line was too long (the limit is 510 bytes) and was not sent.")
+        .await;
+    bob.send("short one");
+    alice.expect_next("bob: short one").await;
+}
+
+#[tokio::test]
+async fn nul_byte_gets_400_and_is_not_relayed() {
+    let server = start_with(|_| {}).await;
+    let (mut alice, mut bob) = pair(&server).await;
+    alice.send_bytes(b"PRIVMSG #a :nul\0here\r\n");
+    let error = parse(&alice.recv_line().await);
+    assert_eq!(error.command, "400");
+    assert_eq!(error.params[..2], ["alice", "PRIVMSG"]);
+    alice.send("PRIVMSG #a :clean");
+    bob.expect_next(format!(":{} PRIVMSG #a :clean", prefix("alice")))
+        .await;
+}
+
+#[tokio::test]
+async fn a_flood_is_delayed_not_dropped() {
+    let server = start_with(|config| {
+        config.limits.flood_burst = 5;
+        config.limits.flood_rate = 50.0;
+        config.limits.flood_max_queued = 64;
+    })
+    .await;
+    let (mut alice, mut bob) = pair(&server).await;
+    let mut burst = Vec::new();
+    for n in 0..30 {
+        burst.extend_from_slice(format!("PRIVMSG #a :line {n}\r\n").as_bytes());
+    }
+    alice.send_bytes(&burst);
+    for n in 0..30 {
+        bob.expect_next(format!(":{} PRIVMSG #a :line {n}", prefix("alice")))
+            .await;
+    }
+    // Still connected, and nothing was lost or reordered.
+    alice.send("PRIVMSG #a :done");
+    bob.expect_next(format!(":{} PRIVMSG #a :done", prefix("alice")))
+        .await;
+}
+
+#[tokio::test]
+async fn sustained_flood_is_disconnected_with_excess_flood() {
+    let server = start_with(|config| {
+        config.limits.flood_burst = 5;
+        config.limits.flood_rate = 2.0;
+        config.limits.flood_max_queued = 32;
+    })
+    .await;
+    let (mut alice, mut bob) = pair(&server).await;
+    let mut flood = Vec::new();
+    for n in 0..500 {
+        flood.extend_from_slice(format!("PRIVMSG #a :spam {n}\r\n").as_bytes());
+    }
+    // The server may close while we are still writing; that is the point.
+    let _ = alice.send_all(&flood).await;
+    let last = alice.closed().await;
+    assert_eq!(
+        last.last().map(String::as_str),
+        Some("ERROR :Excess Flood"),
+        "{last:?}"
+    );
+    // The burst was delivered before the disconnect; then the QUIT.
+    let before = bob
+        .lines_until(|l| l == format!(":{} QUIT :Excess Flood", prefix("alice")))
+        .await;
+    for (n, line) in before.iter().enumerate() {
+        assert_eq!(*line, format!(":{} PRIVMSG #a :spam {n}", prefix("alice")));
+    }
+    assert!(before.len() < 500, "the flood was not cut off");
+}
+
+#[tokio::test]
+async fn registration_timeout_closes_with_error() {
+    let server = start_with(|config| {
+        config.limits.registration_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let mut half = Client::connect(&server).await;
+    half.send("NICK halfway");
+    let last = half.closed().await;
+    assert_eq!(last, ["ERROR :Registration timed out"]);
+    // A silent connection is prompted, then timed out too.
+    let mut silent = Client::connect(&server).await;
+    let lines = silent.closed().await;
+    assert_eq!(command(&lines[0]), "NOTICE");
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("ERROR :Registration timed out")
+    );
+}
+
+/// Reads lines, answering every PING, until `matches`.
+async fn expect_answering_pings(client: &mut Client, matches: impl Fn(&str) -> bool) -> String {
+    loop {
+        let line = client.recv_line().await;
+        if matches(&line) {
+            return line;
+        }
+        let message = parse(&line);
+        if message.command == "PING" {
+            client.send(&format!("PONG :{}", message.params[0]));
+        }
+    }
+}
+
+#[tokio::test]
+async fn idle_clients_are_pinged_and_dropped_when_they_do_not_answer() {
+    let server = start_with(|config| {
+        config.limits.ping_interval = Duration::from_millis(300);
+        config.limits.ping_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let (mut alice, mut bob) = pair(&server).await;
+    // bob answers: he stays. alice does not: she goes.
+    let ping = bob.expect_command("PING").await;
+    assert_eq!(parse(&ping).params, [SERVER]);
+    bob.send(&format!("PONG :{SERVER}"));
+    let quit = expect_answering_pings(&mut bob, |l| command(l) == "QUIT").await;
+    let quit = parse(&quit);
+    assert_eq!(quit.source.as_deref(), Some(prefix("alice").as_str()));
+    assert!(quit.params[0].starts_with("Ping timeout"), "{quit:?}");
+    let last = alice.closed().await;
+    assert_eq!(parse(&last[last.len() - 2]).command, "PING", "{last:?}");
+    assert!(
+        last.last().unwrap().starts_with("ERROR :Ping timeout"),
+        "{last:?}"
+    );
+    // Several intervals later bob is still here.
+    for _ in 0..3 {
+        expect_answering_pings(&mut bob, |l| command(l) == "PING").await;
+        bob.send(&format!("PONG :{SERVER}"));
+    }
+    bob.send("PRIVMSG bob :still alive");
+    expect_answering_pings(&mut bob, |l| l.ends_with("still alive")).await;
+}
+
+#[tokio::test]
+async fn plain_users_are_never_pinged() {
+    let server = start_with(|config| {
+        config.limits.ping_interval = Duration::from_millis(100);
+        config.limits.ping_timeout = Duration::from_millis(100);
+    })
+    .await;
+    let mut alice = Client::plain(&server, "alice").await;
+    alice
+        .assert_no_line_within(Duration::from_millis(600))
+        .await;
+    alice.send("#");
+    alice.expect_next("*** Online in #lobby (1): alice").await;
+}
+
+#[tokio::test]
+async fn max_clients_refuses_with_an_error_line() {
+    let server = start_with(|config| config.limits.max_clients = 2).await;
+    let _alice = Client::register(&server, "alice").await;
+    let bob = Client::register(&server, "bob").await;
+    let mut carol = Client::connect(&server).await;
+    let refused = carol.closed().await;
+    assert_eq!(
+        refused,
+        ["ERROR :Server is full (2 clients); try again later"]
+    );
+    drop(bob);
+    // The place is given back once bob's session has ended.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let mut carol = Client::connect(&server).await;
+        carol.send("NICK carol");
+        carol.send("USER carol 0 * :Carol");
+        if command(&carol.recv_line().await) == "001" {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "place never freed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn max_clients_per_ip_refuses_with_an_error_line() {
+    let server = start_with(|config| config.limits.max_clients_per_ip = 2).await;
+    let _alice = Client::register(&server, "alice").await;
+    let _bob = Client::plain(&server, "bob").await;
+    let mut carol = Client::connect(&server).await;
+    assert_eq!(
+        carol.closed().await,
+        ["ERROR :Too many connections from your address (limit 2)"]
+    );
+}
+
+#[tokio::test]
+async fn shutdown_tells_every_client() {
+    let server = start_with(|_| {}).await;
+    let mut alice = Client::register(&server, "alice").await;
+    let mut bob = Client::plain(&server, "bob").await;
+    let mut pending = Client::connect(&server).await;
+    pending.send("NICK pending");
+    alice.sync().await;
+    server.shutdown().await;
+    for client in [&mut alice, &mut bob, &mut pending] {
+        let last = client.closed().await;
+        assert_eq!(
+            last.last().map(String::as_str),
+            Some("ERROR :Server shutting down"),
+            "{}: {last:?}",
+            client.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_is_dropped_with_sendq_exceeded() {
+    let server = start_with(|config| {
+        config.limits.sendq_bytes = 16 * 1024;
+        config.limits.flood_burst = 1_000_000;
+        config.limits.flood_rate = 1_000_000.0;
+        config.limits.flood_max_queued = 100_000;
+        config.limits.max_clients = 3;
+    })
+    .await;
+    let mut talker = Client::register(&server, "talker").await;
+    talker.join("#flood").await;
+    let mut bob = Client::register(&server, "bob").await;
+    bob.join("#flood").await;
+    let mut sleepy = Client::connect_small_buffer(&server)
+        .await
+        .register_on("sleepy")
+        .await;
+    sleepy.join("#flood").await;
+    talker
+        .expect(|l| l.contains("sleepy") && l.contains("JOIN"))
+        .await;
+    bob.expect(|l| l.contains("sleepy") && l.contains("JOIN"))
+        .await;
+    // From here on sleepy reads nothing.
+
+    let padding = "p".repeat(300);
+    let sleepy_quit = format!(":{} QUIT :SendQ exceeded", prefix("sleepy"));
+    let mut next = 0u32;
+    'flooding: loop {
+        assert!(next < 200_000, "sleepy was never dropped");
+        let mut batch = Vec::new();
+        for n in next..next + 20 {
+            batch.extend_from_slice(format!("PRIVMSG #flood :{n} {padding}\r\n").as_bytes());
+        }
+        talker.send_all(&batch).await.unwrap();
+        // bob keeps up and receives every line, in order.
+        for n in next..next + 20 {
+            let line = bob.recv_line().await;
+            if line == sleepy_quit {
+                // The rest of this batch still arrives.
+                for n in n..next + 20 {
+                    bob.expect_next(format!(
+                        ":{} PRIVMSG #flood :{n} {padding}",
+                        prefix("talker")
+                    ))
+                    .await;
+                }
+                break 'flooding;
+            }
+            assert_eq!(
+                line,
+                format!(":{} PRIVMSG #flood :{n} {padding}", prefix("talker"))
+            );
+        }
+        next += 20;
+    }
+    talker.expect_line(&sleepy_quit).await;
+    talker.send("PRIVMSG #flood :after");
+    bob.expect_next(format!(":{} PRIVMSG #flood :after", prefix("talker")))
+        .await;
+    // sleepy's connection ends even though it never reads: its place is given back.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let mut carol = Client::connect(&server).await;
+        carol.send("NICK carol");
+        carol.send("USER carol 0 * :Carol");
+        if command(&carol.recv_line().await) == "001" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stalled client still holds its connection"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Whatever sleepy finally reads ends with the ERROR, if that could be delivered at all.
+    let tail = sleepy.closed().await;
+    if let Some(error) = tail.iter().find(|l| l.starts_with("ERROR")) {
+        assert_eq!(error, "ERROR :SendQ exceeded");
+        assert_eq!(tail.last(), Some(error));
+    }
+}
