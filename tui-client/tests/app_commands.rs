@@ -345,3 +345,24 @@ fn a_short_paste_sends_each_line() {
         vec!["PRIVMSG #lobby first", "PRIVMSG #lobby second"]
     );
 }
+
+#[test]
+fn whois_replies_read_as_sentences() {
+    let mut app = app();
+    submit(&mut app, "/whois bob");
+    line(&mut app, ":srv 312 alice bob irc.lan :LAN server");
+    assert_eq!(last(&app), "bob is on irc.lan (LAN server)");
+    line(&mut app, ":srv 319 alice bob :@#rust #lobby");
+    assert_eq!(last(&app), "bob is in @#rust #lobby");
+    line(
+        &mut app,
+        ":srv 317 alice bob 95 1795306613 :seconds idle, signon time",
+    );
+    assert!(
+        last(&app).starts_with("bob has been idle 1m 35s, connected since "),
+        "{}",
+        last(&app)
+    );
+    line(&mut app, ":srv 301 alice bob :lunch");
+    assert_eq!(last(&app), "bob is away: lunch");
+}

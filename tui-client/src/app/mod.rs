@@ -9,6 +9,8 @@ pub mod input;
 pub mod irc;
 pub mod keys;
 pub mod members;
+pub mod numerics;
+pub mod scroll;
 pub mod session;
 
 use std::collections::HashSet;

@@ -1,0 +1,278 @@
+//! Numeric replies: welcome and ISUPPORT, NAMES, topics, WHOIS and WHO,
+//! away confirmations, and errors placed in the buffer they are about.
+
+use chrono::{DateTime, Utc};
+use natter_protocol::Message;
+
+use super::App;
+use super::buffers::{BufferKind, LineKind};
+use super::members::Member;
+
+impl App {
+    pub(crate) fn on_numeric(&mut self, msg: &Message, time: DateTime<Utc>) {
+        let trailing = msg.params.last().cloned().unwrap_or_default();
+        let middle = msg
+            .params
+            .get(1..msg.params.len().saturating_sub(1))
+            .unwrap_or_default()
+            .join(" ");
+        match msg.command.as_str() {
+            "001" => {
+                self.on_welcome(msg);
+                self.push_event(0, time, LineKind::Info, &trailing);
+            }
+            "005" => {
+                for token in msg
+                    .params
+                    .iter()
+                    .skip(1)
+                    .take(msg.params.len().saturating_sub(2))
+                {
+                    self.session.apply_isupport(token);
+                }
+            }
+            "002" | "003" | "250" | "265" | "266" | "375" | "372" | "376" | "422" => {
+                self.push_event(0, time, LineKind::Info, &trailing);
+            }
+            "004" | "251" | "252" | "253" | "254" | "255" => {
+                let all = msg.params.get(1..).unwrap_or_default().join(" ");
+                self.push_event(0, time, LineKind::Info, &all);
+            }
+            "353" => self.on_names_reply(msg),
+            "366" => self.on_names_end(msg),
+            "331" | "332" | "333" => self.on_topic_reply(msg, time),
+            "301" => {
+                let nick = msg.arg(1).unwrap_or_default().to_owned();
+                let index = self
+                    .buffers
+                    .find(&nick, self.session.casemapping)
+                    .unwrap_or_else(|| self.buffers.active_index());
+                self.push_event(
+                    index,
+                    time,
+                    LineKind::Info,
+                    &format!("{nick} is away: {trailing}"),
+                );
+            }
+            "305" => {
+                self.session.away = false;
+                self.info("You are no longer marked as away");
+            }
+            "306" => {
+                self.session.away = true;
+                self.info("You are marked as away (/back to return)");
+            }
+            "352" => self.on_who_reply(msg),
+            "315" | "318" => {}
+            "311" => {
+                let p = |i: usize| msg.arg(i).unwrap_or_default().to_owned();
+                self.info(format!("{} is {}@{} ({})", p(1), p(2), p(3), trailing));
+            }
+            "312" => {
+                let p = |i: usize| msg.arg(i).unwrap_or_default().to_owned();
+                self.info(format!("{} is on {} ({trailing})", p(1), p(2)));
+            }
+            "319" => {
+                let nick = msg.arg(1).unwrap_or_default().to_owned();
+                self.info(format!("{nick} is in {trailing}"));
+            }
+            "317" => {
+                let nick = msg.arg(1).unwrap_or_default().to_owned();
+                let idle = msg.arg(2).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+                let signon = msg
+                    .arg(3)
+                    .and_then(|s| s.parse::<i64>().ok())
+                    .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
+                    .map(|t| {
+                        t.with_timezone(&self.settings.utc_offset)
+                            .format(", connected since %Y-%m-%d %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                self.info(format!("{nick} has been idle {}{signon}", idle_text(idle)));
+            }
+            "313" | "320" | "330" | "338" | "378" | "671" | "276" => {
+                self.info(format!("{middle}: {trailing}"));
+            }
+            "421" if msg.arg(1).is_some_and(|c| c.eq_ignore_ascii_case("WHO")) => {}
+            "432" | "433" | "436" | "437" if !self.session.registered => {
+                let nick = msg.arg(1).unwrap_or_default();
+                self.push_event(
+                    0,
+                    time,
+                    LineKind::Info,
+                    &format!("{nick}: {trailing}; trying another nick"),
+                );
+            }
+            "433" => {
+                let nick = msg.arg(1).unwrap_or_default();
+                self.error(format!(
+                    "The nick {nick} is already in use; choose another with /nick"
+                ));
+            }
+            command if command.starts_with('4') || command.starts_with('5') => {
+                let index = msg
+                    .arg(1)
+                    .and_then(|target| self.buffers.find(target, self.session.casemapping))
+                    .unwrap_or_else(|| self.buffers.active_index());
+                let text = if middle.is_empty() {
+                    trailing
+                } else {
+                    format!("{middle}: {trailing}")
+                };
+                self.push_event(index, time, LineKind::Error, &text);
+            }
+            _ => {
+                let all = msg.params.get(1..).unwrap_or_default().join(" ");
+                self.push_event(0, time, LineKind::Info, &all);
+            }
+        }
+    }
+
+    fn on_names_reply(&mut self, msg: &Message) {
+        let (Some(channel), Some(names)) = (msg.arg(2), msg.arg(3)) else {
+            return;
+        };
+        let folded = self.session.casemapping.fold(channel);
+        let members: Vec<Member> = names
+            .split_whitespace()
+            .map(|entry| {
+                let (prefixes, nick) = self.session.split_prefixes(entry);
+                Member {
+                    nick: crate::text::clean(nick),
+                    prefixes: prefixes.to_owned(),
+                }
+            })
+            .collect();
+        self.session
+            .pending_names
+            .entry(folded)
+            .or_default()
+            .extend(members);
+    }
+
+    fn on_names_end(&mut self, msg: &Message) {
+        let Some(channel) = msg.arg(1) else {
+            return;
+        };
+        let casemapping = self.session.casemapping;
+        let folded = casemapping.fold(channel);
+        let collected = self
+            .session
+            .pending_names
+            .remove(&folded)
+            .unwrap_or_default();
+        let Some(index) = self.buffers.find(channel, casemapping) else {
+            return;
+        };
+        if let Some(buffer) = self.buffers.get_mut(index) {
+            buffer.members.clear();
+            for member in collected {
+                buffer.members.insert(member, casemapping);
+            }
+        }
+        if self.session.names_requested.remove(&folded) {
+            self.list_members(index);
+        }
+    }
+
+    /// Prints the members of channel buffer `index` into it (the seeds' `#`).
+    pub(crate) fn list_members(&mut self, index: usize) {
+        let Some(buffer) = self.buffers.get(index) else {
+            return;
+        };
+        let casemapping = self.session.casemapping;
+        let members = buffer
+            .members
+            .sorted(&self.session.prefix_chars, casemapping);
+        let names: Vec<String> = members
+            .iter()
+            .map(|m| {
+                let away = if self.is_away(&m.nick) { " (away)" } else { "" };
+                format!(
+                    "{}{}{away}",
+                    m.top_prefix().map(String::from).unwrap_or_default(),
+                    m.nick
+                )
+            })
+            .collect();
+        let text = format!(
+            "{} members in {}: {}",
+            names.len(),
+            buffer.name,
+            names.join(", ")
+        );
+        self.push_line(index, LineKind::Info, "", &text);
+    }
+
+    fn on_topic_reply(&mut self, msg: &Message, time: DateTime<Utc>) {
+        let Some(channel) = msg.arg(1) else {
+            return;
+        };
+        let casemapping = self.session.casemapping;
+        let index = self
+            .buffers
+            .ensure(BufferKind::Channel, channel, casemapping);
+        match msg.command.as_str() {
+            "331" => {
+                if let Some(buffer) = self.buffers.get_mut(index) {
+                    buffer.topic = None;
+                }
+                self.push_event(
+                    index,
+                    time,
+                    LineKind::Info,
+                    &format!("No topic is set for {channel}"),
+                );
+            }
+            "332" => {
+                let topic = msg.arg(2).unwrap_or_default().to_owned();
+                if let Some(buffer) = self.buffers.get_mut(index) {
+                    buffer.topic = Some(topic.clone());
+                }
+                self.push_event(index, time, LineKind::Info, &format!("Topic: {topic}"));
+            }
+            _ => {
+                let setter = msg.arg(2).unwrap_or_default();
+                let setter = setter.split('!').next().unwrap_or(setter);
+                let when = msg
+                    .arg(3)
+                    .and_then(|t| t.parse::<i64>().ok())
+                    .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
+                    .map(|t| {
+                        t.with_timezone(&self.settings.utc_offset)
+                            .format(" on %Y-%m-%d %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                self.push_event(
+                    index,
+                    time,
+                    LineKind::Info,
+                    &format!("Topic set by {setter}{when}"),
+                );
+            }
+        }
+    }
+
+    fn on_who_reply(&mut self, msg: &Message) {
+        let (Some(nick), Some(flags)) = (msg.arg(5), msg.arg(6)) else {
+            return;
+        };
+        let folded = self.session.casemapping.fold(nick);
+        if flags.starts_with('G') {
+            self.away_nicks.insert(folded);
+        } else {
+            self.away_nicks.remove(&folded);
+        }
+    }
+}
+
+/// `90` -> `1m 30s`.
+fn idle_text(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m {}s", s / 60, s % 60),
+        s => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+    }
+}
