@@ -46,12 +46,15 @@ fn restore_terminal() {
 }
 
 /// Wraps ratatui's panic hook (which leaves raw mode and the alternate
-/// screen) so mouse capture and bracketed paste are switched off too.
+/// screen) so mouse capture and bracketed paste are switched off too. A
+/// panic in any task ends the program: carrying on would draw over a
+/// terminal that was just handed back to the shell.
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = execute!(stdout(), DisableBracketedPaste, DisableMouseCapture);
         previous(info);
+        std::process::exit(101);
     }));
 }
 

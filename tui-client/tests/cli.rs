@@ -1,0 +1,91 @@
+//! The `natter` binary's command line, without a terminal: help, config
+//! errors that name the file and line, and a clear refusal to run without a
+//! terminal.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Stdio};
+
+fn natter(args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_natter"))
+        .args(args)
+        .env_remove("NATTER_CONFIG")
+        .env_remove("NATTER_NICK")
+        .stdin(Stdio::null())
+        .output()
+        .expect("running natter");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn help_lists_every_option_with_examples() {
+    let (ok, out, _) = natter(&["--help"]);
+    assert!(ok);
+    for needle in [
+        "HOST[:PORT]",
+        "--nick",
+        "--join",
+        "--password",
+        "--config",
+        "--no-bell",
+        "Examples:",
+        "Alt+Enter",
+        "config.toml",
+    ] {
+        assert!(out.contains(needle), "--help lacks {needle}:\n{out}");
+    }
+}
+
+#[test]
+fn a_bad_config_file_names_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("natter.toml");
+    std::fs::write(&path, "nick = \"alice\"\ncolour = \"blue\"\n").unwrap();
+    let (ok, _, err) = natter(&["--config", path.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("{}, line 2", path.display())),
+        "{err}"
+    );
+    assert!(err.contains("colour"), "{err}");
+}
+
+#[test]
+fn a_missing_named_config_file_is_an_error() {
+    let (ok, _, err) = natter(&["--config", "/nonexistent/natter.toml"]);
+    assert!(!ok);
+    assert!(
+        err.contains("cannot read config file /nonexistent/natter.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_server_address_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.toml");
+    std::fs::write(&path, "").unwrap();
+    let (ok, _, err) = natter(&["host:http", "--config", path.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("not a port number"), "{err}");
+}
+
+#[test]
+fn without_a_terminal_it_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.toml");
+    std::fs::write(&path, "").unwrap();
+    let (ok, _, err) = natter(&["--config", path.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("needs a terminal"), "{err}");
+}
+
+#[test]
+fn print_config_path_prints_the_given_file() {
+    let (ok, out, _) = natter(&["--config", "/tmp/x.toml", "--print-config-path"]);
+    assert!(ok);
+    assert_eq!(out.trim(), "/tmp/x.toml");
+}
