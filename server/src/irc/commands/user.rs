@@ -17,7 +17,8 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
         );
         return;
     }
-    if message.params.len() < 4 || message.params[0].is_empty() {
+    // An empty real name counts as missing (ircdocs, modern-irc#85).
+    if message.params.len() < 4 || message.params[0].is_empty() || message.params[3].is_empty() {
         session.reply(
             connection,
             numeric::ERR_NEEDMOREPARAMS,
