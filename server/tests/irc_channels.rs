@@ -382,3 +382,47 @@ async fn who_lists_channel_members_and_masks() {
         .await;
     bob.assert_no_line_within(QUIET).await;
 }
+
+#[tokio::test]
+async fn empty_topic_clears_it() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.join("#a").await;
+    alice.send("TOPIC #a :something");
+    alice.expect_command("TOPIC").await;
+    alice.send("TOPIC #a :");
+    alice
+        .expect_next(format!(":{} TOPIC #a :", prefix("alice")))
+        .await;
+    alice.send("TOPIC #a");
+    alice
+        .expect_next(format!(":{SERVER} 331 alice #a :No topic is set"))
+        .await;
+}
+
+#[tokio::test]
+async fn kick_several_victims_and_missing_parameters() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.join("#a").await;
+    let mut bob = Client::register(&server, "bob").await;
+    bob.join("#a").await;
+    let mut carol = Client::register(&server, "carol").await;
+    carol.join("#a").await;
+    alice.sync().await;
+    alice.send("KICK #a bob,carol :out");
+    alice
+        .expect_next(format!(":{} KICK #a bob out", prefix("alice")))
+        .await;
+    alice
+        .expect_next(format!(":{} KICK #a carol out", prefix("alice")))
+        .await;
+    alice.send("KICK #a");
+    alice
+        .expect_next(format!(":{SERVER} 461 alice KICK :Not enough parameters"))
+        .await;
+    alice.send("INVITE bob");
+    alice
+        .expect_next(format!(":{SERVER} 461 alice INVITE :Not enough parameters"))
+        .await;
+}

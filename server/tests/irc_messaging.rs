@@ -310,3 +310,20 @@ async fn dropped_connection_quits_with_a_reason() {
     assert_eq!(quit.source.as_deref(), Some(prefix("alice").as_str()));
     assert!(!quit.params[0].is_empty());
 }
+
+#[tokio::test]
+async fn echo_carries_the_same_msgid_as_the_delivered_copies() {
+    let server = start().await;
+    let mut alice =
+        Client::register_with_caps(&server, "alice", &["echo-message", "message-tags"]).await;
+    alice.join("#a").await;
+    let mut bob = Client::register_with_caps(&server, "bob", &["message-tags"]).await;
+    bob.join("#a").await;
+    alice.expect_command("JOIN").await;
+    alice.send("@+label=x PRIVMSG #a :same id");
+    let echo = parse(&alice.recv_line().await);
+    let copy = parse(&bob.recv_line().await);
+    assert_eq!(echo.params, ["#a", "same id"]);
+    assert_eq!(echo.tag_value("msgid"), copy.tag_value("msgid"));
+    assert!(echo.tag_value("msgid").is_some());
+}

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Client, SERVER, command, start, test_config};
+use common::{Client, SERVER, command, parse, start, test_config};
 use natterd::testing::TestServer;
 
 #[tokio::test]
@@ -144,13 +144,20 @@ async fn cap_ls_302_lists_every_capability_and_registration_waits_for_cap_end() 
     alice.send("CAP LS 302");
     alice.send("NICK alice");
     alice.send("USER alice 0 * :Alice");
-    let ls = alice.recv_line().await;
-    assert_eq!(
-        ls,
-        format!(
-            ":{SERVER} CAP * LS :away-notify cap-notify echo-message message-tags multi-prefix server-time userhost-in-names"
-        )
-    );
+    let ls = parse(&alice.recv_line().await);
+    assert_eq!(ls.params[..2], ["*", "LS"]);
+    let offered: Vec<&str> = ls.params[2].split(' ').collect();
+    for cap in [
+        "away-notify",
+        "cap-notify",
+        "echo-message",
+        "message-tags",
+        "multi-prefix",
+        "server-time",
+        "userhost-in-names",
+    ] {
+        assert!(offered.contains(&cap), "{cap} in {offered:?}");
+    }
     // No welcome while negotiating.
     let before = alice.sync().await;
     assert!(before.is_empty(), "{before:?}");
@@ -324,4 +331,24 @@ async fn nick_too_long_is_erroneous() {
     let mut alice = Client::connect(&server).await;
     alice.send(&format!("NICK {}", "a".repeat(31)));
     assert_eq!(command(&alice.recv_line().await), "432");
+}
+
+#[tokio::test]
+async fn nick_starting_with_a_digit_or_dash_is_erroneous() {
+    let server = start().await;
+    let mut alice = Client::connect(&server).await;
+    for nick in ["1abc", "-abc", "a b", "a,b"] {
+        alice.send(&format!("NICK :{nick}"));
+        assert_eq!(command(&alice.recv_line().await), "432", "{nick}");
+    }
+}
+
+#[tokio::test]
+async fn user_with_empty_realname_gets_461() {
+    let server = start().await;
+    let mut alice = Client::connect(&server).await;
+    alice.send("USER alice 0 * :");
+    alice
+        .expect_next(format!(":{SERVER} 461 * USER :Not enough parameters"))
+        .await;
 }
