@@ -368,3 +368,10 @@ fn joining_lists_ourselves_until_names_arrives() {
     line(&mut app, ":srv 366 alice #rust :End");
     assert_eq!(sidebar(&app), vec!["@alice", "bob"]);
 }
+
+#[test]
+fn server_notices_do_not_badge_the_server_tab() {
+    let mut app = app();
+    line(&mut app, ":irc.lan NOTICE alice :*** routine notice");
+    assert_eq!(app.buffers.all()[0].unread, 0);
+}

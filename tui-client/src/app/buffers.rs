@@ -281,10 +281,12 @@ impl Buffers {
         }
         line.seq = self.next_seq;
         self.next_seq += 1;
+        // Server chatter (notices, MOTD) is not worth a badge; people are.
         let counts = matches!(
             line.kind,
             LineKind::Message | LineKind::Action | LineKind::Notice
-        ) && !line.own;
+        ) && !line.own
+            && (buffer.kind != BufferKind::Server || line.highlight);
         if counts && !visible {
             buffer.unread += 1;
             if line.highlight {
