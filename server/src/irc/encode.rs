@@ -27,6 +27,21 @@ pub fn format_time(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// IRC's line limit without tags, CRLF included.
+const MAX_LINE: usize = 512;
+
+/// `text` cut to at most `max` bytes on a character boundary.
+fn fit(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 fn event_message(event: &Event, variant: u8) -> Option<Message> {
     let message = match event {
         Event::Join { source, channel } => Message::new("JOIN")
@@ -68,7 +83,10 @@ fn event_message(event: &Event, variant: u8) -> Option<Message> {
                 .with_source(source.prefix())
                 .with_param(target);
             if *kind != MessageKind::Tagmsg {
-                message = message.with_param(text);
+                // With the sender's prefix added, a line the sender kept within
+                // 512 bytes can exceed them; IRC receivers must never get more.
+                let budget = MAX_LINE.saturating_sub(message.serialized_len() + " :\r\n".len());
+                message = message.with_param(fit(text, budget));
             }
             if tags {
                 message = message.with_tag("msgid", Some(msgid.clone()));
