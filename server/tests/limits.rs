@@ -45,8 +45,9 @@ async fn overlong_line_gets_417_and_the_connection_lives_on() {
     let prefix_len = "PRIVMSG #a :".len();
     let text = "z".repeat(510 - prefix_len);
     alice.send(&format!("PRIVMSG #a :{text}"));
-    bob.expect_next(format!(":{} PRIVMSG #a :{text}", prefix("alice")))
-        .await;
+    let relayed = parse(&bob.expect_command("PRIVMSG").await);
+    // Relayed with alice's prefix it is cut to fit 512 bytes (see below).
+    assert!(text.starts_with(&relayed.params[1]), "{relayed:?}");
     alice.send("PRIVMSG #a :after the long ones");
     bob.expect_next(format!(
         ":{} PRIVMSG #a :after the long ones",
@@ -360,4 +361,48 @@ async fn a_client_that_never_reads_is_dropped_with_sendq_exceeded() {
         assert_eq!(error, "ERROR :SendQ exceeded");
         assert_eq!(tail.last(), Some(error));
     }
+}
+
+/// The length of an IRC line as IRC counts it: without the tag section, with CRLF.
+fn irc_length(line: &str) -> usize {
+    let without_tags = match line.strip_prefix('@') {
+        Some(rest) => rest.split_once(' ').map_or("", |(_, rest)| rest),
+        None => line,
+    };
+    without_tags.len() + 2
+}
+
+#[tokio::test]
+async fn relayed_lines_never_exceed_512_bytes() {
+    let server = start_with(|_| {}).await;
+    let (mut alice, mut bob) = pair(&server).await;
+    // Longest line alice may send; with her prefix added it would not fit.
+    // 498 bytes: exactly 512 with "PRIVMSG #a :" and CRLF; the cut falls inside an "é".
+    let text = format!("x{}x", "é".repeat(248));
+    assert_eq!(text.len() + "PRIVMSG #a :".len() + 2, 512);
+    alice.send(&format!("PRIVMSG #a :{text}"));
+    let line = bob.recv_line().await;
+    assert!(
+        irc_length(&line) <= 512,
+        "{} bytes: {line}",
+        irc_length(&line)
+    );
+    let relayed = parse(&line).params[1].clone();
+    assert!(
+        text.starts_with(&relayed) && relayed.len() > 400,
+        "{relayed}"
+    );
+    // The same for a plain user's longest line.
+    let mut carol = Client::plain(&server, "carol").await;
+    bob.join("#lobby").await;
+    carol.expect_next("* bob joined #lobby").await;
+    let long = "k".repeat(510);
+    carol.send(&long);
+    let line = bob.expect_command("PRIVMSG").await;
+    assert!(
+        irc_length(&line) <= 512,
+        "{} bytes: {line}",
+        irc_length(&line)
+    );
+    assert!(long.starts_with(&parse(&line).params[1]));
 }
