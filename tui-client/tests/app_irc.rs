@@ -375,3 +375,47 @@ fn server_notices_do_not_badge_the_server_tab() {
     line(&mut app, ":irc.lan NOTICE alice :*** routine notice");
     assert_eq!(app.buffers.all()[0].unread, 0);
 }
+
+#[test]
+fn history_batches_are_shown_quietly_and_never_twice() {
+    let mut app = app();
+    alt(&mut app, crossterm::event::KeyCode::Char('1'));
+    line(&mut app, ":srv BATCH +h1 chathistory #lobby");
+    let effects = line(
+        &mut app,
+        "@batch=h1;time=2026-11-21T20:00:00.000Z;msgid=m1 :bob!b@h PRIVMSG #lobby :alice: old news",
+    );
+    assert!(effects.is_empty(), "no bell for history: {effects:?}");
+    let effects = line(
+        &mut app,
+        "@batch=h1;msgid=m2 :bob!b@h PRIVMSG alice :\u{1}VERSION\u{1}",
+    );
+    assert!(
+        effects.is_empty(),
+        "no CTCP answers to history: {effects:?}"
+    );
+    line(&mut app, ":srv BATCH -h1");
+    let lobby = &app.buffers.all()[index_of(&app, "#lobby")];
+    assert_eq!((lobby.unread, lobby.mentions), (0, 0));
+    assert_eq!(lobby.lines.back().unwrap().text(), "alice: old news");
+
+    // After a reconnect the same backlog comes again: it is not repeated.
+    let count = lobby.lines.len();
+    line(&mut app, ":srv BATCH +h2 chathistory #lobby");
+    line(
+        &mut app,
+        "@batch=h2;time=2026-11-21T20:00:00.000Z;msgid=m1 :bob!b@h PRIVMSG #lobby :alice: old news",
+    );
+    line(&mut app, ":srv BATCH -h2");
+    assert_eq!(
+        app.buffers.all()[index_of(&app, "#lobby")].lines.len(),
+        count
+    );
+
+    // Live messages still count.
+    let effects = line(
+        &mut app,
+        "@msgid=m3 :bob!b@h PRIVMSG #lobby :alice: new news",
+    );
+    assert_eq!(effects, vec![Effect::Bell]);
+}

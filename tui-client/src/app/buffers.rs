@@ -62,6 +62,8 @@ pub struct ChatLine {
     pub highlight: bool,
     /// Whether we said it.
     pub own: bool,
+    /// Whether it is history replayed by the server (no badge, no bell).
+    pub replayed: bool,
 }
 
 impl ChatLine {
@@ -75,6 +77,7 @@ impl ChatLine {
             body,
             highlight: false,
             own: false,
+            replayed: false,
         }
     }
 
@@ -286,6 +289,7 @@ impl Buffers {
             line.kind,
             LineKind::Message | LineKind::Action | LineKind::Notice
         ) && !line.own
+            && !line.replayed
             && (buffer.kind != BufferKind::Server || line.highlight);
         if counts && !visible {
             buffer.unread += 1;

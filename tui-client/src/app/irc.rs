@@ -34,6 +34,7 @@ impl App {
             "KICK" => self.on_kick(msg, time),
             "MODE" => self.on_mode(msg, time),
             "AWAY" => self.on_away_notify(msg),
+            "BATCH" => self.on_batch(msg),
             "INVITE" => {
                 let from = msg.source_nick().unwrap_or("someone").to_owned();
                 let channel = msg.arg(1).unwrap_or_default().to_owned();
@@ -338,6 +339,14 @@ impl App {
         let Some(target) = msg.arg(0) else {
             return;
         };
+        if let Some(msgid) = msg.tag_value("msgid")
+            && !self.first_sighting(msgid)
+        {
+            return;
+        }
+        let replayed = msg
+            .tag_value("batch")
+            .is_some_and(|id| self.session.history_batches.contains(id));
         let text = msg.arg(1).unwrap_or_default();
         let is_notice = msg.command == "NOTICE";
         let source = msg.source.as_deref().unwrap_or_default();
@@ -348,7 +357,9 @@ impl App {
         let (kind, body_text) = match ctcp_parts(text) {
             Some(("ACTION", rest)) => (LineKind::Action, rest.to_owned()),
             Some((command, rest)) => {
-                self.on_ctcp(&nick, command, rest, is_notice, own);
+                if !replayed {
+                    self.on_ctcp(&nick, command, rest, is_notice, own);
+                }
                 return;
             }
             None if is_notice => (LineKind::Notice, text.to_owned()),
@@ -391,8 +402,9 @@ impl App {
         let mut line = ChatLine::new(time, kind, shown_nick, App::body(&body_text));
         line.highlight = highlight;
         line.own = own;
+        line.replayed = replayed;
         let visible = self.push_at(index, line);
-        if highlight {
+        if highlight && !replayed {
             self.ring_if_hidden(visible);
         }
     }
@@ -513,6 +525,20 @@ impl App {
             LineKind::Event,
             &format!("{by} sets mode {changes}"),
         );
+    }
+
+    fn on_batch(&mut self, msg: &Message) {
+        let Some(reference) = msg.arg(0) else {
+            return;
+        };
+        if let Some(id) = reference.strip_prefix('+') {
+            let kind = msg.arg(1).unwrap_or_default();
+            if kind == "chathistory" || kind.ends_with("/chathistory") {
+                self.session.history_batches.insert(id.to_owned());
+            }
+        } else if let Some(id) = reference.strip_prefix('-') {
+            self.session.history_batches.remove(id);
+        }
     }
 
     fn on_away_notify(&mut self, msg: &Message) {

@@ -134,6 +134,10 @@ pub struct App {
     pub now: DateTime<Utc>,
     /// Set once the user asked to quit.
     pub quitting: bool,
+    /// Message ids already shown, so history replayed after a reconnect
+    /// does not show twice.
+    seen_msgids: std::collections::HashSet<String>,
+    seen_order: std::collections::VecDeque<String>,
     effects: Vec<Effect>,
     dirty: bool,
 }
@@ -161,6 +165,8 @@ impl App {
             size,
             now,
             quitting: false,
+            seen_msgids: std::collections::HashSet::new(),
+            seen_order: std::collections::VecDeque::new(),
             effects: Vec::new(),
             dirty: true,
         }
@@ -358,6 +364,21 @@ impl App {
     pub fn switch_to(&mut self, index: usize) {
         self.buffers.set_active(index);
         self.completion = None;
+    }
+
+    /// Remembers a message id; false when it was already seen.
+    pub(crate) fn first_sighting(&mut self, msgid: &str) -> bool {
+        const REMEMBERED: usize = 20_000;
+        if !self.seen_msgids.insert(msgid.to_owned()) {
+            return false;
+        }
+        self.seen_order.push_back(msgid.to_owned());
+        if self.seen_order.len() > REMEMBERED
+            && let Some(oldest) = self.seen_order.pop_front()
+        {
+            self.seen_msgids.remove(&oldest);
+        }
+        true
     }
 
     fn ring_if_hidden(&mut self, visible: bool) {

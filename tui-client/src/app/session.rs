@@ -42,6 +42,8 @@ pub struct Session {
     pub names_requested: HashSet<String>,
     /// Channels the user joined by hand, to switch to when the JOIN arrives.
     pub switch_on_join: HashSet<String>,
+    /// Open `chathistory` batches: their messages are replays, not news.
+    pub history_batches: HashSet<String>,
 }
 
 impl Session {
@@ -63,6 +65,7 @@ impl Session {
             pending_names: HashMap::new(),
             names_requested: HashSet::new(),
             switch_on_join: HashSet::new(),
+            history_batches: HashSet::new(),
         }
     }
 

@@ -14,6 +14,7 @@ pub const WANTED_CAPS: &[&str] = &[
     "multi-prefix",
     "away-notify",
     "cap-notify",
+    "batch",
 ];
 
 /// Who to register as.
