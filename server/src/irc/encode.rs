@@ -30,16 +30,22 @@ pub fn format_time(time: DateTime<Utc>) -> String {
 /// IRC's line limit without tags, CRLF included.
 const MAX_LINE: usize = 512;
 
-/// `text` cut to at most `max` bytes on a character boundary.
-fn fit(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
+/// Cuts the last parameter (the text, reason or topic) so that the line fits
+/// IRC's 512 bytes: with the sender's prefix added, a line the sender kept
+/// within the limit can exceed it, and IRC receivers must never get more.
+fn fit_to_line(message: &mut Message) {
+    let tags = std::mem::take(&mut message.tags);
+    let over = (message.serialized_len() + 2).saturating_sub(MAX_LINE);
+    if over > 0
+        && let Some(last) = message.params.last_mut()
+    {
+        let mut end = last.len().saturating_sub(over);
+        while !last.is_char_boundary(end) {
+            end -= 1;
+        }
+        last.truncate(end);
     }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
+    message.tags = tags;
 }
 
 fn event_message(event: &Event, variant: u8) -> Option<Message> {
@@ -83,10 +89,7 @@ fn event_message(event: &Event, variant: u8) -> Option<Message> {
                 .with_source(source.prefix())
                 .with_param(target);
             if *kind != MessageKind::Tagmsg {
-                // With the sender's prefix added, a line the sender kept within
-                // 512 bytes can exceed them; IRC receivers must never get more.
-                let budget = MAX_LINE.saturating_sub(message.serialized_len() + " :\r\n".len());
-                message = message.with_param(fit(text, budget));
+                message = message.with_param(text);
             }
             if tags {
                 message = message.with_tag("msgid", Some(msgid.clone()));
@@ -148,6 +151,7 @@ impl Encoder for IrcEncoder {
 
     fn encode(&self, envelope: &Envelope, variant: u8) -> Option<Bytes> {
         let mut message = event_message(&envelope.event, variant)?;
+        fit_to_line(&mut message);
         if variant & (variant::SERVER_TIME | variant::MESSAGE_TAGS) != 0 {
             // `time` first, as servers conventionally order it.
             message.tags.insert(
