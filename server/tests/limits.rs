@@ -406,3 +406,21 @@ async fn relayed_lines_never_exceed_512_bytes() {
     );
     assert!(long.starts_with(&parse(&line).params[1]));
 }
+
+#[tokio::test]
+async fn long_part_and_quit_reasons_are_cut_to_fit_512_bytes() {
+    let server = start_with(|_| {}).await;
+    let (mut alice, mut bob) = pair(&server).await;
+    let reason = "r".repeat(495);
+    alice.join("#b").await;
+    bob.join("#b").await;
+    alice.expect_command("JOIN").await;
+    alice.send(&format!("PART #b :{reason}"));
+    let part = bob.expect_command("PART").await;
+    assert!(irc_length(&part) <= 512, "{} bytes", irc_length(&part));
+    assert!(reason.starts_with(&parse(&part).params[1]));
+    alice.send(&format!("QUIT :{reason}"));
+    let quit = bob.expect_command("QUIT").await;
+    assert!(irc_length(&quit) <= 512, "{} bytes", irc_length(&quit));
+    assert!(parse(&quit).params[0].starts_with("Quit: rrrr"));
+}
