@@ -419,3 +419,17 @@ fn history_batches_are_shown_quietly_and_never_twice() {
     );
     assert_eq!(effects, vec![Effect::Bell]);
 }
+
+#[test]
+fn a_retry_under_a_second_away_reads_one_second() {
+    let mut app = fresh();
+    let retry_at = app.now + Duration::milliseconds(800);
+    net(
+        &mut app,
+        NetEvent::Disconnected {
+            reason: "refused".into(),
+            retry_at,
+        },
+    );
+    assert!(last(&app).contains("Retrying in 1s"), "{}", last(&app));
+}

@@ -65,6 +65,13 @@ impl Settings {
     }
 }
 
+/// Whole seconds from `now` until `then`, rounded up so a retry in 0.8 s
+/// reads "1s", never "0s".
+pub fn seconds_until(now: DateTime<Utc>, then: DateTime<Utc>) -> i64 {
+    let millis = (then - now).num_milliseconds().max(0);
+    (millis + 999) / 1000
+}
+
 /// The room every natter user lands in.
 pub const DEFAULT_CHANNEL: &str = "#lobby";
 
@@ -242,7 +249,7 @@ impl App {
     }
 
     fn on_disconnected(&mut self, reason: String, retry_at: DateTime<Utc>) {
-        let seconds = (retry_at - self.now).num_seconds().max(0);
+        let seconds = seconds_until(self.now, retry_at);
         let at = retry_at
             .with_timezone(&self.settings.utc_offset)
             .format("%H:%M:%S");

@@ -51,7 +51,7 @@ fn state_text(app: &App) -> (String, Style) {
         ConnectionState::Registering => ("registering…".to_owned(), theme::WARN),
         ConnectionState::Online => ("connected".to_owned(), theme::GOOD),
         ConnectionState::Disconnected { retry_at, .. } => {
-            let seconds = (*retry_at - app.now).num_seconds().max(0);
+            let seconds = crate::app::seconds_until(app.now, *retry_at);
             let at = retry_at
                 .with_timezone(&app.settings.utc_offset)
                 .format("%H:%M:%S");
