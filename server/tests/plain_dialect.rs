@@ -287,3 +287,46 @@ async fn formatting_and_terminal_escapes_never_reach_plain_users() {
     let part = alice.recv_raw().await;
     assert!(!part.contains(&0x1b), "{part:?}");
 }
+
+#[tokio::test]
+async fn plain_users_are_asked_for_the_server_password() {
+    let mut config = common::test_config();
+    config.server.password = Some("sesame".into());
+    let server = natterd::testing::TestServer::start_with(config).await;
+    let mut wrong = Client::connect(&server).await;
+    wrong.send("alice");
+    wrong
+        .expect_next("*** This server needs a password. Password:")
+        .await;
+    wrong.send("guess");
+    wrong.expect_next("*** Wrong password.").await;
+    let rest = wrong.closed().await;
+    assert!(
+        rest.last().is_some_and(|l| l.starts_with("ERROR :")),
+        "{rest:?}"
+    );
+    let mut right = Client::connect(&server).await;
+    right.send("alice");
+    right
+        .expect_next("*** This server needs a password. Password:")
+        .await;
+    right.send("sesame");
+    right
+        .expect_next("*** Welcome to natter, alice! You are in #lobby.")
+        .await;
+}
+
+#[tokio::test]
+async fn a_plain_user_sees_being_kicked_and_topics() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.join("#lobby").await;
+    let mut bob = Client::plain(&server, "bob").await;
+    alice.expect_command("JOIN").await;
+    alice.send("TOPIC #lobby :Games night");
+    bob.expect_next("* alice set the topic of #lobby: Games night")
+        .await;
+    alice.send("KICK #lobby bob :too loud");
+    bob.expect_next("* bob was kicked from #lobby by alice (too loud)")
+        .await;
+}
