@@ -69,7 +69,7 @@ async fn event_loop(
     let mut app = App::new(settings, (size.width, size.height), Utc::now());
     let _ = app.update(AppEvent::Tick(Utc::now()));
 
-    let terminal_task = tokio::spawn(terminal_events(app_tx.clone()));
+    let mut terminal_task = tokio::spawn(terminal_events(app_tx.clone()));
     let tick_task = tokio::spawn(ticks(app_tx.clone()));
     let net_task = tokio::spawn(net::run(net_config, app_tx.clone(), net_rx));
     drop(app_tx);
@@ -84,6 +84,10 @@ async fn event_loop(
                 quit_reason = Some("natter was stopped".to_owned());
                 break;
             }
+            _ = &mut terminal_task => {
+                quit_reason = Some("terminal closed".to_owned());
+                break;
+            }
         };
         let Some(first) = first else { break };
         let mut batch = vec![first];
@@ -93,26 +97,11 @@ async fn event_loop(
                 Err(_) => break,
             }
         }
+        let mut effects = Vec::new();
         for event in batch {
-            for effect in app.update(event) {
-                match effect {
-                    Effect::Send(message) => {
-                        if net_tx.try_send(NetCommand::Send(message)).is_err() {
-                            app.error("Too much is waiting to be sent; that line was dropped. Wait a moment.");
-                        }
-                    }
-                    Effect::SetNick(nick) => {
-                        let _ = net_tx.try_send(NetCommand::SetNick(nick));
-                    }
-                    Effect::Bell => {
-                        let mut out = stdout();
-                        let _ = out.write_all(b"\x07").and_then(|()| out.flush());
-                    }
-                    Effect::Redraw => terminal.clear()?,
-                    Effect::Quit(reason) => quit_reason = Some(reason),
-                }
-            }
+            effects.extend(app.update(event));
         }
+        quit_reason = run_effects(&mut app, effects, terminal, &net_tx)?;
         if app.take_needs_redraw() {
             terminal.draw(|frame| ui::draw(&app, frame))?;
         }
@@ -124,6 +113,41 @@ async fn event_loop(
     terminal_task.abort();
     tick_task.abort();
     Ok(())
+}
+
+/// Performs effects; returns the quit reason when one asked to quit.
+fn run_effects(
+    app: &mut App,
+    effects: Vec<Effect>,
+    terminal: &mut DefaultTerminal,
+    net_tx: &mpsc::Sender<NetCommand>,
+) -> anyhow::Result<Option<String>> {
+    let mut quit_reason = None;
+    let mut dropped = 0;
+    for effect in effects {
+        match effect {
+            Effect::Send(message) => {
+                if net_tx.try_send(NetCommand::Send(message)).is_err() {
+                    dropped += 1;
+                }
+            }
+            Effect::SetNick(nick) => {
+                let _ = net_tx.try_send(NetCommand::SetNick(nick));
+            }
+            Effect::Bell => {
+                let mut out = stdout();
+                let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+            }
+            Effect::Redraw => terminal.clear()?,
+            Effect::Quit(reason) => quit_reason = Some(reason),
+        }
+    }
+    if dropped > 0 {
+        app.error(format!(
+            "Too much is waiting to be sent: {dropped} line(s) were not sent. Wait a moment and try again."
+        ));
+    }
+    Ok(quit_reason)
 }
 
 /// Forwards terminal input; mouse motion is dropped (nothing uses it).

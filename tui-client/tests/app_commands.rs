@@ -366,3 +366,15 @@ fn whois_replies_read_as_sentences() {
     line(&mut app, ":srv 301 alice bob :lunch");
     assert_eq!(last(&app), "bob is away: lunch");
 }
+
+#[test]
+fn a_huge_paste_is_refused_and_kept() {
+    let mut app = app();
+    let text: Vec<String> = (0..250).map(|i| format!("line {i}")).collect();
+    app.update(natter::event::AppEvent::Paste(text.join("\n")));
+    key(&mut app, crossterm::event::KeyCode::Enter);
+    let effects = key(&mut app, crossterm::event::KeyCode::Char('y'));
+    assert!(sent(&effects).is_empty());
+    assert!(last(&app).contains("250 lines"), "{}", last(&app));
+    assert_eq!(app.input.text(), text.join("\n"));
+}

@@ -33,6 +33,9 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("//TEXT", "send TEXT starting with a slash"),
 ];
 
+/// Most lines one paste may send (they go out paced, about two a second).
+pub const MAX_PASTE_LINES: usize = 200;
+
 /// Overhead a relaying server adds to our line: `:nick!user@host ` with
 /// generous user and host lengths, the command, separators and CRLF.
 const RELAY_OVERHEAD: usize = 1 + 1 + 10 + 1 + 63 + 1 + 8 + 2 + 2;
@@ -68,6 +71,14 @@ impl App {
 
     /// Sends each line as a message to the visible buffer (a confirmed paste).
     pub(crate) fn say_lines(&mut self, lines: &[String]) {
+        if lines.len() > MAX_PASTE_LINES {
+            self.error(format!(
+                "That paste has {} lines; natter sends at most {MAX_PASTE_LINES} at once. Share a long text as a file or link instead.",
+                lines.len()
+            ));
+            self.input.set_text(&lines.join("\n"));
+            return;
+        }
         for line in lines {
             self.say_to_active(line, false);
         }
