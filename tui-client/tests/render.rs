@@ -317,3 +317,23 @@ fn escape_sequences_from_the_network_never_reach_the_terminal() {
     assert!(!text.contains('\u{9b}'), "a C1 CSI reached the terminal");
     assert!(!text.contains('\u{7}'), "BEL reached the terminal");
 }
+
+#[test]
+fn a_rule_marks_where_unread_messages_start() {
+    let mut app = scene();
+    alt(&mut app, KeyCode::Char('1'));
+    line(&mut app, ":bob!b@h PRIVMSG #lobby :while you were away");
+    line(&mut app, ":carol!c@h PRIVMSG #lobby :and this too");
+    alt(&mut app, KeyCode::Char('2'));
+    let screen = screen_text(&app, 100, 30);
+    let rows: Vec<&str> = screen.lines().collect();
+    let marker = rows
+        .iter()
+        .position(|r| r.contains(" new messages "))
+        .expect(&screen);
+    assert!(rows[marker + 1].contains("while you were away"), "{screen}");
+    // Leaving the buffer marks everything read.
+    alt(&mut app, KeyCode::Char('1'));
+    alt(&mut app, KeyCode::Char('2'));
+    assert!(!screen_text(&app, 100, 30).contains(" new messages "));
+}

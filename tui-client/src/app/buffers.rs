@@ -114,6 +114,9 @@ pub struct Buffer {
     pub recent_speakers: Vec<String>,
     /// Folded nick of the member selected in the sidebar.
     pub selected_member: Option<String>,
+    /// `seq` of the first line that arrived while the buffer was hidden: a
+    /// "new messages" rule is drawn above it.
+    pub read_marker: Option<u64>,
 }
 
 impl Buffer {
@@ -131,6 +134,7 @@ impl Buffer {
             unseen_below: 0,
             recent_speakers: Vec::new(),
             selected_member: None,
+            read_marker: None,
         }
     }
 
@@ -238,6 +242,12 @@ impl Buffers {
     /// Shows buffer `index` and clears its unread marks.
     pub fn set_active(&mut self, index: usize) {
         if index < self.list.len() {
+            if index != self.active
+                && let Some(left) = self.list.get_mut(self.active)
+            {
+                // What was there has been read; the next unread lines get a new marker.
+                left.read_marker = None;
+            }
             self.active = index;
             let buffer = &mut self.list[index];
             buffer.unread = 0;
@@ -292,6 +302,9 @@ impl Buffers {
             && !line.replayed
             && (buffer.kind != BufferKind::Server || line.highlight);
         if counts && !visible {
+            if buffer.unread == 0 && buffer.read_marker.is_none() && !buffer.lines.is_empty() {
+                buffer.read_marker = Some(line.seq);
+            }
             buffer.unread += 1;
             if line.highlight {
                 buffer.mentions += 1;

@@ -23,9 +23,10 @@ impl Buffer {
     }
 
     fn height(&self, index: usize, width: usize) -> usize {
-        self.lines
-            .get(index)
-            .map_or(1, |line| lines::height(line, width).max(1))
+        self.lines.get(index).map_or(1, |line| {
+            let marker = usize::from(self.read_marker == Some(line.seq));
+            lines::height(line, width).max(1) + marker
+        })
     }
 
     /// The bottom line index and hidden rows, following or scrolled.

@@ -109,6 +109,22 @@ fn body_style(kind: LineKind) -> Style {
     }
 }
 
+/// The rule drawn above the first line that arrived while the buffer was
+/// not shown.
+pub fn read_marker_row(width: usize) -> Row {
+    let label = " new messages ";
+    let rest = width.saturating_sub(text::width(label));
+    let text = text::truncate(
+        &format!(
+            "{}{label}{}",
+            "─".repeat(2.min(rest)),
+            "─".repeat(rest.saturating_sub(2))
+        ),
+        width,
+    );
+    vec![StyledText::new(text, theme::READ_MARKER)]
+}
+
 fn day_separator(label: &str, width: usize) -> Row {
     let label = text::truncate(&format!(" {label} "), width);
     let rest = width.saturating_sub(text::width(&label));

@@ -50,6 +50,9 @@ pub fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Row> {
             break;
         };
         let mut line_rows = lines::rows(line, width, offset);
+        if buffer.read_marker == Some(line.seq) {
+            line_rows.insert(0, lines::read_marker_row(width));
+        }
         line_rows.truncate(line_rows.len().saturating_sub(skip));
         skip = 0;
         while let Some(row) = line_rows.pop() {

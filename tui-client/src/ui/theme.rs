@@ -74,6 +74,8 @@ pub const SCROLL_MARK: Style = Style::new()
     .fg(Color::Black)
     .bg(Color::LightBlue)
     .add_modifier(Modifier::BOLD);
+/// The "new messages" rule above the first unread line.
+pub const READ_MARKER: Style = Style::new().fg(Color::LightRed);
 /// The hint in an empty input line.
 pub const PLACEHOLDER: Style = Style::new()
     .fg(Color::DarkGray)
