@@ -72,7 +72,7 @@ fn channel_mode(session: &mut IrcSession, connection: &mut Connection, params: &
         );
         return;
     }
-    let changes = parse_channel_modes(session, connection, modestring, &params[2..]);
+    let changes = parse_channel_modes(session, connection, &display, modestring, &params[2..]);
     if changes.is_empty() {
         return;
     }
@@ -123,6 +123,7 @@ fn channel_mode(session: &mut IrcSession, connection: &mut Connection, params: &
 fn parse_channel_modes(
     session: &IrcSession,
     connection: &mut Connection,
+    channel: &str,
     modestring: &str,
     args: &[String],
 ) -> Vec<ModeChange> {
@@ -148,7 +149,7 @@ fn parse_channel_modes(
                 None => session.reply(
                     connection,
                     numeric::ERR_INVALIDKEY,
-                    ["*", "Key is not well-formed"],
+                    [channel, "Key is not well-formed"],
                 ),
             },
             'k' => {
