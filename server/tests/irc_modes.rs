@@ -265,3 +265,21 @@ async fn invite_only_channel() {
     carol.send("JOIN #a");
     carol.expect_command("473").await;
 }
+
+#[tokio::test]
+async fn malformed_key_gets_525_naming_the_channel() {
+    let server = start().await;
+    let (mut alice, _bob) = op_and_member(&server, "#a").await;
+    alice.send("MODE #a +k");
+    alice
+        .expect_next(format!(":{SERVER} 525 alice #a :Key is not well-formed"))
+        .await;
+    alice.send("MODE #a +k :has space");
+    alice
+        .expect_next(format!(":{SERVER} 525 alice #a :Key is not well-formed"))
+        .await;
+    alice.send("MODE #a");
+    alice
+        .expect_next(format!(":{SERVER} 324 alice #a +nt"))
+        .await;
+}
