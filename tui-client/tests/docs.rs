@@ -1,0 +1,48 @@
+//! The client's documentation lists every key and command the help overlay
+//! lists, so the two cannot drift apart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use natter::app::commands::COMMAND_HELP;
+use natter::app::keys::KEY_HELP;
+
+/// The client section: `docs/client.md` while it is a draft, else the README.
+fn client_docs() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let draft = root.join("docs/client.md");
+    let path = if draft.exists() {
+        draft
+    } else {
+        root.join("README.md")
+    };
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+#[test]
+fn every_key_is_documented() {
+    let docs = client_docs();
+    for (key, what) in KEY_HELP {
+        let row = format!("| {} | {what} |", key.replace('|', "\\|"));
+        assert!(docs.contains(&row), "the client docs lack the row {row}");
+    }
+}
+
+#[test]
+fn every_command_is_documented() {
+    let docs = client_docs();
+    for (usage, what) in COMMAND_HELP {
+        let row = format!("| `{usage}` | {what} |");
+        assert!(docs.contains(&row), "the client docs lack the row {row}");
+    }
+}
+
+#[test]
+fn the_example_config_is_quoted_in_full() {
+    let docs = client_docs();
+    let example = include_str!("../../assets/natter.toml");
+    assert!(
+        docs.contains(example.trim_end()),
+        "the client docs should quote assets/natter.toml"
+    );
+}
