@@ -13,8 +13,10 @@ use tokio_util::sync::CancellationToken;
 pub struct TestServer {
     /// Where to connect.
     pub addr: SocketAddr,
-    /// The temporary data directory (removed on drop).
+    /// The data directory (removed on drop when the server made it).
     pub data_dir: PathBuf,
+    /// Whether `data_dir` is a temporary directory of ours to remove.
+    owns_data_dir: bool,
     shutdown: CancellationToken,
     task: Option<JoinHandle<()>>,
     history: Option<History>,
@@ -36,10 +38,14 @@ impl TestServer {
         ));
         config.server.bind = SocketAddr::from(([127, 0, 0, 1], 0));
         config.server.data_dir = Some(data_dir.clone());
-        TestServer::start_exact(config, data_dir).await
+        let mut server = TestServer::start_exact(config, data_dir).await;
+        server.owns_data_dir = true;
+        server
     }
 
-    /// Starts a server with `config` exactly as given (bind and data dir included).
+    /// Starts a server with `config` exactly as given (bind and data dir
+    /// included). The data dir is the caller's: it is kept after shutdown, so a
+    /// test can start another server on it.
     pub async fn start_exact(config: Config, data_dir: PathBuf) -> TestServer {
         let history = if config.history.enabled {
             Some(
@@ -61,6 +67,7 @@ impl TestServer {
         TestServer {
             addr,
             data_dir,
+            owns_data_dir: false,
             shutdown,
             task: Some(task),
             history,
@@ -82,6 +89,8 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.shutdown.cancel();
-        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if self.owns_data_dir {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
     }
 }

@@ -57,6 +57,35 @@ use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 use writer::{Command, Writer};
 
+/// A durable commit queued by [`History::queue_durable`].
+#[must_use = "await `committed` before delivering the message"]
+pub struct DurableCommit {
+    pending: Option<(History, Command)>,
+    answer: Option<oneshot::Receiver<Result<(), HistoryError>>>,
+}
+
+impl std::fmt::Debug for DurableCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DurableCommit")
+            .field("queued", &self.pending.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DurableCommit {
+    /// Resolves once the message is committed to disk; an error means it was not
+    /// (failing disk: it stays queued and is retried; or the store is closed).
+    pub async fn committed(self) -> Result<(), HistoryError> {
+        if let Some((history, command)) = self.pending {
+            history.send(command).await?;
+        }
+        match self.answer {
+            Some(answer) => answer.await.map_err(|_| HistoryError::Closed)?,
+            None => Err(HistoryError::Closed),
+        }
+    }
+}
+
 /// A handle to the history store; clones share one writer thread and reader pool.
 #[derive(Clone)]
 pub struct History {
@@ -144,6 +173,32 @@ impl History {
         let (reply, answer) = oneshot::channel();
         self.send(Command::RecordDurable(message, reply)).await?;
         answer.await.map_err(|_| HistoryError::Closed)?
+    }
+
+    /// Queues a message for a durable commit without waiting, so the hub can
+    /// call it under its lock (keeping insertion order = the hub's order); await
+    /// [`DurableCommit::committed`] after releasing the lock. If the queue is
+    /// full the command is sent (waiting for room) when awaited.
+    pub fn queue_durable(&self, message: StoredMessage) -> DurableCommit {
+        let (reply, answer) = oneshot::channel();
+        let pending = match self
+            .inner
+            .commands
+            .try_send(Command::RecordDurable(message, reply))
+        {
+            Ok(()) => None,
+            Err(TrySendError::Full(command)) => Some((self.clone(), command)),
+            Err(TrySendError::Disconnected(_)) => {
+                return DurableCommit {
+                    pending: None,
+                    answer: None,
+                };
+            }
+        };
+        DurableCommit {
+            pending,
+            answer: Some(answer),
+        }
     }
 
     /// The configured sync mode: whether the server should use [`record_durable`](Self::record_durable).

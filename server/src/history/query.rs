@@ -36,6 +36,11 @@ pub enum Selection {
     },
     /// `BEFORE`: the newest `limit` messages before the anchor.
     Before(Anchor),
+    /// The newest `limit` messages up to and including the anchor (the message
+    /// itself for a msgid; messages at that very millisecond for a timestamp).
+    /// Not a `CHATHISTORY` subcommand: the backlog on join uses it to end
+    /// exactly at the last message the joiner did not see live.
+    UpTo(Anchor),
     /// `AFTER`: the oldest `limit` messages after the anchor.
     After(Anchor),
     /// `AROUND`: up to `limit` messages, about half before the anchor and the
@@ -102,6 +107,20 @@ impl Resolved {
         }
     }
 
+    /// The exclusive upper bound "up to and including this".
+    fn upper_inclusive(self) -> Position {
+        match self {
+            Resolved::Message(position) => Position {
+                id: position.id + 1,
+                ..position
+            },
+            Resolved::Time(time_ms) => Position {
+                time_ms,
+                id: i64::MAX,
+            },
+        }
+    }
+
     /// The exclusive lower bound "from this on" (AROUND's later half).
     fn lower_inclusive(self) -> Position {
         match self {
@@ -155,6 +174,10 @@ fn select(conn: &Connection, query: &HistoryQuery) -> SqlResult<Vec<StoredMessag
         },
         Selection::Before(anchor) => match resolve(anchor)? {
             Some(before) => range.newest(START, before.upper(), limit),
+            None => Ok(Vec::new()),
+        },
+        Selection::UpTo(anchor) => match resolve(anchor)? {
+            Some(until) => range.newest(START, until.upper_inclusive(), limit),
             None => Ok(Vec::new()),
         },
         Selection::After(anchor) => match resolve(anchor)? {

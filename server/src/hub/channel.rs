@@ -124,6 +124,9 @@ pub struct Channel {
     pub bans: Vec<Ban>,
     /// Clients invited since the last time they joined.
     pub invited: HashSet<ClientId>,
+    /// The msgid of the last message stored for this channel since it was
+    /// created: where a joiner's backlog ends (later messages reach it live).
+    pub last_message: Option<String>,
 }
 
 impl Channel {
@@ -137,6 +140,7 @@ impl Channel {
             modes: ChannelModes::new_channel(),
             bans: Vec::new(),
             invited: HashSet::new(),
+            last_message: None,
         }
     }
 

@@ -5,7 +5,7 @@ use super::client::ClientId;
 use super::event::Event;
 use super::queries::Names;
 use super::state::HubState;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 /// What a successful join gives the joiner's session to reply with.
 #[derive(Debug, Clone)]
@@ -18,6 +18,18 @@ pub struct JoinOutcome {
     pub names: Names,
     /// Whether the join created the channel (the joiner is its operator).
     pub created: bool,
+    /// Where the joiner's backlog ends: everything later is delivered live.
+    pub backlog_end: BacklogEnd,
+}
+
+/// The end of a joiner's backlog, fixed under the hub lock at the moment of the join.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BacklogEnd {
+    /// Up to and including this message (the channel's last stored message).
+    Through(String),
+    /// Messages before this time: nothing was said since the channel was
+    /// (re)created, so the backlog is its earlier life (e.g. before a restart).
+    Before(DateTime<Utc>),
 }
 
 /// Why a JOIN was refused.
@@ -114,6 +126,10 @@ impl HubState {
         );
         let display = channel.name.clone();
         let topic = channel.topic.clone();
+        let backlog_end = match &channel.last_message {
+            Some(msgid) => BacklogEnd::Through(msgid.clone()),
+            None => BacklogEnd::Before(Utc::now()),
+        };
         if let Some(client) = self.clients.get_mut(&id) {
             client.channels.insert(folded.clone());
         }
@@ -148,6 +164,7 @@ impl HubState {
             topic,
             names,
             created,
+            backlog_end,
         })
     }
 

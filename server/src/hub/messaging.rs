@@ -2,12 +2,14 @@
 //! away state and topics.
 
 use super::channel::Topic;
-use super::client::ClientId;
+use super::client::{ClientId, Source};
 use super::event::{Envelope, Event, MessageKind};
 use super::fanout::Fanout;
 use super::membership::truncate;
 use super::state::HubState;
-use crate::history::{Conversation, MessageKind as StoredKind, StoredMessage, new_msgid};
+use crate::history::{
+    Conversation, DurableCommit, MessageKind as StoredKind, StoredMessage, SyncMode, new_msgid,
+};
 use chrono::Utc;
 use natter_protocol::Tag;
 use tokio::time::Instant;
@@ -65,9 +67,40 @@ pub enum TopicError {
     NotOperator,
 }
 
+/// A message validated and stamped under the hub lock whose delivery waits
+/// for its commit (`history.sync = "full"`); see [`crate::hub::Hub::say`].
+#[derive(Debug)]
+pub struct PreparedSay {
+    envelope: Envelope,
+    sender: ClientId,
+    echo: bool,
+    /// Who was to receive it when it was said; members who join meanwhile get
+    /// it in their backlog instead (it is committed before their query).
+    recipients: Vec<ClientId>,
+    /// The folded channel, for channel messages.
+    channel: Option<String>,
+}
+
+/// Who a message goes to and how it is filed, as worked out under the lock.
+struct Route {
+    recipients: Vec<ClientId>,
+    conversation: Conversation,
+    /// The channel's display name or the recipient's nick: how history names it.
+    stored_target: String,
+    channel: Option<String>,
+    outcome: SayOutcome,
+}
+
 impl HubState {
-    /// Routes a message from `id` to a channel or a user.
-    pub fn say(&mut self, id: ClientId, request: SayRequest) -> Result<SayOutcome, SayError> {
+    /// Validates, stamps (msgid, time) and stores a message. With batched
+    /// history (or none) it is delivered now and `None` is returned; with
+    /// `sync = "full"` its commit is queued and the caller awaits it with the
+    /// lock released, then calls [`finish_say`](Self::finish_say).
+    pub fn begin_say(
+        &mut self,
+        id: ClientId,
+        request: SayRequest,
+    ) -> Result<(SayOutcome, Option<(PreparedSay, DurableCommit)>), SayError> {
         let sender = self.clients.get_mut(&id).ok_or(SayError::NoSuchNick)?;
         if request.kind != MessageKind::Tagmsg {
             sender.last_active = Instant::now();
@@ -77,84 +110,153 @@ impl HubState {
         let msgid = new_msgid();
         let time = Utc::now();
         let private = !natter_protocol::is_channel_name(&request.target);
-        let (recipients, conversation, outcome) = if private {
-            let recipient = self
-                .client_by_nick(&request.target)
-                .ok_or(SayError::NoSuchNick)?;
-            let away = recipient
-                .away
-                .clone()
-                .map(|message| (recipient.nick.clone(), message));
-            let conversation =
-                Conversation::private(self.fold(&source.nick), self.fold(&recipient.nick));
-            let outcome = SayOutcome {
-                away,
-                recipient: recipient.nick.clone(),
-                msgid: msgid.clone(),
-            };
-            (vec![recipient.id], conversation, outcome)
+        let route = if private {
+            self.route_private(&source, &request.target, &msgid)?
         } else {
-            let folded = self.fold(&request.target);
-            let channel = self.channels.get(&folded).ok_or(SayError::NoSuchChannel)?;
-            let membership = channel.membership(id);
-            if membership.is_none() && channel.modes.no_external {
-                return Err(SayError::CannotSendToChannel(
-                    "no external messages (+n): join the channel first",
-                ));
-            }
-            let privileged = membership.is_some_and(|m| m.op || m.voice);
-            if channel.modes.moderated && !privileged {
-                return Err(SayError::CannotSendToChannel("channel is moderated (+m)"));
-            }
-            if !privileged
-                && channel.is_banned(&self.fold(&source.prefix()), |mask| self.fold(mask))
-            {
-                return Err(SayError::CannotSendToChannel("you are banned (+b)"));
-            }
-            let recipients = channel
-                .members
-                .keys()
-                .copied()
-                .filter(|member| *member != id)
-                .collect();
-            let outcome = SayOutcome {
-                recipient: channel.name.clone(),
-                msgid: msgid.clone(),
-                ..SayOutcome::default()
-            };
-            (recipients, Conversation::Channel(folded), outcome)
+            self.route_channel(id, &source, &request.target, &msgid)?
         };
         let stored_kind = match request.kind {
             MessageKind::Privmsg => Some(StoredKind::Privmsg),
             MessageKind::Notice => Some(StoredKind::Notice),
             MessageKind::Tagmsg => None,
         };
+        let mut commit = None;
         if let (Some(history), Some(kind)) = (&self.history, stored_kind) {
-            history.record(StoredMessage {
+            let stored = StoredMessage {
                 msgid: msgid.clone(),
                 time,
-                conversation,
+                conversation: route.conversation,
                 kind,
                 source: source.prefix(),
-                target: request.target.clone(),
+                target: route.stored_target,
                 text: request.text.clone(),
-            });
+            };
+            // Queued under the lock, so the store's order is the hub's order.
+            match history.sync_mode() {
+                SyncMode::Full => commit = Some(history.queue_durable(stored)),
+                SyncMode::Batched => history.record(stored),
+            }
+            if let Some(channel) = route
+                .channel
+                .as_ref()
+                .and_then(|c| self.channels.get_mut(c))
+            {
+                channel.last_message = Some(msgid.clone());
+            }
         }
-        let mut fanout = Fanout::new(Envelope {
-            event: Event::Message {
-                source,
-                target: request.target,
-                private,
-                kind: request.kind,
-                text: request.text,
-                msgid,
-                client_tags: request.client_tags,
+        let prepared = PreparedSay {
+            envelope: Envelope {
+                event: Event::Message {
+                    source,
+                    target: request.target,
+                    private,
+                    kind: request.kind,
+                    text: request.text,
+                    msgid,
+                    client_tags: request.client_tags,
+                },
+                time,
             },
-            time,
-        });
-        let echo_to_self = echo.then_some(id);
-        self.deliver_envelope(&mut fanout, recipients.into_iter().chain(echo_to_self));
-        Ok(outcome)
+            sender: id,
+            echo,
+            recipients: route.recipients,
+            channel: route.channel,
+        };
+        match commit {
+            Some(commit) => Ok((route.outcome, Some((prepared, commit)))),
+            None => {
+                self.finish_say(prepared);
+                Ok((route.outcome, None))
+            }
+        }
+    }
+
+    /// Delivers a prepared message to those of its recipients still here.
+    pub fn finish_say(&mut self, prepared: PreparedSay) {
+        let PreparedSay {
+            envelope,
+            sender,
+            echo,
+            recipients,
+            channel,
+        } = prepared;
+        let still_member = |state: &HubState, member: &ClientId| match &channel {
+            Some(folded) => state
+                .channels
+                .get(folded)
+                .is_some_and(|c| c.members.contains_key(member)),
+            None => true,
+        };
+        let recipients: Vec<ClientId> = recipients
+            .into_iter()
+            .filter(|member| still_member(self, member))
+            .chain(echo.then_some(sender))
+            .collect();
+        let mut fanout = Fanout::new(envelope);
+        self.deliver_envelope(&mut fanout, recipients.into_iter());
+    }
+
+    fn route_private(&self, source: &Source, target: &str, msgid: &str) -> Result<Route, SayError> {
+        let recipient = self.client_by_nick(target).ok_or(SayError::NoSuchNick)?;
+        let away = recipient
+            .away
+            .clone()
+            .map(|message| (recipient.nick.clone(), message));
+        Ok(Route {
+            recipients: vec![recipient.id],
+            conversation: Conversation::private(
+                self.fold(&source.nick),
+                self.fold(&recipient.nick),
+            ),
+            stored_target: recipient.nick.clone(),
+            channel: None,
+            outcome: SayOutcome {
+                away,
+                recipient: recipient.nick.clone(),
+                msgid: msgid.to_string(),
+            },
+        })
+    }
+
+    fn route_channel(
+        &self,
+        id: ClientId,
+        source: &Source,
+        target: &str,
+        msgid: &str,
+    ) -> Result<Route, SayError> {
+        let folded = self.fold(target);
+        let channel = self.channels.get(&folded).ok_or(SayError::NoSuchChannel)?;
+        let membership = channel.membership(id);
+        if membership.is_none() && channel.modes.no_external {
+            return Err(SayError::CannotSendToChannel(
+                "no external messages (+n): join the channel first",
+            ));
+        }
+        let privileged = membership.is_some_and(|m| m.op || m.voice);
+        if channel.modes.moderated && !privileged {
+            return Err(SayError::CannotSendToChannel("channel is moderated (+m)"));
+        }
+        if !privileged && channel.is_banned(&self.fold(&source.prefix()), |mask| self.fold(mask)) {
+            return Err(SayError::CannotSendToChannel("you are banned (+b)"));
+        }
+        let recipients = channel
+            .members
+            .keys()
+            .copied()
+            .filter(|member| *member != id)
+            .collect();
+        Ok(Route {
+            recipients,
+            conversation: Conversation::Channel(folded.clone()),
+            stored_target: channel.name.clone(),
+            channel: Some(folded),
+            outcome: SayOutcome {
+                recipient: channel.name.clone(),
+                msgid: msgid.to_string(),
+                ..SayOutcome::default()
+            },
+        })
     }
 
     /// Renames `id`; everyone sharing a channel sees it once.

@@ -19,13 +19,14 @@ mod modes;
 mod queries;
 pub mod state;
 
-pub use membership::{InviteError, JoinError, JoinOutcome, KickError, PartError};
-pub use messaging::{NickChangeError, SayError, SayOutcome, SayRequest, TopicError};
+pub use membership::{BacklogEnd, InviteError, JoinError, JoinOutcome, KickError, PartError};
+pub use messaging::{NickChangeError, PreparedSay, SayError, SayOutcome, SayRequest, TopicError};
 pub use modes::{ChannelModeOutcome, ModeChange, ModeError};
 pub use queries::{ChannelListing, MemberInfo, Names, WhoisInfo};
 pub use state::{HubState, RegisterError};
 
 use crate::history::History;
+use client::ClientId;
 use natter_protocol::Casemapping;
 use std::sync::{Mutex, MutexGuard};
 
@@ -69,6 +70,21 @@ impl Hub {
         let result = operation(&mut state);
         state.drop_overflowed();
         result
+    }
+
+    /// Routes a message (see [`HubState::begin_say`]). With `history.sync =
+    /// "full"` the message is committed before it is delivered: the commit is
+    /// awaited with the lock released, so other clients are never held up.
+    pub async fn say(&self, id: ClientId, request: SayRequest) -> Result<SayOutcome, SayError> {
+        let (outcome, pending) = self.with(|hub| hub.begin_say(id, request))?;
+        if let Some((prepared, commit)) = pending {
+            if let Err(error) = commit.committed().await {
+                // Chat goes on: the writer keeps the message and retries.
+                tracing::warn!(%error, "message delivered before it could be committed");
+            }
+            self.with(|hub| hub.finish_say(prepared));
+        }
+        Ok(outcome)
     }
 
     fn lock(&self) -> MutexGuard<'_, HubState> {

@@ -4,15 +4,31 @@ use super::encode::{IRC_ENCODER, variant};
 use crate::hub::client::Format;
 
 /// Every capability natterd supports, in the order `CAP LS` lists them.
-pub const SUPPORTED: [&str; 7] = [
+pub const SUPPORTED: [&str; 10] = [
     "away-notify",
+    "batch",
     "cap-notify",
+    CHATHISTORY,
     "echo-message",
+    "labeled-response",
     "message-tags",
     "multi-prefix",
     "server-time",
     "userhost-in-names",
 ];
+
+/// The history capability: only offered when history is enabled.
+pub const CHATHISTORY: &str = "draft/chathistory";
+
+/// The capabilities this server offers: all of [`SUPPORTED`], less
+/// `draft/chathistory` when history is off.
+pub fn offered(history_enabled: bool) -> Vec<&'static str> {
+    SUPPORTED
+        .iter()
+        .copied()
+        .filter(|name| history_enabled || *name != CHATHISTORY)
+        .collect()
+}
 
 /// The capabilities one client has enabled.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use natter_protocol::Casemapping;
 /// The tokens, in a stable order.
 pub fn tokens(context: &Context) -> Vec<String> {
     let limits = &context.config.limits;
-    vec![
+    let mut tokens = vec![
         format!("AWAYLEN={}", limits.away_length),
         format!("CASEMAPPING={}", Casemapping::Rfc1459.isupport_name()),
         format!("CHANLIMIT=#:{}", limits.max_channels_per_client),
@@ -26,5 +26,14 @@ pub fn tokens(context: &Context) -> Vec<String> {
         format!("TOPICLEN={}", limits.topic_length),
         "USERLEN=16".to_string(),
         "UTF8ONLY".to_string(),
-    ]
+    ];
+    if context.history.is_some() {
+        // draft/chathistory: the most messages one request returns, and the
+        // selectors CHATHISTORY accepts.
+        let limit = context.config.history.chathistory_limit;
+        tokens.push(format!("CHATHISTORY={limit}"));
+        tokens.push("MSGREFTYPES=timestamp,msgid".to_string());
+    }
+    tokens.sort_by(|a, b| a.split('=').next().cmp(&b.split('=').next()));
+    tokens
 }

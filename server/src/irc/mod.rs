@@ -9,7 +9,9 @@ pub mod caps;
 mod commands;
 pub mod encode;
 mod isupport;
+mod labeled;
 mod registration;
+mod replay;
 mod replies;
 
 pub(crate) use commands::user::username;
@@ -34,6 +36,8 @@ pub struct IrcSession {
     cap_negotiating: bool,
     caps: CapSet,
     registered: bool,
+    /// Batch references handed out so far (see `new_batch_id`).
+    batches: u64,
 }
 
 impl IrcSession {
@@ -47,6 +51,7 @@ impl IrcSession {
             cap_negotiating: false,
             caps: CapSet::default(),
             registered: false,
+            batches: 0,
         }
     }
 
@@ -113,9 +118,12 @@ impl IrcSession {
 
     async fn dispatch_registered(&mut self, connection: &mut Connection, message: &Message) {
         match message.command.as_str() {
-            "JOIN" => commands::join::handle(self, connection, message),
+            "JOIN" => commands::join::handle(self, connection, message).await,
+            "CHATHISTORY" => commands::chathistory::handle(self, connection, message).await,
             "PART" => commands::part::handle(self, connection, message),
-            "PRIVMSG" | "NOTICE" | "TAGMSG" => commands::privmsg::handle(self, connection, message),
+            "PRIVMSG" | "NOTICE" | "TAGMSG" => {
+                commands::privmsg::handle(self, connection, message).await
+            }
             "NAMES" => commands::names::handle(self, connection, message),
             "TOPIC" => commands::topic::handle(self, connection, message),
             "AWAY" => commands::away::handle(self, connection, message),
@@ -177,7 +185,10 @@ impl LineHandler for IrcSession {
             return Flow::Continue;
         }
         match Message::parse(text) {
-            Ok(message) => self.dispatch(connection, &message).await,
+            Ok(message) => match self.label_for(&message) {
+                Some(label) => self.dispatch_labelled(connection, &message, &label).await,
+                None => self.dispatch(connection, &message).await,
+            },
             Err(natter_protocol::ParseError::Empty) => Flow::Continue,
             Err(error) => {
                 tracing::debug!(peer = %connection.peer, %error, "unparseable line");

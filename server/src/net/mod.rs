@@ -1,6 +1,8 @@
 //! Byte-level plumbing shared by both dialects: framing lines off the socket,
-//! the bounded outbound queue and its writer, and flood control.
+//! the bounded outbound queue and its writer, capturing a command's output
+//! (labeled-response), and flood control.
 
+pub mod capture;
 pub mod codec;
 pub mod flood;
 pub mod outbound;

@@ -58,6 +58,12 @@ impl Outbound {
 
     /// Queues one encoded line. Never blocks. Lines pushed after close are dropped.
     pub fn push(&self, line: Bytes) -> Result<(), Overflow> {
+        if let Some(captured) = super::capture::divert(self, &line) {
+            return captured.map_err(|()| {
+                self.lock().overflowed = true;
+                Overflow
+            });
+        }
         let mut state = self.lock();
         if state.closing {
             return Ok(());

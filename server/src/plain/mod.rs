@@ -6,6 +6,7 @@
 //! slash command. Plain users are ordinary hub clients: IRC users see them in
 //! NAMES, can whisper them and are whispered by them.
 
+mod backlog;
 pub mod encode;
 
 use crate::context::Context;
@@ -76,7 +77,7 @@ impl PlainSession {
         self.context.config.server.default_channel.clone()
     }
 
-    fn choose_nickname(&mut self, connection: &mut Connection, text: &str) -> Flow {
+    async fn choose_nickname(&mut self, connection: &mut Connection, text: &str) -> Flow {
         let wanted = text.trim().trim_start_matches('!').trim();
         if wanted.is_empty() {
             notice(connection, "Choose a nickname:");
@@ -109,18 +110,23 @@ impl PlainSession {
             notice(connection, "This server needs a password. Password:");
             return Flow::Continue;
         }
-        self.register(connection, wanted)
+        self.register(connection, wanted).await
     }
 
-    fn check_password(&mut self, connection: &mut Connection, nick: String, given: &str) -> Flow {
+    async fn check_password(
+        &mut self,
+        connection: &mut Connection,
+        nick: String,
+        given: &str,
+    ) -> Flow {
         if self.context.config.server.password.as_deref() != Some(given.trim()) {
             notice(connection, "Wrong password.");
             return Flow::Close(Close::BadPassword);
         }
-        self.register(connection, &nick)
+        self.register(connection, &nick).await
     }
 
-    fn register(&mut self, connection: &mut Connection, nick: &str) -> Flow {
+    async fn register(&mut self, connection: &mut Connection, nick: &str) -> Flow {
         let new_client = NewClient {
             nick: nick.to_string(),
             user: crate::irc::username(nick),
@@ -152,7 +158,7 @@ impl PlainSession {
         connection.mark_registered();
         tracing::info!(peer = %connection.peer, client = id, "registered (plain)");
         let channel = self.channel();
-        let _ = self.context.hub.with(|hub| hub.join(id, &channel, None));
+        let joined = self.context.hub.with(|hub| hub.join(id, &channel, None));
         notice(
             connection,
             &format!("Welcome to natter, {nick}! You are in {channel}."),
@@ -163,6 +169,13 @@ impl PlainSession {
             }
         }
         self.list_members(connection);
+        if let Ok(joined) = joined {
+            let folded = self.context.hub.with(|hub| hub.fold(&joined.channel));
+            let earlier = crate::backlog::fetch(&self.context, &folded, &joined.backlog_end).await;
+            for text in backlog::lines(&joined.channel, &earlier) {
+                connection.send_raw(text);
+            }
+        }
         notice(
             connection,
             "Type & for help, # to see who is online, text@nick to whisper, exit to leave.",
@@ -200,7 +213,7 @@ impl PlainSession {
         );
     }
 
-    fn chat(&mut self, connection: &mut Connection, text: &str) -> Flow {
+    async fn chat(&mut self, connection: &mut Connection, text: &str) -> Flow {
         let text = text.trim_end();
         if text.trim().is_empty() {
             return Flow::Continue;
@@ -220,7 +233,7 @@ impl PlainSession {
             _ => {}
         }
         if let Some(command) = text.strip_prefix('/') {
-            return self.slash_command(connection, command);
+            return self.slash_command(connection, command).await;
         }
         if let Some((body, nick)) = text.rsplit_once('@') {
             let body = body.trim();
@@ -230,16 +243,17 @@ impl PlainSession {
                     .hub
                     .with(|hub| hub.client_by_nick(nick).is_some());
             if online && !body.is_empty() {
-                self.whisper(connection, nick, body);
+                self.whisper(connection, nick, body).await;
                 return Flow::Continue;
             }
         }
         let channel = self.channel();
-        self.say(connection, MessageKind::Privmsg, &channel, text);
+        self.say(connection, MessageKind::Privmsg, &channel, text)
+            .await;
         Flow::Continue
     }
 
-    fn slash_command(&mut self, connection: &mut Connection, command: &str) -> Flow {
+    async fn slash_command(&mut self, connection: &mut Connection, command: &str) -> Flow {
         let (name, rest) = command.split_once(' ').unwrap_or((command, ""));
         let rest = rest.trim();
         match name.to_ascii_lowercase().as_str() {
@@ -251,7 +265,7 @@ impl PlainSession {
                         .hub
                         .with(|hub| hub.client_by_nick(nick).is_some())
                     {
-                        self.whisper(connection, nick, body.trim());
+                        self.whisper(connection, nick, body.trim()).await;
                     } else {
                         notice(
                             connection,
@@ -271,7 +285,8 @@ impl PlainSession {
                     MessageKind::Privmsg,
                     &channel,
                     &natter_protocol::action(rest),
-                );
+                )
+                .await;
             }
             "nick" if !rest.is_empty() => self.change_nick(connection, rest),
             _ => notice(
@@ -282,8 +297,8 @@ impl PlainSession {
         Flow::Continue
     }
 
-    fn whisper(&mut self, connection: &mut Connection, nick: &str, body: &str) {
-        if let Some(outcome) = self.say(connection, MessageKind::Privmsg, nick, body) {
+    async fn whisper(&mut self, connection: &mut Connection, nick: &str, body: &str) {
+        if let Some(outcome) = self.say(connection, MessageKind::Privmsg, nick, body).await {
             connection.send_raw(line(&format!("-> {}: {body}", outcome.recipient)));
             if let Some((nick, away)) = outcome.away {
                 notice(connection, &format!("{nick} is away: {}", clean(&away)));
@@ -291,7 +306,7 @@ impl PlainSession {
         }
     }
 
-    fn say(
+    async fn say(
         &mut self,
         connection: &mut Connection,
         kind: MessageKind,
@@ -305,7 +320,7 @@ impl PlainSession {
             text: text.to_string(),
             client_tags: Vec::new(),
         };
-        match self.context.hub.with(|hub| hub.say(id, request)) {
+        match self.context.hub.say(id, request).await {
             Ok(outcome) => Some(outcome),
             Err(SayError::NoSuchNick) => {
                 notice(
@@ -358,10 +373,10 @@ impl LineHandler for PlainSession {
         match std::mem::replace(&mut self.stage, Stage::Chatting) {
             Stage::Nickname => {
                 self.stage = Stage::Nickname;
-                self.choose_nickname(connection, &text)
+                self.choose_nickname(connection, &text).await
             }
-            Stage::Password(nick) => self.check_password(connection, nick, &text),
-            Stage::Chatting => self.chat(connection, &text),
+            Stage::Password(nick) => self.check_password(connection, nick, &text).await,
+            Stage::Chatting => self.chat(connection, &text).await,
         }
     }
 

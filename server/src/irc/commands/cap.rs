@@ -4,7 +4,7 @@
 //! acknowledged or refused as a whole.
 
 use super::super::IrcSession;
-use super::super::caps::{CapSet, SUPPORTED};
+use super::super::caps::offered;
 use crate::session::Connection;
 use natter_protocol::{Message, numeric};
 
@@ -28,7 +28,8 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
                 // 302 clients get cap-notify implicitly.
                 session.caps.set("cap-notify", true);
             }
-            send_cap_list(session, connection, "LS", &SUPPORTED.join(" "));
+            let offered = offered(session.context.history.is_some()).join(" ");
+            send_cap_list(session, connection, "LS", &offered);
         }
         "LIST" => {
             let enabled = session.caps.list();
@@ -74,12 +75,13 @@ fn send_cap_list(session: &IrcSession, connection: &mut Connection, subcommand: 
 fn request(session: &mut IrcSession, connection: &mut Connection, requested: &str) {
     let mut changes = Vec::new();
     let mut acceptable = true;
+    let offered = offered(session.context.history.is_some());
     for item in requested.split_whitespace() {
         let (name, enable) = match item.strip_prefix('-') {
             Some(name) => (name, false),
             None => (item, true),
         };
-        if !CapSet::is_supported(name) {
+        if !offered.contains(&name) {
             acceptable = false;
             break;
         }

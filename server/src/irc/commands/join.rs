@@ -1,12 +1,13 @@
 //! JOIN: enter channels (`JOIN #a,#b key1,key2`), or leave all (`JOIN 0`).
 
 use super::super::IrcSession;
+use super::super::replay::Occasion;
 use crate::hub::JoinError;
 use crate::session::Connection;
 use natter_protocol::{Message, numeric};
 
 /// Handles `JOIN <channels> [<keys>]`.
-pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
+pub async fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
     let Some(params) = super::require_params(session, connection, message, 1) else {
         return;
     };
@@ -18,12 +19,13 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
     let mut keys = params.get(1).map(|k| k.split(',')).into_iter().flatten();
     for channel in params[0].split(',').filter(|c| !c.is_empty()) {
         let key = keys.next().filter(|k| !k.is_empty());
-        join_one(session, connection, channel, key);
+        join_one(session, connection, channel, key).await;
     }
 }
 
-/// Joins one channel and sends the topic and member list, or the refusal.
-pub(crate) fn join_one(
+/// Joins one channel and sends the topic, the member list and the backlog
+/// (see [`crate::backlog`]), or the refusal.
+pub(crate) async fn join_one(
     session: &mut IrcSession,
     connection: &mut Connection,
     channel: &str,
@@ -34,6 +36,12 @@ pub(crate) fn join_one(
         Ok(outcome) => {
             session.send_topic(connection, &outcome.channel, outcome.topic.as_ref(), false);
             session.send_names(connection, &outcome.names);
+            let folded = session.context.hub.with(|hub| hub.fold(&outcome.channel));
+            let backlog =
+                crate::backlog::fetch(&session.context, &folded, &outcome.backlog_end).await;
+            if !backlog.is_empty() {
+                session.send_history(connection, &outcome.channel, &backlog, Occasion::Backlog);
+            }
         }
         Err(JoinError::AlreadyMember) => {}
         Err(error) => {

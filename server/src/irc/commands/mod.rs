@@ -2,6 +2,7 @@
 
 pub mod away;
 pub mod cap;
+pub mod chathistory;
 pub mod info;
 pub mod invite;
 pub mod ison;

@@ -9,7 +9,7 @@ use crate::session::Connection;
 use natter_protocol::{Message, Tag, numeric};
 
 /// Handles `PRIVMSG|NOTICE <targets> :<text>` and `TAGMSG <target>`.
-pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
+pub async fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
     let kind = match message.command.as_str() {
         "NOTICE" => MessageKind::Notice,
         "TAGMSG" => MessageKind::Tagmsg,
@@ -55,7 +55,7 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
             text: text.to_string(),
             client_tags: client_tags.clone(),
         };
-        match session.context.hub.with(|hub| hub.say(id, request)) {
+        match session.context.hub.say(id, request).await {
             Ok(outcome) => {
                 if let (MessageKind::Privmsg, Some((nick, away))) = (kind, outcome.away) {
                     session.reply(connection, numeric::RPL_AWAY, [nick, away]);

@@ -1,0 +1,150 @@
+//! The real `natterd` binary and its history file: a `kill -9` loses nothing
+//! older than the commit interval, and a corrupt history.db stops it at start.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn natterd() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_natterd"))
+}
+
+/// Starts natterd with `config` on 127.0.0.1:0 and returns it with its address.
+fn start(config: &Path, data_dir: &Path) -> (Child, String) {
+    let mut child = natterd()
+        .arg("--config")
+        .arg(config)
+        .args(["--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("natterd exited before listening")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("natterd: listening on ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, address)
+}
+
+struct Irc {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Irc {
+    fn register(address: &str, nick: &str, caps: &str) -> Irc {
+        let writer = TcpStream::connect(address).unwrap();
+        writer
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut irc = Irc {
+            reader: BufReader::new(writer.try_clone().unwrap()),
+            writer,
+        };
+        if !caps.is_empty() {
+            irc.send(&format!("CAP REQ :{caps}"));
+            irc.send("CAP END");
+        }
+        irc.send(&format!("NICK {nick}"));
+        irc.send(&format!("USER {nick} 0 * :{nick}"));
+        irc.until(|line| line.contains(" 376 ") || line.contains(" 422 "));
+        irc
+    }
+
+    fn send(&mut self, line: &str) {
+        write!(self.writer, "{line}\r\n").unwrap();
+    }
+
+    /// Reads lines until one matches; returns the lines before it.
+    fn until(&mut self, done: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let mut line = String::new();
+            assert!(
+                self.reader.read_line(&mut line).unwrap() > 0,
+                "closed; saw {seen:?}"
+            );
+            let line = line.trim_end().to_string();
+            if done(&line) {
+                return seen;
+            }
+            seen.push(line);
+        }
+    }
+}
+
+#[test]
+fn kill_9_loses_nothing_older_than_the_commit_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("natterd.toml");
+    std::fs::write(&config, "[history]\ncommit_interval = \"100ms\"\n").unwrap();
+    let data = dir.path().join("data");
+    let (mut child, address) = start(&config, &data);
+    let mut alice = Irc::register(&address, "alice", "");
+    alice.send("JOIN #k");
+    alice.until(|line| line.contains(" 366 "));
+    for n in 0..30 {
+        alice.send(&format!("PRIVMSG #k :survivor {n}"));
+    }
+    alice.send("PING :done");
+    alice.until(|line| line.contains("PONG") && line.ends_with("done"));
+    // Well past the 100 ms bound: everything above must be on disk now.
+    std::thread::sleep(Duration::from_millis(1500));
+    child.kill().unwrap(); // SIGKILL: no shutdown, no final commit.
+    child.wait().unwrap();
+
+    let (mut child, address) = start(&config, &data);
+    let mut bob = Irc::register(&address, "bob", "batch server-time");
+    bob.send("JOIN #k");
+    bob.until(|line| line.contains(" 366 "));
+    bob.until(|line| line.contains(" BATCH +"));
+    let backlog = bob.until(|line| line.contains(" BATCH -"));
+    let texts: Vec<String> = backlog
+        .iter()
+        .map(|line| {
+            line.rsplit(" PRIVMSG #k ")
+                .next()
+                .unwrap()
+                .trim_start_matches(':')
+                .to_string()
+        })
+        .collect();
+    let wanted: Vec<String> = (0..30).map(|n| format!("survivor {n}")).collect();
+    assert_eq!(texts, wanted);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_corrupt_history_file_stops_natterd_with_exit_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("history.db");
+    // An SQLite header followed by garbage: a damaged database, not a foreign file.
+    let mut bytes = b"SQLite format 3\0".to_vec();
+    bytes.extend(std::iter::repeat_n(0xA5u8, 8192));
+    std::fs::write(&database, &bytes).unwrap();
+    let output = natterd()
+        .args(["--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&database.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("corrupt") || stderr.contains("not a natter history database"),
+        "{stderr}"
+    );
+}

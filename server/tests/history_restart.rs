@@ -1,0 +1,119 @@
+//! History across restarts of an in-process server, and `history.sync = "full"`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod history_support;
+
+use common::{Client, command, prefix};
+use history_support::{ALL_CAPS, history_config, next_batch, say_all, tag, text};
+use natterd::Config;
+use natterd::history::SyncMode;
+use natterd::testing::TestServer;
+use std::net::SocketAddr;
+use std::path::Path;
+
+fn config_in(dir: &Path) -> Config {
+    let mut config = history_config();
+    config.server.bind = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.server.data_dir = Some(dir.to_path_buf());
+    config
+}
+
+#[tokio::test]
+async fn a_restart_keeps_history_with_original_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_exact(config_in(dir.path()), dir.path().to_path_buf()).await;
+    let mut alice = Client::register_with_caps(&server, "alice", ALL_CAPS).await;
+    let mut bob = Client::register_with_caps(&server, "bob", ALL_CAPS).await;
+    alice.join("#lobby").await;
+    bob.join("#lobby").await;
+    let seen = say_all(&mut alice, &mut bob, "#lobby", &["before", "the restart"]).await;
+    say_all(&mut alice, &mut bob, "bob", &["a private word"]).await;
+    // The commit interval is an hour: only the clean shutdown saves them.
+    server.shutdown().await;
+
+    let server = TestServer::start_exact(config_in(dir.path()), dir.path().to_path_buf()).await;
+    let mut bob = Client::register_with_caps(&server, "bob", ALL_CAPS).await;
+    bob.send("JOIN #lobby");
+    let (_, backlog) = next_batch(&mut bob).await;
+    let replayed: Vec<(String, String, String)> = backlog
+        .iter()
+        .map(|line| {
+            (
+                text(line),
+                tag(line, "time").unwrap(),
+                tag(line, "msgid").unwrap(),
+            )
+        })
+        .collect();
+    let original: Vec<(String, String, String)> = seen
+        .iter()
+        .map(|s| (s.text.clone(), s.time.clone(), s.msgid.clone()))
+        .collect();
+    assert_eq!(replayed, original);
+    assert!(backlog.iter().all(|line| line.contains(&prefix("alice"))));
+    bob.send("CHATHISTORY LATEST alice * 10");
+    let (_, private) = next_batch(&mut bob).await;
+    assert_eq!(
+        private.iter().map(|l| text(l)).collect::<Vec<_>>(),
+        ["a private word"]
+    );
+    server.shutdown().await;
+}
+
+/// How many stored messages have this text, read straight from the database.
+fn stored_count(dir: &Path, body: &str) -> i64 {
+    let db = rusqlite::Connection::open_with_flags(
+        dir.join("history.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    db.query_row(
+        "SELECT COUNT(*) FROM messages WHERE text = ?1",
+        [body],
+        |row| row.get(0),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn sync_full_commits_before_delivering() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config_in(dir.path());
+    config.history.sync = SyncMode::Full;
+    let server = TestServer::start_exact(config, dir.path().to_path_buf()).await;
+    let mut alice = Client::register_with_caps(&server, "alice", ALL_CAPS).await;
+    let mut bob = Client::register(&server, "bob").await;
+    alice.join("#lobby").await;
+    bob.join("#lobby").await;
+    for n in 0..5 {
+        let body = format!("durable {n}");
+        alice.send(&format!("PRIVMSG #lobby :{body}"));
+        let delivered = bob.expect(|line| command(line) == "PRIVMSG").await;
+        assert_eq!(text(&delivered), body);
+        // Delivered means committed: the commit interval (an hour) never passed.
+        assert_eq!(stored_count(dir.path(), &body), 1, "{body}");
+    }
+    // The sender's echo and private messages take the same path.
+    alice.send("PRIVMSG bob :durable private");
+    bob.expect(|line| line.ends_with("durable private")).await;
+    assert_eq!(stored_count(dir.path(), "durable private"), 1);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn batched_mode_delivers_before_the_commit() {
+    // The counterpart of the test above: with batched commits and an hour's
+    // interval, a delivered message is not yet in the file.
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_exact(config_in(dir.path()), dir.path().to_path_buf()).await;
+    let mut alice = Client::register(&server, "alice").await;
+    let mut bob = Client::register(&server, "bob").await;
+    alice.join("#lobby").await;
+    bob.join("#lobby").await;
+    alice.send("PRIVMSG #lobby :quick");
+    bob.expect(|line| line.ends_with("quick")).await;
+    assert_eq!(stored_count(dir.path(), "quick"), 0);
+    server.shutdown().await;
+    assert_eq!(stored_count(dir.path(), "quick"), 1);
+}
