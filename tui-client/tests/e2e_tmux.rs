@@ -112,11 +112,15 @@ impl Drop for Tmux {
     }
 }
 
-/// Whether the sidebar marks `nick` as selected (`>` then a prefix or space).
-fn selected_is(screen: &str, nick: &str) -> bool {
-    screen.lines().any(|line| {
-        line.split_once("│>")
-            .is_some_and(|(_, rest)| rest.trim_start_matches(['@', '+', ' ']).trim_end() == nick)
+/// The nick the sidebar marks as selected (`│>` then a prefix or space).
+fn selected(screen: &str) -> Option<String> {
+    screen.lines().find_map(|line| {
+        let (_, rest) = line.split_once("│>")?;
+        Some(
+            rest.trim_start_matches(['@', '+', ' '])
+                .trim_end()
+                .to_owned(),
+        )
     })
 }
 
@@ -151,17 +155,17 @@ async fn alice_chats_with_bob_and_whispers_him_through_the_sidebar() {
     .await;
 
     // Select bob with Alt+Down only, then Alt+Enter opens the private buffer.
-    for _ in 0..4 {
-        if selected_is(&tmux.screen("alice"), "bob") {
+    for _ in 0..6 {
+        let before = selected(&tmux.screen("alice"));
+        if before.as_deref() == Some("bob") {
             break;
         }
         tmux.keys("alice", &["M-Down"]);
-        tmux.wait_for("alice", "a selection", |s| s.contains('>'))
+        tmux.wait_for("alice", "the selection to move", |s| selected(s) != before)
             .await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    tmux.wait_for("alice", "bob selected", |s| selected_is(s, "bob"))
-        .await;
+    let screen = tmux.screen("alice");
+    assert_eq!(selected(&screen).as_deref(), Some("bob"), "{screen}");
     tmux.keys("alice", &["M-Enter"]);
     tmux.wait_for("alice", "the private buffer with bob", |s| {
         s.contains("[bob]")
