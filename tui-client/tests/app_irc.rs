@@ -433,3 +433,20 @@ fn a_retry_under_a_second_away_reads_one_second() {
     );
     assert!(last(&app).contains("Retrying in 1s"), "{}", last(&app));
 }
+
+#[test]
+fn a_suffixed_nick_is_not_kept_for_the_next_connection() {
+    let mut app = fresh();
+    net(
+        &mut app,
+        NetEvent::Connected {
+            address: "chat.lan:6667".into(),
+        },
+    );
+    let effects = line(&mut app, ":srv 001 alice_ :Welcome");
+    assert_eq!(app.session.nick, "alice_");
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::SetNick(_))),
+        "{effects:?}"
+    );
+}

@@ -129,9 +129,10 @@ impl App {
             .iter()
             .any(|b| b.kind == BufferKind::Channel);
         self.session.registered = true;
+        // A suffixed nick (alice_) is not remembered for the next
+        // connection: that one asks for the chosen nick again.
         if let Some(nick) = msg.arg(0) {
             self.session.nick = nick.to_owned();
-            self.emit(Effect::SetNick(nick.to_owned()));
         }
         self.connection = ConnectionState::Online;
         // Measure lag at the next tick, then every LAG_PROBE_SECONDS.
