@@ -196,6 +196,123 @@ async fn write_all(writer: &mut OwnedWriteHalf, messages: &[Message]) -> std::io
     writer.write_all(bytes.as_bytes()).await
 }
 
+/// One live connection: the write half, registration progress, pacing and
+/// liveness bookkeeping.
+struct Connection {
+    writer: OwnedWriteHalf,
+    registration: Registration,
+    pacer: Pacer,
+    last_heard: Instant,
+    pinged: bool,
+    server_error: Option<String>,
+}
+
+/// What a step of the connection loop decided.
+type Step = Result<(), Outcome>;
+
+impl Connection {
+    fn lost(&self, reason: String) -> Outcome {
+        Outcome::Lost {
+            reason,
+            registered: self.registration.registered,
+        }
+    }
+
+    async fn write(&mut self, messages: &[Message]) -> Step {
+        match write_all(&mut self.writer, messages).await {
+            Ok(()) => Ok(()),
+            Err(error) => Err(self.lost(format!("write failed: {error}"))),
+        }
+    }
+
+    /// A line from the server: registration replies go out, the rest goes to the app.
+    async fn on_line(
+        &mut self,
+        line: Option<std::io::Result<Incoming>>,
+        app: &mpsc::Sender<AppEvent>,
+    ) -> Step {
+        let text = match line {
+            Some(Ok(Incoming::Line(text))) => text,
+            Some(Ok(Incoming::Overlong)) => return Ok(()),
+            Some(Err(error)) => return Err(self.lost(format!("connection error: {error}"))),
+            None => {
+                let reason = match self.server_error.take() {
+                    Some(error) => format!("the server closed the connection: {error}"),
+                    None => "the server closed the connection".to_owned(),
+                };
+                return Err(self.lost(reason));
+            }
+        };
+        self.last_heard = Instant::now();
+        self.pinged = false;
+        let Ok(message) = Message::parse(&text) else {
+            return Ok(());
+        };
+        let replies = self.registration.on_message(&message);
+        self.write(&replies).await?;
+        match message.command.as_str() {
+            "PING" => return Ok(()),
+            "ERROR" => self.server_error = message.params.last().cloned(),
+            _ => {}
+        }
+        let event = NetEvent::Line {
+            message,
+            received_at: Utc::now(),
+        };
+        app.send(AppEvent::Net(event))
+            .await
+            .map_err(|_| Outcome::AppGone)
+    }
+
+    /// A request from the app.
+    async fn on_command(
+        &mut self,
+        command: Option<NetCommand>,
+        identity: &mut Identity,
+        lines: &mut FramedRead<tokio::net::tcp::OwnedReadHalf, LineDecoder>,
+    ) -> Step {
+        match command {
+            None => Err(Outcome::AppGone),
+            Some(NetCommand::Send(message)) => {
+                self.pacer.take(Instant::now());
+                self.write(&[message]).await
+            }
+            Some(NetCommand::SetNick(nick)) => {
+                identity.nick.clone_from(&nick);
+                self.registration.set_nick(&nick);
+                Ok(())
+            }
+            Some(NetCommand::Quit(reason)) => {
+                let quit = Message::new("QUIT").with_param(reason);
+                if self.write(&[quit]).await.is_ok() {
+                    let _ = self.writer.flush().await;
+                    // Give the server a moment to close so the QUIT reason is seen.
+                    let drain = async { while lines.next().await.is_some() {} };
+                    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
+                }
+                Err(Outcome::Quit)
+            }
+        }
+    }
+
+    /// Notices a silent server: PING it, then give up on it.
+    async fn on_keepalive(&mut self) -> Step {
+        let silent = self.last_heard.elapsed();
+        if silent >= IDLE_DEAD {
+            return Err(self.lost(format!(
+                "no data from the server for {} s (ping timeout)",
+                silent.as_secs()
+            )));
+        }
+        if silent >= IDLE_PING && !self.pinged {
+            self.pinged = true;
+            let ping = Message::new("PING").with_param("natter-keepalive");
+            self.write(&[ping]).await?;
+        }
+        Ok(())
+    }
+}
+
 async fn session(
     stream: TcpStream,
     identity: &mut Identity,
@@ -203,97 +320,34 @@ async fn session(
     commands: &mut mpsc::Receiver<NetCommand>,
 ) -> Outcome {
     let _ = stream.set_nodelay(true);
-    let (reader, mut writer) = stream.into_split();
+    let (reader, writer) = stream.into_split();
     let mut lines = FramedRead::new(reader, LineDecoder::default());
-    let mut registration = Registration::new(identity.clone());
-    let lost = |reason: String, registration: &Registration| Outcome::Lost {
-        reason,
-        registered: registration.registered,
+    let mut connection = Connection {
+        writer,
+        registration: Registration::new(identity.clone()),
+        pacer: Pacer::new(),
+        last_heard: Instant::now(),
+        pinged: false,
+        server_error: None,
     };
-    if let Err(error) = write_all(&mut writer, &registration.start()).await {
-        return lost(format!("write failed: {error}"), &registration);
+    let start = connection.registration.start();
+    if let Err(outcome) = connection.write(&start).await {
+        return outcome;
     }
-    let mut pacer = Pacer::new();
-    let mut last_heard = Instant::now();
-    let mut pinged = false;
-    let mut server_error: Option<String> = None;
     let mut keepalive = tokio::time::interval(Duration::from_secs(10));
     loop {
-        let ready = pacer.ready(Instant::now());
-        tokio::select! {
-            line = lines.next() => {
-                let text = match line {
-                    Some(Ok(Incoming::Line(text))) => text,
-                    Some(Ok(Incoming::Overlong)) => continue,
-                    Some(Err(error)) => return lost(format!("connection error: {error}"), &registration),
-                    None => {
-                        let reason = match server_error.take() {
-                            Some(error) => format!("the server closed the connection: {error}"),
-                            None => "the server closed the connection".to_owned(),
-                        };
-                        return lost(reason, &registration);
-                    }
-                };
-                last_heard = Instant::now();
-                pinged = false;
-                let Ok(message) = Message::parse(&text) else {
-                    continue;
-                };
-                let replies = registration.on_message(&message);
-                if let Err(error) = write_all(&mut writer, &replies).await {
-                    return lost(format!("write failed: {error}"), &registration);
-                }
-                if message.command == "ERROR" {
-                    server_error = message.params.last().cloned();
-                }
-                if message.command == "PING" {
-                    continue;
-                }
-                let event = NetEvent::Line { message, received_at: Utc::now() };
-                if app.send(AppEvent::Net(event)).await.is_err() {
-                    return Outcome::AppGone;
-                }
+        let ready = connection.pacer.ready(Instant::now());
+        let next_token = connection.pacer.next_token(Instant::now());
+        let step = tokio::select! {
+            line = lines.next() => connection.on_line(line, app).await,
+            command = commands.recv(), if ready => {
+                connection.on_command(command, identity, &mut lines).await
             }
-            command = commands.recv(), if ready => match command {
-                None => return Outcome::AppGone,
-                Some(NetCommand::Send(message)) => {
-                    pacer.take(Instant::now());
-                    if let Err(error) = write_all(&mut writer, &[message]).await {
-                        return lost(format!("write failed: {error}"), &registration);
-                    }
-                }
-                Some(NetCommand::SetNick(nick)) => {
-                    identity.nick.clone_from(&nick);
-                    registration.set_nick(&nick);
-                }
-                Some(NetCommand::Quit(reason)) => {
-                    let quit = Message::new("QUIT").with_param(reason);
-                    if write_all(&mut writer, &[quit]).await.is_ok() {
-                        let _ = writer.flush().await;
-                        // Give the server a moment to close so the QUIT reason is seen.
-                        let drain = async { while lines.next().await.is_some() {} };
-                        let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
-                    }
-                    return Outcome::Quit;
-                }
-            },
-            () = tokio::time::sleep_until(pacer.next_token(Instant::now())), if !ready => {}
-            _ = keepalive.tick() => {
-                let silent = last_heard.elapsed();
-                if silent >= IDLE_DEAD {
-                    return lost(
-                        format!("no data from the server for {} s (ping timeout)", silent.as_secs()),
-                        &registration,
-                    );
-                }
-                if silent >= IDLE_PING && !pinged {
-                    pinged = true;
-                    let ping = Message::new("PING").with_param("natter-keepalive");
-                    if let Err(error) = write_all(&mut writer, &[ping]).await {
-                        return lost(format!("write failed: {error}"), &registration);
-                    }
-                }
-            }
+            () = tokio::time::sleep_until(next_token), if !ready => Ok(()),
+            _ = keepalive.tick() => connection.on_keepalive().await,
+        };
+        if let Err(outcome) = step {
+            return outcome;
         }
     }
 }
