@@ -187,10 +187,12 @@ impl HubState {
                 .is_some_and(|c| c.members.contains_key(member)),
             None => true,
         };
+        // A whisper to oneself already reaches the sender once; echo-message must not double it.
+        let echo_to_sender = echo && !recipients.contains(&sender);
         let recipients: Vec<ClientId> = recipients
             .into_iter()
             .filter(|member| still_member(self, member))
-            .chain(echo.then_some(sender))
+            .chain(echo_to_sender.then_some(sender))
             .collect();
         let mut fanout = Fanout::new(envelope);
         self.deliver_envelope(&mut fanout, recipients.into_iter());

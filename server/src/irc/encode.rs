@@ -28,7 +28,7 @@ pub fn format_time(time: DateTime<Utc>) -> String {
 }
 
 /// IRC's line limit without tags, CRLF included.
-const MAX_LINE: usize = 512;
+pub const MAX_LINE: usize = 512;
 
 /// Cuts the last parameter (the text, reason or topic) so that the line fits
 /// IRC's 512 bytes: with the sender's prefix added, a line the sender kept

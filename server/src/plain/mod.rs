@@ -8,12 +8,13 @@
 
 mod backlog;
 pub mod encode;
+mod split;
 
 use crate::context::Context;
 use crate::hub::client::{Format, NewClient};
 use crate::hub::event::MessageKind;
 use crate::hub::state::RegisterError;
-use crate::hub::{NickChangeError, SayError, SayRequest};
+use crate::hub::{JoinError, JoinOutcome, NickChangeError, SayError, SayRequest};
 use crate::session::{Close, Connection, Flow, LineHandler};
 use bytes::Bytes;
 use encode::{PLAIN_ENCODER, clean, line};
@@ -158,29 +159,71 @@ impl PlainSession {
         connection.mark_registered();
         tracing::info!(peer = %connection.peer, client = id, "registered (plain)");
         let channel = self.channel();
-        let joined = self.context.hub.with(|hub| hub.join(id, &channel, None));
-        notice(
-            connection,
-            &format!("Welcome to natter, {nick}! You are in {channel}."),
-        );
+        let joined = self.try_join_default(connection);
+        match &joined {
+            Ok(_) => notice(
+                connection,
+                &format!("Welcome to natter, {nick}! You are in {channel}."),
+            ),
+            Err(why) => notice(connection, &format!("Welcome to natter, {nick}! {why}")),
+        }
         if let Some(motd) = self.context.motd.clone() {
             for text in motd {
                 connection.send_raw(line(&format!("    {text}")));
             }
         }
-        self.list_members(connection);
         if let Ok(joined) = joined {
-            let folded = self.context.hub.with(|hub| hub.fold(&joined.channel));
-            let earlier = crate::backlog::fetch(&self.context, &folded, &joined.backlog_end).await;
-            for text in backlog::lines(&joined.channel, &earlier) {
-                connection.send_raw(text);
-            }
+            self.show_channel(connection, &joined).await;
         }
         notice(
             connection,
             "Type & for help, # to see who is online, text@nick to whisper, exit to leave.",
         );
         Flow::Continue
+    }
+
+    /// Joins the default channel; the error is a sentence for the user.
+    fn try_join_default(&mut self, connection: &mut Connection) -> Result<JoinOutcome, String> {
+        let channel = self.channel();
+        let id = connection.id;
+        self.context
+            .hub
+            .with(|hub| hub.join(id, &channel, None))
+            .map_err(|error| {
+                let why = match error {
+                    JoinError::AlreadyMember => return format!("You are already in {channel}."),
+                    JoinError::InviteOnly => {
+                        "it is invite-only (+i); ask someone there to invite you"
+                    }
+                    JoinError::BadKey => "it needs a key (+k)",
+                    JoinError::Full => "it is full (+l)",
+                    JoinError::Banned => "you are banned from it (+b)",
+                    JoinError::TooManyChannels => "you are in too many channels",
+                    JoinError::InvalidName => "its name is not valid",
+                };
+                format!("You could not join {channel}: {why}. Type /join to try again.")
+            })
+    }
+
+    /// `/join`: back into the default channel, e.g. after a kick.
+    async fn rejoin(&mut self, connection: &mut Connection) {
+        match self.try_join_default(connection) {
+            Ok(joined) => {
+                notice(connection, &format!("You are in {}.", joined.channel));
+                self.show_channel(connection, &joined).await;
+            }
+            Err(why) => notice(connection, &why),
+        }
+    }
+
+    /// Who is there and what was said before, right after joining.
+    async fn show_channel(&mut self, connection: &mut Connection, joined: &JoinOutcome) {
+        self.list_members(connection);
+        let folded = self.context.hub.with(|hub| hub.fold(&joined.channel));
+        let earlier = crate::backlog::fetch(&self.context, &folded, &joined.backlog_end).await;
+        for text in backlog::lines(&joined.channel, &earlier) {
+            connection.send_raw(text);
+        }
     }
 
     fn list_members(&self, connection: &mut Connection) {
@@ -289,6 +332,7 @@ impl PlainSession {
                 .await;
             }
             "nick" if !rest.is_empty() => self.change_nick(connection, rest),
+            "join" => self.rejoin(connection).await,
             _ => notice(
                 connection,
                 &format!("Unknown command /{}. Type & for help.", clean(name)),
@@ -306,7 +350,34 @@ impl PlainSession {
         }
     }
 
+    /// Says `text`, split into several messages when IRC recipients could not
+    /// receive it whole (actions are sent as they are).
     async fn say(
+        &mut self,
+        connection: &mut Connection,
+        kind: MessageKind,
+        target: &str,
+        text: &str,
+    ) -> Option<crate::hub::SayOutcome> {
+        if natter_protocol::is_action(text).is_some() {
+            return self.say_one(connection, kind, target, text).await;
+        }
+        let envelope = format!(
+            ":{}!{}@{} {} {target} :",
+            self.nick,
+            crate::irc::username(&self.nick),
+            connection.host(),
+            kind.command()
+        );
+        let budget = crate::irc::encode::MAX_LINE.saturating_sub(envelope.len() + 2);
+        let mut outcome = None;
+        for piece in split::split_text(text, budget) {
+            outcome = Some(self.say_one(connection, kind, target, piece).await?);
+        }
+        outcome
+    }
+
+    async fn say_one(
         &mut self,
         connection: &mut Connection,
         kind: MessageKind,
