@@ -11,49 +11,23 @@ use super::members::Member;
 impl App {
     pub(crate) fn on_numeric(&mut self, msg: &Message, time: DateTime<Utc>) {
         let trailing = msg.params.last().cloned().unwrap_or_default();
-        let middle = msg
-            .params
-            .get(1..msg.params.len().saturating_sub(1))
-            .unwrap_or_default()
-            .join(" ");
         match msg.command.as_str() {
             "001" => {
                 self.on_welcome(msg);
                 self.push_event(0, time, LineKind::Info, &trailing);
             }
             "005" => {
-                for token in msg
-                    .params
-                    .iter()
-                    .skip(1)
-                    .take(msg.params.len().saturating_sub(2))
-                {
+                let tokens = msg.params.len().saturating_sub(2);
+                for token in msg.params.iter().skip(1).take(tokens) {
                     self.session.apply_isupport(token);
                 }
             }
             "002" | "003" | "250" | "265" | "266" | "375" | "372" | "376" | "422" => {
                 self.push_event(0, time, LineKind::Info, &trailing);
             }
-            "004" | "251" | "252" | "253" | "254" | "255" => {
-                let all = msg.params.get(1..).unwrap_or_default().join(" ");
-                self.push_event(0, time, LineKind::Info, &all);
-            }
             "353" => self.on_names_reply(msg),
             "366" => self.on_names_end(msg),
             "331" | "332" | "333" => self.on_topic_reply(msg, time),
-            "301" => {
-                let nick = msg.arg(1).unwrap_or_default().to_owned();
-                let index = self
-                    .buffers
-                    .find(&nick, self.session.casemapping)
-                    .unwrap_or_else(|| self.buffers.active_index());
-                self.push_event(
-                    index,
-                    time,
-                    LineKind::Info,
-                    &format!("{nick} is away: {trailing}"),
-                );
-            }
             "305" => {
                 self.session.away = false;
                 self.info("You are no longer marked as away");
@@ -64,24 +38,43 @@ impl App {
             }
             "352" => self.on_who_reply(msg),
             "315" | "318" => {}
-            "311" => {
-                let p = |i: usize| msg.arg(i).unwrap_or_default().to_owned();
-                self.info(format!("{} is {}@{} ({})", p(1), p(2), p(3), trailing));
+            "301" | "311" | "312" | "313" | "317" | "319" | "320" | "330" | "338" | "378"
+            | "671" | "276" => self.on_whois_reply(msg, time),
+            "421" if msg.arg(1).is_some_and(|c| c.eq_ignore_ascii_case("WHO")) => {}
+            command if command.starts_with('4') || command.starts_with('5') => {
+                self.on_error_reply(msg, time);
             }
-            "312" => {
-                let p = |i: usize| msg.arg(i).unwrap_or_default().to_owned();
-                self.info(format!("{} is on {} ({trailing})", p(1), p(2)));
+            _ => {
+                let all = msg.params.get(1..).unwrap_or_default().join(" ");
+                self.push_event(0, time, LineKind::Info, &all);
             }
-            "319" => {
-                let nick = msg.arg(1).unwrap_or_default().to_owned();
-                self.info(format!("{nick} is in {trailing}"));
+        }
+    }
+
+    /// WHOIS replies (and 301 away) as sentences in the visible buffer.
+    fn on_whois_reply(&mut self, msg: &Message, time: DateTime<Utc>) {
+        let trailing = msg.params.last().cloned().unwrap_or_default();
+        let p = |i: usize| msg.arg(i).unwrap_or_default().to_owned();
+        let nick = p(1);
+        let text = match msg.command.as_str() {
+            "301" => {
+                // Also sent when whispering someone away: show it with them.
+                let index = self
+                    .buffers
+                    .find(&nick, self.session.casemapping)
+                    .unwrap_or_else(|| self.buffers.active_index());
+                let text = format!("{nick} is away: {trailing}");
+                self.push_event(index, time, LineKind::Info, &text);
+                return;
             }
+            "311" => format!("{nick} is {}@{} ({trailing})", p(2), p(3)),
+            "312" => format!("{nick} is on {} ({trailing})", p(2)),
+            "319" => format!("{nick} is in {trailing}"),
             "317" => {
-                let nick = msg.arg(1).unwrap_or_default().to_owned();
-                let idle = msg.arg(2).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-                let signon = msg
-                    .arg(3)
-                    .and_then(|s| s.parse::<i64>().ok())
+                let idle = p(2).parse::<i64>().unwrap_or(0);
+                let signon = p(3)
+                    .parse::<i64>()
+                    .ok()
                     .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
                     .map(|t| {
                         t.with_timezone(&self.settings.utc_offset)
@@ -89,44 +82,51 @@ impl App {
                             .to_string()
                     })
                     .unwrap_or_default();
-                self.info(format!("{nick} has been idle {}{signon}", idle_text(idle)));
-            }
-            "313" | "320" | "330" | "338" | "378" | "671" | "276" => {
-                self.info(format!("{middle}: {trailing}"));
-            }
-            "421" if msg.arg(1).is_some_and(|c| c.eq_ignore_ascii_case("WHO")) => {}
-            "432" | "433" | "436" | "437" if !self.session.registered => {
-                let nick = msg.arg(1).unwrap_or_default();
-                self.push_event(
-                    0,
-                    time,
-                    LineKind::Info,
-                    &format!("{nick}: {trailing}; trying another nick"),
-                );
-            }
-            "433" => {
-                let nick = msg.arg(1).unwrap_or_default();
-                self.error(format!(
-                    "The nick {nick} is already in use; choose another with /nick"
-                ));
-            }
-            command if command.starts_with('4') || command.starts_with('5') => {
-                let index = msg
-                    .arg(1)
-                    .and_then(|target| self.buffers.find(target, self.session.casemapping))
-                    .unwrap_or_else(|| self.buffers.active_index());
-                let text = if middle.is_empty() {
-                    trailing
-                } else {
-                    format!("{middle}: {trailing}")
-                };
-                self.push_event(index, time, LineKind::Error, &text);
+                format!("{nick} has been idle {}{signon}", idle_text(idle))
             }
             _ => {
-                let all = msg.params.get(1..).unwrap_or_default().join(" ");
-                self.push_event(0, time, LineKind::Info, &all);
+                let middle = msg
+                    .params
+                    .get(1..msg.params.len().saturating_sub(1))
+                    .unwrap_or_default()
+                    .join(" ");
+                format!("{middle}: {trailing}")
             }
+        };
+        self.info(text);
+    }
+
+    /// 4xx/5xx: an error line in the buffer the reply is about, if open.
+    fn on_error_reply(&mut self, msg: &Message, time: DateTime<Utc>) {
+        let trailing = msg.params.last().cloned().unwrap_or_default();
+        let subject = msg.arg(1).unwrap_or_default().to_owned();
+        let nick_refused = matches!(msg.command.as_str(), "432" | "433" | "436" | "437");
+        if nick_refused && !self.session.registered {
+            let text = format!("{subject}: {trailing}; trying another nick");
+            self.push_event(0, time, LineKind::Info, &text);
+            return;
         }
+        if msg.command == "433" {
+            self.error(format!(
+                "The nick {subject} is already in use; choose another with /nick"
+            ));
+            return;
+        }
+        let index = self
+            .buffers
+            .find(&subject, self.session.casemapping)
+            .unwrap_or_else(|| self.buffers.active_index());
+        let middle = msg
+            .params
+            .get(1..msg.params.len().saturating_sub(1))
+            .unwrap_or_default()
+            .join(" ");
+        let text = if middle.is_empty() {
+            trailing
+        } else {
+            format!("{middle}: {trailing}")
+        };
+        self.push_event(index, time, LineKind::Error, &text);
     }
 
     fn on_names_reply(&mut self, msg: &Message) {

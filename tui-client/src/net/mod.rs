@@ -111,16 +111,8 @@ pub async fn run(
             CONNECT_TIMEOUT,
             TcpStream::connect((config.host.as_str(), config.port)),
         );
-        tokio::pin!(connect);
-        let connected = loop {
-            tokio::select! {
-                result = &mut connect => break result,
-                command = commands.recv() => match command {
-                    None | Some(NetCommand::Quit(_)) => return,
-                    Some(NetCommand::SetNick(nick)) => identity.nick = nick,
-                    Some(NetCommand::Send(_)) => {}
-                },
-            }
+        let Some(connected) = while_offline(connect, &mut identity, &mut commands).await else {
+            return;
         };
         let outcome = match connected {
             Ok(Ok(stream)) => {
@@ -161,17 +153,33 @@ pub async fn run(
         if app.send(AppEvent::Net(event)).await.is_err() {
             return;
         }
-        let sleep = tokio::time::sleep(delay);
-        tokio::pin!(sleep);
-        loop {
-            tokio::select! {
-                () = &mut sleep => break,
-                command = commands.recv() => match command {
-                    None | Some(NetCommand::Quit(_)) => return,
-                    Some(NetCommand::SetNick(nick)) => identity.nick = nick,
-                    Some(NetCommand::Send(_)) => {}
-                },
-            }
+        let wait = tokio::time::sleep(delay);
+        if while_offline(wait, &mut identity, &mut commands)
+            .await
+            .is_none()
+        {
+            return;
+        }
+    }
+}
+
+/// Runs `work` (dialling or waiting to retry) while still obeying the app:
+/// a nick change is remembered, lines to send are dropped (the app does not
+/// send while offline), and quitting returns `None` at once.
+async fn while_offline<F: std::future::Future>(
+    work: F,
+    identity: &mut Identity,
+    commands: &mut mpsc::Receiver<NetCommand>,
+) -> Option<F::Output> {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            output = &mut work => return Some(output),
+            command = commands.recv() => match command {
+                None | Some(NetCommand::Quit(_)) => return None,
+                Some(NetCommand::SetNick(nick)) => identity.nick = nick,
+                Some(NetCommand::Send(_)) => {}
+            },
         }
     }
 }

@@ -13,25 +13,12 @@ use crate::text;
 
 /// Draws the input line; returns where the terminal cursor goes.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
-    let buffer = app.buffers.active();
-    let target = match buffer.kind {
-        BufferKind::Server => "server".to_owned(),
-        _ => buffer.name.clone(),
-    };
-    let prompt = if app.sidebar_focused {
-        "[members: ↑↓ select, Enter whisper, Esc back] ".to_owned()
-    } else {
-        format!(
-            "[{}] ",
-            text::truncate(&target, usize::from(area.width / 3))
-        )
-    };
     let x = put(
         buf,
         area.x,
         area.y,
         area.width,
-        &prompt,
+        &prompt(app, area.width),
         Style::new().add_modifier(Modifier::BOLD),
     );
     let room = usize::from(area.right().saturating_sub(x));
@@ -39,70 +26,112 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
         return Position::new(area.right().saturating_sub(1), area.y);
     }
     if app.input.is_empty() {
-        let hint = if app.session.registered {
-            "type a message · /help commands · F1 keys"
-        } else {
-            "waiting for the connection · F1 keys"
-        };
         if !app.sidebar_focused {
-            put(
-                buf,
-                x,
-                area.y,
-                u16::try_from(room).unwrap_or(u16::MAX),
-                hint,
-                theme::PLACEHOLDER,
-            );
+            let hint = if app.session.registered {
+                "type a message · /help commands · F1 keys"
+            } else {
+                "waiting for the connection · F1 keys"
+            };
+            put(buf, x, area.y, area.right() - x, hint, theme::PLACEHOLDER);
         }
         return Position::new(x, area.y);
     }
-    let shown = app.input.text().replace('\n', "↵");
-    // The cursor's byte offset moves by 2 for each `\n` turned into `↵`.
-    let before = &app.input.text()[..app.input.cursor()];
-    let cursor_byte = before.len() + before.matches('\n').count() * ("↵".len() - 1);
-    let graphemes: Vec<(usize, &str)> = shown.grapheme_indices(true).collect();
-    let cursor_index = graphemes
-        .iter()
-        .take_while(|(i, _)| *i < cursor_byte)
-        .count();
-    // Scroll so the cursor has a cell of room, keeping as much text before it as fits.
-    let mut start = 0;
-    let width_between = |from: usize, to: usize| -> usize {
-        graphemes[from..to]
-            .iter()
-            .map(|(_, g)| text::grapheme_width(g))
-            .sum()
-    };
-    while start < cursor_index && width_between(start, cursor_index) + 1 > room {
-        start += 1;
-    }
-    let mut cursor_x = x;
-    let mut used = 0;
-    for (n, (_, grapheme)) in graphemes.iter().enumerate().skip(start) {
-        let w = text::grapheme_width(grapheme);
-        if used + w > room {
-            break;
-        }
-        if n == cursor_index {
-            cursor_x = x + u16::try_from(used).unwrap_or(0);
-        }
-        let style = if *grapheme == "↵" {
+    let (graphemes, cursor_cell) = window(app.input.text(), app.input.cursor(), room);
+    let mut column = x;
+    for grapheme in graphemes {
+        let style = if grapheme == "↵" {
             theme::DIM
         } else {
             Style::default()
         };
-        put(
-            buf,
-            x + u16::try_from(used).unwrap_or(0),
-            area.y,
-            u16::try_from(w).unwrap_or(0),
-            grapheme,
-            style,
-        );
-        used += w;
+        column = put(buf, column, area.y, area.right() - column, &grapheme, style);
     }
-    if cursor_index >= graphemes.len() {
-        cursor_x = x + u16::try_from(used).unwrap_or(0);
-    }
+    let cursor_x = x.saturating_add(u16::try_from(cursor_cell).unwrap_or(u16::MAX));
     Position::new(cursor_x.min(area.right().saturating_sub(1)), area.y)
+}
+
+fn prompt(app: &App, width: u16) -> String {
+    if app.sidebar_focused {
+        return "[members: ↑↓ select, Enter whisper, Esc back] ".to_owned();
+    }
+    let buffer = app.buffers.active();
+    let target = match buffer.kind {
+        BufferKind::Server => "server",
+        _ => buffer.name.as_str(),
+    };
+    format!("[{}] ", text::truncate(target, usize::from(width / 3)))
+}
+
+/// The graphemes of `input` that fit in `room` cells with the cursor (at
+/// byte `cursor`) visible, and the cursor's cell offset within them.
+/// Newlines show as `↵`.
+fn window(input: &str, cursor: usize, room: usize) -> (Vec<String>, usize) {
+    let graphemes: Vec<(usize, String)> = input
+        .grapheme_indices(true)
+        .map(|(i, g)| {
+            (
+                i,
+                if g == "\n" {
+                    "↵".to_owned()
+                } else {
+                    g.to_owned()
+                },
+            )
+        })
+        .collect();
+    let cursor_index = graphemes.iter().take_while(|(i, _)| *i < cursor).count();
+    let width_of = |range: &[(usize, String)]| -> usize {
+        range.iter().map(|(_, g)| text::grapheme_width(g)).sum()
+    };
+    // Keep as much text before the cursor as fits, leaving a cell for it.
+    let mut start = 0;
+    while start < cursor_index && width_of(&graphemes[start..cursor_index]) + 1 > room {
+        start += 1;
+    }
+    let cursor_cell = width_of(&graphemes[start..cursor_index]);
+    let mut used = 0;
+    let shown = graphemes[start..]
+        .iter()
+        .map(|(_, g)| g.clone())
+        .take_while(|g| {
+            used += text::grapheme_width(g);
+            used <= room
+        })
+        .collect();
+    (shown, cursor_cell)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_shows_whole_with_the_cursor_at_its_place() {
+        let (shown, cursor) = window("héllo", "hé".len(), 20);
+        assert_eq!(shown.concat(), "héllo");
+        assert_eq!(cursor, 2);
+    }
+
+    #[test]
+    fn long_text_scrolls_to_keep_the_cursor_visible() {
+        let text = "abcdefghijklmnopqrstuvwxyz";
+        let (shown, cursor) = window(text, text.len(), 10);
+        assert_eq!(shown.concat(), "rstuvwxyz");
+        assert_eq!(cursor, 9);
+    }
+
+    #[test]
+    fn wide_characters_count_two_cells() {
+        let text = "漢字漢字漢字";
+        let (shown, cursor) = window(text, text.len(), 7);
+        assert_eq!(shown.concat(), "字漢字");
+        assert_eq!(cursor, 6);
+    }
+
+    #[test]
+    fn newlines_show_as_a_return_symbol() {
+        let (shown, cursor) = window("a\nb", 3, 10);
+        assert_eq!(shown.concat(), "a↵b");
+        assert_eq!(cursor, 3);
+    }
 }
