@@ -450,3 +450,33 @@ fn a_suffixed_nick_is_not_kept_for_the_next_connection() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn a_cjk_nick_is_mentioned_inside_a_sentence_without_spaces() {
+    let mut app = App::new(Settings::new("小明", "chat.lan:6667"), (100, 30), t0());
+    net(
+        &mut app,
+        NetEvent::Connected {
+            address: "chat.lan:6667".into(),
+        },
+    );
+    line(&mut app, ":srv 001 小明 :Welcome");
+    line(&mut app, ":小明!x@h JOIN #lobby");
+    line(&mut app, ":bob!b@h PRIVMSG #lobby :小明你好");
+    assert!(app.buffers.active().lines.back().unwrap().highlight);
+}
+
+#[test]
+fn being_away_dims_ourselves_too() {
+    let mut app = app();
+    line(
+        &mut app,
+        ":srv 306 alice :You have been marked as being away",
+    );
+    assert!(app.is_away("alice"));
+    line(
+        &mut app,
+        ":srv 305 alice :You are no longer marked as being away",
+    );
+    assert!(!app.is_away("alice"));
+}

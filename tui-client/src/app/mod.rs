@@ -308,27 +308,24 @@ impl App {
         self.effects.push(effect);
     }
 
-    /// Whether `text` mentions our nick or a highlight word, as a whole word.
+    /// Whether `text` mentions our nick or a highlight word: as a whole
+    /// word, or anywhere for words in scripts written without spaces (CJK).
     pub fn mentions_me(&self, text: &str) -> bool {
         let casemapping = self.session.casemapping;
-        let nick = casemapping.fold(&self.session.nick);
-        let plain = natter_protocol::formatting::strip_formatting(text);
-        let words = plain
+        let plain = casemapping.fold(&natter_protocol::formatting::strip_formatting(text));
+        let mut wanted = vec![casemapping.fold(&self.session.nick)];
+        wanted.extend(self.settings.highlights.iter().map(|h| casemapping.fold(h)));
+        let words: Vec<&str> = plain
             .split(|c: char| !(c.is_alphanumeric() || "-_[]{}\\|^`".contains(c)))
-            .filter(|w| !w.is_empty());
-        for word in words {
-            let folded = casemapping.fold(word);
-            if folded == nick
-                || self
-                    .settings
-                    .highlights
-                    .iter()
-                    .any(|h| casemapping.fold(h) == folded)
-            {
-                return true;
+            .filter(|w| !w.is_empty())
+            .collect();
+        wanted.iter().filter(|w| !w.is_empty()).any(|word| {
+            if word.is_ascii() {
+                words.contains(&word.as_str())
+            } else {
+                plain.contains(word.as_str())
             }
-        }
-        false
+        })
     }
 
     /// Width and height of the message pane for the current terminal size.

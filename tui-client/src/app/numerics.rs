@@ -30,10 +30,14 @@ impl App {
             "331" | "332" | "333" => self.on_topic_reply(msg, time),
             "305" => {
                 self.session.away = false;
+                let me = self.session.casemapping.fold(&self.session.nick);
+                self.away_nicks.remove(&me);
                 self.info("You are no longer marked as away");
             }
             "306" => {
                 self.session.away = true;
+                let me = self.session.casemapping.fold(&self.session.nick);
+                self.away_nicks.insert(me);
                 self.info("You are marked as away (/back to return)");
             }
             "352" => self.on_who_reply(msg),
