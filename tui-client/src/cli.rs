@@ -32,9 +32,9 @@ Defaults come from config.toml in the platform config directory
 (~/.config/natter/config.toml on Linux; run `natter --print-config-path`).
 A commented example is assets/natter.toml in the natter sources.";
 
-/// natter: a friendly full-screen chat client for natterd and any IRC server.
+/// natter: a full-screen chat client for natterd and any IRC server.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "natter", version, about, after_help = AFTER_HELP)]
+#[command(name = "natter", version, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Server to connect to, as HOST or HOST:PORT ([IPv6]:PORT for IPv6).
     /// Default: the config's `server`, else localhost:6667.
