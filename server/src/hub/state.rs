@@ -32,6 +32,8 @@ pub struct HubState {
     pub(crate) history: Option<History>,
     /// Clients whose queue overflowed during the current operation.
     overflowed: Vec<ClientId>,
+    /// The most registered clients there have been at once (LUSERS 265/266).
+    peak_clients: usize,
 }
 
 impl HubState {
@@ -43,6 +45,7 @@ impl HubState {
             channels: HashMap::new(),
             history,
             overflowed: Vec::new(),
+            peak_clients: 0,
         }
     }
 
@@ -81,6 +84,11 @@ impl HubState {
         self.clients.len()
     }
 
+    /// The most registered clients there have been at once since the start.
+    pub fn peak_client_count(&self) -> usize {
+        self.peak_clients
+    }
+
     /// Number of invisible (+i) clients.
     pub fn invisible_count(&self) -> usize {
         self.clients.values().filter(|c| c.invisible).count()
@@ -116,6 +124,7 @@ impl HubState {
                 dialect_name: new.dialect_name,
             },
         );
+        self.peak_clients = self.peak_clients.max(self.clients.len());
         Ok(())
     }
 

@@ -101,11 +101,12 @@ impl IrcSession {
 
 /// RPL_LUSERCLIENT .. RPL_LUSERME, and the local/global user counts.
 pub(crate) fn send_lusers(session: &IrcSession, connection: &mut Connection) {
-    let (users, invisible, channels) = session.context.hub.with(|hub| {
+    let (users, invisible, channels, peak) = session.context.hub.with(|hub| {
         (
             hub.client_count(),
             hub.invisible_count(),
             hub.channel_count(),
+            hub.peak_client_count(),
         )
     });
     let unknown = session.context.unregistered.load(Ordering::Relaxed);
@@ -138,7 +139,8 @@ pub(crate) fn send_lusers(session: &IrcSession, connection: &mut Connection) {
         [format!("I have {users} clients and 0 servers")],
     );
     let count = users.to_string();
-    let max = session.context.config.limits.max_clients.to_string();
+    // Modern IRC: <m> is the most clients connected at once, not the configured limit.
+    let max = peak.to_string();
     session.reply(
         connection,
         numeric::RPL_LOCALUSERS,
