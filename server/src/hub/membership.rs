@@ -184,8 +184,10 @@ impl HubState {
         {
             return Err(JoinError::BadKey);
         }
+        // An invitation lets its holder past +l, as it does past +i and +b.
         if let Some(limit) = channel.modes.limit
             && channel.members.len() >= limit
+            && !invited
         {
             return Err(JoinError::Full);
         }
