@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Client, SERVER, parse, start};
+use common::{Client, QUIET, SERVER, command, parse, start};
 
 /// Modern IRC: in 265/266 `<m>` is the most clients there have been at once,
 /// not the configured connection limit.
@@ -47,4 +47,33 @@ async fn invite_lets_a_user_past_the_channel_limit() {
     bob.expect_next(":op!~op@127.0.0.1 INVITE bob #full").await;
     bob.send("JOIN #full");
     bob.expect_next(":bob!~bob@127.0.0.1 JOIN #full").await;
+}
+
+/// IRCv3 message-tags: a client may send 4094 bytes of tag data (4096 with the
+/// `@` and the space); a line with more is answered with 417 and not relayed,
+/// and the connection lives on.
+#[tokio::test]
+async fn client_tag_data_is_limited_to_4094_bytes() {
+    let server = start().await;
+    let mut alice = Client::register_with_caps(&server, "alice", &["message-tags"]).await;
+    alice.join("#tags").await;
+    let mut bob = Client::register_with_caps(&server, "bob", &["message-tags"]).await;
+    bob.join("#tags").await;
+    alice.sync().await;
+
+    let at_limit = format!("@+baz={} TAGMSG #tags", "a".repeat(4089));
+    assert_eq!(at_limit.find("TAGMSG"), Some(4096));
+    alice.send(&at_limit);
+    let relayed = parse(&bob.expect_command("TAGMSG").await);
+    assert_eq!(relayed.tag_value("+baz"), Some("a".repeat(4089).as_str()));
+
+    let over_limit = format!("@+baz={} TAGMSG #tags", "a".repeat(4090));
+    alice.send(&over_limit);
+    let reply = alice.recv_line().await;
+    assert_eq!(command(&reply), "417", "{reply}");
+    bob.assert_no_line_within(QUIET).await;
+
+    alice.send("PRIVMSG #tags :still here");
+    let still_here = parse(&bob.expect_command("PRIVMSG").await);
+    assert_eq!(still_here.params, ["#tags", "still here"]);
 }

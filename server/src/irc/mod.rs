@@ -22,6 +22,10 @@ use caps::CapSet;
 use natter_protocol::{Message, numeric};
 use std::sync::Arc;
 
+/// The most tag bytes a client line may carry, with the leading `@` and the space after:
+/// IRCv3 message-tags allows clients 4094 bytes of tag data and says to answer more with 417.
+const CLIENT_TAGS_MAX: usize = 4096;
+
 /// The IRC side of one connection.
 #[derive(Debug)]
 pub struct IrcSession {
@@ -78,7 +82,9 @@ impl IrcSession {
         connection.send(&message);
     }
 
-    /// Checks the IRC line limits: 512 bytes with CRLF for the message, 8191 for tags.
+    /// Checks the IRC line limits: 512 bytes with CRLF for the message and, for the tags,
+    /// the configured length but never more than IRCv3 lets a client send
+    /// ([`CLIENT_TAGS_MAX`]).
     fn within_limits(&self, line: &[u8]) -> bool {
         let limits = &self.context.config.limits;
         let (tags, rest) = match line.first() {
@@ -88,7 +94,7 @@ impl IrcSession {
             },
             _ => (0, line.len()),
         };
-        tags <= limits.tags_length && rest + 2 <= limits.line_length
+        tags <= limits.tags_length.min(CLIENT_TAGS_MAX) && rest + 2 <= limits.line_length
     }
 
     async fn dispatch(&mut self, connection: &mut Connection, message: &Message) -> Flow {
