@@ -1,11 +1,7 @@
-//! Benchmark of the history store: what `record()` costs the hub per message,
-//! how fast the writer commits a burst, what `sync = "full"` costs, and how long
-//! a `CHATHISTORY LATEST` query takes.
-//!
-//! Run: `cargo run --release -p natterd --bin history_bench [messages]`
-//! (default 100 000). Uses a fresh directory under the system temp dir.
+//! The history store alone: what `record()` costs the hub per message, how fast
+//! the writer commits a burst, what `sync = "full"` costs, and how long a
+//! `CHATHISTORY LATEST` query takes.
 
-use anyhow::Context;
 use chrono::Utc;
 use natterd::history::{
     Conversation, History, HistoryConfig, HistoryQuery, MessageKind, Selection, StoredMessage,
@@ -46,7 +42,7 @@ fn rate(elapsed: Duration, count: usize) -> String {
     )
 }
 
-async fn burst(dir: &Path, count: usize) -> anyhow::Result<()> {
+pub async fn burst(dir: &Path, count: usize) -> anyhow::Result<()> {
     let config = HistoryConfig {
         queue_capacity: count.max(1),
         ..HistoryConfig::default()
@@ -89,7 +85,7 @@ async fn burst(dir: &Path, count: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn durable(dir: &Path, sequential: usize, tasks: usize) -> anyhow::Result<()> {
+pub async fn durable(dir: &Path, sequential: usize, tasks: usize) -> anyhow::Result<()> {
     let config = HistoryConfig {
         sync: SyncMode::Full,
         ..HistoryConfig::default()
@@ -127,22 +123,4 @@ async fn durable(dir: &Path, sequential: usize, tasks: usize) -> anyhow::Result<
     );
     history.shutdown().await?;
     Ok(())
-}
-
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let count = match std::env::args().nth(1) {
-        Some(text) => text
-            .parse()
-            .context("the argument is the number of messages, e.g. 100000")?,
-        None => 100_000,
-    };
-    let root = std::env::temp_dir().join(format!("natter-history-bench-{}", std::process::id()));
-    let result = async {
-        burst(&root.join("burst"), count).await?;
-        durable(&root.join("durable"), 1000, 50).await
-    }
-    .await;
-    let _ = std::fs::remove_dir_all(&root);
-    result
 }
