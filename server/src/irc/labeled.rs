@@ -45,13 +45,23 @@ impl IrcSession {
     ) -> Flow {
         let outbound = connection.outbound.clone();
         let limit = self.context.config.limits.sendq_bytes;
-        let (flow, lines) = capture(outbound, limit, self.dispatch(connection, message)).await;
         let batch_id = self.new_batch_id();
         let server = self.context.server_name().to_string();
-        for line in labelled(label, lines, &server, &batch_id) {
-            connection.send_raw(line);
+        let respond = |lines| labelled(label, lines, &server, &batch_id);
+        let id = connection.id;
+        let context = self.context.clone();
+        match capture(outbound, limit, self.dispatch(connection, message), respond).await {
+            Ok(flow) => flow,
+            Err(_overflow) => {
+                // As for any reply that overflows the client's own queue.
+                if self.registered {
+                    context
+                        .hub
+                        .with(|hub| hub.drop_client(id, "SendQ exceeded"));
+                }
+                Flow::Close(crate::session::Close::Killed)
+            }
         }
-        flow
     }
 }
 

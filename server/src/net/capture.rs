@@ -13,7 +13,7 @@
 //! history) go to the queue as usual and are never mislabelled, and the
 //! command's pushes into other clients' queues are unaffected.
 
-use super::outbound::Outbound;
+use super::outbound::{Outbound, Overflow};
 use bytes::Bytes;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -37,14 +37,19 @@ tokio::task_local! {
 }
 
 /// Runs `command`, setting aside what it pushes into `outbound` (at most
-/// `limit` bytes, like the queue itself); returns its result and those lines.
+/// `limit` bytes, like the queue itself), then queues `respond(those lines)`
+/// in the command's place: lines other tasks queued meanwhile are held back
+/// and follow the response (see [`Outbound::hold`]). Returns the command's
+/// result, or `Err` when the response overflowed the queue.
 pub async fn capture<F: Future>(
     outbound: Arc<Outbound>,
     limit: usize,
     command: F,
-) -> (F::Output, Vec<Bytes>) {
+    respond: impl FnOnce(Vec<Bytes>) -> Vec<Bytes>,
+) -> Result<F::Output, Overflow> {
+    outbound.hold();
     let capture = Capture {
-        outbound,
+        outbound: Arc::clone(&outbound),
         lines: Mutex::new(Captured::default()),
         limit,
     };
@@ -62,7 +67,8 @@ pub async fn capture<F: Future>(
             (output, lines)
         })
         .await;
-    (output, capture)
+    outbound.release(respond(capture))?;
+    Ok(output)
 }
 
 /// Called by [`Outbound::push`]: `Some(result)` when the line was captured
@@ -97,33 +103,52 @@ mod tests {
         let own = Arc::new(Outbound::new(1000));
         let other = Arc::new(Outbound::new(1000));
         let elsewhere = Arc::clone(&own);
-        let (value, lines) = capture(Arc::clone(&own), 1000, async {
-            own.push(Bytes::from_static(b"mine\r\n")).unwrap();
-            other.push(Bytes::from_static(b"theirs\r\n")).unwrap();
-            // Another task pushing into the same queue meanwhile is not captured.
-            tokio::spawn(async move {
-                elsewhere.push(Bytes::from_static(b"live\r\n")).unwrap();
-            })
-            .await
-            .unwrap();
-            7
-        })
-        .await;
+        let mut captured = Vec::new();
+        let value = capture(
+            Arc::clone(&own),
+            1000,
+            async {
+                own.push(Bytes::from_static(b"mine\r\n")).unwrap();
+                other.push(Bytes::from_static(b"theirs\r\n")).unwrap();
+                // Another task pushing into the same queue meanwhile is not captured.
+                tokio::spawn(async move {
+                    elsewhere.push(Bytes::from_static(b"live\r\n")).unwrap();
+                })
+                .await
+                .unwrap();
+                7
+            },
+            |lines| {
+                captured = lines.clone();
+                lines
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(value, 7);
-        assert_eq!(lines, vec![Bytes::from_static(b"mine\r\n")]);
-        assert_eq!(own.queued_bytes(), b"live\r\n".len());
+        assert_eq!(captured, vec![Bytes::from_static(b"mine\r\n")]);
+        assert_eq!(own.queued_bytes(), b"live\r\nmine\r\n".len());
         assert_eq!(other.queued_bytes(), b"theirs\r\n".len());
     }
 
     #[tokio::test]
     async fn a_capture_is_bounded_like_the_queue() {
         let own = Arc::new(Outbound::new(1000));
-        let (overflowed, lines) = capture(Arc::clone(&own), 8, async {
-            own.push(Bytes::from_static(b"12345\r\n")).unwrap();
-            own.push(Bytes::from_static(b"67890\r\n")).is_err()
-        })
+        let mut count = 0;
+        let overflowed = capture(
+            Arc::clone(&own),
+            8,
+            async {
+                own.push(Bytes::from_static(b"12345\r\n")).unwrap();
+                own.push(Bytes::from_static(b"67890\r\n")).is_err()
+            },
+            |lines| {
+                count = lines.len();
+                lines
+            },
+        )
         .await;
-        assert!(overflowed);
-        assert_eq!(lines.len(), 1);
+        assert_eq!(overflowed, Err(Overflow), "the queue is marked overflowed");
+        assert_eq!(count, 1);
     }
 }

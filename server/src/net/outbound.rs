@@ -26,6 +26,9 @@ struct State {
     /// line) and then closes the connection.
     closing: bool,
     overflowed: bool,
+    /// While a labelled command runs: how many queued lines the writer may
+    /// send; the command's response goes in after them (see [`Outbound::hold`]).
+    held_at: Option<usize>,
 }
 
 /// The bounded queue between the hub and one client's socket writer.
@@ -101,6 +104,38 @@ impl Outbound {
         self.wake.notify_one();
     }
 
+    /// Holds back lines queued from now on (the writer sends only what is
+    /// already queued) until [`Outbound::release`] puts a response before them:
+    /// a labelled command's response then reaches the client in the place its
+    /// command had in the hub's order, ahead of live lines that came meanwhile.
+    pub fn hold(&self) {
+        let mut state = self.lock();
+        state.held_at = Some(state.queue.len());
+    }
+
+    /// Inserts `response` where [`Outbound::hold`] was called and lets the
+    /// writer go on. Fails (and marks the queue overflowed) beyond the byte limit.
+    pub fn release(&self, response: Vec<Bytes>) -> Result<(), Overflow> {
+        let mut state = self.lock();
+        let at = state.held_at.take().unwrap_or(state.queue.len());
+        let size: usize = response.iter().map(Bytes::len).sum();
+        if state.closing {
+            return Ok(());
+        }
+        if state.overflowed || state.queued_bytes + size > self.limit {
+            state.overflowed = true;
+            return Err(Overflow);
+        }
+        let at = at.min(state.queue.len());
+        let later = state.queue.split_off(at);
+        state.queue.extend(response);
+        state.queue.extend(later);
+        state.queued_bytes += size;
+        drop(state);
+        self.wake.notify_one();
+        Ok(())
+    }
+
     /// True once the queue overflowed.
     pub fn overflowed(&self) -> bool {
         self.lock().overflowed
@@ -119,11 +154,19 @@ impl Outbound {
     /// Takes everything queued as one buffer, and whether the queue is closing.
     fn take_batch(&self, buffer: &mut BytesMut) -> bool {
         let mut state = self.lock();
-        buffer.reserve(state.queued_bytes);
-        for line in state.queue.drain(..) {
+        let count = match state.held_at {
+            Some(held_at) if !state.closing => held_at,
+            _ => state.queue.len(),
+        };
+        let mut taken = 0;
+        for line in state.queue.drain(..count) {
+            taken += line.len();
             buffer.extend_from_slice(&line);
         }
-        state.queued_bytes = 0;
+        state.queued_bytes -= taken;
+        if let Some(held_at) = &mut state.held_at {
+            *held_at = 0;
+        }
         state.closing
     }
 
@@ -189,6 +232,26 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(received, b"a\r\nb\r\nERROR :bye\r\n");
+    }
+
+    #[test]
+    fn a_released_response_goes_before_lines_queued_while_held() {
+        let outbound = Outbound::new(1000);
+        outbound.push(Bytes::from_static(b"before\r\n")).unwrap();
+        outbound.hold();
+        outbound.push(Bytes::from_static(b"meanwhile\r\n")).unwrap();
+        let mut buffer = BytesMut::new();
+        outbound.take_batch(&mut buffer);
+        assert_eq!(&buffer[..], b"before\r\n");
+        buffer.clear();
+        outbound.take_batch(&mut buffer);
+        assert!(buffer.is_empty(), "held lines wait");
+        outbound
+            .release(vec![Bytes::from_static(b"response\r\n")])
+            .unwrap();
+        outbound.take_batch(&mut buffer);
+        assert_eq!(&buffer[..], b"response\r\nmeanwhile\r\n");
+        assert_eq!(outbound.queued_bytes(), 0);
     }
 
     #[tokio::test]
