@@ -36,6 +36,16 @@ async fn a_labelled_privmsg_echo_is_the_single_labelled_reply() {
 }
 
 #[tokio::test]
+async fn a_labelled_note_to_self_is_one_labelled_echo() {
+    let server = start().await;
+    let mut alice = Client::register_with_caps(&server, "alice", ALL_CAPS).await;
+    alice.send("@label=me1 PRIVMSG alice :note to self");
+    let lines = alice.sync().await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(tag(&lines[0], "label").as_deref(), Some("me1"));
+}
+
+#[tokio::test]
 async fn a_command_without_a_reply_gets_a_labelled_ack() {
     let server = start().await;
     let caps: Vec<&str> = ALL_CAPS

@@ -96,8 +96,46 @@ fn with_written_time(stored: &StoredMessage) -> Message {
     original(stored, &text)
 }
 
+/// The line as first delivered; like live delivery, the text is cut so that
+/// the line (tags aside) stays within IRC's 512 bytes.
 fn original(stored: &StoredMessage, text: &str) -> Message {
+    let head = Message::new(stored.kind.command())
+        .with_source(stored.source.as_str())
+        .with_params([stored.target.as_str(), ""]);
+    let budget = MAX_LINE.saturating_sub(head.serialized_len() + "\r\n".len());
+    let mut end = text.len().min(budget);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
     Message::new(stored.kind.command())
         .with_source(stored.source.as_str())
-        .with_params([stored.target.as_str(), text])
+        .with_params([stored.target.as_str(), &text[..end]])
+}
+
+/// IRC's line limit without tags, CRLF included.
+const MAX_LINE: usize = 512;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Conversation, MessageKind};
+
+    #[test]
+    fn replayed_lines_stay_within_512_bytes() {
+        let stored = StoredMessage {
+            msgid: "m".into(),
+            time: chrono::Utc::now(),
+            conversation: Conversation::channel("#c"),
+            kind: MessageKind::Privmsg,
+            source: "alice!~alice@192.168.1.20".into(),
+            target: "#c".into(),
+            text: "é".repeat(400),
+        };
+        let line = with_written_time(&stored).to_wire();
+        assert!(line.len() <= MAX_LINE, "{}", line.len());
+        assert!(line.ends_with("é\r\n"), "cut on a character boundary");
+        let tagged = replayed(&stored, Some("b"), true);
+        let untagged_len = tagged.to_wire().len() - tagged.to_wire().find(' ').unwrap() - 1;
+        assert!(untagged_len <= MAX_LINE, "{untagged_len}");
+    }
 }
