@@ -398,7 +398,8 @@ impl App {
         } else {
             BufferKind::Private
         };
-        for piece in crate::text::split_by_bytes(&clean, budget) {
+        let pieces = crate::text::split_by_bytes(&clean, budget);
+        for piece in pieces.into_iter().filter(|p| !p.trim().is_empty()) {
             let payload = if action {
                 format!("\u{1}ACTION {piece}\u{1}")
             } else {
