@@ -11,7 +11,7 @@
 //! [`History::flush`]: crate::history::History::flush
 
 use crate::context::Context;
-use crate::history::{Anchor, Conversation, HistoryQuery, Selection, StoredMessage};
+use crate::history::{Anchor, Conversation, History, HistoryQuery, Selection, StoredMessage};
 use crate::hub::BacklogEnd;
 use chrono::{DateTime, Local, Utc};
 
@@ -26,9 +26,27 @@ pub async fn fetch(context: &Context, folded: &str, end: &BacklogEnd) -> Vec<Sto
         tracing::warn!(%error, "backlog: the latest messages could not be committed first");
     }
     let selection = match end {
-        BacklogEnd::Through(msgid) => Selection::UpTo(Anchor::MsgId(msgid.clone())),
+        BacklogEnd::Through { msgid, .. } => Selection::UpTo(Anchor::MsgId(msgid.clone())),
         BacklogEnd::Before(time) => Selection::Before(Anchor::Timestamp(*time)),
     };
+    let messages = read(history, folded, selection, limit).await;
+    match end {
+        // The last message is missing from the store (left out when its queue
+        // was full): end at the join's time instead.
+        BacklogEnd::Through { joined_at, .. } if messages.is_empty() => {
+            let selection = Selection::Before(Anchor::Timestamp(*joined_at));
+            read(history, folded, selection, limit).await
+        }
+        _ => messages,
+    }
+}
+
+async fn read(
+    history: &History,
+    folded: &str,
+    selection: Selection,
+    limit: usize,
+) -> Vec<StoredMessage> {
     let query = HistoryQuery {
         conversation: Conversation::channel(folded),
         selection,
@@ -62,6 +80,55 @@ fn clock_at(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use crate::history::{MessageKind, new_msgid};
+
+    fn stored(text: &str, time: DateTime<Utc>) -> StoredMessage {
+        StoredMessage {
+            msgid: new_msgid(),
+            time,
+            conversation: Conversation::channel("#c"),
+            kind: MessageKind::Privmsg,
+            source: "a!a@h".into(),
+            target: "#c".into(),
+            text: text.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn backlog_ends_at_the_mark_or_at_the_join_when_the_mark_was_never_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::default();
+        config.history.replay_on_join = 10;
+        let history = History::open(dir.path(), &config.history).unwrap();
+        let now = Utc::now();
+        let earlier = [
+            stored("one", now - chrono::Duration::seconds(3)),
+            stored("two", now - chrono::Duration::seconds(2)),
+            stored("later", now + chrono::Duration::seconds(5)),
+        ];
+        for message in &earlier {
+            history.record(message.clone());
+        }
+        let context = Context::new(config, None, Some(history.clone()));
+        let texts = |messages: Vec<StoredMessage>| -> Vec<String> {
+            messages.into_iter().map(|m| m.text).collect()
+        };
+        let through_two = BacklogEnd::Through {
+            msgid: earlier[1].msgid.clone(),
+            joined_at: now,
+        };
+        assert_eq!(
+            texts(fetch(&context, "#c", &through_two).await),
+            ["one", "two"]
+        );
+        let lost = BacklogEnd::Through {
+            msgid: "never-stored".into(),
+            joined_at: now,
+        };
+        assert_eq!(texts(fetch(&context, "#c", &lost).await), ["one", "two"]);
+        history.shutdown().await.unwrap();
+    }
 
     #[test]
     fn clock_shows_the_date_only_for_other_days() {

@@ -25,8 +25,15 @@ pub struct JoinOutcome {
 /// The end of a joiner's backlog, fixed under the hub lock at the moment of the join.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BacklogEnd {
-    /// Up to and including this message (the channel's last stored message).
-    Through(String),
+    /// Up to and including the channel's last stored message.
+    Through {
+        /// Its msgid.
+        msgid: String,
+        /// When the join happened: the fallback end if that message never
+        /// made it into the store (a full queue); everything delivered live
+        /// was stamped later.
+        joined_at: DateTime<Utc>,
+    },
     /// Messages before this time: nothing was said since the channel was
     /// (re)created, so the backlog is its earlier life (e.g. before a restart).
     Before(DateTime<Utc>),
@@ -127,7 +134,10 @@ impl HubState {
         let display = channel.name.clone();
         let topic = channel.topic.clone();
         let backlog_end = match &channel.last_message {
-            Some(msgid) => BacklogEnd::Through(msgid.clone()),
+            Some(msgid) => BacklogEnd::Through {
+                msgid: msgid.clone(),
+                joined_at: Utc::now(),
+            },
             None => BacklogEnd::Before(Utc::now()),
         };
         if let Some(client) = self.clients.get_mut(&id) {
