@@ -378,3 +378,35 @@ fn a_huge_paste_is_refused_and_kept() {
     assert!(last(&app).contains("250 lines"), "{}", last(&app));
     assert_eq!(app.input.text(), text.join("\n"));
 }
+
+#[test]
+fn a_closed_channel_stays_closed_while_its_part_is_on_the_way() {
+    let mut app = app();
+    submit(&mut app, "/close");
+    line(&mut app, ":bob!b@h PRIVMSG #lobby :still talking");
+    line(&mut app, ":dave!d@h JOIN #lobby");
+    assert!(
+        app.buffers
+            .find("#lobby", app.session.casemapping)
+            .is_none()
+    );
+    line(&mut app, ":alice!a@h PART #lobby");
+    let effects = submit(&mut app, "/join #lobby");
+    assert_eq!(sent(&effects), vec!["JOIN #lobby"]);
+    line(&mut app, ":alice!a@h JOIN #lobby");
+    line(&mut app, ":bob!b@h PRIVMSG #lobby :welcome back");
+    assert_eq!(active_name(&app), "#lobby");
+    assert_eq!(last(&app), "bob: welcome back");
+}
+
+#[test]
+fn a_topic_reply_for_another_channel_does_not_open_a_buffer() {
+    let mut app = app();
+    line(&mut app, ":srv 332 alice #elsewhere :their topic");
+    assert!(
+        app.buffers
+            .find("#elsewhere", app.session.casemapping)
+            .is_none()
+    );
+    assert_eq!(last(&app), "Topic of #elsewhere: their topic");
+}

@@ -295,6 +295,8 @@ impl App {
             }
             BufferKind::Channel => {
                 if buffer.joined && self.session.registered {
+                    let folded = self.session.casemapping.fold(&buffer.name);
+                    self.session.closing.insert(folded);
                     let part = Message::new("PART").with_param(buffer.name.clone());
                     self.emit(Effect::Send(part));
                 }

@@ -184,10 +184,11 @@ impl App {
             return;
         };
         let casemapping = self.session.casemapping;
-        let index = self
-            .buffers
-            .ensure(BufferKind::Channel, channel, casemapping);
         if self.session.is_me(nick) {
+            self.session.closing.remove(&casemapping.fold(channel));
+            let index = self
+                .buffers
+                .ensure(BufferKind::Channel, channel, casemapping);
             let me = Member {
                 nick: crate::text::clean(nick),
                 prefixes: String::new(),
@@ -216,6 +217,9 @@ impl App {
             }
             return;
         }
+        let Some(index) = self.buffers.find(channel, casemapping) else {
+            return;
+        };
         if let Some(buffer) = self.buffers.get_mut(index) {
             buffer.members.insert(
                 Member {
@@ -244,6 +248,7 @@ impl App {
         };
         let reason = reason_suffix(msg.arg(1));
         if self.session.is_me(nick) {
+            self.session.closing.remove(&casemapping.fold(channel));
             if let Some(buffer) = self.buffers.get_mut(index) {
                 buffer.joined = false;
                 buffer.members.clear();
@@ -369,6 +374,12 @@ impl App {
 
         let channel = target.trim_start_matches(|c| self.session.prefix_chars.contains(c));
         let casemapping = self.session.casemapping;
+        if self.session.is_channel(channel)
+            && self.session.closing.contains(&casemapping.fold(channel))
+        {
+            // The buffer was closed; this was on its way before our PART.
+            return;
+        }
         let (index, whisper) = if self.session.is_channel(channel) {
             (
                 self.buffers
@@ -438,10 +449,9 @@ impl App {
             return;
         };
         let nick = msg.source_nick().unwrap_or("someone").to_owned();
-        let casemapping = self.session.casemapping;
-        let index = self
-            .buffers
-            .ensure(BufferKind::Channel, channel, casemapping);
+        let Some(index) = self.buffers.find(channel, self.session.casemapping) else {
+            return;
+        };
         if let Some(buffer) = self.buffers.get_mut(index) {
             buffer.topic = (!topic.is_empty()).then(|| topic.to_owned());
         }

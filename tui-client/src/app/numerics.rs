@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use natter_protocol::Message;
 
 use super::App;
-use super::buffers::{BufferKind, LineKind};
+use super::buffers::LineKind;
 use super::members::Member;
 
 impl App {
@@ -213,28 +213,26 @@ impl App {
         let Some(channel) = msg.arg(1) else {
             return;
         };
-        let casemapping = self.session.casemapping;
-        let index = self
-            .buffers
-            .ensure(BufferKind::Channel, channel, casemapping);
-        match msg.command.as_str() {
+        // A reply about a channel we have no buffer for goes to the visible one.
+        let found = self.buffers.find(channel, self.session.casemapping);
+        let index = found.unwrap_or_else(|| self.buffers.active_index());
+        let text = match msg.command.as_str() {
             "331" => {
-                if let Some(buffer) = self.buffers.get_mut(index) {
+                if let Some(buffer) = found.and_then(|i| self.buffers.get_mut(i)) {
                     buffer.topic = None;
                 }
-                self.push_event(
-                    index,
-                    time,
-                    LineKind::Info,
-                    &format!("No topic is set for {channel}"),
-                );
+                format!("No topic is set for {channel}")
             }
             "332" => {
                 let topic = msg.arg(2).unwrap_or_default().to_owned();
-                if let Some(buffer) = self.buffers.get_mut(index) {
+                if let Some(buffer) = found.and_then(|i| self.buffers.get_mut(i)) {
                     buffer.topic = Some(topic.clone());
                 }
-                self.push_event(index, time, LineKind::Info, &format!("Topic: {topic}"));
+                if found.is_some() {
+                    format!("Topic: {topic}")
+                } else {
+                    format!("Topic of {channel}: {topic}")
+                }
             }
             _ => {
                 let setter = msg.arg(2).unwrap_or_default();
@@ -249,14 +247,10 @@ impl App {
                             .to_string()
                     })
                     .unwrap_or_default();
-                self.push_event(
-                    index,
-                    time,
-                    LineKind::Info,
-                    &format!("Topic set by {setter}{when}"),
-                );
+                format!("Topic set by {setter}{when}")
             }
-        }
+        };
+        self.push_event(index, time, LineKind::Info, &text);
     }
 
     fn on_who_reply(&mut self, msg: &Message) {

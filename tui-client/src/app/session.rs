@@ -44,6 +44,8 @@ pub struct Session {
     pub switch_on_join: HashSet<String>,
     /// Open `chathistory` batches: their messages are replays, not news.
     pub history_batches: HashSet<String>,
+    /// Channels closed with /close whose PART is on its way, by folded name.
+    pub closing: HashSet<String>,
 }
 
 impl Session {
@@ -66,6 +68,7 @@ impl Session {
             names_requested: HashSet::new(),
             switch_on_join: HashSet::new(),
             history_batches: HashSet::new(),
+            closing: HashSet::new(),
         }
     }
 
