@@ -14,8 +14,10 @@
 //!   (`synchronous = FULL`, one fsync per batch), so committed history survives
 //!   a power cut too. A clean stop ([`History::shutdown`], on SIGINT/SIGTERM)
 //!   loses nothing.
-//! - `sync = "full"`: the server awaits [`History::record_durable`] before
-//!   delivering, so a delivered message is on disk.
+//! - `sync = "full"`: the hub queues the message with
+//!   [`History::queue_durable`] under its lock (so the store keeps the hub's
+//!   order) and [`crate::hub::Hub::say`] awaits [`DurableCommit::committed`]
+//!   with the lock released before delivering: a delivered message is on disk.
 //!
 //! # Failures
 //!
