@@ -480,3 +480,15 @@ fn being_away_dims_ourselves_too() {
     );
     assert!(!app.is_away("alice"));
 }
+
+#[test]
+fn standard_replies_are_shown() {
+    let mut app = app();
+    line(
+        &mut app,
+        ":srv FAIL CHATHISTORY INVALID_TARGET #nope :No such channel",
+    );
+    let last_line = app.buffers.active().lines.back().unwrap();
+    assert_eq!(last_line.kind, LineKind::Error);
+    assert_eq!(last_line.text(), "CHATHISTORY: No such channel");
+}

@@ -42,6 +42,18 @@ impl App {
                     "{from} invites you to {channel} (type /join {channel})"
                 ));
             }
+            "FAIL" | "WARN" | "NOTE" => {
+                // IRCv3 standard replies: COMMAND CODE [CONTEXT...] :description
+                let command = msg.arg(0).unwrap_or_default().to_owned();
+                let text = msg.params.last().cloned().unwrap_or_default();
+                let kind = if msg.command == "FAIL" {
+                    LineKind::Error
+                } else {
+                    LineKind::Info
+                };
+                let index = self.buffers.active_index();
+                self.push_line(index, kind, "", &format!("{command}: {text}"));
+            }
             "ERROR" => {
                 let text = msg.params.last().cloned().unwrap_or_default();
                 self.push_line(0, LineKind::Error, "", &format!("Server: {text}"));
