@@ -345,3 +345,13 @@ fn help_scrolls_when_it_does_not_fit() {
     key(&mut app, KeyCode::Home);
     assert_eq!(app.help_scroll, 0);
 }
+
+#[test]
+fn altgr_characters_are_typed() {
+    let mut app = app();
+    app.update(AppEvent::Key(KeyEvent::new(
+        KeyCode::Char('@'),
+        KeyModifiers::CONTROL | KeyModifiers::ALT,
+    )));
+    assert_eq!(app.input.text(), "@");
+}

@@ -206,7 +206,8 @@ impl App {
             KeyCode::Char('y') if ctrl => input.yank(),
             KeyCode::Char('b') if alt => input.word_left(),
             KeyCode::Char('f') if alt => input.word_right(),
-            KeyCode::Char(c) if !ctrl && !alt => {
+            // Ctrl+Alt together is AltGr on some systems: it types characters.
+            KeyCode::Char(c) if ctrl == alt => {
                 let mut buffer = [0u8; 4];
                 input.insert(c.encode_utf8(&mut buffer));
             }
