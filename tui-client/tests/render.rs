@@ -337,3 +337,29 @@ fn a_rule_marks_where_unread_messages_start() {
     alt(&mut app, KeyCode::Char('2'));
     assert!(!screen_text(&app, 100, 30).contains(" new messages "));
 }
+
+#[test]
+fn the_status_line_shows_lag_and_away() {
+    let mut app = app();
+    let later = app.now + Duration::seconds(1);
+    let effects = app.update(AppEvent::Tick(later));
+    let token = sent(&effects)[0].trim_start_matches("PING ").to_owned();
+    let message = natter_protocol::Message::parse(&format!(":srv PONG srv :{token}")).unwrap();
+    net(
+        &mut app,
+        NetEvent::Line {
+            message,
+            received_at: later + Duration::milliseconds(42),
+        },
+    );
+    line(
+        &mut app,
+        ":srv 306 alice :You have been marked as being away",
+    );
+    let screen = screen_text(&app, 100, 30);
+    let status = screen.lines().nth(28).unwrap();
+    assert!(
+        status.contains("alice @ chat.lan:6667 connected · lag 42ms · away"),
+        "{status}"
+    );
+}
