@@ -39,6 +39,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     put(buf, inner_x, area.y, inner_width, &title, title_style);
     let rows = usize::from(area.height - 1);
+    // With room to spare, remind newcomers how to whisper someone.
+    if members.len() + 3 <= rows && !members.is_empty() {
+        let hints = ["Alt+↑↓ select", "Alt+Enter whisper"];
+        for (i, hint) in hints.iter().enumerate() {
+            let y = area.bottom() - 2 + u16::try_from(i).unwrap_or(0);
+            put(
+                buf,
+                inner_x + 1,
+                y,
+                inner_width.saturating_sub(1),
+                hint,
+                theme::DIM,
+            );
+        }
+    }
     let selected = app.selected_member_index();
     let first = first_visible(app, rows);
     for (row, (index, member)) in members
