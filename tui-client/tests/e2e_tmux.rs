@@ -14,13 +14,14 @@ const PATIENCE: Duration = Duration::from_secs(20);
 /// How often to look.
 const POLL: Duration = Duration::from_millis(100);
 
-/// A private tmux server, killed on drop (also when the test fails).
+/// A private tmux server (its socket in the test's temporary directory),
+/// killed on drop, also when the test fails.
 struct Tmux {
-    socket: String,
+    socket: std::path::PathBuf,
 }
 
 impl Tmux {
-    fn new(config: &Path) -> Tmux {
+    fn new(dir: &Path, config: &Path) -> Tmux {
         let found = Command::new("tmux").arg("-V").output();
         if !found.is_ok_and(|o| o.status.success()) {
             panic!(
@@ -29,12 +30,8 @@ impl Tmux {
                  .ci/run installs it automatically"
             );
         }
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
         let tmux = Tmux {
-            socket: format!("natter-e2e-{}-{nanos}", std::process::id()),
+            socket: dir.join("tmux.sock"),
         };
         std::fs::write(config, "set -g remain-on-exit on\nset -g status off\n").unwrap();
         tmux
@@ -42,7 +39,7 @@ impl Tmux {
 
     fn run(&self, args: &[&str]) -> Output {
         Command::new("tmux")
-            .arg("-L")
+            .arg("-S")
             .arg(&self.socket)
             .args(args)
             .output()
@@ -51,7 +48,7 @@ impl Tmux {
 
     fn start(&self, config: &Path, session: &str, command: &str) {
         let output = Command::new("tmux")
-            .arg("-L")
+            .arg("-S")
             .arg(&self.socket)
             .arg("-f")
             .arg(config)
@@ -128,7 +125,7 @@ fn selected(screen: &str) -> Option<String> {
 async fn alice_chats_with_bob_and_whispers_him_through_the_sidebar() {
     let dir = tempfile::tempdir().unwrap();
     let tmux_config = dir.path().join("tmux.conf");
-    let tmux = Tmux::new(&tmux_config);
+    let tmux = Tmux::new(dir.path(), &tmux_config);
     let server = TestServer::start().await;
     let client_config = dir.path().join("natter.toml");
     std::fs::write(&client_config, "").unwrap();
