@@ -355,3 +355,15 @@ fn altgr_characters_are_typed() {
     )));
     assert_eq!(app.input.text(), "@");
 }
+
+#[test]
+fn tab_completes_commands_at_the_start_of_the_line() {
+    let mut app = app();
+    type_text(&mut app, "/jo");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.input.text(), "/join ");
+    ctrl(&mut app, 'u');
+    type_text(&mut app, "/msg ca");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.input.text(), "/msg carol ");
+}

@@ -16,6 +16,12 @@ pub struct Completion {
     pub suffix: String,
 }
 
+/// Commands offered when completing a word that starts the line with `/`.
+const COMMANDS: &[&str] = &[
+    "/away", "/back", "/clear", "/close", "/help", "/join", "/me", "/msg", "/names", "/nick",
+    "/part", "/query", "/quit", "/raw", "/topic", "/whois",
+];
+
 impl App {
     /// Completes the word before the cursor, or cycles to the next (or with
     /// `backwards`, the previous) candidate.
@@ -72,6 +78,13 @@ impl App {
     fn candidates(&self, prefix: &str) -> Vec<String> {
         let casemapping = self.session.casemapping;
         let folded_prefix = casemapping.fold(prefix);
+        if prefix.starts_with('/') && self.input.text()[..self.input.cursor()] == *prefix {
+            return COMMANDS
+                .iter()
+                .filter(|c| c.starts_with(&prefix.to_ascii_lowercase()))
+                .map(|c| (*c).to_owned())
+                .collect();
+        }
         if self.session.is_channel(prefix) {
             return self
                 .buffers

@@ -37,7 +37,7 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ("Ctrl+End / Esc", "back to the newest messages"),
     (
         "Tab / Shift+Tab",
-        "complete a nick (recent speakers first) or #channel",
+        "complete a nick (recent speakers first), #channel or /command",
     ),
     ("Up / Down", "previous / next line from history"),
     ("Left / Right", "move by character"),
