@@ -403,7 +403,7 @@ impl App {
         let pieces = crate::text::split_by_bytes(&clean, budget);
         for piece in pieces.into_iter().filter(|p| !p.trim().is_empty()) {
             let payload = if action {
-                format!("\u{1}ACTION {piece}\u{1}")
+                natter_protocol::action(&piece)
             } else {
                 piece.clone()
             };

@@ -12,9 +12,6 @@ use crate::event::Effect;
 /// How often the client measures lag with a PING.
 const LAG_PROBE_SECONDS: i64 = 30;
 
-/// The CTCP delimiter.
-const CTCP: char = '\u{1}';
-
 impl App {
     /// Applies one message from the server.
     pub(crate) fn handle_message(&mut self, msg: &Message, received_at: DateTime<Utc>) {
@@ -372,11 +369,15 @@ impl App {
         let nick = msg.source_nick().unwrap_or(source).to_owned();
         let own = from_user && self.session.is_me(&nick);
 
-        let (kind, body_text) = match ctcp_parts(text) {
-            Some(("ACTION", rest)) => (LineKind::Action, rest.to_owned()),
-            Some((command, rest)) => {
+        let ctcp = natter_protocol::parse_ctcp(text);
+        let (kind, body_text) = match ctcp {
+            Some(ctcp) if ctcp.command.eq_ignore_ascii_case("ACTION") => {
+                (LineKind::Action, ctcp.args.to_owned())
+            }
+            Some(ctcp) => {
                 if !replayed {
-                    self.on_ctcp(&nick, command, rest, is_notice, own);
+                    let command = ctcp.command.to_ascii_uppercase();
+                    self.on_ctcp(&nick, &command, ctcp.args, is_notice, own);
                 }
                 return;
             }
@@ -449,7 +450,8 @@ impl App {
             _ => None,
         };
         if let Some(reply) = reply {
-            let text = format!("{CTCP}{reply}{CTCP}");
+            let (command, args) = reply.split_once(' ').unwrap_or((reply.as_str(), ""));
+            let text = natter_protocol::ctcp::build(command, args);
             self.emit(Effect::Send(
                 Message::new("NOTICE").with_param(nick).with_param(text),
             ));
@@ -590,11 +592,4 @@ fn reason_suffix(reason: Option<&str>) -> String {
         Some(text) if !text.is_empty() => format!(" ({text})"),
         _ => String::new(),
     }
-}
-
-/// Splits a CTCP message into its command and the rest.
-fn ctcp_parts(text: &str) -> Option<(&str, &str)> {
-    let inner = text.strip_prefix(CTCP)?;
-    let inner = inner.strip_suffix(CTCP).unwrap_or(inner);
-    Some(inner.split_once(' ').unwrap_or((inner, "")))
 }
