@@ -3,48 +3,62 @@
 
 use chrono::{DateTime, Utc};
 use natter_protocol::Message;
+use natter_protocol::numeric::{
+    ERR_ERRONEUSNICKNAME, ERR_NICKCOLLISION, ERR_NICKNAMEINUSE, ERR_NOMOTD, ERR_UNAVAILRESOURCE,
+    ERR_UNKNOWNCOMMAND, RPL_AWAY, RPL_CREATED, RPL_ENDOFMOTD, RPL_ENDOFNAMES, RPL_ENDOFWHO,
+    RPL_ENDOFWHOIS, RPL_GLOBALUSERS, RPL_ISUPPORT, RPL_LOCALUSERS, RPL_MOTD, RPL_MOTDSTART,
+    RPL_NAMREPLY, RPL_NOTOPIC, RPL_NOWAWAY, RPL_TOPIC, RPL_TOPICWHOTIME, RPL_UNAWAY, RPL_WELCOME,
+    RPL_WHOISACCOUNT, RPL_WHOISACTUALLY, RPL_WHOISCERTFP, RPL_WHOISCHANNELS, RPL_WHOISHOST,
+    RPL_WHOISIDLE, RPL_WHOISOPERATOR, RPL_WHOISSECURE, RPL_WHOISSERVER, RPL_WHOISSPECIAL,
+    RPL_WHOISUSER, RPL_WHOREPLY, RPL_YOURHOST,
+};
 
 use super::App;
 use super::buffers::LineKind;
 use super::members::Member;
 
+/// RPL_STATSCONN (highest connection count), which natter-protocol does not name.
+const RPL_STATSCONN: &str = "250";
+
 impl App {
     pub(crate) fn on_numeric(&mut self, msg: &Message, time: DateTime<Utc>) {
         let trailing = msg.params.last().cloned().unwrap_or_default();
         match msg.command.as_str() {
-            "001" => {
+            RPL_WELCOME => {
                 self.on_welcome(msg);
                 self.push_event(0, time, LineKind::Info, &trailing);
             }
-            "005" => {
+            RPL_ISUPPORT => {
                 let tokens = msg.params.len().saturating_sub(2);
                 for token in msg.params.iter().skip(1).take(tokens) {
                     self.session.apply_isupport(token);
                 }
             }
-            "002" | "003" | "250" | "265" | "266" | "375" | "372" | "376" | "422" => {
+            RPL_YOURHOST | RPL_CREATED | RPL_STATSCONN | RPL_LOCALUSERS | RPL_GLOBALUSERS
+            | RPL_MOTDSTART | RPL_MOTD | RPL_ENDOFMOTD | ERR_NOMOTD => {
                 self.push_event(0, time, LineKind::Info, &trailing);
             }
-            "353" => self.on_names_reply(msg),
-            "366" => self.on_names_end(msg),
-            "331" | "332" | "333" => self.on_topic_reply(msg, time),
-            "305" => {
+            RPL_NAMREPLY => self.on_names_reply(msg),
+            RPL_ENDOFNAMES => self.on_names_end(msg),
+            RPL_NOTOPIC | RPL_TOPIC | RPL_TOPICWHOTIME => self.on_topic_reply(msg, time),
+            RPL_UNAWAY => {
                 self.session.away = false;
                 let me = self.session.casemapping.fold(&self.session.nick);
                 self.away_nicks.remove(&me);
                 self.info("You are no longer marked as away");
             }
-            "306" => {
+            RPL_NOWAWAY => {
                 self.session.away = true;
                 let me = self.session.casemapping.fold(&self.session.nick);
                 self.away_nicks.insert(me);
                 self.info("You are marked as away (/back to return)");
             }
-            "352" => self.on_who_reply(msg),
-            "315" | "318" => {}
-            "301" | "311" | "312" | "313" | "317" | "319" | "320" | "330" | "338" | "378"
-            | "671" | "276" => self.on_whois_reply(msg, time),
-            "421" if msg.arg(1).is_some_and(|c| c.eq_ignore_ascii_case("WHO")) => {}
+            RPL_WHOREPLY => self.on_who_reply(msg),
+            RPL_ENDOFWHO | RPL_ENDOFWHOIS => {}
+            RPL_AWAY | RPL_WHOISUSER | RPL_WHOISSERVER | RPL_WHOISOPERATOR | RPL_WHOISIDLE
+            | RPL_WHOISCHANNELS | RPL_WHOISSPECIAL | RPL_WHOISACCOUNT | RPL_WHOISACTUALLY
+            | RPL_WHOISHOST | RPL_WHOISSECURE | RPL_WHOISCERTFP => self.on_whois_reply(msg, time),
+            ERR_UNKNOWNCOMMAND if msg.arg(1).is_some_and(|c| c.eq_ignore_ascii_case("WHO")) => {}
             command if command.starts_with('4') || command.starts_with('5') => {
                 self.on_error_reply(msg, time);
             }
@@ -61,7 +75,7 @@ impl App {
         let p = |i: usize| msg.arg(i).unwrap_or_default().to_owned();
         let nick = p(1);
         let text = match msg.command.as_str() {
-            "301" => {
+            RPL_AWAY => {
                 // Also sent when whispering someone away: show it with them.
                 let index = self
                     .buffers
@@ -71,10 +85,10 @@ impl App {
                 self.push_event(index, time, LineKind::Info, &text);
                 return;
             }
-            "311" => format!("{nick} is {}@{} ({trailing})", p(2), p(3)),
-            "312" => format!("{nick} is on {} ({trailing})", p(2)),
-            "319" => format!("{nick} is in {trailing}"),
-            "317" => {
+            RPL_WHOISUSER => format!("{nick} is {}@{} ({trailing})", p(2), p(3)),
+            RPL_WHOISSERVER => format!("{nick} is on {} ({trailing})", p(2)),
+            RPL_WHOISCHANNELS => format!("{nick} is in {trailing}"),
+            RPL_WHOISIDLE => {
                 let idle = p(2).parse::<i64>().unwrap_or(0);
                 let signon = p(3)
                     .parse::<i64>()
@@ -104,13 +118,16 @@ impl App {
     fn on_error_reply(&mut self, msg: &Message, time: DateTime<Utc>) {
         let trailing = msg.params.last().cloned().unwrap_or_default();
         let subject = msg.arg(1).unwrap_or_default().to_owned();
-        let nick_refused = matches!(msg.command.as_str(), "432" | "433" | "436" | "437");
+        let nick_refused = matches!(
+            msg.command.as_str(),
+            ERR_ERRONEUSNICKNAME | ERR_NICKNAMEINUSE | ERR_NICKCOLLISION | ERR_UNAVAILRESOURCE
+        );
         if nick_refused && !self.session.registered {
             let text = format!("{subject}: {trailing}; trying another nick");
             self.push_event(0, time, LineKind::Info, &text);
             return;
         }
-        if msg.command == "433" {
+        if msg.command == ERR_NICKNAMEINUSE {
             self.error(format!(
                 "The nick {subject} is already in use; choose another with /nick"
             ));
@@ -217,13 +234,13 @@ impl App {
         let found = self.buffers.find(channel, self.session.casemapping);
         let index = found.unwrap_or_else(|| self.buffers.active_index());
         let text = match msg.command.as_str() {
-            "331" => {
+            RPL_NOTOPIC => {
                 if let Some(buffer) = found.and_then(|i| self.buffers.get_mut(i)) {
                     buffer.topic = None;
                 }
                 format!("No topic is set for {channel}")
             }
-            "332" => {
+            RPL_TOPIC => {
                 let topic = msg.arg(2).unwrap_or_default().to_owned();
                 if let Some(buffer) = found.and_then(|i| self.buffers.get_mut(i)) {
                     buffer.topic = Some(topic.clone());
