@@ -5,6 +5,10 @@
 use std::collections::BTreeSet;
 
 use natter_protocol::Message;
+use natter_protocol::numeric::{
+    ERR_ERRONEUSNICKNAME, ERR_NICKCOLLISION, ERR_NICKNAMEINUSE, ERR_UNAVAILRESOURCE,
+    ERR_UNKNOWNCOMMAND, RPL_WELCOME,
+};
 
 /// Capabilities natter uses when the server offers them.
 pub const WANTED_CAPS: &[&str] = &[
@@ -78,7 +82,7 @@ impl Registration {
         match msg.command.as_str() {
             "PING" => vec![Message::new("PONG").with_params(msg.params.iter().cloned())],
             "CAP" => self.on_cap(msg),
-            "001" => {
+            RPL_WELCOME => {
                 self.registered = true;
                 if let Some(nick) = msg.arg(0) {
                     self.attempted_nick = nick.to_owned();
@@ -88,15 +92,17 @@ impl Registration {
                 }
                 Vec::new()
             }
-            "433" | "432" | "436" | "437" if !self.registered => {
-                let erroneous = msg.command == "432";
+            ERR_NICKNAMEINUSE | ERR_ERRONEUSNICKNAME | ERR_NICKCOLLISION | ERR_UNAVAILRESOURCE
+                if !self.registered =>
+            {
+                let erroneous = msg.command == ERR_ERRONEUSNICKNAME;
                 self.attempts += 1;
                 self.attempted_nick =
                     alternative_nick(&self.identity.nick, self.attempts, erroneous);
                 vec![Message::new("NICK").with_param(self.attempted_nick.clone())]
             }
             // A server without CAP support just proceeds with registration.
-            "421" if msg.arg(1).is_some_and(|c| c.eq_ignore_ascii_case("CAP")) => {
+            ERR_UNKNOWNCOMMAND if msg.arg(1).is_some_and(|c| c.eq_ignore_ascii_case("CAP")) => {
                 self.negotiating = false;
                 Vec::new()
             }
