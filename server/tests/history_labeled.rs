@@ -35,14 +35,21 @@ async fn a_labelled_privmsg_echo_is_the_single_labelled_reply() {
     assert!(alice.sync().await.is_empty());
 }
 
+/// As irctest's `testLabeledPrivmsgResponsesToSelf` expects: the note is
+/// received and echoed, and only the echo carries the label (no batch).
 #[tokio::test]
-async fn a_labelled_note_to_self_is_one_labelled_echo() {
+async fn a_labelled_note_to_self_is_received_and_echoed_with_one_label() {
     let server = start().await;
     let mut alice = Client::register_with_caps(&server, "alice", ALL_CAPS).await;
     alice.send("@label=me1 PRIVMSG alice :note to self");
     let lines = alice.sync().await;
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert_eq!(tag(&lines[0], "label").as_deref(), Some("me1"));
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines.iter().all(|line| command(line) == "PRIVMSG"),
+        "{lines:?}"
+    );
+    let labelled: Vec<_> = lines.iter().filter_map(|line| tag(line, "label")).collect();
+    assert_eq!(labelled, ["me1"], "{lines:?}");
 }
 
 #[tokio::test]
@@ -123,4 +130,18 @@ async fn labels_need_the_batch_capability() {
     alice
         .expect_next(format!(":{SERVER} PONG {SERVER} here"))
         .await;
+}
+
+/// As irctest's `testUnknownCommand`: a command word that is not even valid
+/// IRC syntax still gets its 421 labelled.
+#[tokio::test]
+async fn an_unknown_odd_command_gets_a_labelled_421() {
+    let server = start().await;
+    let mut alice = Client::register_with_caps(&server, "alice", ALL_CAPS).await;
+    alice.send("@label=deadbeef NONEXISTENT_COMMAND");
+    let lines = alice.sync().await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(command(&lines[0]), "421", "{lines:?}");
+    assert_eq!(tag(&lines[0], "label").as_deref(), Some("deadbeef"));
+    assert_eq!(parse(&lines[0]).params[1], "NONEXISTENT_COMMAND");
 }

@@ -84,12 +84,36 @@ async fn a_long_plain_line_reaches_irc_users_whole_in_several_messages() {
 }
 
 #[tokio::test]
-async fn a_whisper_to_yourself_with_echo_message_arrives_once() {
+async fn a_whisper_to_yourself_with_echo_message_is_received_and_echoed() {
     let server = start().await;
     let mut alice = Client::register_with_caps(&server, "alice", &["echo-message"]).await;
     alice.send("PRIVMSG alice :note to self");
+    for _ in 0..2 {
+        alice
+            .expect_next(format!(
+                "{} PRIVMSG alice :note to self",
+                prefix_line("alice")
+            ))
+            .await;
+    }
+    alice.assert_no_line_within(QUIET).await;
+}
+
+#[tokio::test]
+async fn a_whisper_to_yourself_without_echo_message_arrives_once() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.send("PRIVMSG alice :note to self");
     alice
-        .expect(|line| line.ends_with("PRIVMSG alice :note to self"))
+        .expect_next(format!(
+            "{} PRIVMSG alice :note to self",
+            prefix_line("alice")
+        ))
         .await;
     alice.assert_no_line_within(QUIET).await;
+}
+
+/// `:nick!~nick@127.0.0.1`, how a message from `nick` starts.
+fn prefix_line(nick: &str) -> String {
+    format!(":{}", common::prefix(nick))
 }

@@ -19,23 +19,29 @@ impl Fanout {
         }
     }
 
+    /// This event in `client`'s encoding, shared with every client of the same format.
+    fn encoded(&mut self, client: &Client) -> Option<Bytes> {
+        let key = (client.format.encoder.name(), client.format.variant);
+        if let Some((_, bytes)) = self.cache.iter().find(|(k, _)| *k == key) {
+            return bytes.clone();
+        }
+        let bytes = client
+            .format
+            .encoder
+            .encode(&self.envelope, client.format.variant);
+        self.cache.push((key, bytes.clone()));
+        bytes
+    }
+
     /// Queues the event for `client`; returns false when its queue overflowed.
     pub(crate) fn deliver(&mut self, client: &Client) -> bool {
-        let key = (client.format.encoder.name(), client.format.variant);
-        let bytes = match self.cache.iter().find(|(k, _)| *k == key) {
-            Some((_, bytes)) => bytes.clone(),
-            None => {
-                let bytes = client
-                    .format
-                    .encoder
-                    .encode(&self.envelope, client.format.variant);
-                self.cache.push((key, bytes.clone()));
-                bytes
-            }
-        };
-        match bytes {
-            Some(bytes) => client.outbound.push(bytes).is_ok(),
-            None => true,
-        }
+        self.encoded(client)
+            .is_none_or(|bytes| client.outbound.push(bytes).is_ok())
+    }
+
+    /// Like [`Fanout::deliver`], but never part of the client's own labelled response.
+    pub(crate) fn deliver_incoming(&mut self, client: &Client) -> bool {
+        self.encoded(client)
+            .is_none_or(|bytes| client.outbound.push_uncaptured(bytes).is_ok())
     }
 }

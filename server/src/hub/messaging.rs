@@ -187,15 +187,20 @@ impl HubState {
                 .is_some_and(|c| c.members.contains_key(member)),
             None => true,
         };
-        // A whisper to oneself already reaches the sender once; echo-message must not double it.
-        let echo_to_sender = echo && !recipients.contains(&sender);
+        // A whisper to oneself is received like any whisper and, with
+        // echo-message, echoed too (as other servers do); only the echo belongs
+        // to the sender's labelled response.
+        let to_self = recipients.contains(&sender);
         let recipients: Vec<ClientId> = recipients
             .into_iter()
-            .filter(|member| still_member(self, member))
-            .chain(echo_to_sender.then_some(sender))
+            .filter(|member| *member != sender && still_member(self, member))
+            .chain(echo.then_some(sender))
             .collect();
         let mut fanout = Fanout::new(envelope);
         self.deliver_envelope(&mut fanout, recipients.into_iter());
+        if to_self {
+            self.deliver_incoming(&mut fanout, sender);
+        }
     }
 
     fn route_private(&self, source: &Source, target: &str, msgid: &str) -> Result<Route, SayError> {

@@ -221,6 +221,15 @@ impl HubState {
         }
     }
 
+    /// Delivers to one client outside any labelled response it is producing.
+    pub(crate) fn deliver_incoming(&mut self, fanout: &mut Fanout, id: ClientId) {
+        if let Some(client) = self.clients.get(&id)
+            && !fanout.deliver_incoming(client)
+        {
+            self.overflowed.push(id);
+        }
+    }
+
     /// Delivers to `id`'s channel peers, and to `id` itself when its dialect shows own events.
     pub(crate) fn deliver_to_peers_and_self(&mut self, id: ClientId, event: Event) {
         let Some(client) = self.clients.get(&id) else {

@@ -190,7 +190,13 @@ impl LineHandler for IrcSession {
             );
             return Flow::Continue;
         }
-        match Message::parse(text) {
+        let parsed = match Message::parse(text) {
+            Err(natter_protocol::ParseError::InvalidCommand(command)) => {
+                parse_with_odd_command(text, &command)
+            }
+            other => other,
+        };
+        match parsed {
             Ok(message) => match self.label_for(&message) {
                 Some(label) => self.dispatch_labelled(connection, &message, &label).await,
                 None => self.dispatch(connection, &message).await,
@@ -232,4 +238,27 @@ impl LineHandler for IrcSession {
         let ping = Message::new("PING").with_param(self.context.server_name());
         connection.send(&ping);
     }
+}
+
+/// Parses a line whose command is not a valid IRC command word (e.g.
+/// `NONEXISTENT_COMMAND`), keeping its tags and parameters, so that it can be
+/// answered with 421 like any unknown command, labelled when it asked to be.
+fn parse_with_odd_command(
+    text: &str,
+    command: &str,
+) -> Result<Message, natter_protocol::ParseError> {
+    let mut rest = text.trim_start();
+    let mut head = String::new();
+    for marker in ['@', ':'] {
+        if rest.starts_with(marker) {
+            let end = rest.find(' ').unwrap_or(rest.len());
+            head.push_str(&rest[..end]);
+            head.push(' ');
+            rest = rest[end..].trim_start();
+        }
+    }
+    let tail = rest.strip_prefix(command).unwrap_or(rest);
+    let mut message = Message::parse(&format!("{head}UNKNOWN{tail}"))?;
+    message.command = command.to_ascii_uppercase();
+    Ok(message)
 }

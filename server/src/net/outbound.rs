@@ -67,6 +67,12 @@ impl Outbound {
                 Overflow
             });
         }
+        self.push_uncaptured(line)
+    }
+
+    /// Queues a line that is never part of a labelled response, even when the
+    /// session's own task pushes it: the received copy of a message to oneself.
+    pub fn push_uncaptured(&self, line: Bytes) -> Result<(), Overflow> {
         let mut state = self.lock();
         if state.closing {
             return Ok(());
