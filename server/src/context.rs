@@ -32,15 +32,9 @@ pub struct Context {
 impl Context {
     /// Builds the shared state from a validated config.
     pub fn new(config: Config, motd: Option<String>, history: Option<History>) -> Context {
-        let limits = &config.limits;
         let settings = HubSettings {
             casemapping: Casemapping::Rfc1459,
-            nick_length: limits.nick_length,
-            channel_length: limits.channel_length,
-            topic_length: limits.topic_length,
-            away_length: limits.away_length,
-            kick_length: limits.kick_length,
-            max_channels_per_client: limits.max_channels_per_client,
+            limits: config.limits.clone(),
         };
         Context {
             hub: Hub::new(settings, history.clone()),

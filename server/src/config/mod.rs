@@ -75,7 +75,9 @@ pub struct LimitsConfig {
     pub max_clients_per_ip: usize,
     /// Longest line a client may send, in bytes, CRLF included, tags excluded (IRC's 512).
     pub line_length: usize,
-    /// Longest tag section a client may send, in bytes (IRCv3's 8191).
+    /// Longest tag section a line may carry, in bytes (IRCv3's 8191, which
+    /// includes tags the server adds). Client-sent tag data is further held to
+    /// IRCv3's 4094 bytes, so values above 4096 only matter for framing.
     pub tags_length: usize,
     /// Bytes that may wait in one client's outbound queue before it is dropped (`SendQ exceeded`).
     pub sendq_bytes: usize,

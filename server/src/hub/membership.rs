@@ -103,7 +103,7 @@ impl HubState {
         name: &str,
         key: Option<&str>,
     ) -> Result<JoinOutcome, JoinError> {
-        if !natter_protocol::is_valid_channel(name, self.settings.channel_length) {
+        if !natter_protocol::is_valid_channel(name, self.settings.limits.channel_length) {
             return Err(JoinError::InvalidName);
         }
         let folded = self.fold(name);
@@ -111,7 +111,7 @@ impl HubState {
         if client.channels.contains(&folded) {
             return Err(JoinError::AlreadyMember);
         }
-        if client.channels.len() >= self.settings.max_channels_per_client {
+        if client.channels.len() >= self.settings.limits.max_channels_per_client {
             return Err(JoinError::TooManyChannels);
         }
         let folded_prefix = self.fold(&client.source().prefix());
@@ -280,7 +280,7 @@ impl HubState {
         }
         let display = channel.name.clone();
         let victim_nick = self.clients[&victim_id].nick.clone();
-        let reason: String = truncate(reason, self.settings.kick_length);
+        let reason: String = truncate(reason, self.settings.limits.kick_length);
         let source = self.source_of(id).ok_or(KickError::NotOnChannel)?;
         let members: Vec<ClientId> = channel.members.keys().copied().collect();
         self.deliver_to(

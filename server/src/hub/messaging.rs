@@ -298,7 +298,7 @@ impl HubState {
     pub fn set_away(&mut self, id: ClientId, message: Option<&str>) {
         let message = message
             .filter(|m| !m.is_empty())
-            .map(|m| truncate(m, self.settings.away_length));
+            .map(|m| truncate(m, self.settings.limits.away_length));
         let Some(client) = self.clients.get_mut(&id) else {
             return;
         };
@@ -328,7 +328,7 @@ impl HubState {
             return Err(TopicError::NotOperator);
         }
         let source = self.source_of(id).ok_or(TopicError::NotOnChannel)?;
-        let text = truncate(text, self.settings.topic_length);
+        let text = truncate(text, self.settings.limits.topic_length);
         let display = channel.name.clone();
         if let Some(channel) = self.channels.get_mut(&folded) {
             channel.topic = (!text.is_empty()).then(|| Topic {

@@ -25,28 +25,20 @@ pub use modes::{ChannelModeOutcome, ModeChange, ModeError};
 pub use queries::{ChannelListing, MemberInfo, Names, WhoisInfo};
 pub use state::{HubState, RegisterError};
 
+use crate::config::LimitsConfig;
 use crate::history::History;
 use client::ClientId;
 use natter_protocol::Casemapping;
 use std::sync::{Mutex, MutexGuard};
 
-/// Settings the hub needs from the config.
+/// Settings the hub needs: how names compare, and the configured limits
+/// (lengths of names, topics and reasons; channels per client).
 #[derive(Debug, Clone)]
 pub struct HubSettings {
     /// How names compare.
     pub casemapping: Casemapping,
-    /// Longest nickname in characters.
-    pub nick_length: usize,
-    /// Longest channel name in bytes.
-    pub channel_length: usize,
-    /// Longest topic in bytes.
-    pub topic_length: usize,
-    /// Longest away message in bytes.
-    pub away_length: usize,
-    /// Longest kick reason in bytes.
-    pub kick_length: usize,
-    /// Channels a client may be in.
-    pub max_channels_per_client: usize,
+    /// The `[limits]` table.
+    pub limits: LimitsConfig,
 }
 
 /// The shared routing core. Cheap to call from any session task.
