@@ -1,0 +1,197 @@
+//! Choosing a nickname (and giving the server password), then joining the
+//! default channel with its member list and backlog.
+
+use super::encode::{PLAIN_ENCODER, clean, line};
+use super::{PlainSession, Stage, backlog, notice};
+use crate::hub::client::{Format, NewClient};
+use crate::hub::state::RegisterError;
+use crate::hub::{JoinError, JoinOutcome};
+use crate::session::{Close, Connection, Flow};
+use natter_protocol::Nick;
+
+impl PlainSession {
+    pub(super) async fn choose_nickname(
+        &mut self,
+        connection: &mut Connection,
+        text: &str,
+    ) -> Flow {
+        let wanted = text.trim().trim_start_matches('!').trim();
+        if wanted.is_empty() {
+            notice(connection, "Choose a nickname:");
+            return Flow::Continue;
+        }
+        let max = self.context.config.limits.nick_length;
+        if let Err(error) = Nick::parse(wanted, max) {
+            notice(
+                connection,
+                &format!(
+                    "\"{}\" can't be used: {error}. Choose another nickname:",
+                    clean(wanted)
+                ),
+            );
+            return Flow::Continue;
+        }
+        if !self
+            .context
+            .hub
+            .with(|hub| hub.nick_available(wanted, None))
+        {
+            notice(
+                connection,
+                &format!("The nickname {wanted} is taken. Choose another nickname:"),
+            );
+            return Flow::Continue;
+        }
+        if self.context.config.server.password.is_some() {
+            self.stage = Stage::Password(wanted.to_string());
+            notice(connection, "This server needs a password. Password:");
+            return Flow::Continue;
+        }
+        self.register(connection, wanted).await
+    }
+
+    pub(super) async fn check_password(
+        &mut self,
+        connection: &mut Connection,
+        nick: String,
+        given: &str,
+    ) -> Flow {
+        if self.context.config.server.password.as_deref() != Some(given.trim()) {
+            notice(connection, "Wrong password.");
+            return Flow::Close(Close::BadPassword);
+        }
+        self.register(connection, &nick).await
+    }
+
+    pub(super) async fn register(&mut self, connection: &mut Connection, nick: &str) -> Flow {
+        let new_client = NewClient {
+            nick: nick.to_string(),
+            user: crate::irc::username(nick),
+            host: connection.host(),
+            realname: format!("{nick} (plain)"),
+            format: Format {
+                encoder: &PLAIN_ENCODER,
+                variant: 0,
+                echo_own_messages: false,
+                sees_own_events: false,
+            },
+            outbound: connection.outbound.clone(),
+            kill: connection.kill.clone(),
+            dialect_name: "plain",
+        };
+        let id = connection.id;
+        if let Err(RegisterError::NickInUse) =
+            self.context.hub.with(|hub| hub.register(id, new_client))
+        {
+            self.stage = Stage::Nickname;
+            notice(
+                connection,
+                &format!("The nickname {nick} is taken. Choose another nickname:"),
+            );
+            return Flow::Continue;
+        }
+        self.nick = nick.to_string();
+        self.stage = Stage::Chatting;
+        connection.mark_registered();
+        tracing::info!(peer = %connection.peer, client = id, "registered (plain)");
+        let channel = self.channel();
+        let joined = self.try_join_default(connection);
+        match &joined {
+            Ok(_) => notice(
+                connection,
+                &format!("Welcome to natter, {nick}! You are in {channel}."),
+            ),
+            Err(why) => notice(connection, &format!("Welcome to natter, {nick}! {why}")),
+        }
+        if let Some(motd) = self.context.motd.clone() {
+            for text in motd {
+                connection.send_raw(line(&format!("    {text}")));
+            }
+        }
+        if let Ok(joined) = joined {
+            self.show_channel(connection, &joined).await;
+        }
+        notice(
+            connection,
+            "Type & for help, # to see who is online, text@nick to whisper, exit to leave.",
+        );
+        Flow::Continue
+    }
+
+    /// Joins the default channel; the error is a sentence for the user.
+    pub(super) fn try_join_default(
+        &mut self,
+        connection: &mut Connection,
+    ) -> Result<JoinOutcome, String> {
+        let channel = self.channel();
+        let id = connection.id;
+        self.context
+            .hub
+            .with(|hub| hub.join(id, &channel, None))
+            .map_err(|error| {
+                let why = match error {
+                    JoinError::AlreadyMember => return format!("You are already in {channel}."),
+                    JoinError::InviteOnly => {
+                        "it is invite-only (+i); ask someone there to invite you"
+                    }
+                    JoinError::BadKey => "it needs a key (+k)",
+                    JoinError::Full => "it is full (+l)",
+                    JoinError::Banned => "you are banned from it (+b)",
+                    JoinError::TooManyChannels => "you are in too many channels",
+                    JoinError::InvalidName => "its name is not valid",
+                };
+                format!("You could not join {channel}: {why}. Type /join to try again.")
+            })
+    }
+
+    /// `/join`: back into the default channel, e.g. after a kick.
+    pub(super) async fn rejoin(&mut self, connection: &mut Connection) {
+        match self.try_join_default(connection) {
+            Ok(joined) => {
+                notice(connection, &format!("You are in {}.", joined.channel));
+                self.show_channel(connection, &joined).await;
+            }
+            Err(why) => notice(connection, &why),
+        }
+    }
+
+    /// Who is there and what was said before, right after joining.
+    pub(super) async fn show_channel(&mut self, connection: &mut Connection, joined: &JoinOutcome) {
+        self.list_members(connection);
+        let folded = self.context.hub.with(|hub| hub.fold(&joined.channel));
+        let earlier = crate::backlog::fetch(&self.context, &folded, &joined.backlog_end).await;
+        for text in backlog::lines(&joined.channel, &earlier) {
+            connection.send_raw(text);
+        }
+    }
+
+    pub(super) fn list_members(&self, connection: &mut Connection) {
+        let channel = self.channel();
+        let id = connection.id;
+        let names = self.context.hub.with(|hub| hub.names_of(&channel, id));
+        let Some(names) = names else {
+            notice(connection, &format!("You are not in {channel}."));
+            return;
+        };
+        let members: Vec<String> = names
+            .members
+            .iter()
+            .map(|m| {
+                if m.away {
+                    format!("{} (away)", m.nick)
+                } else {
+                    m.nick.clone()
+                }
+            })
+            .collect();
+        notice(
+            connection,
+            &format!(
+                "Online in {} ({}): {}",
+                names.channel,
+                members.len(),
+                members.join(", ")
+            ),
+        );
+    }
+}
