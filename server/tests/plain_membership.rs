@@ -117,3 +117,18 @@ async fn a_whisper_to_yourself_without_echo_message_arrives_once() {
 fn prefix_line(nick: &str) -> String {
     format!(":{}", common::prefix(nick))
 }
+
+#[tokio::test]
+async fn exit_at_the_nickname_prompt_leaves_instead_of_becoming_a_nickname() {
+    let server = start().await;
+    let mut person = Client::connect(&server).await;
+    person.send("exit");
+    let rest = person.closed().await;
+    assert!(
+        rest.iter().any(|line| line.starts_with("ERROR ")),
+        "{rest:?}"
+    );
+    let mut alice = Client::plain(&server, "alice").await;
+    alice.send("#");
+    alice.expect_next("*** Online in #lobby (1): alice").await;
+}

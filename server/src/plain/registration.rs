@@ -16,6 +16,10 @@ impl PlainSession {
         text: &str,
     ) -> Flow {
         let wanted = text.trim().trim_start_matches('!').trim();
+        // Leaving works before choosing a nickname too; nobody wants to be called "exit".
+        if wanted == "exit" || wanted.eq_ignore_ascii_case("/quit") {
+            return Flow::Close(Close::Quit(String::new()));
+        }
         if wanted.is_empty() {
             notice(connection, "Choose a nickname:");
             return Flow::Continue;
