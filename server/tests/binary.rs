@@ -2,58 +2,22 @@
 //! shutdown on SIGTERM/SIGINT.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod process;
+
+use process::{natterd, signal, spawn, wait_exit};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Child;
+use std::time::Duration;
 
-fn natterd() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_natterd"))
-}
-
-/// Starts natterd on 127.0.0.1:0 and returns it with the address it printed.
+/// Starts natterd on 127.0.0.1:0 with history in `data_dir`, plus `extra` flags.
 fn start(data_dir: &std::path::Path, extra: &[&str]) -> (Child, String) {
-    let mut child = natterd()
-        .args(["--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .args(extra)
-        .env("RUST_LOG", "warn")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("natterd exited before listening")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("natterd: listening on ") {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    // Keep draining stderr so natterd never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, address)
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .args(["-s", name, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "natterd did not exit");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut args: Vec<std::ffi::OsString> = ["--bind", "127.0.0.1:0", "--data-dir"]
+        .map(Into::into)
+        .into();
+    args.push(data_dir.into());
+    args.extend(extra.iter().map(Into::into));
+    spawn(args)
 }
 
 fn register(address: &str, nick: &str) -> BufReader<TcpStream> {

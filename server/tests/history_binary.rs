@@ -2,39 +2,27 @@
 //! older than the commit interval, and a corrupt history.db stops it at start.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod process;
+
+use process::{natterd, spawn};
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
-
-fn natterd() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_natterd"))
-}
 
 /// Starts natterd with `config` on 127.0.0.1:0 and returns it with its address.
 fn start(config: &Path, data_dir: &Path) -> (Child, String) {
-    let mut child = natterd()
-        .arg("--config")
-        .arg(config)
-        .args(["--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("natterd exited before listening")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("natterd: listening on ") {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, address)
+    let args: [&OsStr; 6] = [
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--bind".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--data-dir".as_ref(),
+        data_dir.as_os_str(),
+    ];
+    spawn(args)
 }
 
 struct Irc {
