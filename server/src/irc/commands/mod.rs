@@ -43,3 +43,16 @@ pub(crate) fn require_params<'m>(
     }
     Some(&message.params)
 }
+
+/// Replies 462 and returns true when the client has already registered
+/// (PASS and USER are for registration only).
+pub(crate) fn already_registered(session: &IrcSession, connection: &mut Connection) -> bool {
+    if session.registered {
+        session.reply(
+            connection,
+            numeric::ERR_ALREADYREGISTERED,
+            ["You may not reregister"],
+        );
+    }
+    session.registered
+}

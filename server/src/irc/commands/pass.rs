@@ -2,16 +2,11 @@
 
 use super::super::IrcSession;
 use crate::session::Connection;
-use natter_protocol::{Message, numeric};
+use natter_protocol::Message;
 
 /// Handles `PASS <password>`.
 pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
-    if session.registered {
-        session.reply(
-            connection,
-            numeric::ERR_ALREADYREGISTERED,
-            ["You may not reregister"],
-        );
+    if super::already_registered(session, connection) {
         return;
     }
     let Some(params) = super::require_params(session, connection, message, 1) else {

@@ -9,12 +9,7 @@ const USER_LENGTH: usize = 16;
 
 /// Handles `USER <username> <mode> <unused> :<realname>`.
 pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
-    if session.registered {
-        session.reply(
-            connection,
-            numeric::ERR_ALREADYREGISTERED,
-            ["You may not reregister"],
-        );
+    if super::already_registered(session, connection) {
         return;
     }
     // An empty real name counts as missing (ircdocs, modern-irc#85).
