@@ -397,7 +397,17 @@ fn history_batches_are_shown_quietly_and_never_twice() {
     line(&mut app, ":srv BATCH -h1");
     let lobby = &app.buffers.all()[index_of(&app, "#lobby")];
     assert_eq!((lobby.unread, lobby.mentions), (0, 0));
-    assert_eq!(lobby.lines.back().unwrap().text(), "alice: old news");
+    // Older than everything in the buffer: it goes above, under its day.
+    let shown: Vec<String> = lobby.lines.iter().map(|l| l.text()).collect();
+    assert_eq!(
+        shown[..3],
+        [
+            "Saturday 21 November 2026",
+            "alice: old news",
+            "Sunday 22 November 2026"
+        ]
+    );
+    assert!(lobby.lines[1].replayed);
 
     // After a reconnect the same backlog comes again: it is not repeated.
     let count = lobby.lines.len();

@@ -1,12 +1,15 @@
 //! Buffers: the server buffer, one per channel and one per private chat, each
 //! with its scrollback (capped), unread and mention counts, members and
-//! scroll position.
+//! scroll position, and how far back its history has been loaded.
+
+mod prepend;
 
 use std::collections::VecDeque;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use natter_protocol::Casemapping;
 
+pub use super::history::Older;
 use super::members::Members;
 pub use super::scroll::ScrollAnchor;
 use crate::text::StyledText;
@@ -48,8 +51,10 @@ pub enum LineKind {
 /// One line of scrollback.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatLine {
-    /// Increasing number, stable while the line is in scrollback.
-    pub seq: u64,
+    /// Increasing from the oldest line to the newest, stable while the line
+    /// is in scrollback (history loaded above the oldest line gets lower,
+    /// even negative, numbers).
+    pub seq: i64,
     /// When it was said (server-time when the server gave one).
     pub time: DateTime<Utc>,
     /// How it is shown.
@@ -62,8 +67,12 @@ pub struct ChatLine {
     pub highlight: bool,
     /// Whether we said it.
     pub own: bool,
-    /// Whether it is history replayed by the server (no badge, no bell).
+    /// Whether it is history replayed by the server (no badge, no bell,
+    /// shown in the backlog style).
     pub replayed: bool,
+    /// The server's id for the message (IRCv3 `msgid`), the anchor for
+    /// loading older history.
+    pub msgid: Option<String>,
 }
 
 impl ChatLine {
@@ -78,6 +87,7 @@ impl ChatLine {
             highlight: false,
             own: false,
             replayed: false,
+            msgid: None,
         }
     }
 
@@ -116,7 +126,9 @@ pub struct Buffer {
     pub selected_member: Option<String>,
     /// `seq` of the first line that arrived while the buffer was hidden: a
     /// "new messages" rule is drawn above it.
-    pub read_marker: Option<u64>,
+    pub read_marker: Option<i64>,
+    /// How far back the server's history has been loaded into `lines`.
+    pub older: Older,
 }
 
 impl Buffer {
@@ -135,6 +147,7 @@ impl Buffer {
             recent_speakers: Vec::new(),
             selected_member: None,
             read_marker: None,
+            older: Older::Unknown,
         }
     }
 
@@ -153,7 +166,9 @@ impl Buffer {
 pub struct Buffers {
     list: Vec<Buffer>,
     active: usize,
-    next_seq: u64,
+    next_seq: i64,
+    /// The next number for a line put above the oldest one (counts down).
+    next_older_seq: i64,
     /// Scrollback cap per buffer.
     pub max_lines: usize,
     /// The user's UTC offset, for day separators.
@@ -167,6 +182,7 @@ impl Buffers {
             list: vec![Buffer::new(BufferKind::Server, server_label)],
             active: 0,
             next_seq: 1,
+            next_older_seq: 0,
             max_lines: max_lines.max(100),
             utc_offset,
         }
@@ -285,9 +301,7 @@ impl Buffers {
             .find(|l| l.kind != LineKind::DaySeparator)
             .is_some_and(|last| last.time.with_timezone(&offset).date_naive() != day);
         if new_day {
-            let label = day.format("%A %-d %B %Y").to_string();
-            let mut separator = ChatLine::new(line.time, LineKind::DaySeparator, "", Vec::new());
-            separator.body = vec![StyledText::new(label, Default::default())];
+            let mut separator = day_separator(line.time, offset, line.replayed);
             separator.seq = self.next_seq;
             self.next_seq += 1;
             buffer.lines.push_back(separator);
@@ -316,6 +330,10 @@ impl Buffers {
         buffer.lines.push_back(line);
         while buffer.lines.len() > self.max_lines {
             buffer.lines.pop_front();
+            if buffer.older == Older::Complete {
+                // The start of history is no longer in scrollback.
+                buffer.older = Older::Unknown;
+            }
         }
         if let Some(anchor) = buffer.scroll
             && buffer.index_of(anchor.seq).is_none()
@@ -353,4 +371,18 @@ impl Buffers {
             buffer.name = crate::text::clean(name);
         }
     }
+}
+
+/// A day separator for the day of `time` (in the user's `offset`), in the
+/// backlog style when it heads replayed lines.
+pub(crate) fn day_separator(time: DateTime<Utc>, offset: FixedOffset, replayed: bool) -> ChatLine {
+    let label = time
+        .with_timezone(&offset)
+        .date_naive()
+        .format("%A %-d %B %Y")
+        .to_string();
+    let mut separator = ChatLine::new(time, LineKind::DaySeparator, "", Vec::new());
+    separator.body = vec![StyledText::new(label, Default::default())];
+    separator.replayed = replayed;
+    separator
 }

@@ -32,6 +32,7 @@ impl App {
             "MODE" => self.on_mode(msg, time),
             "AWAY" => self.on_away_notify(msg),
             "BATCH" => self.on_batch(msg),
+            "ACK" => self.on_ack(msg),
             "INVITE" => {
                 let from = msg.source_nick().unwrap_or("someone").to_owned();
                 let channel = msg.arg(1).unwrap_or_default().to_owned();
@@ -40,6 +41,9 @@ impl App {
                 ));
             }
             "FAIL" | "WARN" | "NOTE" => {
+                if msg.command == "FAIL" && msg.arg(0) == Some("CHATHISTORY") {
+                    self.on_history_failure(msg);
+                }
                 // IRCv3 standard replies: COMMAND CODE [CONTEXT...] :description
                 let command = msg.arg(0).unwrap_or_default().to_owned();
                 let text = msg.params.last().cloned().unwrap_or_default();
@@ -359,9 +363,8 @@ impl App {
         {
             return;
         }
-        let replayed = msg
-            .tag_value("batch")
-            .is_some_and(|id| self.session.history_batches.contains(id));
+        let history_batch = self.history_batch_of(msg);
+        let replayed = history_batch.is_some();
         let text = msg.arg(1).unwrap_or_default();
         let is_notice = msg.command == "NOTICE";
         let source = msg.source.as_deref().unwrap_or_default();
@@ -428,6 +431,11 @@ impl App {
         line.highlight = highlight;
         line.own = own;
         line.replayed = replayed;
+        line.msgid = msg.tag_value("msgid").map(str::to_owned);
+        if let Some(batch) = history_batch {
+            self.collect_history(&batch, index, line);
+            return;
+        }
         let visible = self.push_at(index, line);
         if highlight && !replayed {
             self.ring_if_hidden(visible);
@@ -550,20 +558,6 @@ impl App {
             LineKind::Event,
             &format!("{by} sets mode {changes}"),
         );
-    }
-
-    fn on_batch(&mut self, msg: &Message) {
-        let Some(reference) = msg.arg(0) else {
-            return;
-        };
-        if let Some(id) = reference.strip_prefix('+') {
-            let kind = msg.arg(1).unwrap_or_default();
-            if kind == "chathistory" || kind.ends_with("/chathistory") {
-                self.session.history_batches.insert(id.to_owned());
-            }
-        } else if let Some(id) = reference.strip_prefix('-') {
-            self.session.history_batches.remove(id);
-        }
     }
 
     fn on_away_notify(&mut self, msg: &Message) {

@@ -34,6 +34,7 @@ pub const KEY_HELP: &[(&str, &str)] = &[
     ),
     ("PgUp / PgDn", "scroll the messages a page"),
     ("mouse wheel", "scroll the messages"),
+    ("Ctrl+Home", "to the oldest messages, loading older ones"),
     ("Ctrl+End / Esc", "back to the newest messages"),
     (
         "Tab / Shift+Tab",
@@ -173,6 +174,12 @@ impl App {
             KeyCode::PageUp => self.scroll_page(true),
             KeyCode::PageDown => self.scroll_page(false),
             KeyCode::End if ctrl => self.buffers.active_mut().scroll_to_bottom(),
+            KeyCode::Home if ctrl => {
+                let (width, height) = self.message_view();
+                let view = height.saturating_sub(1).max(1);
+                self.buffers.active_mut().scroll_to_top(width, view);
+                self.load_older_if_at_top();
+            }
             KeyCode::Esc => self.buffers.active_mut().scroll_to_bottom(),
             _ => return false,
         }
@@ -270,6 +277,7 @@ impl App {
         if up {
             // While scrolled, the "new messages below" bar takes a row.
             buffer.scroll_up(page, width, height.saturating_sub(1).max(1));
+            self.load_older_if_at_top();
         } else {
             buffer.scroll_down(page, width);
         }
@@ -286,6 +294,7 @@ impl App {
             MouseEventKind::ScrollUp => {
                 let view = height.saturating_sub(1).max(1);
                 self.buffers.active_mut().scroll_up(3, width, view);
+                self.load_older_if_at_top();
             }
             MouseEventKind::ScrollDown => self.buffers.active_mut().scroll_down(3, width),
             MouseEventKind::Down(MouseButton::Left) => {

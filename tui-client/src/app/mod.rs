@@ -5,6 +5,7 @@
 pub mod buffers;
 pub mod commands;
 pub mod completion;
+pub mod history;
 pub mod input;
 pub mod irc;
 pub mod keys;
@@ -260,6 +261,7 @@ impl App {
         };
         let text = format!("Disconnected: {reason}. Retrying in {seconds}s (at {at}).{hint}");
         let was_registered = self.session.registered;
+        self.reset_history_requests();
         self.session.on_disconnect();
         for index in 0..self.buffers.len() {
             let Some(buffer) = self.buffers.get_mut(index) else {

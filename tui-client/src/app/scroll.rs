@@ -10,22 +10,21 @@ use crate::ui::lines;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScrollAnchor {
     /// `seq` of the bottom line.
-    pub seq: u64,
+    pub seq: i64,
     /// Rows of that line below the bottom edge.
     pub rows_below: usize,
 }
 
 impl Buffer {
-    pub(crate) fn index_of(&self, seq: u64) -> Option<usize> {
-        let front = self.lines.front()?.seq;
-        let index = usize::try_from(seq.checked_sub(front)?).ok()?;
-        (index < self.lines.len()).then_some(index)
+    /// Position of the line numbered `seq`: numbers increase down the
+    /// scrollback but have gaps (they are shared by all buffers).
+    pub(crate) fn index_of(&self, seq: i64) -> Option<usize> {
+        self.lines.binary_search_by_key(&seq, |line| line.seq).ok()
     }
 
     fn height(&self, index: usize, width: usize) -> usize {
         self.lines.get(index).map_or(1, |line| {
-            let marker = usize::from(self.read_marker == Some(line.seq));
-            lines::height(line, width).max(1) + marker
+            lines::height(line, width).max(1) + lines::decorations(self, index).len()
         })
     }
 
@@ -67,7 +66,8 @@ impl Buffer {
         self.set_anchor(index, below);
     }
 
-    fn scroll_to_top(&mut self, width: usize, view_height: usize) {
+    /// Scrolls so that the first line is at the top of the pane.
+    pub fn scroll_to_top(&mut self, width: usize, view_height: usize) {
         let mut remaining = view_height;
         let mut index = 0;
         while index < self.lines.len() {
@@ -120,6 +120,23 @@ impl Buffer {
                 rows_below,
             });
         }
+    }
+
+    /// Whether a pane `width` wide and `view_height` high shows the first
+    /// line (and what is drawn above it).
+    pub fn shows_top(&self, width: usize, view_height: usize) -> bool {
+        let Some((mut index, below)) = self.bottom() else {
+            return true;
+        };
+        let mut rows = self.height(index, width).saturating_sub(below);
+        while rows <= view_height {
+            if index == 0 {
+                return true;
+            }
+            index -= 1;
+            rows += self.height(index, width);
+        }
+        false
     }
 
     /// Back to following new lines.

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use natter_protocol::Casemapping;
 
+use super::history::HistoryBatch;
 use super::members::Member;
 
 /// Session facts; reset on disconnect except the nick we want.
@@ -42,8 +43,19 @@ pub struct Session {
     pub names_requested: HashSet<String>,
     /// Channels the user joined by hand, to switch to when the JOIN arrives.
     pub switch_on_join: HashSet<String>,
-    /// Open `chathistory` batches: their messages are replays, not news.
-    pub history_batches: HashSet<String>,
+    /// Open `chathistory` batches by id: their messages are replays, not
+    /// news, and are placed when the batch ends.
+    pub history_batches: HashMap<String, HistoryBatch>,
+    /// Labels of history requests on their way, with the folded buffer name.
+    pub history_labels: HashMap<String, String>,
+    /// Labels handed out on this connection.
+    pub labels_issued: u64,
+    /// Most messages one CHATHISTORY request may ask for (ISUPPORT
+    /// CHATHISTORY; 0 means no limit).
+    pub history_limit: Option<usize>,
+    /// Message references CHATHISTORY accepts (ISUPPORT MSGREFTYPES); `None`
+    /// when the server did not say.
+    pub msgref_types: Option<Vec<String>>,
     /// Channels closed with /close whose PART is on its way, by folded name.
     pub closing: HashSet<String>,
 }
@@ -67,7 +79,11 @@ impl Session {
             pending_names: HashMap::new(),
             names_requested: HashSet::new(),
             switch_on_join: HashSet::new(),
-            history_batches: HashSet::new(),
+            history_batches: HashMap::new(),
+            history_labels: HashMap::new(),
+            labels_issued: 0,
+            history_limit: None,
+            msgref_types: None,
             closing: HashSet::new(),
         }
     }
@@ -106,6 +122,11 @@ impl Session {
             }
             "NETWORK" if !value.is_empty() => self.network = Some(crate::text::clean(value)),
             "CHANTYPES" if !value.is_empty() => self.chantypes = value.to_owned(),
+            "CHATHISTORY" => self.history_limit = value.parse().ok(),
+            "MSGREFTYPES" => {
+                let types = value.split(',').filter(|t| !t.is_empty());
+                self.msgref_types = Some(types.map(str::to_owned).collect());
+            }
             "PREFIX" => {
                 if let Some((modes, chars)) = value
                     .strip_prefix('(')
@@ -152,6 +173,22 @@ mod tests {
         assert_eq!(session.prefix_for_mode('v'), Some('+'));
         assert_eq!(session.casemapping, Casemapping::Ascii);
         assert_eq!(session.network.as_deref(), Some("LAN"));
+    }
+
+    #[test]
+    fn isupport_chathistory_limit_and_reference_types() {
+        let mut session = Session::new("me");
+        assert_eq!(
+            (session.history_limit, session.msgref_types.clone()),
+            (None, None)
+        );
+        session.apply_isupport("CHATHISTORY=100");
+        session.apply_isupport("MSGREFTYPES=timestamp,msgid");
+        assert_eq!(session.history_limit, Some(100));
+        assert_eq!(
+            session.msgref_types,
+            Some(vec!["timestamp".to_owned(), "msgid".to_owned()])
+        );
     }
 
     #[test]

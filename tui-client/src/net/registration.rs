@@ -19,6 +19,9 @@ pub const WANTED_CAPS: &[&str] = &[
     "away-notify",
     "cap-notify",
     "batch",
+    "labeled-response",
+    "draft/chathistory",
+    "chathistory",
 ];
 
 /// Who to register as.

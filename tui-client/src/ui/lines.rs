@@ -5,7 +5,7 @@ use chrono::{FixedOffset, Offset, Utc};
 use ratatui::style::Style;
 
 use super::theme;
-use crate::app::buffers::{ChatLine, LineKind};
+use crate::app::buffers::{Buffer, ChatLine, LineKind, Older};
 use crate::text::{self, Row, StyledText};
 
 /// Widest nick shown before the text; longer nicks are cut.
@@ -25,7 +25,12 @@ pub fn rows(line: &ChatLine, width: usize, offset: FixedOffset) -> Vec<Row> {
         .with_timezone(&offset)
         .format("%H:%M ")
         .to_string();
-    let mut prefix: Row = vec![StyledText::new(time, theme::DIM)];
+    let time_style = if line.replayed {
+        theme::BACKLOG_TIME
+    } else {
+        theme::DIM
+    };
+    let mut prefix: Row = vec![StyledText::new(time, time_style)];
     prefix.extend(nick_part(line));
     let body_style = body_style(line.kind);
     let body: Vec<StyledText> = line
@@ -36,6 +41,11 @@ pub fn rows(line: &ChatLine, width: usize, offset: FixedOffset) -> Vec<Row> {
             text: run.text.clone(),
         })
         .collect();
+    let (prefix, body) = if line.replayed {
+        (in_backlog_style(prefix), in_backlog_style(body))
+    } else {
+        (prefix, body)
+    };
     let prefix_width: usize = prefix.iter().map(|r| text::width(&r.text)).sum();
     let (first, indent) = if width >= prefix_width + MIN_TEXT_WIDTH {
         (width - prefix_width, prefix_width)
@@ -58,6 +68,17 @@ pub fn rows(line: &ChatLine, width: usize, offset: FixedOffset) -> Vec<Row> {
         out.push(full);
     }
     out
+}
+
+/// Runs restyled for history replayed by the server: the same colours,
+/// dimmed, with the time in the backlog colour.
+fn in_backlog_style(runs: Vec<StyledText>) -> Vec<StyledText> {
+    runs.into_iter()
+        .map(|run| StyledText {
+            style: run.style.patch(theme::BACKLOG),
+            text: run.text,
+        })
+        .collect()
 }
 
 /// Number of rows `line` takes in a pane `width` cells wide.
@@ -109,10 +130,66 @@ fn body_style(kind: LineKind) -> Style {
     }
 }
 
-/// The rule drawn above the first line that arrived while the buffer was
-/// not shown.
-pub fn read_marker_row(width: usize) -> Row {
-    let label = " new messages ";
+/// A row drawn above a scrollback line that is not part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoration {
+    /// Above the first line: older messages are being loaded.
+    Loading,
+    /// Above the first line: the server has nothing older.
+    StartOfHistory,
+    /// Above the first line: the scrollback cap stops loading older messages.
+    ScrollbackFull,
+    /// Above the first of a run of lines replayed from history.
+    EarlierMessages,
+    /// Above the first line that arrived while the buffer was not shown.
+    NewMessages,
+}
+
+/// The rows drawn above line `index` of `buffer`, top to bottom; both the
+/// renderer and scrolling count them.
+pub fn decorations(buffer: &Buffer, index: usize) -> Vec<Decoration> {
+    let Some(line) = buffer.lines.get(index) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if index == 0 {
+        match buffer.older {
+            Older::Loading => out.push(Decoration::Loading),
+            Older::Complete => out.push(Decoration::StartOfHistory),
+            Older::Full => out.push(Decoration::ScrollbackFull),
+            Older::Unknown | Older::Unavailable => {}
+        }
+    }
+    let previous_replayed = index
+        .checked_sub(1)
+        .and_then(|i| buffer.lines.get(i))
+        .is_some_and(|previous| previous.replayed);
+    if line.replayed && !previous_replayed {
+        out.push(Decoration::EarlierMessages);
+    }
+    if buffer.read_marker == Some(line.seq) {
+        out.push(Decoration::NewMessages);
+    }
+    out
+}
+
+/// The row for `decoration` in a pane `width` cells wide.
+pub fn decoration_row(decoration: Decoration, width: usize) -> Row {
+    let (label, style) = match decoration {
+        Decoration::Loading => (" loading older messages… ", theme::INFO),
+        Decoration::StartOfHistory => (" start of history ", theme::DIM),
+        Decoration::ScrollbackFull => (
+            " scrollback full: older messages are not loaded ",
+            theme::DIM,
+        ),
+        Decoration::EarlierMessages => (" earlier messages ", theme::BACKLOG_RULE),
+        Decoration::NewMessages => (" new messages ", theme::READ_MARKER),
+    };
+    rule(label, width, style)
+}
+
+/// `── label ──────` across `width` cells.
+fn rule(label: &str, width: usize, style: Style) -> Row {
     let rest = width.saturating_sub(text::width(label));
     let text = text::truncate(
         &format!(
@@ -122,7 +199,7 @@ pub fn read_marker_row(width: usize) -> Row {
         ),
         width,
     );
-    vec![StyledText::new(text, theme::READ_MARKER)]
+    vec![StyledText::new(text, style)]
 }
 
 fn day_separator(label: &str, width: usize) -> Row {

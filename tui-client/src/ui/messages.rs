@@ -49,10 +49,11 @@ pub fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Row> {
         let Some(line) = buffer.lines.get(index) else {
             break;
         };
-        let mut line_rows = lines::rows(line, width, offset);
-        if buffer.read_marker == Some(line.seq) {
-            line_rows.insert(0, lines::read_marker_row(width));
-        }
+        let mut line_rows: Vec<Row> = lines::decorations(buffer, index)
+            .into_iter()
+            .map(|decoration| lines::decoration_row(decoration, width))
+            .collect();
+        line_rows.extend(lines::rows(line, width, offset));
         line_rows.truncate(line_rows.len().saturating_sub(skip));
         skip = 0;
         while let Some(row) = line_rows.pop() {

@@ -76,6 +76,13 @@ pub const SCROLL_MARK: Style = Style::new()
     .add_modifier(Modifier::BOLD);
 /// The "new messages" rule above the first unread line.
 pub const READ_MARKER: Style = Style::new().fg(Color::LightRed);
+/// History replayed by the server (backlog): its colours, dimmed.
+pub const BACKLOG: Style = Style::new().add_modifier(Modifier::DIM);
+/// The time of a backlog line: blue instead of grey, so the backlog reads
+/// as the past even where the terminal ignores dimming.
+pub const BACKLOG_TIME: Style = Style::new().fg(Color::Blue);
+/// The "earlier messages" rule above replayed history.
+pub const BACKLOG_RULE: Style = Style::new().fg(Color::Blue);
 /// The hint in an empty input line.
 pub const PLACEHOLDER: Style = Style::new()
     .fg(Color::DarkGray)
