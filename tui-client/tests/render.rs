@@ -363,3 +363,97 @@ fn the_status_line_shows_lag_and_away() {
         "{status}"
     );
 }
+
+/// alice rejoins #lobby on natterd: yesterday's and this morning's messages
+/// come as backlog, then the room goes on live.
+fn backlog_scene() -> App {
+    let mut app = fresh();
+    connect(&mut app);
+    line(&mut app, ":srv CAP alice ACK :batch draft/chathistory");
+    line(&mut app, ":alice!a@h JOIN #lobby");
+    line(&mut app, ":srv 353 alice = #lobby :alice +bob @carol 小明");
+    line(&mut app, ":srv 366 alice #lobby :End of NAMES");
+    line(
+        &mut app,
+        ":srv 332 alice #lobby :Welcome to the lobby ☕ — be nice",
+    );
+    line(&mut app, ":srv BATCH +b1 chathistory #lobby");
+    for (time, id, rest) in [
+        (
+            "2026-11-21T22:10:00.000Z",
+            "m1",
+            ":bob!b@h PRIVMSG #lobby :anyone up for lunch tomorrow?",
+        ),
+        (
+            "2026-11-21T22:12:00.000Z",
+            "m2",
+            ":carol!c@h PRIVMSG #lobby :\u{1}ACTION raises a hand\u{1}",
+        ),
+        (
+            "2026-11-21T22:15:00.000Z",
+            "m3",
+            ":小明!x@h PRIVMSG #lobby :明天见 👋",
+        ),
+        (
+            "2026-11-22T08:55:00.000Z",
+            "m4",
+            ":bob!b@h PRIVMSG #lobby :morning all ☕ alice, lunch at noon?",
+        ),
+    ] {
+        line(
+            &mut app,
+            &format!("@batch=b1;time={time};msgid={id} {rest}"),
+        );
+    }
+    line(&mut app, ":srv BATCH -b1");
+    line(
+        &mut app,
+        "@msgid=m5 :bob!b@h PRIVMSG #lobby :welcome back, alice",
+    );
+    submit(&mut app, "thanks! catching up on the backlog");
+    app
+}
+
+#[test]
+fn backlog_with_earlier_messages_rule_80x24() {
+    let app = backlog_scene();
+    let screen = screen_text(&app, 80, 24);
+    let rule = screen.find("── earlier messages ──").unwrap();
+    let old = screen.find("anyone up for lunch").unwrap();
+    let joined = screen.find("You joined #lobby").unwrap();
+    let live = screen.find("welcome back, alice").unwrap();
+    assert!(rule < old && old < joined && joined < live, "{screen}");
+    assert!(screen.contains("Saturday 21 November 2026"));
+    let terminal = render(&app, 80, 24);
+    let buffer = terminal.backend().buffer();
+    let row_of = |needle: &str| screen.lines().position(|row| row.contains(needle)).unwrap() as u16;
+    let backlog = row_of("anyone up for lunch");
+    assert_eq!(buffer[(0, backlog)].fg, Color::Blue, "backlog time");
+    assert!(buffer[(20, backlog)].modifier.contains(Modifier::DIM));
+    let current = row_of("welcome back, alice");
+    assert_eq!(buffer[(0, current)].fg, Color::DarkGray, "live time");
+    assert!(!buffer[(20, current)].modifier.contains(Modifier::DIM));
+    assert_eq!(buffer[(3, row_of("earlier messages"))].fg, Color::Blue);
+    insta::assert_snapshot!(render(&app, 80, 24).backend());
+}
+
+#[test]
+fn loading_and_start_of_history_lines_head_the_buffer() {
+    let mut app = backlog_scene();
+    line(&mut app, ":srv 005 alice CHATHISTORY=100 :are supported");
+    key(&mut app, KeyCode::PageUp);
+    let screen = screen_text(&app, 80, 24);
+    let first_rule = screen.lines().skip(2).find(|row| row.contains("──"));
+    assert!(
+        first_rule.is_some_and(|row| row.contains("── loading older messages… ──")),
+        "{screen}"
+    );
+    line(&mut app, ":srv BATCH +b2 chathistory #lobby");
+    line(&mut app, ":srv BATCH -b2");
+    let screen = screen_text(&app, 80, 24);
+    let first_rule = screen.lines().skip(2).find(|row| row.contains("──"));
+    assert!(
+        first_rule.is_some_and(|row| row.contains("── start of history ──")),
+        "{screen}"
+    );
+}

@@ -66,8 +66,16 @@ impl App {
         } else {
             height
         };
-        if buffer.shows_top(width, view) {
-            self.request_older(self.buffers.active_index());
+        if !buffer.shows_top(width, view) {
+            return;
+        }
+        self.request_older(self.buffers.active_index());
+        // A "loading" or "scrollback full" line may now head the buffer:
+        // stay at the top so it shows.
+        let buffer = self.buffers.active_mut();
+        let scrolled_view = height.saturating_sub(1).max(1);
+        if !buffer.shows_top(width, view) {
+            buffer.scroll_to_top(width, scrolled_view);
         }
     }
 
