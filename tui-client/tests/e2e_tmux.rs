@@ -1,6 +1,7 @@
-//! End to end: natterd in-process, three natter clients in tmux. What alice
+//! End to end: natterd in-process, four natter clients in tmux. What alice
 //! types appears on bob's screen; a whisper sent with the sidebar keys alone
-//! reaches bob and not carol.
+//! reaches bob and not carol; dave, joining late, sees the backlog and
+//! scrolls up to the start of history.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
@@ -197,6 +198,26 @@ async fn alice_chats_with_bob_and_whispers_him_through_the_sidebar() {
         !carol.contains(":alice"),
         "carol got a private buffer from alice:\n{carol}"
     );
+
+    // dave, joining late, gets the backlog; scrolling up finds its start.
+    let command = format!(
+        "{natter} {} --nick dave --config {}",
+        server.addr,
+        client_config.display()
+    );
+    tmux.start(&tmux_config, "dave", &command);
+    tmux.wait_for("dave", "the backlog", |s| {
+        s.contains("── earlier messages ──")
+            && s.contains("hello from alice 你好")
+            && s.contains("after the whisper")
+    })
+    .await;
+    tmux.keys("dave", &["PageUp"]);
+    tmux.wait_for("dave", "the start of history", |s| {
+        s.contains("── start of history ──")
+    })
+    .await;
+    assert!(!tmux.screen("dave").contains("psst"));
 
     tmux.keys("alice", &["C-c"]);
     drop(tmux);
