@@ -254,6 +254,18 @@ mod tests {
     }
 
     #[test]
+    fn requests_history_caps_when_offered() {
+        let mut registration = Registration::new(identity());
+        let out = registration.on_message(&parse(
+            ":s CAP * LS :batch labeled-response draft/chathistory server-time",
+        ));
+        assert_eq!(
+            lines(&out),
+            vec!["CAP REQ :server-time batch labeled-response draft/chathistory"]
+        );
+    }
+
+    #[test]
     fn ends_negotiation_when_nothing_is_wanted() {
         let mut registration = Registration::new(identity());
         let out = registration.on_message(&parse(":s CAP * LS :sasl"));

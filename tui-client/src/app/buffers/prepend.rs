@@ -67,3 +67,102 @@ impl Buffers {
         kept
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{FixedOffset, TimeZone, Utc};
+
+    use super::super::{BufferKind, Buffers, ChatLine, LineKind};
+    use crate::text::StyledText;
+
+    fn said(day: u32, hour: u32, text: &str) -> ChatLine {
+        let time = Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap();
+        let mut line = ChatLine::new(
+            time,
+            LineKind::Message,
+            "bob",
+            vec![StyledText::new(text, Default::default())],
+        );
+        line.replayed = true;
+        line
+    }
+
+    fn lobby(max_lines: usize) -> (Buffers, usize) {
+        let mut buffers = Buffers::new("srv", max_lines, FixedOffset::east_opt(0).unwrap());
+        let index = buffers.ensure(BufferKind::Channel, "#lobby", Default::default());
+        (buffers, index)
+    }
+
+    fn texts(buffers: &Buffers, index: usize) -> Vec<String> {
+        buffers
+            .get(index)
+            .unwrap()
+            .lines
+            .iter()
+            .map(ChatLine::text)
+            .collect()
+    }
+
+    #[test]
+    fn older_days_get_separators_and_the_junction_keeps_one_per_day() {
+        let (mut buffers, index) = lobby(1000);
+        buffers.push(index, said(22, 9, "today"));
+        assert_eq!(
+            buffers.prepend(index, vec![said(21, 20, "b"), said(22, 8, "c")]),
+            2
+        );
+        assert_eq!(
+            texts(&buffers, index),
+            [
+                "Saturday 21 November 2026",
+                "b",
+                "Sunday 22 November 2026",
+                "c",
+                "today"
+            ]
+        );
+        // The next block ends on Saturday: Saturday's separator moves up.
+        assert_eq!(
+            buffers.prepend(index, vec![said(20, 10, "z"), said(21, 7, "a")]),
+            2
+        );
+        assert_eq!(
+            texts(&buffers, index),
+            [
+                "Friday 20 November 2026",
+                "z",
+                "Saturday 21 November 2026",
+                "a",
+                "b",
+                "Sunday 22 November 2026",
+                "c",
+                "today"
+            ]
+        );
+        let seqs: Vec<i64> = buffers
+            .get(index)
+            .unwrap()
+            .lines
+            .iter()
+            .map(|l| l.seq)
+            .collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    }
+
+    #[test]
+    fn the_scrollback_cap_keeps_the_newest_of_the_block() {
+        let (mut buffers, index) = lobby(100);
+        for hour in 0..98 {
+            buffers.push(index, said(22, hour % 24, "live"));
+        }
+        let held = buffers.get(index).unwrap().lines.len();
+        let kept = buffers.prepend(
+            index,
+            (1..=10).map(|h| said(21, h, &format!("old {h}"))).collect(),
+        );
+        assert_eq!(buffers.get(index).unwrap().lines.len(), 100);
+        // Two free lines: the newest old message and Sunday's separator.
+        assert_eq!((held, kept), (98, 1));
+        assert_eq!(texts(&buffers, index)[0], "old 10");
+    }
+}
