@@ -7,15 +7,9 @@ use std::path::Path;
 use natter::app::commands::COMMAND_HELP;
 use natter::app::keys::KEY_HELP;
 
-/// The client section: `docs/client.md` while it is a draft, else the README.
+/// The README, whose client section documents keys, commands and the config.
 fn client_docs() -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let draft = root.join("docs/client.md");
-    let path = if draft.exists() {
-        draft
-    } else {
-        root.join("README.md")
-    };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
@@ -43,6 +37,6 @@ fn the_example_config_is_quoted_in_full() {
     let example = include_str!("../../assets/natter.toml");
     assert!(
         docs.contains(example.trim_end()),
-        "the client docs should quote assets/natter.toml"
+        "the README should quote assets/natter.toml"
     );
 }
