@@ -8,11 +8,19 @@ use clap::Parser;
 use natterd::Config;
 use natterd::cli::Cli;
 use natterd::history::History;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
 /// Exit code for a bad config, bad flags or an unusable data directory.
 const EXIT_CONFIG: u8 = 2;
+
+/// Tells the operator something on stderr, ignoring a closed stderr (unlike `eprintln!`).
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), "natterd: {}", format_args!($($arg)*));
+    }};
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,18 +28,18 @@ fn main() -> ExitCode {
     let config = match load_config(&cli) {
         Ok(config) => config,
         Err(error) => {
-            eprintln!("natterd: {error:#}");
+            report!("{error:#}");
             return ExitCode::from(EXIT_CONFIG);
         }
     };
     if cli.print_config {
         return match toml::to_string_pretty(&config) {
             Ok(text) => {
-                print!("{text}");
+                let _ = std::io::stdout().write_all(text.as_bytes());
                 ExitCode::SUCCESS
             }
             Err(error) => {
-                eprintln!("natterd: cannot print the config: {error}");
+                report!("cannot print the config: {error}");
                 ExitCode::FAILURE
             }
         };
@@ -39,7 +47,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("natterd: cannot start the async runtime: {error}");
+            report!("cannot start the async runtime: {error}");
             return ExitCode::FAILURE;
         }
     };
@@ -52,8 +60,13 @@ fn init_logging(filter: Option<&str>) {
         Some(filter) => EnvFilter::new(filter),
         None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
     };
+    // A closed stderr (say `natterd | tee log` after Ctrl-C killed tee) must not
+    // stop natterd: tracing would otherwise report the failed write with a
+    // panicking eprintln! and take the shutdown down with it.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .log_internal_errors(false)
         .with_writer(std::io::stderr)
         .init();
 }
@@ -74,21 +87,18 @@ async fn serve(config: Config) -> ExitCode {
     let (history, motd) = match open_resources(&config) {
         Ok(resources) => resources,
         Err(error) => {
-            eprintln!("natterd: {error:#}");
+            report!("{error:#}");
             return ExitCode::from(EXIT_CONFIG);
         }
     };
     let server = match natterd::Server::bind(config, motd, history.clone()).await {
         Ok(server) => server,
         Err(error) => {
-            eprintln!("natterd: {error}");
+            report!("{error}");
             return ExitCode::FAILURE;
         }
     };
-    eprintln!(
-        "natterd: listening on {} (Ctrl-C to stop)",
-        server.local_addr()
-    );
+    report!("listening on {} (Ctrl-C to stop)", server.local_addr());
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
     server.run(shutdown).await;

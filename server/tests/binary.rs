@@ -163,3 +163,32 @@ fn print_config_round_trips_through_the_config_loader() {
     let config = natterd::Config::load(&path).unwrap();
     assert_eq!(config.server.bind.to_string(), "127.0.0.1:7000");
 }
+
+/// `natterd 2>&1 | tee log`, then Ctrl-C: tee dies first and natterd's stderr
+/// is a broken pipe. Logging must not panic then, and shutdown must go on.
+#[test]
+fn a_closed_stderr_does_not_stop_a_clean_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = natterd()
+        .args(["--bind", "127.0.0.1:0", "--log", "info", "--data-dir"])
+        .arg(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("natterd exited before listening")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("natterd: listening on ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    drop(lines);
+    // Logs a connection (to the closed pipe) before and during shutdown.
+    let mut dave = register(&address, "dave");
+    signal(&child, "INT");
+    assert!(read_rest(&mut dave).contains("ERROR :Server shutting down"));
+    assert_eq!(wait_exit(&mut child).code(), Some(0));
+}
