@@ -77,3 +77,26 @@ async fn client_tag_data_is_limited_to_4094_bytes() {
     let still_here = parse(&bob.expect_command("PRIVMSG").await);
     assert_eq!(still_here.params, ["#tags", "still here"]);
 }
+
+/// NAMES for several channels: each channel's 353s, then one 366 that names
+/// the whole request (irctest's testNamesMultipleChannels2812).
+#[tokio::test]
+async fn names_for_several_channels_ends_with_one_366() {
+    let server = start().await;
+    let mut nick1 = Client::register(&server, "nick1").await;
+    nick1.join("#chan1").await;
+    nick1.join("#chan2").await;
+    nick1.send("NAMES #chan1,#chan2,#nowhere");
+    nick1
+        .expect_next(format!(":{SERVER} 353 nick1 = #chan1 :@nick1"))
+        .await;
+    nick1
+        .expect_next(format!(":{SERVER} 353 nick1 = #chan2 :@nick1"))
+        .await;
+    nick1
+        .expect_next(format!(
+            ":{SERVER} 366 nick1 #chan1,#chan2,#nowhere :End of /NAMES list"
+        ))
+        .await;
+    nick1.assert_no_line_within(QUIET).await;
+}

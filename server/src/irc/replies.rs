@@ -30,7 +30,8 @@ pub fn chunk_words(words: &[String], fixed_length: usize) -> Vec<String> {
 }
 
 impl IrcSession {
-    /// RPL_NAMREPLY lines and RPL_ENDOFNAMES for one channel.
+    /// RPL_NAMREPLY lines for one channel (RPL_ENDOFNAMES is the caller's:
+    /// one per NAMES command, however many channels it names).
     pub(crate) fn send_names(&self, connection: &mut Connection, names: &Names) {
         let all_prefixes = self.caps.has("multi-prefix");
         let with_host = self.caps.has("userhost-in-names");
@@ -56,7 +57,6 @@ impl IrcSession {
                 [symbol, names.channel.as_str(), chunk.as_str()],
             );
         }
-        self.end_of_names(connection, &names.channel);
     }
 
     /// RPL_ENDOFNAMES.

@@ -11,10 +11,12 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
         session.end_of_names(connection, "*");
         return;
     };
+    // Each visible channel's 353s, then one 366 naming what was asked for,
+    // as Modern IRC and irctest's testNamesMultipleChannels2812 expect.
     for channel in channels.split(',').filter(|c| !c.is_empty()) {
-        match session.context.hub.with(|hub| hub.names_of(channel, id)) {
-            Some(names) => session.send_names(connection, &names),
-            None => session.end_of_names(connection, channel),
+        if let Some(names) = session.context.hub.with(|hub| hub.names_of(channel, id)) {
+            session.send_names(connection, &names);
         }
     }
+    session.end_of_names(connection, channels);
 }
