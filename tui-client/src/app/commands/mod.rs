@@ -1,0 +1,220 @@
+//! What happens when a line is submitted: slash commands, the seeds'
+//! shortcuts (`#`, `&`, `text@nick`) and plain chat. This module reads the
+//! line and dispatches; the commands themselves live by family in the
+//! submodules.
+
+mod channels;
+mod sending;
+
+use natter_protocol::Message;
+
+use super::buffers::{BufferKind, LineKind};
+use super::{App, Overlay};
+use crate::event::Effect;
+
+/// Every command with its usage and what it does: `/help`, `&` and the F1
+/// overlay show this list.
+pub const COMMAND_HELP: &[(&str, &str)] = &[
+    ("/msg NICK TEXT", "whisper NICK (also /w)"),
+    ("/query NICK [TEXT]", "open a private buffer with NICK"),
+    ("/me ACTION", "describe what you do: * alice waves"),
+    ("/nick NEW", "change your nick"),
+    ("/join #ROOM[,#ROOM2]", "join (and create) channels"),
+    ("/part [#ROOM] [REASON]", "leave a channel, keep its buffer"),
+    ("/close", "leave and close the current buffer"),
+    ("/topic [TEXT]", "show or set the channel topic"),
+    ("/names [#ROOM]", "list a channel's members"),
+    ("/whois NICK", "who is NICK?"),
+    ("/away [MESSAGE]", "mark yourself away"),
+    ("/back", "mark yourself back"),
+    ("/clear", "clear the current buffer's scrollback"),
+    ("/raw LINE", "send a raw IRC line (also /quote)"),
+    ("/help", "this list (also &)"),
+    ("/quit [MESSAGE]", "leave natter"),
+    ("#", "list the members of this channel"),
+    ("&", "show this help"),
+    ("TEXT@NICK", "whisper NICK when NICK is in this channel"),
+    ("//TEXT", "send TEXT starting with a slash"),
+];
+
+/// Most lines one paste may send (they go out paced, about two a second).
+pub const MAX_PASTE_LINES: usize = 200;
+
+impl App {
+    /// Enter: sends or runs what is in the input line.
+    pub(crate) fn submit_input(&mut self) {
+        let text = self.input.text().to_owned();
+        if text.trim().is_empty() {
+            return;
+        }
+        let lines: Vec<String> = text
+            .split('\n')
+            .filter(|line| !line.trim().is_empty())
+            .map(str::to_owned)
+            .collect();
+        let local = lines.len() == 1 && is_local(&lines[0]);
+        if !local && !self.session.registered {
+            self.error("Not connected: your text stays in the input line; press Enter again once the status line says connected.");
+            return;
+        }
+        self.input.submit();
+        if lines.len() > 1 {
+            if lines.len() > self.settings.paste_confirm_lines {
+                self.overlay = Some(Overlay::ConfirmPaste { lines });
+            } else {
+                self.say_lines(&lines);
+            }
+            return;
+        }
+        self.run_line(&text);
+    }
+
+    /// Sends each line as a message to the visible buffer (a confirmed paste).
+    pub(crate) fn say_lines(&mut self, lines: &[String]) {
+        if lines.len() > MAX_PASTE_LINES {
+            self.error(format!(
+                "That paste has {} lines; natter sends at most {MAX_PASTE_LINES} at once. Share a long text as a file or link instead.",
+                lines.len()
+            ));
+            self.input.set_text(&lines.join("\n"));
+            return;
+        }
+        for line in lines {
+            self.say_to_active(line, false);
+        }
+    }
+
+    /// Runs one typed line.
+    pub fn run_line(&mut self, line: &str) {
+        if let Some(rest) = line.strip_prefix('/') {
+            if rest.starts_with('/') {
+                self.say_to_active(rest, false);
+            } else {
+                self.run_command(rest);
+            }
+            return;
+        }
+        match line.trim() {
+            "#" => {
+                self.names_here();
+                return;
+            }
+            "&" => {
+                self.print_help();
+                return;
+            }
+            _ => {}
+        }
+        if let Some((text, nick)) = self.whisper_shortcut(line) {
+            self.whisper(&nick, &text);
+            return;
+        }
+        self.say_to_active(line, false);
+    }
+
+    /// `text@nick` when `nick` is a member of the visible channel.
+    fn whisper_shortcut(&self, line: &str) -> Option<(String, String)> {
+        let (text, nick) = line.rsplit_once('@')?;
+        let nick = nick.trim();
+        let text = text.trim_end();
+        let buffer = self.buffers.active();
+        let is_member = buffer.kind == BufferKind::Channel
+            && buffer.members.contains(nick, self.session.casemapping);
+        (is_member && !text.trim().is_empty() && !self.session.is_me(nick))
+            .then(|| (text.to_owned(), nick.to_owned()))
+    }
+
+    fn run_command(&mut self, rest: &str) {
+        let (name, args) = rest.split_once(' ').unwrap_or((rest, ""));
+        let args = args.trim();
+        match name.to_ascii_lowercase().as_str() {
+            "msg" | "w" | "whisper" | "privmsg" => self.cmd_msg(args),
+            "query" | "q" => self.cmd_query(args),
+            "me" => self.say_to_active(args, true),
+            "nick" => self.cmd_nick(args),
+            "join" | "j" => self.cmd_join(args),
+            "part" | "leave" => self.cmd_part(args),
+            "close" => self.cmd_close(),
+            "topic" => self.cmd_topic(args),
+            "names" => self.cmd_names(args),
+            "whois" => self.cmd_simple("WHOIS", args, "/whois NICK"),
+            "away" => {
+                let message = if args.is_empty() { "away" } else { args };
+                self.emit(Effect::Send(Message::new("AWAY").with_param(message)));
+            }
+            "back" => self.emit(Effect::Send(Message::new("AWAY"))),
+            "quit" | "exit" => self.quit(if args.is_empty() { "natter" } else { args }),
+            "help" => self.print_help(),
+            "clear" => {
+                let buffer = self.buffers.active_mut();
+                buffer.lines.clear();
+                buffer.scroll_to_bottom();
+            }
+            "raw" | "quote" => match Message::parse(args) {
+                Ok(message) if !args.is_empty() => self.emit(Effect::Send(message)),
+                _ => self.error("Usage: /raw COMMAND [PARAMS] :TRAILING, e.g. /raw MODE #lobby +t"),
+            },
+            _ => self.error(format!("Unknown command /{name}. Type /help for the list.")),
+        }
+    }
+
+    /// Leaves natter with a QUIT `reason`.
+    pub(crate) fn quit(&mut self, reason: &str) {
+        self.quitting = true;
+        self.emit(Effect::Quit(reason.to_owned()));
+    }
+
+    /// A command whose one argument is required, such as /whois NICK.
+    fn cmd_simple(&mut self, command: &str, args: &str, usage: &str) {
+        let Some(target) = args.split_whitespace().next() else {
+            self.error(format!("Usage: {usage}"));
+            return;
+        };
+        self.emit(Effect::Send(Message::new(command).with_param(target)));
+    }
+
+    /// /nick: asks the server for a new nick.
+    fn cmd_nick(&mut self, args: &str) {
+        let nick = args.split_whitespace().next().unwrap_or_default();
+        if nick.is_empty() {
+            self.error("Usage: /nick NEWNICK");
+            return;
+        }
+        self.emit(Effect::Send(Message::new("NICK").with_param(nick)));
+    }
+
+    /// The seeds' `#`: lists the visible channel's members right away.
+    fn names_here(&mut self) {
+        let index = self.buffers.active_index();
+        if self.buffers.active().kind == BufferKind::Channel {
+            self.list_members(index);
+        } else {
+            self.error("# lists the members of a channel; switch to one with Ctrl+N.");
+        }
+    }
+
+    /// Prints the commands and the most useful keys into the visible buffer.
+    pub(crate) fn print_help(&mut self) {
+        let index = self.buffers.active_index();
+        self.push_line(index, LineKind::Info, "", "Commands (F1 shows every key):");
+        for (usage, what) in COMMAND_HELP {
+            self.push_line(index, LineKind::Info, "", &format!("  {usage:<24} {what}"));
+        }
+    }
+}
+
+/// Lines that work without a connection.
+fn is_local(line: &str) -> bool {
+    let trimmed = line.trim();
+    if trimmed == "#" || trimmed == "&" {
+        return true;
+    }
+    let Some(rest) = trimmed.strip_prefix('/') else {
+        return false;
+    };
+    let name = rest.split_whitespace().next().unwrap_or_default();
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "help" | "clear" | "close" | "quit" | "exit" | "query" | "q"
+    ) && !(name.eq_ignore_ascii_case("query") && rest.split_whitespace().count() > 2)
+}

@@ -1,0 +1,137 @@
+//! Sending chat: the visible buffer, whispers and private buffers, split so
+//! each PRIVMSG fits the protocol's line length.
+
+use natter_protocol::Message;
+
+use crate::app::App;
+use crate::app::buffers::{BufferKind, ChatLine, LineKind};
+use crate::event::Effect;
+
+/// Overhead a relaying server adds to our line: `:nick!user@host ` with
+/// generous user and host lengths, the command, separators and CRLF.
+const RELAY_OVERHEAD: usize = 1 + 1 + 10 + 1 + 63 + 1 + 8 + 2 + 2;
+
+impl App {
+    /// /msg: a whisper to a nick, or a message to a channel.
+    pub(super) fn cmd_msg(&mut self, args: &str) {
+        let Some((target, text)) = args.split_once(' ').filter(|(_, t)| !t.trim().is_empty())
+        else {
+            self.error("Usage: /msg NICK TEXT");
+            return;
+        };
+        if self.session.is_channel(target) {
+            self.say(target, text, false);
+        } else {
+            self.whisper(target, text);
+        }
+    }
+
+    /// Sends a private message, noting it in the visible buffer when the
+    /// private buffer is not the one shown.
+    pub(super) fn whisper(&mut self, nick: &str, text: &str) {
+        let casemapping = self.session.casemapping;
+        let showing = self.buffers.active().kind == BufferKind::Private
+            && casemapping.eq(&self.buffers.active().name, nick);
+        self.say(nick, text, false);
+        if !showing {
+            self.info(format!("→ {nick}: {text}"));
+        }
+    }
+
+    /// /query: opens a private buffer, sending text if given.
+    pub(super) fn cmd_query(&mut self, args: &str) {
+        let (nick, text) = args.split_once(' ').unwrap_or((args, ""));
+        if nick.is_empty() || self.session.is_channel(nick) {
+            self.error("Usage: /query NICK [TEXT]");
+            return;
+        }
+        self.open_private(nick);
+        if !text.trim().is_empty() {
+            self.say(nick, text, false);
+        }
+    }
+
+    /// Opens (or shows) the private buffer with `nick`.
+    pub(crate) fn open_private(&mut self, nick: &str) {
+        let index = self
+            .buffers
+            .ensure(BufferKind::Private, nick, self.session.casemapping);
+        self.switch_to(index);
+    }
+
+    /// Sends `text` to the visible channel or private chat.
+    pub(crate) fn say_to_active(&mut self, text: &str, action: bool) {
+        if text.trim().is_empty() {
+            if action {
+                self.error("Usage: /me ACTION");
+            }
+            return;
+        }
+        let buffer = self.buffers.active();
+        match buffer.kind {
+            BufferKind::Server => self.error(
+                "This is the server buffer: switch to a channel with Ctrl+N, or /join #room.",
+            ),
+            BufferKind::Channel if !buffer.joined => {
+                let name = buffer.name.clone();
+                self.error(format!("You are not in {name}: /join {name} first."));
+            }
+            _ => {
+                let target = buffer.name.clone();
+                self.say(&target, text, action);
+            }
+        }
+    }
+
+    /// Sends PRIVMSG(s) to `target`, split so each fits one IRC line even
+    /// after the server adds our prefix; echoes locally unless the server
+    /// echoes (echo-message).
+    pub(crate) fn say(&mut self, target: &str, text: &str, action: bool) {
+        let budget = 512usize
+            .saturating_sub(RELAY_OVERHEAD + self.session.nick.len() + target.len())
+            .saturating_sub(if action { 9 } else { 0 });
+        let clean: String = text
+            .chars()
+            .map(|c| if c == '\t' { ' ' } else { c })
+            .filter(|c| !matches!(c, '\r' | '\n' | '\0'))
+            .collect();
+        let casemapping = self.session.casemapping;
+        let kind = if self.session.is_channel(target) {
+            BufferKind::Channel
+        } else {
+            BufferKind::Private
+        };
+        let pieces = crate::text::split_by_bytes(&clean, budget);
+        for piece in pieces.into_iter().filter(|p| !p.trim().is_empty()) {
+            let payload = if action {
+                natter_protocol::action(&piece)
+            } else {
+                piece.clone()
+            };
+            let message = Message::new("PRIVMSG")
+                .with_param(target)
+                .with_param(payload);
+            self.emit(Effect::Send(message));
+            if !self.session.has_cap("echo-message") {
+                let index = self.buffers.ensure(kind, target, casemapping);
+                let line_kind = if action {
+                    LineKind::Action
+                } else {
+                    LineKind::Message
+                };
+                let nick = self.session.nick.clone();
+                let now = self.now;
+                let mut line = ChatLine::new(now, line_kind, &nick, App::body(&piece));
+                line.own = true;
+                self.push_at(index, line);
+            }
+        }
+        if let Some(buffer) = self
+            .buffers
+            .find(target, casemapping)
+            .and_then(|i| self.buffers.get_mut(i))
+        {
+            buffer.scroll_to_bottom();
+        }
+    }
+}
