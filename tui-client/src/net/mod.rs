@@ -107,34 +107,10 @@ pub async fn run(
         if app.send(AppEvent::Net(event)).await.is_err() {
             return;
         }
-        let connect = tokio::time::timeout(
-            CONNECT_TIMEOUT,
-            TcpStream::connect((config.host.as_str(), config.port)),
-        );
-        let Some(connected) = while_offline(connect, &mut identity, &mut commands).await else {
+        let Some(outcome) =
+            connect_and_serve(&config, &address, &mut identity, &app, &mut commands).await
+        else {
             return;
-        };
-        let outcome = match connected {
-            Ok(Ok(stream)) => {
-                let event = NetEvent::Connected {
-                    address: address.clone(),
-                };
-                if app.send(AppEvent::Net(event)).await.is_err() {
-                    return;
-                }
-                session(stream, &mut identity, &app, &mut commands).await
-            }
-            Ok(Err(error)) => Outcome::Lost {
-                reason: describe_connect_error(&error, &address),
-                registered: false,
-            },
-            Err(_) => Outcome::Lost {
-                reason: format!(
-                    "no answer from {address} within {} s",
-                    CONNECT_TIMEOUT.as_secs()
-                ),
-                registered: false,
-            },
         };
         let reason = match outcome {
             Outcome::Quit | Outcome::AppGone => return,
@@ -161,6 +137,45 @@ pub async fn run(
             return;
         }
     }
+}
+
+/// Dials the server and, once connected, runs one session until it ends;
+/// `None` when the user quit or the app went away while dialling.
+async fn connect_and_serve(
+    config: &NetConfig,
+    address: &str,
+    identity: &mut Identity,
+    app: &mpsc::Sender<AppEvent>,
+    commands: &mut mpsc::Receiver<NetCommand>,
+) -> Option<Outcome> {
+    let connect = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        TcpStream::connect((config.host.as_str(), config.port)),
+    );
+    let connected = while_offline(connect, identity, commands).await?;
+    let outcome = match connected {
+        Ok(Ok(stream)) => {
+            let event = NetEvent::Connected {
+                address: address.to_owned(),
+            };
+            if app.send(AppEvent::Net(event)).await.is_err() {
+                return None;
+            }
+            session(stream, identity, app, commands).await
+        }
+        Ok(Err(error)) => Outcome::Lost {
+            reason: describe_connect_error(&error, address),
+            registered: false,
+        },
+        Err(_) => Outcome::Lost {
+            reason: format!(
+                "no answer from {address} within {} s",
+                CONNECT_TIMEOUT.as_secs()
+            ),
+            registered: false,
+        },
+    };
+    Some(outcome)
 }
 
 /// Runs `work` (dialling or waiting to retry) while still obeying the app:

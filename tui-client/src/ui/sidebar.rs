@@ -7,6 +7,7 @@ use ratatui::style::{Modifier, Style};
 
 use super::{put, theme};
 use crate::app::App;
+use crate::app::members::Member;
 use crate::text;
 
 /// First member shown, so the selection stays visible in `rows` rows.
@@ -41,18 +42,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let rows = usize::from(area.height - 1);
     // With room to spare, remind newcomers how to whisper someone.
     if members.len() + 3 <= rows && !members.is_empty() {
-        let hints = ["Alt+↑↓ select", "Alt+Enter whisper"];
-        for (i, hint) in hints.iter().enumerate() {
-            let y = area.bottom() - 2 + u16::try_from(i).unwrap_or(0);
-            put(
-                buf,
-                inner_x + 1,
-                y,
-                inner_width.saturating_sub(1),
-                hint,
-                theme::DIM,
-            );
-        }
+        render_hints(area, buf);
     }
     let selected = app.selected_member_index();
     let first = first_visible(app, rows);
@@ -64,32 +54,56 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .enumerate()
     {
         let y = area.y + 1 + u16::try_from(row).unwrap_or(u16::MAX);
-        let is_selected = selected == Some(index);
-        let marker = if is_selected { ">" } else { " " };
-        let prefix = member.top_prefix().unwrap_or(' ');
-        let nick = text::truncate(&member.nick, usize::from(inner_width.saturating_sub(2)));
-        let folded = app.session.casemapping.fold(&member.nick);
-        let mut style = if app.is_away(&member.nick) {
-            theme::DIM
-        } else {
-            Style::new().fg(theme::nick_color(&folded.to_lowercase()))
-        };
-        if is_selected {
-            style = style.patch(theme::SELECTED);
-            let line_area = Rect::new(inner_x, y, inner_width, 1);
-            buf.set_style(line_area, theme::SELECTED);
-        }
-        let x = put(buf, inner_x, y, inner_width, marker, style);
-        let x = put(
-            buf,
-            x,
-            y,
-            inner_width - 1,
-            &prefix.to_string(),
-            style.add_modifier(Modifier::BOLD),
-        );
-        put(buf, x, y, inner_width.saturating_sub(2), &nick, style);
+        let row_area = Rect::new(inner_x, y, inner_width, 1);
+        render_member(app, member, selected == Some(index), row_area, buf);
     }
+}
+
+/// The key hints at the bottom of the sidebar.
+fn render_hints(area: Rect, buf: &mut Buffer) {
+    let inner_x = area.x + 1;
+    let inner_width = area.width - 1;
+    let hints = ["Alt+↑↓ select", "Alt+Enter whisper"];
+    for (i, hint) in hints.iter().enumerate() {
+        let y = area.bottom() - 2 + u16::try_from(i).unwrap_or(0);
+        put(
+            buf,
+            inner_x + 1,
+            y,
+            inner_width.saturating_sub(1),
+            hint,
+            theme::DIM,
+        );
+    }
+}
+
+/// One member row: selection marker, top prefix and nick, in the nick's
+/// colour (dimmed when away).
+fn render_member(app: &App, member: &Member, is_selected: bool, row: Rect, buf: &mut Buffer) {
+    let (inner_x, y, inner_width) = (row.x, row.y, row.width);
+    let marker = if is_selected { ">" } else { " " };
+    let prefix = member.top_prefix().unwrap_or(' ');
+    let nick = text::truncate(&member.nick, usize::from(inner_width.saturating_sub(2)));
+    let folded = app.session.casemapping.fold(&member.nick);
+    let mut style = if app.is_away(&member.nick) {
+        theme::DIM
+    } else {
+        Style::new().fg(theme::nick_color(&folded.to_lowercase()))
+    };
+    if is_selected {
+        style = style.patch(theme::SELECTED);
+        buf.set_style(row, theme::SELECTED);
+    }
+    let x = put(buf, inner_x, y, inner_width, marker, style);
+    let x = put(
+        buf,
+        x,
+        y,
+        inner_width - 1,
+        &prefix.to_string(),
+        style.add_modifier(Modifier::BOLD),
+    );
+    put(buf, x, y, inner_width.saturating_sub(2), &nick, style);
 }
 
 /// Index into `sidebar_members` of the member drawn at terminal row `row`.
