@@ -135,19 +135,8 @@ pub fn nick_from_login(login: &str) -> String {
     nick
 }
 
-/// Combines the command line and config file: command line wins.
-pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), String> {
-    let server = cli
-        .server
-        .clone()
-        .or_else(|| config.server.clone())
-        .unwrap_or_else(|| DEFAULT_HOST.to_owned());
-    let (host, port) = parse_server(&server)?;
-    let nick = cli
-        .nick
-        .clone()
-        .or_else(|| config.nick.clone())
-        .unwrap_or_else(login_nick);
+/// An error naming what is wrong when `nick` cannot be an IRC nick.
+fn check_nick(nick: &str) -> Result<(), String> {
     if nick.is_empty()
         || nick.contains([' ', ',', '*', '?', '!', '@', ':'])
         || nick.starts_with(['#', '&'])
@@ -156,6 +145,11 @@ pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), 
             "`{nick}` cannot be a nick: use letters, digits and -_[]{{}}\\|^` (no spaces)"
         ));
     }
+    Ok(())
+}
+
+/// `#lobby`, then the config file's channels, then `--join`'s, each once.
+fn channels_to_join(cli: &Cli, config: &ConfigFile) -> Vec<String> {
     let mut channels = vec![DEFAULT_CHANNEL.to_owned()];
     for channel in config.channels.iter().chain(&cli.join) {
         let channel = channel.trim();
@@ -171,6 +165,24 @@ pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), 
             channels.push(channel);
         }
     }
+    channels
+}
+
+/// Combines the command line and config file: command line wins.
+pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), String> {
+    let server = cli
+        .server
+        .clone()
+        .or_else(|| config.server.clone())
+        .unwrap_or_else(|| DEFAULT_HOST.to_owned());
+    let (host, port) = parse_server(&server)?;
+    let nick = cli
+        .nick
+        .clone()
+        .or_else(|| config.nick.clone())
+        .unwrap_or_else(login_nick);
+    check_nick(&nick)?;
+    let channels = channels_to_join(cli, config);
     let net = NetConfig {
         host,
         port,
