@@ -1,9 +1,5 @@
 //! Channel names: validation (`#` only, CHANTYPES=#) and a newtype that only holds valid ones.
 
-use std::fmt;
-
-use crate::casemap::Casemapping;
-
 /// A valid channel name, as typed (not case-folded), e.g. `#lobby`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ChannelName(String);
@@ -49,51 +45,9 @@ impl ChannelName {
         }
         Ok(ChannelName(s.to_owned()))
     }
-
-    /// The channel name as typed.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The RFC 1459 case-folded form, for comparisons and map keys.
-    pub fn folded(&self) -> String {
-        Casemapping::Rfc1459.fold(&self.0)
-    }
-
-    /// The case-folded form under the given case-mapping.
-    pub fn folded_with(&self, casemapping: Casemapping) -> String {
-        casemapping.fold(&self.0)
-    }
-
-    /// Consumes the name, returning its string.
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
-impl fmt::Display for ChannelName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::borrow::Borrow<str> for ChannelName {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
-impl AsRef<str> for ChannelName {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<ChannelName> for String {
-    fn from(name: ChannelName) -> String {
-        name.0
-    }
-}
+crate::names::name_string_impls!(ChannelName, "channel name");
 
 /// Whether `s` is a valid channel name of at most `max_bytes` bytes; see [`ChannelName::parse`].
 pub fn is_valid_channel(s: &str, max_bytes: usize) -> bool {

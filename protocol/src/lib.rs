@@ -22,6 +22,7 @@ pub mod ctcp;
 pub mod formatting;
 pub mod isupport;
 pub mod message;
+mod names;
 pub mod nick;
 pub mod numeric;
 pub mod tags;

@@ -1,9 +1,5 @@
 //! Nicknames: validation (any script, IRC specials) and a newtype that only holds valid ones.
 
-use std::fmt;
-
-use crate::casemap::Casemapping;
-
 /// Special characters allowed anywhere in a nickname, including first.
 const SPECIALS: &str = "[]\\`_^{|}";
 
@@ -52,51 +48,9 @@ impl Nick {
         }
         Ok(Nick(s.to_owned()))
     }
-
-    /// The nickname as typed.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The RFC 1459 case-folded form, for comparisons and map keys.
-    pub fn folded(&self) -> String {
-        Casemapping::Rfc1459.fold(&self.0)
-    }
-
-    /// The case-folded form under the given case-mapping.
-    pub fn folded_with(&self, casemapping: Casemapping) -> String {
-        casemapping.fold(&self.0)
-    }
-
-    /// Consumes the nickname, returning its string.
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
-impl fmt::Display for Nick {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::borrow::Borrow<str> for Nick {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
-impl AsRef<str> for Nick {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<Nick> for String {
-    fn from(nick: Nick) -> String {
-        nick.0
-    }
-}
+crate::names::name_string_impls!(Nick, "nickname");
 
 /// Whether `s` is a valid nickname of at most `max_chars` characters; see [`Nick::parse`].
 pub fn is_valid_nick(s: &str, max_chars: usize) -> bool {
@@ -106,6 +60,7 @@ pub fn is_valid_nick(s: &str, max_chars: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Casemapping;
 
     #[test]
     fn valid_nicks() {
