@@ -4,82 +4,17 @@
 //! of history.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
+mod headless;
 
-use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use headless::{Headless, PATIENCE};
+use natter::app::App;
 use natter::app::buffers::{LineKind, Older};
-use natter::app::{App, Settings};
-use natter::event::{AppEvent, Effect};
-use natter::net::registration::Identity;
-use natter::net::{self, NetCommand, NetConfig};
+use natter::event::AppEvent;
 use natterd::config::Config;
 use natterd::testing::TestServer;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
-
-const PATIENCE: Duration = Duration::from_secs(30);
-
-/// A natter without a terminal: the real App and network task.
-struct Headless {
-    app: App,
-    events: mpsc::Receiver<AppEvent>,
-    commands: mpsc::Sender<NetCommand>,
-    history_requests: usize,
-}
-
-impl Headless {
-    fn start(port: u16, nick: &str) -> Headless {
-        let (app_tx, events) = mpsc::channel(1024);
-        let (commands, net_rx) = mpsc::channel(256);
-        let config = NetConfig {
-            host: "127.0.0.1".into(),
-            port,
-            identity: Identity {
-                nick: nick.into(),
-                username: nick.into(),
-                realname: nick.into(),
-                password: None,
-            },
-        };
-        tokio::spawn(net::run(config, app_tx, net_rx));
-        let app = App::new(
-            Settings::new(nick, &format!("127.0.0.1:{port}")),
-            (100, 30),
-            Utc::now(),
-        );
-        Headless {
-            app,
-            events,
-            commands,
-            history_requests: 0,
-        }
-    }
-
-    async fn apply(&mut self, event: AppEvent) {
-        for effect in self.app.update(event) {
-            if let Effect::Send(message) = effect {
-                if message.command == "CHATHISTORY" {
-                    self.history_requests += 1;
-                }
-                self.commands.send(NetCommand::Send(message)).await.unwrap();
-            }
-        }
-    }
-
-    /// Processes network events until `done` holds.
-    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        while !done(&self.app) {
-            let event = tokio::time::timeout_at(deadline, self.events.recv())
-                .await
-                .unwrap_or_else(|_| panic!("never saw {what}"))
-                .unwrap();
-            self.apply(event).await;
-        }
-    }
-}
 
 /// The messages of the visible buffer, oldest first.
 fn messages(app: &App) -> Vec<String> {
@@ -133,7 +68,11 @@ async fn scrolling_up_loads_all_history_then_the_start_of_history() {
         .await;
     let expected: Vec<String> = (1..=120).map(|n| format!("bob: message {n}")).collect();
     assert_eq!(messages(&alice.app), expected[70..]);
-    assert_eq!(alice.history_requests, 0, "nothing asked before scrolling");
+    assert_eq!(
+        alice.sent_count("CHATHISTORY"),
+        0,
+        "nothing asked before scrolling"
+    );
 
     let page_up = AppEvent::Key(KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE));
     for _ in 0..200 {
@@ -154,7 +93,7 @@ async fn scrolling_up_loads_all_history_then_the_start_of_history() {
     assert_eq!(messages(&alice.app), expected);
     // 70 older messages at up to 100 per request: one request for them and
     // one that finds nothing older.
-    assert_eq!(alice.history_requests, 2);
+    assert_eq!(alice.sent_count("CHATHISTORY"), 2);
     let top = natter::ui::lines::decorations(lobby, 0);
     assert_eq!(top[0], natter::ui::lines::Decoration::StartOfHistory);
     server.shutdown().await;

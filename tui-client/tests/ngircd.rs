@@ -6,15 +6,11 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use chrono::Utc;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use natter::app::{App, Settings};
-use natter::event::{AppEvent, Effect};
-use natter::net::registration::Identity;
-use natter::net::{self, NetCommand, NetConfig};
-use tokio::sync::mpsc;
+mod headless;
 
-const PATIENCE: Duration = Duration::from_secs(20);
+use crossterm::event::KeyCode;
+use headless::Headless;
+use natter::app::App;
 
 /// An ngircd on a free loopback port, killed on drop.
 struct Ngircd {
@@ -60,81 +56,6 @@ impl Drop for Ngircd {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// A natter without a terminal: the real App and network task.
-struct Headless {
-    app: App,
-    events: mpsc::Receiver<AppEvent>,
-    commands: mpsc::Sender<NetCommand>,
-}
-
-impl Headless {
-    fn start(port: u16, nick: &str) -> Headless {
-        let (app_tx, events) = mpsc::channel(256);
-        let (commands, net_rx) = mpsc::channel(256);
-        let config = NetConfig {
-            host: "127.0.0.1".into(),
-            port,
-            identity: Identity {
-                nick: nick.into(),
-                username: nick.into(),
-                realname: nick.into(),
-                password: None,
-            },
-        };
-        tokio::spawn(net::run(config, app_tx, net_rx));
-        let app = App::new(
-            Settings::new(nick, &format!("127.0.0.1:{port}")),
-            (100, 30),
-            Utc::now(),
-        );
-        Headless {
-            app,
-            events,
-            commands,
-        }
-    }
-
-    async fn apply(&mut self, event: AppEvent) {
-        for effect in self.app.update(event) {
-            if let Effect::Send(message) = effect {
-                self.commands.send(NetCommand::Send(message)).await.unwrap();
-            }
-        }
-    }
-
-    /// Processes network events until `done` holds.
-    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        while !done(&self.app) {
-            let event = tokio::time::timeout_at(deadline, self.events.recv())
-                .await
-                .unwrap_or_else(|_| panic!("{} never saw {what}", self.app.settings.nick))
-                .unwrap();
-            self.apply(event).await;
-        }
-    }
-
-    async fn type_line(&mut self, text: &str) {
-        for c in text.chars() {
-            self.apply(AppEvent::Key(KeyEvent::new(
-                KeyCode::Char(c),
-                KeyModifiers::NONE,
-            )))
-            .await;
-        }
-        self.apply(AppEvent::Key(KeyEvent::new(
-            KeyCode::Enter,
-            KeyModifiers::NONE,
-        )))
-        .await;
-    }
-
-    async fn alt(&mut self, code: KeyCode) {
-        self.apply(AppEvent::Key(KeyEvent::new(code, KeyModifiers::ALT)))
-            .await;
     }
 }
 
