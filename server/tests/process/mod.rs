@@ -43,8 +43,9 @@ where
 
 /// Sends signal `name` (`TERM`, `INT`, `KILL`) to the process.
 pub fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .args(["-s", name, &child.id().to_string()])
+    // The shell's built-in kill: no procps needed on a bare machine.
+    let status = Command::new("sh")
+        .args(["-c", &format!("kill -s {name} {}", child.id())])
         .status()
         .unwrap();
     assert!(status.success());
