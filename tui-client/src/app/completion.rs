@@ -2,6 +2,7 @@
 
 use super::App;
 use super::buffers::BufferKind;
+use super::commands::COMMAND_HELP;
 
 /// A completion in progress: Tab again cycles through `candidates`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,11 +17,18 @@ pub struct Completion {
     pub suffix: String,
 }
 
-/// Commands offered when completing a word that starts the line with `/`.
-const COMMANDS: &[&str] = &[
-    "/away", "/back", "/clear", "/close", "/help", "/join", "/me", "/msg", "/names", "/nick",
-    "/part", "/query", "/quit", "/raw", "/topic", "/whois",
-];
+/// Commands offered when completing a word that starts the line with `/`:
+/// every command `/help` lists, alphabetically.
+fn command_names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = COMMAND_HELP
+        .iter()
+        .filter_map(|(usage, _)| usage.split_whitespace().next())
+        .filter(|name| name.starts_with('/') && !name.starts_with("//"))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
 
 impl App {
     /// Completes the word before the cursor, or cycles to the next (or with
@@ -79,10 +87,10 @@ impl App {
         let casemapping = self.session.casemapping;
         let folded_prefix = casemapping.fold(prefix);
         if prefix.starts_with('/') && self.input.text()[..self.input.cursor()] == *prefix {
-            return COMMANDS
-                .iter()
+            return command_names()
+                .into_iter()
                 .filter(|c| c.starts_with(&prefix.to_ascii_lowercase()))
-                .map(|c| (*c).to_owned())
+                .map(str::to_owned)
                 .collect();
         }
         if self.session.is_channel(prefix) {

@@ -58,6 +58,12 @@ pub struct Session {
     pub msgref_types: Option<Vec<String>>,
     /// Channels closed with /close whose PART is on its way, by folded name.
     pub closing: HashSet<String>,
+    /// Most parameterised mode changes one MODE line may carry (ISUPPORT MODES).
+    pub modes_per_line: usize,
+    /// Channels counted so far in a LIST reply.
+    pub listed_channels: usize,
+    /// Entries counted so far in ban list replies, by folded channel.
+    pub listed_bans: HashMap<String, usize>,
 }
 
 impl Session {
@@ -85,6 +91,9 @@ impl Session {
             history_limit: None,
             msgref_types: None,
             closing: HashSet::new(),
+            modes_per_line: 3,
+            listed_channels: 0,
+            listed_bans: HashMap::new(),
         }
     }
 
@@ -123,6 +132,15 @@ impl Session {
             "NETWORK" if !value.is_empty() => self.network = Some(crate::text::clean(value)),
             "CHANTYPES" if !value.is_empty() => self.chantypes = value.to_owned(),
             "CHATHISTORY" => self.history_limit = value.parse().ok(),
+            // No value means no limit; RFC 1459 servers take 3.
+            "MODES" => {
+                self.modes_per_line = {
+                    let unlimited = value.is_empty();
+                    value
+                        .parse()
+                        .unwrap_or(if unlimited { usize::MAX } else { 3 })
+                }
+            }
             "MSGREFTYPES" => {
                 let types = value.split(',').filter(|t| !t.is_empty());
                 self.msgref_types = Some(types.map(str::to_owned).collect());

@@ -1,4 +1,4 @@
-//! Channel commands: /join, /part, /close, /topic and /names.
+//! Channel commands: /join, /part, /close, /topic, /names and /list.
 
 use natter_protocol::Message;
 
@@ -44,7 +44,7 @@ impl App {
     }
 
     /// The channel named first in `args`, or the visible one.
-    fn channel_arg<'a>(&self, args: &'a str) -> (Option<String>, &'a str) {
+    pub(super) fn channel_arg<'a>(&self, args: &'a str) -> (Option<String>, &'a str) {
         let first = args.split_whitespace().next().unwrap_or_default();
         if self.session.is_channel(first) {
             let rest = args[first.len()..].trim();
@@ -123,5 +123,14 @@ impl App {
         let folded = self.session.casemapping.fold(&channel);
         self.session.names_requested.insert(folded);
         self.emit(Effect::Send(Message::new("NAMES").with_param(channel)));
+    }
+
+    /// /list: asks for the server's channels (or only those named); the
+    /// replies are shown in the server buffer, which comes to the front.
+    pub(super) fn cmd_list(&mut self, args: &str) {
+        self.session.listed_channels = 0;
+        self.switch_to(0);
+        let message = Message::new("LIST").with_params(args.split_whitespace().take(2));
+        self.emit(Effect::Send(message));
     }
 }

@@ -4,6 +4,7 @@
 //! submodules.
 
 mod channels;
+mod moderation;
 mod sending;
 
 use natter_protocol::Message;
@@ -24,6 +25,31 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("/close", "leave and close the current buffer"),
     ("/topic [TEXT]", "show or set the channel topic"),
     ("/names [#ROOM]", "list a channel's members"),
+    (
+        "/list [#ROOM,...]",
+        "list the server's channels with members and topics",
+    ),
+    (
+        "/invite NICK [#ROOM]",
+        "invite NICK to this channel (or #ROOM)",
+    ),
+    (
+        "/kick NICK [REASON]",
+        "remove NICK from this channel (operators)",
+    ),
+    ("/op NICK...", "make NICK a channel operator"),
+    ("/deop NICK...", "take NICK's operator status"),
+    ("/voice NICK...", "let NICK speak in a moderated channel"),
+    ("/devoice NICK...", "take NICK's voice"),
+    (
+        "/ban [MASK...]",
+        "ban MASK or a nick (from any address); alone: list bans",
+    ),
+    ("/unban MASK...", "lift a ban"),
+    (
+        "/mode [TARGET] MODES [ARGS]",
+        "set or show modes of TARGET (default: this channel)",
+    ),
     ("/whois NICK", "who is NICK?"),
     ("/away [MESSAGE]", "mark yourself away"),
     ("/back", "mark yourself back"),
@@ -137,6 +163,7 @@ impl App {
             "close" => self.cmd_close(),
             "topic" => self.cmd_topic(args),
             "names" => self.cmd_names(args),
+            "list" => self.cmd_list(args),
             "whois" => self.cmd_simple("WHOIS", args, "/whois NICK"),
             "away" => {
                 let message = if args.is_empty() { "away" } else { args };
@@ -154,7 +181,11 @@ impl App {
                 Ok(message) if !args.is_empty() => self.emit(Effect::Send(message)),
                 _ => self.error("Usage: /raw COMMAND [PARAMS] :TRAILING, e.g. /raw MODE #lobby +t"),
             },
-            _ => self.error(format!("Unknown command /{name}. Type /help for the list.")),
+            other => {
+                if !self.run_moderation(other, args) {
+                    self.error(format!("Unknown command /{name}. Type /help for the list."));
+                }
+            }
         }
     }
 
