@@ -248,7 +248,13 @@ fn errors_land_in_the_channel_they_are_about() {
     let lobby = &app.buffers.all()[index_of(&app, "#lobby")];
     assert_eq!(
         lobby.lines.back().unwrap().text(),
-        "#lobby: You're not channel operator"
+        "You are not an operator of #lobby: only operators can do that (ask one to /op you)"
+    );
+    line(&mut app, ":srv 404 alice #lobby :Cannot send to channel");
+    let lobby = &app.buffers.all()[index_of(&app, "#lobby")];
+    assert_eq!(
+        lobby.lines.back().unwrap().text(),
+        "#lobby: Cannot send to channel"
     );
 }
 

@@ -1,16 +1,17 @@
-//! Numeric replies: welcome and ISUPPORT, NAMES, topics, WHOIS and WHO,
-//! away confirmations, and errors placed in the buffer they are about.
+//! Numeric replies: welcome and ISUPPORT, NAMES, topics, WHOIS and WHO and
+//! away confirmations; channel replies and errors are dispatched to
+//! `irc::channel_replies` and `irc::error_replies`.
 
 use chrono::{DateTime, Utc};
 use natter_protocol::Message;
 use natter_protocol::numeric::{
-    ERR_ERRONEUSNICKNAME, ERR_NICKCOLLISION, ERR_NICKNAMEINUSE, ERR_NOMOTD, ERR_UNAVAILRESOURCE,
-    ERR_UNKNOWNCOMMAND, RPL_AWAY, RPL_CREATED, RPL_ENDOFMOTD, RPL_ENDOFNAMES, RPL_ENDOFWHO,
-    RPL_ENDOFWHOIS, RPL_GLOBALUSERS, RPL_ISUPPORT, RPL_LOCALUSERS, RPL_MOTD, RPL_MOTDSTART,
-    RPL_NAMREPLY, RPL_NOTOPIC, RPL_NOWAWAY, RPL_TOPIC, RPL_TOPICWHOTIME, RPL_UNAWAY, RPL_WELCOME,
-    RPL_WHOISACCOUNT, RPL_WHOISACTUALLY, RPL_WHOISCERTFP, RPL_WHOISCHANNELS, RPL_WHOISHOST,
-    RPL_WHOISIDLE, RPL_WHOISOPERATOR, RPL_WHOISSECURE, RPL_WHOISSERVER, RPL_WHOISSPECIAL,
-    RPL_WHOISUSER, RPL_WHOREPLY, RPL_YOURHOST,
+    ERR_NOMOTD, ERR_UNKNOWNCOMMAND, RPL_AWAY, RPL_BANLIST, RPL_CHANNELMODEIS, RPL_CREATED,
+    RPL_CREATIONTIME, RPL_ENDOFBANLIST, RPL_ENDOFMOTD, RPL_ENDOFNAMES, RPL_ENDOFWHO,
+    RPL_ENDOFWHOIS, RPL_GLOBALUSERS, RPL_INVITING, RPL_ISUPPORT, RPL_LIST, RPL_LISTEND,
+    RPL_LISTSTART, RPL_LOCALUSERS, RPL_MOTD, RPL_MOTDSTART, RPL_NAMREPLY, RPL_NOTOPIC, RPL_NOWAWAY,
+    RPL_TOPIC, RPL_TOPICWHOTIME, RPL_UNAWAY, RPL_WELCOME, RPL_WHOISACCOUNT, RPL_WHOISACTUALLY,
+    RPL_WHOISCERTFP, RPL_WHOISCHANNELS, RPL_WHOISHOST, RPL_WHOISIDLE, RPL_WHOISOPERATOR,
+    RPL_WHOISSECURE, RPL_WHOISSERVER, RPL_WHOISSPECIAL, RPL_WHOISUSER, RPL_WHOREPLY, RPL_YOURHOST,
 };
 
 use super::App;
@@ -54,6 +55,9 @@ impl App {
                 self.info("You are marked as away (/back to return)");
             }
             RPL_WHOREPLY => self.on_who_reply(msg),
+            RPL_LISTSTART | RPL_LIST | RPL_LISTEND => self.on_list_reply(msg, time),
+            RPL_CHANNELMODEIS | RPL_CREATIONTIME | RPL_INVITING | RPL_BANLIST
+            | RPL_ENDOFBANLIST => self.on_channel_reply(msg, time),
             RPL_ENDOFWHO | RPL_ENDOFWHOIS => {}
             RPL_AWAY | RPL_WHOISUSER | RPL_WHOISSERVER | RPL_WHOISOPERATOR | RPL_WHOISIDLE
             | RPL_WHOISCHANNELS | RPL_WHOISSPECIAL | RPL_WHOISACCOUNT | RPL_WHOISACTUALLY
@@ -112,42 +116,6 @@ impl App {
             }
         };
         self.info(text);
-    }
-
-    /// 4xx/5xx: an error line in the buffer the reply is about, if open.
-    fn on_error_reply(&mut self, msg: &Message, time: DateTime<Utc>) {
-        let trailing = msg.params.last().cloned().unwrap_or_default();
-        let subject = msg.arg(1).unwrap_or_default().to_owned();
-        let nick_refused = matches!(
-            msg.command.as_str(),
-            ERR_ERRONEUSNICKNAME | ERR_NICKNAMEINUSE | ERR_NICKCOLLISION | ERR_UNAVAILRESOURCE
-        );
-        if nick_refused && !self.session.registered {
-            let text = format!("{subject}: {trailing}; trying another nick");
-            self.push_event(0, time, LineKind::Info, &text);
-            return;
-        }
-        if msg.command == ERR_NICKNAMEINUSE {
-            self.error(format!(
-                "The nick {subject} is already in use; choose another with /nick"
-            ));
-            return;
-        }
-        let index = self
-            .buffers
-            .find(&subject, self.session.casemapping)
-            .unwrap_or_else(|| self.buffers.active_index());
-        let middle = msg
-            .params
-            .get(1..msg.params.len().saturating_sub(1))
-            .unwrap_or_default()
-            .join(" ");
-        let text = if middle.is_empty() {
-            trailing
-        } else {
-            format!("{middle}: {trailing}")
-        };
-        self.push_event(index, time, LineKind::Error, &text);
     }
 
     fn on_names_reply(&mut self, msg: &Message) {

@@ -1,7 +1,9 @@
 //! Applying incoming IRC messages to the app state. This module only
 //! dispatches by command; each concern lives in its own submodule.
 
+mod channel_replies;
 mod channel_state;
+mod error_replies;
 mod membership;
 mod messages;
 mod registration;
