@@ -32,8 +32,7 @@ async fn lusers_max_is_the_peak_user_count() {
 #[tokio::test]
 async fn invite_lets_a_user_past_the_channel_limit() {
     let server = start().await;
-    let mut op = Client::register(&server, "op").await;
-    op.join("#full").await;
+    let mut op = Client::member(&server, "op", "#full").await;
     op.send("MODE #full +l 1");
     op.expect_line(":op!~op@127.0.0.1 MODE #full +l 1").await;
     let mut bob = Client::register(&server, "bob").await;
@@ -83,8 +82,7 @@ async fn client_tag_data_is_limited_to_4094_bytes() {
 #[tokio::test]
 async fn names_for_several_channels_ends_with_one_366() {
     let server = start().await;
-    let mut nick1 = Client::register(&server, "nick1").await;
-    nick1.join("#chan1").await;
+    let mut nick1 = Client::member(&server, "nick1", "#chan1").await;
     nick1.join("#chan2").await;
     nick1.send("NAMES #chan1,#chan2,#nowhere");
     nick1

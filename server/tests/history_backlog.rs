@@ -90,8 +90,7 @@ async fn irc_with_server_time_only_gets_timed_original_lines() {
 async fn irc_without_tags_gets_time_prefixed_lines_between_notices() {
     let server = start().await;
     let (_alice, seen) = lobby_with(&server, &["hello there", "\u{1}ACTION waves\u{1}"]).await;
-    let mut bob = Client::register(&server, "bob").await;
-    bob.join("#lobby").await;
+    let mut bob = Client::member(&server, "bob", "#lobby").await;
     let lines = bob.sync().await;
     assert_eq!(
         lines,
@@ -139,8 +138,7 @@ async fn plain_users_get_readable_lines_with_the_time() {
 #[tokio::test]
 async fn nothing_said_means_no_backlog_lines() {
     let server = start().await;
-    let mut bob = Client::register(&server, "bob").await;
-    bob.join("#empty").await;
+    let mut bob = Client::member(&server, "bob", "#empty").await;
     assert!(bob.sync().await.is_empty());
 }
 

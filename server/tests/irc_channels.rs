@@ -40,8 +40,7 @@ async fn first_joiner_is_operator_and_join_is_followed_by_names() {
 #[tokio::test]
 async fn join_sends_the_topic_before_the_names() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#a").await;
+    let mut alice = Client::member(&server, "alice", "#a").await;
     alice.send("TOPIC #a :Plans for the weekend");
     alice
         .expect_line(&format!(
@@ -65,8 +64,7 @@ async fn join_sends_the_topic_before_the_names() {
 #[tokio::test]
 async fn join_several_channels_with_keys() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#locked").await;
+    let mut alice = Client::member(&server, "alice", "#locked").await;
     alice.send("MODE #locked +k sesame");
     alice
         .expect_line(&format!(":{} MODE #locked +k sesame", prefix("alice")))
@@ -97,10 +95,8 @@ async fn join_several_channels_with_keys() {
 #[tokio::test]
 async fn join_0_parts_every_channel() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#a").await;
-    let mut bob = Client::register(&server, "bob").await;
-    bob.join("#a").await;
+    let mut alice = Client::member(&server, "alice", "#a").await;
+    let mut bob = Client::member(&server, "bob", "#a").await;
     bob.join("#b").await;
     alice.expect_command("JOIN").await;
     bob.send("JOIN 0");
@@ -138,10 +134,8 @@ async fn join_invalid_channel_name_gets_403() {
 #[tokio::test]
 async fn part_with_reason_and_its_errors() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#a").await;
-    let mut bob = Client::register(&server, "bob").await;
-    bob.join("#a").await;
+    let mut alice = Client::member(&server, "alice", "#a").await;
+    let mut bob = Client::member(&server, "bob", "#a").await;
     alice.expect_command("JOIN").await;
     bob.send("PART #a :see you later");
     let part = format!(":{} PART #a :see you later", prefix("bob"));
@@ -165,12 +159,10 @@ async fn part_with_reason_and_its_errors() {
 #[tokio::test]
 async fn names_with_multi_prefix_and_userhost_in_names() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#a").await;
+    let mut alice = Client::member(&server, "alice", "#a").await;
     alice.send("MODE #a +v alice");
     alice.expect_command("MODE").await;
-    let mut plain = Client::register(&server, "bob").await;
-    plain.join("#a").await;
+    let mut plain = Client::member(&server, "bob", "#a").await;
     plain.send("NAMES #a");
     plain
         .expect_next(format!(":{SERVER} 353 bob = #a :@alice bob"))
@@ -205,14 +197,12 @@ async fn names_with_multi_prefix_and_userhost_in_names() {
 #[tokio::test]
 async fn topic_get_set_and_permissions() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#a").await;
+    let mut alice = Client::member(&server, "alice", "#a").await;
     alice.send("TOPIC #a");
     alice
         .expect_next(format!(":{SERVER} 331 alice #a :No topic is set"))
         .await;
-    let mut bob = Client::register(&server, "bob").await;
-    bob.join("#a").await;
+    let mut bob = Client::member(&server, "bob", "#a").await;
     alice.expect_command("JOIN").await;
     alice.send("TOPIC #a :Board games tonight");
     let topic = format!(":{} TOPIC #a :Board games tonight", prefix("alice"));
@@ -249,12 +239,9 @@ async fn topic_get_set_and_permissions() {
 #[tokio::test]
 async fn kick_by_operator_and_its_errors() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#a").await;
-    let mut bob = Client::register(&server, "bob").await;
-    bob.join("#a").await;
-    let mut carol = Client::register(&server, "carol").await;
-    carol.join("#a").await;
+    let mut alice = Client::member(&server, "alice", "#a").await;
+    let mut bob = Client::member(&server, "bob", "#a").await;
+    let mut carol = Client::member(&server, "carol", "#a").await;
     bob.expect_command("JOIN").await;
     alice.sync().await;
 
@@ -286,8 +273,7 @@ async fn kick_by_operator_and_its_errors() {
 #[tokio::test]
 async fn invite_lets_a_user_into_an_invite_only_channel() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#club").await;
+    let mut alice = Client::member(&server, "alice", "#club").await;
     alice.send("MODE #club +i");
     alice.expect_command("MODE").await;
     let mut bob = Client::register(&server, "bob").await;
@@ -325,15 +311,13 @@ async fn invite_lets_a_user_into_an_invite_only_channel() {
 #[tokio::test]
 async fn list_shows_visible_channels_with_counts_and_topics() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#games").await;
+    let mut alice = Client::member(&server, "alice", "#games").await;
     alice.send("TOPIC #games :Board games");
     alice.expect_command("TOPIC").await;
     alice.join("#hidden").await;
     alice.send("MODE #hidden +s");
     alice.expect_command("MODE").await;
-    let mut bob = Client::register(&server, "bob").await;
-    bob.join("#games").await;
+    let mut bob = Client::member(&server, "bob", "#games").await;
     bob.join("#quiet").await;
     bob.send("LIST");
     bob.expect_next(format!(":{SERVER} 321 bob Channel :Users  Name"))
@@ -356,10 +340,8 @@ async fn list_shows_visible_channels_with_counts_and_topics() {
 #[tokio::test]
 async fn who_lists_channel_members_and_masks() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#a").await;
-    let mut bob = Client::register(&server, "bob").await;
-    bob.join("#a").await;
+    let _alice = Client::member(&server, "alice", "#a").await;
+    let mut bob = Client::member(&server, "bob", "#a").await;
     bob.send("AWAY :lunch");
     bob.expect_command("306").await;
     bob.send("WHO #a");
@@ -386,8 +368,7 @@ async fn who_lists_channel_members_and_masks() {
 #[tokio::test]
 async fn empty_topic_clears_it() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#a").await;
+    let mut alice = Client::member(&server, "alice", "#a").await;
     alice.send("TOPIC #a :something");
     alice.expect_command("TOPIC").await;
     alice.send("TOPIC #a :");
@@ -403,12 +384,9 @@ async fn empty_topic_clears_it() {
 #[tokio::test]
 async fn kick_several_victims_and_missing_parameters() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#a").await;
-    let mut bob = Client::register(&server, "bob").await;
-    bob.join("#a").await;
-    let mut carol = Client::register(&server, "carol").await;
-    carol.join("#a").await;
+    let mut alice = Client::member(&server, "alice", "#a").await;
+    let mut bob = Client::member(&server, "bob", "#a").await;
+    let mut carol = Client::member(&server, "carol", "#a").await;
     alice.sync().await;
     alice.send("KICK #a bob,carol :out");
     alice

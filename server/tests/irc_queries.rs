@@ -11,8 +11,7 @@ use common::{Client, SERVER, command, parse, prefix, start};
 #[tokio::test]
 async fn whois_answers_311_319_312_317_318() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#a").await;
+    let mut alice = Client::member(&server, "alice", "#a").await;
     alice.join("#b").await;
     let mut bob = Client::register(&server, "bob").await;
     bob.send("WHOIS alice");
@@ -133,8 +132,7 @@ async fn bare_lf_lowercase_commands_and_extra_spaces_are_accepted() {
         .expect_next(format!(":{} JOIN #a", prefix("alice")))
         .await;
     alice.expect_command("366").await;
-    let mut bob = Client::register(&server, "bob").await;
-    bob.join("#a").await;
+    let mut bob = Client::member(&server, "bob", "#a").await;
     alice.expect_command("JOIN").await;
     alice.send_bytes(b"privmsg   #a    :spaced   out  \r\n");
     bob.expect_next(format!(":{} PRIVMSG #a :spaced   out  ", prefix("alice")))

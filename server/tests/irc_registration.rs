@@ -88,8 +88,7 @@ async fn welcome_burst_is_001_to_005_then_lusers_then_422() {
 #[tokio::test]
 async fn lusers_counts_users_and_channels() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#one").await;
+    let mut alice = Client::member(&server, "alice", "#one").await;
     let mut bob = Client::register(&server, "bob").await;
     bob.send("MODE bob +i");
     bob.expect_line(":bob MODE bob +i").await;

@@ -287,10 +287,8 @@ async fn a_client_that_never_reads_is_dropped_with_sendq_exceeded() {
         config.limits.max_clients = 3;
     })
     .await;
-    let mut talker = Client::register(&server, "talker").await;
-    talker.join("#flood").await;
-    let mut bob = Client::register(&server, "bob").await;
-    bob.join("#flood").await;
+    let mut talker = Client::member(&server, "talker", "#flood").await;
+    let mut bob = Client::member(&server, "bob", "#flood").await;
     let mut sleepy = Client::connect_small_buffer(&server)
         .await
         .register_on("sleepy")

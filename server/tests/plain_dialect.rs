@@ -229,8 +229,7 @@ async fn irc_and_plain_users_see_and_whisper_each_other() {
 async fn invalid_utf8_from_a_plain_user_is_relayed_with_replacement_characters() {
     let server = start().await;
     let mut alice = Client::plain(&server, "alice").await;
-    let mut carol = Client::register(&server, "carol").await;
-    carol.join("#lobby").await;
+    let mut carol = Client::member(&server, "carol", "#lobby").await;
     alice.expect_next("* carol joined #lobby").await;
     alice.send_bytes(b"caf\xe9 au lait\r\n");
     let line = carol.recv_raw().await;
@@ -253,8 +252,7 @@ async fn invalid_utf8_from_a_plain_user_is_relayed_with_replacement_characters()
 async fn invalid_utf8_from_an_irc_user_is_refused_and_not_relayed() {
     let server = start().await;
     let mut alice = Client::plain(&server, "alice").await;
-    let mut carol = Client::register(&server, "carol").await;
-    carol.join("#lobby").await;
+    let mut carol = Client::member(&server, "carol", "#lobby").await;
     alice.expect_next("* carol joined #lobby").await;
     carol.send_bytes(b"PRIVMSG #lobby :caf\xe9\r\n");
     let fail = parse(&carol.recv_line().await);
@@ -269,8 +267,7 @@ async fn invalid_utf8_from_an_irc_user_is_refused_and_not_relayed() {
 async fn formatting_and_terminal_escapes_never_reach_plain_users() {
     let server = start().await;
     let mut alice = Client::plain(&server, "alice").await;
-    let mut carol = Client::register(&server, "carol").await;
-    carol.join("#lobby").await;
+    let mut carol = Client::member(&server, "carol", "#lobby").await;
     alice.expect_next("* carol joined #lobby").await;
     carol.send("PRIVMSG #lobby :\u{2}bold\u{2} \u{3}04red\u{3} \u{1b}[2Jgone \u{1b}]0;title\u{7}x");
     let raw = alice.recv_raw().await;
@@ -319,8 +316,7 @@ async fn plain_users_are_asked_for_the_server_password() {
 #[tokio::test]
 async fn a_plain_user_sees_being_kicked_and_topics() {
     let server = start().await;
-    let mut alice = Client::register(&server, "alice").await;
-    alice.join("#lobby").await;
+    let mut alice = Client::member(&server, "alice", "#lobby").await;
     let mut bob = Client::plain(&server, "bob").await;
     alice.expect_command("JOIN").await;
     alice.send("TOPIC #lobby :Games night");

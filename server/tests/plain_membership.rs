@@ -10,8 +10,7 @@ use common::{Client, QUIET, command, parse, start};
 #[tokio::test]
 async fn a_refused_join_is_explained_and_join_retries_after_an_invite() {
     let server = start().await;
-    let mut op = Client::register(&server, "op").await;
-    op.join("#lobby").await;
+    let mut op = Client::member(&server, "op", "#lobby").await;
     op.send("MODE #lobby +i");
     op.expect(|line| command(line) == "MODE").await;
     let mut bob = Client::connect(&server).await;
@@ -36,8 +35,7 @@ async fn a_refused_join_is_explained_and_join_retries_after_an_invite() {
 #[tokio::test]
 async fn a_kicked_plain_user_can_rejoin() {
     let server = start().await;
-    let mut op = Client::register(&server, "op").await;
-    op.join("#lobby").await;
+    let mut op = Client::member(&server, "op", "#lobby").await;
     let mut bob = Client::plain(&server, "bob").await;
     op.expect(|line| command(line) == "JOIN").await;
     op.send("KICK #lobby bob :calm down");
@@ -56,8 +54,7 @@ async fn a_kicked_plain_user_can_rejoin() {
 #[tokio::test]
 async fn a_long_plain_line_reaches_irc_users_whole_in_several_messages() {
     let server = start().await;
-    let mut carol = Client::register(&server, "carol").await;
-    carol.join("#lobby").await;
+    let mut carol = Client::member(&server, "carol", "#lobby").await;
     let mut alice = Client::plain(&server, "alice").await;
     let mut dave = Client::plain(&server, "dave").await;
     carol

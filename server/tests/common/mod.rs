@@ -59,6 +59,10 @@ impl Client {
     pub async fn connect(server: &TestServer) -> Client {
         let stream = TcpStream::connect(server.addr).await.expect("connect");
         stream.set_nodelay(true).ok();
+        Client::from_stream(stream)
+    }
+
+    fn from_stream(stream: TcpStream) -> Client {
         let (reader, writer) = stream.into_split();
         Client {
             name: "?".to_string(),
@@ -75,15 +79,14 @@ impl Client {
         let socket = tokio::net::TcpSocket::new_v4().expect("socket");
         socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
         let stream = socket.connect(server.addr).await.expect("connect");
-        let (reader, writer) = stream.into_split();
-        Client {
-            name: "?".to_string(),
-            reader,
-            writer,
-            buffer: Vec::new(),
-            eof: false,
-            transcript: Vec::new(),
-        }
+        Client::from_stream(stream)
+    }
+
+    /// Registers `nick` and joins `channel`, waiting for its end of NAMES.
+    pub async fn member(server: &TestServer, nick: &str, channel: &str) -> Client {
+        let mut client = Client::register(server, nick).await;
+        client.join(channel).await;
+        client
     }
 
     /// Registers an already connected client (see [`Client::connect_small_buffer`]).
