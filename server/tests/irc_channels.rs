@@ -385,8 +385,8 @@ async fn empty_topic_clears_it() {
 async fn kick_several_victims_and_missing_parameters() {
     let server = start().await;
     let mut alice = Client::member(&server, "alice", "#a").await;
-    let mut bob = Client::member(&server, "bob", "#a").await;
-    let mut carol = Client::member(&server, "carol", "#a").await;
+    let _bob = Client::member(&server, "bob", "#a").await;
+    let _carol = Client::member(&server, "carol", "#a").await;
     alice.sync().await;
     alice.send("KICK #a bob,carol :out");
     alice
