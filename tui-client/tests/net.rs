@@ -59,6 +59,18 @@ impl Client {
         }
     }
 
+    /// Asks the network task to quit and waits for it to end.
+    async fn quit(self) {
+        self.commands
+            .send(NetCommand::Quit("bye".into()))
+            .await
+            .unwrap();
+        tokio::time::timeout(PATIENCE, self.task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
     async fn line(&mut self, what: &str, test: impl Fn(&Message) -> bool) -> Message {
         self.until(what, |event| match event {
             NetEvent::Line { message, .. } if test(message) => Some(message.clone()),
@@ -102,15 +114,7 @@ async fn registers_with_natterd_and_negotiates_capabilities() {
             m.command == "JOIN" && m.source_nick() == Some("alice")
         })
         .await;
-    client
-        .commands
-        .send(NetCommand::Quit("bye".into()))
-        .await
-        .unwrap();
-    tokio::time::timeout(PATIENCE, client.task)
-        .await
-        .unwrap()
-        .unwrap();
+    client.quit().await;
     server.shutdown().await;
 }
 
@@ -191,13 +195,5 @@ async fn an_unreachable_server_is_reported_with_a_retry_time() {
         })
         .await;
     assert!(reason.contains("refused"), "{reason}");
-    client
-        .commands
-        .send(NetCommand::Quit("bye".into()))
-        .await
-        .unwrap();
-    tokio::time::timeout(PATIENCE, client.task)
-        .await
-        .unwrap()
-        .unwrap();
+    client.quit().await;
 }
