@@ -18,7 +18,7 @@ const LINES: usize = 100_000;
 
 fn feed(app: &mut App, raw: &str) {
     let message = Message::parse(raw).unwrap();
-    let received_at = app.now;
+    let received_at = app.chat.now;
     app.update(AppEvent::Net(NetEvent::Line {
         message,
         received_at,

@@ -4,12 +4,23 @@
 //! [`event::AppEvent`]s into one channel; the run loop (`terminal`) applies
 //! them with [`app::App::update`], performs the returned [`event::Effect`]s
 //! and draws with [`ui::draw`].
+//!
+//! Layers, lowest first (a module imports only those below it): `text`,
+//! `theme`, `settings`, `event` (plain data) → `chat` (the model fed by IRC)
+//! → `geometry` (screen areas, line heights, hit-testing) → `view` (input,
+//! overlays, completion, the key table) → `app` (update: events to effects)
+//! → `ui` (drawing). `net`, `terminal` and `cli` are the I/O edges.
 
 pub mod app;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod event;
+pub mod geometry;
 pub mod net;
+pub mod settings;
 pub mod terminal;
 pub mod text;
+pub mod theme;
 pub mod ui;
+pub mod view;

@@ -7,7 +7,7 @@ mod support;
 
 use crossterm::event::KeyCode;
 use natter::app::App;
-use natter::app::buffers::LineKind;
+use natter::chat::buffers::LineKind;
 use support::*;
 
 /// t0 as the Unix time a server sends.
@@ -15,7 +15,7 @@ const T0_UNIX: &str = "1795339800";
 
 /// The lines of buffer `name` as text, with their kinds.
 fn lines_of(app: &App, name: &str) -> Vec<(LineKind, String)> {
-    app.buffers.all()[index_of(app, name)]
+    app.chat.buffers.all()[index_of(app, name)]
         .lines
         .iter()
         .map(|l| (l.kind, l.text()))
@@ -62,7 +62,7 @@ fn list_replies_are_a_table_in_the_server_buffer() {
             .all(|(kind, _)| *kind == LineKind::Info)
     );
     assert_eq!(active_name(&app), "#lobby", "replies do not switch buffers");
-    let rust = &app.buffers.all()[0].lines[before + 2];
+    let rust = &app.chat.buffers.all()[0].lines[before + 2];
     assert!(rust.body.iter().any(|run| run.text == "Rust"), "bold kept");
 }
 

@@ -4,7 +4,7 @@
 mod support;
 
 use natter::app::Overlay;
-use natter::app::buffers::BufferKind;
+use natter::chat::buffers::BufferKind;
 use natter::event::Effect;
 use support::*;
 
@@ -14,8 +14,8 @@ fn plain_text_goes_to_the_visible_channel_and_is_echoed_locally() {
     let effects = submit(&mut app, "hello everyone");
     assert_eq!(sent(&effects), vec!["PRIVMSG #lobby :hello everyone"]);
     assert_eq!(last(&app), "alice: hello everyone");
-    assert!(app.buffers.active().lines.back().unwrap().own);
-    assert!(app.input.is_empty());
+    assert!(app.chat.buffers.active().lines.back().unwrap().own);
+    assert!(app.view.input.is_empty());
 }
 
 #[test]
@@ -27,7 +27,7 @@ fn with_echo_message_the_server_echo_is_the_only_copy() {
     assert_ne!(last(&app), "alice: hi");
     line(&mut app, ":alice!a@h PRIVMSG #lobby :hi");
     assert_eq!(last(&app), "alice: hi");
-    assert_eq!(app.buffers.active().unread, 0);
+    assert_eq!(app.chat.buffers.active().unread, 0);
 }
 
 #[test]
@@ -69,8 +69,8 @@ fn me_sends_a_ctcp_action() {
         sent(&effects),
         vec!["PRIVMSG #lobby :\u{1}ACTION waves\u{1}"]
     );
-    let line = app.buffers.active().lines.back().unwrap();
-    assert_eq!(line.kind, natter::app::buffers::LineKind::Action);
+    let line = app.chat.buffers.active().lines.back().unwrap();
+    assert_eq!(line.kind, natter::chat::buffers::LineKind::Action);
     assert_eq!(line.text(), "waves");
 }
 
@@ -80,7 +80,7 @@ fn nick_sends_nick_and_the_reply_renames_us() {
     let effects = submit(&mut app, "/nick alicia");
     assert_eq!(sent(&effects), vec!["NICK alicia"]);
     let effects = line(&mut app, ":alice!a@h NICK :alicia");
-    assert_eq!(app.session.nick, "alicia");
+    assert_eq!(app.chat.session.nick, "alicia");
     assert!(effects.contains(&Effect::SetNick("alicia".into())));
     assert_eq!(sidebar(&app), vec!["@carol", "+bob", "alicia"]);
 }
@@ -102,8 +102,8 @@ fn part_leaves_the_visible_channel_with_a_reason() {
     let effects = submit(&mut app, "/part bye all");
     assert_eq!(sent(&effects), vec!["PART #lobby :bye all"]);
     line(&mut app, ":alice!a@h PART #lobby :bye all");
-    assert!(!app.buffers.active().joined);
-    assert!(app.sidebar_members().is_empty());
+    assert!(!app.chat.buffers.active().joined);
+    assert!(app.chat.sidebar_members().is_empty());
     let effects = submit(&mut app, "anyone?");
     assert!(sent(&effects).is_empty());
     assert!(last(&app).contains("You are not in #lobby"));
@@ -119,7 +119,10 @@ fn topic_shows_or_sets() {
     let effects = submit(&mut app, "/topic lunch at noon");
     assert_eq!(sent(&effects), vec!["TOPIC #lobby :lunch at noon"]);
     line(&mut app, ":carol!c@h TOPIC #lobby :lunch at noon");
-    assert_eq!(app.buffers.active().topic.as_deref(), Some("lunch at noon"));
+    assert_eq!(
+        app.chat.buffers.active().topic.as_deref(),
+        Some("lunch at noon")
+    );
 }
 
 #[test]
@@ -185,13 +188,13 @@ fn away_and_back() {
         &mut app,
         ":srv 306 alice :You have been marked as being away",
     );
-    assert!(app.session.away);
+    assert!(app.chat.session.away);
     assert_eq!(sent(&submit(&mut app, "/back")), vec!["AWAY"]);
     line(
         &mut app,
         ":srv 305 alice :You are no longer marked as being away",
     );
-    assert!(!app.session.away);
+    assert!(!app.chat.session.away);
 }
 
 #[test]
@@ -199,7 +202,7 @@ fn quit_asks_the_loop_to_quit_with_the_reason() {
     let mut app = app();
     let effects = submit(&mut app, "/quit see you");
     assert_eq!(effects, vec![Effect::Quit("see you".into())]);
-    assert!(app.quitting);
+    assert!(app.chat.quitting);
 }
 
 #[test]
@@ -220,7 +223,7 @@ fn clear_empties_the_buffer() {
     let mut app = app();
     submit(&mut app, "one");
     submit(&mut app, "/clear");
-    assert!(app.buffers.active().lines.is_empty());
+    assert!(app.chat.buffers.active().lines.is_empty());
 }
 
 #[test]
@@ -229,15 +232,21 @@ fn close_parts_a_channel_and_removes_its_buffer() {
     let effects = submit(&mut app, "/close");
     assert_eq!(sent(&effects), vec!["PART #lobby"]);
     assert!(
-        app.buffers
-            .find("#lobby", app.session.casemapping)
+        app.chat
+            .buffers
+            .find("#lobby", app.chat.session.casemapping)
             .is_none()
     );
     submit(&mut app, "/query bob");
     submit(&mut app, "/close");
-    assert!(app.buffers.find("bob", app.session.casemapping).is_none());
+    assert!(
+        app.chat
+            .buffers
+            .find("bob", app.chat.session.casemapping)
+            .is_none()
+    );
     submit(&mut app, "/close");
-    assert_eq!(app.buffers.len(), 1);
+    assert_eq!(app.chat.buffers.len(), 1);
     assert!(last(&app).contains("server buffer stays open"));
 }
 
@@ -274,7 +283,7 @@ fn typing_while_disconnected_keeps_the_text() {
     let mut app = fresh();
     let effects = submit(&mut app, "hello?");
     assert!(sent(&effects).is_empty());
-    assert_eq!(app.input.text(), "hello?");
+    assert_eq!(app.view.input.text(), "hello?");
     assert!(last(&app).starts_with("Not connected"));
 }
 
@@ -318,10 +327,13 @@ fn a_long_paste_asks_before_sending() {
     ));
     let effects = key(&mut app, crossterm::event::KeyCode::Enter);
     assert!(sent(&effects).is_empty());
-    assert!(matches!(app.overlay, Some(Overlay::ConfirmPaste { .. })));
+    assert!(matches!(
+        app.view.overlay,
+        Some(Overlay::ConfirmPaste { .. })
+    ));
     let effects = key(&mut app, crossterm::event::KeyCode::Char('y'));
     assert_eq!(sent(&effects).len(), 5);
-    assert!(app.overlay.is_none());
+    assert!(app.view.overlay.is_none());
 }
 
 #[test]
@@ -331,14 +343,14 @@ fn a_refused_paste_goes_back_to_the_input_line() {
     key(&mut app, crossterm::event::KeyCode::Enter);
     let effects = key(&mut app, crossterm::event::KeyCode::Esc);
     assert!(sent(&effects).is_empty());
-    assert_eq!(app.input.text(), "1\n2\n3\n4");
+    assert_eq!(app.view.input.text(), "1\n2\n3\n4");
 }
 
 #[test]
 fn a_short_paste_sends_each_line() {
     let mut app = app();
     app.update(natter::event::AppEvent::Paste("first\r\nsecond\r\n".into()));
-    assert_eq!(app.input.text(), "first\nsecond");
+    assert_eq!(app.view.input.text(), "first\nsecond");
     let effects = key(&mut app, crossterm::event::KeyCode::Enter);
     assert_eq!(
         sent(&effects),
@@ -376,7 +388,7 @@ fn a_huge_paste_is_refused_and_kept() {
     let effects = key(&mut app, crossterm::event::KeyCode::Char('y'));
     assert!(sent(&effects).is_empty());
     assert!(last(&app).contains("250 lines"), "{}", last(&app));
-    assert_eq!(app.input.text(), text.join("\n"));
+    assert_eq!(app.view.input.text(), text.join("\n"));
 }
 
 #[test]
@@ -386,8 +398,9 @@ fn a_closed_channel_stays_closed_while_its_part_is_on_the_way() {
     line(&mut app, ":bob!b@h PRIVMSG #lobby :still talking");
     line(&mut app, ":dave!d@h JOIN #lobby");
     assert!(
-        app.buffers
-            .find("#lobby", app.session.casemapping)
+        app.chat
+            .buffers
+            .find("#lobby", app.chat.session.casemapping)
             .is_none()
     );
     line(&mut app, ":alice!a@h PART #lobby");
@@ -404,8 +417,9 @@ fn a_topic_reply_for_another_channel_does_not_open_a_buffer() {
     let mut app = app();
     line(&mut app, ":srv 332 alice #elsewhere :their topic");
     assert!(
-        app.buffers
-            .find("#elsewhere", app.session.casemapping)
+        app.chat
+            .buffers
+            .find("#elsewhere", app.chat.session.casemapping)
             .is_none()
     );
     assert_eq!(last(&app), "Topic of #elsewhere: their topic");

@@ -7,8 +7,8 @@
 mod support;
 
 use crossterm::event::{KeyCode, KeyModifiers, MouseEventKind};
-use natter::app::buffers::Older;
 use natter::app::{App, Settings};
+use natter::chat::buffers::Older;
 use natter::event::{AppEvent, Effect, NetEvent};
 use support::*;
 
@@ -90,7 +90,8 @@ fn page_up_until_request(app: &mut App, presses: usize) -> Vec<String> {
 
 /// The message texts of the visible buffer, in order.
 fn said(app: &App) -> Vec<String> {
-    app.buffers
+    app.chat
+        .buffers
         .active()
         .lines
         .iter()
@@ -124,7 +125,7 @@ fn the_join_backlog_goes_above_the_join_in_order() {
     let mut app = history_app();
     batch(&mut app, "b1", "#lobby", 71..=120);
     assert_eq!(said(&app), numbered(71..=120));
-    let lobby = app.buffers.active();
+    let lobby = app.chat.buffers.active();
     assert!(lobby.lines.iter().all(|l| l.replayed || l.nick.is_empty()));
     assert_eq!(
         lobby.lines.front().unwrap().text(),
@@ -140,7 +141,7 @@ fn scrolling_to_the_top_asks_once_for_what_came_before_the_oldest_message() {
     batch(&mut app, "b1", "#lobby", 71..=120);
     let asked = page_up_until_request(&mut app, 10);
     assert_eq!(asked, ["CHATHISTORY BEFORE #lobby msgid=m71 100"]);
-    assert_eq!(app.buffers.active().older, Older::Loading);
+    assert_eq!(app.chat.buffers.active().older, Older::Loading);
     assert!(
         pane(&app)[0].contains("loading older messages…"),
         "{:#?}",
@@ -182,7 +183,7 @@ fn the_answer_goes_above_without_moving_the_view() {
         ]
     );
     assert_eq!(said(&app), numbered(21..=120));
-    assert_eq!(app.buffers.active().older, Older::Unknown);
+    assert_eq!(app.chat.buffers.active().older, Older::Unknown);
     // The next PgUp shows the older lines, and at the top asks again.
     let asked = page_up_until_request(&mut app, 10);
     assert_eq!(asked, ["CHATHISTORY BEFORE #lobby msgid=m21 100"]);
@@ -212,7 +213,7 @@ fn an_empty_answer_marks_the_start_of_history_and_stops_asking() {
     batch(&mut app, "b1", "#lobby", 1..=50);
     page_up_until_request(&mut app, 10);
     batch(&mut app, "b2", "#lobby", []);
-    assert_eq!(app.buffers.active().older, Older::Complete);
+    assert_eq!(app.chat.buffers.active().older, Older::Complete);
     key(&mut app, KeyCode::PageUp);
     assert!(
         pane(&app)[0].contains("start of history"),
@@ -257,14 +258,14 @@ fn labelled_requests_are_told_apart_from_a_backlog_for_the_same_channel() {
     );
     // An unlabelled (backlog) batch does not answer the request...
     batch(&mut app, "b2", "#lobby", []);
-    assert_eq!(app.buffers.active().older, Older::Loading);
+    assert_eq!(app.chat.buffers.active().older, Older::Loading);
     // ...the labelled one does.
     batch_labelled(&mut app, "b3", Some("natter-h1"), "#lobby", 41..=70);
-    assert_eq!(app.buffers.active().older, Older::Unknown);
+    assert_eq!(app.chat.buffers.active().older, Older::Unknown);
     assert_eq!(said(&app), numbered(41..=120));
     page_up_until_request(&mut app, 10);
     line(&mut app, "@label=natter-h2 :srv ACK");
-    assert_eq!(app.buffers.active().older, Older::Complete);
+    assert_eq!(app.chat.buffers.active().older, Older::Complete);
 }
 
 #[test]
@@ -324,7 +325,7 @@ fn private_buffers_load_their_history_too() {
     assert!(effects.is_empty(), "no bell for old whispers");
     line(&mut app, ":srv BATCH -p");
     assert_eq!(said(&app), ["are you there?", "yes", "psst"]);
-    assert_eq!(app.buffers.active().older, Older::Unknown);
+    assert_eq!(app.chat.buffers.active().older, Older::Unknown);
 }
 
 #[test]
@@ -333,7 +334,7 @@ fn never_asks_beyond_the_scrollback_cap() {
     settings.scrollback_lines = 100;
     let mut app = app_with(settings, HISTORY_CAPS, NATTERD_ISUPPORT);
     batch(&mut app, "b1", "#lobby", 31..=120);
-    let held = app.buffers.active().lines.len();
+    let held = app.chat.buffers.active().lines.len();
     let asked = page_up_until_request(&mut app, 10);
     assert_eq!(
         asked,
@@ -343,8 +344,8 @@ fn never_asks_beyond_the_scrollback_cap() {
         )]
     );
     batch(&mut app, "b2", "#lobby", 31 - (100 - held as u32)..=30);
-    assert_eq!(app.buffers.active().lines.len(), 100);
-    assert_eq!(app.buffers.active().older, Older::Full);
+    assert_eq!(app.chat.buffers.active().lines.len(), 100);
+    assert_eq!(app.chat.buffers.active().older, Older::Full);
     for _ in 0..5 {
         assert!(requests(&key(&mut app, KeyCode::PageUp)).is_empty());
     }
@@ -374,7 +375,7 @@ fn nothing_is_asked_of_servers_without_chathistory() {
                 "{caps}"
             );
         }
-        assert_eq!(app.buffers.active().older, Older::Unknown);
+        assert_eq!(app.chat.buffers.active().older, Older::Unknown);
     }
     let mut app = app();
     for _ in 0..5 {
@@ -391,7 +392,7 @@ fn a_refused_request_stops_asking_until_the_next_connection() {
         &mut app,
         ":srv FAIL CHATHISTORY MESSAGE_ERROR BEFORE #lobby :Messages could not be retrieved",
     );
-    assert_eq!(app.buffers.active().older, Older::Unavailable);
+    assert_eq!(app.chat.buffers.active().older, Older::Unavailable);
     assert!(last(&app).contains("Messages could not be retrieved"));
     for _ in 0..5 {
         assert!(requests(&key(&mut app, KeyCode::PageUp)).is_empty());
@@ -404,7 +405,7 @@ fn a_refused_request_stops_asking_until_the_next_connection() {
         },
     );
     assert_eq!(
-        app.buffers.all()[index_of(&app, "#lobby")].older,
+        app.chat.buffers.all()[index_of(&app, "#lobby")].older,
         Older::Unknown
     );
 }

@@ -5,8 +5,8 @@
 mod support;
 
 use chrono::{Duration, TimeZone, Utc};
-use natter::app::buffers::{BufferKind, LineKind};
 use natter::app::{App, ConnectionState, Settings};
+use natter::chat::buffers::{BufferKind, LineKind};
 use natter::event::{AppEvent, Effect, NetEvent};
 use support::*;
 
@@ -20,7 +20,7 @@ fn registration_joins_lobby_and_configured_channels_and_shows_lobby() {
         sent(&effects).contains(&"JOIN #lobby,#rust".to_owned()),
         "{effects:?}"
     );
-    assert_eq!(app.connection, ConnectionState::Online);
+    assert_eq!(app.chat.connection, ConnectionState::Online);
     line(&mut app, ":alice!a@h JOIN #lobby");
     line(&mut app, ":alice!a@h JOIN #rust");
     assert_eq!(active_name(&app), "#lobby");
@@ -31,7 +31,7 @@ fn reconnect_rejoins_every_channel_we_were_in() {
     let mut app = app();
     submit(&mut app, "/join #rust");
     line(&mut app, ":alice!a@h JOIN #rust");
-    let retry_at = app.now + Duration::seconds(4);
+    let retry_at = app.chat.now + Duration::seconds(4);
     net(
         &mut app,
         NetEvent::Disconnected {
@@ -40,10 +40,10 @@ fn reconnect_rejoins_every_channel_we_were_in() {
         },
     );
     assert!(matches!(
-        app.connection,
+        app.chat.connection,
         ConnectionState::Disconnected { .. }
     ));
-    assert!(app.sidebar_members().is_empty());
+    assert!(app.chat.sidebar_members().is_empty());
     assert!(
         last(&app).contains("Retrying in 4s (at 09:30:04)"),
         "{}",
@@ -59,7 +59,7 @@ fn reconnect_rejoins_every_channel_we_were_in() {
 #[test]
 fn unreachable_server_says_when_it_retries_and_what_to_do() {
     let mut app = fresh();
-    let retry_at = app.now + Duration::seconds(2);
+    let retry_at = app.chat.now + Duration::seconds(2);
     net(
         &mut app,
         NetEvent::Connecting {
@@ -87,7 +87,7 @@ fn server_time_sets_the_timestamp() {
         &mut app,
         "@time=2026-11-21T23:59:00.000Z :bob!b@h PRIVMSG #lobby :late",
     );
-    let line = app.buffers.active().lines.back().unwrap();
+    let line = app.chat.buffers.active().lines.back().unwrap();
     assert_eq!(
         line.time,
         Utc.with_ymd_and_hms(2026, 11, 21, 23, 59, 0).unwrap()
@@ -99,7 +99,7 @@ fn a_new_day_gets_a_separator() {
     let mut app = app();
     app.update(AppEvent::Tick(t0() + Duration::days(1)));
     line(&mut app, ":bob!b@h PRIVMSG #lobby :morning");
-    let lines = &app.buffers.active().lines;
+    let lines = &app.chat.buffers.active().lines;
     let separator = &lines[lines.len() - 2];
     assert_eq!(separator.kind, LineKind::DaySeparator);
     assert_eq!(separator.text(), "Monday 23 November 2026");
@@ -111,7 +111,7 @@ fn a_whisper_opens_a_private_buffer_marks_it_and_rings() {
     let effects = line(&mut app, ":bob!b@h PRIVMSG alice :psst");
     assert_eq!(effects, vec![Effect::Bell]);
     assert_eq!(active_name(&app), "#lobby");
-    let bob = &app.buffers.all()[index_of(&app, "bob")];
+    let bob = &app.chat.buffers.all()[index_of(&app, "bob")];
     assert_eq!(bob.kind, BufferKind::Private);
     assert_eq!((bob.unread, bob.mentions), (1, 1));
     assert_eq!(bob.lines.back().unwrap().text(), "psst");
@@ -120,7 +120,7 @@ fn a_whisper_opens_a_private_buffer_marks_it_and_rings() {
 #[test]
 fn the_bell_can_be_turned_off() {
     let mut app = app();
-    app.settings.bell = false;
+    app.chat.settings.bell = false;
     assert!(line(&mut app, ":bob!b@h PRIVMSG alice :psst").is_empty());
 }
 
@@ -128,7 +128,7 @@ fn the_bell_can_be_turned_off() {
 fn no_bell_for_a_mention_in_the_visible_buffer() {
     let mut app = app();
     assert!(line(&mut app, ":bob!b@h PRIVMSG #lobby :hi alice!").is_empty());
-    assert!(app.buffers.active().lines.back().unwrap().highlight);
+    assert!(app.chat.buffers.active().lines.back().unwrap().highlight);
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn mentions_in_hidden_channels_count_and_ring() {
     alt(&mut app, crossterm::event::KeyCode::Char('1'));
     let effects = line(&mut app, ":bob!b@h PRIVMSG #lobby :ALICE: lunch?");
     assert_eq!(effects, vec![Effect::Bell]);
-    let lobby = &app.buffers.all()[index_of(&app, "#lobby")];
+    let lobby = &app.chat.buffers.all()[index_of(&app, "#lobby")];
     assert_eq!((lobby.unread, lobby.mentions), (1, 1));
     assert!(line(&mut app, ":bob!b@h PRIVMSG #lobby :malice is not a mention").is_empty());
 }
@@ -145,9 +145,9 @@ fn mentions_in_hidden_channels_count_and_ring() {
 #[test]
 fn highlight_words_count_as_mentions() {
     let mut app = app();
-    app.settings.highlights = vec!["pizza".into()];
+    app.chat.settings.highlights = vec!["pizza".into()];
     line(&mut app, ":bob!b@h PRIVMSG #lobby :Pizza time");
-    assert!(app.buffers.active().lines.back().unwrap().highlight);
+    assert!(app.chat.buffers.active().lines.back().unwrap().highlight);
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn joins_parts_and_quits_update_members_and_show_dimmed_lines() {
     assert_eq!(sidebar(&app), vec!["@carol", "+bob", "alice", "dave"]);
     assert_eq!(last(&app), "dave (d@host) joined #lobby");
     assert_eq!(
-        app.buffers.active().lines.back().unwrap().kind,
+        app.chat.buffers.active().lines.back().unwrap().kind,
         LineKind::Joined
     );
     line(&mut app, ":dave!d@host PART #lobby :later");
@@ -183,7 +183,7 @@ fn kick_removes_the_member_and_kicking_us_leaves_the_channel() {
     line(&mut app, ":carol!c@h KICK #lobby bob :spam");
     assert_eq!(sidebar(&app), vec!["@carol", "alice"]);
     line(&mut app, ":carol!c@h KICK #lobby alice :bye");
-    assert!(!app.buffers.active().joined);
+    assert!(!app.chat.buffers.active().joined);
     assert_eq!(last(&app), "You were kicked from #lobby by carol (bye)");
 }
 
@@ -201,10 +201,11 @@ fn multi_prefix_and_userhost_in_names_are_understood() {
     line(&mut app, ":srv 353 alice = #lobby :@+dave!d@h alice!a@h");
     line(&mut app, ":srv 366 alice #lobby :End");
     let dave = app
+        .chat
         .buffers
         .active()
         .members
-        .get("dave", app.session.casemapping)
+        .get("dave", app.chat.session.casemapping)
         .unwrap();
     assert_eq!(dave.prefixes, "@+");
 }
@@ -213,11 +214,11 @@ fn multi_prefix_and_userhost_in_names_are_understood() {
 fn away_notify_and_who_replies_track_away_members() {
     let mut app = app();
     line(&mut app, ":bob!b@h AWAY :lunch");
-    assert!(app.is_away("bob"));
+    assert!(app.chat.is_away("bob"));
     line(&mut app, ":bob!b@h AWAY");
-    assert!(!app.is_away("bob"));
+    assert!(!app.chat.is_away("bob"));
     line(&mut app, ":srv 352 alice #lobby c h srv carol G :0 Carol");
-    assert!(app.is_away("carol"));
+    assert!(app.chat.is_away("carol"));
 }
 
 #[test]
@@ -245,13 +246,13 @@ fn errors_land_in_the_channel_they_are_about() {
         &mut app,
         ":srv 482 alice #lobby :You're not channel operator",
     );
-    let lobby = &app.buffers.all()[index_of(&app, "#lobby")];
+    let lobby = &app.chat.buffers.all()[index_of(&app, "#lobby")];
     assert_eq!(
         lobby.lines.back().unwrap().text(),
         "You are not an operator of #lobby: only operators can do that (ask one to /op you)"
     );
     line(&mut app, ":srv 404 alice #lobby :Cannot send to channel");
-    let lobby = &app.buffers.all()[index_of(&app, "#lobby")];
+    let lobby = &app.chat.buffers.all()[index_of(&app, "#lobby")];
     assert_eq!(
         lobby.lines.back().unwrap().text(),
         "#lobby: Cannot send to channel"
@@ -261,7 +262,7 @@ fn errors_land_in_the_channel_they_are_about() {
 #[test]
 fn lag_is_measured_with_ping_and_pong() {
     let mut app = app();
-    let later = app.now + Duration::seconds(31);
+    let later = app.chat.now + Duration::seconds(31);
     let effects = app.update(AppEvent::Tick(later));
     let ping = sent(&effects);
     assert_eq!(ping.len(), 1);
@@ -274,13 +275,13 @@ fn lag_is_measured_with_ping_and_pong() {
             received_at: later + Duration::milliseconds(42),
         },
     );
-    assert_eq!(app.session.lag_ms, Some(42));
+    assert_eq!(app.chat.session.lag_ms, Some(42));
 }
 
 #[test]
 fn ctcp_version_is_answered_and_not_shown() {
     let mut app = app();
-    let before = app.buffers.all().len();
+    let before = app.chat.buffers.all().len();
     let effects = line(&mut app, ":bob!b@h PRIVMSG alice :\u{1}VERSION\u{1}");
     assert_eq!(
         sent(&effects),
@@ -289,14 +290,14 @@ fn ctcp_version_is_answered_and_not_shown() {
             env!("CARGO_PKG_VERSION")
         )]
     );
-    assert_eq!(app.buffers.all().len(), before);
+    assert_eq!(app.chat.buffers.all().len(), before);
 }
 
 #[test]
 fn actions_from_others_are_shown_as_actions() {
     let mut app = app();
     line(&mut app, ":bob!b@h PRIVMSG #lobby :\u{1}ACTION dances\u{1}");
-    let line = app.buffers.active().lines.back().unwrap();
+    let line = app.chat.buffers.active().lines.back().unwrap();
     assert_eq!(
         (line.kind, line.text().as_str()),
         (LineKind::Action, "dances")
@@ -311,7 +312,7 @@ fn server_notices_go_to_the_server_buffer() {
         ":irc.lan NOTICE alice :*** Server restarting soon",
     );
     assert_eq!(
-        app.buffers.all()[0].lines.back().unwrap().text(),
+        app.chat.buffers.all()[0].lines.back().unwrap().text(),
         "*** Server restarting soon"
     );
 }
@@ -323,7 +324,7 @@ fn formatting_codes_become_styles_and_controls_vanish() {
         &mut app,
         ":bob!b@h PRIVMSG #lobby :\u{2}bold\u{2} \u{3}4red\u{3} \u{1b}[2Jgone\u{7}",
     );
-    let line = app.buffers.active().lines.back().unwrap();
+    let line = app.chat.buffers.active().lines.back().unwrap();
     assert!(!line.text().contains('\u{1b}'));
     assert!(!line.text().contains('\u{7}'));
     assert!(line.body.iter().any(|run| {
@@ -350,7 +351,7 @@ fn scrollback_is_capped() {
     for i in 0..250 {
         line(&mut app, &format!(":bob!b@h PRIVMSG #lobby :{i}"));
     }
-    assert_eq!(app.buffers.active().lines.len(), 100);
+    assert_eq!(app.chat.buffers.active().lines.len(), 100);
     assert_eq!(last(&app), "bob: 249");
 }
 
@@ -379,7 +380,7 @@ fn joining_lists_ourselves_until_names_arrives() {
 fn server_notices_do_not_badge_the_server_tab() {
     let mut app = app();
     line(&mut app, ":irc.lan NOTICE alice :*** routine notice");
-    assert_eq!(app.buffers.all()[0].unread, 0);
+    assert_eq!(app.chat.buffers.all()[0].unread, 0);
 }
 
 #[test]
@@ -401,7 +402,7 @@ fn history_batches_are_shown_quietly_and_never_twice() {
         "no CTCP answers to history: {effects:?}"
     );
     line(&mut app, ":srv BATCH -h1");
-    let lobby = &app.buffers.all()[index_of(&app, "#lobby")];
+    let lobby = &app.chat.buffers.all()[index_of(&app, "#lobby")];
     assert_eq!((lobby.unread, lobby.mentions), (0, 0));
     // Older than everything in the buffer: it goes above, under its day.
     let shown: Vec<String> = lobby.lines.iter().map(|l| l.text()).collect();
@@ -424,7 +425,7 @@ fn history_batches_are_shown_quietly_and_never_twice() {
     );
     line(&mut app, ":srv BATCH -h2");
     assert_eq!(
-        app.buffers.all()[index_of(&app, "#lobby")].lines.len(),
+        app.chat.buffers.all()[index_of(&app, "#lobby")].lines.len(),
         count
     );
 
@@ -439,7 +440,7 @@ fn history_batches_are_shown_quietly_and_never_twice() {
 #[test]
 fn a_retry_under_a_second_away_reads_one_second() {
     let mut app = fresh();
-    let retry_at = app.now + Duration::milliseconds(800);
+    let retry_at = app.chat.now + Duration::milliseconds(800);
     net(
         &mut app,
         NetEvent::Disconnected {
@@ -460,7 +461,7 @@ fn a_suffixed_nick_is_not_kept_for_the_next_connection() {
         },
     );
     let effects = line(&mut app, ":srv 001 alice_ :Welcome");
-    assert_eq!(app.session.nick, "alice_");
+    assert_eq!(app.chat.session.nick, "alice_");
     assert!(
         !effects.iter().any(|e| matches!(e, Effect::SetNick(_))),
         "{effects:?}"
@@ -479,7 +480,7 @@ fn a_cjk_nick_is_mentioned_inside_a_sentence_without_spaces() {
     line(&mut app, ":srv 001 小明 :Welcome");
     line(&mut app, ":小明!x@h JOIN #lobby");
     line(&mut app, ":bob!b@h PRIVMSG #lobby :小明你好");
-    assert!(app.buffers.active().lines.back().unwrap().highlight);
+    assert!(app.chat.buffers.active().lines.back().unwrap().highlight);
 }
 
 #[test]
@@ -489,12 +490,12 @@ fn being_away_dims_ourselves_too() {
         &mut app,
         ":srv 306 alice :You have been marked as being away",
     );
-    assert!(app.is_away("alice"));
+    assert!(app.chat.is_away("alice"));
     line(
         &mut app,
         ":srv 305 alice :You are no longer marked as being away",
     );
-    assert!(!app.is_away("alice"));
+    assert!(!app.chat.is_away("alice"));
 }
 
 #[test]
@@ -504,7 +505,7 @@ fn standard_replies_are_shown() {
         &mut app,
         ":srv FAIL CHATHISTORY INVALID_TARGET #nope :No such channel",
     );
-    let last_line = app.buffers.active().lines.back().unwrap();
+    let last_line = app.chat.buffers.active().lines.back().unwrap();
     assert_eq!(last_line.kind, LineKind::Error);
     assert_eq!(last_line.text(), "CHATHISTORY: No such channel");
 }

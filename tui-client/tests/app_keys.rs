@@ -6,12 +6,12 @@ mod support;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 use natter::app::Overlay;
 use natter::event::{AppEvent, Effect};
-use natter::ui::layout::Areas;
 use support::*;
 
 fn selected(app: &natter::app::App) -> Option<String> {
-    app.selected_member_index()
-        .map(|i| app.sidebar_members()[i].nick.clone())
+    app.chat
+        .selected_member_index()
+        .map(|i| app.chat.sidebar_members()[i].nick.clone())
 }
 
 #[test]
@@ -53,12 +53,12 @@ fn alt_enter_on_ourselves_or_nothing_explains() {
 fn f2_focuses_the_sidebar_for_arrows_and_enter() {
     let mut app = app();
     key(&mut app, KeyCode::F(2));
-    assert!(app.sidebar_focused);
+    assert!(app.view.sidebar_focused);
     assert_eq!(selected(&app).as_deref(), Some("carol"));
     key(&mut app, KeyCode::Down);
     assert_eq!(selected(&app).as_deref(), Some("bob"));
     key(&mut app, KeyCode::Enter);
-    assert!(!app.sidebar_focused);
+    assert!(!app.view.sidebar_focused);
     assert_eq!(active_name(&app), "bob");
 }
 
@@ -67,17 +67,17 @@ fn esc_leaves_sidebar_focus_and_typing_goes_to_the_input() {
     let mut app = app();
     key(&mut app, KeyCode::F(2));
     key(&mut app, KeyCode::Esc);
-    assert!(!app.sidebar_focused);
+    assert!(!app.view.sidebar_focused);
     key(&mut app, KeyCode::F(2));
     type_text(&mut app, "hi");
-    assert!(!app.sidebar_focused);
-    assert_eq!(app.input.text(), "hi");
+    assert!(!app.view.sidebar_focused);
+    assert_eq!(app.view.input.text(), "hi");
 }
 
 #[test]
 fn clicking_a_member_selects_then_a_second_click_whispers() {
     let mut app = app();
-    let sidebar = Areas::compute(&app).sidebar.unwrap();
+    let sidebar = app.areas().sidebar.unwrap();
     // Row 0 of the sidebar is its title; members start below it.
     click(&mut app, sidebar.x + 3, sidebar.y + 2);
     assert_eq!(selected(&app).as_deref(), Some("bob"));
@@ -90,7 +90,7 @@ fn clicking_a_member_selects_then_a_second_click_whispers() {
 fn clicking_a_tab_shows_that_buffer() {
     let mut app = app();
     click(&mut app, 2, 0);
-    assert_eq!(app.buffers.active_index(), 0);
+    assert_eq!(app.chat.buffers.active_index(), 0);
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn ctrl_n_ctrl_p_and_alt_arrows_cycle_buffers() {
     submit(&mut app, "/query bob");
     assert_eq!(active_name(&app), "bob");
     ctrl(&mut app, 'n');
-    assert_eq!(app.buffers.active_index(), 0);
+    assert_eq!(app.chat.buffers.active_index(), 0);
     ctrl(&mut app, 'p');
     assert_eq!(active_name(&app), "bob");
     alt(&mut app, KeyCode::Left);
@@ -112,7 +112,7 @@ fn ctrl_n_ctrl_p_and_alt_arrows_cycle_buffers() {
 fn alt_digits_jump_to_a_buffer() {
     let mut app = app();
     alt(&mut app, KeyCode::Char('1'));
-    assert_eq!(app.buffers.active_index(), 0);
+    assert_eq!(app.chat.buffers.active_index(), 0);
     alt(&mut app, KeyCode::Char('2'));
     assert_eq!(active_name(&app), "#lobby");
     alt(&mut app, KeyCode::Char('9'));
@@ -130,7 +130,7 @@ fn alt_a_jumps_to_a_whisper_before_plain_unread() {
     assert_eq!(active_name(&app), "dave");
     alt(&mut app, KeyCode::Char('a'));
     assert_eq!(active_name(&app), "#lobby");
-    assert_eq!(app.buffers.active().unread, 0);
+    assert_eq!(app.chat.buffers.active().unread, 0);
 }
 
 #[test]
@@ -140,12 +140,12 @@ fn page_up_scrolls_and_new_lines_are_counted_below() {
         line(&mut app, &format!(":bob!b@h PRIVMSG #lobby :line {i}"));
     }
     key(&mut app, KeyCode::PageUp);
-    assert!(app.buffers.active().scroll.is_some());
+    assert!(app.chat.buffers.active().scroll.is_some());
     line(&mut app, ":bob!b@h PRIVMSG #lobby :fresh");
-    assert_eq!(app.buffers.active().unseen_below, 1);
+    assert_eq!(app.chat.buffers.active().unseen_below, 1);
     key(&mut app, KeyCode::PageDown);
     key(&mut app, KeyCode::PageDown);
-    assert!(app.buffers.active().scroll.is_none());
+    assert!(app.chat.buffers.active().scroll.is_none());
 }
 
 #[test]
@@ -156,13 +156,13 @@ fn esc_and_ctrl_end_return_to_the_newest_lines() {
     }
     key(&mut app, KeyCode::PageUp);
     key(&mut app, KeyCode::Esc);
-    assert!(app.buffers.active().scroll.is_none());
+    assert!(app.chat.buffers.active().scroll.is_none());
     key(&mut app, KeyCode::PageUp);
     app.update(AppEvent::Key(KeyEvent::new(
         KeyCode::End,
         KeyModifiers::CONTROL,
     )));
-    assert!(app.buffers.active().scroll.is_none());
+    assert!(app.chat.buffers.active().scroll.is_none());
 }
 
 #[test]
@@ -185,9 +185,9 @@ fn mouse_wheel_scrolls() {
         line(&mut app, &format!(":bob!b@h PRIVMSG #lobby :line {i}"));
     }
     mouse(&mut app, MouseEventKind::ScrollUp, 10, 10);
-    assert!(app.buffers.active().scroll.is_some());
+    assert!(app.chat.buffers.active().scroll.is_some());
     mouse(&mut app, MouseEventKind::ScrollDown, 10, 10);
-    assert!(app.buffers.active().scroll.is_none());
+    assert!(app.chat.buffers.active().scroll.is_none());
 }
 
 #[test]
@@ -198,11 +198,11 @@ fn tab_completes_recent_speakers_first_and_cycles() {
     line(&mut app, ":bobby!b@h PRIVMSG #lobby :hi");
     type_text(&mut app, "bo");
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.input.text(), "bobby: ");
+    assert_eq!(app.view.input.text(), "bobby: ");
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.input.text(), "bob: ");
+    assert_eq!(app.view.input.text(), "bob: ");
     key(&mut app, KeyCode::BackTab);
-    assert_eq!(app.input.text(), "bobby: ");
+    assert_eq!(app.view.input.text(), "bobby: ");
 }
 
 #[test]
@@ -210,10 +210,10 @@ fn tab_in_mid_line_adds_a_space_and_completes_channels() {
     let mut app = app();
     type_text(&mut app, "ask ca");
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.input.text(), "ask carol ");
+    assert_eq!(app.view.input.text(), "ask carol ");
     type_text(&mut app, "in #lo");
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.input.text(), "ask carol in #lobby ");
+    assert_eq!(app.view.input.text(), "ask carol in #lobby ");
 }
 
 #[test]
@@ -222,12 +222,12 @@ fn up_and_down_browse_history() {
     submit(&mut app, "first");
     submit(&mut app, "second");
     key(&mut app, KeyCode::Up);
-    assert_eq!(app.input.text(), "second");
+    assert_eq!(app.view.input.text(), "second");
     key(&mut app, KeyCode::Up);
-    assert_eq!(app.input.text(), "first");
+    assert_eq!(app.view.input.text(), "first");
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Down);
-    assert_eq!(app.input.text(), "");
+    assert_eq!(app.view.input.text(), "");
 }
 
 #[test]
@@ -236,31 +236,31 @@ fn editing_keys() {
     type_text(&mut app, "hello wide 世界");
     key(&mut app, KeyCode::Left);
     key(&mut app, KeyCode::Backspace);
-    assert_eq!(app.input.text(), "hello wide 界");
+    assert_eq!(app.view.input.text(), "hello wide 界");
     key(&mut app, KeyCode::Home);
     key(&mut app, KeyCode::Delete);
-    assert_eq!(app.input.text(), "ello wide 界");
+    assert_eq!(app.view.input.text(), "ello wide 界");
     ctrl(&mut app, 'e');
     ctrl(&mut app, 'w');
-    assert_eq!(app.input.text(), "ello wide ");
+    assert_eq!(app.view.input.text(), "ello wide ");
     ctrl(&mut app, 'a');
     key(&mut app, KeyCode::Right);
     ctrl(&mut app, 'k');
-    assert_eq!(app.input.text(), "e");
+    assert_eq!(app.view.input.text(), "e");
     ctrl(&mut app, 'y');
-    assert_eq!(app.input.text(), "ello wide ");
+    assert_eq!(app.view.input.text(), "ello wide ");
     key(&mut app, KeyCode::End);
     ctrl(&mut app, 'u');
-    assert_eq!(app.input.text(), "");
+    assert_eq!(app.view.input.text(), "");
     type_text(&mut app, "one two");
     app.update(AppEvent::Key(KeyEvent::new(
         KeyCode::Left,
         KeyModifiers::CONTROL,
     )));
     type_text(&mut app, "big ");
-    assert_eq!(app.input.text(), "one big two");
+    assert_eq!(app.view.input.text(), "one big two");
     alt(&mut app, KeyCode::Backspace);
-    assert_eq!(app.input.text(), "one two");
+    assert_eq!(app.view.input.text(), "one two");
 }
 
 #[test]
@@ -268,7 +268,7 @@ fn ctrl_c_clears_then_quits() {
     let mut app = app();
     type_text(&mut app, "draft");
     assert!(ctrl(&mut app, 'c').is_empty());
-    assert!(app.input.is_empty());
+    assert!(app.view.input.is_empty());
     assert_eq!(ctrl(&mut app, 'c'), vec![Effect::Quit("natter".into())]);
 }
 
@@ -276,20 +276,20 @@ fn ctrl_c_clears_then_quits() {
 fn f1_and_question_mark_open_help_and_esc_closes() {
     let mut app = app();
     key(&mut app, KeyCode::F(1));
-    assert_eq!(app.overlay, Some(Overlay::Help));
+    assert_eq!(app.view.overlay, Some(Overlay::Help));
     type_text(&mut app, "x");
     assert!(
-        app.input.is_empty(),
+        app.view.input.is_empty(),
         "keys go to the overlay while it is open"
     );
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.view.overlay, None);
     type_text(&mut app, "?");
-    assert_eq!(app.overlay, Some(Overlay::Help));
+    assert_eq!(app.view.overlay, Some(Overlay::Help));
     key(&mut app, KeyCode::Esc);
     type_text(&mut app, "why?");
-    assert_eq!(app.input.text(), "why?");
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.view.input.text(), "why?");
+    assert_eq!(app.view.overlay, None);
 }
 
 #[test]
@@ -304,7 +304,7 @@ fn paste_of_one_line_inserts_at_the_cursor() {
     type_text(&mut app, "ab");
     key(&mut app, KeyCode::Left);
     app.update(AppEvent::Paste("XY\u{1b}[2J".into()));
-    assert_eq!(app.input.text(), "aXY[2Jb");
+    assert_eq!(app.view.input.text(), "aXY[2Jb");
 }
 
 #[test]
@@ -315,18 +315,18 @@ fn key_releases_are_ignored() {
         KeyModifiers::NONE,
         crossterm::event::KeyEventKind::Release,
     )));
-    assert!(app.input.is_empty());
+    assert!(app.view.input.is_empty());
 }
 
 #[test]
 fn resize_changes_the_layout_and_hides_the_sidebar_when_narrow() {
     let mut app = app();
-    assert!(Areas::compute(&app).sidebar.is_some());
+    assert!(app.areas().sidebar.is_some());
     app.update(AppEvent::Resize {
         width: 40,
         height: 12,
     });
-    assert!(Areas::compute(&app).sidebar.is_none());
+    assert!(app.areas().sidebar.is_none());
     assert_eq!(app.size, (40, 12));
 }
 
@@ -343,7 +343,7 @@ fn help_scrolls_when_it_does_not_fit() {
     assert!(bottom.contains("//TEXT"), "{bottom}");
     assert!(!bottom.contains("Alt+Enter"), "{bottom}");
     key(&mut app, KeyCode::Home);
-    assert_eq!(app.help_scroll, 0);
+    assert_eq!(app.view.help_scroll, 0);
 }
 
 #[test]
@@ -353,7 +353,7 @@ fn altgr_characters_are_typed() {
         KeyCode::Char('@'),
         KeyModifiers::CONTROL | KeyModifiers::ALT,
     )));
-    assert_eq!(app.input.text(), "@");
+    assert_eq!(app.view.input.text(), "@");
 }
 
 #[test]
@@ -361,9 +361,9 @@ fn tab_completes_commands_at_the_start_of_the_line() {
     let mut app = app();
     type_text(&mut app, "/jo");
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.input.text(), "/join ");
+    assert_eq!(app.view.input.text(), "/join ");
     ctrl(&mut app, 'u');
     type_text(&mut app, "/msg ca");
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.input.text(), "/msg carol ");
+    assert_eq!(app.view.input.text(), "/msg carol ");
 }

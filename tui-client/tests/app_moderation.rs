@@ -6,7 +6,7 @@
 mod support;
 
 use crossterm::event::KeyCode;
-use natter::app::buffers::LineKind;
+use natter::chat::buffers::LineKind;
 use support::*;
 
 /// Runs `command` in `app` and returns the lines it sent.
@@ -16,16 +16,16 @@ fn run(app: &mut natter::app::App, command: &str) -> Vec<String> {
 
 /// Asserts `command` sends nothing and shows an error starting with `usage`.
 fn refuses(app: &mut natter::app::App, command: &str, usage: &str) {
-    let before = app.buffers.active().lines.len();
+    let before = app.chat.buffers.active().lines.len();
     assert!(run(app, command).is_empty(), "{command} sent something");
-    let shown = app.buffers.active().lines.back().unwrap();
+    let shown = app.chat.buffers.active().lines.back().unwrap();
     assert_eq!(shown.kind, LineKind::Error, "{command}");
     assert!(
         shown.text().starts_with(usage),
         "{command}: {}",
         shown.text()
     );
-    assert_eq!(app.buffers.active().lines.len(), before + 1);
+    assert_eq!(app.chat.buffers.active().lines.len(), before + 1);
 }
 
 /// alice in the server buffer, where no channel is implied.
@@ -181,10 +181,10 @@ fn new_commands_complete_with_tab() {
     let mut app = app();
     type_text(&mut app, "/dev");
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.input.text(), "/devoice ");
+    assert_eq!(app.view.input.text(), "/devoice ");
     key(&mut app, KeyCode::Esc);
     ctrl(&mut app, 'u');
     type_text(&mut app, "/unb");
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.input.text(), "/unban ");
+    assert_eq!(app.view.input.text(), "/unban ");
 }

@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
-use natter::app::commands::COMMAND_HELP;
-use natter::app::keys::KEY_HELP;
+use natter::chat::commands::COMMAND_HELP;
+use natter::ui::help::MOUSE_HELP;
+use natter::view::keymap::{Action, KeyMap};
 
 /// The README, whose client section documents keys, commands and the config.
 fn client_docs() -> String {
@@ -16,8 +17,12 @@ fn client_docs() -> String {
 #[test]
 fn every_key_is_documented() {
     let docs = client_docs();
-    for (key, what) in KEY_HELP {
-        let row = format!("| {} | {what} |", key.replace('|', "\\|"));
+    for (key, name, what) in KeyMap::default().help_entries() {
+        let row = format!("| {key} | `{name}` | {what} |");
+        assert!(docs.contains(&row), "the client docs lack the row {row}");
+    }
+    for (key, what) in MOUSE_HELP {
+        let row = format!("| {key} | | {what} |");
         assert!(docs.contains(&row), "the client docs lack the row {row}");
     }
 }
@@ -39,4 +44,19 @@ fn the_example_config_is_quoted_in_full() {
         docs.contains(example.trim_end()),
         "the README should quote assets/natter.toml"
     );
+}
+
+#[test]
+fn every_action_name_is_documented() {
+    let docs = client_docs();
+    for action in Action::all() {
+        if matches!(action, Action::Buffer(_)) {
+            continue;
+        }
+        let name = format!("`{}`", action.name());
+        assert!(
+            docs.contains(&name),
+            "the client docs lack the action {name}"
+        );
+    }
 }

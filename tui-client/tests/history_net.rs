@@ -9,7 +9,7 @@ mod headless;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use headless::{Headless, PATIENCE};
 use natter::app::App;
-use natter::app::buffers::{LineKind, Older};
+use natter::chat::buffers::{LineKind, Older};
 use natter::event::AppEvent;
 use natterd::config::Config;
 use natterd::testing::TestServer;
@@ -18,7 +18,8 @@ use tokio::net::TcpStream;
 
 /// The messages of the visible buffer, oldest first.
 fn messages(app: &App) -> Vec<String> {
-    app.buffers
+    app.chat
+        .buffers
         .active()
         .lines
         .iter()
@@ -63,7 +64,7 @@ async fn scrolling_up_loads_all_history_then_the_start_of_history() {
     let mut alice = Headless::start(port, "alice");
     alice
         .until("the backlog of 50", |app| {
-            app.buffers.active().name == "#lobby" && messages(app).len() == 50
+            app.chat.buffers.active().name == "#lobby" && messages(app).len() == 50
         })
         .await;
     let expected: Vec<String> = (1..=120).map(|n| format!("bob: message {n}")).collect();
@@ -76,25 +77,25 @@ async fn scrolling_up_loads_all_history_then_the_start_of_history() {
 
     let page_up = AppEvent::Key(KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE));
     for _ in 0..200 {
-        if alice.app.buffers.active().older == Older::Complete {
+        if alice.app.chat.buffers.active().older == Older::Complete {
             break;
         }
         alice.apply(page_up.clone()).await;
-        if alice.app.buffers.active().older == Older::Loading {
+        if alice.app.chat.buffers.active().older == Older::Loading {
             alice
                 .until("the answer", |app| {
-                    app.buffers.active().older != Older::Loading
+                    app.chat.buffers.active().older != Older::Loading
                 })
                 .await;
         }
     }
-    let lobby = alice.app.buffers.active();
+    let lobby = alice.app.chat.buffers.active();
     assert_eq!(lobby.older, Older::Complete);
     assert_eq!(messages(&alice.app), expected);
     // 70 older messages at up to 100 per request: one request for them and
     // one that finds nothing older.
     assert_eq!(alice.sent_count("CHATHISTORY"), 2);
-    let top = natter::ui::lines::decorations(lobby, 0);
-    assert_eq!(top[0], natter::ui::lines::Decoration::StartOfHistory);
+    let top = natter::geometry::lines::decorations(lobby, 0);
+    assert_eq!(top[0], natter::geometry::lines::Decoration::StartOfHistory);
     server.shutdown().await;
 }

@@ -8,12 +8,13 @@ mod headless;
 
 use headless::Headless;
 use natter::app::App;
-use natter::app::buffers::BufferKind;
+use natter::chat::buffers::BufferKind;
 use natterd::testing::TestServer;
 
 /// The lines of buffer `name` as text, or nothing while it is not open.
 fn lines_of(app: &App, name: &str) -> Vec<String> {
-    app.buffers
+    app.chat
+        .buffers
         .all()
         .iter()
         .find(|b| b.kind == BufferKind::Channel && b.name == name)
@@ -24,17 +25,18 @@ fn lines_of(app: &App, name: &str) -> Vec<String> {
 /// Whether `nick` is listed in `channel`'s sidebar with `prefix` (`@`, `+`,
 /// or none as `' '`).
 fn member_has(app: &App, channel: &str, nick: &str, prefix: char) -> bool {
-    app.buffers
+    app.chat
+        .buffers
         .all()
         .iter()
         .find(|b| b.name == channel)
-        .and_then(|b| b.members.get(nick, app.session.casemapping))
+        .and_then(|b| b.members.get(nick, app.chat.session.casemapping))
         .is_some_and(|m| m.top_prefix().unwrap_or(' ') == prefix)
 }
 
 /// Whether `app` is registered and in its default channel.
 fn settled(app: &App) -> bool {
-    app.session.registered && app.buffers.active().name == "#lobby"
+    app.chat.session.registered && app.chat.buffers.active().name == "#lobby"
 }
 
 #[tokio::test]
@@ -72,7 +74,8 @@ async fn an_operator_ops_then_kicks_a_member_and_both_see_it() {
 
     alice.type_line("/kick bob bye").await;
     bob.until("the kick", |app| {
-        app.buffers
+        app.chat
+            .buffers
             .all()
             .iter()
             .any(|b| b.name == "#ops" && !b.joined)
@@ -86,8 +89,8 @@ async fn an_operator_ops_then_kicks_a_member_and_both_see_it() {
     );
     alice
         .until("bob leaving the sidebar", |app| {
-            app.buffers.all().iter().any(|b| {
-                b.name == "#ops" && b.members.get("bob", app.session.casemapping).is_none()
+            app.chat.buffers.all().iter().any(|b| {
+                b.name == "#ops" && b.members.get("bob", app.chat.session.casemapping).is_none()
             })
         })
         .await;

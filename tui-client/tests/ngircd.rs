@@ -65,7 +65,8 @@ impl Drop for Ngircd {
 }
 
 fn shows(app: &App, buffer: &str, text: &str) -> bool {
-    app.buffers
+    app.chat
+        .buffers
         .all()
         .iter()
         .filter(|b| b.name == buffer)
@@ -81,13 +82,15 @@ async fn chat_and_whisper_through_ngircd() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut alice = Headless::start(server.port, "alice");
     alice
-        .until("#lobby", |app| app.buffers.active().name == "#lobby")
+        .until("#lobby", |app| app.chat.buffers.active().name == "#lobby")
         .await;
     let mut bob = Headless::start(server.port, "bob");
-    bob.until("#lobby", |app| app.buffers.active().name == "#lobby")
+    bob.until("#lobby", |app| app.chat.buffers.active().name == "#lobby")
         .await;
     alice
-        .until("bob in the sidebar", |app| app.sidebar_members().len() == 2)
+        .until("bob in the sidebar", |app| {
+            app.chat.sidebar_members().len() == 2
+        })
         .await;
 
     alice.type_line("hello 你好 👋").await;
@@ -99,14 +102,15 @@ async fn chat_and_whisper_through_ngircd() {
     // Whisper bob with the sidebar keys alone.
     while alice
         .app
+        .chat
         .selected_member_index()
-        .map(|i| alice.app.sidebar_members()[i].nick.clone())
+        .map(|i| alice.app.chat.sidebar_members()[i].nick.clone())
         != Some("bob".to_owned())
     {
         alice.alt(KeyCode::Down).await;
     }
     alice.alt(KeyCode::Enter).await;
-    assert_eq!(alice.app.buffers.active().name, "bob");
+    assert_eq!(alice.app.chat.buffers.active().name, "bob");
     alice.type_line("psst").await;
     bob.until("the whisper", |app| shows(app, "alice", "psst"))
         .await;
@@ -114,7 +118,7 @@ async fn chat_and_whisper_through_ngircd() {
     // A taken nick is retried with a suffix.
     let mut second = Headless::start(server.port, "alice");
     second
-        .until("registration", |app| app.session.registered)
+        .until("registration", |app| app.chat.session.registered)
         .await;
-    assert_eq!(second.app.session.nick, "alice_");
+    assert_eq!(second.app.chat.session.nick, "alice_");
 }

@@ -3,10 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use natter::app::input::InputLine;
 use natter::app::{App, Settings};
 use natter::event::{AppEvent, NetEvent};
 use natter::text::{self, StyledText};
+use natter::view::input::InputLine;
 use natter_protocol::Message;
 use proptest::prelude::*;
 use ratatui::Terminal;

@@ -132,7 +132,7 @@ fn scrolled_up_shows_new_messages_below() {
 #[test]
 fn disconnected_status_shows_the_next_retry() {
     let mut app = scene();
-    let retry_at = app.now + Duration::seconds(8);
+    let retry_at = app.chat.now + Duration::seconds(8);
     net(
         &mut app,
         NetEvent::Disconnected {
@@ -287,7 +287,7 @@ fn escape_sequences_from_the_network_never_reach_the_terminal() {
     let message = natter_protocol::Message::new("PRIVMSG")
         .with_source(format!("ev{osc52}il!e@h"))
         .with_params(["#lobby", "from a bad nick"]);
-    let received_at = app.now;
+    let received_at = app.chat.now;
     net(
         &mut app,
         NetEvent::Line {
@@ -341,7 +341,7 @@ fn a_rule_marks_where_unread_messages_start() {
 #[test]
 fn the_status_line_shows_lag_and_away() {
     let mut app = app();
-    let later = app.now + Duration::seconds(1);
+    let later = app.chat.now + Duration::seconds(1);
     let effects = app.update(AppEvent::Tick(later));
     let token = sent(&effects)[0].trim_start_matches("PING ").to_owned();
     let message = natter_protocol::Message::parse(&format!(":srv PONG srv :{token}")).unwrap();

@@ -5,16 +5,18 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
-use super::{fill, put, theme};
-use crate::app::commands::COMMAND_HELP;
-use crate::app::keys::KEY_HELP;
-use crate::app::{App, Overlay};
+use super::{fill, put};
+use crate::app::App;
+use crate::chat::commands::COMMAND_HELP;
+use crate::theme;
+use crate::view::Overlay;
+use crate::view::keymap::KeyMap;
 
 /// Draws the open overlay, if any, centred in `area`.
 pub fn render_overlay(app: &App, area: Rect, buf: &mut Buffer) {
-    match &app.overlay {
+    match &app.view.overlay {
         None => {}
-        Some(Overlay::Help) => render_help(app.help_scroll, area, buf),
+        Some(Overlay::Help) => render_help(&app.view.keys, app.view.help_scroll, area, buf),
         Some(Overlay::ConfirmPaste { lines }) => render_paste(app, lines, area, buf),
     }
 }
@@ -72,12 +74,24 @@ fn frame_box(buf: &mut Buffer, area: Rect, title: &str) -> Rect {
     )
 }
 
-/// The help text, one row per entry, as the overlay shows it.
-pub fn help_rows() -> Vec<(String, String)> {
-    let mut rows: Vec<(String, String)> = KEY_HELP
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+/// What the mouse does, for the help (the mouse is not rebindable).
+pub const MOUSE_HELP: &[(&str, &str)] = &[
+    (
+        "mouse click",
+        "select a member; click again to whisper; click a tab to show it",
+    ),
+    ("mouse wheel", "scroll the messages"),
+];
+
+/// The help text, one row per entry, as the overlay shows it: the key
+/// table, the mouse, the commands.
+pub fn help_rows(keys: &KeyMap) -> Vec<(String, String)> {
+    let mut rows = keys.help_rows();
+    rows.extend(
+        MOUSE_HELP
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     rows.push((String::new(), String::new()));
     rows.extend(
         COMMAND_HELP
@@ -87,8 +101,8 @@ pub fn help_rows() -> Vec<(String, String)> {
     rows
 }
 
-fn render_help(scroll: usize, area: Rect, buf: &mut Buffer) {
-    let rows = help_rows();
+fn render_help(keys: &KeyMap, scroll: usize, area: Rect, buf: &mut Buffer) {
+    let rows = help_rows(keys);
     let height = u16::try_from(rows.len() + 2).unwrap_or(u16::MAX);
     let outer = centered(area, 96, height);
     let visible = usize::from(outer.height.saturating_sub(2));
@@ -126,7 +140,7 @@ fn render_help(scroll: usize, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_paste(app: &App, lines: &[String], area: Rect, buf: &mut Buffer) {
-    let target = app.buffers.active().name.clone();
+    let target = app.chat.buffers.active().name.clone();
     let preview = 5.min(lines.len());
     let height = u16::try_from(preview + 5).unwrap_or(u16::MAX);
     let inner = frame_box(buf, centered(area, 70, height), " paste ");

@@ -6,10 +6,11 @@ use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::{put, theme};
+use super::put;
 use crate::app::App;
-use crate::app::buffers::BufferKind;
+use crate::chat::buffers::BufferKind;
 use crate::text;
+use crate::theme;
 
 /// Draws the input line; returns where the terminal cursor goes.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
@@ -25,9 +26,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
     if room == 0 {
         return Position::new(area.right().saturating_sub(1), area.y);
     }
-    if app.input.is_empty() {
-        if !app.sidebar_focused {
-            let hint = if app.session.registered {
+    if app.view.input.is_empty() {
+        if !app.view.sidebar_focused {
+            let hint = if app.chat.session.registered {
                 "type a message · /help commands · F1 keys"
             } else {
                 "waiting for the connection · F1 keys"
@@ -36,7 +37,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
         }
         return Position::new(x, area.y);
     }
-    let (graphemes, cursor_cell) = window(app.input.text(), app.input.cursor(), room);
+    let (graphemes, cursor_cell) = window(app.view.input.text(), app.view.input.cursor(), room);
     let mut column = x;
     for grapheme in graphemes {
         let style = if grapheme == "↵" {
@@ -51,10 +52,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
 }
 
 fn prompt(app: &App, width: u16) -> String {
-    if app.sidebar_focused {
+    if app.view.sidebar_focused {
         return "[members: ↑↓ select, Enter whisper, Esc back] ".to_owned();
     }
-    let buffer = app.buffers.active();
+    let buffer = app.chat.buffers.active();
     let target = match buffer.kind {
         BufferKind::Server => "server",
         _ => buffer.name.as_str(),

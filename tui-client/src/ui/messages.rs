@@ -5,16 +5,18 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{fill, lines, put, put_row, theme};
+use super::{fill, put, put_row};
 use crate::app::App;
+use crate::geometry::lines;
 use crate::text::Row;
+use crate::theme;
 
 /// Draws the visible buffer's messages into `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if area.width == 0 || area.height == 0 {
         return;
     }
-    let buffer = app.buffers.active();
+    let buffer = app.chat.buffers.active();
     let scrolled = buffer.scroll.is_some();
     let view_height = usize::from(area.height) - usize::from(scrolled && area.height > 1);
     let width = usize::from(area.width);
@@ -39,8 +41,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// The rows that fill a pane `width` wide and `height` high, top to bottom.
 pub fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Row> {
-    let buffer = app.buffers.active();
-    let offset = app.settings.utc_offset;
+    let buffer = app.chat.buffers.active();
+    let offset = app.chat.settings.utc_offset;
     let Some((mut index, mut skip)) = buffer.view_bottom() else {
         return Vec::new();
     };

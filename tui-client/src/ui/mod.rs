@@ -2,13 +2,10 @@
 
 pub mod help;
 pub mod input;
-pub mod layout;
-pub mod lines;
 pub mod messages;
 pub mod sidebar;
 pub mod status;
 pub mod tabs;
-pub mod theme;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -16,8 +13,9 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use crate::app::App;
+use crate::geometry::Areas;
 use crate::text::{self, Row};
-use layout::Areas;
+use crate::theme;
 
 /// Smallest terminal the full screen is drawn in.
 const MIN_WIDTH: u16 = 20;
@@ -39,12 +37,16 @@ pub fn draw(app: &App, frame: &mut Frame) {
         );
         return;
     }
-    let areas = Areas::new(app, area);
+    let areas = Areas::new(
+        app.chat.buffers.active(),
+        app.chat.settings.sidebar_width,
+        area,
+    );
     let buf = frame.buffer_mut();
     tabs::render(app, areas.tabs, buf);
     if let Some(topic) = areas.topic {
-        let text = app.buffers.active().topic.clone().unwrap_or_default();
-        let runs = crate::app::App::body(&text);
+        let text = app.chat.buffers.active().topic.clone().unwrap_or_default();
+        let runs = crate::chat::Chat::body(&text);
         let styled: Row = runs
             .into_iter()
             .map(|run| text::StyledText {
@@ -67,7 +69,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
     }
     status::render(app, areas.status, buf);
     let cursor = input::render(app, areas.input, buf);
-    if app.overlay.is_none() {
+    if app.view.overlay.is_none() {
         frame.set_cursor_position(cursor);
     }
     help::render_overlay(app, area, frame.buffer_mut());

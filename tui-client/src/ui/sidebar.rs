@@ -5,18 +5,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
-use super::{put, theme};
+use super::put;
 use crate::app::App;
-use crate::app::members::Member;
+use crate::chat::members::Member;
+use crate::geometry::sidebar::first_visible;
 use crate::text;
-
-/// First member shown, so the selection stays visible in `rows` rows.
-fn first_visible(app: &App, rows: usize) -> usize {
-    match app.selected_member_index() {
-        Some(selected) if rows > 0 && selected >= rows => selected + 1 - rows,
-        _ => 0,
-    }
-}
+use crate::theme;
 
 /// Draws the sidebar into `area` (a left border column, a title, members).
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -28,8 +22,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let inner_x = area.x + 1;
     let inner_width = area.width - 1;
-    let members = app.sidebar_members();
-    let title_style = if app.sidebar_focused {
+    let members = app.chat.sidebar_members();
+    let title_style = if app.view.sidebar_focused {
         theme::OVERLAY.add_modifier(Modifier::BOLD)
     } else {
         Style::new().add_modifier(Modifier::BOLD)
@@ -44,8 +38,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if members.len() + 3 <= rows && !members.is_empty() {
         render_hints(area, buf);
     }
-    let selected = app.selected_member_index();
-    let first = first_visible(app, rows);
+    let selected = app.chat.selected_member_index();
+    let first = first_visible(selected, rows);
     for (row, (index, member)) in members
         .iter()
         .enumerate()
@@ -84,8 +78,8 @@ fn render_member(app: &App, member: &Member, is_selected: bool, row: Rect, buf: 
     let marker = if is_selected { ">" } else { " " };
     let prefix = member.top_prefix().unwrap_or(' ');
     let nick = text::truncate(&member.nick, usize::from(inner_width.saturating_sub(2)));
-    let folded = app.session.casemapping.fold(&member.nick);
-    let mut style = if app.is_away(&member.nick) {
+    let folded = app.chat.session.casemapping.fold(&member.nick);
+    let mut style = if app.chat.is_away(&member.nick) {
         theme::DIM
     } else {
         Style::new().fg(theme::nick_color(&folded.to_lowercase()))
@@ -104,15 +98,4 @@ fn render_member(app: &App, member: &Member, is_selected: bool, row: Rect, buf: 
         style.add_modifier(Modifier::BOLD),
     );
     put(buf, x, y, inner_width.saturating_sub(2), &nick, style);
-}
-
-/// Index into `sidebar_members` of the member drawn at terminal row `row`.
-pub fn member_at(app: &App, area: Rect, row: u16) -> Option<usize> {
-    let offset = usize::from(row.checked_sub(area.y + 1)?);
-    let rows = usize::from(area.height.saturating_sub(1));
-    if offset >= rows {
-        return None;
-    }
-    let index = first_visible(app, rows) + offset;
-    (index < app.sidebar_members().len()).then_some(index)
 }

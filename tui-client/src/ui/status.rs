@@ -5,9 +5,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
-use super::{fill, put, theme};
-use crate::app::buffers::BufferKind;
+use super::{fill, put};
 use crate::app::{App, ConnectionState};
+use crate::chat::buffers::BufferKind;
+use crate::theme;
 
 /// Draws the status line.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -25,24 +26,30 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         );
     };
     write(" ", Style::new());
-    write(&app.session.nick, Style::new().add_modifier(Modifier::BOLD));
-    write(&format!(" @ {} ", app.settings.server_label), Style::new());
+    write(
+        &app.chat.session.nick,
+        Style::new().add_modifier(Modifier::BOLD),
+    );
+    write(
+        &format!(" @ {} ", app.chat.settings.server_label),
+        Style::new(),
+    );
     let (state, style) = state_text(app);
     write(&state, style);
     if let Some(lag) = lag_text(app) {
         write(&format!(" · {lag}"), Style::new());
     }
-    if app.session.away {
+    if app.chat.session.away {
         write(" · away", theme::WARN);
     }
-    let buffer = app.buffers.active();
-    if buffer.kind == BufferKind::Channel && !buffer.joined && app.session.registered {
+    let buffer = app.chat.buffers.active();
+    if buffer.kind == BufferKind::Channel && !buffer.joined && app.chat.session.registered {
         write(" · not in this channel", theme::WARN);
     }
 }
 
 fn state_text(app: &App) -> (String, Style) {
-    match &app.connection {
+    match &app.chat.connection {
         ConnectionState::Starting => ("starting".to_owned(), theme::WARN),
         ConnectionState::Connecting { attempt, .. } if *attempt > 1 => {
             (format!("connecting (attempt {attempt})…"), theme::WARN)
@@ -51,9 +58,9 @@ fn state_text(app: &App) -> (String, Style) {
         ConnectionState::Registering => ("registering…".to_owned(), theme::WARN),
         ConnectionState::Online => ("connected".to_owned(), theme::GOOD),
         ConnectionState::Disconnected { retry_at, .. } => {
-            let seconds = crate::app::seconds_until(app.now, *retry_at);
+            let seconds = crate::chat::seconds_until(app.chat.now, *retry_at);
             let at = retry_at
-                .with_timezone(&app.settings.utc_offset)
+                .with_timezone(&app.chat.settings.utc_offset)
                 .format("%H:%M:%S");
             (
                 format!("disconnected · retry in {seconds}s (at {at})"),
@@ -64,17 +71,18 @@ fn state_text(app: &App) -> (String, Style) {
 }
 
 fn lag_text(app: &App) -> Option<String> {
-    if app.connection != ConnectionState::Online {
+    if app.chat.connection != ConnectionState::Online {
         return None;
     }
     // A probe unanswered for longer than the last lag is the better estimate.
     let pending = app
+        .chat
         .session
         .lag_probe
         .as_ref()
-        .map(|(_, sent)| (app.now - *sent).num_milliseconds())
+        .map(|(_, sent)| (app.chat.now - *sent).num_milliseconds())
         .filter(|ms| *ms > 2000);
-    match (pending, app.session.lag_ms) {
+    match (pending, app.chat.session.lag_ms) {
         (Some(ms), _) => Some(format!("lag {}s+", ms / 1000)),
         (None, Some(ms)) if ms >= 1000 => Some(format!("lag {:.1}s", ms as f64 / 1000.0)),
         (None, Some(ms)) => Some(format!("lag {ms}ms")),

@@ -76,7 +76,7 @@ impl Headless {
         while !done(&self.app) {
             let event = tokio::time::timeout_at(deadline, self.events.recv())
                 .await
-                .unwrap_or_else(|_| panic!("{} never saw {what}", self.app.settings.nick))
+                .unwrap_or_else(|_| panic!("{} never saw {what}", self.app.chat.settings.nick))
                 .unwrap();
             self.apply(event).await;
         }

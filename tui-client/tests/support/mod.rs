@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use natter::app::buffers::BufferKind;
 use natter::app::{App, Settings};
+use natter::chat::buffers::BufferKind;
 use natter::event::{AppEvent, Effect, NetEvent};
 use natter_protocol::Message;
 use ratatui::Terminal;
@@ -63,7 +63,7 @@ pub fn net(app: &mut App, event: NetEvent) -> Vec<Effect> {
 /// Feeds one raw server line.
 pub fn line(app: &mut App, raw: &str) -> Vec<Effect> {
     let message = Message::parse(raw).expect("valid test line");
-    let received_at = app.now;
+    let received_at = app.chat.now;
     net(
         app,
         NetEvent::Line {
@@ -134,7 +134,8 @@ pub fn sent(effects: &[Effect]) -> Vec<String> {
 
 /// The visible buffer's lines as plain text (`nick: text` or text).
 pub fn texts(app: &App) -> Vec<String> {
-    app.buffers
+    app.chat
+        .buffers
         .active()
         .lines
         .iter()
@@ -155,12 +156,13 @@ pub fn last(app: &App) -> String {
 
 /// Name of the visible buffer.
 pub fn active_name(app: &App) -> String {
-    app.buffers.active().name.clone()
+    app.chat.buffers.active().name.clone()
 }
 
 /// Index of buffer `name`.
 pub fn index_of(app: &App, name: &str) -> usize {
-    app.buffers
+    app.chat
+        .buffers
         .all()
         .iter()
         .position(|b| b.name == name)
@@ -169,12 +171,13 @@ pub fn index_of(app: &App, name: &str) -> usize {
 
 /// Kind of buffer `name`.
 pub fn kind_of(app: &App, name: &str) -> BufferKind {
-    app.buffers.all()[index_of(app, name)].kind
+    app.chat.buffers.all()[index_of(app, name)].kind
 }
 
 /// Nicks in the sidebar, in order, with their top prefix.
 pub fn sidebar(app: &App) -> Vec<String> {
-    app.sidebar_members()
+    app.chat
+        .sidebar_members()
         .iter()
         .map(|m| {
             format!(

@@ -3,8 +3,8 @@
 
 use ratatui::layout::Rect;
 
-use crate::app::App;
-use crate::app::buffers::BufferKind;
+use crate::chat::Chat;
+use crate::chat::buffers::{Buffer, BufferKind};
 
 /// Below this width the sidebar hides so the messages keep their room.
 pub const SIDEBAR_MIN_TERMINAL_WIDTH: u16 = 60;
@@ -27,14 +27,17 @@ pub struct Areas {
 }
 
 impl Areas {
-    /// Areas for the app's current terminal size.
-    pub fn compute(app: &App) -> Areas {
-        Areas::new(app, Rect::new(0, 0, app.size.0, app.size.1))
+    /// Areas for the visible buffer of `chat` in a terminal of `size`.
+    pub fn compute(chat: &Chat, size: (u16, u16)) -> Areas {
+        Areas::new(
+            chat.buffers.active(),
+            chat.settings.sidebar_width,
+            Rect::new(0, 0, size.0, size.1),
+        )
     }
 
-    /// Areas inside `area`.
-    pub fn new(app: &App, area: Rect) -> Areas {
-        let buffer = app.buffers.active();
+    /// Areas inside `area` while `buffer` is shown.
+    pub fn new(buffer: &Buffer, sidebar_width: u16, area: Rect) -> Areas {
         let rows = area.height;
         let row = |offset: u16| {
             Rect::new(
@@ -52,7 +55,7 @@ impl Areas {
         let middle_height = rows.saturating_sub(top + 2);
         let middle = Rect::new(area.x, area.y + top.min(rows), area.width, middle_height);
         let topic = show_topic.then(|| row(1));
-        let sidebar_width = app.settings.sidebar_width.clamp(10, 40);
+        let sidebar_width = sidebar_width.clamp(10, 40);
         let show_sidebar = buffer.kind == BufferKind::Channel
             && area.width >= SIDEBAR_MIN_TERMINAL_WIDTH
             && middle_height > 0;

@@ -3,15 +3,15 @@
 
 use natter_protocol::Message;
 
-use crate::app::App;
-use crate::app::buffers::{BufferKind, ChatLine, LineKind};
+use crate::chat::Chat;
+use crate::chat::buffers::{BufferKind, ChatLine, LineKind};
 use crate::event::Effect;
 
 /// Overhead a relaying server adds to our line: `:nick!user@host ` with
 /// generous user and host lengths, the command, separators and CRLF.
 const RELAY_OVERHEAD: usize = 1 + 1 + 10 + 1 + 63 + 1 + 8 + 2 + 2;
 
-impl App {
+impl Chat {
     /// /msg: a whisper to a nick, or a message to a channel.
     pub(super) fn cmd_msg(&mut self, args: &str) {
         let Some((target, text)) = args.split_once(' ').filter(|(_, t)| !t.trim().is_empty())
@@ -121,7 +121,7 @@ impl App {
                 };
                 let nick = self.session.nick.clone();
                 let now = self.now;
-                let mut line = ChatLine::new(now, line_kind, &nick, App::body(&piece));
+                let mut line = ChatLine::new(now, line_kind, &nick, Chat::body(&piece));
                 line.own = true;
                 self.push_at(index, line);
             }

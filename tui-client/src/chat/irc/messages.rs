@@ -4,11 +4,11 @@
 use chrono::{DateTime, Utc};
 use natter_protocol::Message;
 
-use crate::app::App;
-use crate::app::buffers::{BufferKind, ChatLine, LineKind};
+use crate::chat::Chat;
+use crate::chat::buffers::{BufferKind, ChatLine, LineKind};
 use crate::event::Effect;
 
-impl App {
+impl Chat {
     /// A PRIVMSG or NOTICE: shown in its buffer, collected into a history
     /// batch, or (CTCP) answered.
     pub(super) fn on_text(&mut self, msg: &Message, time: DateTime<Utc>) {
@@ -46,7 +46,7 @@ impl App {
             buffer.note_speaker(self.session.casemapping.fold(&nick));
         }
         let shown_nick = if from_user { nick.as_str() } else { source };
-        let mut line = ChatLine::new(time, kind, shown_nick, App::body(&body_text));
+        let mut line = ChatLine::new(time, kind, shown_nick, Chat::body(&body_text));
         line.highlight = highlight;
         line.own = own;
         line.replayed = replayed;

@@ -1,8 +1,9 @@
 //! Tab completion of nicks (recent speakers first) and channel names.
 
-use super::App;
-use super::buffers::BufferKind;
-use super::commands::COMMAND_HELP;
+use super::View;
+use crate::chat::Chat;
+use crate::chat::buffers::BufferKind;
+use crate::chat::commands::COMMAND_HELP;
 
 /// A completion in progress: Tab again cycles through `candidates`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,10 +31,10 @@ fn command_names() -> Vec<&'static str> {
     names
 }
 
-impl App {
+impl View {
     /// Completes the word before the cursor, or cycles to the next (or with
     /// `backwards`, the previous) candidate.
-    pub(crate) fn complete(&mut self, backwards: bool) {
+    pub fn complete(&mut self, chat: &Chat, backwards: bool) {
         if let Some(mut completion) = self.completion.take() {
             let n = completion.candidates.len();
             completion.index = if backwards {
@@ -51,11 +52,11 @@ impl App {
             i + text[i..].chars().next().map_or(1, char::len_utf8)
         });
         let prefix = &text[start..cursor];
-        let candidates = self.candidates(prefix);
+        let candidates = self.candidates(chat, prefix);
         if candidates.is_empty() {
             return;
         }
-        let is_channel = self.session.is_channel(prefix);
+        let is_channel = chat.session.is_channel(prefix);
         let suffix = if start == 0 && !is_channel && !prefix.starts_with('/') {
             ": "
         } else {
@@ -83,8 +84,8 @@ impl App {
 
     /// Nicks (or channels) starting with `prefix`: recent speakers in the
     /// current buffer first, most recent first, then the rest alphabetically.
-    fn candidates(&self, prefix: &str) -> Vec<String> {
-        let casemapping = self.session.casemapping;
+    fn candidates(&self, chat: &Chat, prefix: &str) -> Vec<String> {
+        let casemapping = chat.session.casemapping;
         let folded_prefix = casemapping.fold(prefix);
         if prefix.starts_with('/') && self.input.text()[..self.input.cursor()] == *prefix {
             return command_names()
@@ -93,8 +94,8 @@ impl App {
                 .map(str::to_owned)
                 .collect();
         }
-        if self.session.is_channel(prefix) {
-            return self
+        if chat.session.is_channel(prefix) {
+            return chat
                 .buffers
                 .all()
                 .iter()
@@ -103,7 +104,7 @@ impl App {
                 .map(|b| b.name.clone())
                 .collect();
         }
-        let buffer = self.buffers.active();
+        let buffer = chat.buffers.active();
         let mut nicks: Vec<String> = match buffer.kind {
             BufferKind::Channel => buffer
                 .members
@@ -115,7 +116,7 @@ impl App {
             BufferKind::Server => Vec::new(),
         };
         nicks.retain(|nick| {
-            casemapping.fold(nick).starts_with(&folded_prefix) && !self.session.is_me(nick)
+            casemapping.fold(nick).starts_with(&folded_prefix) && !chat.session.is_me(nick)
         });
         let recency = |nick: &String| {
             let folded = casemapping.fold(nick);

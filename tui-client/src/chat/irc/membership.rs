@@ -4,12 +4,12 @@
 use chrono::{DateTime, Utc};
 use natter_protocol::Message;
 
-use crate::app::App;
-use crate::app::buffers::{BufferKind, LineKind};
-use crate::app::members::Member;
+use crate::chat::Chat;
+use crate::chat::buffers::{BufferKind, LineKind};
+use crate::chat::members::Member;
 use crate::event::Effect;
 
-impl App {
+impl Chat {
     /// Someone (maybe we) joined a channel.
     pub(super) fn on_join(&mut self, msg: &Message, time: DateTime<Utc>) {
         let (Some(nick), Some(channel)) = (msg.source_nick(), msg.arg(0)) else {

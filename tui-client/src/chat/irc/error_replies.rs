@@ -9,11 +9,11 @@ use natter_protocol::numeric::{
     ERR_USERONCHANNEL,
 };
 
-use crate::app::App;
-use crate::app::buffers::LineKind;
+use crate::chat::Chat;
+use crate::chat::buffers::LineKind;
 use crate::text::clean;
 
-impl App {
+impl Chat {
     /// 4xx/5xx: an error line in the buffer the reply is about, if open.
     pub(crate) fn on_error_reply(&mut self, msg: &Message, time: DateTime<Utc>) {
         let trailing = msg.params.last().cloned().unwrap_or_default();

@@ -2,11 +2,11 @@
 
 use natter_protocol::Message;
 
-use crate::app::App;
-use crate::app::buffers::BufferKind;
+use crate::chat::Chat;
+use crate::chat::buffers::BufferKind;
 use crate::event::Effect;
 
-impl App {
+impl Chat {
     /// /join: joins channels, switching to the first once joined.
     pub(super) fn cmd_join(&mut self, args: &str) {
         let mut parts = args.split_whitespace();

@@ -14,14 +14,14 @@ use natter_protocol::numeric::{
     RPL_WHOISSECURE, RPL_WHOISSERVER, RPL_WHOISSPECIAL, RPL_WHOISUSER, RPL_WHOREPLY, RPL_YOURHOST,
 };
 
-use super::App;
+use super::Chat;
 use super::buffers::LineKind;
 use super::members::Member;
 
 /// RPL_STATSCONN (highest connection count), which natter-protocol does not name.
 const RPL_STATSCONN: &str = "250";
 
-impl App {
+impl Chat {
     pub(crate) fn on_numeric(&mut self, msg: &Message, time: DateTime<Utc>) {
         let trailing = msg.params.last().cloned().unwrap_or_default();
         match msg.command.as_str() {

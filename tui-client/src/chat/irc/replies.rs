@@ -3,10 +3,10 @@
 
 use natter_protocol::Message;
 
-use crate::app::App;
-use crate::app::buffers::LineKind;
+use crate::chat::Chat;
+use crate::chat::buffers::LineKind;
 
-impl App {
+impl Chat {
     /// Offers the channel someone invited us to.
     pub(super) fn on_invite(&mut self, msg: &Message) {
         let from = msg.source_nick().unwrap_or("someone").to_owned();

@@ -4,9 +4,9 @@
 use chrono::{FixedOffset, Offset, Utc};
 use ratatui::style::Style;
 
-use super::theme;
-use crate::app::buffers::{Buffer, ChatLine, LineKind, Older};
+use crate::chat::buffers::{Buffer, ChatLine, LineKind, Older};
 use crate::text::{self, Row, StyledText};
+use crate::theme;
 
 /// Widest nick shown before the text; longer nicks are cut.
 const NICK_MAX: usize = 16;

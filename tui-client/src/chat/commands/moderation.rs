@@ -3,7 +3,7 @@
 
 use natter_protocol::Message;
 
-use crate::app::App;
+use crate::chat::Chat;
 use crate::event::Effect;
 
 /// A shortcut that sets one mode on each of several nicks or masks.
@@ -16,7 +16,7 @@ struct ModeShortcut {
     masks: bool,
 }
 
-impl App {
+impl Chat {
     /// Runs an operator command; false when `name` is not one.
     pub(super) fn run_moderation(&mut self, name: &str, args: &str) -> bool {
         let mode = |change, usage, masks| ModeShortcut {

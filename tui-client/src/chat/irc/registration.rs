@@ -4,14 +4,14 @@
 use chrono::{DateTime, Utc};
 use natter_protocol::Message;
 
-use crate::app::buffers::BufferKind;
-use crate::app::{App, ConnectionState, DEFAULT_CHANNEL};
+use crate::chat::buffers::BufferKind;
+use crate::chat::{Chat, ConnectionState, DEFAULT_CHANNEL};
 use crate::event::Effect;
 
 /// How often the client measures lag with a PING.
 const LAG_PROBE_SECONDS: i64 = 30;
 
-impl App {
+impl Chat {
     /// CAP ACK/DEL: keeps the set of enabled capabilities current.
     pub(super) fn on_cap(&mut self, msg: &Message) {
         let sub = msg.arg(1).unwrap_or_default().to_ascii_uppercase();

@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use natter_protocol::Message;
 
-use crate::app::App;
-use crate::app::buffers::LineKind;
+use crate::chat::Chat;
+use crate::chat::buffers::LineKind;
 
-impl App {
+impl Chat {
     /// A topic change (or clearing) in a channel we are in.
     pub(super) fn on_topic(&mut self, msg: &Message, time: DateTime<Utc>) {
         let (Some(channel), Some(topic)) = (msg.arg(0), msg.arg(1)) else {

@@ -12,10 +12,10 @@ mod replies;
 use chrono::{DateTime, Utc};
 use natter_protocol::Message;
 
-use super::App;
+use super::Chat;
 use super::buffers::{ChatLine, LineKind};
 
-impl App {
+impl Chat {
     /// Applies one message from the server.
     pub(crate) fn handle_message(&mut self, msg: &Message, received_at: DateTime<Utc>) {
         let time = msg
@@ -59,6 +59,6 @@ impl App {
         kind: LineKind,
         text: &str,
     ) {
-        self.push_at(index, ChatLine::new(time, kind, "", App::body(text)));
+        self.push_at(index, ChatLine::new(time, kind, "", Chat::body(text)));
     }
 }

@@ -6,11 +6,11 @@
 //! lines would. Scrolling to the top of a buffer asks for the messages before
 //! its oldest one (`CHATHISTORY BEFORE`), one request per buffer at a time;
 //! the answer goes above without moving the view (the view is anchored to its
-//! bottom line, see `scroll`), and an empty answer marks the start of history.
+//! bottom line, see `geometry::scroll`), and an empty answer marks the start of history.
 
 use natter_protocol::Message;
 
-use super::App;
+use super::Chat;
 use super::buffers::{BufferKind, ChatLine, LineKind};
 use crate::event::Effect;
 
@@ -46,7 +46,7 @@ const DEFAULT_REQUEST_LIMIT: usize = 50;
 /// never ends its batch cannot grow memory without bound.
 const MAX_BATCH_LINES: usize = 10_000;
 
-impl App {
+impl Chat {
     /// Whether the server can send older messages on request.
     pub fn history_supported(&self) -> bool {
         let session = &self.session;
@@ -55,34 +55,10 @@ impl App {
             && (session.has_cap("draft/chathistory") || session.has_cap("chathistory"))
     }
 
-    /// After the user scrolled up: when the visible buffer shows its first
-    /// line, ask the server for what came before.
-    pub(crate) fn load_older_if_at_top(&mut self) {
-        let (width, height) = self.message_view();
-        let buffer = self.buffers.active();
-        // While scrolled, the "new messages below" bar takes a row.
-        let view = if buffer.scroll.is_some() {
-            height.saturating_sub(1).max(1)
-        } else {
-            height
-        };
-        if !buffer.shows_top(width, view) {
-            return;
-        }
-        self.request_older(self.buffers.active_index());
-        // A "loading" or "scrollback full" line may now head the buffer:
-        // stay at the top so it shows.
-        let buffer = self.buffers.active_mut();
-        let scrolled_view = height.saturating_sub(1).max(1);
-        if !buffer.shows_top(width, view) {
-            buffer.scroll_to_top(width, scrolled_view);
-        }
-    }
-
     /// Sends `CHATHISTORY BEFORE` for buffer `index` unless it is not a
     /// conversation, a request is already on its way, history is complete,
     /// the scrollback is full, or the server has no history.
-    pub(crate) fn request_older(&mut self, index: usize) {
+    pub fn request_older(&mut self, index: usize) {
         if !self.history_supported() {
             return;
         }

@@ -9,8 +9,8 @@ mod sending;
 
 use natter_protocol::Message;
 
+use super::Chat;
 use super::buffers::{BufferKind, LineKind};
-use super::{App, Overlay};
 use crate::event::Effect;
 
 /// Every command with its usage and what it does: `/help`, `&` and the F1
@@ -66,48 +66,22 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
 /// Most lines one paste may send (they go out paced, about two a second).
 pub const MAX_PASTE_LINES: usize = 200;
 
-impl App {
-    /// Enter: sends or runs what is in the input line.
-    pub(crate) fn submit_input(&mut self) {
-        let text = self.input.text().to_owned();
-        if text.trim().is_empty() {
-            return;
-        }
-        let lines: Vec<String> = text
-            .split('\n')
-            .filter(|line| !line.trim().is_empty())
-            .map(str::to_owned)
-            .collect();
-        let local = lines.len() == 1 && is_local(&lines[0]);
-        if !local && !self.session.registered {
-            self.error("Not connected: your text stays in the input line; press Enter again once the status line says connected.");
-            return;
-        }
-        self.input.submit();
-        if lines.len() > 1 {
-            if lines.len() > self.settings.paste_confirm_lines {
-                self.overlay = Some(Overlay::ConfirmPaste { lines });
-            } else {
-                self.say_lines(&lines);
-            }
-            return;
-        }
-        self.run_line(&text);
-    }
-
-    /// Sends each line as a message to the visible buffer (a confirmed paste).
-    pub(crate) fn say_lines(&mut self, lines: &[String]) {
+impl Chat {
+    /// Sends each line as a message to the visible buffer (a confirmed
+    /// paste). Returns false, sending nothing, when there are too many: the
+    /// caller gives the text back to the user.
+    pub fn say_lines(&mut self, lines: &[String]) -> bool {
         if lines.len() > MAX_PASTE_LINES {
             self.error(format!(
                 "That paste has {} lines; natter sends at most {MAX_PASTE_LINES} at once. Share a long text as a file or link instead.",
                 lines.len()
             ));
-            self.input.set_text(&lines.join("\n"));
-            return;
+            return false;
         }
         for line in lines {
             self.say_to_active(line, false);
         }
+        true
     }
 
     /// Runs one typed line.
@@ -190,7 +164,7 @@ impl App {
     }
 
     /// Leaves natter with a QUIT `reason`.
-    pub(crate) fn quit(&mut self, reason: &str) {
+    pub fn quit(&mut self, reason: &str) {
         self.quitting = true;
         self.emit(Effect::Quit(reason.to_owned()));
     }
@@ -235,7 +209,7 @@ impl App {
 }
 
 /// Lines that work without a connection.
-fn is_local(line: &str) -> bool {
+pub fn is_local(line: &str) -> bool {
     let trimmed = line.trim();
     if trimmed == "#" || trimmed == "&" {
         return true;

@@ -9,11 +9,11 @@ use natter_protocol::numeric::{
     RPL_LISTEND, RPL_LISTSTART,
 };
 
-use crate::app::App;
-use crate::app::buffers::LineKind;
+use crate::chat::Chat;
+use crate::chat::buffers::LineKind;
 use crate::text::clean;
 
-impl App {
+impl Chat {
     /// 321, 322 and 323: a table of channels, members and topics in the
     /// server buffer.
     pub(crate) fn on_list_reply(&mut self, msg: &Message, time: DateTime<Utc>) {

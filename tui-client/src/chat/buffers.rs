@@ -11,8 +11,17 @@ use natter_protocol::Casemapping;
 
 pub use super::history::Older;
 use super::members::Members;
-pub use super::scroll::ScrollAnchor;
 use crate::text::StyledText;
+
+/// Where a scrolled-up view ends: the line at the bottom of the pane and how
+/// many of its wrapped rows are hidden below the pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScrollAnchor {
+    /// `seq` of the bottom line.
+    pub seq: i64,
+    /// Rows of that line below the bottom edge.
+    pub rows_below: usize,
+}
 
 /// What a buffer is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -385,4 +394,34 @@ pub(crate) fn day_separator(time: DateTime<Utc>, offset: FixedOffset, replayed: 
     separator.body = vec![StyledText::new(label, Default::default())];
     separator.replayed = replayed;
     separator
+}
+
+/// Where the user reads in a buffer: kept with the buffer so lines arriving
+/// below or trimmed above keep it valid; measuring rows is the view's
+/// business (`geometry::scroll`).
+impl Buffer {
+    /// Position of the line numbered `seq`: numbers increase down the
+    /// scrollback but have gaps (they are shared by all buffers).
+    pub fn index_of(&self, seq: i64) -> Option<usize> {
+        self.lines.binary_search_by_key(&seq, |line| line.seq).ok()
+    }
+
+    /// Lines ending at the bottom of the view, with the number of rows of
+    /// the last one hidden below: what the renderer walks backwards from.
+    pub fn view_bottom(&self) -> Option<(usize, usize)> {
+        let last = self.lines.len().checked_sub(1)?;
+        match self.scroll {
+            None => Some((last, 0)),
+            Some(anchor) => Some(
+                self.index_of(anchor.seq)
+                    .map_or((0, 0), |i| (i, anchor.rows_below)),
+            ),
+        }
+    }
+
+    /// Back to following new lines.
+    pub fn scroll_to_bottom(&mut self) {
+        self.scroll = None;
+        self.unseen_below = 0;
+    }
 }

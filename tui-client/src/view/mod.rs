@@ -1,0 +1,73 @@
+//! View state: what the user is doing on the screen rather than what IRC
+//! said — the input line, tab completion, open overlay, sidebar focus, help
+//! scroll — and the key table that turns keys into [`keymap::Action`]s.
+//! Editing actions are applied here ([`View::edit`]); actions that reach
+//! into the chat model are applied by `app`.
+
+pub mod completion;
+pub mod input;
+pub mod keymap;
+
+use completion::Completion;
+use input::InputLine;
+use keymap::{Action, KeyMap};
+
+/// A window drawn over the screen that takes the keys while open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    /// The key and command list.
+    Help,
+    /// A paste of many lines waiting for yes or no.
+    ConfirmPaste {
+        /// The lines that would be sent.
+        lines: Vec<String>,
+    },
+}
+
+/// Everything about the screen that is not chat.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    /// The input line.
+    pub input: InputLine,
+    /// Tab completion in progress.
+    pub completion: Option<Completion>,
+    /// Open overlay, if any.
+    pub overlay: Option<Overlay>,
+    /// Whether arrow keys move the sidebar selection (F2).
+    pub sidebar_focused: bool,
+    /// First help row shown while the help overlay is open.
+    pub help_scroll: usize,
+    /// The key table.
+    pub keys: KeyMap,
+}
+
+impl View {
+    /// Applies an input-line editing action; false when `action` is not one.
+    pub fn edit(&mut self, action: Action) -> bool {
+        let input = &mut self.input;
+        match action {
+            Action::DeleteBefore => input.backspace(),
+            Action::DeleteUnder => input.delete(),
+            Action::DeleteWord => input.kill_word(),
+            Action::DeleteToStart => input.kill_to_start(),
+            Action::DeleteToEnd => input.kill_to_end(),
+            Action::Yank => input.yank(),
+            Action::CursorLeft => input.left(),
+            Action::CursorRight => input.right(),
+            Action::WordLeft => input.word_left(),
+            Action::WordRight => input.word_right(),
+            Action::LineStart => input.home(),
+            Action::LineEnd => input.end(),
+            Action::HistoryPrevious => input.history_previous(),
+            Action::HistoryNext => input.history_next(),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Opens the help overlay at its top.
+    pub fn open_help(&mut self) {
+        self.help_scroll = 0;
+        self.overlay = Some(Overlay::Help);
+    }
+}
