@@ -260,12 +260,17 @@ fn raw_sends_a_line_verbatim() {
 }
 
 #[test]
-fn unknown_commands_get_advice() {
+fn unknown_commands_go_to_the_server_as_typed() {
     let mut app = app();
-    assert!(sent(&submit(&mut app, "/frobnicate")).is_empty());
+    assert_eq!(sent(&submit(&mut app, "/frobnicate")), vec!["FROBNICATE"]);
+    assert_eq!(
+        sent(&submit(&mut app, "/knock #secret let me in")),
+        vec!["KNOCK #secret let me in"]
+    );
+    assert!(sent(&submit(&mut app, "/@@@ x")).is_empty());
     assert_eq!(
         last(&app),
-        "Unknown command /frobnicate. Type /help for the list."
+        "/@@@ is not a command natter or IRC knows. Type /help for the list."
     );
 }
 

@@ -64,6 +64,9 @@ pub struct Session {
     pub listed_channels: usize,
     /// Entries counted so far in ban list replies, by folded channel.
     pub listed_bans: HashMap<String, usize>,
+    /// Whether the server said it is shutting down (its members' quits
+    /// are then not shown one by one).
+    pub shutting_down: bool,
 }
 
 impl Session {
@@ -94,6 +97,7 @@ impl Session {
             modes_per_line: 3,
             listed_channels: 0,
             listed_bans: HashMap::new(),
+            shutting_down: false,
         }
     }
 

@@ -25,6 +25,7 @@ fn command_names() -> Vec<&'static str> {
         .iter()
         .filter_map(|(usage, _)| usage.split_whitespace().next())
         .filter(|name| name.starts_with('/') && !name.starts_with("//"))
+        .filter(|name| name[1..].chars().all(|c| c.is_ascii_lowercase()))
         .collect();
     names.sort_unstable();
     names.dedup();

@@ -98,14 +98,16 @@ impl Chat {
             return;
         };
         if text.is_empty() {
-            let topic = self
+            let buffer = self
                 .buffers
                 .find(&channel, self.session.casemapping)
-                .and_then(|i| self.buffers.get(i))
-                .and_then(|b| b.topic.clone());
-            match topic {
-                Some(topic) => self.info(format!("Topic of {channel}: {topic}")),
-                None => self.info(format!("No topic is set for {channel}")),
+                .and_then(|i| self.buffers.get(i));
+            // Only while we are in the channel do we hear every change; out
+            // of it, what we knew may be stale: ask the server.
+            match buffer.filter(|b| b.joined).map(|b| b.topic.clone()) {
+                Some(Some(topic)) => self.info(format!("Topic of {channel}: {topic}")),
+                Some(None) => self.info(format!("No topic is set for {channel}")),
+                None => self.emit(Effect::Send(Message::new("TOPIC").with_param(channel))),
             }
             return;
         }

@@ -54,7 +54,17 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("/away [MESSAGE]", "mark yourself away"),
     ("/back", "mark yourself back"),
     ("/clear", "clear the current buffer's scrollback"),
+    ("/notice TARGET TEXT", "send a NOTICE to a nick or channel"),
+    (
+        "/ctcp NICK COMMAND",
+        "send a CTCP query (VERSION, PING, TIME, CLIENTINFO)",
+    ),
+    ("/version [NICK]", "the server's version, or NICK's client"),
     ("/raw LINE", "send a raw IRC line (also /quote)"),
+    (
+        "/ANYTHING ARGS",
+        "other commands go to the server as typed (/knock, /motd …)",
+    ),
     ("/help", "this list (also &)"),
     ("/quit [MESSAGE]", "leave natter"),
     ("#", "list the members of this channel"),
@@ -155,11 +165,29 @@ impl Chat {
                 Ok(message) if !args.is_empty() => self.emit(Effect::Send(message)),
                 _ => self.error("Usage: /raw COMMAND [PARAMS] :TRAILING, e.g. /raw MODE #lobby +t"),
             },
+            "notice" => self.cmd_notice(args),
+            "ctcp" => self.cmd_ctcp(args),
+            "version" => self.cmd_version(args),
             other => {
                 if !self.run_moderation(other, args) {
-                    self.error(format!("Unknown command /{name}. Type /help for the list."));
+                    self.send_unknown(name, args);
                 }
             }
+        }
+    }
+
+    /// A command natter does not know goes to the server as typed (as irssi
+    /// and weechat do): `/knock #room please` sends `KNOCK #room please`,
+    /// and the server answers (an unknown one with 421).
+    fn send_unknown(&mut self, name: &str, args: &str) {
+        let line = format!("{} {args}", name.to_ascii_uppercase());
+        match Message::parse(line.trim_end()) {
+            Ok(message) if name.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                self.emit(Effect::Send(message));
+            }
+            _ => self.error(format!(
+                "/{name} is not a command natter or IRC knows. Type /help for the list."
+            )),
         }
     }
 

@@ -134,4 +134,62 @@ impl Chat {
             buffer.scroll_to_bottom();
         }
     }
+
+    /// /notice TARGET TEXT: a NOTICE (no automatic replies expected).
+    pub(super) fn cmd_notice(&mut self, args: &str) {
+        let Some((target, text)) = args.split_once(' ').filter(|(_, t)| !t.trim().is_empty())
+        else {
+            self.error("Usage: /notice NICK|#ROOM TEXT");
+            return;
+        };
+        let text = text.replace(['\r', '\n', '\0'], " ");
+        self.emit(Effect::Send(
+            Message::new("NOTICE").with_param(target).with_param(&text),
+        ));
+        if self.session.has_cap("echo-message") {
+            return;
+        }
+        let casemapping = self.session.casemapping;
+        match self.buffers.find(target, casemapping) {
+            Some(index) => {
+                let nick = self.session.nick.clone();
+                let mut line = ChatLine::new(self.now, LineKind::Notice, &nick, Chat::body(&text));
+                line.own = true;
+                self.push_at(index, line);
+            }
+            None => self.info(format!("→ -{target}- {text}")),
+        }
+    }
+
+    /// /ctcp NICK COMMAND [ARGS]: a client-to-client query; the answer
+    /// shows as "CTCP … reply from …".
+    pub(super) fn cmd_ctcp(&mut self, args: &str) {
+        let mut words = args.splitn(3, ' ');
+        let (Some(target), Some(command)) = (words.next(), words.next()) else {
+            self.error("Usage: /ctcp NICK COMMAND [ARGS], e.g. /ctcp bob VERSION");
+            return;
+        };
+        let command = command.to_ascii_uppercase();
+        let rest = words.next().unwrap_or_default().trim();
+        let rest = if command == "PING" && rest.is_empty() {
+            self.now.timestamp_millis().to_string()
+        } else {
+            rest.to_owned()
+        };
+        let payload = natter_protocol::ctcp::build(&command, &rest);
+        self.emit(Effect::Send(
+            Message::new("PRIVMSG")
+                .with_param(target)
+                .with_param(payload),
+        ));
+        self.info(format!("CTCP {command} sent to {target}"));
+    }
+
+    /// /version [NICK]: the server's version, or NICK's client (CTCP).
+    pub(super) fn cmd_version(&mut self, args: &str) {
+        match args.split_whitespace().next() {
+            Some(nick) => self.cmd_ctcp(&format!("{nick} VERSION")),
+            None => self.emit(Effect::Send(Message::new("VERSION"))),
+        }
+    }
 }

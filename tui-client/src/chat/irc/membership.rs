@@ -55,6 +55,9 @@ impl Chat {
         if let Some(buffer) = self.buffers.get_mut(index) {
             buffer.joined = true;
             buffer.members.clear();
+            // The server sends the topic (332) after our JOIN if there is one;
+            // what we knew from before may be gone (a restart, a new channel).
+            buffer.topic = None;
             // NAMES replaces this; until then the list is not empty.
             buffer.members.insert(me, casemapping);
         }
@@ -91,6 +94,8 @@ impl Chat {
             if let Some(buffer) = self.buffers.get_mut(index) {
                 buffer.joined = false;
                 buffer.members.clear();
+                buffer.topic = None;
+                buffer.selected_member = None;
             }
             self.push_event(
                 index,
@@ -117,6 +122,10 @@ impl Chat {
             return;
         };
         let casemapping = self.session.casemapping;
+        let shutdown = msg.arg(0).is_some_and(is_shutdown_reason);
+        if shutdown {
+            self.on_server_shutdown(time);
+        }
         let text = format!("{nick} quit{}", reason_suffix(msg.arg(0)));
         for index in 0..self.buffers.len() {
             let Some(buffer) = self.buffers.get_mut(index) else {
@@ -127,7 +136,8 @@ impl Chat {
                 BufferKind::Private => casemapping.eq(&buffer.name, nick),
                 BufferKind::Server => false,
             };
-            if affected {
+            // While the server shuts down, one line said so for everyone.
+            if affected && !shutdown {
                 self.push_event(index, time, LineKind::Left, &text);
             }
         }
@@ -140,18 +150,18 @@ impl Chat {
             return;
         };
         let casemapping = self.session.casemapping;
-        if self.session.is_me(old) {
+        let own = self.session.is_me(old);
+        if own {
             self.session.nick = new.to_owned();
             self.emit(Effect::SetNick(new.to_owned()));
-            self.push_event(
-                0,
-                time,
-                LineKind::Event,
-                &format!("You are now known as {new}"),
-            );
         }
         let (old_folded, new_folded) = (casemapping.fold(old), casemapping.fold(new));
-        let text = format!("{old} is now known as {new}");
+        let text = if own {
+            format!("You are now known as {new}")
+        } else {
+            format!("{old} is now known as {new}")
+        };
+        let mut told_active = false;
         for index in 0..self.buffers.len() {
             let Some(buffer) = self.buffers.get_mut(index) else {
                 continue;
@@ -175,7 +185,13 @@ impl Chat {
             if buffer.kind == BufferKind::Private {
                 self.buffers.rename(index, new);
             }
+            told_active |= index == self.buffers.active_index();
             self.push_event(index, time, LineKind::Event, &text);
+        }
+        if own && !told_active {
+            // Our own change is news wherever we are looking.
+            let active = self.buffers.active_index();
+            self.push_event(active, time, LineKind::Event, &text);
         }
         if self.away_nicks.remove(&old_folded) {
             self.away_nicks.insert(new_folded);
@@ -197,6 +213,8 @@ impl Chat {
             if let Some(buffer) = self.buffers.get_mut(index) {
                 buffer.joined = false;
                 buffer.members.clear();
+                buffer.topic = None;
+                buffer.selected_member = None;
             }
             let text = format!("You were kicked from {channel} by {by}{reason}");
             self.push_event(index, time, LineKind::Error, &text);
@@ -236,5 +254,40 @@ fn reason_suffix(reason: Option<&str>) -> String {
     match reason {
         Some(text) if !text.is_empty() => format!(" ({text})"),
         _ => String::new(),
+    }
+}
+
+/// Whether a QUIT reason is the server's own shutdown rather than a person
+/// leaving: users' reasons carry a `Quit:` prefix on natterd and most
+/// servers, so only unprefixed server wording counts.
+pub(crate) fn is_shutdown_reason(reason: &str) -> bool {
+    let lower = reason.to_ascii_lowercase();
+    !lower.starts_with("quit")
+        && [
+            "shutting down",
+            "server shutdown",
+            "going down",
+            "restarting",
+        ]
+        .iter()
+        .any(|phrase| lower.contains(phrase))
+}
+
+impl Chat {
+    /// The server said it is shutting down: one line in the server buffer
+    /// and each channel, however many members it takes along.
+    pub(crate) fn on_server_shutdown(&mut self, time: DateTime<Utc>) {
+        if std::mem::replace(&mut self.session.shutting_down, true) {
+            return;
+        }
+        for index in 0..self.buffers.len() {
+            let shown = self
+                .buffers
+                .get(index)
+                .is_some_and(|b| b.kind != BufferKind::Private);
+            if shown {
+                self.push_event(index, time, LineKind::Error, "The server is shutting down.");
+            }
+        }
     }
 }

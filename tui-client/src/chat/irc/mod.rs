@@ -38,7 +38,7 @@ impl Chat {
             "ACK" => self.on_ack(msg),
             "INVITE" => self.on_invite(msg),
             "FAIL" | "WARN" | "NOTE" => self.on_standard_reply(msg),
-            "ERROR" => self.on_server_error(msg),
+            "ERROR" => self.on_server_error(msg, time),
             command if command.len() == 3 && command.bytes().all(|b| b.is_ascii_digit()) => {
                 self.on_numeric(msg, time);
             }

@@ -79,7 +79,13 @@ impl Chat {
         // A suffixed nick (alice_) is not remembered for the next
         // connection: that one asks for the chosen nick again.
         if let Some(nick) = msg.arg(0) {
-            self.session.nick = nick.to_owned();
+            let wanted = std::mem::replace(&mut self.session.nick, nick.to_owned());
+            if !self.session.is_me(&wanted) {
+                // The network task picked another nick because ours was taken.
+                self.info(format!(
+                    "The nick {wanted} is taken: you are {nick} for now (try /nick {wanted} later)."
+                ));
+            }
         }
         self.connection = ConnectionState::Online;
         // Measure lag at the next tick, then every LAG_PROBE_SECONDS.

@@ -1,6 +1,7 @@
 //! Server notices that are neither numerics nor chat: INVITE, IRCv3
 //! standard replies (FAIL, WARN, NOTE) and ERROR.
 
+use chrono::{DateTime, Utc};
 use natter_protocol::Message;
 
 use crate::chat::Chat;
@@ -33,8 +34,12 @@ impl Chat {
     }
 
     /// ERROR: the server is closing the link and says why.
-    pub(super) fn on_server_error(&mut self, msg: &Message) {
+    pub(super) fn on_server_error(&mut self, msg: &Message, time: DateTime<Utc>) {
         let text = msg.params.last().cloned().unwrap_or_default();
+        if super::membership::is_shutdown_reason(&text) {
+            self.on_server_shutdown(time);
+            return;
+        }
         self.push_line(0, LineKind::Error, "", &format!("Server: {text}"));
     }
 }
