@@ -10,6 +10,7 @@ use super::put;
 use crate::app::App;
 use crate::chat::buffers::BufferKind;
 use crate::text;
+use crate::view::keymap::Action;
 use crate::theme;
 
 /// Draws the input line; returns where the terminal cursor goes.
@@ -28,12 +29,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
     }
     if app.view.input.is_empty() {
         if !app.view.sidebar_focused {
-            let hint = if app.chat.session.registered {
-                "type a message · /help commands · F1 keys"
-            } else {
-                "waiting for the connection · F1 keys"
-            };
-            put(buf, x, area.y, area.right() - x, hint, theme::PLACEHOLDER);
+            let hint = placeholder(app);
+            put(buf, x, area.y, area.right() - x, &hint, theme::PLACEHOLDER);
         }
         return Position::new(x, area.y);
     }
@@ -49,6 +46,29 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
     }
     let cursor_x = x.saturating_add(u16::try_from(cursor_cell).unwrap_or(u16::MAX));
     Position::new(cursor_x.min(area.right().saturating_sub(1)), area.y)
+}
+
+/// What the empty input line suggests: only what works in this buffer now.
+fn placeholder(app: &App) -> String {
+    let help = app
+        .view
+        .keys
+        .hint(Action::Help)
+        .map(|key| format!(" · {key} keys"))
+        .unwrap_or_default();
+    let buffer = app.chat.buffers.active();
+    let first = if !app.chat.session.registered {
+        "waiting for the connection".to_owned()
+    } else {
+        match buffer.kind {
+            BufferKind::Server => "/join #room to chat · /help commands".to_owned(),
+            BufferKind::Channel if !buffer.joined => {
+                format!("/join {} to chat here · /help commands", buffer.name)
+            }
+            _ => "type a message · /help commands".to_owned(),
+        }
+    };
+    format!("{first}{help}")
 }
 
 fn prompt(app: &App, width: u16) -> String {

@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::chat::members::Member;
 use crate::geometry::sidebar::first_visible;
 use crate::text;
+use crate::view::keymap::Action;
 use crate::theme;
 
 /// Draws the sidebar into `area` (a left border column, a title, members).
@@ -28,15 +29,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         Style::new().add_modifier(Modifier::BOLD)
     };
+    let joined = app.chat.buffers.active().joined;
     let title = match members.len() {
+        _ if !joined => " not joined".to_owned(),
         1 => " 1 member".to_owned(),
         n => format!(" {n} members"),
     };
     put(buf, inner_x, area.y, inner_width, &title, title_style);
     let rows = usize::from(area.height - 1);
     // With room to spare, remind newcomers how to whisper someone.
-    if members.len() + 3 <= rows && !members.is_empty() {
-        render_hints(area, buf);
+    if members.len() + 3 <= rows && members.len() > 1 && joined {
+        render_hints(app, area, buf);
     }
     let selected = app.chat.selected_member_index();
     let first = first_visible(selected, rows);
@@ -54,10 +57,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 /// The key hints at the bottom of the sidebar.
-fn render_hints(area: Rect, buf: &mut Buffer) {
+fn render_hints(app: &App, area: Rect, buf: &mut Buffer) {
     let inner_x = area.x + 1;
     let inner_width = area.width - 1;
-    let hints = ["Alt+↑↓ select", "Alt+Enter whisper"];
+    let keys = &app.view.keys;
+    let select = match (
+        keys.hint(Action::SelectMemberUp),
+        keys.hint(Action::SelectMemberDown),
+    ) {
+        (Some(up), Some(down)) if up == "Alt+Up" && down == "Alt+Down" => "Alt+↑↓".to_owned(),
+        (Some(up), Some(down)) => format!("{up}/{down}"),
+        _ => keys.hint(Action::FocusSidebar).unwrap_or_default(),
+    };
+    let whisper = keys
+        .hint(Action::WhisperSelected)
+        .unwrap_or_else(|| "click".to_owned());
+    let hints = [format!("{select} select"), format!("{whisper} whisper")];
     for (i, hint) in hints.iter().enumerate() {
         let y = area.bottom() - 2 + u16::try_from(i).unwrap_or(0);
         put(
