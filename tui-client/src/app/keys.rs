@@ -63,7 +63,8 @@ impl App {
                     self.chat.switch_to(index);
                 }
             }
-            Action::MoveBufferLeft | Action::MoveBufferRight => {}
+            Action::MoveBufferLeft => self.chat.move_active_buffer(-1),
+            Action::MoveBufferRight => self.chat.move_active_buffer(1),
             Action::SelectMemberUp => self.chat.move_selection(-1),
             Action::SelectMemberDown => self.chat.move_selection(1),
             Action::WhisperSelected => self.chat.whisper_selected(),

@@ -246,22 +246,37 @@ impl Buffers {
             .position(|b| b.kind != BufferKind::Server && casemapping.fold(&b.name) == folded)
     }
 
-    /// Index of the buffer called `name`, creating it in tab order
-    /// (server, channels, private chats) when missing.
+    /// Index of the buffer called `name`, creating it when missing. A new
+    /// buffer takes the next free number (the end of the tabs), so the
+    /// numbers of the others never change under the user's fingers.
     pub fn ensure(&mut self, kind: BufferKind, name: &str, casemapping: Casemapping) -> usize {
         if let Some(index) = self.find(name, casemapping) {
             return index;
         }
-        let position = self
-            .list
-            .iter()
-            .rposition(|b| b.kind <= kind)
-            .map_or(self.list.len(), |i| i + 1);
-        self.list.insert(position, Buffer::new(kind, name));
-        if position <= self.active && self.list.len() > 1 && position != 0 {
-            self.active += 1;
+        self.list.push(Buffer::new(kind, name));
+        self.list.len() - 1
+    }
+
+    /// Moves buffer `from` to position `to` (both indexes; the server
+    /// buffer stays first), keeping the same buffer shown. Returns the new
+    /// index, or `None` when either is out of range.
+    pub fn move_to(&mut self, from: usize, to: usize) -> Option<usize> {
+        if from == 0 || to == 0 || from >= self.list.len() || to >= self.list.len() {
+            return None;
         }
-        position
+        let shown = self.active;
+        let buffer = self.list.remove(from);
+        self.list.insert(to, buffer);
+        self.active = if shown == from {
+            to
+        } else if from < shown && shown <= to {
+            shown - 1
+        } else if to <= shown && shown < from {
+            shown + 1
+        } else {
+            shown
+        };
+        Some(to)
     }
 
     /// Shows buffer `index` and clears its unread marks.

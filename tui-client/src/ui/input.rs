@@ -10,8 +10,8 @@ use super::put;
 use crate::app::App;
 use crate::chat::buffers::BufferKind;
 use crate::text;
-use crate::view::keymap::Action;
 use crate::theme;
+use crate::view::keymap::Action;
 
 /// Draws the input line; returns where the terminal cursor goes.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {

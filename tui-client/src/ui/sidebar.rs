@@ -10,8 +10,8 @@ use crate::app::App;
 use crate::chat::members::Member;
 use crate::geometry::sidebar::first_visible;
 use crate::text;
-use crate::view::keymap::Action;
 use crate::theme;
+use crate::view::keymap::Action;
 
 /// Draws the sidebar into `area` (a left border column, a title, members).
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {

@@ -54,6 +54,11 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("/away [MESSAGE]", "mark yourself away"),
     ("/back", "mark yourself back"),
     ("/clear", "clear the current buffer's scrollback"),
+    ("/buffer N", "show buffer N (also /b N)"),
+    (
+        "/buffer move N",
+        "move this buffer's tab to number N (also Alt+Shift+Left/Right)",
+    ),
     ("/notice TARGET TEXT", "send a NOTICE to a nick or channel"),
     (
         "/ctcp NICK COMMAND",
@@ -165,6 +170,7 @@ impl Chat {
                 Ok(message) if !args.is_empty() => self.emit(Effect::Send(message)),
                 _ => self.error("Usage: /raw COMMAND [PARAMS] :TRAILING, e.g. /raw MODE #lobby +t"),
             },
+            "buffer" | "b" => self.cmd_buffer(args),
             "notice" => self.cmd_notice(args),
             "ctcp" => self.cmd_ctcp(args),
             "version" => self.cmd_version(args),
@@ -188,6 +194,45 @@ impl Chat {
             _ => self.error(format!(
                 "/{name} is not a command natter or IRC knows. Type /help for the list."
             )),
+        }
+    }
+
+    /// /buffer N shows buffer N; /buffer move N moves this one to number N.
+    fn cmd_buffer(&mut self, args: &str) {
+        let words: Vec<&str> = args.split_whitespace().collect();
+        let count = self.buffers.len();
+        let number = |word: &str| {
+            word.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=count).contains(n))
+        };
+        match words.as_slice() {
+            [n] if number(n).is_some() => {
+                self.switch_to(number(n).unwrap_or(1) - 1);
+            }
+            ["move", n] => match number(n) {
+                Some(1) => self.error("The server buffer keeps number 1."),
+                Some(to) => {
+                    let from = self.buffers.active_index();
+                    if self.buffers.move_to(from, to - 1).is_none() {
+                        self.error("The server buffer keeps number 1.");
+                    }
+                }
+                None => self.error(format!(
+                    "There is no buffer {n}: numbers go from 1 to {count}."
+                )),
+            },
+            _ => self.error("Usage: /buffer N, or /buffer move N"),
+        }
+    }
+
+    /// Moves the visible buffer's tab `step` places (never before the
+    /// server buffer).
+    pub fn move_active_buffer(&mut self, step: isize) {
+        let from = self.buffers.active_index();
+        let to = from as isize + step;
+        if to >= 1 {
+            let _ = self.buffers.move_to(from, to as usize);
         }
     }
 
