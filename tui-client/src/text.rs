@@ -138,6 +138,20 @@ pub fn truncate(text: &str, max: usize) -> String {
     out
 }
 
+/// Cuts `text` to at most `max` cells and, when anything was cut, ends it
+/// with `…` so the reader knows there is more.
+pub fn truncate_marked(text: &str, max: usize) -> String {
+    if width(text) <= max {
+        return text.to_owned();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out = truncate(text, max - 1);
+    out.push('…');
+    out
+}
+
 /// One display row made of styled runs.
 pub type Row = Vec<StyledText>;
 

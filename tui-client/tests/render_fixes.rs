@@ -32,3 +32,57 @@ fn a_parted_channel_offers_no_whisper_hints() {
     assert!(screen.contains("/join #lobby to chat here"), "{screen}");
     insta::assert_snapshot!(render(&app, 80, 24).backend());
 }
+
+#[test]
+fn long_nicks_are_cut_with_a_marker_in_messages_and_the_sidebar() {
+    let mut app = app();
+    let long = "averyveryverylongnickname";
+    line(&mut app, &format!(":{long}!x@h JOIN #lobby"));
+    line(&mut app, &format!(":{long}!x@h PRIVMSG #lobby :hi there"));
+    let screen = screen_text(&app, 80, 24);
+    assert!(screen.contains("<averyveryverylo…> hi there"), "{screen}");
+    assert!(screen.contains(" averyveryverylon…"), "{screen}");
+    insta::assert_snapshot!(render(&app, 80, 24).backend());
+}
+
+#[test]
+fn tabs_that_overflow_the_bar_are_counted_with_their_activity() {
+    let mut app = app();
+    for room in [
+        "#alpha", "#bravo", "#charlie", "#delta", "#echo", "#foxtrot",
+    ] {
+        line(&mut app, &format!(":alice!a@h JOIN {room}"));
+    }
+    line(&mut app, ":bob!b@h PRIVMSG #foxtrot :alice: look here");
+    let screen = screen_text(&app, 60, 24);
+    let bar = screen.lines().next().unwrap().to_owned();
+    assert!(bar.trim_end().ends_with("4!›"), "{bar}");
+    // Showing the last tab hides the first ones behind a left mark.
+    alt(&mut app, crossterm::event::KeyCode::Char('8'));
+    let screen = screen_text(&app, 60, 24);
+    let bar = screen.lines().next().unwrap().to_owned();
+    assert!(bar.starts_with("‹"), "{bar}");
+    assert!(bar.contains("8:#foxtrot"), "{bar}");
+    insta::assert_snapshot!(render(&app, 60, 24).backend());
+}
+
+#[test]
+fn clicking_an_overflow_mark_shows_the_nearest_hidden_buffer() {
+    let mut app = app();
+    for room in [
+        "#alpha", "#bravo", "#charlie", "#delta", "#echo", "#foxtrot",
+    ] {
+        line(&mut app, &format!(":alice!a@h JOIN {room}"));
+    }
+    app.update(natter::event::AppEvent::Resize {
+        width: 60,
+        height: 24,
+    });
+    alt(&mut app, crossterm::event::KeyCode::Char('2'));
+    let shown_before = active_name(&app);
+    click(&mut app, 59, 0);
+    assert_ne!(active_name(&app), shown_before);
+    let screen = screen_text(&app, 60, 24);
+    let bar = screen.lines().next().unwrap().to_owned();
+    assert!(bar.contains(&active_name(&app)), "{bar}");
+}

@@ -87,7 +87,7 @@ pub fn height(line: &ChatLine, width: usize) -> usize {
 }
 
 fn nick_part(line: &ChatLine) -> Vec<StyledText> {
-    let nick = text::truncate(&line.nick, NICK_MAX);
+    let nick = text::truncate_marked(&line.nick, NICK_MAX);
     let color = theme::nick_color(&nick.to_lowercase());
     let nick_style = if line.highlight {
         theme::HIGHLIGHT

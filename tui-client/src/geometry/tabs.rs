@@ -35,7 +35,7 @@ fn label(chat: &Chat, index: usize) -> (String, Style) {
             .unwrap_or_else(|| buffer.name.clone()),
         _ => buffer.name.clone(),
     };
-    let name = text::truncate(&name, 24);
+    let name = text::truncate_marked(&name, 24);
     let badge = if buffer.mentions > 0 {
         format!(" {}!", buffer.unread)
     } else if buffer.unread > 0 {
@@ -55,38 +55,100 @@ fn label(chat: &Chat, index: usize) -> (String, Style) {
     (format!(" {}:{name}{badge} ", index + 1), style)
 }
 
-/// The tabs that fit in `width`, scrolled so the visible buffer's tab shows.
+/// Activity of tabs scrolled out of the bar, for its overflow marks.
+fn hidden_mark(chat: &Chat, range: std::ops::Range<usize>, left: bool) -> (String, Style) {
+    let buffers = range.clone().filter_map(|i| chat.buffers.get(i));
+    let (mut mentions, mut unread) = (false, false);
+    for buffer in buffers {
+        mentions |= buffer.mentions > 0;
+        unread |= buffer.unread > 0;
+    }
+    let count = range.len();
+    let bang = if mentions { "!" } else { "" };
+    let label = if left {
+        format!("‹{count}{bang} ")
+    } else {
+        format!(" {count}{bang}›")
+    };
+    let style = if mentions {
+        theme::TAB_MENTION
+    } else if unread {
+        theme::TAB_UNREAD
+    } else {
+        theme::TAB_IDLE
+    };
+    (label, style)
+}
+
+fn cells(text: &str) -> u32 {
+    u32::try_from(text::width(text)).unwrap_or(u32::MAX)
+}
+
+/// The tabs that fit in `width`, scrolled so the visible buffer's tab
+/// shows; tabs that do not fit are counted in a mark at each end (`‹2`,
+/// `3!›`), coloured by their activity. Clicking a mark shows the nearest
+/// hidden buffer.
 pub fn layout(chat: &Chat, width: u16) -> Vec<TabSlot> {
     let labels: Vec<(String, Style)> = (0..chat.buffers.len()).map(|i| label(chat, i)).collect();
-    let widths: Vec<u16> = labels
-        .iter()
-        .map(|(l, _)| u16::try_from(text::width(l) + 1).unwrap_or(u16::MAX))
-        .collect();
-    let active = chat.buffers.active_index();
-    let mut first = 0;
-    while first < active
-        && widths[first..=active]
-            .iter()
-            .map(|w| u32::from(*w))
-            .sum::<u32>()
-            > u32::from(width)
-    {
-        first += 1;
-    }
-    let mut slots = Vec::new();
-    let mut x: u16 = 0;
-    for (index, (label, style)) in labels.into_iter().enumerate().skip(first) {
-        if x >= width {
-            break;
+    let widths: Vec<u32> = labels.iter().map(|(l, _)| cells(l) + 1).collect();
+    let n = labels.len();
+    let width = u32::from(width);
+    let active = chat.buffers.active_index().min(n.saturating_sub(1));
+    let mut window = (0, n);
+    if widths.iter().sum::<u32>() > width {
+        window = (active, active + 1);
+        for first in 0..=active {
+            let left = if first > 0 {
+                cells(&hidden_mark(chat, 0..first, true).0)
+            } else {
+                0
+            };
+            let right_reserve = cells(&hidden_mark(chat, first..n, false).0);
+            let mut used = left;
+            let mut end = first;
+            while end < n && used + widths[end] <= width {
+                used += widths[end];
+                end += 1;
+            }
+            if end < n {
+                // Not all fit: make room for the right mark.
+                while end > first && used + right_reserve > width {
+                    end -= 1;
+                    used -= widths[end];
+                }
+            }
+            if end > active {
+                window = (first, end);
+                break;
+            }
         }
-        let w = widths[index];
+    }
+    let (first, end) = window;
+    let mut slots = Vec::new();
+    let mut x: u32 = 0;
+    let mut push = |index: usize, label: String, style: Style, x: &mut u32, w: u32| {
         slots.push(TabSlot {
             index,
-            x,
+            x: u16::try_from(*x).unwrap_or(u16::MAX),
             label,
             style,
         });
-        x = x.saturating_add(w);
+        *x += w;
+    };
+    if first > 0 {
+        let (label, style) = hidden_mark(chat, 0..first, true);
+        let w = cells(&label);
+        push(first - 1, label, style, &mut x, w);
+    }
+    for (index, (label, style)) in labels.into_iter().enumerate().take(end).skip(first) {
+        push(index, label, style, &mut x, widths[index]);
+    }
+    if end < n {
+        let (label, style) = hidden_mark(chat, end..n, false);
+        let w = cells(&label);
+        let right = width.saturating_sub(w).max(x);
+        x = right;
+        push(end, label, style, &mut x, w);
     }
     slots
 }

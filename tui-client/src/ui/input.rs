@@ -80,7 +80,10 @@ fn prompt(app: &App, width: u16) -> String {
         BufferKind::Server => "server",
         _ => buffer.name.as_str(),
     };
-    format!("[{}] ", text::truncate(target, usize::from(width / 3)))
+    format!(
+        "[{}] ",
+        text::truncate_marked(target, usize::from(width / 3))
+    )
 }
 
 /// The graphemes of `input` that fit in `room` cells with the cursor (at

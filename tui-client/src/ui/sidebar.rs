@@ -92,7 +92,7 @@ fn render_member(app: &App, member: &Member, is_selected: bool, row: Rect, buf: 
     let (inner_x, y, inner_width) = (row.x, row.y, row.width);
     let marker = if is_selected { ">" } else { " " };
     let prefix = member.top_prefix().unwrap_or(' ');
-    let nick = text::truncate(&member.nick, usize::from(inner_width.saturating_sub(2)));
+    let nick = text::truncate_marked(&member.nick, usize::from(inner_width.saturating_sub(2)));
     let folded = app.chat.session.casemapping.fold(&member.nick);
     let mut style = if app.chat.is_away(&member.nick) {
         theme::DIM
