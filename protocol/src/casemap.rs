@@ -1,4 +1,12 @@
 //! IRC case-mapping: which nicknames and channel names are "the same" (the ISUPPORT `CASEMAPPING`).
+//!
+//! natterd uses [`Casemapping::Rfc8265`]: names in any script compare the way
+//! people read them (`Zoë`, `ZOË` and `zoë` are one name; fullwidth `ａ` is `a`).
+//! The older ASCII-only mappings stay for talking to other servers.
+
+use precis_profiles::UsernameCaseMapped;
+use precis_profiles::precis_core::profile::PrecisFastInvocation;
+use unicode_normalization::UnicodeNormalization;
 
 /// A case-mapping as advertised by the ISUPPORT `CASEMAPPING` token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -10,14 +18,20 @@ pub enum Casemapping {
     Rfc1459,
     /// Like [`Casemapping::Rfc1459`] but `~` and `^` are distinct.
     Rfc1459Strict,
+    /// PRECIS `UsernameCaseMapped` (RFC 8265): width mapping, Unicode lower
+    /// case and NFC, so case variants in every script collide. Strings the
+    /// profile refuses (symbols, spaces) fold by Unicode lower case and NFC.
+    Rfc8265,
 }
 
 impl Casemapping {
-    /// Folds one character; characters outside ASCII are unchanged.
+    /// Folds one character the ASCII-only way; characters outside ASCII are
+    /// unchanged. For [`Casemapping::Rfc8265`] this is only an approximation
+    /// (ASCII letters): fold whole strings with [`Casemapping::fold`].
     pub fn fold_char(self, c: char) -> char {
         match (self, c) {
             (_, 'A'..='Z') => c.to_ascii_lowercase(),
-            (Casemapping::Ascii, _) => c,
+            (Casemapping::Ascii | Casemapping::Rfc8265, _) => c,
             (_, '[') => '{',
             (_, ']') => '}',
             (_, '\\') => '|',
@@ -28,15 +42,34 @@ impl Casemapping {
 
     /// The folded (canonical, lower-case) form of `s`, for comparisons and map keys.
     pub fn fold(self, s: &str) -> String {
-        s.chars().map(|c| self.fold_char(c)).collect()
+        match self {
+            Casemapping::Rfc8265 => fold_rfc8265(s),
+            _ => s.chars().map(|c| self.fold_char(c)).collect(),
+        }
     }
 
-    /// Whether `a` and `b` are equal under this case-mapping (no allocation).
+    /// Whether `a` and `b` are equal under this case-mapping (no allocation
+    /// for the ASCII-only mappings).
     pub fn eq(self, a: &str, b: &str) -> bool {
-        a.len() == b.len()
-            && a.chars()
-                .map(|c| self.fold_char(c))
-                .eq(b.chars().map(|c| self.fold_char(c)))
+        match self {
+            Casemapping::Rfc8265 => a == b || fold_rfc8265(a) == fold_rfc8265(b),
+            _ => {
+                a.len() == b.len()
+                    && a.chars()
+                        .map(|c| self.fold_char(c))
+                        .eq(b.chars().map(|c| self.fold_char(c)))
+            }
+        }
+    }
+
+    /// Whether `s` folds by the mapping's own rules: always for the ASCII
+    /// mappings; for [`Casemapping::Rfc8265`] only when the PRECIS profile
+    /// accepts it (nicknames must).
+    pub fn accepts(self, s: &str) -> bool {
+        match self {
+            Casemapping::Rfc8265 => UsernameCaseMapped::enforce(s).is_ok(),
+            _ => true,
+        }
     }
 
     /// The case-mapping named by an ISUPPORT `CASEMAPPING` value (case-insensitive), if known.
@@ -45,24 +78,35 @@ impl Casemapping {
             Casemapping::Ascii,
             Casemapping::Rfc1459,
             Casemapping::Rfc1459Strict,
+            Casemapping::Rfc8265,
         ]
         .into_iter()
         .find(|mapping| mapping.isupport_name().eq_ignore_ascii_case(value))
     }
 
-    /// The name to advertise in ISUPPORT: `ascii`, `rfc1459` or `rfc1459-strict`.
+    /// The name to advertise in ISUPPORT: `ascii`, `rfc1459`, `rfc1459-strict` or `rfc8265`.
     pub fn isupport_name(self) -> &'static str {
         match self {
             Casemapping::Ascii => "ascii",
             Casemapping::Rfc1459 => "rfc1459",
             Casemapping::Rfc1459Strict => "rfc1459-strict",
+            Casemapping::Rfc8265 => "rfc8265",
         }
+    }
+}
+
+/// PRECIS `UsernameCaseMapped` enforcement, or (for strings it refuses, such
+/// as channel names with symbols) width-insensitive Unicode lower case in NFC.
+fn fold_rfc8265(s: &str) -> String {
+    match UsernameCaseMapped::enforce(s) {
+        Ok(folded) => folded.into_owned(),
+        Err(_) => s.nfkc().flat_map(char::to_lowercase).nfc().collect(),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Casemapping::{self, Ascii, Rfc1459, Rfc1459Strict};
+    use super::Casemapping::{self, Ascii, Rfc1459, Rfc1459Strict, Rfc8265};
 
     #[test]
     fn default_is_rfc1459() {
@@ -100,14 +144,40 @@ mod tests {
     }
 
     #[test]
+    fn rfc8265_folds_every_script() {
+        assert_eq!(Rfc8265.fold("ZOË"), "zoë");
+        assert!(Rfc8265.eq("Zoë", "ZOË"));
+        assert!(Rfc8265.eq("zoë", "ZOË"));
+        // NFC: e + combining diaeresis is ë.
+        assert!(Rfc8265.eq("zoe\u{308}", "ZOË"));
+        // Width mapping: fullwidth letters are their ASCII counterparts.
+        assert_eq!(Rfc8265.fold("ａlice"), "alice");
+        assert_eq!(Rfc8265.fold("ΔΕΛΤΑ"), "δελτα");
+        assert_eq!(Rfc8265.fold("小明"), "小明");
+        // No RFC 1459 bracket equivalence.
+        assert!(!Rfc8265.eq("a[", "a{"));
+        assert!(!Rfc8265.eq("alice", "alicf"));
+    }
+
+    #[test]
+    fn rfc8265_folds_what_precis_refuses_by_lower_case() {
+        assert!(!Rfc8265.accepts("#Café ☕"));
+        assert_eq!(Rfc8265.fold("#Café ☕"), "#café ☕");
+        assert!(Rfc8265.eq("#ＴＥＡ☕", "#tea☕"));
+        assert!(Rfc8265.accepts("Zoë"));
+        assert!(Rfc1459.accepts("a b"));
+    }
+
+    #[test]
     fn isupport_names_round_trip() {
-        for mapping in [Ascii, Rfc1459, Rfc1459Strict] {
+        for mapping in [Ascii, Rfc1459, Rfc1459Strict, Rfc8265] {
             assert_eq!(
                 Casemapping::from_isupport(mapping.isupport_name()),
                 Some(mapping)
             );
         }
         assert_eq!(Casemapping::from_isupport("RFC1459"), Some(Rfc1459));
+        assert_eq!(Casemapping::from_isupport("RFC8265"), Some(Rfc8265));
         assert_eq!(Casemapping::from_isupport("rfc7613"), None);
         assert_eq!(Rfc1459Strict.isupport_name(), "rfc1459-strict");
     }

@@ -1,4 +1,7 @@
-//! Channel names: validation (`#` only, CHANTYPES=#) and a newtype that only holds valid ones.
+//! Channel names: validation (`#` only, CHANTYPES=#, nothing hidden or
+//! look-alike) and a newtype that only holds valid ones.
+
+use crate::lookalike::{self, Hidden};
 
 /// A valid channel name, as typed (not case-folded), e.g. `#lobby`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -22,11 +25,23 @@ pub enum ChannelNameError {
     /// The name contains a space, comma or control character.
     #[error("channel name must not contain spaces, commas or control characters (found {0:?})")]
     InvalidChar(char),
+    /// An invisible character (zero-width space, joiner, ...).
+    #[error("channel name must not contain invisible characters (found U+{:04X})", *.0 as u32)]
+    Invisible(char),
+    /// A bidirectional control character.
+    #[error("channel name must not contain text-direction controls (found U+{:04X})", *.0 as u32)]
+    BidiControl(char),
+    /// Letters of scripts that impersonate each other (e.g. Latin with Cyrillic).
+    #[error(
+        "channel name mixes scripts that look alike (e.g. Latin with Cyrillic or Greek): use one script"
+    )]
+    MixedScript,
 }
 
 impl ChannelName {
     /// Validates `s` as a channel name of 2..=`max_bytes` bytes: `#` followed by anything except
-    /// space, comma and C0 control characters (NUL, BEL, CR, LF, ...) and DEL.
+    /// space, comma and C0 control characters (NUL, BEL, CR, LF, ...) and DEL, invisible and
+    /// bidi-control characters, and letters mixing look-alike scripts.
     pub fn parse(s: &str, max_bytes: usize) -> Result<ChannelName, ChannelNameError> {
         let Some(name) = s.strip_prefix('#') else {
             return Err(ChannelNameError::MissingPrefix);
@@ -42,6 +57,14 @@ impl ChannelName {
         }
         if s.len() > max_bytes {
             return Err(ChannelNameError::TooLong { max: max_bytes });
+        }
+        match lookalike::find_hidden(name) {
+            Some(Hidden::Invisible(c)) => return Err(ChannelNameError::Invisible(c)),
+            Some(Hidden::BidiControl(c)) => return Err(ChannelNameError::BidiControl(c)),
+            None => {}
+        }
+        if lookalike::is_mixed_script_confusable(name) {
+            return Err(ChannelNameError::MixedScript);
         }
         Ok(ChannelName(s.to_owned()))
     }
@@ -130,9 +153,28 @@ mod tests {
     }
 
     #[test]
-    fn folded_uses_rfc1459() {
+    fn hidden_and_mixed_script_names_are_refused() {
+        assert_eq!(
+            ChannelName::parse("#lob\u{200B}by", 50),
+            Err(ChannelNameError::Invisible('\u{200B}'))
+        );
+        assert_eq!(
+            ChannelName::parse("#\u{202E}ybbol", 50),
+            Err(ChannelNameError::BidiControl('\u{202E}'))
+        );
+        assert_eq!(
+            ChannelName::parse("#l\u{043E}bby", 50),
+            Err(ChannelNameError::MixedScript)
+        );
+        assert!(is_valid_channel("#лобби", 50));
+        assert!(is_valid_channel("#tea☕", 50));
+    }
+
+    #[test]
+    fn folded_uses_rfc8265() {
         let name = ChannelName::parse("#Lobby[1]", 50).unwrap();
-        assert_eq!(name.folded(), "#lobby{1}");
+        assert_eq!(name.folded(), "#lobby[1]");
+        assert_eq!(ChannelName::parse("#CAFÉ", 50).unwrap().folded(), "#café");
         assert_eq!(name.as_str(), "#Lobby[1]");
         assert_eq!(name.to_string(), "#Lobby[1]");
     }

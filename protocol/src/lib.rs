@@ -21,6 +21,7 @@ pub mod channel;
 pub mod ctcp;
 pub mod formatting;
 pub mod isupport;
+pub mod lookalike;
 pub mod message;
 mod names;
 pub mod nick;
@@ -33,5 +34,6 @@ pub use channel::{ChannelName, ChannelNameError, is_channel_name, is_valid_chann
 pub use ctcp::{Ctcp, action, is_action, parse_ctcp};
 pub use formatting::{Color, Span, Style, parse_formatting, strip_controls, strip_formatting};
 pub use isupport::{ChanModes, IsupportToken, parse_chanmodes, parse_prefix, parse_token};
+pub use lookalike::Skeleton;
 pub use message::{Message, ParseError, Tag};
 pub use nick::{Nick, NickError, is_valid_nick};

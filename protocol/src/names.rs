@@ -11,9 +11,9 @@ macro_rules! name_string_impls {
                 &self.0
             }
 
-            /// The RFC 1459 case-folded form, for comparisons and map keys.
+            /// The RFC 8265 case-folded form (natterd's), for comparisons and map keys.
             pub fn folded(&self) -> String {
-                $crate::Casemapping::Rfc1459.fold(&self.0)
+                $crate::Casemapping::Rfc8265.fold(&self.0)
             }
 
             /// The case-folded form under the given case-mapping.

@@ -33,7 +33,7 @@ impl Context {
     /// Builds the shared state from a validated config.
     pub fn new(config: Config, motd: Option<String>, history: Option<History>) -> Context {
         let settings = HubSettings {
-            casemapping: Casemapping::Rfc1459,
+            casemapping: Casemapping::Rfc8265,
             limits: config.limits.clone(),
         };
         Context {

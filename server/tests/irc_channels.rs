@@ -123,7 +123,9 @@ async fn join_invalid_channel_name_gets_403() {
     let mut alice = Client::register(&server, "alice").await;
     alice.send("JOIN lobby");
     alice
-        .expect_next(format!(":{SERVER} 403 alice lobby :No such channel"))
+        .expect_next(format!(
+            ":{SERVER} 403 alice lobby :No such channel: channel names start with '#', as in #lobby"
+        ))
         .await;
     alice.send("JOIN");
     alice

@@ -56,7 +56,7 @@ async fn welcome_burst_is_001_to_005_then_lusers_then_422() {
         "NICKLEN=30",
         "CHANNELLEN=50",
         "TOPICLEN=390",
-        "CASEMAPPING=rfc1459",
+        "CASEMAPPING=rfc8265",
         "NETWORK=natter",
         "UTF8ONLY",
     ] {

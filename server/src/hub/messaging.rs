@@ -52,8 +52,8 @@ pub enum SayError {
 /// Why a nickname change was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NickChangeError {
-    /// Someone else holds it.
-    InUse,
+    /// Someone else holds it, or one that looks like it.
+    InUse(super::state::NickTaken),
 }
 
 /// Why a topic change was refused.
@@ -268,9 +268,8 @@ impl HubState {
 
     /// Renames `id`; everyone sharing a channel sees it once.
     pub fn change_nick(&mut self, id: ClientId, new_nick: &str) -> Result<(), NickChangeError> {
-        if !self.nick_available(new_nick, Some(id)) {
-            return Err(NickChangeError::InUse);
-        }
+        self.check_nick(new_nick, Some(id))
+            .map_err(NickChangeError::InUse)?;
         let Some(client) = self.clients.get(&id) else {
             return Ok(());
         };
@@ -278,7 +277,7 @@ impl HubState {
             return Ok(());
         }
         let source = std::sync::Arc::new(client.source());
-        let old_folded = self.fold(&client.nick);
+        let old_nick = client.nick.clone();
         self.deliver_to_peers_and_self(
             id,
             Event::Nick {
@@ -286,8 +285,8 @@ impl HubState {
                 new_nick: new_nick.to_string(),
             },
         );
-        self.nicks.remove(&old_folded);
-        self.nicks.insert(self.fold(new_nick), id);
+        self.unindex_nick(&old_nick, id);
+        self.index_nick(new_nick, id);
         if let Some(client) = self.clients.get_mut(&id) {
             client.nick = new_nick.to_string();
         }

@@ -23,7 +23,7 @@ pub use membership::{BacklogEnd, InviteError, JoinError, JoinOutcome, KickError,
 pub use messaging::{NickChangeError, PreparedSay, SayError, SayOutcome, SayRequest, TopicError};
 pub use modes::{ChannelModeOutcome, ModeChange, ModeError};
 pub use queries::{ChannelListing, MemberInfo, Names, WhoisInfo};
-pub use state::{HubState, RegisterError};
+pub use state::{HubState, NickTaken, RegisterError};
 
 use crate::config::LimitsConfig;
 use crate::history::History;

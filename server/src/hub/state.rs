@@ -9,6 +9,7 @@ use super::fanout::Fanout;
 use crate::history::History;
 use bytes::Bytes;
 use chrono::Utc;
+use natter_protocol::Skeleton;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -16,8 +17,29 @@ use tokio::time::Instant;
 /// Why a registration could not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegisterError {
-    /// Someone else holds the nickname.
-    NickInUse,
+    /// Someone else holds the nickname, or one that looks like it.
+    NickInUse(NickTaken),
+}
+
+/// Why a nickname cannot be taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NickTaken {
+    /// Someone online holds it (under the casemapping).
+    InUse,
+    /// Someone online holds a nick with the same confusable skeleton.
+    LooksLike(String),
+}
+
+impl NickTaken {
+    /// The text of the 433 reply (and the plain dialect's notice).
+    pub fn reason(&self) -> String {
+        match self {
+            NickTaken::InUse => "Nickname is already in use".to_string(),
+            NickTaken::LooksLike(other) => {
+                format!("Nickname is already in use: it looks like {other}, who is online")
+            }
+        }
+    }
 }
 
 /// All the hub's state. Accessed only through [`super::Hub::with`].
@@ -27,6 +49,8 @@ pub struct HubState {
     pub(crate) clients: HashMap<ClientId, Client>,
     /// Folded nickname -> client.
     pub(crate) nicks: HashMap<String, ClientId>,
+    /// Confusable skeleton of each online nickname -> client.
+    pub(crate) skeletons: HashMap<Skeleton, ClientId>,
     /// Folded channel name -> channel.
     pub(crate) channels: HashMap<String, Channel>,
     pub(crate) history: Option<History>,
@@ -42,6 +66,7 @@ impl HubState {
             settings,
             clients: HashMap::new(),
             nicks: HashMap::new(),
+            skeletons: HashMap::new(),
             channels: HashMap::new(),
             history,
             overflowed: Vec::new(),
@@ -73,9 +98,40 @@ impl HubState {
 
     /// Whether `nick` is free (or already held by `id`, for case changes).
     pub fn nick_available(&self, nick: &str, id: Option<ClientId>) -> bool {
-        match self.nicks.get(&self.fold(nick)) {
-            None => true,
-            Some(holder) => Some(*holder) == id,
+        self.check_nick(nick, id).is_ok()
+    }
+
+    /// Whether `nick` may be taken by `id` (`None`: a client not yet
+    /// registered): nobody else online holds it or a nick that looks like it.
+    pub fn check_nick(&self, nick: &str, id: Option<ClientId>) -> Result<(), NickTaken> {
+        let other = |holder: &ClientId| Some(*holder) != id;
+        if self.nicks.get(&self.fold(nick)).is_some_and(other) {
+            return Err(NickTaken::InUse);
+        }
+        match self.skeletons.get(&Skeleton::of(nick)) {
+            Some(holder) if other(holder) => {
+                let held = self.clients.get(holder).map(|c| c.nick.clone());
+                Err(NickTaken::LooksLike(held.unwrap_or_default()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Records `nick` as `id`'s in the name and skeleton indexes.
+    pub(crate) fn index_nick(&mut self, nick: &str, id: ClientId) {
+        self.nicks.insert(self.fold(nick), id);
+        self.skeletons.insert(Skeleton::of(nick), id);
+    }
+
+    /// Forgets `nick` from the indexes (if `id` holds it there).
+    pub(crate) fn unindex_nick(&mut self, nick: &str, id: ClientId) {
+        let folded = self.fold(nick);
+        if self.nicks.get(&folded) == Some(&id) {
+            self.nicks.remove(&folded);
+        }
+        let skeleton = Skeleton::of(nick);
+        if self.skeletons.get(&skeleton) == Some(&id) {
+            self.skeletons.remove(&skeleton);
         }
     }
 
@@ -101,10 +157,9 @@ impl HubState {
 
     /// Adds a registered client under `id`.
     pub fn register(&mut self, id: ClientId, new: NewClient) -> Result<(), RegisterError> {
-        if !self.nick_available(&new.nick, None) {
-            return Err(RegisterError::NickInUse);
-        }
-        self.nicks.insert(self.fold(&new.nick), id);
+        self.check_nick(&new.nick, None)
+            .map_err(RegisterError::NickInUse)?;
+        self.index_nick(&new.nick, id);
         self.clients.insert(
             id,
             Client {
@@ -141,7 +196,7 @@ impl HubState {
         let Some(client) = self.clients.remove(&id) else {
             return;
         };
-        self.nicks.remove(&self.fold(&client.nick));
+        self.unindex_nick(&client.nick, id);
         let source = Arc::new(client.source());
         let peers = self.peers_of(&client.channels, id);
         for folded in &client.channels {

@@ -8,7 +8,7 @@ pub fn tokens(context: &Context) -> Vec<String> {
     let limits = &context.config.limits;
     let mut tokens = vec![
         format!("AWAYLEN={}", limits.away_length),
-        format!("CASEMAPPING={}", Casemapping::Rfc1459.isupport_name()),
+        format!("CASEMAPPING={}", Casemapping::Rfc8265.isupport_name()),
         format!("CHANLIMIT=#:{}", limits.max_channels_per_client),
         "CHANMODES=b,k,l,imnst".to_string(),
         format!("CHANNELLEN={}", limits.channel_length),

@@ -41,11 +41,12 @@ impl IrcSession {
         let id = connection.id;
         match self.context.hub.with(|hub| hub.register(id, new_client)) {
             Ok(()) => {}
-            Err(RegisterError::NickInUse) => {
+            Err(RegisterError::NickInUse(taken)) => {
+                let reason = taken.reason();
                 self.reply(
                     connection,
                     numeric::ERR_NICKNAMEINUSE,
-                    [nick.as_str(), "Nickname is already in use"],
+                    [nick.as_str(), reason.as_str()],
                 );
                 self.nick = None;
                 return Flow::Continue;

@@ -185,8 +185,8 @@ impl PlainSession {
                 self.nick = wanted.to_string();
                 notice(connection, &format!("You are now known as {wanted}."));
             }
-            Err(NickChangeError::InUse) => {
-                notice(connection, &format!("The nickname {wanted} is taken."))
+            Err(NickChangeError::InUse(taken)) => {
+                notice(connection, &super::registration::taken_text(wanted, &taken))
             }
         }
     }

@@ -4,7 +4,7 @@
 use super::encode::{PLAIN_ENCODER, clean, line};
 use super::{PlainSession, Stage, backlog, notice};
 use crate::hub::client::{Format, NewClient};
-use crate::hub::state::RegisterError;
+use crate::hub::state::{NickTaken, RegisterError};
 use crate::hub::{JoinError, JoinOutcome};
 use crate::session::{Close, Connection, Flow};
 use natter_protocol::Nick;
@@ -35,14 +35,10 @@ impl PlainSession {
             );
             return Flow::Continue;
         }
-        if !self
-            .context
-            .hub
-            .with(|hub| hub.nick_available(wanted, None))
-        {
+        if let Err(taken) = self.context.hub.with(|hub| hub.check_nick(wanted, None)) {
             notice(
                 connection,
-                &format!("The nickname {wanted} is taken. Choose another nickname:"),
+                &format!("{} Choose another nickname:", taken_text(wanted, &taken)),
             );
             return Flow::Continue;
         }
@@ -84,13 +80,13 @@ impl PlainSession {
             dialect_name: "plain",
         };
         let id = connection.id;
-        if let Err(RegisterError::NickInUse) =
+        if let Err(RegisterError::NickInUse(taken)) =
             self.context.hub.with(|hub| hub.register(id, new_client))
         {
             self.stage = Stage::Nickname;
             notice(
                 connection,
-                &format!("The nickname {nick} is taken. Choose another nickname:"),
+                &format!("{} Choose another nickname:", taken_text(nick, &taken)),
             );
             return Flow::Continue;
         }
@@ -197,5 +193,15 @@ impl PlainSession {
                 members.join(", ")
             ),
         );
+    }
+}
+
+/// Why `nick` can't be had, as a plain-dialect sentence.
+pub(super) fn taken_text(nick: &str, taken: &NickTaken) -> String {
+    match taken {
+        NickTaken::InUse => format!("The nickname {nick} is taken."),
+        NickTaken::LooksLike(other) => {
+            format!("The nickname {nick} looks like {other}, who is online.")
+        }
     }
 }

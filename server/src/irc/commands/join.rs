@@ -45,9 +45,21 @@ pub(crate) async fn join_one(
             }
         }
         Err(JoinError::AlreadyMember) => {}
+        Err(JoinError::InvalidName) => {
+            let max = session.context.config.limits.channel_length;
+            let text = match natter_protocol::ChannelName::parse(channel, max) {
+                Err(why) => format!("No such channel: {why}"),
+                Ok(_) => "No such channel".to_string(),
+            };
+            session.reply(
+                connection,
+                numeric::ERR_NOSUCHCHANNEL,
+                [channel, text.as_str()],
+            );
+        }
         Err(error) => {
             let (code, text) = match error {
-                JoinError::InvalidName => (numeric::ERR_NOSUCHCHANNEL, "No such channel"),
+                JoinError::InvalidName => return,
                 JoinError::InviteOnly => (numeric::ERR_INVITEONLYCHAN, "Cannot join channel (+i)"),
                 JoinError::BadKey => (numeric::ERR_BADCHANNELKEY, "Cannot join channel (+k)"),
                 JoinError::Full => (numeric::ERR_CHANNELISFULL, "Cannot join channel (+l)"),

@@ -27,15 +27,16 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
     }
     let id = connection.id;
     if !session.registered {
-        if !session
+        if let Err(taken) = session
             .context
             .hub
-            .with(|hub| hub.nick_available(requested, None))
+            .with(|hub| hub.check_nick(requested, None))
         {
+            let reason = taken.reason();
             session.reply(
                 connection,
                 numeric::ERR_NICKNAMEINUSE,
-                [requested, "Nickname is already in use"],
+                [requested, reason.as_str()],
             );
             return;
         }
@@ -48,11 +49,12 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
         .with(|hub| hub.change_nick(id, requested))
     {
         Ok(()) => session.nick = Some(requested.to_string()),
-        Err(NickChangeError::InUse) => {
+        Err(NickChangeError::InUse(taken)) => {
+            let reason = taken.reason();
             session.reply(
                 connection,
                 numeric::ERR_NICKNAMEINUSE,
-                [requested, "Nickname is already in use"],
+                [requested, reason.as_str()],
             );
         }
     }
