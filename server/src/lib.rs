@@ -10,6 +10,7 @@ pub mod backlog;
 pub mod cli;
 pub mod config;
 pub mod context;
+pub mod datadir;
 pub mod history;
 pub mod hub;
 pub mod irc;

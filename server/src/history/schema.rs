@@ -2,6 +2,7 @@
 //! and the checks that turn a bad file into a clear error.
 
 use super::error::HistoryError;
+use crate::datadir;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -73,11 +74,23 @@ pub(crate) fn classify(path: &Path, error: &rusqlite::Error) -> HistoryError {
 /// Creates the data directory, takes the lock, opens `history.db` read-write
 /// and brings its schema up to date.
 pub(crate) fn open_writer(data_dir: &Path) -> Result<WriterConnection, HistoryError> {
-    std::fs::create_dir_all(data_dir).map_err(|error| HistoryError::DataDir {
+    let dir_error = |error: std::io::Error| HistoryError::DataDir {
         path: data_dir.to_path_buf(),
         reason: error.to_string(),
-    })?;
+    };
+    datadir::prepare(data_dir).map_err(dir_error)?;
     let path = database_path(data_dir);
+    // Created 0600 before SQLite opens them: its -wal, -shm and -journal
+    // files copy the mode of their database file.
+    for private in [path.clone(), data_dir.join(LOCK_FILE)] {
+        datadir::private_file(&private).map_err(dir_error)?;
+    }
+    for suffix in ["-wal", "-shm", "-journal"] {
+        for file in [DATABASE_FILE, LOCK_FILE] {
+            datadir::tighten_if_present(&data_dir.join(format!("{file}{suffix}")))
+                .map_err(dir_error)?;
+        }
+    }
     let lock = take_lock(data_dir, &path)?;
     let conn = Connection::open(&path).map_err(|error| classify(&path, &error))?;
     configure(&conn).map_err(|error| classify(&path, &error))?;
