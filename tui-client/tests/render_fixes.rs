@@ -86,3 +86,60 @@ fn clicking_an_overflow_mark_shows_the_nearest_hidden_buffer() {
     let bar = screen.lines().next().unwrap().to_owned();
     assert!(bar.contains(&active_name(&app)), "{bar}");
 }
+
+/// Every entry of the F1 help, key and description, reads whole at `width`
+/// columns: wrapped inside its column, never cut.
+fn help_reads_whole_at(width: u16) {
+    let keys = natter::view::keymap::KeyMap::default();
+    let inner = width.min(96) - 4;
+    let (key_width, rows) = natter::ui::help::help_display_rows(&keys, inner);
+    let joined_keys: String = rows.iter().map(|(k, _)| format!("{k} ")).collect();
+    let joined_what: String = rows.iter().map(|(_, w)| format!("{w} ")).collect();
+    for (key, what) in natter::ui::help::help_rows(&keys) {
+        for word in what.split_whitespace() {
+            assert!(joined_what.contains(word), "{word} of {what:?} at {width}");
+        }
+        for word in key.split_whitespace() {
+            assert!(joined_keys.contains(word), "{word} of {key:?} at {width}");
+        }
+    }
+    for (key, what) in &rows {
+        assert!(unicode_width::UnicodeWidthStr::width(key.as_str()) < usize::from(key_width));
+        assert!(
+            unicode_width::UnicodeWidthStr::width(what.as_str()) <= usize::from(inner - key_width)
+        );
+    }
+}
+
+#[test]
+fn the_help_overlay_wraps_inside_its_columns_at_80_and_60() {
+    help_reads_whole_at(80);
+    help_reads_whole_at(60);
+    let mut app = app();
+    key(&mut app, crossterm::event::KeyCode::F(1));
+    insta::assert_snapshot!("help_80x24", render(&app, 80, 24).backend());
+    insta::assert_snapshot!("help_60x24", render(&app, 60, 24).backend());
+}
+
+#[test]
+fn slash_help_keeps_its_table_when_it_wraps() {
+    let mut app = app();
+    submit(&mut app, "/help");
+    let screen = screen_text(&app, 80, 24);
+    // "/ANYTHING" wraps at 80x24 (the sidebar takes 20 columns): its second
+    // row starts under the description column, not at the left edge.
+    let rows: Vec<&str> = screen.lines().collect();
+    let at = rows
+        .iter()
+        .position(|r| r.contains("/ANYTHING ARGS"))
+        .unwrap_or_else(|| panic!("the /ANYTHING row is on screen: {screen}"));
+    let column = rows[at].find("other commands").unwrap();
+    let next = rows[at + 1];
+    assert_eq!(
+        next[..column].trim(),
+        "",
+        "the continuation of /ANYTHING starts left of its column: {next:?}"
+    );
+    assert!(!next[column..].starts_with(' '), "{next:?}");
+    insta::assert_snapshot!(render(&app, 80, 24).backend());
+}

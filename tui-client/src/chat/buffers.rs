@@ -82,6 +82,9 @@ pub struct ChatLine {
     /// The server's id for the message (IRCv3 `msgid`), the anchor for
     /// loading older history.
     pub msgid: Option<String>,
+    /// Extra cells wrapped rows are indented by, so a table row (`/help`)
+    /// keeps its second column when it wraps.
+    pub hang: usize,
 }
 
 impl ChatLine {
@@ -97,6 +100,7 @@ impl ChatLine {
             own: false,
             replayed: false,
             msgid: None,
+            hang: 0,
         }
     }
 

@@ -47,7 +47,13 @@ pub fn rows(line: &ChatLine, width: usize, offset: FixedOffset) -> Vec<Row> {
         (prefix, body)
     };
     let prefix_width: usize = prefix.iter().map(|r| text::width(&r.text)).sum();
-    let (first, indent) = if width >= prefix_width + MIN_TEXT_WIDTH {
+    let (first, indent) = if line.hang > 0 && width >= prefix_width + line.hang + MIN_TEXT_WIDTH {
+        (width - prefix_width, prefix_width + line.hang)
+    } else if line.hang > 0 && width >= prefix_width + 2 + MIN_TEXT_WIDTH {
+        // Too narrow for the table's column: a hanging indent still shows
+        // where an entry begins.
+        (width - prefix_width, prefix_width + 2)
+    } else if width >= prefix_width + MIN_TEXT_WIDTH {
         (width - prefix_width, prefix_width)
     } else {
         (width.saturating_sub(prefix_width).max(1), 0)

@@ -101,10 +101,46 @@ pub fn help_rows(keys: &KeyMap) -> Vec<(String, String)> {
     rows
 }
 
+/// `text` word-wrapped to `width` cells, one string per row.
+fn wrap_plain(text: &str, width: usize) -> Vec<String> {
+    if text.is_empty() {
+        return vec![String::new()];
+    }
+    let runs = [crate::text::StyledText::new(text, Style::default())];
+    crate::text::wrap(&runs, width, width)
+        .into_iter()
+        .map(|row| {
+            let joined: String = row.into_iter().map(|run| run.text).collect();
+            joined.trim().to_owned()
+        })
+        .collect()
+}
+
+/// The help laid out for an inner width: each entry's key and description
+/// wrapped inside their own columns, so nothing is cut and no column spills
+/// into the other.
+pub fn help_display_rows(keys: &KeyMap, inner_width: u16) -> (u16, Vec<(String, String)>) {
+    let key_width = 28.min(inner_width * 2 / 5).max(1);
+    let what_width = usize::from(inner_width.saturating_sub(key_width)).max(1);
+    let mut out = Vec::new();
+    for (key, what) in help_rows(keys) {
+        let key_rows = wrap_plain(&key, usize::from(key_width.saturating_sub(1)).max(1));
+        let what_rows = wrap_plain(&what, what_width);
+        for i in 0..key_rows.len().max(what_rows.len()) {
+            out.push((
+                key_rows.get(i).cloned().unwrap_or_default(),
+                what_rows.get(i).cloned().unwrap_or_default(),
+            ));
+        }
+    }
+    (key_width, out)
+}
+
 fn render_help(keys: &KeyMap, scroll: usize, area: Rect, buf: &mut Buffer) {
-    let rows = help_rows(keys);
+    let outer_width = 96.min(area.width);
+    let (key_width, rows) = help_display_rows(keys, outer_width.saturating_sub(4));
     let height = u16::try_from(rows.len() + 2).unwrap_or(u16::MAX);
-    let outer = centered(area, 96, height);
+    let outer = centered(area, outer_width, height);
     let visible = usize::from(outer.height.saturating_sub(2));
     let first = scroll.min(rows.len().saturating_sub(visible));
     let title = if rows.len() > visible {
@@ -118,7 +154,6 @@ fn render_help(keys: &KeyMap, scroll: usize, area: Rect, buf: &mut Buffer) {
         " natter help · Esc closes ".to_owned()
     };
     let inner = frame_box(buf, outer, &title);
-    let key_width = 28.min(inner.width / 2);
     for (y, (key, what)) in (inner.y..inner.bottom()).zip(rows.into_iter().skip(first)) {
         put(
             buf,
@@ -132,7 +167,7 @@ fn render_help(keys: &KeyMap, scroll: usize, area: Rect, buf: &mut Buffer) {
             buf,
             inner.x + key_width,
             y,
-            inner.width - key_width,
+            inner.width.saturating_sub(key_width),
             &what,
             Style::default(),
         );

@@ -10,8 +10,11 @@ mod sending;
 use natter_protocol::Message;
 
 use super::Chat;
-use super::buffers::{BufferKind, LineKind};
+use ratatui::style::Style;
+
+use super::buffers::{BufferKind, ChatLine, LineKind};
 use crate::event::Effect;
+use crate::text::StyledText;
 
 /// Every command with its usage and what it does: `/help`, `&` and the F1
 /// overlay show this list.
@@ -77,6 +80,9 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("TEXT@NICK", "whisper NICK when NICK is in this channel"),
     ("//TEXT", "send TEXT starting with a slash"),
 ];
+
+/// Width of the command column of `/help`.
+const HELP_COLUMN: usize = 24;
 
 /// Most lines one paste may send (they go out paced, about two a second).
 pub const MAX_PASTE_LINES: usize = 200;
@@ -276,7 +282,16 @@ impl Chat {
         let index = self.buffers.active_index();
         self.push_line(index, LineKind::Info, "", "Commands (F1 shows every key):");
         for (usage, what) in COMMAND_HELP {
-            self.push_line(index, LineKind::Info, "", &format!("  {usage:<24} {what}"));
+            let text = format!("  {usage:<HELP_COLUMN$} {what}");
+            let mut line = ChatLine::new(
+                self.now,
+                LineKind::Info,
+                "",
+                vec![StyledText::new(text, Style::default())],
+            );
+            // Wrapped descriptions continue under the description column.
+            line.hang = HELP_COLUMN + 3;
+            self.buffers.push(index, line);
         }
     }
 }
