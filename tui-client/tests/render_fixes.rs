@@ -143,3 +143,17 @@ fn slash_help_keeps_its_table_when_it_wraps() {
     assert!(!next[column..].starts_with(' '), "{next:?}");
     insta::assert_snapshot!(render(&app, 80, 24).backend());
 }
+
+#[test]
+fn a_wide_character_across_an_overlay_edge_leaves_the_border_whole() {
+    let mut app = app();
+    // The topic row starts at column 1: 漢 covers columns 1-2, and the
+    // help box's left border is at column 2 in a 100-column terminal.
+    line(&mut app, ":srv 332 alice #lobby :漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字");
+    key(&mut app, crossterm::event::KeyCode::F(1));
+    let screen = screen_text(&app, 100, 24);
+    let topic_row = screen.lines().nth(1).unwrap();
+    assert!(topic_row.starts_with("  │"), "{topic_row:?}");
+    assert!(topic_row.trim_end().ends_with('│'), "{topic_row:?}");
+    insta::assert_snapshot!(render(&app, 100, 24).backend());
+}

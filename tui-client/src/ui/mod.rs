@@ -98,9 +98,25 @@ pub fn put_row(buf: &mut Buffer, x: u16, y: u16, max: u16, row: &Row) -> u16 {
     cursor
 }
 
-/// Fills `area` with blanks in `style`.
+/// Fills `area` with blanks in `style`. A double-width character that
+/// straddles either edge is blanked too: half of it would otherwise hide
+/// the cell next to it (an overlay's border) when the terminal draws it.
 pub fn fill(buf: &mut Buffer, area: Rect, style: Style) {
     let area = area.intersection(buf.area);
+    for y in area.top()..area.bottom() {
+        if let Some(left) = area.x.checked_sub(1)
+            && let Some(cell) = buf.cell_mut((left, y))
+            && text::width(cell.symbol()) > 1
+        {
+            cell.set_symbol(" ");
+        }
+        if area.right() < buf.area.right()
+            && let Some(cell) = buf.cell_mut((area.right(), y))
+            && text::width(cell.symbol()) == 0
+        {
+            cell.set_symbol(" ");
+        }
+    }
     for y in area.top()..area.bottom() {
         for x in area.left()..area.right() {
             if let Some(cell) = buf.cell_mut((x, y)) {
