@@ -3,7 +3,6 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use chrono::Offset;
 use clap::Parser;
 use natter::cli::{self, Cli};
 use natter::config;
@@ -34,7 +33,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         (None, None) => config::ConfigFile::default(),
     };
     let (mut settings, net) = cli::resolve(&cli, &config).map_err(anyhow::Error::msg)?;
-    settings.utc_offset = chrono::Local::now().offset().fix();
+    settings.zone = natter::settings::Zone::Local;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "natter is a full-screen program and needs a terminal: run it in one (not through a pipe)"

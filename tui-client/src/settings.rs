@@ -1,7 +1,10 @@
 //! Settings resolved from the command line and config file, shared by the
 //! chat model and the view (plain data, no behaviour).
 
-use chrono::{FixedOffset, Offset, Utc};
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
 
 /// The room every natter user lands in.
 pub const DEFAULT_CHANNEL: &str = "#lobby";
@@ -23,8 +26,8 @@ pub struct Settings {
     pub scrollback_lines: usize,
     /// A paste of more lines than this asks before sending.
     pub paste_confirm_lines: usize,
-    /// The user's UTC offset for timestamps and day separators.
-    pub utc_offset: FixedOffset,
+    /// The user's time zone for timestamps and day separators.
+    pub zone: Zone,
     /// Sidebar width in cells.
     pub sidebar_width: u16,
 }
@@ -40,8 +43,51 @@ impl Settings {
             highlights: Vec::new(),
             scrollback_lines: 100_000,
             paste_confirm_lines: 3,
-            utc_offset: Utc.fix(),
+            zone: Zone::Fixed(Utc.fix()),
             sidebar_width: 20,
+        }
+    }
+}
+
+/// A rule giving the UTC offset in force at an instant.
+pub type OffsetRule = Arc<dyn Fn(DateTime<Utc>) -> FixedOffset + Send + Sync>;
+
+/// The user's time zone. The offset is looked up for each instant shown,
+/// so a daylight-saving change takes effect at once, not at the next start.
+#[derive(Clone)]
+pub enum Zone {
+    /// Always this offset (tests, or a zone without rules).
+    Fixed(FixedOffset),
+    /// The system's local time zone (`TZ`, `/etc/localtime`).
+    Local,
+    /// Any other rule (tests of a daylight-saving change).
+    Rule(OffsetRule),
+}
+
+impl Zone {
+    /// The offset in force at `time`.
+    pub fn offset_at(&self, time: DateTime<Utc>) -> FixedOffset {
+        match self {
+            Zone::Fixed(offset) => *offset,
+            Zone::Local => chrono::Local
+                .offset_from_utc_datetime(&time.naive_utc())
+                .fix(),
+            Zone::Rule(rule) => rule(time),
+        }
+    }
+
+    /// `time` on the user's clock.
+    pub fn local(&self, time: DateTime<Utc>) -> DateTime<FixedOffset> {
+        time.with_timezone(&self.offset_at(time))
+    }
+}
+
+impl fmt::Debug for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Zone::Fixed(offset) => write!(f, "Zone::Fixed({offset})"),
+            Zone::Local => f.write_str("Zone::Local"),
+            Zone::Rule(_) => f.write_str("Zone::Rule(..)"),
         }
     }
 }

@@ -104,3 +104,32 @@ fn notice_ctcp_and_version_commands() {
     );
     assert_eq!(last(&app), "CTCP VERSION reply from bob: irssi 1.4");
 }
+
+#[test]
+fn timestamps_follow_a_daylight_saving_change_without_a_restart() {
+    use chrono::{FixedOffset, TimeZone, Utc};
+    use natter::app::{App, Settings};
+    use natter::settings::Zone;
+    use std::sync::Arc;
+    // Central Europe on 29 March 2026: 01:00 UTC, clocks go from +1 to +2.
+    let switch = Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap();
+    let mut settings = Settings::new("alice", "chat.lan:6667");
+    settings.zone = Zone::Rule(Arc::new(move |t| {
+        let hours = if t < switch { 1 } else { 2 };
+        FixedOffset::east_opt(hours * 3600).unwrap()
+    }));
+    let mut app = App::new(settings, (80, 24), switch - chrono::Duration::minutes(5));
+    connect(&mut app);
+    line(&mut app, ":alice!a@h JOIN #lobby");
+    line(
+        &mut app,
+        "@time=2026-03-29T00:58:00.000Z :bob!b@h PRIVMSG #lobby :before",
+    );
+    line(
+        &mut app,
+        "@time=2026-03-29T01:02:00.000Z :bob!b@h PRIVMSG #lobby :after",
+    );
+    let screen = screen_text(&app, 80, 24);
+    assert!(screen.contains("01:58 <bob> before"), "{screen}");
+    assert!(screen.contains("03:02 <bob> after"), "{screen}");
+}

@@ -149,7 +149,10 @@ fn a_wide_character_across_an_overlay_edge_leaves_the_border_whole() {
     let mut app = app();
     // The topic row starts at column 1: 漢 covers columns 1-2, and the
     // help box's left border is at column 2 in a 100-column terminal.
-    line(&mut app, ":srv 332 alice #lobby :漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字");
+    line(
+        &mut app,
+        ":srv 332 alice #lobby :漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字",
+    );
     key(&mut app, crossterm::event::KeyCode::F(1));
     let screen = screen_text(&app, 100, 24);
     let topic_row = screen.lines().nth(1).unwrap();

@@ -6,11 +6,12 @@ mod prepend;
 
 use std::collections::VecDeque;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use natter_protocol::Casemapping;
 
 pub use super::history::Older;
 use super::members::Members;
+use crate::settings::Zone;
 use crate::text::StyledText;
 
 /// Where a scrolled-up view ends: the line at the bottom of the pane and how
@@ -185,19 +186,19 @@ pub struct Buffers {
     /// Scrollback cap per buffer.
     pub max_lines: usize,
     /// The user's UTC offset, for day separators.
-    pub utc_offset: FixedOffset,
+    pub zone: Zone,
 }
 
 impl Buffers {
     /// A list holding only the server buffer named `server_label`.
-    pub fn new(server_label: &str, max_lines: usize, utc_offset: FixedOffset) -> Buffers {
+    pub fn new(server_label: &str, max_lines: usize, zone: Zone) -> Buffers {
         Buffers {
             list: vec![Buffer::new(BufferKind::Server, server_label)],
             active: 0,
             next_seq: 1,
             next_older_seq: 0,
             max_lines: max_lines.max(100),
-            utc_offset,
+            zone,
         }
     }
 
@@ -316,20 +317,20 @@ impl Buffers {
     /// day changed, counting unread and mentions when it is not visible, and
     /// keeping a scrolled-up view still. Returns whether it is visible now.
     pub fn push(&mut self, index: usize, mut line: ChatLine) -> bool {
-        let offset = self.utc_offset;
+        let zone = self.zone.clone();
         let visible = index == self.active;
         let Some(buffer) = self.list.get_mut(index) else {
             return false;
         };
-        let day = line.time.with_timezone(&offset).date_naive();
+        let day = zone.local(line.time).date_naive();
         let new_day = buffer
             .lines
             .iter()
             .rev()
             .find(|l| l.kind != LineKind::DaySeparator)
-            .is_some_and(|last| last.time.with_timezone(&offset).date_naive() != day);
+            .is_some_and(|last| zone.local(last.time).date_naive() != day);
         if new_day {
-            let mut separator = day_separator(line.time, offset, line.replayed);
+            let mut separator = day_separator(line.time, &zone, line.replayed);
             separator.seq = self.next_seq;
             self.next_seq += 1;
             buffer.lines.push_back(separator);
@@ -403,9 +404,9 @@ impl Buffers {
 
 /// A day separator for the day of `time` (in the user's `offset`), in the
 /// backlog style when it heads replayed lines.
-pub(crate) fn day_separator(time: DateTime<Utc>, offset: FixedOffset, replayed: bool) -> ChatLine {
-    let label = time
-        .with_timezone(&offset)
+pub(crate) fn day_separator(time: DateTime<Utc>, zone: &Zone, replayed: bool) -> ChatLine {
+    let label = zone
+        .local(time)
         .date_naive()
         .format("%A %-d %B %Y")
         .to_string();

@@ -85,7 +85,7 @@ impl Chat {
         let buffers = Buffers::new(
             &settings.server_label,
             settings.scrollback_lines,
-            settings.utc_offset,
+            settings.zone.clone(),
         );
         let session = Session::new(&settings.nick);
         Chat {
@@ -147,9 +147,7 @@ impl Chat {
 
     fn on_disconnected(&mut self, reason: String, retry_at: DateTime<Utc>) {
         let seconds = seconds_until(self.now, retry_at);
-        let at = retry_at
-            .with_timezone(&self.settings.utc_offset)
-            .format("%H:%M:%S");
+        let at = self.settings.zone.local(retry_at).format("%H:%M:%S");
         let hint = if self.session.registered {
             String::new()
         } else {

@@ -99,7 +99,9 @@ impl Chat {
                     .ok()
                     .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
                     .map(|t| {
-                        t.with_timezone(&self.settings.utc_offset)
+                        self.settings
+                            .zone
+                            .local(t)
                             .format(", connected since %Y-%m-%d %H:%M")
                             .to_string()
                     })
@@ -227,7 +229,9 @@ impl Chat {
                     .and_then(|t| t.parse::<i64>().ok())
                     .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
                     .map(|t| {
-                        t.with_timezone(&self.settings.utc_offset)
+                        self.settings
+                            .zone
+                            .local(t)
                             .format(" on %Y-%m-%d %H:%M")
                             .to_string()
                     })

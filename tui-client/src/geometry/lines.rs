@@ -1,10 +1,11 @@
 //! One scrollback line laid out as display rows: timestamp, nick and body
 //! wrapped by display width, continuation rows indented under the text.
 
-use chrono::{FixedOffset, Offset, Utc};
+use chrono::{Offset, Utc};
 use ratatui::style::Style;
 
 use crate::chat::buffers::{Buffer, ChatLine, LineKind, Older};
+use crate::settings::Zone;
 use crate::text::{self, Row, StyledText};
 use crate::theme;
 
@@ -15,16 +16,12 @@ const NICK_MAX: usize = 16;
 const MIN_TEXT_WIDTH: usize = 16;
 
 /// The rows of `line` in a pane `width` cells wide, times shown at `offset`.
-pub fn rows(line: &ChatLine, width: usize, offset: FixedOffset) -> Vec<Row> {
+pub fn rows(line: &ChatLine, width: usize, zone: &Zone) -> Vec<Row> {
     let width = width.max(1);
     if line.kind == LineKind::DaySeparator {
         return vec![day_separator(&line.text(), width)];
     }
-    let time = line
-        .time
-        .with_timezone(&offset)
-        .format("%H:%M ")
-        .to_string();
+    let time = zone.local(line.time).format("%H:%M ").to_string();
     let time_style = if line.replayed {
         theme::BACKLOG_TIME
     } else {
@@ -89,7 +86,7 @@ fn in_backlog_style(runs: Vec<StyledText>) -> Vec<StyledText> {
 
 /// Number of rows `line` takes in a pane `width` cells wide.
 pub fn height(line: &ChatLine, width: usize) -> usize {
-    rows(line, width, Utc.fix()).len()
+    rows(line, width, &Zone::Fixed(Utc.fix())).len()
 }
 
 fn nick_part(line: &ChatLine) -> Vec<StyledText> {

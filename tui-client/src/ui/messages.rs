@@ -42,7 +42,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 /// The rows that fill a pane `width` wide and `height` high, top to bottom.
 pub fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Row> {
     let buffer = app.chat.buffers.active();
-    let offset = app.chat.settings.utc_offset;
+    let zone = &app.chat.settings.zone;
     let Some((mut index, mut skip)) = buffer.view_bottom() else {
         return Vec::new();
     };
@@ -55,7 +55,7 @@ pub fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Row> {
             .into_iter()
             .map(|decoration| lines::decoration_row(decoration, width))
             .collect();
-        line_rows.extend(lines::rows(line, width, offset));
+        line_rows.extend(lines::rows(line, width, zone));
         line_rows.truncate(line_rows.len().saturating_sub(skip));
         skip = 0;
         while let Some(row) = line_rows.pop() {

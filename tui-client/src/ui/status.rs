@@ -59,9 +59,7 @@ fn state_text(app: &App) -> (String, Style) {
         ConnectionState::Online => ("connected".to_owned(), theme::GOOD),
         ConnectionState::Disconnected { retry_at, .. } => {
             let seconds = crate::chat::seconds_until(app.chat.now, *retry_at);
-            let at = retry_at
-                .with_timezone(&app.chat.settings.utc_offset)
-                .format("%H:%M:%S");
+            let at = app.chat.settings.zone.local(*retry_at).format("%H:%M:%S");
             (
                 format!("disconnected · retry in {seconds}s (at {at})"),
                 theme::ERROR,

@@ -12,8 +12,8 @@ impl Buffers {
     /// above its scrollback. Returns how many of them were kept: the oldest
     /// ones are dropped when the scrollback would exceed its cap.
     pub fn prepend(&mut self, index: usize, lines: Vec<ChatLine>) -> usize {
-        let offset = self.utc_offset;
-        let day = |line: &ChatLine| line.time.with_timezone(&offset).date_naive();
+        let zone = self.zone.clone();
+        let day = |line: &ChatLine| zone.local(line.time).date_naive();
         let max_lines = self.max_lines;
         let Some(buffer) = self.list.get_mut(index) else {
             return 0;
@@ -26,7 +26,7 @@ impl Buffers {
             }
             if last_day != Some(day(&line)) {
                 last_day = Some(day(&line));
-                block.push(day_separator(line.time, offset, line.replayed));
+                block.push(day_separator(line.time, &zone, line.replayed));
             }
             block.push(line);
         }
@@ -47,7 +47,7 @@ impl Buffers {
                 }
             }
             Some(front) if front.kind != LineKind::DaySeparator && day(front) != last_day => {
-                block.push(day_separator(front.time, offset, front.replayed));
+                block.push(day_separator(front.time, &zone, front.replayed));
             }
             _ => {}
         }
@@ -72,6 +72,8 @@ impl Buffers {
 mod tests {
     use chrono::{FixedOffset, TimeZone, Utc};
 
+    use crate::settings::Zone;
+
     use super::super::{BufferKind, Buffers, ChatLine, LineKind};
     use crate::text::StyledText;
 
@@ -88,7 +90,11 @@ mod tests {
     }
 
     fn lobby(max_lines: usize) -> (Buffers, usize) {
-        let mut buffers = Buffers::new("srv", max_lines, FixedOffset::east_opt(0).unwrap());
+        let mut buffers = Buffers::new(
+            "srv",
+            max_lines,
+            Zone::Fixed(FixedOffset::east_opt(0).unwrap()),
+        );
         let index = buffers.ensure(BufferKind::Channel, "#lobby", Default::default());
         (buffers, index)
     }

@@ -100,10 +100,6 @@ impl Chat {
     fn local_time(&self, seconds: Option<&str>, format: &str) -> Option<String> {
         let seconds = seconds?.parse::<i64>().ok()?;
         let time = DateTime::<Utc>::from_timestamp(seconds, 0)?;
-        Some(
-            time.with_timezone(&self.settings.utc_offset)
-                .format(format)
-                .to_string(),
-        )
+        Some(self.settings.zone.local(time).format(format).to_string())
     }
 }
