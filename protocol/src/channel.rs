@@ -40,7 +40,7 @@ pub enum ChannelNameError {
 
 impl ChannelName {
     /// Validates `s` as a channel name of 2..=`max_bytes` bytes: `#` followed by anything except
-    /// space, comma and C0 control characters (NUL, BEL, CR, LF, ...) and DEL, invisible and
+    /// space, comma, control characters (C0 such as NUL, BEL, ESC, CR, LF; DEL; C1), invisible and
     /// bidi-control characters, and letters mixing look-alike scripts.
     pub fn parse(s: &str, max_bytes: usize) -> Result<ChannelName, ChannelNameError> {
         let Some(name) = s.strip_prefix('#') else {
@@ -51,7 +51,7 @@ impl ChannelName {
         }
         if let Some(bad) = name
             .chars()
-            .find(|&c| c == ' ' || c == ',' || c.is_ascii_control())
+            .find(|&c| c == ' ' || c == ',' || c.is_control())
         {
             return Err(ChannelNameError::InvalidChar(bad));
         }
@@ -111,6 +111,24 @@ mod tests {
                 ChannelName::parse(name, 50),
                 Err(ChannelNameError::MissingPrefix),
                 "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_refused() {
+        for bad in ['\u{1b}', '\u{7}', '\u{7f}', '\u{9b}'] {
+            assert_eq!(
+                ChannelName::parse(&format!("#a{bad}b"), 50),
+                Err(ChannelNameError::InvalidChar(bad)),
+                "{bad:?}"
+            );
+        }
+        for bad in ['\u{202e}', '\u{2066}', '\u{200f}', '\u{61c}'] {
+            assert_eq!(
+                ChannelName::parse(&format!("#a{bad}b"), 50),
+                Err(ChannelNameError::BidiControl(bad)),
+                "{bad:?}"
             );
         }
     }

@@ -121,6 +121,17 @@ pub fn strip_controls(text: &str) -> String {
         .collect()
 }
 
+/// Whether `c` is a bidirectional formatting control: embeddings and overrides
+/// (U+202A..U+202E), isolates (U+2066..U+2069) and the LRM, RLM and ALM marks
+/// (U+200E, U+200F, U+061C). They reorder how a terminal shows the text around
+/// them (the "Trojan Source" trick), so names may not contain them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
+}
+
 /// Whether `c` is one of the IRC formatting codes this module interprets.
 pub fn is_formatting_code(c: char) -> bool {
     matches!(

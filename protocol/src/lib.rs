@@ -32,7 +32,9 @@ pub use caps::{CapItem, parse_cap_items, parse_cap_list};
 pub use casemap::Casemapping;
 pub use channel::{ChannelName, ChannelNameError, is_channel_name, is_valid_channel};
 pub use ctcp::{Ctcp, action, is_action, parse_ctcp};
-pub use formatting::{Color, Span, Style, parse_formatting, strip_controls, strip_formatting};
+pub use formatting::{
+    Color, Span, Style, is_bidi_control, parse_formatting, strip_controls, strip_formatting,
+};
 pub use isupport::{ChanModes, IsupportToken, parse_chanmodes, parse_prefix, parse_token};
 pub use lookalike::Skeleton;
 pub use message::{Message, ParseError, Tag};

@@ -3,6 +3,7 @@
 //! cannot be used to impersonate someone.
 
 use crate::Casemapping;
+use crate::formatting::is_bidi_control;
 use unicode_security::{GeneralSecurityProfile, RestrictionLevel, RestrictionLevelDetection};
 
 /// A character that changes how a name looks without being seen itself.
@@ -28,9 +29,6 @@ pub fn find_hidden(s: &str) -> Option<Hidden> {
 }
 
 /// The explicit directional formatting characters of UAX #9 (and the Arabic letter mark).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
 
 /// Default_Ignorable_Code_Point (DerivedCoreProperties.txt), plus the
 /// Hangul fillers and the braille blank, which render as nothing.

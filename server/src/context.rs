@@ -4,9 +4,11 @@ use crate::config::Config;
 use crate::history::History;
 use crate::hub::client::ClientId;
 use crate::hub::{Hub, HubSettings};
+use crate::net::admission::Admission;
 use chrono::{DateTime, Utc};
 use natter_protocol::Casemapping;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// natterd's version, as shown in 002, 004 and VERSION.
 pub const VERSION: &str = concat!("natterd-", env!("CARGO_PKG_VERSION"));
@@ -24,8 +26,8 @@ pub struct Context {
     pub hub: Hub,
     /// Message history, when enabled.
     pub history: Option<History>,
-    /// Connections that have not registered yet (LUSERS 253).
-    pub unregistered: AtomicUsize,
+    /// Connection counts and the caps on them (LUSERS 253 counts its unregistered).
+    pub admission: Arc<Admission>,
     next_client_id: AtomicU64,
 }
 
@@ -41,7 +43,7 @@ impl Context {
             motd: motd.map(|text| text.lines().map(str::to_string).collect()),
             created: Utc::now(),
             history,
-            unregistered: AtomicUsize::new(0),
+            admission: Arc::new(Admission::new(&config.limits)),
             next_client_id: AtomicU64::new(1),
             config,
         }

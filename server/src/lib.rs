@@ -19,6 +19,7 @@ pub mod plain;
 pub mod server;
 pub mod session;
 pub mod testing;
+pub mod throttle;
 
 pub use config::Config;
 pub use server::{Server, ServerError};

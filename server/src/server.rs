@@ -4,16 +4,16 @@
 use crate::config::Config;
 use crate::context::Context;
 use crate::history::History;
+use crate::net::admission::Admission;
 use crate::session;
 use bytes::Bytes;
+use futures::FutureExt;
 use natter_protocol::Message;
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -35,48 +35,14 @@ pub enum ServerError {
 /// How long sessions get to say goodbye at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
+/// First and longest pause after a failed accept (e.g. out of file descriptors).
+const ACCEPT_BACKOFF_FIRST: Duration = Duration::from_millis(10);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
 /// A bound, not yet running server.
 pub struct Server {
     listener: TcpListener,
     context: Arc<Context>,
-}
-
-/// Counts connections per IP address; a guard gives its place back when dropped.
-#[derive(Debug, Default)]
-struct PerIp {
-    counts: Mutex<HashMap<IpAddr, usize>>,
-}
-
-struct PerIpGuard {
-    table: Arc<PerIp>,
-    ip: IpAddr,
-}
-
-impl PerIp {
-    fn try_enter(table: &Arc<PerIp>, ip: IpAddr, limit: usize) -> Option<PerIpGuard> {
-        let mut counts = table.counts.lock().unwrap_or_else(|p| p.into_inner());
-        let count = counts.entry(ip).or_insert(0);
-        if *count >= limit {
-            return None;
-        }
-        *count += 1;
-        Some(PerIpGuard {
-            table: table.clone(),
-            ip,
-        })
-    }
-}
-
-impl Drop for PerIpGuard {
-    fn drop(&mut self) {
-        let mut counts = self.table.counts.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(count) = counts.get_mut(&self.ip) {
-            *count -= 1;
-            if *count == 0 {
-                counts.remove(&self.ip);
-            }
-        }
-    }
 }
 
 impl Server {
@@ -111,52 +77,47 @@ impl Server {
     /// Accepts connections until `shutdown` is cancelled, then tells every
     /// client `ERROR :Server shutting down` and waits for the sessions to end.
     pub async fn run(self, shutdown: CancellationToken) {
-        let limits = self.context.config.limits.clone();
-        let slots = Arc::new(Semaphore::new(limits.max_clients));
-        let per_ip = Arc::new(PerIp::default());
         let tasks = TaskTracker::new();
+        let mut spare = SpareDescriptor::open();
+        let mut backoff = ACCEPT_BACKOFF_FIRST;
         tracing::info!(address = %self.local_addr(), "natterd listening");
+        crate::net::fd_limit::warn_if_below(self.context.config.limits.max_clients);
         loop {
             let (stream, peer) = tokio::select! {
                 _ = shutdown.cancelled() => break,
                 accepted = self.listener.accept() => match accepted {
                     Ok(accepted) => accepted,
                     Err(error) => {
-                        // Typically EMFILE: back off instead of spinning.
-                        tracing::warn!(%error, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        self.refuse_while_out_of_descriptors(&error, &mut spare, &tasks);
+                        // Back off instead of spinning on an error that persists.
+                        tokio::select! {
+                            _ = shutdown.cancelled() => break,
+                            _ = tokio::time::sleep(backoff) => {}
+                        }
+                        backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
                         continue;
                     }
                 },
             };
-            let Ok(permit) = slots.clone().try_acquire_owned() else {
-                tracing::warn!(%peer, "refused: server full");
-                tasks.spawn(refuse(
-                    stream,
-                    format!(
-                        "Server is full ({} clients); try again later",
-                        limits.max_clients
-                    ),
-                ));
-                continue;
-            };
-            let Some(ip_guard) = PerIp::try_enter(&per_ip, peer.ip(), limits.max_clients_per_ip)
-            else {
-                tracing::warn!(%peer, "refused: too many connections from this address");
-                tasks.spawn(refuse(
-                    stream,
-                    format!(
-                        "Too many connections from your address (limit {})",
-                        limits.max_clients_per_ip
-                    ),
-                ));
-                continue;
+            backoff = ACCEPT_BACKOFF_FIRST;
+            let slot = match Admission::try_admit(&self.context.admission, peer.ip()) {
+                Ok(slot) => slot,
+                Err(refusal) => {
+                    crate::warn_throttled!(%peer, %refusal, "connection refused");
+                    tasks.spawn(refuse(stream, refusal.to_string()));
+                    continue;
+                }
             };
             tracing::info!(%peer, "connection accepted");
             configure_socket(&stream);
             let context = self.context.clone();
-            let shutdown = shutdown.clone();
-            tasks.spawn(serve(context, stream, peer, shutdown, permit, ip_guard));
+            tasks.spawn(session::run(
+                context,
+                stream,
+                peer,
+                shutdown.clone(),
+                Some(slot),
+            ));
         }
         tasks.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, tasks.wait())
@@ -167,18 +128,61 @@ impl Server {
         }
         tracing::info!("all connections closed");
     }
+
+    /// After a failed accept: when the process is out of file descriptors,
+    /// gives up the spare one to accept the waiting client and tell it so,
+    /// instead of leaving it hanging.
+    fn refuse_while_out_of_descriptors(
+        &self,
+        error: &std::io::Error,
+        spare: &mut SpareDescriptor,
+        tasks: &TaskTracker,
+    ) {
+        let out_of_descriptors = matches!(error.raw_os_error(), Some(EMFILE | ENFILE));
+        crate::warn_throttled!(%error, "accept failed");
+        if !out_of_descriptors || !spare.release() {
+            return;
+        }
+        if let Some(Ok((stream, peer))) = self.listener.accept().now_or_never() {
+            crate::warn_throttled!(%peer, "refused: out of file descriptors");
+            tasks.spawn(refuse(
+                stream,
+                "Server is out of connection slots (file descriptors); try again later".to_string(),
+            ));
+        }
+        spare.reopen();
+    }
 }
 
-async fn serve(
-    context: Arc<Context>,
-    stream: TcpStream,
-    peer: SocketAddr,
-    shutdown: CancellationToken,
-    _permit: OwnedSemaphorePermit,
-    _ip_guard: PerIpGuard,
-) {
-    session::run(context, stream, peer, shutdown).await;
+/// `EMFILE` and `ENFILE`: the process's or the system's descriptor table is full.
+const EMFILE: i32 = 24;
+const ENFILE: i32 = 23;
+
+/// One file descriptor held in reserve, so that a client can be told the
+/// server is out of descriptors (it takes one to accept and answer it).
+struct SpareDescriptor(Option<std::fs::File>);
+
+impl SpareDescriptor {
+    fn open() -> SpareDescriptor {
+        SpareDescriptor(std::fs::File::open(NULL_DEVICE).ok())
+    }
+
+    /// Closes the spare descriptor; false when there was none.
+    fn release(&mut self) -> bool {
+        self.0.take().is_some()
+    }
+
+    fn reopen(&mut self) {
+        if self.0.is_none() {
+            self.0 = std::fs::File::open(NULL_DEVICE).ok();
+        }
+    }
 }
+
+#[cfg(unix)]
+const NULL_DEVICE: &str = "/dev/null";
+#[cfg(not(unix))]
+const NULL_DEVICE: &str = "NUL";
 
 /// Enables TCP keepalive, so half-open connections of clients that cannot
 /// answer PING (plain users) are still noticed, and disables Nagle for chat latency.

@@ -158,3 +158,22 @@ async fn version_and_time_answer() {
     assert_eq!(time.command, "391");
     assert_eq!(time.params[1], SERVER);
 }
+
+#[tokio::test]
+async fn who_finds_an_invisible_user_by_exact_nick_but_not_by_mask() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.send("MODE alice +i");
+    alice.expect_command("MODE").await;
+    let mut bob = Client::register(&server, "bob").await;
+    bob.send("WHO Alice");
+    bob.expect_next(format!(
+        ":{SERVER} 352 bob * ~alice 127.0.0.1 {SERVER} alice H :0 alice tester"
+    ))
+    .await;
+    bob.expect_next(format!(":{SERVER} 315 bob Alice :End of WHO list"))
+        .await;
+    bob.send("WHO ali*");
+    bob.expect_next(format!(":{SERVER} 315 bob ali* :End of WHO list"))
+        .await;
+}

@@ -266,11 +266,15 @@ async fn shutdown_tells_every_client() {
     pending.send("NICK pending");
     alice.sync().await;
     server.shutdown().await;
-    for client in [&mut alice, &mut bob, &mut pending] {
+    for (client, farewell) in [
+        (&mut alice, "ERROR :Server shutting down"),
+        (&mut bob, "*** The server is shutting down."),
+        (&mut pending, "ERROR :Server shutting down"),
+    ] {
         let last = client.closed().await;
         assert_eq!(
             last.last().map(String::as_str),
-            Some("ERROR :Server shutting down"),
+            Some(farewell),
             "{}: {last:?}",
             client.name
         );
@@ -284,6 +288,7 @@ async fn a_client_that_never_reads_is_dropped_with_sendq_exceeded() {
         config.limits.flood_burst = 1_000_000;
         config.limits.flood_rate = 1_000_000.0;
         config.limits.flood_max_queued = 100_000;
+        config.limits.recvq_bytes = 64 * 1024 * 1024;
         config.limits.max_clients = 3;
     })
     .await;

@@ -121,8 +121,9 @@ async fn exit_at_the_nickname_prompt_leaves_instead_of_becoming_a_nickname() {
     let mut person = Client::connect(&server).await;
     person.send("exit");
     let rest = person.closed().await;
-    assert!(
-        rest.iter().any(|line| line.starts_with("ERROR ")),
+    assert_eq!(
+        rest.last().map(String::as_str),
+        Some("*** Bye!"),
         "{rest:?}"
     );
     let mut alice = Client::plain(&server, "alice").await;

@@ -65,6 +65,9 @@ fn config(history: bool, data_dir: &Path, clients: usize) -> Config {
     limits.flood_burst = u32::MAX;
     limits.flood_rate = 1e12;
     limits.flood_max_queued = usize::MAX / 2;
+    limits.recvq_bytes = usize::MAX / 2;
+    limits.max_unregistered = clients + 10;
+    limits.max_unregistered_per_ip = clients + 10;
     limits.sendq_bytes = 512 * 1024 * 1024;
     limits.max_clients = clients + 10;
     limits.max_clients_per_ip = clients + 10;

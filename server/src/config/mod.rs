@@ -71,8 +71,17 @@ impl Default for ServerConfig {
 pub struct LimitsConfig {
     /// Connections allowed at once; more are refused with an `ERROR` line.
     pub max_clients: usize,
-    /// Connections allowed at once from one IP address.
+    /// Connections allowed at once from one IP address (an IPv6 address
+    /// counts with its whole prefix, see `ipv6_prefix_length`).
     pub max_clients_per_ip: usize,
+    /// Connections that have not registered yet allowed at once; more are
+    /// refused, so idle connections cannot take every slot.
+    pub max_unregistered: usize,
+    /// Unregistered connections allowed at once from one IP address (or IPv6 prefix).
+    pub max_unregistered_per_ip: usize,
+    /// IPv6 addresses sharing this many leading bits count as one address for
+    /// the per-address limits (a host usually owns a whole /64).
+    pub ipv6_prefix_length: u8,
     /// Longest line a client may send, in bytes, CRLF included, tags excluded (IRC's 512).
     pub line_length: usize,
     /// Longest tag section a line may carry, in bytes (IRCv3's 8191, which
@@ -81,9 +90,17 @@ pub struct LimitsConfig {
     pub tags_length: usize,
     /// Bytes that may wait in one client's outbound queue before it is dropped (`SendQ exceeded`).
     pub sendq_bytes: usize,
-    /// How long a connection may take to register (choose a nickname).
+    /// Bytes of received lines that may wait behind flood control; more
+    /// disconnects with `ERROR :Excess Flood`.
+    pub recvq_bytes: usize,
+    /// How long a connection may take to register (choose a nickname) while
+    /// the server is at most half full.
     #[serde(with = "duration")]
     pub registration_timeout: Duration,
+    /// The registration timeout when the server (or its unregistered share) is
+    /// full; between half full and full it shrinks linearly to this.
+    #[serde(with = "duration")]
+    pub registration_timeout_min: Duration,
     /// Silence after which the server sends IRC clients a `PING`.
     #[serde(with = "duration")]
     pub ping_interval: Duration,
@@ -117,10 +134,15 @@ impl Default for LimitsConfig {
         LimitsConfig {
             max_clients: 1024,
             max_clients_per_ip: 32,
+            max_unregistered: 512,
+            max_unregistered_per_ip: 8,
+            ipv6_prefix_length: 64,
             line_length: 512,
             tags_length: 8191,
-            sendq_bytes: 1024 * 1024,
+            sendq_bytes: 96 * 1024,
+            recvq_bytes: 8 * 1024,
             registration_timeout: Duration::from_secs(120),
+            registration_timeout_min: Duration::from_secs(10),
             ping_interval: Duration::from_secs(120),
             ping_timeout: Duration::from_secs(60),
             flood_burst: 20,
@@ -189,9 +211,14 @@ impl Config {
                 ),
             ));
         }
-        let positive: [(&'static str, usize); 6] = [
+        let positive: [(&'static str, usize); 8] = [
             ("limits.max_clients", limits.max_clients),
             ("limits.max_clients_per_ip", limits.max_clients_per_ip),
+            ("limits.max_unregistered", limits.max_unregistered),
+            (
+                "limits.max_unregistered_per_ip",
+                limits.max_unregistered_per_ip,
+            ),
             ("limits.nick_length", limits.nick_length),
             (
                 "limits.max_channels_per_client",
@@ -217,6 +244,18 @@ impl Config {
                 "must hold at least one full line (line_length + tags_length)".into(),
             ));
         }
+        if limits.recvq_bytes < limits.line_length {
+            return Err((
+                "limits.recvq_bytes",
+                "must hold at least one full line (line_length)".into(),
+            ));
+        }
+        if limits.ipv6_prefix_length > 128 {
+            return Err((
+                "limits.ipv6_prefix_length",
+                "must be a prefix length from 0 to 128 bits".into(),
+            ));
+        }
         if limits.flood_burst == 0 {
             return Err(("limits.flood_burst", "must be at least 1".into()));
         }
@@ -234,6 +273,14 @@ impl Config {
         }
         if limits.registration_timeout.is_zero() {
             return Err(("limits.registration_timeout", "must be positive".into()));
+        }
+        if limits.registration_timeout_min.is_zero()
+            || limits.registration_timeout_min > limits.registration_timeout
+        {
+            return Err((
+                "limits.registration_timeout_min",
+                "must be positive and at most registration_timeout".into(),
+            ));
         }
         Ok(())
     }

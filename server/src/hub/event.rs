@@ -143,4 +143,13 @@ pub trait Encoder: Send + Sync + 'static {
     /// The encoded line (with CRLF) for this variant, or `None` when such
     /// recipients do not receive this kind of event.
     fn encode(&self, envelope: &Envelope, variant: u8) -> Option<Bytes>;
+    /// The last line a client the server drops gets (`ERROR :<reason>` unless
+    /// the dialect says it otherwise).
+    fn farewell(&self, reason: &str) -> Bytes {
+        Bytes::from(
+            natter_protocol::Message::new("ERROR")
+                .with_param(reason)
+                .to_wire(),
+        )
+    }
 }

@@ -131,8 +131,12 @@ impl HubState {
             .clients
             .values()
             .filter(|client| {
-                let visible =
-                    !client.invisible || client.id == asker || self.share_channel(asker, client.id);
+                // +i hides a user from masks, not from a lookup of their exact nickname.
+                let named = !mask.contains(['*', '?']) && self.fold(&client.nick) == folded_mask;
+                let visible = !client.invisible
+                    || named
+                    || client.id == asker
+                    || self.share_channel(asker, client.id);
                 visible
                     && (mask == "*"
                         || mask == "0"

@@ -7,7 +7,6 @@ use super::client::{Client, ClientId, NewClient, Source};
 use super::event::{Envelope, Event};
 use super::fanout::Fanout;
 use crate::history::History;
-use bytes::Bytes;
 use chrono::Utc;
 use natter_protocol::Skeleton;
 use std::collections::{BTreeSet, HashMap};
@@ -224,8 +223,9 @@ impl HubState {
         let Some(client) = self.clients.get(&id) else {
             return;
         };
-        let error = natter_protocol::Message::new("ERROR").with_param(reason);
-        client.outbound.close(Some(Bytes::from(error.to_wire())));
+        client
+            .outbound
+            .close(Some(client.format.encoder.farewell(reason)));
         client.kill.cancel();
         self.quit(id, reason);
     }

@@ -22,9 +22,7 @@ use caps::CapSet;
 use natter_protocol::{Message, numeric};
 use std::sync::Arc;
 
-/// The most tag bytes a client line may carry, with the leading `@` and the space after:
-/// IRCv3 message-tags allows clients 4094 bytes of tag data and says to answer more with 417.
-const CLIENT_TAGS_MAX: usize = 4096;
+use crate::net::codec::CLIENT_TAGS_MAX;
 
 /// The IRC side of one connection.
 #[derive(Debug)]
@@ -237,6 +235,15 @@ impl LineHandler for IrcSession {
     fn send_ping(&mut self, connection: &mut Connection) {
         let ping = Message::new("PING").with_param(self.context.server_name());
         connection.send(&ping);
+    }
+
+    fn farewell(&self, close: &Close, host: &str) -> bytes::Bytes {
+        let reason = close.quit_reason();
+        let text = match close {
+            Close::Quit(_) => format!("Closing Link: {host} ({reason})"),
+            _ => reason,
+        };
+        bytes::Bytes::from(Message::new("ERROR").with_param(text).to_wire())
     }
 }
 

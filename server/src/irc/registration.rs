@@ -7,7 +7,6 @@ use crate::hub::client::NewClient;
 use crate::hub::state::RegisterError;
 use crate::session::{Close, Connection, Flow};
 use natter_protocol::numeric;
-use std::sync::atomic::Ordering;
 
 impl IrcSession {
     /// Registers the client once NICK, USER (and CAP END, and the password) are in.
@@ -110,7 +109,7 @@ pub(crate) fn send_lusers(session: &IrcSession, connection: &mut Connection) {
             hub.peak_client_count(),
         )
     });
-    let unknown = session.context.unregistered.load(Ordering::Relaxed);
+    let unknown = session.context.admission.unregistered();
     let visible = users - invisible;
     session.reply(
         connection,

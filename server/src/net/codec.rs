@@ -16,10 +16,19 @@ pub enum Inbound {
     TooLong,
 }
 
-/// Frames lines of at most `max_length` bytes (terminator excluded).
+/// The most tag bytes a client line may carry, with the leading `@` and the space after:
+/// IRCv3 message-tags allows clients 4094 bytes of tag data and says to answer more with 417.
+pub const CLIENT_TAGS_MAX: usize = 4096;
+
+/// Frames lines within IRC's limits: a tag section (`@...` and its space) of at
+/// most `max_tags` bytes, and the rest of at most `max_body` bytes (CR/LF
+/// excluded). A line is refused as soon as it is known to be too long, so at
+/// most one line's worth of bytes is ever buffered; a framed line is copied
+/// out of the read buffer, so queued lines hold exactly their own bytes.
 #[derive(Debug)]
 pub struct LineCodec {
-    max_length: usize,
+    max_tags: usize,
+    max_body: usize,
     /// True while the rest of an overlong line is being thrown away.
     discarding: bool,
     /// How far the buffer has already been searched for LF.
@@ -27,12 +36,42 @@ pub struct LineCodec {
 }
 
 impl LineCodec {
-    /// A codec that accepts lines up to `max_length` bytes.
+    /// A codec that accepts lines up to `max_length` bytes, tags included.
     pub fn new(max_length: usize) -> LineCodec {
+        LineCodec::with_limits(max_length, max_length)
+    }
+
+    /// A codec for tag sections up to `max_tags` bytes and the rest up to `max_body` bytes.
+    pub fn with_limits(max_tags: usize, max_body: usize) -> LineCodec {
         LineCodec {
-            max_length,
+            max_tags,
+            max_body,
             discarding: false,
             scanned: 0,
+        }
+    }
+
+    /// The codec for the `[limits]` table: `line_length` includes CRLF, and
+    /// client tags are held to IRCv3's limit whatever `tags_length` says.
+    pub fn for_limits(limits: &crate::config::LimitsConfig) -> LineCodec {
+        LineCodec::with_limits(
+            limits.tags_length.min(CLIENT_TAGS_MAX),
+            limits.line_length.saturating_sub(2),
+        )
+    }
+
+    /// Whether `bytes` (a whole line, or the start of one when `partial`) is
+    /// within the limits. A partial line may still end in CR, so one more byte is allowed.
+    fn fits(&self, bytes: &[u8], partial: bool) -> bool {
+        let slack = usize::from(partial);
+        match bytes.first() {
+            Some(b'@') => match bytes.iter().position(|&b| b == b' ') {
+                Some(space) => {
+                    space < self.max_tags && bytes.len() - space - 1 <= self.max_body + slack
+                }
+                None => bytes.len() <= self.max_tags + slack,
+            },
+            _ => bytes.len() <= self.max_body + slack,
         }
     }
 }
@@ -59,19 +98,20 @@ impl Decoder for LineCodec {
                 (Some(offset), false) => {
                     let end = self.scanned + offset;
                     self.scanned = 0;
-                    let mut line = buffer.split_to(end + 1);
-                    line.truncate(end);
+                    let mut line = &buffer[..end];
                     if line.last() == Some(&b'\r') {
-                        line.truncate(end - 1);
+                        line = &line[..end - 1];
                     }
-                    if line.len() > self.max_length {
-                        return Ok(Some(Inbound::TooLong));
-                    }
-                    return Ok(Some(Inbound::Line(line.freeze())));
+                    let item = if self.fits(line, false) {
+                        Inbound::Line(Bytes::copy_from_slice(line))
+                    } else {
+                        Inbound::TooLong
+                    };
+                    buffer.advance(end + 1);
+                    return Ok(Some(item));
                 }
                 (None, false) => {
-                    // A CR may still be followed by LF, so allow one extra byte.
-                    if buffer.len() > self.max_length + 1 {
+                    if !self.fits(buffer, true) {
                         self.discarding = true;
                         self.scanned = 0;
                         continue;
@@ -96,6 +136,9 @@ impl Decoder for LineCodec {
         let mut line = buffer.split();
         if line.last() == Some(&b'\r') {
             line.truncate(line.len() - 1);
+        }
+        if !self.fits(&line, false) {
+            return Ok(Some(Inbound::TooLong));
         }
         Ok(Some(Inbound::Line(line.freeze())))
     }
@@ -156,6 +199,46 @@ mod tests {
             decode_all(&mut codec, b"123456\r\n"),
             vec![Inbound::TooLong]
         );
+    }
+
+    #[test]
+    fn tags_and_the_rest_have_separate_limits() {
+        let mut codec = LineCodec::with_limits(10, 5);
+        assert_eq!(
+            decode_all(
+                &mut codec,
+                b"@a=1;b=2 12345
+"
+            ),
+            vec![line("@a=1;b=2 12345")]
+        );
+        assert_eq!(
+            decode_all(
+                &mut codec,
+                b"@a=1;b=2 123456
+"
+            ),
+            vec![Inbound::TooLong]
+        );
+        assert_eq!(
+            decode_all(
+                &mut codec,
+                b"@a=1;b=2;c=3 1
+"
+            ),
+            vec![Inbound::TooLong]
+        );
+    }
+
+    #[test]
+    fn an_overlong_line_is_refused_before_it_is_buffered_whole() {
+        let mut codec = LineCodec::with_limits(10, 5);
+        let mut buffer = BytesMut::from(&b"1234567"[..]);
+        assert_eq!(codec.decode(&mut buffer).unwrap(), None);
+        assert!(buffer.is_empty(), "nothing of it is kept");
+        let mut buffer = BytesMut::from(&b"@t 1234567"[..]);
+        assert_eq!(codec.decode(&mut buffer).unwrap(), None);
+        assert!(buffer.is_empty(), "nothing of it is kept");
     }
 
     #[test]

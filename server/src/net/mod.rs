@@ -2,7 +2,9 @@
 //! the bounded outbound queue and its writer, capturing a command's output
 //! (labeled-response), and flood control.
 
+pub mod admission;
 pub mod capture;
 pub mod codec;
+pub mod fd_limit;
 pub mod flood;
 pub mod outbound;

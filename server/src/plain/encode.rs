@@ -1,11 +1,16 @@
 //! Turns hub events into the readable lines plain (nc/telnet) users see.
 //!
-//! Text from others is stripped of IRC formatting and every control
-//! character, so nothing anyone sends can drive a plain user's terminal.
+//! Every byte a plain user receives leaves through [`line`], the dialect's
+//! single exit, which passes the whole line through [`sanitize`]: IRC
+//! formatting, every control character (C0, DEL, C1) and the bidirectional
+//! controls that reorder what a terminal shows (Trojan Source) are removed,
+//! whatever the path (text, modes, invites, topics, kicks, quits, nicknames,
+//! channel names, backlog). So nothing anyone sends can drive a plain user's
+//! terminal or disguise what it shows.
 
 use crate::hub::event::{Encoder, Envelope, Event, MessageKind};
 use bytes::Bytes;
-use natter_protocol::{is_action, strip_formatting};
+use natter_protocol::{is_action, is_bidi_control, strip_formatting};
 
 /// The plain dialect's encoder.
 pub struct PlainEncoder;
@@ -13,14 +18,31 @@ pub struct PlainEncoder;
 /// The one instance plain sessions use.
 pub static PLAIN_ENCODER: PlainEncoder = PlainEncoder;
 
-/// Makes untrusted text safe for a raw terminal.
+/// Makes untrusted text safe for a raw terminal (see [`sanitize`]); used
+/// where a fragment is checked or measured before it becomes a [`line`].
 pub fn clean(text: &str) -> String {
-    strip_formatting(text)
+    sanitize(text)
 }
 
-/// A plain line with CRLF, as bytes.
+/// The text a raw terminal can show safely: IRC formatting interpreted away,
+/// control characters and bidi controls removed, tabs and Unicode line or
+/// paragraph separators turned into spaces.
+pub fn sanitize(text: &str) -> String {
+    strip_formatting(text)
+        .chars()
+        .filter_map(|c| match c {
+            '\t' | '\u{2028}' | '\u{2029}' => Some(' '),
+            c if c.is_control() || is_bidi_control(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// A plain line with CRLF, as bytes: the only way bytes reach a plain user.
 pub fn line(text: &str) -> Bytes {
-    Bytes::from(format!("{text}\r\n"))
+    let mut text = sanitize(text);
+    text.push_str("\r\n");
+    Bytes::from(text)
 }
 
 fn reason_suffix(reason: Option<&str>) -> String {
@@ -125,6 +147,10 @@ impl Encoder for PlainEncoder {
     fn encode(&self, envelope: &Envelope, _variant: u8) -> Option<Bytes> {
         describe(&envelope.event).map(|text| line(&text))
     }
+
+    fn farewell(&self, reason: &str) -> Bytes {
+        line(&format!("*** Disconnected: {reason}."))
+    }
 }
 
 #[cfg(test)]
@@ -188,6 +214,27 @@ mod tests {
             !text.contains('\u{1b}') && !text.contains('\u{7}'),
             "{text:?}"
         );
+    }
+
+    #[test]
+    fn every_control_and_bidi_character_is_removed_from_whole_lines() {
+        let nasty: String = (0u32..0x20)
+            .chain(0x7f..0xa0)
+            .chain([
+                0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
+            ])
+            .chain([0x200e, 0x200f, 0x061c])
+            .filter_map(char::from_u32)
+            .collect();
+        let sent = line(&format!("a{nasty}b"));
+        assert_eq!(&sent[..], b"a b\r\n", "only the tab survives, as a space");
+        let mode = encode(Event::Mode {
+            source: bob(),
+            target: "#lobby".into(),
+            changes: "+k".into(),
+            args: vec!["\u{1b}]0;pwned\u{7}\u{9b}2J\u{202e}key".into()],
+        });
+        assert_eq!(mode, "* bob set mode +k ]0;pwned2Jkey on #lobby\r\n");
     }
 
     #[test]

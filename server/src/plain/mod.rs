@@ -13,7 +13,7 @@ mod registration;
 mod split;
 
 use crate::context::Context;
-use crate::session::{Connection, Flow, LineHandler};
+use crate::session::{Close, Connection, Flow, LineHandler};
 use bytes::Bytes;
 use encode::line;
 use natter_protocol::Message;
@@ -110,4 +110,13 @@ impl LineHandler for PlainSession {
     }
 
     fn send_ping(&mut self, _connection: &mut Connection) {}
+
+    fn farewell(&self, close: &Close, _host: &str) -> Bytes {
+        match close {
+            // The reason was said already ("Wrong password.").
+            Close::Quit(_) | Close::BadPassword => line("*** Bye!"),
+            Close::Shutdown => line("*** The server is shutting down."),
+            other => line(&format!("*** Disconnected: {}.", other.quit_reason())),
+        }
+    }
 }

@@ -16,6 +16,9 @@ const HTTP_METHODS: [&str; 9] = [
     "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE",
 ];
 
+/// Verbs that alone on a first line mean HTTP (an HTTP/0.9-style request or a probe).
+const BARE_HTTP_METHODS: [&str; 6] = ["GET", "POST", "HEAD", "PUT", "OPTIONS", "CONNECT"];
+
 /// Classifies a first line (without its CR/LF).
 pub fn classify(line: &[u8]) -> FirstLine {
     let text = String::from_utf8_lossy(line);
@@ -27,6 +30,10 @@ pub fn classify(line: &[u8]) -> FirstLine {
         && text.trim_end().ends_with(|c: char| c.is_ascii_digit())
         && text.contains(" HTTP/")
     {
+        return FirstLine::Http;
+    }
+    // A bare verb, as typed by hand or sent by a probe: nobody is called GET.
+    if !has_argument && BARE_HTTP_METHODS.contains(&first) {
         return FirstLine::Http;
     }
     if text.starts_with('@') || (text.starts_with(':') && has_argument) {
@@ -72,6 +79,10 @@ mod tests {
     fn browsers_are_recognised() {
         assert_eq!(classify(b"GET / HTTP/1.1"), FirstLine::Http);
         assert_eq!(classify(b"HEAD /favicon.ico HTTP/1.0"), FirstLine::Http);
-        assert_eq!(classify(b"GET"), FirstLine::Plain);
+        for verb in ["GET", "POST", "HEAD", "PUT", "OPTIONS", "CONNECT", " GET "] {
+            assert_eq!(classify(verb.as_bytes()), FirstLine::Http, "{verb}");
+        }
+        // Case matters in HTTP: a person may well be called Get.
+        assert_eq!(classify(b"Get"), FirstLine::Plain);
     }
 }

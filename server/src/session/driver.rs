@@ -2,18 +2,14 @@
 //! them through flood control, enforce registration and ping timeouts, stop on
 //! shutdown, and leave the hub cleanly whatever ends the connection.
 
+use super::Connection;
 use crate::context::Context;
-use crate::hub::client::ClientId;
 use crate::net::codec::{Inbound, LineCodec};
 use crate::net::flood::TokenBucket;
-use crate::net::outbound::Outbound;
 use bytes::Bytes;
 use futures::StreamExt;
-use natter_protocol::Message;
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::io::AsyncRead;
 use tokio::time::{Instant, sleep_until};
@@ -48,6 +44,8 @@ pub enum Close {
     Shutdown,
     /// A wrong server password.
     BadPassword,
+    /// Its own outbound queue overflowed while answering it.
+    SendQExceeded,
     /// The hub already dropped this client (e.g. SendQ exceeded) and sent its ERROR.
     Killed,
 }
@@ -65,6 +63,7 @@ impl Close {
             Close::ExcessFlood => "Excess Flood".to_string(),
             Close::Shutdown => "Server shutting down".to_string(),
             Close::BadPassword => "Bad password".to_string(),
+            Close::SendQExceeded => "SendQ exceeded".to_string(),
             Close::Killed => "Killed".to_string(),
         }
     }
@@ -86,26 +85,20 @@ pub trait LineHandler {
     fn answers_ping(&self) -> bool;
     /// Sends a PING.
     fn send_ping(&mut self, connection: &mut Connection);
+    /// The last line the client gets when the connection ends for `close`
+    /// (`host` is its address as others see it).
+    fn farewell(&self, close: &Close, host: &str) -> Bytes;
 }
 
-/// One client connection: where to write, who it is, and what can stop it.
+/// The loop's side of a connection: what it shares with the server and what can stop it.
 #[derive(Debug)]
-pub struct Connection {
+pub struct Driver {
     /// Shared server state.
     pub context: Arc<Context>,
-    /// The peer's address.
-    pub peer: SocketAddr,
-    /// This connection's client id (used once registered).
-    pub id: ClientId,
-    /// The outbound queue.
-    pub outbound: Arc<Outbound>,
     /// Server shutdown.
     pub shutdown: CancellationToken,
-    /// Cancelled by the hub when it drops this client.
-    pub kill: CancellationToken,
     /// When the connection was accepted: registration must finish within the timeout from here.
     pub connected_at: Instant,
-    registered: bool,
 }
 
 /// A time far enough away to mean "never".
@@ -113,81 +106,56 @@ fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86400 * 365)
 }
 
-impl Connection {
-    /// A new, unregistered connection.
-    pub fn new(
-        context: Arc<Context>,
-        peer: SocketAddr,
-        outbound: Arc<Outbound>,
-        shutdown: CancellationToken,
-    ) -> Connection {
-        let id = context.next_client_id();
-        Connection {
+/// How often a registering connection re-checks its (shrinking) deadline.
+const REGISTRATION_RECHECK: Duration = Duration::from_secs(1);
+
+/// Received lines waiting behind flood control, bounded in bytes and in lines.
+#[derive(Debug, Default)]
+struct RecvQueue {
+    lines: VecDeque<Inbound>,
+    bytes: usize,
+}
+
+impl RecvQueue {
+    fn push(&mut self, inbound: Inbound) {
+        if let Inbound::Line(line) = &inbound {
+            self.bytes += line.len() + 2;
+        }
+        self.lines.push_back(inbound);
+    }
+
+    fn pop(&mut self) -> Option<Inbound> {
+        let inbound = self.lines.pop_front()?;
+        if let Inbound::Line(line) = &inbound {
+            self.bytes -= line.len() + 2;
+        }
+        Some(inbound)
+    }
+
+    fn over(&self, limits: &crate::config::LimitsConfig) -> bool {
+        self.bytes > limits.recvq_bytes || self.lines.len() > limits.flood_max_queued
+    }
+}
+
+impl Driver {
+    /// The loop for a connection accepted now.
+    pub fn new(context: Arc<Context>, shutdown: CancellationToken) -> Driver {
+        Driver {
             context,
-            peer,
-            id,
-            outbound,
             shutdown,
-            kill: CancellationToken::new(),
             connected_at: Instant::now(),
-            registered: false,
         }
     }
 
-    /// The host other users see: the peer's IP address.
-    pub fn host(&self) -> String {
-        let ip = self.peer.ip().to_canonical().to_string();
-        // A leading ':' would break the IRC prefix syntax.
-        if ip.starts_with(':') {
-            format!("0{ip}")
-        } else {
-            ip
-        }
-    }
-
-    /// Queues bytes for the client; a client that overflows its own queue is dropped.
-    pub fn send_raw(&mut self, bytes: Bytes) {
-        if self.outbound.push(bytes).is_err() {
-            if self.registered {
-                let id = self.id;
-                self.context
-                    .hub
-                    .with(|hub| hub.drop_client(id, "SendQ exceeded"));
-            } else {
-                let error = Message::new("ERROR").with_param("SendQ exceeded");
-                self.outbound.close(Some(Bytes::from(error.to_wire())));
-                self.kill.cancel();
-            }
-        }
-    }
-
-    /// Queues one IRC message.
-    pub fn send(&mut self, message: &Message) {
-        self.send_raw(Bytes::from(message.to_wire()));
-    }
-
-    /// Sends `ERROR :<reason>` as the last line and closes.
-    pub fn send_error(&mut self, reason: &str) {
-        let error = Message::new("ERROR").with_param(reason);
-        self.outbound.close(Some(Bytes::from(error.to_wire())));
-    }
-
-    /// Records that the client registered: it is now in the hub.
-    pub fn mark_registered(&mut self) {
-        if !self.registered {
-            self.registered = true;
-            self.context.unregistered.fetch_sub(1, Ordering::Relaxed);
-        }
-    }
-
-    /// Whether [`Connection::mark_registered`] was called.
-    pub fn counted_as_registered(&self) -> bool {
-        self.registered
+    /// When an unregistered connection must have registered, as things stand now.
+    pub fn registration_deadline(&self) -> Instant {
+        self.connected_at + self.context.admission.registration_timeout()
     }
 
     /// Runs `handler` over the connection's lines until something ends it.
     pub async fn drive<R, H>(
-        &mut self,
+        &self,
+        connection: &mut Connection,
         lines: &mut FramedRead<R, LineCodec>,
         handler: &mut H,
         first: Bytes,
@@ -195,12 +163,13 @@ impl Connection {
         R: AsyncRead + Unpin,
         H: LineHandler,
     {
-        let close = self.run_loop(lines, handler, first).await;
-        self.finish(handler, close);
+        let close = self.run_loop(connection, lines, handler, first).await;
+        self.finish(connection, handler, close);
     }
 
     async fn run_loop<R, H>(
-        &mut self,
+        &self,
+        connection: &mut Connection,
         lines: &mut FramedRead<R, LineCodec>,
         handler: &mut H,
         first: Bytes,
@@ -211,17 +180,16 @@ impl Connection {
     {
         let limits = self.context.config.limits.clone();
         let mut bucket = TokenBucket::new(limits.flood_burst, limits.flood_rate);
-        let mut queued: VecDeque<Inbound> = VecDeque::from([Inbound::Line(first)]);
-        let registration_deadline = self.connected_at + limits.registration_timeout;
+        let mut queued = RecvQueue::default();
+        queued.push(Inbound::Line(first));
         let mut last_heard = Instant::now();
         let mut ping_sent_at: Option<Instant> = None;
-        let mut at_eof = false;
         loop {
-            while !queued.is_empty() && bucket.try_take(Instant::now()) {
-                let flow = match queued.pop_front() {
-                    Some(Inbound::Line(line)) => handler.handle_line(self, &line).await,
+            while !queued.lines.is_empty() && bucket.try_take(Instant::now()) {
+                let flow = match queued.pop() {
+                    Some(Inbound::Line(line)) => handler.handle_line(connection, &line).await,
                     Some(Inbound::TooLong) => {
-                        handler.handle_too_long(self);
+                        handler.handle_too_long(connection);
                         Flow::Continue
                     }
                     None => Flow::Continue,
@@ -229,17 +197,18 @@ impl Connection {
                 if let Flow::Close(close) = flow {
                     return close;
                 }
-                if self.kill.is_cancelled() {
+                if connection.kill.is_cancelled() {
                     return Close::Killed;
                 }
+                if connection.outbound.overflowed() {
+                    return Close::SendQExceeded;
+                }
             }
-            if at_eof && queued.is_empty() {
-                return Close::ConnectionClosed;
-            }
-            let flood_wake =
-                (!queued.is_empty()).then(|| Instant::now() + bucket.wait_time(Instant::now()));
+            let flood_wake = (!queued.lines.is_empty())
+                .then(|| Instant::now() + bucket.wait_time(Instant::now()));
             let liveness = if !handler.is_registered() {
-                registration_deadline
+                self.registration_deadline()
+                    .min(Instant::now() + REGISTRATION_RECHECK)
             } else if !handler.answers_ping() {
                 far_future()
             } else if let Some(sent) = ping_sent_at {
@@ -249,27 +218,32 @@ impl Connection {
             };
             tokio::select! {
                 _ = self.shutdown.cancelled() => return Close::Shutdown,
-                _ = self.kill.cancelled() => return Close::Killed,
-                item = lines.next(), if !at_eof => match item {
+                _ = connection.kill.cancelled() => return Close::Killed,
+                item = lines.next() => match item {
                     Some(Ok(inbound)) => {
                         last_heard = Instant::now();
                         ping_sent_at = None;
-                        queued.push_back(inbound);
-                        if queued.len() > limits.flood_max_queued {
+                        queued.push(inbound);
+                        if queued.over(&limits) {
                             return Close::ExcessFlood;
                         }
                     }
                     Some(Err(error)) => return Close::ReadError(error.to_string()),
-                    None => at_eof = true,
+                    // Whatever it sent but flood control still held back goes
+                    // with it: nothing is said in the name of a client that left.
+                    None => return Close::ConnectionClosed,
                 },
                 _ = sleep_until(flood_wake.unwrap_or_else(far_future)), if flood_wake.is_some() => {}
                 _ = sleep_until(liveness) => {
                     if !handler.is_registered() {
-                        return Close::RegistrationTimeout;
+                        if Instant::now() >= self.registration_deadline() {
+                            return Close::RegistrationTimeout;
+                        }
+                        continue;
                     }
                     match ping_sent_at {
                         None => {
-                            handler.send_ping(self);
+                            handler.send_ping(connection);
                             ping_sent_at = Some(Instant::now());
                         }
                         Some(_) => return Close::PingTimeout(last_heard.elapsed()),
@@ -279,21 +253,18 @@ impl Connection {
         }
     }
 
-    /// Leaves the hub and sends the final ERROR line.
-    fn finish<H: LineHandler>(&mut self, handler: &H, close: Close) {
-        tracing::info!(peer = %self.peer, client = self.id, reason = %close.quit_reason(), "disconnecting");
+    /// Leaves the hub (freeing the nickname at once) and sends the final line.
+    fn finish<H: LineHandler>(&self, connection: &mut Connection, handler: &H, close: Close) {
+        let reason = close.quit_reason();
+        tracing::info!(peer = %connection.peer, client = connection.id, %reason, "disconnecting");
         if close == Close::Killed {
             return;
         }
-        let reason = close.quit_reason();
         if handler.is_registered() {
-            let id = self.id;
+            let id = connection.id;
             self.context.hub.with(|hub| hub.quit(id, &reason));
         }
-        let error = match &close {
-            Close::Quit(_) => format!("Closing Link: {} ({reason})", self.host()),
-            _ => reason,
-        };
-        self.send_error(&error);
+        let last = handler.farewell(&close, &connection.host());
+        connection.close_with(last);
     }
 }

@@ -2,22 +2,25 @@
 //! line, then driving that dialect's handler with flood control, registration
 //! and ping timeouts, and shutdown.
 
+mod connection;
 mod detect;
 mod driver;
 
+pub use connection::Connection;
 pub use detect::{FirstLine, classify};
-pub use driver::{Close, Connection, Flow, LineHandler};
+pub use driver::{Close, Driver, Flow, LineHandler};
 
 use crate::context::Context;
+use crate::net::admission::Slot;
 use crate::net::codec::{Inbound, LineCodec};
 use crate::net::outbound::Outbound;
 use bytes::Bytes;
 use futures::StreamExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedReadHalf;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
@@ -29,12 +32,13 @@ const PROMPT_DELAY: Duration = Duration::from_millis(300);
 /// giving up on a client that does not read.
 const WRITER_GRACE: Duration = Duration::from_secs(3);
 
-/// Runs one connection to completion.
+/// Runs one connection to completion; `slot` is its place in the listener's counts.
 pub async fn run(
     context: Arc<Context>,
     stream: TcpStream,
     peer: SocketAddr,
     shutdown: CancellationToken,
+    slot: Option<Slot>,
 ) {
     let limits = &context.config.limits;
     let (read_half, write_half) = stream.into_split();
@@ -43,23 +47,16 @@ pub async fn run(
         let outbound = outbound.clone();
         tokio::spawn(async move { outbound.run_writer(write_half).await })
     };
-    let mut lines = FramedRead::new(
-        read_half,
-        LineCodec::new(limits.line_length + limits.tags_length),
-    );
-    context.unregistered.fetch_add(1, Ordering::Relaxed);
-    let mut connection = Connection::new(context.clone(), peer, outbound.clone(), shutdown);
-    let first = first_line(&context, &mut lines, &mut connection).await;
+    let mut lines = FramedRead::new(read_half, LineCodec::for_limits(limits));
+    let driver = Driver::new(context.clone(), shutdown);
+    let mut connection = Connection::new(context.next_client_id(), peer, outbound.clone(), slot);
+    let first = first_line(&context, &driver, &mut lines, &mut connection).await;
     match first {
-        Some(Inbound::Line(line)) => dispatch(&context, &mut connection, &mut lines, line).await,
+        Some(Inbound::Line(line)) => dispatch(&driver, &mut connection, &mut lines, line).await,
         Some(Inbound::TooLong) => {
             connection.send_error("Input line was too long");
         }
         None => {}
-    }
-    // A session that never registered still holds its place in the counter.
-    if !connection.counted_as_registered() {
-        context.unregistered.fetch_sub(1, Ordering::Relaxed);
     }
     outbound.close(None);
     // A client that stopped reading (e.g. dropped for SendQ) leaves the writer
@@ -78,47 +75,54 @@ pub async fn run(
 /// Waits for the first line, prompting for a nickname if the client is quiet.
 async fn first_line(
     context: &Context,
-    lines: &mut FramedRead<tokio::net::tcp::OwnedReadHalf, LineCodec>,
+    driver: &Driver,
+    lines: &mut FramedRead<OwnedReadHalf, LineCodec>,
     connection: &mut Connection,
 ) -> Option<Inbound> {
     if let Ok(item) = tokio::time::timeout(PROMPT_DELAY, lines.next()).await {
         return item.and_then(Result::ok);
     }
     connection.send_raw(crate::plain::nickname_prompt(context));
-    let deadline = connection.connected_at + context.config.limits.registration_timeout;
-    tokio::select! {
-        item = tokio::time::timeout_at(deadline, lines.next()) => match item {
-            Ok(item) => item.and_then(Result::ok),
-            Err(_) => {
-                connection.send_error("Registration timed out");
-                None
+    loop {
+        // The deadline shrinks as the server fills, so it is looked at again now and then.
+        let deadline = driver.registration_deadline();
+        let recheck = tokio::time::Instant::now() + Duration::from_secs(1);
+        tokio::select! {
+            item = tokio::time::timeout_at(deadline.min(recheck), lines.next()) => match item {
+                Ok(item) => return item.and_then(Result::ok),
+                Err(_) if tokio::time::Instant::now() >= driver.registration_deadline() => {
+                    connection.send_error("Registration timed out");
+                    return None;
+                }
+                Err(_) => {}
+            },
+            _ = driver.shutdown.cancelled() => {
+                connection.send_error("Server shutting down");
+                return None;
             }
-        },
-        _ = connection.shutdown.cancelled() => {
-            connection.send_error("Server shutting down");
-            None
         }
     }
 }
 
 async fn dispatch(
-    context: &Arc<Context>,
+    driver: &Driver,
     connection: &mut Connection,
-    lines: &mut FramedRead<tokio::net::tcp::OwnedReadHalf, LineCodec>,
+    lines: &mut FramedRead<OwnedReadHalf, LineCodec>,
     line: Bytes,
 ) {
+    let context = &driver.context;
     match classify(&line) {
         FirstLine::Http => {
             tracing::info!(peer = %connection.peer, "HTTP request on the chat port; answered 400");
-            connection.send_raw(Bytes::from_static(crate::plain::HTTP_REFUSAL.as_bytes()));
+            connection.close_with(Bytes::from_static(crate::plain::HTTP_REFUSAL.as_bytes()));
         }
         FirstLine::Irc => {
             let mut handler = crate::irc::IrcSession::new(context.clone(), connection);
-            connection.drive(lines, &mut handler, line).await;
+            driver.drive(connection, lines, &mut handler, line).await;
         }
         FirstLine::Plain => {
             let mut handler = crate::plain::PlainSession::new(context.clone(), connection);
-            connection.drive(lines, &mut handler, line).await;
+            driver.drive(connection, lines, &mut handler, line).await;
         }
     }
 }

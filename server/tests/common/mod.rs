@@ -82,6 +82,35 @@ impl Client {
         Client::from_stream(stream)
     }
 
+    /// Connects from another loopback address (e.g. `127.0.0.7`), as another host would.
+    pub async fn connect_from(server: &TestServer, local: std::net::Ipv4Addr) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind(std::net::SocketAddr::from((local, 0)))
+            .expect("bind a loopback address");
+        let stream = socket.connect(server.addr).await.expect("connect");
+        stream.set_nodelay(true).ok();
+        Client::from_stream(stream)
+    }
+
+    /// Closes the connection from this side, abruptly (as a client that vanishes).
+    pub fn close(self) {
+        drop(self);
+    }
+
+    /// Every byte received until a line satisfies `end` (that line included), raw.
+    pub async fn raw_until(&mut self, end: impl Fn(&str) -> bool) -> Vec<u8> {
+        let mut seen = Vec::new();
+        loop {
+            let line = self.recv_raw().await;
+            seen.extend_from_slice(&line);
+            seen.extend_from_slice(b"\r\n");
+            if end(&String::from_utf8_lossy(&line)) {
+                return seen;
+            }
+        }
+    }
+
     /// Registers `nick` and joins `channel`, waiting for its end of NAMES.
     pub async fn member(server: &TestServer, nick: &str, channel: &str) -> Client {
         let mut client = Client::register(server, nick).await;

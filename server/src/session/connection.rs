@@ -1,0 +1,89 @@
+//! The I/O handle of one connection: who it is and where its output goes.
+//!
+//! Commands of both dialects get only this, never the session's loop or the
+//! hub: sending never calls back into anything. A client that overflows its
+//! own queue is merely marked (see [`Outbound`]); the session's loop notices
+//! and ends the connection, and the hub drops it on its next operation.
+
+use crate::hub::client::ClientId;
+use crate::net::admission::Slot;
+use crate::net::outbound::Outbound;
+use bytes::Bytes;
+use natter_protocol::Message;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// One client connection as its commands see it.
+#[derive(Debug)]
+pub struct Connection {
+    /// The peer's address.
+    pub peer: SocketAddr,
+    /// This connection's client id (used once registered).
+    pub id: ClientId,
+    /// The outbound queue.
+    pub outbound: Arc<Outbound>,
+    /// Cancelled by the hub when it drops this client.
+    pub kill: CancellationToken,
+    /// Its place in the connection counts, when the listener admitted it.
+    slot: Option<Slot>,
+}
+
+impl Connection {
+    /// A new, unregistered connection; `slot` is its place in the listener's counts.
+    pub fn new(
+        id: ClientId,
+        peer: SocketAddr,
+        outbound: Arc<Outbound>,
+        slot: Option<Slot>,
+    ) -> Connection {
+        Connection {
+            peer,
+            id,
+            outbound,
+            kill: CancellationToken::new(),
+            slot,
+        }
+    }
+
+    /// The host other users see: the peer's IP address.
+    pub fn host(&self) -> String {
+        let ip = self.peer.ip().to_canonical().to_string();
+        // A leading ':' would break the IRC prefix syntax.
+        if ip.starts_with(':') {
+            format!("0{ip}")
+        } else {
+            ip
+        }
+    }
+
+    /// Queues bytes for the client. When its queue overflows the line is not
+    /// queued and the queue is marked; the session's loop then ends the connection.
+    pub fn send_raw(&mut self, bytes: Bytes) {
+        // The overflow is recorded in the queue itself.
+        let _ = self.outbound.push(bytes);
+    }
+
+    /// Queues one IRC message.
+    pub fn send(&mut self, message: &Message) {
+        self.send_raw(Bytes::from(message.to_wire()));
+    }
+
+    /// Sends `ERROR :<reason>` as the last line and closes.
+    pub fn send_error(&mut self, reason: &str) {
+        let error = Message::new("ERROR").with_param(reason);
+        self.close_with(Bytes::from(error.to_wire()));
+    }
+
+    /// Sends `last` (already encoded) as the last line and closes.
+    pub fn close_with(&mut self, last: Bytes) {
+        self.outbound.close(Some(last));
+    }
+
+    /// Records that the client registered: it no longer counts as unregistered.
+    pub fn mark_registered(&mut self) {
+        if let Some(slot) = &mut self.slot {
+            slot.mark_registered();
+        }
+    }
+}
