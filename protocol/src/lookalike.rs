@@ -28,8 +28,6 @@ pub fn find_hidden(s: &str) -> Option<Hidden> {
     })
 }
 
-/// The explicit directional formatting characters of UAX #9 (and the Arabic letter mark).
-
 /// Default_Ignorable_Code_Point (DerivedCoreProperties.txt), plus the
 /// Hangul fillers and the braille blank, which render as nothing.
 fn is_invisible(c: char) -> bool {
