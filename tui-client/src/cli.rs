@@ -186,6 +186,7 @@ pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), 
     let net = NetConfig {
         host,
         port,
+        registration_timeout: crate::net::REGISTRATION_TIMEOUT,
         identity: Identity {
             nick: nick.clone(),
             username: config

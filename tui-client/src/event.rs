@@ -49,6 +49,12 @@ pub enum NetEvent {
         /// When it arrived, for messages without a server-time tag.
         received_at: DateTime<Utc>,
     },
+    /// Connecting cannot succeed as things are (unknown host, TLS spoken to
+    /// in clear): no retry until the user asks (/reconnect).
+    Failed {
+        /// What is wrong, in words a user understands.
+        reason: String,
+    },
     /// The connection is gone; the next attempt is scheduled.
     Disconnected {
         /// Why, in words a user understands.
@@ -69,6 +75,8 @@ pub enum Effect {
     Bell,
     /// Clear and fully redraw the terminal (Ctrl+L).
     Redraw,
+    /// Try connecting again after a permanent failure.
+    Reconnect,
     /// Leave: send QUIT with this reason and exit.
     Quit(String),
 }

@@ -134,6 +134,9 @@ fn run_effects(
             Effect::SetNick(nick) => {
                 let _ = net_tx.try_send(NetCommand::SetNick(nick));
             }
+            Effect::Reconnect => {
+                let _ = net_tx.try_send(NetCommand::Reconnect);
+            }
             Effect::Bell => {
                 let mut out = stdout();
                 let _ = out.write_all(b"\x07").and_then(|()| out.flush());

@@ -133,3 +133,46 @@ fn timestamps_follow_a_daylight_saving_change_without_a_restart() {
     assert!(screen.contains("01:58 <bob> before"), "{screen}");
     assert!(screen.contains("03:02 <bob> after"), "{screen}");
 }
+
+#[test]
+fn a_silent_server_is_not_blamed_as_missing() {
+    let mut app = fresh();
+    net(
+        &mut app,
+        natter::event::NetEvent::Connected {
+            address: "chat.lan:6667".into(),
+        },
+    );
+    let retry_at = app.chat.now + chrono::Duration::seconds(2);
+    net(
+        &mut app,
+        natter::event::NetEvent::Disconnected {
+            reason:
+                "the server accepted the connection but did not answer the registration within 30 s"
+                    .into(),
+            retry_at,
+        },
+    );
+    let text = last(&app);
+    assert!(text.contains("did not answer the registration"), "{text}");
+    assert!(!text.contains("Is the server running"), "{text}");
+}
+
+#[test]
+fn a_permanent_failure_says_so_and_waits_for_reconnect() {
+    let mut app = fresh();
+    net(
+        &mut app,
+        natter::event::NetEvent::Failed {
+            reason: "cannot find the host chat.lan".into(),
+        },
+    );
+    assert_eq!(
+        last(&app),
+        "Cannot connect: cannot find the host chat.lan. natter will not retry by itself: type /reconnect to try again."
+    );
+    let screen = screen_text(&app, 80, 24);
+    assert!(screen.contains("cannot connect · /reconnect"), "{screen}");
+    let effects = submit(&mut app, "/reconnect");
+    assert_eq!(effects, vec![natter::event::Effect::Reconnect]);
+}

@@ -22,11 +22,16 @@ struct Client {
 }
 
 fn start(host: &str, port: u16, nick: &str) -> Client {
+    start_with(host, port, nick, net::REGISTRATION_TIMEOUT)
+}
+
+fn start_with(host: &str, port: u16, nick: &str, registration_timeout: Duration) -> Client {
     let (app_tx, events) = mpsc::channel(256);
     let (commands, net_rx) = mpsc::channel(64);
     let config = NetConfig {
         host: host.to_owned(),
         port,
+        registration_timeout,
         identity: Identity {
             nick: nick.to_owned(),
             username: nick.to_owned(),
@@ -195,5 +200,79 @@ async fn an_unreachable_server_is_reported_with_a_retry_time() {
         })
         .await;
     assert!(reason.contains("refused"), "{reason}");
+    client.quit().await;
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_registration_is_given_up_on() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut client = start_with("127.0.0.1", port, "alice", Duration::from_millis(300));
+    // Accept and read, but never answer.
+    let (socket, _) = listener.accept().await.unwrap();
+    let reason = client
+        .until("Disconnected", |e| match e {
+            NetEvent::Disconnected { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(
+        reason.contains("did not answer the registration"),
+        "{reason}"
+    );
+    drop(socket);
+    client.quit().await;
+}
+
+#[tokio::test]
+async fn a_tls_port_spoken_to_in_clear_is_a_permanent_failure() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut client = start("127.0.0.1", port, "alice");
+    let (mut socket, _) = listener.accept().await.unwrap();
+    // What a TLS server answers to plain text: a fatal alert, then close.
+    socket
+        .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32])
+        .await
+        .unwrap();
+    drop(socket);
+    let reason = client
+        .until("Failed", |e| match e {
+            NetEvent::Failed { reason } => Some(reason.clone()),
+            NetEvent::Disconnected { reason, .. } => panic!("retried after TLS: {reason}"),
+            _ => None,
+        })
+        .await;
+    assert!(reason.contains("TLS"), "{reason}");
+    // No retry until the user asks; then it dials again.
+    client.commands.send(NetCommand::Reconnect).await.unwrap();
+    let attempt = client
+        .until("Connecting", |e| match e {
+            NetEvent::Connecting { attempt, .. } => Some(*attempt),
+            _ => None,
+        })
+        .await;
+    assert_eq!(attempt, 1);
+    let (_socket, _) = tokio::time::timeout(PATIENCE, listener.accept())
+        .await
+        .unwrap()
+        .unwrap();
+    client.quit().await;
+}
+
+#[tokio::test]
+async fn an_unknown_host_is_a_permanent_failure() {
+    let mut client = start("no-such-host.invalid", 6667, "alice");
+    let reason = client
+        .until("Failed", |e| match e {
+            NetEvent::Failed { reason } => Some(reason.clone()),
+            NetEvent::Disconnected { reason, .. } => panic!("retried: {reason}"),
+            _ => None,
+        })
+        .await;
+    assert!(
+        reason.contains("cannot find the host no-such-host.invalid"),
+        "{reason}"
+    );
     client.quit().await;
 }

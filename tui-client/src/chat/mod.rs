@@ -46,6 +46,11 @@ pub enum ConnectionState {
     Registering,
     /// Registered: chatting works.
     Online,
+    /// Connecting cannot succeed as things are; waiting for /reconnect.
+    Failed {
+        /// Why.
+        reason: String,
+    },
     /// Lost; retrying at `retry_at`.
     Disconnected {
         /// Why.
@@ -142,16 +147,28 @@ impl Chat {
                 self.handle_message(&message, received_at);
             }
             NetEvent::Disconnected { reason, retry_at } => self.on_disconnected(reason, retry_at),
+            NetEvent::Failed { reason } => {
+                let text = format!(
+                    "Cannot connect: {reason}. natter will not retry by itself: type /reconnect to try again."
+                );
+                self.push_line(0, LineKind::Error, "", &text);
+                if self.buffers.active_index() != 0 {
+                    self.error(&text);
+                }
+                self.connection = ConnectionState::Failed { reason };
+            }
         }
     }
 
     fn on_disconnected(&mut self, reason: String, retry_at: DateTime<Utc>) {
         let seconds = seconds_until(self.now, retry_at);
         let at = self.settings.zone.local(retry_at).format("%H:%M:%S");
-        let hint = if self.session.registered {
-            String::new()
-        } else {
+        // Only when nothing answered at all can the server be missing; a
+        // server that answered and then failed says why in `reason`.
+        let hint = if matches!(self.connection, ConnectionState::Connecting { .. }) {
             " Is the server running? Start one with `natterd`, or pass HOST[:PORT].".to_owned()
+        } else {
+            String::new()
         };
         let text = format!("Disconnected: {reason}. Retrying in {seconds}s (at {at}).{hint}");
         let was_registered = self.session.registered;

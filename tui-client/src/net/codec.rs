@@ -15,12 +15,23 @@ pub enum Incoming {
     Line(String),
     /// A line longer than `MAX_LINE_BYTES` was skipped.
     Overlong,
+    /// The server's first bytes are a TLS record (a handshake or an alert):
+    /// this is a TLS port spoken to in clear.
+    Tls,
 }
 
 /// Line decoder for IRC.
 #[derive(Debug, Default)]
 pub struct LineDecoder {
     discarding: bool,
+    /// Whether any byte has been decoded yet (TLS shows in the first two).
+    started: bool,
+}
+
+/// Whether `bytes` begin like a TLS record: content type handshake (22) or
+/// alert (21), then major version 3. No IRC line starts with either.
+fn looks_like_tls(bytes: &[u8]) -> bool {
+    matches!(bytes, [0x15 | 0x16, 0x03, ..])
 }
 
 impl Decoder for LineDecoder {
@@ -28,6 +39,16 @@ impl Decoder for LineDecoder {
     type Error = std::io::Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Incoming>, std::io::Error> {
+        if !self.started {
+            if src.len() < 2 {
+                return Ok(None);
+            }
+            self.started = true;
+            if looks_like_tls(src) {
+                src.clear();
+                return Ok(Some(Incoming::Tls));
+            }
+        }
         loop {
             match src.iter().position(|b| *b == b'\n') {
                 Some(end) => {
@@ -55,6 +76,24 @@ impl Decoder for LineDecoder {
             }
         }
     }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Incoming>, std::io::Error> {
+        if let Some(item) = self.decode(src)? {
+            return Ok(Some(item));
+        }
+        // The server closed mid-line: what it sent is still worth showing
+        // (an unterminated ERROR), and never an error of ours.
+        self.started = true;
+        if src.is_empty() || std::mem::take(&mut self.discarding) {
+            src.clear();
+            return Ok(None);
+        }
+        let text = String::from_utf8_lossy(src)
+            .trim_end_matches('\r')
+            .to_owned();
+        src.clear();
+        Ok((!text.is_empty()).then_some(Incoming::Line(text)))
+    }
 }
 
 #[cfg(test)]
@@ -69,6 +108,22 @@ mod tests {
             out.push(item);
         }
         out
+    }
+
+    #[test]
+    fn a_tls_record_first_is_recognised() {
+        assert_eq!(
+            decode_all(b"\x15\x03\x03\x00\x02\x02\x32"),
+            vec![Incoming::Tls]
+        );
+        assert_eq!(decode_all(b"\x16\x03\x01\x02\x00\x01"), vec![Incoming::Tls]);
+        assert_eq!(
+            decode_all(b":srv NOTICE * :hi\r\n\x16\x03\r\n"),
+            vec![
+                Incoming::Line(":srv NOTICE * :hi".into()),
+                Incoming::Line("\u{16}\u{3}".into())
+            ]
+        );
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub struct NetConfig {
     pub port: u16,
     /// Registration details.
     pub identity: Identity,
+    /// How long a server that accepted the connection may take to answer
+    /// the registration before we give up on it ([`REGISTRATION_TIMEOUT`]).
+    pub registration_timeout: Duration,
 }
 
 impl NetConfig {
@@ -54,6 +57,8 @@ pub enum NetCommand {
     SetNick(String),
     /// Send QUIT with this reason and stop.
     Quit(String),
+    /// Try again after a permanent failure (the user typed /reconnect).
+    Reconnect,
 }
 
 /// First retry delay.
@@ -62,6 +67,8 @@ const BACKOFF_START: Duration = Duration::from_secs(1);
 const BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// How long a TCP connect may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a server that accepted the connection may take to register us.
+pub const REGISTRATION_TIMEOUT: Duration = Duration::from_secs(30);
 /// Silence after which we PING the server ourselves.
 const IDLE_PING: Duration = Duration::from_secs(120);
 /// Silence after which the connection counts as dead.
@@ -86,6 +93,9 @@ enum Outcome {
     AppGone,
     /// The connection failed or dropped.
     Lost { reason: String, registered: bool },
+    /// Retrying cannot help (unknown host, TLS spoken to in clear): wait
+    /// for the user to ask.
+    Failed { reason: String },
 }
 
 /// Runs until the user quits or the app goes away.
@@ -114,6 +124,19 @@ pub async fn run(
         };
         let reason = match outcome {
             Outcome::Quit | Outcome::AppGone => return,
+            Outcome::Failed { reason } => {
+                if app
+                    .send(AppEvent::Net(NetEvent::Failed { reason }))
+                    .await
+                    .is_err()
+                    || !until_reconnect(&mut identity, &mut commands).await
+                {
+                    return;
+                }
+                failures = 0;
+                attempt = 0;
+                continue;
+            }
             Outcome::Lost { reason, registered } => {
                 if registered {
                     failures = 0;
@@ -148,12 +171,19 @@ async fn connect_and_serve(
     app: &mpsc::Sender<AppEvent>,
     commands: &mut mpsc::Receiver<NetCommand>,
 ) -> Option<Outcome> {
-    let connect = tokio::time::timeout(
-        CONNECT_TIMEOUT,
-        TcpStream::connect((config.host.as_str(), config.port)),
-    );
+    let connect = tokio::time::timeout(CONNECT_TIMEOUT, dial(&config.host, config.port));
     let connected = while_offline(connect, identity, commands).await?;
     let outcome = match connected {
+        Ok(Err(Dial::UnknownHost(error))) => Outcome::Failed {
+            reason: format!(
+                "cannot find the host {} ({error}): check the name, or pass an address",
+                config.host
+            ),
+        },
+        Ok(Err(Dial::Connect(error))) => Outcome::Lost {
+            reason: describe_connect_error(&error, address),
+            registered: false,
+        },
         Ok(Ok(stream)) => {
             let event = NetEvent::Connected {
                 address: address.to_owned(),
@@ -161,12 +191,8 @@ async fn connect_and_serve(
             if app.send(AppEvent::Net(event)).await.is_err() {
                 return None;
             }
-            session(stream, identity, app, commands).await
+            session(stream, config.registration_timeout, identity, app, commands).await
         }
-        Ok(Err(error)) => Outcome::Lost {
-            reason: describe_connect_error(&error, address),
-            registered: false,
-        },
         Err(_) => Outcome::Lost {
             reason: format!(
                 "no answer from {address} within {} s",
@@ -193,8 +219,41 @@ async fn while_offline<F: std::future::Future>(
             command = commands.recv() => match command {
                 None | Some(NetCommand::Quit(_)) => return None,
                 Some(NetCommand::SetNick(nick)) => identity.nick = nick,
-                Some(NetCommand::Send(_)) => {}
+                Some(NetCommand::Send(_) | NetCommand::Reconnect) => {}
             },
+        }
+    }
+}
+
+/// Why dialling failed: a name that does not resolve is the user's to fix;
+/// a refused or unreachable address may come back.
+enum Dial {
+    UnknownHost(std::io::Error),
+    Connect(std::io::Error),
+}
+
+async fn dial(host: &str, port: u16) -> Result<TcpStream, Dial> {
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(Dial::UnknownHost)?
+        .collect();
+    TcpStream::connect(&addresses[..])
+        .await
+        .map_err(Dial::Connect)
+}
+
+/// After a permanent failure: waits until the user asks to reconnect
+/// (true) or quits (false), remembering nick changes meanwhile.
+async fn until_reconnect(
+    identity: &mut Identity,
+    commands: &mut mpsc::Receiver<NetCommand>,
+) -> bool {
+    loop {
+        match commands.recv().await {
+            None | Some(NetCommand::Quit(_)) => return false,
+            Some(NetCommand::Reconnect) => return true,
+            Some(NetCommand::SetNick(nick)) => identity.nick = nick,
+            Some(NetCommand::Send(_)) => {}
         }
     }
 }
@@ -257,6 +316,13 @@ impl Connection {
         let text = match line {
             Some(Ok(Incoming::Line(text))) => text,
             Some(Ok(Incoming::Overlong)) => return Ok(()),
+            Some(Ok(Incoming::Tls)) => {
+                return Err(Outcome::Failed {
+                    reason: "the server answered in TLS: this port expects an encrypted \
+                             connection, not plain IRC"
+                        .to_owned(),
+                });
+            }
             Some(Err(error)) => return Err(self.lost(format!("connection error: {error}"))),
             None => {
                 let reason = match self.server_error.take() {
@@ -305,6 +371,7 @@ impl Connection {
                 self.registration.set_nick(&nick);
                 Ok(())
             }
+            Some(NetCommand::Reconnect) => Ok(()),
             Some(NetCommand::Quit(reason)) => {
                 let quit = Message::new("QUIT").with_param(reason);
                 if self.write(&[quit]).await.is_ok() {
@@ -338,6 +405,7 @@ impl Connection {
 
 async fn session(
     stream: TcpStream,
+    registration_timeout: Duration,
     identity: &mut Identity,
     app: &mpsc::Sender<AppEvent>,
     commands: &mut mpsc::Receiver<NetCommand>,
@@ -358,6 +426,7 @@ async fn session(
         return outcome;
     }
     let mut keepalive = tokio::time::interval(Duration::from_secs(10));
+    let registration_deadline = Instant::now() + registration_timeout;
     loop {
         let ready = connection.pacer.ready(Instant::now());
         let next_token = connection.pacer.next_token(Instant::now());
@@ -368,6 +437,15 @@ async fn session(
             }
             () = tokio::time::sleep_until(next_token), if !ready => Ok(()),
             _ = keepalive.tick() => connection.on_keepalive().await,
+            () = tokio::time::sleep_until(registration_deadline),
+                if !connection.registration.registered =>
+            {
+                Err(connection.lost(format!(
+                    "the server accepted the connection but did not answer the registration \
+                     within {} s (is it an IRC server? a TLS port needs an encrypted connection)",
+                    registration_timeout.as_secs()
+                )))
+            }
         };
         if let Err(outcome) = step {
             return outcome;

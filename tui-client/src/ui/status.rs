@@ -57,6 +57,7 @@ fn state_text(app: &App) -> (String, Style) {
         ConnectionState::Connecting { .. } => ("connecting…".to_owned(), theme::WARN),
         ConnectionState::Registering => ("registering…".to_owned(), theme::WARN),
         ConnectionState::Online => ("connected".to_owned(), theme::GOOD),
+        ConnectionState::Failed { .. } => ("cannot connect · /reconnect".to_owned(), theme::ERROR),
         ConnectionState::Disconnected { retry_at, .. } => {
             let seconds = crate::chat::seconds_until(app.chat.now, *retry_at);
             let at = app.chat.settings.zone.local(*retry_at).format("%H:%M:%S");

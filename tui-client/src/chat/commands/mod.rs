@@ -9,7 +9,7 @@ mod sending;
 
 use natter_protocol::Message;
 
-use super::Chat;
+use super::{Chat, ConnectionState};
 use ratatui::style::Style;
 
 use super::buffers::{BufferKind, ChatLine, LineKind};
@@ -74,6 +74,10 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
         "other commands go to the server as typed (/knock, /motd …)",
     ),
     ("/help", "this list (also &)"),
+    (
+        "/reconnect",
+        "try again after a failure natter does not retry by itself",
+    ),
     ("/quit [MESSAGE]", "leave natter"),
     ("#", "list the members of this channel"),
     ("&", "show this help"),
@@ -177,6 +181,10 @@ impl Chat {
                 _ => self.error("Usage: /raw COMMAND [PARAMS] :TRAILING, e.g. /raw MODE #lobby +t"),
             },
             "buffer" | "b" => self.cmd_buffer(args),
+            "reconnect" => match self.connection {
+                ConnectionState::Failed { .. } => self.emit(Effect::Reconnect),
+                _ => self.info("natter reconnects by itself; /reconnect is for after a failure it cannot retry."),
+            },
             "notice" => self.cmd_notice(args),
             "ctcp" => self.cmd_ctcp(args),
             "version" => self.cmd_version(args),
@@ -308,6 +316,6 @@ pub fn is_local(line: &str) -> bool {
     let name = rest.split_whitespace().next().unwrap_or_default();
     matches!(
         name.to_ascii_lowercase().as_str(),
-        "help" | "clear" | "close" | "quit" | "exit" | "query" | "q"
+        "help" | "clear" | "close" | "quit" | "exit" | "query" | "q" | "reconnect"
     ) && !(name.eq_ignore_ascii_case("query") && rest.split_whitespace().count() > 2)
 }
