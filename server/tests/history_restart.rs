@@ -52,12 +52,11 @@ async fn a_restart_keeps_history_with_original_times() {
         .collect();
     assert_eq!(replayed, original);
     assert!(backlog.iter().all(|line| line.contains(&prefix("alice"))));
+    // Whispers of unregistered users belong to their connection: this is a new
+    // bob, who must not read the old one's (accounts keep them across restarts).
     bob.send("CHATHISTORY LATEST alice * 10");
     let (_, private) = next_batch(&mut bob).await;
-    assert_eq!(
-        private.iter().map(|l| text(l)).collect::<Vec<_>>(),
-        ["a private word"]
-    );
+    assert!(private.is_empty(), "{private:?}");
     server.shutdown().await;
 }
 

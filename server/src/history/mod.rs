@@ -216,7 +216,7 @@ impl History {
             .await
     }
 
-    /// For `CHATHISTORY TARGETS`: the private partners of `viewer` (folded nick)
+    /// For `CHATHISTORY TARGETS`: the private partners of `viewer` (an identity key)
     /// and those of `channels` (folded names the viewer may read) with a message
     /// strictly between `from` and `to`, as `(name as last written, latest
     /// message time)`, ascending by time; the earliest `limit` when `from <= to`,
@@ -239,6 +239,22 @@ impl History {
         self.inner
             .readers
             .read(move |conn, path| query::run_targets(conn, path, &query))
+            .await
+    }
+
+    /// The identity key of the partner `viewer` (an identity key) last
+    /// whispered with under the nick `partner`, for reading that conversation
+    /// once the partner is offline; `None` when there is none.
+    pub async fn private_partner(
+        &self,
+        viewer: &str,
+        partner: &str,
+        casemapping: natter_protocol::Casemapping,
+    ) -> Result<Option<String>, HistoryError> {
+        let (viewer, partner) = (viewer.to_owned(), partner.to_owned());
+        self.inner
+            .readers
+            .read(move |conn, path| query::run_partner(conn, path, &viewer, &partner, casemapping))
             .await
     }
 

@@ -410,3 +410,49 @@ fn targets(conn: &Connection, query: &TargetsQuery) -> SqlResult<Vec<(String, Da
         .map(|(display, time_ms)| (display, time_from_millis(time_ms)))
         .collect())
 }
+
+/// The identity key of `viewer`'s partner in their most recent private
+/// conversation with someone last shown as `partner` (compared folded with
+/// `casemapping`). Only the viewer's own conversations are searched, so the
+/// answer never reveals anyone else's.
+pub(crate) fn run_partner(
+    conn: &Connection,
+    path: &Path,
+    viewer: &str,
+    partner: &str,
+    casemapping: natter_protocol::Casemapping,
+) -> Result<Option<String>, HistoryError> {
+    partner_key(conn, viewer, partner, casemapping).map_err(|error| HistoryError::Read {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    })
+}
+
+fn partner_key(
+    conn: &Connection,
+    viewer: &str,
+    partner: &str,
+    casemapping: natter_protocol::Casemapping,
+) -> SqlResult<Option<String>> {
+    let wanted = casemapping.fold(partner);
+    let mut statement = conn.prepare_cached(
+        "SELECT id, peer_b, display_b FROM conversations WHERE is_channel = 0 AND peer_a = ?1
+         UNION ALL
+         SELECT id, peer_a, display_a FROM conversations WHERE is_channel = 0 AND peer_b = ?1
+         ORDER BY id DESC",
+    )?;
+    let rows = statement.query_map([viewer], |row| {
+        Ok((
+            row.get::<_, Option<String>>(1)?,
+            row.get::<_, Option<String>>(2)?,
+        ))
+    })?;
+    for row in rows {
+        if let (Some(key), Some(display)) = row?
+            && casemapping.fold(&display) == wanted
+        {
+            return Ok(Some(key));
+        }
+    }
+    Ok(None)
+}

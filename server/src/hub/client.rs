@@ -29,6 +29,27 @@ impl Source {
     }
 }
 
+/// Who a client is for what it owns (private history, nicknames): its
+/// account when logged in, else this connection alone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Identity {
+    /// A logged-in account, by its case-folded name.
+    Account(String),
+    /// An unregistered connection, by a random token never reused.
+    Connection(String),
+}
+
+impl Identity {
+    /// The stored form (`account:<folded>` or `conn:<token>`); nicknames
+    /// cannot contain `:`, so it never equals a nick stored by older versions.
+    pub fn key(&self) -> String {
+        match self {
+            Identity::Account(folded) => format!("account:{folded}"),
+            Identity::Connection(token) => format!("conn:{token}"),
+        }
+    }
+}
+
 /// How events reach a client: its dialect's encoder and what it asked for.
 #[derive(Clone, Copy)]
 pub struct Format {
@@ -105,9 +126,21 @@ pub struct Client {
     pub last_active: Instant,
     /// Dialect name for WHOIS.
     pub dialect_name: &'static str,
+    /// The account it is logged in to: (as registered, case-folded).
+    pub account: Option<(String, String)>,
+    /// A random token naming this connection's private history while it is not logged in.
+    pub connection_token: String,
 }
 
 impl Client {
+    /// Who owns what this client says and reads privately.
+    pub fn identity(&self) -> Identity {
+        match &self.account {
+            Some((_, folded)) => Identity::Account(folded.clone()),
+            None => Identity::Connection(self.connection_token.clone()),
+        }
+    }
+
     /// Its current `nick!user@host`.
     pub fn source(&self) -> Source {
         Source {

@@ -111,7 +111,7 @@ impl HubState {
         let time = Utc::now();
         let private = !natter_protocol::is_channel_name(&request.target);
         let route = if private {
-            self.route_private(&source, &request.target, &msgid)?
+            self.route_private(id, &request.target, &msgid)?
         } else {
             self.route_channel(id, &source, &request.target, &msgid)?
         };
@@ -203,8 +203,16 @@ impl HubState {
         }
     }
 
-    fn route_private(&self, source: &Source, target: &str, msgid: &str) -> Result<Route, SayError> {
+    /// A whisper belongs to the identities of both sides (account, or
+    /// connection when not logged in), never to the nicks they use.
+    fn route_private(
+        &self,
+        sender: ClientId,
+        target: &str,
+        msgid: &str,
+    ) -> Result<Route, SayError> {
         let recipient = self.client_by_nick(target).ok_or(SayError::NoSuchNick)?;
+        let sender = self.clients.get(&sender).ok_or(SayError::NoSuchNick)?;
         let away = recipient
             .away
             .clone()
@@ -212,8 +220,8 @@ impl HubState {
         Ok(Route {
             recipients: vec![recipient.id],
             conversation: Conversation::private(
-                self.fold(&source.nick),
-                self.fold(&recipient.nick),
+                sender.identity().key(),
+                recipient.identity().key(),
             ),
             stored_target: recipient.nick.clone(),
             channel: None,

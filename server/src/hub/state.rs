@@ -176,6 +176,8 @@ impl HubState {
                 signon: Utc::now(),
                 last_active: Instant::now(),
                 dialect_name: new.dialect_name,
+                account: None,
+                connection_token: crate::history::new_msgid(),
             },
         );
         self.peak_clients = self.peak_clients.max(self.clients.len());

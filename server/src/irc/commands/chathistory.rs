@@ -2,9 +2,12 @@
 //! BETWEEN and TARGETS, with `msgid=` and `timestamp=` selectors.
 //!
 //! Who may read what:
-//! - a private conversation only by its two participants: the conversation is
-//!   always built from the requester's own nick and the target, so asking for
-//!   `bob` means "my conversation with bob", never someone else's;
+//! - a private conversation only by its two participants, who are identities,
+//!   not nicks: an account when logged in, else one connection. The
+//!   conversation is always built from the requester's own identity, so asking
+//!   for `bob` means "my conversation with whoever is bob now" (or, when no
+//!   `bob` is online, with whoever I last whispered as `bob`), and whoever
+//!   takes a nick later never reads its owner's whispers or partners;
 //! - a channel only by its current members, as ergo does. Secret or not, a
 //!   non-member (or a channel that does not exist) gets the same
 //!   `FAIL CHATHISTORY INVALID_TARGET`, which reveals nothing: the only way to
@@ -209,32 +212,70 @@ fn fail(
     connection.send(&line);
 }
 
-/// The conversation `target` names for this client, and the name to show it
-/// under; `None` when the client may not read it.
-fn conversation_for(
-    session: &IrcSession,
-    connection: &Connection,
-    target: &str,
-) -> Option<(Conversation, String)> {
-    let own_nick = session.nick.clone()?;
+/// What a `CHATHISTORY` target names for this client.
+enum Named {
+    /// A conversation it may read, and the name to show it under.
+    Readable(Conversation, String),
+    /// A private conversation with someone not online now: `viewer`'s key,
+    /// to look the partner up among the viewer's own conversations.
+    OfflinePartner(String),
+    /// Nothing it may read.
+    Unreadable,
+}
+
+/// The conversation `target` names for this client.
+fn conversation_for(session: &IrcSession, connection: &Connection, target: &str) -> Named {
     let id = connection.id;
     let max_nick = session.context.config.limits.nick_length;
     session.context.hub.with(|hub| {
+        let Some(viewer) = hub.client(id).map(|client| client.identity().key()) else {
+            return Named::Unreadable;
+        };
         if is_channel_name(target) {
-            let channel = hub.channel(target)?;
-            channel.members.contains_key(&id).then(|| {
-                (
+            match hub.channel(target) {
+                Some(channel) if channel.members.contains_key(&id) => Named::Readable(
                     Conversation::channel(hub.fold(target)),
                     channel.name.clone(),
-                )
-            })
+                ),
+                _ => Named::Unreadable,
+            }
         } else if is_valid_nick(target, max_nick) {
-            let conversation = Conversation::private(hub.fold(&own_nick), hub.fold(target));
-            Some((conversation, target.to_string()))
+            match hub.client_by_nick(target) {
+                Some(partner) => Named::Readable(
+                    Conversation::private(viewer, partner.identity().key()),
+                    target.to_string(),
+                ),
+                None => Named::OfflinePartner(viewer),
+            }
         } else {
-            None
+            Named::Unreadable
         }
     })
+}
+
+/// Resolves [`Named::OfflinePartner`] through the viewer's own history.
+async fn readable(
+    session: &IrcSession,
+    connection: &Connection,
+    history: &History,
+    target: &str,
+) -> Result<Option<(Conversation, String)>, crate::history::HistoryError> {
+    match conversation_for(session, connection, target) {
+        Named::Readable(conversation, shown) => Ok(Some((conversation, shown))),
+        Named::Unreadable => Ok(None),
+        Named::OfflinePartner(viewer) => {
+            let casemapping = session.context.hub.with(|hub| hub.settings.casemapping);
+            let partner = history
+                .private_partner(&viewer, target, casemapping)
+                .await?;
+            // No partner yet: an empty conversation of the viewer's own.
+            let partner = partner.unwrap_or_else(|| format!("nobody:{target}"));
+            Ok(Some((
+                Conversation::private(viewer, partner),
+                target.to_string(),
+            )))
+        }
+    }
 }
 
 async fn messages(
@@ -246,7 +287,21 @@ async fn messages(
     selection: Selection,
     limit: usize,
 ) {
-    let Some((conversation, shown)) = conversation_for(session, connection, target) else {
+    let named = match readable(session, connection, history, target).await {
+        Ok(named) => named,
+        Err(error) => {
+            tracing::warn!(%error, "CHATHISTORY failed");
+            fail(
+                session,
+                connection,
+                "MESSAGE_ERROR",
+                &[subcommand, target],
+                "Messages could not be retrieved",
+            );
+            return;
+        }
+    };
+    let Some((conversation, shown)) = named else {
         fail(
             session,
             connection,
@@ -285,13 +340,12 @@ async fn targets(
     limit: usize,
 ) {
     let id = connection.id;
-    let own_nick = session.nick.clone().unwrap_or_default();
-    let (viewer, channels) = session.context.hub.with(|hub| {
-        let channels: Vec<String> = hub
-            .client(id)
-            .map(|client| client.channels.iter().cloned().collect())
-            .unwrap_or_default();
-        (hub.fold(&own_nick), channels)
+    let (viewer, channels) = session.context.hub.with(|hub| match hub.client(id) {
+        Some(client) => (
+            client.identity().key(),
+            client.channels.iter().cloned().collect(),
+        ),
+        None => (String::new(), Vec::new()),
     });
     let found = match history.targets(&viewer, &channels, from, to, limit).await {
         Ok(found) => found,
