@@ -62,6 +62,12 @@ pub struct Cli {
     #[arg(long)]
     pub no_bell: bool,
 
+    /// Write a log for bug reports to FILE (default: natter.log in the
+    /// platform state directory, ~/.local/state/natter on Linux). Message
+    /// text is never logged; NATTER_LOG=debug logs more.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
+    pub log_file: Option<PathBuf>,
+
     /// Print where natter looks for its config file, then exit.
     #[arg(long)]
     pub print_config_path: bool,

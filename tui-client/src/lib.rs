@@ -17,6 +17,7 @@ pub mod cli;
 pub mod config;
 pub mod event;
 pub mod geometry;
+pub mod logging;
 pub mod net;
 pub mod settings;
 pub mod terminal;

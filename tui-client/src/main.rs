@@ -10,12 +10,31 @@ use natter::config;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            tracing::info!("natter exits");
+            ExitCode::SUCCESS
+        }
         Err(error) => {
+            tracing::error!("{error:#}");
             eprintln!("natter: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Starts the log when `--log-file` asked for one.
+fn start_log(cli: &Cli) -> anyhow::Result<()> {
+    let Some(path) = &cli.log_file else {
+        return Ok(());
+    };
+    let path = if path.as_os_str().is_empty() {
+        natter::logging::default_path().ok_or_else(|| {
+            anyhow::anyhow!("no state directory on this system: pass --log-file FILE")
+        })?
+    } else {
+        path.clone()
+    };
+    natter::logging::init(&path)
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -32,7 +51,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         (None, Some(path)) => config::load(path, false)?,
         (None, None) => config::ConfigFile::default(),
     };
+    start_log(&cli)?;
     let (mut settings, net) = cli::resolve(&cli, &config).map_err(anyhow::Error::msg)?;
+    tracing::info!(server = %net.address(), nick = %settings.nick, "resolved settings");
     settings.zone = natter::settings::Zone::Local;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(

@@ -146,6 +146,7 @@ fn run_effects(
         }
     }
     if dropped > 0 {
+        tracing::warn!(dropped, "outgoing queue full: lines not sent");
         app.error(format!(
             "Too much is waiting to be sent: {dropped} line(s) were not sent. Wait a moment and try again."
         ));

@@ -89,3 +89,38 @@ fn print_config_path_prints_the_given_file() {
     assert!(ok);
     assert_eq!(out.trim(), "/tmp/x.toml");
 }
+
+#[test]
+fn log_file_records_the_run_privately() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logs").join("natter.log");
+    let (ok, _, err) = natter(&["--log-file", path.to_str().unwrap(), "--nick", "alice"]);
+    assert!(!ok);
+    assert!(err.contains("needs a terminal"), "{err}");
+    let log = std::fs::read_to_string(&path).unwrap();
+    assert!(log.contains("natter starting"), "{log}");
+    assert!(log.contains("needs a terminal"), "{log}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn without_log_file_nothing_is_logged_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_natter"))
+        .args(["--nick", "alice"])
+        .env("HOME", dir.path())
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .env_remove("NATTER_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(!dir.path().join("state").exists());
+    assert!(!dir.path().join("cache").exists());
+}

@@ -110,6 +110,7 @@ pub async fn run(
     let mut attempt = 0;
     loop {
         attempt += 1;
+        tracing::info!(%address, attempt, "connecting");
         let event = NetEvent::Connecting {
             address: address.clone(),
             attempt,
@@ -125,6 +126,7 @@ pub async fn run(
         let reason = match outcome {
             Outcome::Quit | Outcome::AppGone => return,
             Outcome::Failed { reason } => {
+                tracing::warn!(%reason, "cannot connect; waiting for /reconnect");
                 if app
                     .send(AppEvent::Net(NetEvent::Failed { reason }))
                     .await
@@ -147,6 +149,7 @@ pub async fn run(
         };
         failures += 1;
         let delay = backoff_delay(failures);
+        tracing::info!(%reason, retry_in = ?delay, "disconnected");
         let retry_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
         let event = NetEvent::Disconnected { reason, retry_at };
         if app.send(AppEvent::Net(event)).await.is_err() {
@@ -185,6 +188,7 @@ async fn connect_and_serve(
             registered: false,
         },
         Ok(Ok(stream)) => {
+            tracing::info!(%address, "connected; registering");
             let event = NetEvent::Connected {
                 address: address.to_owned(),
             };
@@ -337,7 +341,12 @@ impl Connection {
         let Ok(message) = Message::parse(&text) else {
             return Ok(());
         };
+        tracing::debug!(command = %message.command, "received");
+        let was_registered = self.registration.registered;
         let replies = self.registration.on_message(&message);
+        if self.registration.registered && !was_registered {
+            tracing::info!("registered");
+        }
         self.write(&replies).await?;
         match message.command.as_str() {
             "PING" => return Ok(()),
@@ -363,6 +372,7 @@ impl Connection {
         match command {
             None => Err(Outcome::AppGone),
             Some(NetCommand::Send(message)) => {
+                tracing::debug!(command = %message.command, "sending");
                 self.pacer.take(Instant::now());
                 self.write(&[message]).await
             }
