@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// natterd: the natter chat server. Speaks IRC (irssi, weechat, HexChat, the
 /// natter app) and a plain line dialect (`nc HOST 6667`) on the same port.
-#[derive(Debug, Parser)]
+#[derive(Clone, Debug, Parser)]
 #[command(
     name = "natterd",
     version,

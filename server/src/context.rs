@@ -5,10 +5,11 @@ use crate::history::History;
 use crate::hub::client::ClientId;
 use crate::hub::{Hub, HubSettings};
 use crate::net::admission::Admission;
+use crate::reload::{Live, ReloadHooks};
 use chrono::{DateTime, Utc};
 use natter_protocol::Casemapping;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 /// natterd's version, as shown in 002, 004 and VERSION.
 pub const VERSION: &str = concat!("natterd-", env!("CARGO_PKG_VERSION"));
@@ -16,10 +17,13 @@ pub const VERSION: &str = concat!("natterd-", env!("CARGO_PKG_VERSION"));
 /// The server's shared state, one per running server.
 #[derive(Debug)]
 pub struct Context {
-    /// The effective configuration.
+    /// The configuration the server started with. Settings a reload can
+    /// change (MOTD, password) are read through [`Context::live`] instead.
     pub config: Config,
-    /// Message of the day, by line; `None` when there is none (422).
-    pub motd: Option<Vec<String>>,
+    /// What a reload (SIGHUP) runs besides the live settings: other parts
+    /// (e.g. the TLS certificate) register here.
+    pub reload: ReloadHooks,
+    live: RwLock<Arc<Live>>,
     /// When the server started (003).
     pub created: DateTime<Utc>,
     /// The routing core.
@@ -40,13 +44,30 @@ impl Context {
         };
         Context {
             hub: Hub::new(settings, history.clone()),
-            motd: motd.map(|text| text.lines().map(str::to_string).collect()),
+            live: RwLock::new(Arc::new(Live::new(&config, motd))),
+            reload: ReloadHooks::default(),
             created: Utc::now(),
             history,
             admission: Arc::new(Admission::new(&config.limits)),
             next_client_id: AtomicU64::new(1),
             config,
         }
+    }
+
+    /// The settings in force now (they change on reload): read them when they are used.
+    pub fn live(&self) -> Arc<Live> {
+        self.live
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Puts reloaded settings in force for every later reader.
+    pub fn set_live(&self, live: Live) {
+        *self
+            .live
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(live);
     }
 
     /// A fresh client id.

@@ -1,13 +1,16 @@
 //! natterd: the headless natter chat server.
 //!
 //! The binary's edge: parse flags, load the config, open history, run the
-//! server until SIGINT/SIGTERM, then close every connection and commit history.
+//! server (SIGHUP reloads) until SIGINT/SIGTERM, then close every connection
+//! and commit history.
 
 use anyhow::Context as _;
 use clap::Parser;
 use natterd::Config;
 use natterd::cli::Cli;
 use natterd::history::History;
+use natterd::reload::{ConfigSource, Reloader};
+use natterd::service::{Signals, notify};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
@@ -25,7 +28,8 @@ macro_rules! report {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log.as_deref());
-    let config = match load_config(&cli) {
+    let source = config_source(&cli);
+    let config = match source.load() {
         Ok(config) => config,
         Err(error) => {
             report!("{error:#}");
@@ -51,7 +55,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve(config))
+    runtime.block_on(serve(config, source))
 }
 
 fn init_logging(filter: Option<&str>) {
@@ -71,19 +75,21 @@ fn init_logging(filter: Option<&str>) {
         .init();
 }
 
-fn load_config(cli: &Cli) -> anyhow::Result<Config> {
-    let mut config = match &cli.config {
-        Some(path) => Config::load(path)?,
-        None => Config::default(),
-    };
-    cli.apply(&mut config);
-    if let Err((key, message)) = config.validate() {
-        anyhow::bail!("{key} {message} (set by a flag)");
-    }
-    Ok(config)
+/// The config file with the flags on top; a reload reads the same again.
+fn config_source(cli: &Cli) -> ConfigSource {
+    let flags = cli.clone();
+    ConfigSource::new(cli.config.clone(), move |config| flags.apply(config))
 }
 
-async fn serve(config: Config) -> ExitCode {
+async fn serve(config: Config, source: ConfigSource) -> ExitCode {
+    // First, so that a SIGHUP during start-up is queued instead of killing us.
+    let signals = match Signals::install() {
+        Ok(signals) => signals,
+        Err(error) => {
+            report!("cannot install signal handlers: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let (history, motd) = match open_resources(&config) {
         Ok(resources) => resources,
         Err(error) => {
@@ -98,9 +104,12 @@ async fn serve(config: Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    report!("listening on {} (Ctrl-C to stop)", server.local_addr());
+    let address = server.local_addr();
+    report!("listening on {address} (Ctrl-C to stop)");
     let shutdown = CancellationToken::new();
-    tokio::spawn(wait_for_signal(shutdown.clone()));
+    let reloader = Reloader::new(server.context(), source);
+    tokio::spawn(signals.run(reloader, shutdown.clone()));
+    notify::ready(&format!("listening on {address}"));
     server.run(shutdown).await;
     if let Some(history) = history {
         if let Err(error) = history.shutdown().await {
@@ -122,28 +131,4 @@ fn open_resources(config: &Config) -> anyhow::Result<(Option<History>, Option<St
         .with_context(|| format!("history is enabled but cannot be used (data dir {}); fix it, pass --data-dir DIR, or --no-history", data_dir.display()))?;
     tracing::info!(path = %data_dir.join("history.db").display(), "history open");
     Ok((Some(history), motd))
-}
-
-async fn wait_for_signal(shutdown: CancellationToken) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
-                    _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    shutdown.cancel();
 }

@@ -17,7 +17,8 @@ impl IrcSession {
         let (Some(nick), Some((user, realname))) = (self.nick.clone(), self.user.clone()) else {
             return Flow::Continue;
         };
-        if let Some(expected) = &self.context.config.server.password
+        let live = self.context.live();
+        if let Some(expected) = &live.password
             && self.password.as_deref() != Some(expected.as_str())
         {
             self.reply(
@@ -164,7 +165,8 @@ pub(crate) fn send_lusers(session: &IrcSession, connection: &mut Connection) {
 /// RPL_MOTDSTART, RPL_MOTD lines and RPL_ENDOFMOTD, or ERR_NOMOTD.
 pub(crate) fn send_motd(session: &IrcSession, connection: &mut Connection) {
     let context = session.context.clone();
-    let Some(lines) = &context.motd else {
+    let live = context.live();
+    let Some(lines) = &live.motd else {
         session.reply(connection, numeric::ERR_NOMOTD, ["MOTD File is missing"]);
         return;
     };

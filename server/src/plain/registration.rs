@@ -42,7 +42,7 @@ impl PlainSession {
             );
             return Flow::Continue;
         }
-        if self.context.config.server.password.is_some() {
+        if self.context.live().password.is_some() {
             self.stage = Stage::Password(wanted.to_string());
             notice(connection, "This server needs a password. Password:");
             return Flow::Continue;
@@ -56,7 +56,7 @@ impl PlainSession {
         nick: String,
         given: &str,
     ) -> Flow {
-        if self.context.config.server.password.as_deref() != Some(given.trim()) {
+        if self.context.live().password.as_deref() != Some(given.trim()) {
             notice(connection, "Wrong password.");
             return Flow::Close(Close::BadPassword);
         }
@@ -103,7 +103,7 @@ impl PlainSession {
             ),
             Err(why) => notice(connection, &format!("Welcome to natter, {nick}! {why}")),
         }
-        if let Some(motd) = self.context.motd.clone() {
+        if let Some(motd) = self.context.live().motd.clone() {
             for text in motd {
                 connection.send_raw(line(&format!("    {text}")));
             }

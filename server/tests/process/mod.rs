@@ -5,6 +5,7 @@
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 /// A `Command` for the natterd binary built with these tests.
@@ -41,6 +42,92 @@ where
     (child, address)
 }
 
+/// natterd's log (stderr), line by line, as a test reads it.
+pub struct Log {
+    lines: Receiver<String>,
+}
+
+impl Log {
+    /// Reads log lines until one contains `needle`, and returns it. Panics
+    /// (showing what was logged) if natterd exits or 20 s pass first.
+    pub fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(line) => seen.push(line),
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("no log line with {needle:?}; saw {seen:#?}")
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("natterd closed its log without {needle:?}; saw {seen:#?}")
+                }
+            }
+        }
+    }
+
+    /// Everything logged until natterd closes stderr (call after it exited).
+    pub fn rest(&self) -> Vec<String> {
+        self.lines.iter().collect()
+    }
+}
+
+/// A natterd that is killed when the test ends, even when it fails, so no
+/// server outlives its test (holding the test runner's output open).
+pub struct Running {
+    /// The process.
+    pub child: Child,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Like [`spawn`], logging at `filter` (e.g. `info`), with the log kept for the test.
+pub fn spawn_logged<I, S>(args: I, filter: &str, env: &[(&str, &OsStr)]) -> (Running, String, Log)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut command = natterd();
+    command
+        .args(args)
+        .env("RUST_LOG", filter)
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let child = Running { child };
+    let (sender, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if sender.send(line).is_err() {
+                // The test is done reading; keep draining so natterd never blocks.
+                continue;
+            }
+        }
+    });
+    let log = Log { lines };
+    let line = log.wait_for("natterd: listening on ");
+    let address = line
+        .split("listening on ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    (child, address, log)
+}
+
 /// Sends signal `name` (`TERM`, `INT`, `KILL`) to the process.
 pub fn signal(child: &Child, name: &str) {
     // The shell's built-in kill: no procps needed on a bare machine.
@@ -60,5 +147,64 @@ pub fn wait_exit(child: &mut Child) -> ExitStatus {
         }
         assert!(Instant::now() < deadline, "natterd did not exit");
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A line-oriented IRC connection to the real binary.
+pub struct Irc {
+    reader: BufReader<std::net::TcpStream>,
+    writer: std::net::TcpStream,
+}
+
+impl Irc {
+    /// Connects without registering.
+    pub fn connect(address: &str) -> Irc {
+        let writer = std::net::TcpStream::connect(address).unwrap();
+        writer
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Irc {
+            reader: BufReader::new(writer.try_clone().unwrap()),
+            writer,
+        }
+    }
+
+    /// Connects and registers as `nick`; returns the client and its welcome burst.
+    pub fn register(address: &str, nick: &str) -> (Irc, Vec<String>) {
+        let mut irc = Irc::connect(address);
+        irc.send(&format!("NICK {nick}"));
+        irc.send(&format!("USER {nick} 0 * :{nick}"));
+        let burst = irc.until(|line| line.contains(" 376 ") || line.contains(" 422 "));
+        (irc, burst)
+    }
+
+    /// Sends one line (CRLF added).
+    pub fn send(&mut self, line: &str) {
+        use std::io::Write;
+        write!(self.writer, "{line}\r\n").unwrap();
+    }
+
+    /// Reads one line without its CRLF; `None` when the server closed.
+    pub fn line(&mut self) -> Option<String> {
+        let mut line = String::new();
+        match self.reader.read_line(&mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(line.trim_end().to_string()),
+        }
+    }
+
+    /// Reads lines until one matches; returns them all, the matching one last.
+    pub fn until(&mut self, done: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let line = self
+                .line()
+                .unwrap_or_else(|| panic!("closed; saw {seen:#?}"));
+            let last = done(&line);
+            seen.push(line);
+            if last {
+                return seen;
+            }
+        }
     }
 }
