@@ -68,6 +68,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
     pub log_file: Option<PathBuf>,
 
+    /// Print every action with its keys (as a `[keys]` table for
+    /// config.toml, with your rebindings applied), then exit.
+    #[arg(long)]
+    pub print_keys: bool,
+
     /// Print where natter looks for its config file, then exit.
     #[arg(long)]
     pub print_config_path: bool,
@@ -213,6 +218,7 @@ pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), 
     if let Some(lines) = config.paste_confirm_lines {
         settings.paste_confirm_lines = lines;
     }
+    settings.key_overrides = config.key_overrides();
     if let Some(width) = config.sidebar_width {
         settings.sidebar_width = width;
     }

@@ -2,6 +2,7 @@
 //! directory): defaults for the command line. A bad file is an error that
 //! names the file, line and column.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -32,6 +33,38 @@ pub struct ConfigFile {
     pub paste_confirm_lines: Option<usize>,
     /// Width of the member sidebar.
     pub sidebar_width: Option<u16>,
+    /// Key bindings: action name to one key or a list of keys.
+    pub keys: BTreeMap<String, Keys>,
+}
+
+/// One key (`"F5"`) or several (`["Alt+Enter", "F3"]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Keys {
+    /// A single key.
+    One(String),
+    /// Several keys.
+    Many(Vec<String>),
+}
+
+impl Keys {
+    /// The keys as a list.
+    pub fn list(&self) -> Vec<String> {
+        match self {
+            Keys::One(key) => vec![key.clone()],
+            Keys::Many(keys) => keys.clone(),
+        }
+    }
+}
+
+impl ConfigFile {
+    /// `[keys]` as (action name, keys) pairs for `KeyMap::with_overrides`.
+    pub fn key_overrides(&self) -> Vec<(String, Vec<String>)> {
+        self.keys
+            .iter()
+            .map(|(action, keys)| (action.clone(), keys.list()))
+            .collect()
+    }
 }
 
 /// Why the config file could not be used.
@@ -80,8 +113,33 @@ pub fn load(path: &Path, required: bool) -> Result<ConfigFile, ConfigError> {
     }
 }
 
-/// Parses config text; `path` is only for the error message.
+/// Parses config text; `path` is only for the error message. `[keys]` is
+/// checked here too, so a bad key name stops natter with its line.
 pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+    let config: ConfigFile = parse_toml(text, path)?;
+    for (action, keys) in &config.keys {
+        let single = [(action.clone(), keys.list())];
+        if let Err(message) = crate::view::keymap::KeyMap::with_overrides(&single) {
+            let line = text
+                .lines()
+                .position(|l| {
+                    let l = l.trim_start();
+                    l.strip_prefix(action.as_str())
+                        .is_some_and(|rest| rest.trim_start().starts_with('='))
+                })
+                .map_or(1, |i| i + 1);
+            return Err(ConfigError::Parse {
+                path: path.to_owned(),
+                line,
+                column: 1,
+                message: format!("[keys] {message}"),
+            });
+        }
+    }
+    Ok(config)
+}
+
+fn parse_toml(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
     toml::from_str(text).map_err(|error| {
         let offset = error.span().map_or(0, |span| span.start).min(text.len());
         let before = &text[..offset];
@@ -140,6 +198,32 @@ sidebar_width = 24
         let path = dir.path().join("none.toml");
         assert_eq!(load(&path, false).unwrap(), ConfigFile::default());
         assert!(matches!(load(&path, true), Err(ConfigError::Read { .. })));
+    }
+
+    #[test]
+    fn keys_take_one_key_or_a_list_and_bad_ones_name_the_line() {
+        let config = parse(
+            "[keys]\nhelp = \"F5\"\nwhisper_selected = [\"Alt+Enter\", \"F3\"]\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            config.key_overrides(),
+            vec![
+                ("help".to_owned(), vec!["F5".to_owned()]),
+                (
+                    "whisper_selected".to_owned(),
+                    vec!["Alt+Enter".to_owned(), "F3".to_owned()]
+                ),
+            ]
+        );
+        let error =
+            parse("[keys]\nhelp = \"F5\"\nfly = \"F6\"\n", Path::new("c.toml")).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("c.toml, line 3"), "{text}");
+        assert!(text.contains("unknown action \"fly\""), "{text}");
+        let error = parse("[keys]\nhelp = \"Hyper+F5\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(error.to_string().contains("line 2"), "{error}");
     }
 
     #[test]

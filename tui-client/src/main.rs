@@ -51,6 +51,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         (None, Some(path)) => config::load(path, false)?,
         (None, None) => config::ConfigFile::default(),
     };
+    if cli.print_keys {
+        let keys = natter::view::keymap::KeyMap::with_overrides(&config.key_overrides())
+            .map_err(anyhow::Error::msg)?;
+        print!("{}", keys.print());
+        return Ok(());
+    }
     start_log(&cli)?;
     let (mut settings, net) = cli::resolve(&cli, &config).map_err(anyhow::Error::msg)?;
     tracing::info!(server = %net.address(), nick = %settings.nick, "resolved settings");

@@ -30,6 +30,8 @@ pub struct Settings {
     pub zone: Zone,
     /// Sidebar width in cells.
     pub sidebar_width: u16,
+    /// `[keys]` from the config: action name and keys (checked when read).
+    pub key_overrides: Vec<(String, Vec<String>)>,
 }
 
 impl Settings {
@@ -45,6 +47,7 @@ impl Settings {
             paste_confirm_lines: 3,
             zone: Zone::Fixed(Utc.fix()),
             sidebar_width: 20,
+            key_overrides: Vec::new(),
         }
     }
 }

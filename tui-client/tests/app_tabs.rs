@@ -66,3 +66,31 @@ fn alt_shift_arrows_move_the_tab() {
     alt_shift(&mut app, KeyCode::Right);
     assert_eq!(names(&app), vec!["chat.lan:6667", "#lobby", "bob"]);
 }
+
+#[test]
+fn rebound_keys_act_and_the_help_follows() {
+    use natter::app::{App, Settings};
+    let mut settings = Settings::new("alice", "chat.lan:6667");
+    settings.key_overrides = vec![
+        ("help".into(), vec!["F5".into()]),
+        ("next_buffer".into(), vec!["Ctrl+J".into()]),
+    ];
+    let mut app = App::new(settings, (100, 30), t0());
+    connect(&mut app);
+    line(&mut app, ":alice!a@h JOIN #lobby");
+    key(&mut app, KeyCode::F(1));
+    assert!(app.view.overlay.is_none());
+    key(&mut app, KeyCode::F(5));
+    assert!(app.view.overlay.is_some());
+    let rows = natter::ui::help::help_rows(&app.view.keys);
+    assert!(
+        rows.iter()
+            .any(|(keys, what)| keys == "F5 / ?" && what.starts_with("this help"))
+    );
+    key(&mut app, KeyCode::Esc);
+    let before = active_name(&app);
+    ctrl(&mut app, 'j');
+    assert_ne!(active_name(&app), before);
+    ctrl(&mut app, 'n');
+    assert_eq!(app.view.input.text(), "", "Ctrl+N is unbound now");
+}

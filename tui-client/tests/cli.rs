@@ -124,3 +124,35 @@ fn without_log_file_nothing_is_logged_anywhere() {
     assert!(!dir.path().join("state").exists());
     assert!(!dir.path().join("cache").exists());
 }
+
+#[test]
+fn print_keys_lists_every_action_with_rebindings_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[keys]\nhelp = \"F5\"\n").unwrap();
+    let (ok, out, err) = natter(&["--config", config.to_str().unwrap(), "--print-keys"]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("[keys]\n"), "{out}");
+    assert!(out.contains("help = [\"F5\"]"), "{out}");
+    assert!(
+        out.contains("next_buffer = [\"Ctrl+N\", \"Alt+Right\"]"),
+        "{out}"
+    );
+    // What it prints is a valid [keys] table.
+    let printed = dir.path().join("printed.toml");
+    std::fs::write(&printed, &out).unwrap();
+    let (ok, again, err) = natter(&["--config", printed.to_str().unwrap(), "--print-keys"]);
+    assert!(ok, "{err}");
+    assert_eq!(again, out);
+}
+
+#[test]
+fn a_bad_key_binding_names_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "nick = \"a\"\n[keys]\nhelp = \"Hyper+X\"\n").unwrap();
+    let (ok, _, err) = natter(&["--config", config.to_str().unwrap(), "--print-keys"]);
+    assert!(!ok);
+    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains("Hyper"), "{err}");
+}

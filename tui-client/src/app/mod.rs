@@ -35,9 +35,13 @@ pub struct App {
 impl App {
     /// A fresh client at time `now` in a terminal of `size`.
     pub fn new(settings: Settings, size: (u16, u16), now: DateTime<Utc>) -> App {
+        let keys = KeyMap::with_overrides(&settings.key_overrides).unwrap_or_default();
         App {
             chat: Chat::new(settings, now),
-            view: View::default(),
+            view: View {
+                keys,
+                ..View::default()
+            },
             size,
             dirty: true,
         }
