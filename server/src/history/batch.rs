@@ -2,6 +2,7 @@
 
 use super::model::{Conversation, StoredMessage};
 use rusqlite::{Connection, OptionalExtension, params};
+
 use std::collections::HashMap;
 
 /// Conversation ids cached by the writer before the cache is reset.
@@ -17,8 +18,16 @@ pub(crate) struct CachedConversation {
     display_b: Option<String>,
 }
 
+/// Rows per multi-row `INSERT`: one statement execution for this many
+/// messages (7 parameters each, far below SQLite's 32 766 limit).
+const ROWS_PER_INSERT: usize = 64;
+
 /// Inserts `batch` in one transaction. On error nothing is written, and the
 /// caller must clear `cache` (it may name rows of the rolled-back transaction).
+///
+/// Messages go in through a prepared multi-row `INSERT` of
+/// [`ROWS_PER_INSERT`] rows (the rest one at a time): the statement is
+/// stepped once per chunk instead of once per message.
 pub(crate) fn insert_batch(
     conn: &mut Connection,
     cache: &mut ConversationCache,
@@ -28,24 +37,67 @@ pub(crate) fn insert_batch(
         cache.clear();
     }
     let tx = conn.transaction()?;
+    let mut ids = Vec::with_capacity(batch.len());
     for message in batch {
-        let conversation = conversation_id(&tx, cache, message)?;
-        // OR IGNORE: a repeated msgid must not make the whole batch fail forever.
-        tx.prepare_cached(
-            "INSERT OR IGNORE INTO messages (conversation, time_ms, msgid, kind, source, target, text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            conversation,
-            message.time.timestamp_millis(),
-            message.msgid,
-            message.kind.to_column(),
-            message.source,
-            message.target,
-            message.text,
-        ])?;
+        ids.push(conversation_id(&tx, cache, message)?);
     }
+    let mut chunks = batch.chunks_exact(ROWS_PER_INSERT);
+    let mut id_chunks = ids.chunks_exact(ROWS_PER_INSERT);
+    if let Some(first) = chunks.next() {
+        let mut insert = tx.prepare_cached(&insert_sql(ROWS_PER_INSERT))?;
+        for (messages, ids) in std::iter::once(first)
+            .chain(chunks.by_ref())
+            .zip(id_chunks.by_ref())
+        {
+            bind_rows(&mut insert, messages, ids)?;
+            insert.raw_execute()?;
+        }
+    }
+    let mut single = tx.prepare_cached(&insert_sql(1))?;
+    for (message, id) in chunks.remainder().iter().zip(id_chunks.remainder()) {
+        bind_rows(
+            &mut single,
+            std::slice::from_ref(message),
+            std::slice::from_ref(id),
+        )?;
+        single.raw_execute()?;
+    }
+    drop(single);
     tx.commit()
+}
+
+/// `INSERT OR IGNORE ... VALUES (...), (...)` for `rows` messages. OR IGNORE:
+/// a repeated msgid must not make the whole batch fail forever.
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT OR IGNORE INTO messages (conversation, time_ms, msgid, kind, source, target, text) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?,?)");
+    }
+    sql
+}
+
+/// Binds `messages` (with their conversation ids) to a statement from [`insert_sql`].
+fn bind_rows(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    messages: &[StoredMessage],
+    ids: &[i64],
+) -> rusqlite::Result<()> {
+    for (row, (message, id)) in messages.iter().zip(ids).enumerate() {
+        let at = row * 7;
+        statement.raw_bind_parameter(at + 1, id)?;
+        statement.raw_bind_parameter(at + 2, message.time.timestamp_millis())?;
+        statement.raw_bind_parameter(at + 3, &message.msgid)?;
+        statement.raw_bind_parameter(at + 4, message.kind.to_column())?;
+        statement.raw_bind_parameter(at + 5, &message.source)?;
+        statement.raw_bind_parameter(at + 6, &message.target)?;
+        statement.raw_bind_parameter(at + 7, &message.text)?;
+    }
+    Ok(())
 }
 
 /// The conversation's row id, creating the row or refreshing its display names.

@@ -1,10 +1,20 @@
 //! Chat history: every PRIVMSG and NOTICE, stored in SQLite at `<data dir>/history.db`.
 //!
-//! The hub calls [`History::record`] from inside its lock: it only puts the
-//! message on a bounded queue (never blocks, never awaits). One writer thread
-//! commits the queue in batches, at the latest [`HistoryConfig::commit_interval`]
-//! after a message arrived, or as soon as 4096 are waiting. Queries run on
-//! separate read-only connections (WAL) on tokio's blocking pool.
+//! Before taking the hub lock, a sender's session awaits [`History::reserve`]:
+//! room for its message in the writer's queue (at most
+//! [`HistoryConfig::queue_capacity`] messages wait). Under the lock the hub
+//! then records into that room, which never blocks. So when the disk cannot
+//! keep up, senders are slowed down (their reads wait, TCP pushes back) and
+//! nothing that was delivered is left out of history.
+//!
+//! One writer thread commits the queue in batches, at the latest
+//! [`HistoryConfig::commit_interval`] after a message arrived, or as soon as
+//! thousands are waiting; under load each batch takes everything queued (up
+//! to 65 536 messages), so batches grow with the load and a transaction and
+//! its fsync are shared by more messages. The writer is woken by the first
+//! message of a batch, by a full-enough queue, or by a command that waits for
+//! it (durable record, flush, shutdown), never once per message. Queries run
+//! on separate read-only connections (WAL) on tokio's blocking pool.
 //!
 //! # Durability
 //!
@@ -15,9 +25,11 @@
 //!   a power cut too. A clean stop ([`History::shutdown`], on SIGINT/SIGTERM)
 //!   loses nothing.
 //! - `sync = "full"`: the hub queues the message with
-//!   [`History::queue_durable`] under its lock (so the store keeps the hub's
-//!   order) and [`crate::hub::Hub::say`] awaits [`DurableCommit::committed`]
-//!   with the lock released before delivering: a delivered message is on disk.
+//!   [`Reservation::record_durable`] under its lock (so the store keeps the
+//!   hub's order) and [`crate::hub::Hub::say`] awaits
+//!   [`DurableCommit::committed`] with the lock released before delivering: a
+//!   delivered message is on disk. Messages that arrive together share one
+//!   commit.
 //!
 //! # Failures
 //!
@@ -25,9 +37,11 @@
 //! [`History::open`] naming the file and what to do. While running, a failing
 //! disk (full, I/O error) is logged with the path and reason; the writer keeps
 //! the batch and retries with backoff (250 ms doubling to 30 s) while chat goes
-//! on. If the queue (or, while failing, the writer's backlog) is full, new
-//! messages are delivered but left out of history, counted by
-//! [`History::dropped_count`] and warned about at most every 10 s.
+//! on. While the disk is failing the writer keeps taking messages into a
+//! backlog bounded like the queue; beyond that (and for a [`History::record`]
+//! made without a reservation into a full queue) messages are delivered but
+//! left out of history, counted by [`History::dropped_count`] and warned about
+//! at most every 10 s.
 
 mod batch;
 mod config;
@@ -53,37 +67,62 @@ use drops::DropCounter;
 use query::TargetsQuery;
 use reader::ReaderPool;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use tokio::sync::oneshot;
+use std::thread::{JoinHandle, Thread};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use writer::{Command, Writer};
 
-/// A durable commit queued by [`History::queue_durable`].
+/// A durable commit queued by [`Reservation::record_durable`].
 #[must_use = "await `committed` before delivering the message"]
+#[derive(Debug)]
 pub struct DurableCommit {
-    pending: Option<(History, Command)>,
     answer: Option<oneshot::Receiver<Result<(), HistoryError>>>,
-}
-
-impl std::fmt::Debug for DurableCommit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DurableCommit")
-            .field("queued", &self.pending.is_none())
-            .finish_non_exhaustive()
-    }
 }
 
 impl DurableCommit {
     /// Resolves once the message is committed to disk; an error means it was not
     /// (failing disk: it stays queued and is retried; or the store is closed).
     pub async fn committed(self) -> Result<(), HistoryError> {
-        if let Some((history, command)) = self.pending {
-            history.send(command).await?;
-        }
         match self.answer {
             Some(answer) => answer.await.map_err(|_| HistoryError::Closed)?,
             None => Err(HistoryError::Closed),
+        }
+    }
+}
+
+/// Room for one message in the writer's queue, taken with
+/// [`History::reserve`] before the hub lock so that recording under the lock
+/// never waits and never drops. Dropped unused, the room is given back.
+#[derive(Debug)]
+#[must_use = "record into the reservation, or drop it to give the room back"]
+pub struct Reservation {
+    history: History,
+    /// `None` only if the semaphore were closed, which it never is.
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Reservation {
+    /// Queues `message` for the next batch (`sync = "batched"`).
+    pub fn record(self, message: StoredMessage) {
+        if let Some(permit) = self.permit {
+            permit.forget();
+        }
+        self.history.push_record(Command::Record(message));
+    }
+
+    /// Queues `message` for a commit before delivery (`sync = "full"`); await
+    /// [`DurableCommit::committed`] with the hub lock released.
+    pub fn record_durable(self, message: StoredMessage) -> DurableCommit {
+        let (reply, answer) = oneshot::channel();
+        if let Some(permit) = self.permit {
+            permit.forget();
+        }
+        self.history
+            .push_record(Command::RecordDurable(message, reply));
+        self.history.wake_writer();
+        DurableCommit {
+            answer: Some(answer),
         }
     }
 }
@@ -105,7 +144,15 @@ impl std::fmt::Debug for History {
 }
 
 struct Inner {
-    commands: SyncSender<Command>,
+    commands: Sender<Command>,
+    /// One permit per message that may still be queued; the writer gives
+    /// them back as it takes messages off the queue.
+    room: Arc<Semaphore>,
+    capacity: usize,
+    /// Queued messages at which the writer is woken before its commit interval.
+    wake_at: usize,
+    /// The writer thread, to unpark it.
+    writer: Thread,
     path: PathBuf,
     sync: SyncMode,
     drops: Arc<DropCounter>,
@@ -123,8 +170,17 @@ impl History {
         let path = schema::database_path(data_dir);
         let readers = ReaderPool::open(path.clone())?;
         let drops = Arc::new(DropCounter::new());
-        let (commands, queue) = std::sync::mpsc::sync_channel(config.queue_capacity.max(1));
-        let writer = Writer::new(connection, path.clone(), config, Arc::clone(&drops));
+        let capacity = config.queue_capacity.clamp(1, Semaphore::MAX_PERMITS);
+        let room = Arc::new(Semaphore::new(capacity));
+        // Records are bounded by `room`; other commands by their waiting callers.
+        let (commands, queue) = std::sync::mpsc::channel();
+        let writer = Writer::new(
+            connection,
+            path.clone(),
+            config,
+            Arc::clone(&drops),
+            Arc::clone(&room),
+        );
         let writer_thread = std::thread::Builder::new()
             .name("history-writer".into())
             .spawn(move || writer.run(queue))
@@ -136,6 +192,10 @@ impl History {
         Ok(History {
             inner: Arc::new(Inner {
                 commands,
+                room,
+                capacity,
+                wake_at: (capacity / 2).clamp(1, writer::WAKE_AT),
+                writer: writer_thread.thread().clone(),
                 path,
                 sync: config.sync,
                 drops,
@@ -150,20 +210,52 @@ impl History {
         &self.inner.path
     }
 
-    /// Queues a message for the next batch. Never blocks: if the queue is full
-    /// (or the store is closed) the message is left out of history only, counted
-    /// and warned about.
+    /// Waits for room in the writer's queue (backpressure when the disk is
+    /// behind), to be filled under the hub lock with [`Reservation::record`]
+    /// or [`Reservation::record_durable`].
+    pub async fn reserve(&self) -> Reservation {
+        let room = Arc::clone(&self.inner.room);
+        Reservation {
+            history: self.clone(),
+            permit: room.acquire_owned().await.ok(),
+        }
+    }
+
+    /// Queues a message for the next batch without waiting. Never blocks: if
+    /// the queue is full (or the store is closed) the message is left out of
+    /// history only, counted and warned about. Senders should prefer
+    /// [`History::reserve`], which waits for room instead.
     pub fn record(&self, message: StoredMessage) {
-        match self.inner.commands.try_send(Command::Record(message)) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => self
+        match Arc::clone(&self.inner.room).try_acquire_owned() {
+            Ok(permit) => Reservation {
+                history: self.clone(),
+                permit: Some(permit),
+            }
+            .record(message),
+            Err(_) => self
                 .inner
                 .drops
                 .dropped(&self.inner.path, "the history queue is full"),
-            Err(TrySendError::Disconnected(_)) => self
-                .inner
-                .drops
-                .dropped(&self.inner.path, "the history store is closed"),
+        }
+    }
+
+    /// Like [`Reservation::record_durable`] without a reservation: `None` (the
+    /// message counted as left out of history) when the queue is full.
+    pub fn try_record_durable(&self, message: StoredMessage) -> Option<DurableCommit> {
+        match Arc::clone(&self.inner.room).try_acquire_owned() {
+            Ok(permit) => Some(
+                Reservation {
+                    history: self.clone(),
+                    permit: Some(permit),
+                }
+                .record_durable(message),
+            ),
+            Err(_) => {
+                self.inner
+                    .drops
+                    .dropped(&self.inner.path, "the history queue is full");
+                None
+            }
         }
     }
 
@@ -172,35 +264,11 @@ impl History {
     /// [`HistoryError::Write`]: the message stays queued and is retried, and the
     /// caller should deliver it anyway.
     pub async fn record_durable(&self, message: StoredMessage) -> Result<(), HistoryError> {
-        let (reply, answer) = oneshot::channel();
-        self.send(Command::RecordDurable(message, reply)).await?;
-        answer.await.map_err(|_| HistoryError::Closed)?
-    }
-
-    /// Queues a message for a durable commit without waiting, so the hub can
-    /// call it under its lock (keeping insertion order = the hub's order); await
-    /// [`DurableCommit::committed`] after releasing the lock. If the queue is
-    /// full the command is sent (waiting for room) when awaited.
-    pub fn queue_durable(&self, message: StoredMessage) -> DurableCommit {
-        let (reply, answer) = oneshot::channel();
-        let pending = match self
-            .inner
-            .commands
-            .try_send(Command::RecordDurable(message, reply))
-        {
-            Ok(()) => None,
-            Err(TrySendError::Full(command)) => Some((self.clone(), command)),
-            Err(TrySendError::Disconnected(_)) => {
-                return DurableCommit {
-                    pending: None,
-                    answer: None,
-                };
-            }
-        };
-        DurableCommit {
-            pending,
-            answer: Some(answer),
-        }
+        self.reserve()
+            .await
+            .record_durable(message)
+            .committed()
+            .await
     }
 
     /// The configured sync mode: whether the server should use [`record_durable`](Self::record_durable).
@@ -293,19 +361,31 @@ impl History {
         self.inner.drops.count()
     }
 
-    /// Sends a command, waiting (off the runtime) for room in the queue.
+    /// Sends a command the writer must act on now, and wakes it.
     async fn send(&self, command: Command) -> Result<(), HistoryError> {
-        match self.inner.commands.try_send(command) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Disconnected(_)) => Err(HistoryError::Closed),
-            Err(TrySendError::Full(command)) => {
-                let commands = self.inner.commands.clone();
-                tokio::task::spawn_blocking(move || commands.send(command).map_err(drop))
-                    .await
-                    .map_err(|_| HistoryError::Closed)?
-                    .map_err(|_| HistoryError::Closed)
-            }
+        let sent = self.inner.commands.send(command);
+        self.wake_writer();
+        sent.map_err(|_| HistoryError::Closed)
+    }
+
+    /// Queues a record whose room was reserved; wakes the writer when enough
+    /// are waiting that it should not wait for its commit interval.
+    fn push_record(&self, command: Command) {
+        if self.inner.commands.send(command).is_err() {
+            self.inner.room.add_permits(1);
+            self.inner
+                .drops
+                .dropped(&self.inner.path, "the history store is closed");
+            return;
         }
+        let queued = self.inner.capacity - self.inner.room.available_permits();
+        if queued >= self.inner.wake_at {
+            self.wake_writer();
+        }
+    }
+
+    fn wake_writer(&self) {
+        self.inner.writer.unpark();
     }
 
     /// Test hook: runs SQL on the writer's own connection.

@@ -135,3 +135,58 @@ async fn history_shutdown_commits_everything_queued() {
     assert_eq!(reopened.query(latest(5000)).await.unwrap().len(), 1000);
     reopened.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn history_reserve_waits_for_room_instead_of_dropping() {
+    use futures::FutureExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = HistoryConfig {
+        queue_capacity: 4,
+        ..HistoryConfig::default()
+    };
+    let history = History::open(dir.path(), &config).unwrap();
+    // The writer is stuck (as on a disk far behind) and the queue is empty.
+    let release = history.stall_writer().await;
+    for n in 0..4 {
+        history.reserve().await.record(channel_message(n));
+    }
+    // The queue is full: the fifth sender waits (it would be dropped by record()).
+    let mut fifth = Box::pin(history.reserve());
+    assert!((&mut fifth).now_or_never().is_none(), "no room yet");
+    // An unused reservation gives its room back.
+    drop(release);
+    let room = fifth.await;
+    room.record(channel_message(4));
+    let sixth = history.reserve().await;
+    drop(sixth);
+    history.reserve().await.record(channel_message(5));
+    history.flush().await.unwrap();
+    let stored = history.query(latest(1000)).await.unwrap();
+    let texts: Vec<&str> = stored.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["message 0", "message 1", "message 2", "message 3", "message 4", "message 5"]
+    );
+    assert_eq!(history.dropped_count(), 0);
+    history.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn history_a_big_batch_is_stored_whole_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = History::open(dir.path(), &HistoryConfig::default()).unwrap();
+    // Stalled, so that all of them go into one transaction (several multi-row
+    // INSERTs plus single rows for the remainder).
+    let release = history.stall_writer().await;
+    for n in 0..1000 {
+        history.reserve().await.record(channel_message(n));
+    }
+    drop(release);
+    history.flush().await.unwrap();
+    let stored = history.query(latest(1000)).await.unwrap();
+    assert_eq!(stored.len(), 1000);
+    for (n, message) in stored.iter().enumerate() {
+        assert_eq!(message.text, format!("message {n}"));
+    }
+    history.shutdown().await.unwrap();
+}

@@ -1,5 +1,11 @@
-//! The single writer thread: takes messages from the bounded queue, commits them
-//! in batches, retries with backoff when the disk fails, and runs retention.
+//! The single writer thread: takes messages from the queue, commits them in
+//! batches, retries with backoff when the disk fails, and runs retention.
+//!
+//! It sleeps in one of two ways. With nothing pending it blocks on the queue,
+//! so the first message wakes it. With a batch pending it parks until the
+//! batch is due, and only [`History`](super::History) unparks it early (a
+//! command that waits for it, or [`WAKE_AT`] messages queued): messages in
+//! between cost the sender no wake-up at all.
 
 use super::batch::{self, ConversationCache};
 use super::config::HistoryConfig;
@@ -12,12 +18,17 @@ use rusqlite::{Connection, ErrorCode};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 
-/// Most messages in one transaction: bounds commit latency during a burst.
+/// A batch this big is committed without waiting for the commit interval.
 const BATCH_LIMIT: usize = 4096;
+/// Queued messages at which the writer is woken early (see the module docs).
+pub(crate) const WAKE_AT: usize = BATCH_LIMIT;
+/// Most messages taken into one transaction: under load a batch takes all
+/// that queued while the last one committed, up to this.
+const MAX_BATCH: usize = 65_536;
 /// First and largest wait before retrying a failed commit.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -62,6 +73,11 @@ pub(crate) struct Writer {
     conversations: ConversationCache,
     retention: Retention,
     drops: Arc<DropCounter>,
+    /// The queue's room: a permit goes back for each message taken off it.
+    room: Arc<Semaphore>,
+    /// Messages taken off the queue whose permits are not given back yet
+    /// (given back together: one semaphore lock per drain, not per message).
+    taken: usize,
 }
 
 /// A commit that failed and will be retried.
@@ -83,6 +99,7 @@ impl Writer {
         path: PathBuf,
         config: &HistoryConfig,
         drops: Arc<DropCounter>,
+        room: Arc<Semaphore>,
     ) -> Writer {
         Writer {
             conn: connection.conn,
@@ -98,18 +115,18 @@ impl Writer {
             conversations: HashMap::new(),
             retention: Retention::new(config),
             drops,
+            room,
+            taken: 0,
         }
     }
 
     /// The thread's body: runs until shutdown or until every sender is gone.
     pub(crate) fn run(mut self, commands: Receiver<Command>) {
+        let mut flow = Flow::Continue;
         loop {
-            let timeout = self.next_wakeup().saturating_duration_since(Instant::now());
-            let flow = match commands.recv_timeout(timeout) {
-                Ok(command) => self.handle_all(command, &commands),
-                Err(RecvTimeoutError::Timeout) => Flow::Continue,
-                Err(RecvTimeoutError::Disconnected) => Flow::Stop(None),
-            };
+            if let Flow::Continue = flow {
+                flow = self.drain(&commands);
+            }
             if let Flow::Stop(reply) = flow {
                 let result = self.commit_before_exit();
                 if let Some(reply) = reply {
@@ -122,23 +139,47 @@ impl Writer {
             if self.failure.is_none() {
                 self.retention.step(&self.conn);
             }
+            if self.pending.len() >= BATCH_LIMIT && self.failure.is_none() {
+                continue;
+            }
+            let timeout = self.next_wakeup().saturating_duration_since(Instant::now());
+            if self.pending.is_empty() && self.waiters.is_empty() {
+                // Idle: the next command wakes us.
+                flow = match commands.recv_timeout(timeout) {
+                    Ok(command) => self.handle_counted(command),
+                    Err(RecvTimeoutError::Timeout) => Flow::Continue,
+                    Err(RecvTimeoutError::Disconnected) => Flow::Stop(None),
+                };
+            } else {
+                // A batch is pending: sleep until it is due unless woken.
+                std::thread::park_timeout(timeout);
+            }
         }
     }
 
-    /// Handles `first` and whatever else is already queued, up to a batch.
-    fn handle_all(&mut self, first: Command, commands: &Receiver<Command>) -> Flow {
-        if let Flow::Stop(reply) = self.handle(first) {
-            return Flow::Stop(reply);
-        }
-        while self.pending.len() < BATCH_LIMIT {
-            let Ok(command) = commands.try_recv() else {
-                break;
-            };
-            if let Flow::Stop(reply) = self.handle(command) {
-                return Flow::Stop(reply);
+    /// Handles whatever is queued, up to a full batch.
+    fn drain(&mut self, commands: &Receiver<Command>) -> Flow {
+        while self.pending.len() < MAX_BATCH {
+            match commands.try_recv() {
+                Ok(command) => {
+                    if let Flow::Stop(reply) = self.handle_counted(command) {
+                        return Flow::Stop(reply);
+                    }
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return Flow::Stop(None),
             }
         }
+        self.room.add_permits(std::mem::take(&mut self.taken));
         Flow::Continue
+    }
+
+    /// Handles one command, counting the room in the queue it held.
+    fn handle_counted(&mut self, command: Command) -> Flow {
+        if matches!(command, Command::Record(_) | Command::RecordDurable(..)) {
+            self.taken += 1;
+        }
+        self.handle(command)
     }
 
     fn handle(&mut self, command: Command) -> Flow {

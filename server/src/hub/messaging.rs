@@ -8,7 +8,8 @@ use super::fanout::Fanout;
 use super::membership::truncate;
 use super::state::HubState;
 use crate::history::{
-    Conversation, DurableCommit, MessageKind as StoredKind, StoredMessage, SyncMode, new_msgid,
+    Conversation, DurableCommit, MessageKind as StoredKind, Reservation, StoredMessage, SyncMode,
+    new_msgid,
 };
 use chrono::Utc;
 use natter_protocol::Tag;
@@ -96,10 +97,15 @@ impl HubState {
     /// history (or none) it is delivered now and `None` is returned; with
     /// `sync = "full"` its commit is queued and the caller awaits it with the
     /// lock released, then calls [`finish_say`](Self::finish_say).
+    ///
+    /// `reservation` is room in the history queue taken before the lock
+    /// ([`crate::history::History::reserve`]); without one the message is
+    /// recorded only if the queue has room.
     pub fn begin_say(
         &mut self,
         id: ClientId,
         request: SayRequest,
+        reservation: Option<Reservation>,
     ) -> Result<(SayOutcome, Option<(PreparedSay, DurableCommit)>), SayError> {
         let sender = self.clients.get_mut(&id).ok_or(SayError::NoSuchNick)?;
         if request.kind != MessageKind::Tagmsg {
@@ -132,9 +138,11 @@ impl HubState {
                 text: request.text.clone(),
             };
             // Queued under the lock, so the store's order is the hub's order.
-            match history.sync_mode() {
-                SyncMode::Full => commit = Some(history.queue_durable(stored)),
-                SyncMode::Batched => history.record(stored),
+            match (history.sync_mode(), reservation) {
+                (SyncMode::Full, Some(room)) => commit = Some(room.record_durable(stored)),
+                (SyncMode::Full, None) => commit = history.try_record_durable(stored),
+                (SyncMode::Batched, Some(room)) => room.record(stored),
+                (SyncMode::Batched, None) => history.record(stored),
             }
             if let Some(channel) = route
                 .channel

@@ -28,6 +28,7 @@ pub use state::{HubState, NickTaken, RegisterError};
 use crate::config::LimitsConfig;
 use crate::history::History;
 use client::ClientId;
+use event::MessageKind;
 use natter_protocol::Casemapping;
 use std::sync::{Mutex, MutexGuard};
 
@@ -45,13 +46,17 @@ pub struct HubSettings {
 #[derive(Debug)]
 pub struct Hub {
     state: Mutex<HubState>,
+    /// The store, also reachable outside the lock: senders reserve room in
+    /// its queue before taking the lock.
+    history: Option<History>,
 }
 
 impl Hub {
     /// An empty hub; `history` receives every channel and private message.
     pub fn new(settings: HubSettings, history: Option<History>) -> Hub {
         Hub {
-            state: Mutex::new(HubState::new(settings, history)),
+            state: Mutex::new(HubState::new(settings, history.clone())),
+            history,
         }
     }
 
@@ -64,11 +69,20 @@ impl Hub {
         result
     }
 
-    /// Routes a message (see [`HubState::begin_say`]). With `history.sync =
-    /// "full"` the message is committed before it is delivered: the commit is
-    /// awaited with the lock released, so other clients are never held up.
+    /// Routes a message (see [`HubState::begin_say`]). First, with the lock
+    /// not held, it waits for room in the history queue: when the disk is
+    /// behind, the sender waits rather than its message going unrecorded.
+    /// With `history.sync = "full"` the message is committed before it is
+    /// delivered: the commit is awaited with the lock released, so other
+    /// clients are never held up.
     pub async fn say(&self, id: ClientId, request: SayRequest) -> Result<SayOutcome, SayError> {
-        let (outcome, pending) = self.with(|hub| hub.begin_say(id, request))?;
+        let reservation = match (&self.history, request.kind) {
+            (Some(history), MessageKind::Privmsg | MessageKind::Notice) => {
+                Some(history.reserve().await)
+            }
+            _ => None,
+        };
+        let (outcome, pending) = self.with(|hub| hub.begin_say(id, request, reservation))?;
         if let Some((prepared, commit)) = pending {
             if let Err(error) = commit.committed().await {
                 // Chat goes on: the writer keeps the message and retries.

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# Compare natterd with ngIRCd and InspIRCd (those installed) using natter-bench.
+#
+# Each server runs on one core and natter-bench on another (taskset), on
+# loopback, with a throwaway config in a temporary directory and flood control
+# off. Every (round, scenario) starts each server afresh, in an order that
+# rotates between rounds, so slow drift on a shared machine hits all servers
+# alike. The result is a table of medians with ratios to ngIRCd's.
+# It installs nothing: servers that are not installed are left out.
+#
+# Usage: scripts/compare.sh [--rounds N] [--quick] [--out DIR] [--only SERVER,...]
+#   --rounds N     alternated rounds per scenario (default 3)
+#   --quick        about a tenth of the messages, 2000 idle connections (a smoke test)
+#   --out DIR      keep the JSON reports there (default: a temporary directory)
+#   --only LIST    servers to run, of: natterd,natterd-nohist,ngircd,inspircd
+# Environment: NATTERD, NATTER_BENCH (binaries; default: target/release, built
+# if missing), SERVER_CPU (default 0), BENCH_CPUS (default 1), PACED_RATE
+# (messages/s of the paced 100x10 run, default 14700: 1.46 M deliveries/s).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=3 quick=0 out="" only="natterd,natterd-nohist,ngircd,inspircd"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds="$2"; shift 2 ;;
+    --quick) quick=1; shift ;;
+    --out) out="$2"; shift 2 ;;
+    --only) only="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+natterd="${NATTERD:-target/release/natterd}"
+bench="${NATTER_BENCH:-target/release/natter-bench}"
+if [ ! -x "$natterd" ] || [ ! -x "$bench" ]; then
+  echo "== building natterd and natter-bench (release)"
+  cargo build --release -p natterd -p natter-bench
+fi
+server_cpu="${SERVER_CPU:-0}"
+bench_cpus="${BENCH_CPUS:-1}"
+paced_rate="${PACED_RATE:-14700}"
+pin_server=(taskset -c "$server_cpu")
+pin_bench=(taskset -c "$bench_cpus")
+if ! command -v taskset >/dev/null || [ "$(nproc)" -lt 2 ]; then
+  echo "compare.sh: fewer than 2 CPUs or no taskset: running unpinned" >&2
+  pin_server=() pin_bench=()
+fi
+ngircd="$(command -v ngircd || true)"; [ -z "$ngircd" ] && [ -x /usr/sbin/ngircd ] && ngircd=/usr/sbin/ngircd
+inspircd="$(command -v inspircd || true)"; [ -z "$inspircd" ] && [ -x /usr/sbin/inspircd ] && inspircd=/usr/sbin/inspircd
+
+servers=()
+for name in ${only//,/ }; do
+  case "$name" in
+    natterd|natterd-nohist) servers+=("$name") ;;
+    ngircd) if [ -n "$ngircd" ]; then servers+=(ngircd); else echo "ngircd not installed: left out" >&2; fi ;;
+    inspircd) if [ -n "$inspircd" ]; then servers+=(inspircd); else echo "inspircd not installed: left out" >&2; fi ;;
+    *) echo "compare.sh: unknown server $name" >&2; exit 2 ;;
+  esac
+done
+
+# Enough descriptors for the idle scenario on both sides.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+idle_connections=10000
+[ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 20500 ] && idle_connections=$(( ($(ulimit -n) - 500) / 2 ))
+
+scale() { if [ "$quick" = 1 ]; then echo $(( $1 / 10 )); else echo "$1"; fi; }
+[ "$quick" = 1 ] && idle_connections=2000
+scenarios=(
+  "fanout --receivers 100 --senders 1 --messages $(scale 30000)"
+  "fanout --receivers 100 --senders 10 --messages $(scale 30000)"
+  "fanout --receivers 1000 --senders 1 --messages $(scale 3000)"
+  "fanout --receivers 1000 --senders 10 --messages $(scale 3000)"
+  "whisper --pairs 100 --messages $(scale 300000)"
+  "fanout --receivers 100 --senders 10 --rate $paced_rate --duration $([ "$quick" = 1 ] && echo 2 || echo 5)"
+  "idle --connections $idle_connections --hold 2"
+)
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/natter-compare.XXXXXX")"
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+out="${out:-$work/results}"
+mkdir -p "$out"
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
+    || echo $(( 20000 + RANDOM % 20000 ))
+}
+
+wait_for_port() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "compare.sh: the server did not open port $1" >&2
+  return 1
+}
+
+# start_server NAME PORT DIR: writes a config, starts the server pinned, sets $pid.
+start_server() {
+  local name="$1" port="$2" dir="$3"
+  mkdir -p "$dir"
+  case "$name" in
+    natterd|natterd-nohist)
+      local history=true; [ "$name" = natterd-nohist ] && history=false
+      cat >"$dir/natterd.toml" <<EOF
+[server]
+bind = "127.0.0.1:$port"
+data_dir = "$dir/data"
+[limits]
+max_clients = 30000
+max_clients_per_ip = 30000
+sendq_bytes = 268435456
+flood_burst = 1000000000
+flood_rate = 1000000000.0
+flood_max_queued = 1000000000
+[history]
+enabled = $history
+EOF
+      "${pin_server[@]}" "$natterd" --config "$dir/natterd.toml" --log warn >"$dir/log" 2>&1 &
+      ;;
+    ngircd)
+      printf 'bench\n' >"$dir/motd"
+      cat >"$dir/ngircd.conf" <<EOF
+[Global]
+Name = bench.ngircd
+Info = natter-bench
+Listen = 127.0.0.1
+Ports = $port
+MotdFile = $dir/motd
+PidFile = $dir/ngircd.pid
+ServerUID = $(id -u)
+ServerGID = $(id -g)
+[Limits]
+MaxConnections = 0
+MaxConnectionsIP = 0
+MaxJoins = 0
+MaxPenaltyTime = 0
+PingTimeout = 600
+[Options]
+DNS = no
+Ident = no
+PAM = no
+EOF
+      "${pin_server[@]}" "$ngircd" --nodaemon --config "$dir/ngircd.conf" >"$dir/log" 2>&1 &
+      ;;
+    inspircd)
+      printf 'bench\n' >"$dir/motd"
+      cat >"$dir/inspircd.conf" <<EOF
+<server name="bench.inspircd" description="natter-bench" network="bench">
+<admin name="bench" nick="bench" email="bench@localhost">
+<bind address="127.0.0.1" port="$port" type="clients">
+<connect name="bench" allow="*" maxchans="100" timeout="60" pingfreq="600"
+         hardsendq="268435456" softsendq="268435456" recvq="268435456"
+         threshold="1000000000" commandrate="1000000000" fakelag="no"
+         localmax="100000" globalmax="100000" maxconnwarn="no" limit="100000"
+         resolvehostnames="no" useident="no">
+<performance softlimit="100000" somaxconn="4096" nouserdns="yes">
+<pid file="$dir/inspircd.pid">
+<files motd="$dir/motd">
+<log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="$dir/inspircd.log">
+<options maxtargets="20">
+<channels users="100" opers="100">
+EOF
+      "${pin_server[@]}" "$inspircd" --nofork --runasroot --config "$dir/inspircd.conf" >"$dir/log" 2>&1 &
+      ;;
+  esac
+  pid=$!
+  if ! wait_for_port "$port"; then
+    cat "$dir/log" >&2 || true
+    return 1
+  fi
+}
+
+stop_server() {
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  pid=""
+}
+
+echo "== servers: ${servers[*]}; rounds: $rounds; reports in $out"
+for round in $(seq 1 "$rounds"); do
+  # Rotate the order each round.
+  shift_by=$(( (round - 1) % ${#servers[@]} ))
+  order=("${servers[@]:$shift_by}" "${servers[@]:0:$shift_by}")
+  for index in "${!scenarios[@]}"; do
+    scenario="${scenarios[$index]}"
+    for name in "${order[@]}"; do
+      port="$(free_port)"
+      dir="$work/$name-$round-$index"
+      start_server "$name" "$port" "$dir"
+      echo "-- round $round, $name: natter-bench $scenario"
+      # shellcheck disable=SC2086 # the scenario is a list of arguments
+      if ! "${pin_bench[@]}" "$bench" $scenario --server "127.0.0.1:$port" --server-pid "$pid" \
+          --label "$name" --json "$out/r$round-s$index-$name.json" >"$dir/bench.log" 2>&1; then
+        echo "   failed: $(tail -n 3 "$dir/bench.log")" >&2
+      fi
+      stop_server
+    done
+  done
+done
+
+baseline=ngircd
+[[ " ${servers[*]} " == *" ngircd "* ]] || baseline="${servers[0]}"
+echo
+"$bench" table "$out"/*.json --baseline "$baseline"
