@@ -116,3 +116,43 @@ async fn batched_mode_delivers_before_the_commit() {
     server.shutdown().await;
     assert_eq!(stored_count(dir.path(), "quick"), 1);
 }
+
+#[tokio::test]
+async fn a_burst_larger_than_the_history_queue_is_stored_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config_in(dir.path());
+    // Room for one waiting message, a commit every 10 ms: the burst below
+    // outruns the writer, so senders must wait for it rather than messages
+    // being delivered but left out of history.
+    config.history.queue_capacity = 1;
+    config.history.commit_interval = std::time::Duration::from_millis(10);
+    config.limits.flood_burst = 10_000;
+    config.limits.flood_max_queued = 10_000;
+    let server = TestServer::start_exact(config, dir.path().to_path_buf()).await;
+    let mut alice = Client::member(&server, "alice", "#lobby").await;
+    let mut bob = Client::member(&server, "bob", "#lobby").await;
+    let burst: String = (0..1000)
+        .map(|n| format!("PRIVMSG #lobby :burst {n}\r\n"))
+        .collect();
+    alice.send_all(burst.as_bytes()).await.unwrap();
+    let last = bob.expect(|line| line.ends_with(":burst 999")).await;
+    assert!(command(&last) == "PRIVMSG");
+    server.shutdown().await;
+
+    let history =
+        natterd::history::History::open(dir.path(), &natterd::history::HistoryConfig::default())
+            .unwrap();
+    let stored = history
+        .query(natterd::history::HistoryQuery {
+            conversation: natterd::history::Conversation::channel("#lobby"),
+            selection: natterd::history::Selection::Latest { since: None },
+            limit: 1000,
+        })
+        .await
+        .unwrap();
+    let texts: Vec<String> = stored.into_iter().map(|m| m.text).collect();
+    let expected: Vec<String> = (0..1000).map(|n| format!("burst {n}")).collect();
+    assert_eq!(texts.len(), expected.len(), "messages left out of history");
+    assert_eq!(texts, expected);
+    history.shutdown().await.unwrap();
+}

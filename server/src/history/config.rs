@@ -28,8 +28,8 @@ pub struct HistoryConfig {
     /// the most a `kill -9` or a power cut can lose.
     #[serde(with = "crate::config::duration")]
     pub commit_interval: Duration,
-    /// How many messages may wait for the writer; beyond that, new messages are
-    /// left out of history (chat itself is unaffected) and counted.
+    /// How many messages may wait for the writer; when that many wait, senders
+    /// wait for room (backpressure) instead of messages going unrecorded.
     pub queue_capacity: usize,
     /// How many recent messages a client gets when it joins a channel.
     pub replay_on_join: usize,

@@ -165,7 +165,14 @@ async fn history_reserve_waits_for_room_instead_of_dropping() {
     let texts: Vec<&str> = stored.iter().map(|m| m.text.as_str()).collect();
     assert_eq!(
         texts,
-        ["message 0", "message 1", "message 2", "message 3", "message 4", "message 5"]
+        [
+            "message 0",
+            "message 1",
+            "message 2",
+            "message 3",
+            "message 4",
+            "message 5"
+        ]
     );
     assert_eq!(history.dropped_count(), 0);
     history.shutdown().await.unwrap();
