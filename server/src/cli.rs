@@ -1,7 +1,11 @@
-//! natterd's command line: flags that override the config file.
+//! natterd's command line: flags that override the config file, and the
+//! administration subcommands (backup, export, completions, man page).
+//!
+//! To add a subcommand, add a variant to [`Command`] (its doc comment is its
+//! help) and an arm where `main.rs` dispatches it.
 
 use crate::config::Config;
-use clap::Parser;
+use clap::{Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -11,11 +15,22 @@ use std::path::PathBuf;
 #[command(
     name = "natterd",
     version,
-    after_help = "EXAMPLES:\n  natterd                              serve the LAN on 0.0.0.0:6667\n  natterd --bind 127.0.0.1:6667        only this machine can connect\n  natterd --config /etc/natter/natterd.toml\n  natterd --print-config > natterd.toml   start a config file from the defaults\n\nThen chat: `nc HOST 6667`, `natter HOST`, or any IRC client.\nLogs go to stderr; set the level with --log or RUST_LOG (e.g. RUST_LOG=natterd=debug)."
+    after_help = "EXAMPLES:\n  natterd                              serve the LAN on 0.0.0.0:6667\n  natterd --bind 127.0.0.1:6667        only this machine can connect\n  natterd --config /etc/natter/natterd.toml\n  natterd --print-config > natterd.toml   start a config file from the defaults\n  natterd backup /srv/backup/history-$(date +%F).db   copy history (also while running)\n  natterd export --channel '#lobby' --since 7d        a channel's last week as text\n\nThen chat: `nc HOST 6667`, `natter HOST`, or any IRC client.\nLogs go to stderr; set the level with --log or RUST_LOG (e.g. RUST_LOG=natterd=debug)."
 )]
 pub struct Cli {
-    /// Read settings from this TOML file (see assets/natterd.toml for every key).
-    #[arg(short, long, value_name = "FILE", env = "NATTERD_CONFIG")]
+    /// What to do instead of serving (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Read settings from this TOML file (see assets/natterd.toml for every key)
+    /// [default: /etc/natter/natterd.toml, then the platform config directory, if present].
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        env = "NATTERD_CONFIG",
+        global = true
+    )]
     pub config: Option<PathBuf>,
 
     /// Address and port to listen on [default: 0.0.0.0:6667, the whole LAN].
@@ -44,7 +59,7 @@ pub struct Cli {
     pub password: Option<String>,
 
     /// Directory for history.db [default: the platform data directory].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
 
     /// Do not store or replay history.
@@ -58,6 +73,50 @@ pub struct Cli {
     /// Print the effective configuration as TOML and exit.
     #[arg(long)]
     pub print_config: bool,
+}
+
+/// natterd's subcommands.
+#[derive(Clone, Debug, Subcommand)]
+pub enum Command {
+    /// Write a consistent copy of the history database to FILE (a new file,
+    /// mode 0600). Works while the server runs; restore by stopping natterd and
+    /// putting the copy in place as history.db.
+    Backup {
+        /// The new file to write.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print a channel's stored history, oldest first.
+    Export {
+        /// The channel, e.g. '#lobby' (quote it: # starts a shell comment).
+        #[arg(long, value_name = "CHANNEL")]
+        channel: String,
+        /// Only messages from this time on: an RFC 3339 time
+        /// (2026-01-31T18:00:00Z), a date (2026-01-31, UTC) or an age (90m, 7d).
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// `text` for reading (control characters removed), `json` for programs
+        /// (one JSON object per line, the text exactly as stored).
+        #[arg(long, value_enum, default_value_t = ExportFormat::Text)]
+        format: ExportFormat,
+    },
+    /// Print a shell completion script, e.g. `natterd completions bash > /etc/bash_completion.d/natterd`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `natterd man | man -l -`.
+    Man,
+}
+
+/// How `natterd export` writes messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// `[2026-01-31 18:00:00Z] <alice> hello`, one message per line.
+    Text,
+    /// One JSON object per line: time, msgid, command, nick, target, text.
+    Json,
 }
 
 impl Cli {

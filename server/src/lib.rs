@@ -22,6 +22,7 @@ pub mod service;
 pub mod session;
 pub mod testing;
 pub mod throttle;
+pub mod tools;
 
 pub use config::Config;
 pub use server::{Server, ServerError};

@@ -1,17 +1,21 @@
 //! natterd: the headless natter chat server.
 //!
-//! The binary's edge: parse flags, load the config, open history, run the
-//! server (SIGHUP reloads) until SIGINT/SIGTERM, then close every connection
-//! and commit history.
+//! The binary's edge: parse flags, load the config, bind the listeners, open
+//! history, run the server (SIGHUP reloads) until SIGINT/SIGTERM, then close
+//! every connection and commit history. The subcommands (backup, export,
+//! completions, man) run instead of the server.
 
 use anyhow::Context as _;
 use clap::Parser;
 use natterd::Config;
-use natterd::cli::Cli;
-use natterd::history::History;
+use natterd::cli::{Cli, Command, ExportFormat};
+use natterd::config::locate;
+use natterd::history::{History, offline};
 use natterd::reload::{ConfigSource, Reloader};
 use natterd::service::{Signals, notify};
+use natterd::tools;
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
@@ -27,6 +31,16 @@ macro_rules! report {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            tools::docs::completions::<Cli>(*shell, &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Man) => {
+            return exit(tools::docs::man::<Cli>(&mut std::io::stdout()).map_err(Into::into));
+        }
+        _ => {}
+    }
     init_logging(cli.log.as_deref());
     let source = config_source(&cli);
     let config = match source.load() {
@@ -36,17 +50,17 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    match &cli.command {
+        Some(Command::Backup { file }) => return exit(backup(&config, file)),
+        Some(Command::Export {
+            channel,
+            since,
+            format,
+        }) => return exit(export(&config, channel, since.as_deref(), *format)),
+        _ => {}
+    }
     if cli.print_config {
-        return match toml::to_string_pretty(&config) {
-            Ok(text) => {
-                let _ = std::io::stdout().write_all(text.as_bytes());
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                report!("cannot print the config: {error}");
-                ExitCode::FAILURE
-            }
-        };
+        return exit(print_config(&config));
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -56,6 +70,17 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(serve(config, source))
+}
+
+/// Exit status of a subcommand: its error on stderr and 1.
+fn exit(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            report!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn init_logging(filter: Option<&str>) {
@@ -75,10 +100,63 @@ fn init_logging(filter: Option<&str>) {
         .init();
 }
 
-/// The config file with the flags on top; a reload reads the same again.
+/// The config file (`--config`, else the first of the search path) with the
+/// flags on top; a reload reads the same again. Logs which file it is.
 fn config_source(cli: &Cli) -> ConfigSource {
+    let path = cli.config.clone().or_else(locate::find);
+    match &path {
+        Some(path) => tracing::info!(file = %path.display(), "using config file"),
+        None => {
+            let looked: Vec<String> = locate::search_path()
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect();
+            tracing::info!(
+                looked_at = looked.join(", "),
+                "no config file: using the defaults and flags"
+            );
+        }
+    }
     let flags = cli.clone();
-    ConfigSource::new(cli.config.clone(), move |config| flags.apply(config))
+    ConfigSource::new(path, move |config| flags.apply(config))
+}
+
+fn print_config(config: &Config) -> anyhow::Result<()> {
+    let text = locate::masked_toml(config).context("cannot print the config")?;
+    std::io::stdout()
+        .write_all(text.as_bytes())
+        .context("cannot print the config")
+}
+
+fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
+    let data_dir = config.data_dir()?;
+    let messages = offline::backup(&data_dir, file)?;
+    report!(
+        "backup of {messages} messages written to {}",
+        file.display()
+    );
+    Ok(())
+}
+
+fn export(
+    config: &Config,
+    channel: &str,
+    since: Option<&str>,
+    format: ExportFormat,
+) -> anyhow::Result<()> {
+    let name = natter_protocol::ChannelName::parse(channel, config.limits.channel_length)
+        .map_err(|error| anyhow::anyhow!("--channel {channel:?}: {error}"))?;
+    let since = since
+        .map(|text| tools::export::parse_since(text, chrono::Utc::now()))
+        .transpose()
+        .map_err(|error| anyhow::anyhow!(error))?;
+    let data_dir = config.data_dir()?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    offline::export(&data_dir, &name.folded(), since, |message| {
+        tools::export::write(&message, format, &mut out)
+    })?;
+    out.flush().context("cannot write to standard output")
 }
 
 async fn serve(config: Config, source: ConfigSource) -> ExitCode {
@@ -90,6 +168,14 @@ async fn serve(config: Config, source: ConfigSource) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The port before anything else: a busy port is the error, and nothing is created.
+    let listener = match natterd::Server::listen(&config).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            report!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let (history, motd) = match open_resources(&config) {
         Ok(resources) => resources,
         Err(error) => {
@@ -97,13 +183,7 @@ async fn serve(config: Config, source: ConfigSource) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let server = match natterd::Server::bind(config, motd, history.clone()).await {
-        Ok(server) => server,
-        Err(error) => {
-            report!("{error}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let server = natterd::Server::with_listener(listener, config, motd, history.clone());
     let address = server.local_addr();
     report!("listening on {address} (Ctrl-C to stop)");
     let shutdown = CancellationToken::new();
@@ -129,6 +209,5 @@ fn open_resources(config: &Config) -> anyhow::Result<(Option<History>, Option<St
     let data_dir = config.data_dir()?;
     let history = History::open(&data_dir, &config.history)
         .with_context(|| format!("history is enabled but cannot be used (data dir {}); fix it, pass --data-dir DIR, or --no-history", data_dir.display()))?;
-    tracing::info!(path = %data_dir.join("history.db").display(), "history open");
     Ok((Some(history), motd))
 }

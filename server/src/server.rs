@@ -21,15 +21,36 @@ use tokio_util::task::TaskTracker;
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     /// The listening address could not be bound.
-    #[error(
-        "cannot listen on {address}: {source} (is another server using the port? try --bind 127.0.0.1:6668)"
-    )]
+    #[error("cannot listen on {address}: {reason}")]
     Bind {
         /// The address.
         address: SocketAddr,
+        /// What to tell the operator: a busy port names its holder when it can.
+        reason: String,
         /// What the OS said.
         source: std::io::Error,
     },
+}
+
+impl ServerError {
+    fn bind(address: SocketAddr, source: std::io::Error) -> ServerError {
+        let reason = if source.kind() == std::io::ErrorKind::AddrInUse {
+            let port = address.port();
+            let holder = crate::service::busy_port::holder(port)
+                .map(|holder| format!("by {holder}"))
+                .unwrap_or_else(|| format!("(`ss -ltnp 'sport = :{port}'` shows by what)"));
+            format!(
+                "port {port} is already in use {holder}; stop it or choose another port, e.g. --bind 127.0.0.1:6668"
+            )
+        } else {
+            source.to_string()
+        };
+        ServerError::Bind {
+            address,
+            reason,
+            source,
+        }
+    }
 }
 
 /// How long sessions get to say goodbye at shutdown.
@@ -52,14 +73,30 @@ impl Server {
         motd: Option<String>,
         history: Option<History>,
     ) -> Result<Server, ServerError> {
+        let listener = Server::listen(&config).await?;
+        Ok(Server::with_listener(listener, config, motd, history))
+    }
+
+    /// Binds the configured address only, so a busy port is reported before
+    /// anything else (history) is opened or created.
+    pub async fn listen(config: &Config) -> Result<TcpListener, ServerError> {
         let address = config.server.bind;
-        let listener = TcpListener::bind(address)
+        TcpListener::bind(address)
             .await
-            .map_err(|source| ServerError::Bind { address, source })?;
-        Ok(Server {
+            .map_err(|source| ServerError::bind(address, source))
+    }
+
+    /// A server on a listener from [`Server::listen`].
+    pub fn with_listener(
+        listener: TcpListener,
+        config: Config,
+        motd: Option<String>,
+        history: Option<History>,
+    ) -> Server {
+        Server {
             listener,
             context: Arc::new(Context::new(config, motd, history)),
-        })
+        }
     }
 
     /// The address actually bound (useful with port 0).

@@ -6,6 +6,7 @@
 
 pub mod duration;
 mod error;
+pub mod locate;
 
 pub use duration::duration_opt;
 pub use error::ConfigError;

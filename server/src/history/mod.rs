@@ -48,6 +48,7 @@ mod config;
 mod drops;
 mod error;
 mod model;
+pub mod offline;
 mod query;
 mod reader;
 mod retention;

@@ -129,6 +129,9 @@ impl Writer {
             }
             if let Flow::Stop(reply) = flow {
                 let result = self.commit_before_exit();
+                if result.is_ok() {
+                    super::offline::checkpoint(&self.conn, &self.path);
+                }
                 if let Some(reply) = reply {
                     let _ = reply.send(result);
                 }

@@ -2,6 +2,7 @@
 //! stop) and telling systemd (or any `NOTIFY_SOCKET` listener) what state the
 //! server is in.
 
+pub mod busy_port;
 pub mod notify;
 pub mod signals;
 
