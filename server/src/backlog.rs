@@ -23,7 +23,7 @@ pub async fn fetch(context: &Context, folded: &str, end: &BacklogEnd) -> Vec<Sto
         return Vec::new();
     };
     if let Err(error) = history.flush().await {
-        tracing::warn!(%error, "backlog: the latest messages could not be committed first");
+        crate::warn_throttled!(%error, "backlog: the latest messages could not be committed first");
     }
     let selection = match end {
         BacklogEnd::Through { msgid, .. } => Selection::UpTo(Anchor::MsgId(msgid.clone())),
@@ -55,7 +55,7 @@ async fn read(
     match history.query(query).await {
         Ok(messages) => messages,
         Err(error) => {
-            tracing::warn!(%error, "backlog: history could not be read");
+            crate::warn_throttled!(%error, "backlog: history could not be read");
             Vec::new()
         }
     }

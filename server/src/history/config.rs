@@ -43,6 +43,11 @@ pub struct HistoryConfig {
     /// How often the retention cleanup runs.
     #[serde(with = "crate::config::duration")]
     pub cleanup_interval: Duration,
+    /// At shutdown, how long to keep retrying a failing disk before giving up
+    /// on the messages not yet saved (they are counted in the log). Keep it
+    /// well below the service manager's stop timeout (`TimeoutStopSec=`).
+    #[serde(with = "crate::config::duration")]
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for HistoryConfig {
@@ -57,6 +62,7 @@ impl Default for HistoryConfig {
             max_age: None,
             max_per_target: None,
             cleanup_interval: Duration::from_secs(3600),
+            shutdown_timeout: Duration::from_secs(10),
         }
     }
 }

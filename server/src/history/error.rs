@@ -83,6 +83,28 @@ pub enum HistoryError {
         /// What SQLite said.
         reason: String,
     },
+    /// At shutdown the disk kept failing until the shutdown timeout.
+    #[error(
+        "{count} messages could not be saved to {path} before exit: {reason} (gave up after {waited_secs} s; is the disk full?)"
+    )]
+    Unsaved {
+        /// The database file.
+        path: PathBuf,
+        /// How many messages were lost.
+        count: usize,
+        /// What SQLite said last.
+        reason: String,
+        /// How long it kept trying, in seconds.
+        waited_secs: u64,
+    },
+    /// At shutdown the writer did not even answer within the timeout (a hung disk).
+    #[error(
+        "history writer did not finish within {waited_secs} s (is the disk hung?); unsaved messages are lost"
+    )]
+    StopTimedOut {
+        /// How long it waited, in seconds.
+        waited_secs: u64,
+    },
     /// The history writer has stopped (the server is shutting down).
     #[error("the history store is closed")]
     Closed,

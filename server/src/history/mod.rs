@@ -71,6 +71,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::thread::{JoinHandle, Thread};
+use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use writer::{Command, Writer};
 
@@ -156,10 +157,15 @@ struct Inner {
     writer: Thread,
     path: PathBuf,
     sync: SyncMode,
+    shutdown_timeout: Duration,
     drops: Arc<DropCounter>,
     readers: Arc<ReaderPool>,
     writer_thread: Mutex<Option<JoinHandle<()>>>,
 }
+
+/// How much longer than its own timeout [`History::shutdown`] waits for the
+/// writer (a failed write may itself take a while to return).
+const SHUTDOWN_SLACK: Duration = Duration::from_secs(2);
 
 impl History {
     /// Opens (creating if needed) `data_dir/history.db`, migrates its schema and
@@ -199,6 +205,7 @@ impl History {
                 writer: writer_thread.thread().clone(),
                 path,
                 sync: config.sync,
+                shutdown_timeout: config.shutdown_timeout,
                 drops,
                 readers,
                 writer_thread: Mutex::new(Some(writer_thread)),
@@ -340,10 +347,20 @@ impl History {
     /// be saved. Later calls, and later [`record`](Self::record)s, do nothing.
     pub async fn shutdown(&self) -> Result<(), HistoryError> {
         let (reply, answer) = oneshot::channel();
-        let result = match self.send(Command::Shutdown(reply)).await {
-            Ok(()) => answer.await.unwrap_or(Ok(())),
-            Err(HistoryError::Closed) => Ok(()),
-            Err(other) => Err(other),
+        // The writer gives up on a failing disk after shutdown_timeout; a disk
+        // that hangs a write forever must not hold the process either.
+        let waited = self.inner.shutdown_timeout + SHUTDOWN_SLACK;
+        let stop = async {
+            match self.send(Command::Shutdown(reply)).await {
+                Ok(()) => answer.await.unwrap_or(Ok(())),
+                Err(HistoryError::Closed) => Ok(()),
+                Err(other) => Err(other),
+            }
+        };
+        let Ok(result) = tokio::time::timeout(waited, stop).await else {
+            return Err(HistoryError::StopTimedOut {
+                waited_secs: waited.as_secs(),
+            });
         };
         let thread = self
             .inner

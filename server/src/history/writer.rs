@@ -32,8 +32,6 @@ const MAX_BATCH: usize = 65_536;
 /// First and largest wait before retrying a failed commit.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
-/// At shutdown, how many more commit attempts before giving up.
-const SHUTDOWN_ATTEMPTS: u32 = 5;
 /// At most one "write failed" error log per this interval.
 const LOG_EVERY: Duration = Duration::from_secs(10);
 
@@ -64,6 +62,7 @@ pub(crate) struct Writer {
     _lock: Connection,
     path: PathBuf,
     commit_interval: Duration,
+    shutdown_timeout: Duration,
     max_pending: usize,
     pending: Vec<StoredMessage>,
     oldest_pending: Option<Instant>,
@@ -106,6 +105,7 @@ impl Writer {
             _lock: connection._lock,
             path,
             commit_interval: config.commit_interval,
+            shutdown_timeout: config.shutdown_timeout,
             max_pending: config.queue_capacity.max(BATCH_LIMIT),
             pending: Vec::new(),
             oldest_pending: None,
@@ -342,19 +342,36 @@ impl Writer {
         }
     }
 
+    /// Commits what is pending, retrying a failing disk until the shutdown
+    /// timeout; then gives up and says how many messages were not saved.
     fn commit_before_exit(&mut self) -> Result<(), HistoryError> {
+        let started = Instant::now();
+        let deadline = started + self.shutdown_timeout;
         let mut result = self.commit();
-        for _ in 0..SHUTDOWN_ATTEMPTS {
-            let Some(failure) = &self.failure else { break };
-            std::thread::sleep(failure.retry_at.saturating_duration_since(Instant::now()));
+        while let Some(failure) = &self.failure {
+            let now = Instant::now();
+            if now >= deadline || self.pending.is_empty() {
+                break;
+            }
+            std::thread::sleep(
+                failure
+                    .retry_at
+                    .min(deadline)
+                    .saturating_duration_since(now),
+            );
             result = self.commit();
         }
-        if result.is_err() {
-            tracing::error!(
-                path = %self.path.display(),
-                lost = self.pending.len(),
-                "history could not be saved before exit"
-            );
+        if let Err(error) = &result {
+            let reason = match error {
+                HistoryError::Write { reason, .. } => reason.clone(),
+                other => other.to_string(),
+            };
+            result = Err(HistoryError::Unsaved {
+                path: self.path.clone(),
+                count: self.pending.len(),
+                reason,
+                waited_secs: started.elapsed().as_secs(),
+            });
         }
         for waiter in self.waiters.drain(..) {
             let _ = waiter.send(result.clone());

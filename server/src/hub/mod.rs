@@ -86,7 +86,7 @@ impl Hub {
         if let Some((prepared, commit)) = pending {
             if let Err(error) = commit.committed().await {
                 // Chat goes on: the writer keeps the message and retries.
-                tracing::warn!(%error, "message delivered before it could be committed");
+                crate::warn_throttled!(%error, "message delivered before it could be committed");
             }
             self.with(|hub| hub.finish_say(prepared));
         }

@@ -20,8 +20,16 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut child = natterd()
-        .args(args)
+    let mut command = natterd();
+    command.args(args);
+    let (child, address, _stderr) = spawn_command(command);
+    (child, address)
+}
+
+/// Starts `command` (natterd, perhaps wrapped) and returns it with the address
+/// it printed and the rest of its stderr, line by line, as it comes.
+pub fn spawn_command(mut command: Command) -> (Child, String, Receiver<String>) {
+    let mut child = command
         .env("RUST_LOG", "warn")
         .stderr(Stdio::piped())
         .spawn()
@@ -38,8 +46,13 @@ where
         }
     };
     // Keep draining stderr so natterd never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, address)
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    (child, address, receiver)
 }
 
 /// natterd's log (stderr), line by line, as a test reads it.

@@ -56,7 +56,7 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
         }
     };
     if let Err(error) = history.flush().await {
-        tracing::warn!(%error, "CHATHISTORY: recent messages could not be committed first");
+        crate::warn_throttled!(%error, "CHATHISTORY: recent messages could not be committed first");
     }
     match request {
         Request::Messages {
@@ -319,7 +319,7 @@ async fn messages(
     match history.query(query).await {
         Ok(found) => session.send_history(connection, &shown, &found, Occasion::Request),
         Err(error) => {
-            tracing::warn!(%error, "CHATHISTORY failed");
+            crate::warn_throttled!(%error, "CHATHISTORY failed");
             fail(
                 session,
                 connection,
@@ -350,7 +350,7 @@ async fn targets(
     let found = match history.targets(&viewer, &channels, from, to, limit).await {
         Ok(found) => found,
         Err(error) => {
-            tracing::warn!(%error, "CHATHISTORY TARGETS failed");
+            crate::warn_throttled!(%error, "CHATHISTORY TARGETS failed");
             fail(
                 session,
                 connection,
