@@ -83,7 +83,13 @@ pub const BACKLOG: Style = Style::new().add_modifier(Modifier::DIM);
 pub const BACKLOG_TIME: Style = Style::new().fg(Color::Blue);
 /// The "earlier messages" rule above replayed history.
 pub const BACKLOG_RULE: Style = Style::new().fg(Color::Blue);
-/// The hint in an empty input line.
+/// The `[search]` prompt.
+pub const SEARCH_PROMPT: Style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
+/// Every occurrence of the search text in the messages.
+pub const SEARCH_MATCH: Style = Style::new().fg(Color::Black).bg(Color::Yellow);
+/// The line of the match the search shows now.
+pub const SEARCH_CURRENT: Style = Style::new().bg(Color::Indexed(238));
+/// The input line's hint while it is empty.
 pub const PLACEHOLDER: Style = Style::new()
     .fg(Color::DarkGray)
     .add_modifier(Modifier::ITALIC);

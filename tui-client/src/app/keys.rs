@@ -21,7 +21,7 @@ impl App {
         if !matches!(action, Some(Action::Complete | Action::CompleteBackwards)) {
             self.view.completion = None;
         }
-        if self.overlay_key(key) || self.sidebar_key(key) {
+        if self.overlay_key(key) || self.search_key(key) || self.sidebar_key(key) {
             return;
         }
         // A binding on a plain character (such as `?`) acts only on an
@@ -69,6 +69,7 @@ impl App {
             Action::SelectMemberDown => self.chat.move_selection(1),
             Action::WhisperSelected => self.chat.whisper_selected(),
             Action::Help => self.view.open_help(),
+            Action::Search => self.start_search(None),
             Action::FocusSidebar => {
                 let chat = &mut self.chat;
                 self.view.sidebar_focused = chat.buffers.active().kind == BufferKind::Channel;
@@ -228,6 +229,14 @@ impl App {
             } else if !self.chat.say_lines(&lines) {
                 self.view.input.set_text(&lines.join("\n"));
             }
+            return;
+        }
+        // Commands that act on the view, not the chat, stop here.
+        if let Some(rest) = text.strip_prefix("/search")
+            && (rest.is_empty() || rest.starts_with(' '))
+        {
+            let query = rest.trim();
+            self.start_search((!query.is_empty()).then_some(query));
             return;
         }
         self.chat.run_line(&text);

@@ -8,6 +8,7 @@
 
 pub mod keys;
 pub mod mouse;
+pub mod search;
 
 use chrono::{DateTime, Utc};
 
@@ -84,9 +85,11 @@ impl App {
             }
         }
         if self.chat.buffers.active_index() != shown {
-            // A completion belongs to the buffer it was started in.
+            // A completion and a search belong to the buffer they were started in.
             self.view.completion = None;
+            self.view.search = None;
         }
+        self.continue_search();
         self.chat.take_effects()
     }
 

@@ -81,10 +81,18 @@ pub fn scroll_down(buffer: &mut Buffer, rows: usize, width: usize) {
     set_anchor(buffer, index, below);
 }
 
-/// Anchors the view so that line `index` is at the bottom of the pane
-/// (used to jump to a search match).
-pub fn reveal(buffer: &mut Buffer, index: usize) {
-    set_anchor(buffer, index, 0);
+/// Scrolls so that line `index` shows about the middle of a pane `width`
+/// wide and `view_height` high (a search match, with what follows it).
+pub fn reveal(buffer: &mut Buffer, index: usize, width: usize, view_height: usize) {
+    let mut bottom = index;
+    let mut below = 0;
+    while bottom + 1 < buffer.lines.len()
+        && below + height(buffer, bottom + 1, width) <= view_height / 2
+    {
+        bottom += 1;
+        below += height(buffer, bottom, width);
+    }
+    set_anchor(buffer, bottom, 0);
 }
 
 fn set_anchor(buffer: &mut Buffer, index: usize, rows_below: usize) {

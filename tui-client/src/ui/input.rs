@@ -12,9 +12,13 @@ use crate::chat::buffers::BufferKind;
 use crate::text;
 use crate::theme;
 use crate::view::keymap::Action;
+use crate::view::search::{Search, SearchState};
 
 /// Draws the input line; returns where the terminal cursor goes.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
+    if let Some(search) = &app.view.search {
+        return render_search(app, search, area, buf);
+    }
     let x = put(
         buf,
         area.x,
@@ -46,6 +50,48 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
     }
     let cursor_x = x.saturating_add(u16::try_from(cursor_cell).unwrap_or(u16::MAX));
     Position::new(cursor_x.min(area.right().saturating_sub(1)), area.y)
+}
+
+/// The input line while searching: the query, then where the search stands.
+fn render_search(app: &App, search: &Search, area: Rect, buf: &mut Buffer) -> Position {
+    let x = put(
+        buf,
+        area.x,
+        area.y,
+        area.width,
+        "[search] ",
+        theme::SEARCH_PROMPT,
+    );
+    let cursor = put(
+        buf,
+        x,
+        area.y,
+        area.right() - x,
+        &search.query,
+        Style::default(),
+    );
+    let status = match search.state {
+        _ if search.query.is_empty() => "type what to find · Esc ends".to_owned(),
+        SearchState::Typing => "Enter finds (older first) · Esc ends".to_owned(),
+        SearchState::Found => match search.count(app.chat.buffers.active()) {
+            1 => "1 loaded line matches · Esc ends".to_owned(),
+            n => format!("{n} loaded lines match · Enter/↑ older · Shift+Enter/↓ newer · Esc ends"),
+        },
+        SearchState::OfferOlder => {
+            "no more matches loaded · Enter loads older history · Esc ends".to_owned()
+        }
+        SearchState::Loading => "loading older history…".to_owned(),
+        SearchState::Exhausted => "no more matches · Esc ends".to_owned(),
+    };
+    put(
+        buf,
+        cursor.saturating_add(2),
+        area.y,
+        area.right().saturating_sub(cursor.saturating_add(2)),
+        &status,
+        theme::PLACEHOLDER,
+    );
+    Position::new(cursor.min(area.right().saturating_sub(1)), area.y)
 }
 
 /// What the empty input line suggests: only what works in this buffer now.

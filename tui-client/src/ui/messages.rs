@@ -8,8 +8,9 @@ use ratatui::layout::Rect;
 use super::{fill, put, put_row};
 use crate::app::App;
 use crate::geometry::lines;
-use crate::text::Row;
+use crate::text::{Row, StyledText};
 use crate::theme;
+use crate::view::search::Search;
 
 /// Draws the visible buffer's messages into `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -55,7 +56,15 @@ pub fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Row> {
             .into_iter()
             .map(|decoration| lines::decoration_row(decoration, width))
             .collect();
-        line_rows.extend(lines::rows(line, width, zone));
+        let mut rows = lines::rows(line, width, zone);
+        if let Some(search) = &app.view.search {
+            let current = search.current == Some(line.seq);
+            rows = rows
+                .into_iter()
+                .map(|row| highlight(row, search, current))
+                .collect();
+        }
+        line_rows.extend(rows);
         line_rows.truncate(line_rows.len().saturating_sub(skip));
         skip = 0;
         while let Some(row) = line_rows.pop() {
@@ -71,4 +80,32 @@ pub fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Row> {
     }
     collected.reverse();
     collected
+}
+
+/// A row with every occurrence of the search text marked, and the whole
+/// row shaded when it belongs to the match shown now.
+fn highlight(row: Row, search: &Search, current: bool) -> Row {
+    let mut out = Vec::with_capacity(row.len());
+    for run in row {
+        let base = if current {
+            run.style.patch(theme::SEARCH_CURRENT)
+        } else {
+            run.style
+        };
+        let mut at = 0;
+        for range in search.ranges(&run.text) {
+            if range.start > at {
+                out.push(StyledText::new(&run.text[at..range.start], base));
+            }
+            out.push(StyledText::new(
+                &run.text[range.clone()],
+                base.patch(theme::SEARCH_MATCH),
+            ));
+            at = range.end;
+        }
+        if at < run.text.len() || run.text.is_empty() {
+            out.push(StyledText::new(&run.text[at..], base));
+        }
+    }
+    out
 }

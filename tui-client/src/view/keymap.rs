@@ -74,6 +74,8 @@ pub enum Action {
     Yank,
     /// Open the help overlay.
     Help,
+    /// Search the visible buffer's scrollback.
+    Search,
     /// Clear and redraw the terminal.
     Redraw,
     /// Clear the input line; on an empty line, quit.
@@ -198,6 +200,11 @@ const ACTIONS: &[(Action, &str, &str)] = &[
         "help",
         "this help (Up/Down/PgUp/PgDn scroll it, Esc closes)",
     ),
+    (
+        Action::Search,
+        "search",
+        "search this buffer: Enter/Up older match, Shift+Enter/Down newer, Esc ends",
+    ),
     (Action::Redraw, "redraw", "redraw the screen"),
     (
         Action::ClearOrQuit,
@@ -255,6 +262,7 @@ const DEFAULTS: &[(&str, &[&str])] = &[
     ("delete_to_end", &["Ctrl+K"]),
     ("yank", &["Ctrl+Y"]),
     ("help", &["F1", "?"]),
+    ("search", &["Ctrl+F"]),
     ("redraw", &["Ctrl+L"]),
     ("clear_or_quit", &["Ctrl+C"]),
 ];

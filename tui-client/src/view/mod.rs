@@ -7,10 +7,12 @@
 pub mod completion;
 pub mod input;
 pub mod keymap;
+pub mod search;
 
 use completion::Completion;
 use input::InputLine;
 use keymap::{Action, KeyMap};
+use search::Search;
 
 /// A window drawn over the screen that takes the keys while open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,8 @@ pub struct View {
     pub help_scroll: usize,
     /// The key table.
     pub keys: KeyMap,
+    /// A search of the visible buffer in progress (Ctrl+F).
+    pub search: Option<Search>,
 }
 
 impl View {

@@ -57,6 +57,10 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("/away [MESSAGE]", "mark yourself away"),
     ("/back", "mark yourself back"),
     ("/clear", "clear the current buffer's scrollback"),
+    (
+        "/search [TEXT]",
+        "search this buffer's scrollback (also Ctrl+F)",
+    ),
     ("/buffer N", "show buffer N (also /b N)"),
     (
         "/buffer move N",
@@ -316,6 +320,6 @@ pub fn is_local(line: &str) -> bool {
     let name = rest.split_whitespace().next().unwrap_or_default();
     matches!(
         name.to_ascii_lowercase().as_str(),
-        "help" | "clear" | "close" | "quit" | "exit" | "query" | "q" | "reconnect"
+        "help" | "clear" | "close" | "quit" | "exit" | "query" | "q" | "reconnect" | "search"
     ) && !(name.eq_ignore_ascii_case("query") && rest.split_whitespace().count() > 2)
 }
