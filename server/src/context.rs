@@ -1,5 +1,6 @@
 //! What every session shares: the config, the hub, the history and counters.
 
+use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::history::History;
 use crate::hub::client::ClientId;
@@ -30,6 +31,8 @@ pub struct Context {
     pub hub: Hub,
     /// Message history, when enabled.
     pub history: Option<History>,
+    /// Accounts (kept in the history database: none when history is off).
+    pub accounts: Option<Accounts>,
     /// Connection counts and the caps on them (LUSERS 253 counts its unregistered).
     pub admission: Arc<Admission>,
     next_client_id: AtomicU64,
@@ -47,6 +50,7 @@ impl Context {
             live: RwLock::new(Arc::new(Live::new(&config, motd))),
             reload: ReloadHooks::default(),
             created: Utc::now(),
+            accounts: history.as_ref().map(|h| h.accounts().clone()),
             history,
             admission: Arc::new(Admission::new(&config.limits)),
             next_client_id: AtomicU64::new(1),

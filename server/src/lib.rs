@@ -6,6 +6,7 @@
 //! drive the same [`hub`], which routes messages and knows neither dialect.
 //! [`history`] stores what was said.
 
+pub mod accounts;
 pub mod backlog;
 pub mod cli;
 pub mod config;

@@ -11,6 +11,7 @@ pub mod locate;
 pub use duration::duration_opt;
 pub use error::ConfigError;
 
+use crate::accounts::AccountsConfig;
 use crate::history::HistoryConfig;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -27,6 +28,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// The embedded message history.
     pub history: HistoryConfig,
+    /// Accounts and owned nicknames.
+    pub accounts: AccountsConfig,
 }
 
 /// The `[server]` table.

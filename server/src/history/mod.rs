@@ -63,6 +63,7 @@ pub use error::HistoryError;
 pub use model::{Conversation, MessageKind, PrivatePair, StoredMessage, new_msgid};
 pub use query::{Anchor, HistoryQuery, Selection};
 
+use crate::accounts::Accounts;
 use chrono::{DateTime, Utc};
 use drops::DropCounter;
 use query::TargetsQuery;
@@ -161,6 +162,7 @@ struct Inner {
     drops: Arc<DropCounter>,
     readers: Arc<ReaderPool>,
     writer_thread: Mutex<Option<JoinHandle<()>>>,
+    accounts: Accounts,
 }
 
 /// How much longer than its own timeout [`History::shutdown`] waits for the
@@ -175,6 +177,10 @@ impl History {
     pub fn open(data_dir: &Path, config: &HistoryConfig) -> Result<History, HistoryError> {
         let connection = schema::open_writer(data_dir)?;
         let path = schema::database_path(data_dir);
+        let accounts = Accounts::open(&path).map_err(|reason| HistoryError::Unreadable {
+            path: path.clone(),
+            reason: format!("accounts: {reason}"),
+        })?;
         let readers = ReaderPool::open(path.clone())?;
         let drops = Arc::new(DropCounter::new());
         let capacity = config.queue_capacity.clamp(1, Semaphore::MAX_PERMITS);
@@ -209,8 +215,14 @@ impl History {
                 drops,
                 readers,
                 writer_thread: Mutex::new(Some(writer_thread)),
+                accounts,
             }),
         })
+    }
+
+    /// The accounts stored in the same database.
+    pub fn accounts(&self) -> &Accounts {
+        &self.inner.accounts
     }
 
     /// The database file.

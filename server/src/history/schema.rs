@@ -41,6 +41,17 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX messages_by_conversation_time ON messages(conversation, time_ms);
      CREATE INDEX messages_by_time ON messages(time_ms);",
+    // Version 2: accounts. `folded` is the RFC 8265 folding of `name`,
+    // `skeleton` its UTS #39 confusable skeleton; both unique, so two accounts
+    // never fold or look alike. `password_hash` is an argon2id PHC string.
+    "CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        folded TEXT NOT NULL UNIQUE,
+        skeleton TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+     );",
 ];
 
 /// The newest schema version this build knows.

@@ -20,6 +20,10 @@ pub struct Source {
     pub user: String,
     /// The host, here the peer's IP address.
     pub host: String,
+    /// The account it is logged in to (IRCv3 `account-tag`, `extended-join`).
+    pub account: Option<String>,
+    /// Its real name (`extended-join`).
+    pub realname: String,
 }
 
 impl Source {
@@ -93,6 +97,8 @@ pub struct NewClient {
     pub kill: CancellationToken,
     /// `Irc` or `Plain`, for WHOIS and logs.
     pub dialect_name: &'static str,
+    /// The account it logged in to before registering (SASL), if any: (name, folded).
+    pub account: Option<(String, String)>,
 }
 
 /// A registered client.
@@ -147,6 +153,8 @@ impl Client {
             nick: self.nick.clone(),
             user: self.user.clone(),
             host: self.host.clone(),
+            account: self.account.as_ref().map(|(name, _)| name.clone()),
+            realname: self.realname.clone(),
         }
     }
 }

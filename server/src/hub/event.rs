@@ -116,6 +116,13 @@ pub enum Event {
         /// The away message, `None` when back.
         message: Option<String>,
     },
+    /// Someone logged in (`Some(account)`) or out (IRCv3 `account-notify`).
+    Account {
+        /// Who.
+        source: Arc<Source>,
+        /// The account now, `None` when logged out.
+        account: Option<String>,
+    },
     /// Someone was invited to a channel.
     Invite {
         /// Who invited.

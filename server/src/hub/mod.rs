@@ -13,6 +13,7 @@ pub mod channel;
 pub mod client;
 pub mod event;
 mod fanout;
+mod identity;
 mod membership;
 mod messaging;
 mod modes;

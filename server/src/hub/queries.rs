@@ -49,6 +49,8 @@ pub struct WhoisInfo {
     pub signon: DateTime<Utc>,
     /// `irc` or `plain`.
     pub dialect: &'static str,
+    /// The account it is logged in to (330).
+    pub account: Option<String>,
 }
 
 /// One LIST entry.
@@ -172,6 +174,7 @@ impl HubState {
             idle: client.last_active.elapsed(),
             signon: client.signon,
             dialect: client.dialect_name,
+            account: client.account.as_ref().map(|(name, _)| name.clone()),
         })
     }
 

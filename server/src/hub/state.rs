@@ -6,6 +6,7 @@ use super::channel::Channel;
 use super::client::{Client, ClientId, NewClient, Source};
 use super::event::{Envelope, Event};
 use super::fanout::Fanout;
+use crate::accounts::Accounts;
 use crate::history::History;
 use chrono::Utc;
 use natter_protocol::Skeleton;
@@ -27,6 +28,10 @@ pub enum NickTaken {
     InUse,
     /// Someone online holds a nick with the same confusable skeleton.
     LooksLike(String),
+    /// It is (or looks like) a service's name, such as NickServ.
+    Reserved,
+    /// It looks like (without being) the registered account named here.
+    LooksLikeAccount(String),
 }
 
 impl NickTaken {
@@ -36,6 +41,12 @@ impl NickTaken {
             NickTaken::InUse => "Nickname is already in use".to_string(),
             NickTaken::LooksLike(other) => {
                 format!("Nickname is already in use: it looks like {other}, who is online")
+            }
+            NickTaken::Reserved => "Nickname is reserved for services".to_string(),
+            NickTaken::LooksLikeAccount(account) => {
+                format!(
+                    "Nickname is already in use: it looks like the registered account {account}"
+                )
             }
         }
     }
@@ -53,6 +64,8 @@ pub struct HubState {
     /// Folded channel name -> channel.
     pub(crate) channels: HashMap<String, Channel>,
     pub(crate) history: Option<History>,
+    /// Registered accounts (with history), for owned nicknames.
+    pub(crate) accounts: Option<Accounts>,
     /// Clients whose queue overflowed during the current operation.
     overflowed: Vec<ClientId>,
     /// The most registered clients there have been at once (LUSERS 265/266).
@@ -67,6 +80,7 @@ impl HubState {
             nicks: HashMap::new(),
             skeletons: HashMap::new(),
             channels: HashMap::new(),
+            accounts: history.as_ref().map(|h| h.accounts().clone()),
             history,
             overflowed: Vec::new(),
             peak_clients: 0,
@@ -103,14 +117,31 @@ impl HubState {
     /// Whether `nick` may be taken by `id` (`None`: a client not yet
     /// registered): nobody else online holds it or a nick that looks like it.
     pub fn check_nick(&self, nick: &str, id: Option<ClientId>) -> Result<(), NickTaken> {
+        if Skeleton::of(nick) == Skeleton::of("NickServ") {
+            return Err(NickTaken::Reserved);
+        }
         let other = |holder: &ClientId| Some(*holder) != id;
         if self.nicks.get(&self.fold(nick)).is_some_and(other) {
             return Err(NickTaken::InUse);
         }
-        match self.skeletons.get(&Skeleton::of(nick)) {
-            Some(holder) if other(holder) => {
-                let held = self.clients.get(holder).map(|c| c.nick.clone());
-                Err(NickTaken::LooksLike(held.unwrap_or_default()))
+        if let Some(holder) = self.skeletons.get(&Skeleton::of(nick))
+            && other(holder)
+        {
+            let held = self.clients.get(holder).map(|c| c.nick.clone());
+            return Err(NickTaken::LooksLike(held.unwrap_or_default()));
+        }
+        let owner = self.accounts.as_ref().and_then(|a| a.owner_of(nick));
+        match owner {
+            Some(owner) if self.fold(&owner.name) != self.fold(nick) => {
+                let own = id
+                    .and_then(|id| self.clients.get(&id))
+                    .and_then(|c| c.account.as_ref())
+                    .is_some_and(|(_, folded)| *folded == owner.folded);
+                if own {
+                    Ok(())
+                } else {
+                    Err(NickTaken::LooksLikeAccount(owner.name))
+                }
             }
             _ => Ok(()),
         }
@@ -176,7 +207,7 @@ impl HubState {
                 signon: Utc::now(),
                 last_active: Instant::now(),
                 dialect_name: new.dialect_name,
-                account: None,
+                account: new.account,
                 connection_token: crate::history::new_msgid(),
             },
         );

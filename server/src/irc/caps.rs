@@ -4,30 +4,66 @@ use super::encode::{IRC_ENCODER, variant};
 use crate::hub::client::Format;
 
 /// Every capability natterd supports, in the order `CAP LS` lists them.
-pub const SUPPORTED: [&str; 10] = [
+pub const SUPPORTED: [&str; 15] = [
+    "account-notify",
+    "account-tag",
     "away-notify",
     "batch",
     "cap-notify",
+    ACCOUNT_REGISTRATION,
     CHATHISTORY,
     "echo-message",
+    "extended-join",
     "labeled-response",
     "message-tags",
     "multi-prefix",
+    SASL,
     "server-time",
     "userhost-in-names",
 ];
 
 /// The history capability: only offered when history is enabled.
 pub const CHATHISTORY: &str = "draft/chathistory";
+/// SASL: offered when accounts exist (they live in the history database).
+pub const SASL: &str = "sasl";
+/// IRCv3 account registration: offered when accounts exist and registration is on.
+pub const ACCOUNT_REGISTRATION: &str = "draft/account-registration";
+/// The SASL mechanisms natterd supports (the `sasl` value and 908).
+pub const SASL_MECHANISMS: &str = "PLAIN";
 
-/// The capabilities this server offers: all of [`SUPPORTED`], less
-/// `draft/chathistory` when history is off.
-pub fn offered(history_enabled: bool) -> Vec<&'static str> {
+/// What this server offers, given whether it keeps history and accounts and
+/// whether registration is open.
+#[derive(Debug, Clone, Copy)]
+pub struct Offer {
+    /// History is on.
+    pub history: bool,
+    /// Accounts are available (they need the history database).
+    pub accounts: bool,
+    /// Anyone may register.
+    pub registration: bool,
+}
+
+/// The capabilities this server offers: [`SUPPORTED`] less what is off.
+pub fn offered(offer: Offer) -> Vec<&'static str> {
     SUPPORTED
         .iter()
         .copied()
-        .filter(|name| history_enabled || *name != CHATHISTORY)
+        .filter(|name| match *name {
+            CHATHISTORY => offer.history,
+            SASL => offer.accounts,
+            ACCOUNT_REGISTRATION => offer.accounts && offer.registration,
+            _ => true,
+        })
         .collect()
+}
+
+/// The value shown after a capability's name in `CAP LS 302`, if any.
+pub fn value(name: &str) -> Option<&'static str> {
+    match name {
+        SASL => Some(SASL_MECHANISMS),
+        ACCOUNT_REGISTRATION => Some("before-connect,custom-account-name"),
+        _ => None,
+    }
 }
 
 /// The capabilities one client has enabled.
@@ -77,6 +113,15 @@ impl CapSet {
         if self.has("away-notify") {
             bits |= variant::AWAY_NOTIFY;
         }
+        if self.has("account-tag") {
+            bits |= variant::ACCOUNT_TAG;
+        }
+        if self.has("account-notify") {
+            bits |= variant::ACCOUNT_NOTIFY;
+        }
+        if self.has("extended-join") {
+            bits |= variant::EXTENDED_JOIN;
+        }
         Format {
             encoder: &IRC_ENCODER,
             variant: bits,
@@ -93,10 +138,10 @@ mod tests {
     #[test]
     fn unknown_caps_are_never_enabled() {
         let mut caps = CapSet::default();
-        caps.set("sasl", true);
+        caps.set("draft/unknown", true);
         caps.set("server-time", true);
         assert_eq!(caps.list(), "server-time");
-        assert!(!CapSet::is_supported("sasl"));
+        assert!(!CapSet::is_supported("draft/unknown"));
     }
 
     #[test]

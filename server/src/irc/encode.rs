@@ -14,6 +14,12 @@ pub mod variant {
     pub const MESSAGE_TAGS: u8 = 2;
     /// `away-notify`: AWAY lines are delivered.
     pub const AWAY_NOTIFY: u8 = 4;
+    /// `account-tag`: an `account` tag on lines from logged-in users.
+    pub const ACCOUNT_TAG: u8 = 8;
+    /// `account-notify`: ACCOUNT lines are delivered.
+    pub const ACCOUNT_NOTIFY: u8 = 16;
+    /// `extended-join`: JOIN carries the account (or `*`) and the real name.
+    pub const EXTENDED_JOIN: u8 = 32;
 }
 
 /// The IRC dialect's encoder.
@@ -50,9 +56,24 @@ fn fit_to_line(message: &mut Message) {
 
 fn event_message(event: &Event, variant: u8) -> Option<Message> {
     let message = match event {
-        Event::Join { source, channel } => Message::new("JOIN")
-            .with_source(source.prefix())
-            .with_param(channel),
+        Event::Join { source, channel } => {
+            let join = Message::new("JOIN")
+                .with_source(source.prefix())
+                .with_param(channel);
+            if variant & variant::EXTENDED_JOIN != 0 {
+                join.with_params([source.account.as_deref().unwrap_or("*"), &source.realname])
+            } else {
+                join
+            }
+        }
+        Event::Account { source, account } => {
+            if variant & variant::ACCOUNT_NOTIFY == 0 {
+                return None;
+            }
+            Message::new("ACCOUNT")
+                .with_source(source.prefix())
+                .with_param(account.as_deref().unwrap_or("*"))
+        }
         Event::Part {
             source,
             channel,
@@ -144,6 +165,23 @@ fn event_message(event: &Event, variant: u8) -> Option<Message> {
     Some(message)
 }
 
+/// Who caused an event.
+fn event_source(event: &Event) -> Option<&crate::hub::client::Source> {
+    match event {
+        Event::Join { source, .. }
+        | Event::Part { source, .. }
+        | Event::Quit { source, .. }
+        | Event::Nick { source, .. }
+        | Event::Message { source, .. }
+        | Event::Topic { source, .. }
+        | Event::Kick { source, .. }
+        | Event::Mode { source, .. }
+        | Event::Away { source, .. }
+        | Event::Account { source, .. }
+        | Event::Invite { source, .. } => Some(source),
+    }
+}
+
 impl Encoder for IrcEncoder {
     fn name(&self) -> &'static str {
         "irc"
@@ -152,6 +190,13 @@ impl Encoder for IrcEncoder {
     fn encode(&self, envelope: &Envelope, variant: u8) -> Option<Bytes> {
         let mut message = event_message(&envelope.event, variant)?;
         fit_to_line(&mut message);
+        if variant & variant::ACCOUNT_TAG != 0
+            && let Some(account) = event_source(&envelope.event).and_then(|s| s.account.clone())
+        {
+            message
+                .tags
+                .insert(0, natter_protocol::Tag::new("account", Some(account)));
+        }
         if variant & (variant::SERVER_TIME | variant::MESSAGE_TAGS) != 0 {
             // `time` first, as servers conventionally order it.
             message.tags.insert(
@@ -174,6 +219,8 @@ mod tests {
             nick: "alice".into(),
             user: "a".into(),
             host: "127.0.0.1".into(),
+            account: None,
+            realname: String::new(),
         })
     }
 
@@ -228,6 +275,50 @@ mod tests {
         assert!(
             text.starts_with("@time=2026-11-21T10:00:00.250Z;msgid=abc;+draft/reply=xyz :alice"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn account_tag_account_notify_and_extended_join() {
+        let logged_in = Arc::new(Source {
+            account: Some("Alice".into()),
+            realname: "Alice L".into(),
+            ..(*alice()).clone()
+        });
+        let join = envelope(Event::Join {
+            source: logged_in.clone(),
+            channel: "#lobby".into(),
+        });
+        assert_eq!(
+            &IRC_ENCODER.encode(&join, 0).unwrap()[..],
+            b":alice!a@127.0.0.1 JOIN #lobby\r\n"
+        );
+        assert_eq!(
+            &IRC_ENCODER
+                .encode(&join, variant::EXTENDED_JOIN | variant::ACCOUNT_TAG)
+                .unwrap()[..],
+            b"@account=Alice :alice!a@127.0.0.1 JOIN #lobby Alice :Alice L\r\n"
+        );
+        let anonymous = envelope(Event::Join {
+            source: alice(),
+            channel: "#lobby".into(),
+        });
+        assert_eq!(
+            &IRC_ENCODER
+                .encode(&anonymous, variant::EXTENDED_JOIN | variant::ACCOUNT_TAG)
+                .unwrap()[..],
+            b":alice!a@127.0.0.1 JOIN #lobby * :\r\n"
+        );
+        let notify = envelope(Event::Account {
+            source: alice(),
+            account: None,
+        });
+        assert!(IRC_ENCODER.encode(&notify, 0).is_none());
+        assert_eq!(
+            &IRC_ENCODER
+                .encode(&notify, variant::ACCOUNT_NOTIFY)
+                .unwrap()[..],
+            b":alice!a@127.0.0.1 ACCOUNT *\r\n"
         );
     }
 

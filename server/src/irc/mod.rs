@@ -5,11 +5,13 @@
 //! numerics. Until registration completes only the registration commands are
 //! accepted; everything else gets 451.
 
+mod account;
 pub mod caps;
 mod commands;
 pub mod encode;
 mod isupport;
 mod labeled;
+mod nickserv;
 mod registration;
 mod replay;
 mod replies;
@@ -40,6 +42,12 @@ pub struct IrcSession {
     registered: bool,
     /// Batch references handed out so far (see `new_batch_id`).
     batches: u64,
+    /// The account logged in to before registration (SASL, REGISTER).
+    account: Option<crate::accounts::Account>,
+    /// A SASL exchange in progress.
+    sasl: Option<account::SaslExchange>,
+    /// Failed logins on this connection.
+    login_failures: crate::accounts::Window,
 }
 
 impl IrcSession {
@@ -54,6 +62,18 @@ impl IrcSession {
             caps: CapSet::default(),
             registered: false,
             batches: 0,
+            account: None,
+            sasl: None,
+            login_failures: crate::accounts::Window::new(),
+        }
+    }
+
+    /// What this server offers in `CAP LS`.
+    fn offer(&self) -> caps::Offer {
+        caps::Offer {
+            history: self.context.history.is_some(),
+            accounts: self.context.accounts.is_some(),
+            registration: self.context.config.accounts.registration,
         }
     }
 
@@ -104,6 +124,8 @@ impl IrcSession {
             "NICK" => commands::nick::handle(self, connection, message),
             "USER" => commands::user::handle(self, connection, message),
             "PING" => commands::ping::handle(self, connection, message),
+            "AUTHENTICATE" => account::authenticate(self, connection, message).await,
+            "REGISTER" => account::register(self, connection, message).await,
             "PONG" => {}
             _ if !self.registered => {
                 self.reply(
@@ -125,6 +147,9 @@ impl IrcSession {
             "JOIN" => commands::join::handle(self, connection, message).await,
             "CHATHISTORY" => commands::chathistory::handle(self, connection, message).await,
             "PART" => commands::part::handle(self, connection, message),
+            "PRIVMSG" if message.arg(0).is_some_and(nickserv::is_nickserv) => {
+                nickserv::handle(self, connection, message.arg(1).unwrap_or("")).await
+            }
             "PRIVMSG" | "NOTICE" | "TAGMSG" => {
                 commands::privmsg::handle(self, connection, message).await
             }

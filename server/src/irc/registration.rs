@@ -37,6 +37,10 @@ impl IrcSession {
             outbound: connection.outbound.clone(),
             kill: connection.kill.clone(),
             dialect_name: "irc",
+            account: self
+                .account
+                .as_ref()
+                .map(|account| (account.name.clone(), account.folded.clone())),
         };
         let id = connection.id;
         match self.context.hub.with(|hub| hub.register(id, new_client)) {

@@ -44,7 +44,13 @@ fn describe(stored: &StoredMessage) -> Option<String> {
         .unwrap_or_default();
     let envelope = Envelope {
         event: Event::Message {
-            source: Arc::new(Source { nick, user, host }),
+            source: Arc::new(Source {
+                nick,
+                user,
+                host,
+                account: None,
+                realname: String::new(),
+            }),
             target: stored.target.clone(),
             private: false,
             kind: match stored.kind {

@@ -131,7 +131,7 @@ fn describe(event: &Event) -> Option<String> {
             args.join(" ")
         )
         .replace("  ", " "),
-        Event::Away { .. } => return None,
+        Event::Away { .. } | Event::Account { .. } => return None,
         Event::Invite {
             source, channel, ..
         } => format!("* {} invites you to {channel}", source.nick),
@@ -165,6 +165,8 @@ mod tests {
             nick: "bob".into(),
             user: "b".into(),
             host: "h".into(),
+            account: None,
+            realname: String::new(),
         })
     }
 

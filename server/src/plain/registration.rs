@@ -78,6 +78,7 @@ impl PlainSession {
             outbound: connection.outbound.clone(),
             kill: connection.kill.clone(),
             dialect_name: "plain",
+            account: None,
         };
         let id = connection.id;
         if let Err(RegisterError::NickInUse(taken)) =
@@ -202,6 +203,12 @@ pub(super) fn taken_text(nick: &str, taken: &NickTaken) -> String {
         NickTaken::InUse => format!("The nickname {nick} is taken."),
         NickTaken::LooksLike(other) => {
             format!("The nickname {nick} looks like {other}, who is online.")
+        }
+        NickTaken::Reserved => {
+            format!("The nickname {nick} is reserved for the server's services.")
+        }
+        NickTaken::LooksLikeAccount(account) => {
+            format!("The nickname {nick} looks like the registered account {account}.")
         }
     }
 }

@@ -4,7 +4,7 @@
 //! acknowledged or refused as a whole.
 
 use super::super::IrcSession;
-use super::super::caps::offered;
+use super::super::caps::{offered, value};
 use crate::session::Connection;
 use natter_protocol::{Message, numeric};
 
@@ -28,8 +28,14 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
                 // 302 clients get cap-notify implicitly.
                 session.caps.set("cap-notify", true);
             }
-            let offered = offered(session.context.history.is_some()).join(" ");
-            send_cap_list(session, connection, "LS", &offered);
+            let offered: Vec<String> = offered(session.offer())
+                .into_iter()
+                .map(|name| match value(name) {
+                    Some(value) if version >= 302 => format!("{name}={value}"),
+                    _ => name.to_string(),
+                })
+                .collect();
+            send_cap_list(session, connection, "LS", &offered.join(" "));
         }
         "LIST" => {
             let enabled = session.caps.list();
@@ -75,7 +81,7 @@ fn send_cap_list(session: &IrcSession, connection: &mut Connection, subcommand: 
 fn request(session: &mut IrcSession, connection: &mut Connection, requested: &str) {
     let mut changes = Vec::new();
     let mut acceptable = true;
-    let offered = offered(session.context.history.is_some());
+    let offered = offered(session.offer());
     for item in requested.split_whitespace() {
         let (name, enable) = match item.strip_prefix('-') {
             Some(name) => (name, false),

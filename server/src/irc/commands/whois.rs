@@ -68,6 +68,13 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
         numeric::RPL_WHOISSERVER,
         [found, server.as_str(), via.as_str()],
     );
+    if let Some(account) = &info.account {
+        session.reply(
+            connection,
+            numeric::RPL_WHOISACCOUNT,
+            [found, account.as_str(), "is logged in as"],
+        );
+    }
     if let Some(away) = &info.away {
         session.reply(connection, numeric::RPL_AWAY, [found, away.as_str()]);
     }

@@ -1,0 +1,30 @@
+//! The `[accounts]` table.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Who may register and log in, and how owned nicknames are enforced.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountsConfig {
+    /// Whether anyone may register an account (REGISTER, NickServ, plain `/register`).
+    pub registration: bool,
+    /// Failed logins one connection may make per `failure_window`; more are refused unchecked.
+    pub max_failures_per_connection: u32,
+    /// Failed logins one address may make per `failure_window`; more are refused unchecked.
+    pub max_failures_per_address: u32,
+    /// The window the failure limits count over.
+    #[serde(with = "crate::config::duration")]
+    pub failure_window: Duration,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        AccountsConfig {
+            registration: true,
+            max_failures_per_connection: 3,
+            max_failures_per_address: 10,
+            failure_window: Duration::from_secs(60),
+        }
+    }
+}

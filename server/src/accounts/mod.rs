@@ -1,0 +1,308 @@
+//! Accounts: registered names with argon2id password hashes, stored in
+//! history.db (schema migration 2) and mirrored in memory, so that the hub
+//! can ask "is this nick registered, and to whom?" under its lock without
+//! touching the disk. Hashing, verifying and writing run on the blocking pool,
+//! never on the runtime threads or under the hub lock.
+//!
+//! An account's name is a nickname: registering `alice` makes the nick
+//! `alice` (and every nick that folds or looks like it) alice's.
+
+pub mod config;
+pub mod limiter;
+mod password;
+mod store;
+
+pub use config::AccountsConfig;
+pub use limiter::{Limiter, Limits, Window};
+
+use chrono::{DateTime, Utc};
+use natter_protocol::{Casemapping, Skeleton};
+use rusqlite::{Connection, ErrorCode};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Shortest password accepted, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 6;
+/// Longest password accepted, in bytes (it must fit an IRC line anyway).
+pub const MAX_PASSWORD_BYTES: usize = 300;
+
+/// A registered account as everyone may see it (no hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The name as registered.
+    pub name: String,
+    /// The name case-folded (RFC 8265): the key.
+    pub folded: String,
+    /// When it was registered.
+    pub created: DateTime<Utc>,
+}
+
+/// Why an account operation failed. The texts are shown to users.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    /// The name is registered already.
+    #[error("the account {0} already exists")]
+    Exists(String),
+    /// The name looks like a registered one.
+    #[error("the account name looks too much like the account {0}")]
+    LooksLike(String),
+    /// The password is too short or too long.
+    #[error(
+        "passwords need at least {MIN_PASSWORD_CHARS} characters and at most {MAX_PASSWORD_BYTES} bytes"
+    )]
+    WeakPassword,
+    /// Unknown account or wrong password (deliberately the same).
+    #[error("invalid account name or password")]
+    BadCredentials,
+    /// The database failed; the account was not changed.
+    #[error("accounts are temporarily unavailable ({0})")]
+    Unavailable(String),
+}
+
+/// What the directory keeps per account.
+#[derive(Debug, Clone)]
+struct Entry {
+    account: Account,
+    hash: String,
+}
+
+#[derive(Debug, Default)]
+struct Directory {
+    by_folded: HashMap<String, Entry>,
+    by_skeleton: HashMap<Skeleton, String>,
+}
+
+impl Directory {
+    fn insert(&mut self, entry: Entry) {
+        self.by_skeleton.insert(
+            Skeleton::of(&entry.account.name),
+            entry.account.folded.clone(),
+        );
+        self.by_folded.insert(entry.account.folded.clone(), entry);
+    }
+
+    fn remove(&mut self, folded: &str) {
+        if let Some(entry) = self.by_folded.remove(folded) {
+            self.by_skeleton.remove(&Skeleton::of(&entry.account.name));
+        }
+    }
+}
+
+struct Inner {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+    directory: Mutex<Directory>,
+    limiter: Limiter,
+}
+
+/// The account store; clones share it.
+#[derive(Clone)]
+pub struct Accounts {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Accounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Accounts")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Accounts {
+    /// Opens the accounts of the (already migrated) database at `path`.
+    pub fn open(path: &Path) -> Result<Accounts, String> {
+        let conn = Connection::open(path).map_err(|error| error.to_string())?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(|error| error.to_string())?;
+        let mut directory = Directory::default();
+        for row in store::load_all(&conn).map_err(|error| error.to_string())? {
+            directory.insert(Entry {
+                account: row.account,
+                hash: row.password_hash,
+            });
+        }
+        tracing::info!(accounts = directory.by_folded.len(), "accounts loaded");
+        Ok(Accounts {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                conn: Mutex::new(conn),
+                directory: Mutex::new(directory),
+                limiter: Limiter::default(),
+            }),
+        })
+    }
+
+    fn directory(&self) -> std::sync::MutexGuard<'_, Directory> {
+        self.inner
+            .directory
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The account named `name` (any case), if registered.
+    pub fn lookup(&self, name: &str) -> Option<Account> {
+        let folded = Casemapping::Rfc8265.fold(name);
+        self.directory()
+            .by_folded
+            .get(&folded)
+            .map(|entry| entry.account.clone())
+    }
+
+    /// The account owning the nick `nick`: the one it folds to, or else the
+    /// one it looks like (same confusable skeleton).
+    pub fn owner_of(&self, nick: &str) -> Option<Account> {
+        if let Some(account) = self.lookup(nick) {
+            return Some(account);
+        }
+        let directory = self.directory();
+        let folded = directory.by_skeleton.get(&Skeleton::of(nick))?;
+        directory
+            .by_folded
+            .get(folded)
+            .map(|entry| entry.account.clone())
+    }
+
+    /// The failed-login limiter.
+    pub fn limiter(&self) -> &Limiter {
+        &self.inner.limiter
+    }
+
+    /// Registers `name` (a valid nickname) with `password`.
+    pub async fn register(&self, name: &str, password: &str) -> Result<Account, AccountError> {
+        check_password(password)?;
+        if let Some(owner) = self.owner_of(name) {
+            return Err(if Casemapping::Rfc8265.eq(&owner.name, name) {
+                AccountError::Exists(owner.name)
+            } else {
+                AccountError::LooksLike(owner.name)
+            });
+        }
+        let hash = hash_off_runtime(password.to_owned()).await?;
+        let account = Account {
+            name: name.to_owned(),
+            folded: Casemapping::Rfc8265.fold(name),
+            created: store::now(),
+        };
+        let row = store::Row {
+            account: account.clone(),
+            password_hash: hash.clone(),
+        };
+        let skeleton = Skeleton::of(name);
+        self.write(move |conn| store::insert(conn, &row, skeleton.as_str()))
+            .await
+            .map_err(|error| match error {
+                Write::Constraint => AccountError::Exists(name.to_owned()),
+                Write::Failed(reason) => AccountError::Unavailable(reason),
+            })?;
+        self.directory().insert(Entry {
+            account: account.clone(),
+            hash,
+        });
+        tracing::info!(account = %account.name, "account registered");
+        Ok(account)
+    }
+
+    /// Checks `password` for the account `name`; the same error whether the
+    /// account is unknown or the password wrong.
+    pub async fn authenticate(&self, name: &str, password: &str) -> Result<Account, AccountError> {
+        let folded = Casemapping::Rfc8265.fold(name);
+        let entry = self.directory().by_folded.get(&folded).cloned();
+        let password = password.to_owned();
+        let (stored, account) = match entry {
+            Some(entry) => (Some(entry.hash), Some(entry.account)),
+            None => (None, None),
+        };
+        let matches = tokio::task::spawn_blocking(move || match stored {
+            Some(stored) => password::verify(&password, &stored),
+            None => {
+                // As slow as a real check, so timing does not tell which names exist.
+                let _ = password::hash(&password);
+                false
+            }
+        })
+        .await
+        .map_err(|error| AccountError::Unavailable(error.to_string()))?;
+        match (matches, account) {
+            (true, Some(account)) => Ok(account),
+            _ => Err(AccountError::BadCredentials),
+        }
+    }
+
+    /// Replaces the password of the account `folded`.
+    pub async fn set_password(&self, folded: &str, password: &str) -> Result<(), AccountError> {
+        check_password(password)?;
+        let hash = hash_off_runtime(password.to_owned()).await?;
+        let (key, stored) = (folded.to_owned(), hash.clone());
+        self.write(move |conn| store::set_password(conn, &key, &stored))
+            .await
+            .map_err(Write::into_error)?;
+        if let Some(entry) = self.directory().by_folded.get_mut(folded) {
+            entry.hash = hash;
+        }
+        Ok(())
+    }
+
+    /// Deletes the account `folded`.
+    pub async fn unregister(&self, folded: &str) -> Result<(), AccountError> {
+        let key = folded.to_owned();
+        self.write(move |conn| store::delete(conn, &key))
+            .await
+            .map_err(Write::into_error)?;
+        self.directory().remove(folded);
+        tracing::info!(account = %folded, "account dropped");
+        Ok(())
+    }
+
+    async fn write(
+        &self,
+        operation: impl FnOnce(&Connection) -> rusqlite::Result<()> + Send + 'static,
+    ) -> Result<(), Write> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let conn = inner.conn.lock().unwrap_or_else(|p| p.into_inner());
+            operation(&conn).map_err(|error| match error.sqlite_error_code() {
+                Some(ErrorCode::ConstraintViolation) => Write::Constraint,
+                _ => {
+                    tracing::warn!(path = %inner.path.display(), %error, "account write failed");
+                    Write::Failed(error.to_string())
+                }
+            })
+        })
+        .await
+        .map_err(|error| Write::Failed(error.to_string()))?
+    }
+}
+
+/// How a write failed.
+enum Write {
+    /// A UNIQUE index refused it (the name was taken meanwhile).
+    Constraint,
+    /// Anything else.
+    Failed(String),
+}
+
+impl Write {
+    fn into_error(self) -> AccountError {
+        match self {
+            Write::Constraint => AccountError::Unavailable("constraint".into()),
+            Write::Failed(reason) => AccountError::Unavailable(reason),
+        }
+    }
+}
+
+fn check_password(password: &str) -> Result<(), AccountError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS || password.len() > MAX_PASSWORD_BYTES {
+        return Err(AccountError::WeakPassword);
+    }
+    Ok(())
+}
+
+async fn hash_off_runtime(password: String) -> Result<String, AccountError> {
+    tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|error| AccountError::Unavailable(error.to_string()))?
+        .map_err(AccountError::Unavailable)
+}

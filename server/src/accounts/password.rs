@@ -1,0 +1,43 @@
+//! Password hashing: argon2id in the PHC string format, never plaintext.
+//! Both functions are slow on purpose; call them on the blocking pool.
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+
+/// The argon2id PHC string (`$argon2id$v=19$m=...`) of `password` with a fresh random salt.
+pub fn hash(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| error.to_string())
+}
+
+/// Whether `password` matches the stored PHC string (false for a damaged one).
+pub fn verify(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_salted_and_verify() {
+        let first = hash("sesame").unwrap_or_default();
+        let second = hash("sesame").unwrap_or_default();
+        assert!(first.starts_with("$argon2id$"), "{first}");
+        assert!(!first.contains("sesame"));
+        assert_ne!(first, second);
+        assert!(verify("sesame", &first));
+        assert!(!verify("Sesame", &first));
+        assert!(!verify("sesame", "not a hash"));
+    }
+}

@@ -1,0 +1,64 @@
+//! The `accounts` table of history.db (created by schema migration 2).
+
+use super::Account;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+/// One stored account.
+pub(super) struct Row {
+    pub(super) account: Account,
+    pub(super) password_hash: String,
+}
+
+/// Every account, for the in-memory directory.
+pub(super) fn load_all(conn: &Connection) -> rusqlite::Result<Vec<Row>> {
+    let mut statement =
+        conn.prepare("SELECT name, folded, password_hash, created_ms FROM accounts")?;
+    let rows = statement.query_map([], |row| {
+        Ok(Row {
+            account: Account {
+                name: row.get(0)?,
+                folded: row.get(1)?,
+                created: DateTime::from_timestamp_millis(row.get(3)?).unwrap_or_default(),
+            },
+            password_hash: row.get(2)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Inserts a new account; a name already taken fails on the UNIQUE index.
+pub(super) fn insert(conn: &Connection, row: &Row, skeleton: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO accounts (name, folded, skeleton, password_hash, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            row.account.name,
+            row.account.folded,
+            skeleton,
+            row.password_hash,
+            row.account.created.timestamp_millis()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Replaces an account's password hash.
+pub(super) fn set_password(conn: &Connection, folded: &str, hash: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE accounts SET password_hash = ?1 WHERE folded = ?2",
+        params![hash, folded],
+    )?;
+    Ok(())
+}
+
+/// Deletes an account.
+pub(super) fn delete(conn: &Connection, folded: &str) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM accounts WHERE folded = ?1", [folded])?;
+    Ok(())
+}
+
+/// Now, for `created`.
+pub(super) fn now() -> DateTime<Utc> {
+    Utc::now()
+}

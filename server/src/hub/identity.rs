@@ -1,0 +1,61 @@
+//! Logging clients in and out of accounts, as the hub sees it: the client's
+//! identity changes and channel peers with `account-notify` are told.
+
+use super::HubState;
+use super::client::ClientId;
+use super::event::Event;
+use crate::accounts::Account;
+use std::sync::Arc;
+
+impl HubState {
+    /// Logs `id` in to `account`; returns its `nick!user@host` (for 900).
+    pub fn login(&mut self, id: ClientId, account: &Account) -> Option<String> {
+        let client = self.clients.get_mut(&id)?;
+        client.account = Some((account.name.clone(), account.folded.clone()));
+        let source = Arc::new(client.source());
+        let prefix = source.prefix();
+        let peers = self.peers_of(&self.clients[&id].channels, id);
+        let event = Event::Account {
+            source,
+            account: Some(account.name.clone()),
+        };
+        self.deliver_to(event, peers.into_iter());
+        Some(prefix)
+    }
+
+    /// Logs `id` out; returns its `nick!user@host` (for 901) when it was logged in.
+    pub fn logout(&mut self, id: ClientId) -> Option<String> {
+        let client = self.clients.get_mut(&id)?;
+        client.account.take()?;
+        let source = Arc::new(client.source());
+        let prefix = source.prefix();
+        let peers = self.peers_of(&self.clients[&id].channels, id);
+        self.deliver_to(
+            Event::Account {
+                source,
+                account: None,
+            },
+            peers.into_iter(),
+        );
+        Some(prefix)
+    }
+
+    /// Logs out every client logged in to the account `folded` (it was dropped).
+    pub fn logout_account(&mut self, folded: &str) -> Vec<ClientId> {
+        let holders: Vec<ClientId> = self
+            .clients
+            .values()
+            .filter(|c| c.account.as_ref().is_some_and(|(_, f)| f == folded))
+            .map(|c| c.id)
+            .collect();
+        for id in &holders {
+            self.logout(*id);
+        }
+        holders
+    }
+
+    /// The account `id` is logged in to: (name, folded).
+    pub fn account_of(&self, id: ClientId) -> Option<(String, String)> {
+        self.clients.get(&id).and_then(|c| c.account.clone())
+    }
+}

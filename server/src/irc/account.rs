@@ -1,0 +1,381 @@
+//! Accounts in the IRC dialect: SASL `AUTHENTICATE` (PLAIN), IRCv3
+//! `REGISTER` (draft/account-registration) and what both share with the
+//! NickServ service: logging the connection in with 900, failed-login limits.
+//!
+//! Numerics follow the IRCv3 SASL 3.2 spec and modern.ircdocs: 900 on login,
+//! 903 on success, 904 on failure, 905 for an over-long message, 906 on
+//! abort, 907 when already logged in, 908 listing the mechanisms.
+
+use super::IrcSession;
+use super::caps::SASL_MECHANISMS;
+use crate::accounts::{Account, AccountError, Limits};
+use crate::session::Connection;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use natter_protocol::{Message, Nick, numeric};
+
+/// The longest AUTHENTICATE chunk; a chunk this long means more follow.
+const CHUNK: usize = 400;
+/// The longest SASL payload natterd assembles (PLAIN needs far less).
+const MAX_PAYLOAD: usize = 2048;
+
+/// A SASL exchange in progress: the mechanism and the base64 received so far.
+#[derive(Debug, Default)]
+pub struct SaslExchange {
+    buffer: String,
+}
+
+impl IrcSession {
+    /// The account this connection is logged in to.
+    pub(super) fn logged_in(&self, connection: &Connection) -> Option<String> {
+        if self.registered {
+            let id = connection.id;
+            self.context
+                .hub
+                .with(|hub| hub.account_of(id))
+                .map(|(name, _)| name)
+        } else {
+            self.account.as_ref().map(|account| account.name.clone())
+        }
+    }
+
+    /// `nick!user@host` as far as known, for 900/901.
+    fn mask(&self, connection: &Connection) -> String {
+        let user = self
+            .user
+            .as_ref()
+            .map(|(user, _)| user.as_str())
+            .unwrap_or("*");
+        format!("{}!{}@{}", self.target(), user, connection.host())
+    }
+
+    /// Logs the connection in to `account` and sends 900.
+    pub(super) fn log_in(&mut self, connection: &mut Connection, account: Account) {
+        let mask = if self.registered {
+            let id = connection.id;
+            self.context
+                .hub
+                .with(|hub| hub.login(id, &account))
+                .unwrap_or_else(|| self.mask(connection))
+        } else {
+            self.mask(connection)
+        };
+        let text = format!("You are now logged in as {}", account.name);
+        self.reply(
+            connection,
+            numeric::RPL_LOGGEDIN,
+            [mask.as_str(), account.name.as_str(), text.as_str()],
+        );
+        if !self.registered {
+            self.account = Some(account);
+        }
+    }
+
+    /// Logs the connection out (after DROP) and sends 901.
+    pub(super) fn log_out(&mut self, connection: &mut Connection) {
+        let id = connection.id;
+        let mask = if self.registered {
+            self.context.hub.with(|hub| hub.logout(id))
+        } else {
+            self.account.take().map(|_| self.mask(connection))
+        };
+        if let Some(mask) = mask {
+            self.reply(
+                connection,
+                numeric::RPL_LOGGEDOUT,
+                [mask.as_str(), "You are now logged out"],
+            );
+        }
+    }
+
+    fn limits(&self) -> Limits {
+        let config = &self.context.config.accounts;
+        Limits {
+            per_connection: config.max_failures_per_connection,
+            per_address: config.max_failures_per_address,
+            window: config.failure_window,
+        }
+    }
+
+    /// Checks `password` for `name` within the failed-login limits.
+    pub(super) async fn check_login(
+        &mut self,
+        connection: &Connection,
+        name: &str,
+        password: &str,
+    ) -> Result<Account, LoginError> {
+        let accounts = self
+            .context
+            .accounts
+            .clone()
+            .ok_or(LoginError::Unavailable)?;
+        let (ip, limits) = (connection.peer.ip(), self.limits());
+        accounts
+            .limiter()
+            .check(&mut self.login_failures, ip, limits)
+            .map_err(LoginError::TooMany)?;
+        match accounts.authenticate(name, password).await {
+            Ok(account) => Ok(account),
+            Err(AccountError::BadCredentials) => {
+                tracing::info!(peer = %connection.peer, account = %name, "failed login");
+                accounts
+                    .limiter()
+                    .failed(&mut self.login_failures, ip, limits);
+                Err(LoginError::Bad)
+            }
+            Err(_) => Err(LoginError::Unavailable),
+        }
+    }
+}
+
+/// Why a login failed.
+pub(super) enum LoginError {
+    /// Wrong account or password.
+    Bad,
+    /// Too many failures lately: wait this many seconds.
+    TooMany(u64),
+    /// No accounts on this server (history is off) or the store failed.
+    Unavailable,
+}
+
+impl LoginError {
+    /// A sentence for the user.
+    pub(super) fn text(&self) -> String {
+        match self {
+            LoginError::Bad => "Invalid account name or password".to_string(),
+            LoginError::TooMany(seconds) => {
+                format!("Too many failed logins; try again in {seconds} seconds")
+            }
+            LoginError::Unavailable => "Accounts are not available on this server".to_string(),
+        }
+    }
+}
+
+/// Handles `AUTHENTICATE <mechanism | base64 chunk | + | *>`.
+pub async fn authenticate(
+    session: &mut IrcSession,
+    connection: &mut Connection,
+    message: &Message,
+) {
+    let Some(param) = message.arg(0).filter(|p| !p.is_empty()) else {
+        session.reply(
+            connection,
+            numeric::ERR_NEEDMOREPARAMS,
+            ["AUTHENTICATE", "Not enough parameters"],
+        );
+        return;
+    };
+    if session.context.accounts.is_none() {
+        session.reply(
+            connection,
+            numeric::ERR_SASLFAIL,
+            ["SASL authentication failed: accounts are not available on this server"],
+        );
+        return;
+    }
+    if param == "*" {
+        let was = session.sasl.take();
+        if was.is_some() {
+            session.reply(
+                connection,
+                numeric::ERR_SASLABORTED,
+                ["SASL authentication aborted"],
+            );
+        } else {
+            session.reply(
+                connection,
+                numeric::ERR_SASLFAIL,
+                ["SASL authentication failed"],
+            );
+        }
+        return;
+    }
+    if session.logged_in(connection).is_some() {
+        session.sasl = None;
+        session.reply(
+            connection,
+            numeric::ERR_SASLALREADY,
+            ["You have already authenticated using SASL"],
+        );
+        return;
+    }
+    let Some(exchange) = session.sasl.as_mut() else {
+        start(session, connection, param);
+        return;
+    };
+    if param.len() > CHUNK || exchange.buffer.len() + param.len() > MAX_PAYLOAD {
+        session.sasl = None;
+        session.reply(
+            connection,
+            numeric::ERR_SASLTOOLONG,
+            ["SASL message too long"],
+        );
+        return;
+    }
+    if param != "+" {
+        exchange.buffer.push_str(param);
+    }
+    if param.len() == CHUNK {
+        return;
+    }
+    let payload = session.sasl.take().map(|e| e.buffer).unwrap_or_default();
+    finish_plain(session, connection, &payload).await;
+}
+
+fn start(session: &mut IrcSession, connection: &mut Connection, mechanism: &str) {
+    if mechanism.eq_ignore_ascii_case("PLAIN") {
+        session.sasl = Some(SaslExchange::default());
+        connection.send(&Message::new("AUTHENTICATE").with_param("+"));
+    } else {
+        session.reply(
+            connection,
+            numeric::RPL_SASLMECHS,
+            [SASL_MECHANISMS, "are available SASL mechanisms"],
+        );
+        session.reply(
+            connection,
+            numeric::ERR_SASLFAIL,
+            ["SASL authentication failed"],
+        );
+    }
+}
+
+/// PLAIN (RFC 4616): `authzid NUL authcid NUL password`; the authzid must be
+/// empty or the authcid (nobody logs in as someone else).
+async fn finish_plain(session: &mut IrcSession, connection: &mut Connection, payload: &str) {
+    let fail = |session: &IrcSession, connection: &mut Connection, why: &str| {
+        let text = format!("SASL authentication failed: {why}");
+        session.reply(connection, numeric::ERR_SASLFAIL, [text.as_str()]);
+    };
+    let decoded = BASE64
+        .decode(payload)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    let Some(decoded) = decoded else {
+        return fail(session, connection, "the message is not valid base64 UTF-8");
+    };
+    let parts: Vec<&str> = decoded.split('\0').collect();
+    let [authzid, authcid, password] = parts[..] else {
+        return fail(
+            session,
+            connection,
+            "PLAIN needs authzid NUL account NUL password",
+        );
+    };
+    if !authzid.is_empty() && authzid != authcid {
+        return fail(session, connection, "you may only log in as yourself");
+    }
+    match session.check_login(connection, authcid, password).await {
+        Ok(account) => {
+            session.log_in(connection, account);
+            session.reply(
+                connection,
+                numeric::RPL_SASLSUCCESS,
+                ["SASL authentication successful"],
+            );
+        }
+        Err(error) => fail(session, connection, &error.text()),
+    }
+}
+
+/// Handles `REGISTER <account> <email> <password>` (draft/account-registration).
+pub async fn register(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
+    let (Some(account), Some(password)) = (message.arg(0), message.arg(2)) else {
+        session.reply(
+            connection,
+            numeric::ERR_NEEDMOREPARAMS,
+            ["REGISTER", "Not enough parameters"],
+        );
+        return;
+    };
+    let name = if account == "*" {
+        match session.nick.clone() {
+            Some(nick) => nick,
+            None => {
+                return register_fail(
+                    session,
+                    connection,
+                    "NEED_NICK",
+                    "*",
+                    "Choose a nickname first, or name the account",
+                );
+            }
+        }
+    } else {
+        account.to_string()
+    };
+    let Some(accounts) = session.context.accounts.clone() else {
+        return register_fail(
+            session,
+            connection,
+            "TEMPORARILY_UNAVAILABLE",
+            &name,
+            "Accounts are not available on this server",
+        );
+    };
+    if !session.context.config.accounts.registration {
+        return register_fail(
+            session,
+            connection,
+            "TEMPORARILY_UNAVAILABLE",
+            &name,
+            "Registration is disabled on this server",
+        );
+    }
+    if session.logged_in(connection).is_some() {
+        return register_fail(
+            session,
+            connection,
+            "ALREADY_AUTHENTICATED",
+            &name,
+            "You are already logged in",
+        );
+    }
+    let max = session.context.config.limits.nick_length;
+    if let Err(error) = Nick::parse(&name, max) {
+        let text = format!("Account names follow the nickname rules: {error}");
+        return register_fail(session, connection, "BAD_ACCOUNT_NAME", &name, &text);
+    }
+    match accounts.register(&name, password).await {
+        Ok(account) => {
+            let done = session.server_message("REGISTER").with_params([
+                "SUCCESS",
+                account.name.as_str(),
+                "Account created",
+            ]);
+            connection.send(&done);
+            session.log_in(connection, account);
+        }
+        Err(error) => {
+            let code = match error {
+                AccountError::Exists(_) | AccountError::LooksLike(_) => "ACCOUNT_EXISTS",
+                AccountError::WeakPassword => "WEAK_PASSWORD",
+                _ => "TEMPORARILY_UNAVAILABLE",
+            };
+            let text = capitalized(&error.to_string());
+            register_fail(session, connection, code, &name, &text);
+        }
+    }
+}
+
+fn register_fail(
+    session: &IrcSession,
+    connection: &mut Connection,
+    code: &str,
+    account: &str,
+    text: &str,
+) {
+    let fail = session
+        .server_message("FAIL")
+        .with_params(["REGISTER", code, account, text]);
+    connection.send(&fail);
+}
+
+/// `s` with its first letter in upper case, for sentences built from error texts.
+pub(super) fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
