@@ -15,6 +15,7 @@ pub mod datadir;
 pub mod history;
 pub mod hub;
 pub mod irc;
+pub mod metrics;
 pub mod net;
 pub mod plain;
 pub mod reload;

@@ -176,6 +176,13 @@ async fn serve(config: Config, source: ConfigSource) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let metrics = match natterd::metrics::http::listen(&config).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            report!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let (history, motd) = match open_resources(&config) {
         Ok(resources) => resources,
         Err(error) => {
@@ -187,6 +194,15 @@ async fn serve(config: Config, source: ConfigSource) -> ExitCode {
     let address = server.local_addr();
     report!("listening on {address} (Ctrl-C to stop)");
     let shutdown = CancellationToken::new();
+    if let Some(listener) = metrics {
+        match serve_metrics(listener, server.context(), shutdown.clone()) {
+            Ok(address) => report!("metrics on http://{address}/metrics"),
+            Err(error) => {
+                report!("{error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let reloader = Reloader::new(server.context(), source);
     tokio::spawn(signals.run(reloader, shutdown.clone()));
     notify::ready(&format!("listening on {address}"));
@@ -200,6 +216,20 @@ async fn serve(config: Config, source: ConfigSource) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Installs the Prometheus recorder and serves it on `listener`; returns its address.
+fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    context: std::sync::Arc<natterd::context::Context>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<std::net::SocketAddr> {
+    let address = listener.local_addr()?;
+    let handle = natterd::metrics::install()?;
+    tokio::spawn(natterd::metrics::http::serve(
+        listener, handle, context, shutdown,
+    ));
+    Ok(address)
 }
 
 fn open_resources(config: &Config) -> anyhow::Result<(Option<History>, Option<String>)> {

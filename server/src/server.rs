@@ -141,6 +141,7 @@ impl Server {
                 Ok(slot) => slot,
                 Err(refusal) => {
                     crate::warn_throttled!(%peer, %refusal, "connection refused");
+                    crate::metrics::refused(refusal.label());
                     tasks.spawn(refuse(stream, refusal.to_string()));
                     continue;
                 }

@@ -30,6 +30,17 @@ pub struct Config {
     pub history: HistoryConfig,
     /// Accounts and owned nicknames.
     pub accounts: AccountsConfig,
+    /// The optional Prometheus endpoint.
+    pub metrics: MetricsConfig,
+}
+
+/// The `[metrics]` table: an HTTP endpoint serving Prometheus' text format.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Address for `GET /metrics`, e.g. `127.0.0.1:9667`; off when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<SocketAddr>,
 }
 
 /// The `[server]` table.

@@ -386,6 +386,13 @@ impl History {
         result
     }
 
+    /// Messages waiting for the writer (reserved room in its queue), for metrics.
+    pub fn queue_depth(&self) -> usize {
+        self.inner
+            .capacity
+            .saturating_sub(self.inner.room.available_permits())
+    }
+
     /// How many messages were left out of history (full queue, failing disk, closed store).
     pub fn dropped_count(&self) -> u64 {
         self.inner.drops.count()

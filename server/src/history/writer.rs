@@ -281,8 +281,10 @@ impl Writer {
         if self.pending.is_empty() {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         match batch::insert_batch(&mut self.conn, &mut self.conversations, &self.pending) {
             Ok(()) => {
+                crate::metrics::history_committed(self.pending.len(), started);
                 if let Some(failure) = self.failure.take() {
                     tracing::info!(
                         path = %self.path.display(),

@@ -204,6 +204,13 @@ impl HubState {
             .filter(|member| *member != sender && still_member(self, member))
             .chain(echo.then_some(sender))
             .collect();
+        if let Event::Message { kind, private, .. } = &envelope.event {
+            crate::metrics::message(
+                kind.command(),
+                *private,
+                recipients.len() + usize::from(to_self),
+            );
+        }
         let mut fanout = Fanout::new(envelope);
         self.deliver_envelope(&mut fanout, recipients.into_iter());
         if to_self {

@@ -267,6 +267,7 @@ impl HubState {
         while let Some(id) = self.overflowed.pop() {
             if self.clients.contains_key(&id) {
                 tracing::info!(client = id, "dropping client: SendQ exceeded");
+                crate::metrics::sendq_overflow();
                 self.drop_client(id, "SendQ exceeded");
             }
         }

@@ -59,6 +59,7 @@ impl IrcSession {
         self.registered = true;
         connection.mark_registered();
         tracing::info!(peer = %connection.peer, client = id, "registered (irc)");
+        crate::metrics::registered("irc");
         self.send_welcome(connection, &nick);
         Flow::Continue
     }

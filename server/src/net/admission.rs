@@ -49,6 +49,18 @@ pub enum Refusal {
     UnregisteredPerAddress(usize),
 }
 
+impl Refusal {
+    /// A short fixed label for metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Refusal::Full(_) => "full",
+            Refusal::PerAddress(_) => "per_address",
+            Refusal::Unregistered => "unregistered",
+            Refusal::UnregisteredPerAddress(_) => "unregistered_per_address",
+        }
+    }
+}
+
 #[derive(Debug, Default, Clone, Copy)]
 struct Count {
     total: usize,

@@ -190,6 +190,9 @@ impl Outbound {
                 } else {
                     write.await
                 };
+                if result.is_ok() {
+                    crate::metrics::sent(buffer.len());
+                }
                 buffer.clear();
                 if let Err(error) = result {
                     tracing::debug!(%error, "write failed");

@@ -95,6 +95,7 @@ impl PlainSession {
         self.stage = Stage::Chatting;
         connection.mark_registered();
         tracing::info!(peer = %connection.peer, client = id, "registered (plain)");
+        crate::metrics::registered("plain");
         let channel = self.channel();
         let joined = self.try_join_default(connection);
         match &joined {

@@ -51,6 +51,22 @@ pub enum Close {
 }
 
 impl Close {
+    /// A short fixed label for metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Close::Quit(_) => "quit",
+            Close::ConnectionClosed => "connection_closed",
+            Close::ReadError(_) => "read_error",
+            Close::PingTimeout(_) => "ping_timeout",
+            Close::RegistrationTimeout => "registration_timeout",
+            Close::ExcessFlood => "excess_flood",
+            Close::Shutdown => "shutdown",
+            Close::BadPassword => "bad_password",
+            Close::SendQExceeded => "sendq_exceeded",
+            Close::Killed => "killed",
+        }
+    }
+
     /// The reason other users see in the QUIT.
     pub fn quit_reason(&self) -> String {
         match self {
@@ -256,6 +272,7 @@ impl Driver {
     /// Leaves the hub (freeing the nickname at once) and sends the final line.
     fn finish<H: LineHandler>(&self, connection: &mut Connection, handler: &H, close: Close) {
         let reason = close.quit_reason();
+        crate::metrics::disconnected(close.label());
         tracing::info!(peer = %connection.peer, client = connection.id, %reason, "disconnecting");
         if close == Close::Killed {
             return;

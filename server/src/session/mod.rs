@@ -11,6 +11,7 @@ pub use detect::{FirstLine, classify};
 pub use driver::{Close, Driver, Flow, LineHandler};
 
 use crate::context::Context;
+use crate::metrics::CountedRead;
 use crate::net::admission::Slot;
 use crate::net::codec::{Inbound, LineCodec};
 use crate::net::outbound::Outbound;
@@ -47,7 +48,7 @@ pub async fn run(
         let outbound = outbound.clone();
         tokio::spawn(async move { outbound.run_writer(write_half).await })
     };
-    let mut lines = FramedRead::new(read_half, LineCodec::for_limits(limits));
+    let mut lines = FramedRead::new(CountedRead::new(read_half), LineCodec::for_limits(limits));
     let driver = Driver::new(context.clone(), shutdown);
     let mut connection = Connection::new(context.next_client_id(), peer, outbound.clone(), slot);
     let first = first_line(&context, &driver, &mut lines, &mut connection).await;
@@ -76,7 +77,7 @@ pub async fn run(
 async fn first_line(
     context: &Context,
     driver: &Driver,
-    lines: &mut FramedRead<OwnedReadHalf, LineCodec>,
+    lines: &mut FramedRead<CountedRead<OwnedReadHalf>, LineCodec>,
     connection: &mut Connection,
 ) -> Option<Inbound> {
     if let Ok(item) = tokio::time::timeout(PROMPT_DELAY, lines.next()).await {
@@ -107,7 +108,7 @@ async fn first_line(
 async fn dispatch(
     driver: &Driver,
     connection: &mut Connection,
-    lines: &mut FramedRead<OwnedReadHalf, LineCodec>,
+    lines: &mut FramedRead<CountedRead<OwnedReadHalf>, LineCodec>,
     line: Bytes,
 ) {
     let context = &driver.context;

@@ -27,6 +27,7 @@ use natter_protocol::{Message, is_channel_name, is_valid_nick};
 
 /// Handles `CHATHISTORY <subcommand> ...`.
 pub async fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
+    let _timer = crate::metrics::ChathistoryTimer::start();
     let Some(history) = session.context.history.clone() else {
         session.reply(
             connection,
