@@ -113,6 +113,45 @@ pub fn load(path: &Path, required: bool) -> Result<ConfigFile, ConfigError> {
     }
 }
 
+/// The ignore list's file: `ignores.txt` beside the config file.
+pub fn ignore_path(config_path: &Path) -> PathBuf {
+    config_path.with_file_name("ignores.txt")
+}
+
+/// Reads the saved ignore masks (one per line; `#` starts a comment). A
+/// missing file is an empty list.
+pub fn load_ignores(path: &Path) -> Result<Vec<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(source) => Err(ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Writes the ignore masks, replacing the file in one step (a crash never
+/// leaves half a list).
+pub fn save_ignores(path: &Path, masks: &[String]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut text = String::from("# natter ignore list: one mask per line (/ignore, /unignore)\n");
+    for mask in masks {
+        text.push_str(mask);
+        text.push('\n');
+    }
+    let temporary = path.with_extension("txt.tmp");
+    std::fs::write(&temporary, text)?;
+    std::fs::rename(&temporary, path)
+}
+
 /// Parses config text; `path` is only for the error message. `[keys]` is
 /// checked here too, so a bad key name stops natter with its line.
 pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
@@ -224,6 +263,16 @@ sidebar_width = 24
         assert!(text.contains("unknown action \"fly\""), "{text}");
         let error = parse("[keys]\nhelp = \"Hyper+F5\"\n", Path::new("c.toml")).unwrap_err();
         assert!(error.to_string().contains("line 2"), "{error}");
+    }
+
+    #[test]
+    fn ignores_round_trip_through_their_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = ignore_path(&dir.path().join("config.toml"));
+        assert_eq!(load_ignores(&path).unwrap(), Vec::<String>::new());
+        let masks = vec!["bob!*@*".to_owned(), "*!*@spam.example".to_owned()];
+        save_ignores(&path, &masks).unwrap();
+        assert_eq!(load_ignores(&path).unwrap(), masks);
     }
 
     #[test]

@@ -75,6 +75,8 @@ pub enum Effect {
     Bell,
     /// Clear and fully redraw the terminal (Ctrl+L).
     Redraw,
+    /// Save the ignore list (it changed).
+    SaveIgnores(Vec<String>),
     /// Try connecting again after a permanent failure.
     Reconnect,
     /// Leave: send QUIT with this reason and exit.

@@ -59,6 +59,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     start_log(&cli)?;
     let (mut settings, net) = cli::resolve(&cli, &config).map_err(anyhow::Error::msg)?;
+    if let Some(path) = cli.config.as_ref().or(default_path.as_ref()) {
+        let ignore_file = config::ignore_path(path);
+        settings.ignores = config::load_ignores(&ignore_file)?;
+        settings.ignore_file = Some(ignore_file);
+    }
     tracing::info!(server = %net.address(), nick = %settings.nick, "resolved settings");
     settings.zone = natter::settings::Zone::Local;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {

@@ -32,6 +32,10 @@ pub struct Settings {
     pub sidebar_width: u16,
     /// `[keys]` from the config: action name and keys (checked when read).
     pub key_overrides: Vec<(String, Vec<String>)>,
+    /// Ignore masks saved by /ignore.
+    pub ignores: Vec<String>,
+    /// Where /ignore saves its list (beside the config file).
+    pub ignore_file: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -48,6 +52,8 @@ impl Settings {
             zone: Zone::Fixed(Utc.fix()),
             sidebar_width: 20,
             key_overrides: Vec::new(),
+            ignores: Vec::new(),
+            ignore_file: None,
         }
     }
 }

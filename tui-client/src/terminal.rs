@@ -134,6 +134,14 @@ fn run_effects(
             Effect::SetNick(nick) => {
                 let _ = net_tx.try_send(NetCommand::SetNick(nick));
             }
+            Effect::SaveIgnores(masks) => {
+                if let Some(path) = &app.chat.settings.ignore_file
+                    && let Err(error) = crate::config::save_ignores(path, &masks)
+                {
+                    let path = path.display().to_string();
+                    app.error(format!("Could not save the ignore list to {path}: {error}"));
+                }
+            }
             Effect::Reconnect => {
                 let _ = net_tx.try_send(NetCommand::Reconnect);
             }

@@ -143,6 +143,8 @@ pub struct Buffer {
     pub read_marker: Option<i64>,
     /// How far back the server's history has been loaded into `lines`.
     pub older: Older,
+    /// Messages hidden here because their sender is ignored.
+    pub ignored: usize,
 }
 
 impl Buffer {
@@ -162,6 +164,7 @@ impl Buffer {
             selected_member: None,
             read_marker: None,
             older: Older::Unknown,
+            ignored: 0,
         }
     }
 

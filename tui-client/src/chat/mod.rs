@@ -7,6 +7,7 @@
 pub mod buffers;
 pub mod commands;
 pub mod history;
+pub mod ignore;
 pub mod irc;
 pub mod members;
 pub mod numerics;
@@ -77,6 +78,8 @@ pub struct Chat {
     pub now: DateTime<Utc>,
     /// Set once the user asked to quit.
     pub quitting: bool,
+    /// People whose messages are hidden (/ignore).
+    pub ignores: ignore::IgnoreList,
     /// Message ids already shown, so history replayed after a reconnect
     /// does not show twice.
     seen_msgids: HashSet<String>,
@@ -93,6 +96,7 @@ impl Chat {
             settings.zone.clone(),
         );
         let session = Session::new(&settings.nick);
+        let ignores = ignore::IgnoreList::new(settings.ignores.clone());
         Chat {
             settings,
             buffers,
@@ -101,6 +105,7 @@ impl Chat {
             away_nicks: HashSet::new(),
             now,
             quitting: false,
+            ignores,
             seen_msgids: HashSet::new(),
             seen_order: VecDeque::new(),
             effects: Vec::new(),

@@ -42,6 +42,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if app.chat.session.away {
         write(" · away", theme::WARN);
     }
+    let hidden = app.chat.hidden_here();
+    if hidden > 0 {
+        write(&format!(" · {hidden} ignored hidden"), theme::DIM);
+    }
     let buffer = app.chat.buffers.active();
     if buffer.kind == BufferKind::Channel && !buffer.joined && app.chat.session.registered {
         write(" · not in this channel", theme::WARN);

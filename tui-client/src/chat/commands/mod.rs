@@ -54,6 +54,11 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
         "set or show modes of TARGET (default: this channel)",
     ),
     ("/whois NICK", "who is NICK?"),
+    (
+        "/ignore [MASK]",
+        "hide a nick's (or nick!user@host mask's) messages and whispers; alone: list",
+    ),
+    ("/unignore MASK", "stop ignoring MASK"),
     ("/away [MESSAGE]", "mark yourself away"),
     ("/back", "mark yourself back"),
     ("/clear", "clear the current buffer's scrollback"),
@@ -185,6 +190,8 @@ impl Chat {
                 _ => self.error("Usage: /raw COMMAND [PARAMS] :TRAILING, e.g. /raw MODE #lobby +t"),
             },
             "buffer" | "b" => self.cmd_buffer(args),
+            "ignore" => self.cmd_ignore(args, true),
+            "unignore" => self.cmd_ignore(args, false),
             "reconnect" => match self.connection {
                 ConnectionState::Failed { .. } => self.emit(Effect::Reconnect),
                 _ => self.info("natter reconnects by itself; /reconnect is for after a failure it cannot retry."),
@@ -320,6 +327,16 @@ pub fn is_local(line: &str) -> bool {
     let name = rest.split_whitespace().next().unwrap_or_default();
     matches!(
         name.to_ascii_lowercase().as_str(),
-        "help" | "clear" | "close" | "quit" | "exit" | "query" | "q" | "reconnect" | "search"
+        "help"
+            | "clear"
+            | "close"
+            | "quit"
+            | "exit"
+            | "query"
+            | "q"
+            | "reconnect"
+            | "search"
+            | "ignore"
+            | "unignore"
     ) && !(name.eq_ignore_ascii_case("query") && rest.split_whitespace().count() > 2)
 }

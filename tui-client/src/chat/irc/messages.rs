@@ -28,6 +28,9 @@ impl Chat {
         let from_user = source.contains('!') || (!source.contains('.') && !source.is_empty());
         let nick = msg.source_nick().unwrap_or(source).to_owned();
         let own = from_user && self.session.is_me(&nick);
+        if from_user && !own && self.drop_if_ignored(msg, target) {
+            return;
+        }
 
         let Some((kind, body_text)) = self.chat_body(text, &nick, is_notice, own, replayed) else {
             return;
