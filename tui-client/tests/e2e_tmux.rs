@@ -224,3 +224,82 @@ async fn alice_chats_with_bob_and_whispers_him_through_the_sidebar() {
     drop(tmux);
     server.shutdown().await;
 }
+
+/// The newer client features in a real terminal: a rebound key from
+/// config.toml, searching scrollback that is off screen, and ignoring
+/// someone, with the list saved beside the config.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alice_rebinds_help_searches_scrollback_and_ignores_bob() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux_config = dir.path().join("tmux.conf");
+    let Some(tmux) = Tmux::new(dir.path(), &tmux_config) else {
+        return;
+    };
+    let server = TestServer::start().await;
+    let natter = env!("CARGO_BIN_EXE_natter");
+    for nick in ["alice", "bob"] {
+        let config = dir.path().join(nick).join("config.toml");
+        std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+        std::fs::write(&config, "[keys]\nhelp = \"F5\"\n").unwrap();
+        let command = format!(
+            "{natter} {} --nick {nick} --config {}",
+            server.addr,
+            config.display()
+        );
+        tmux.start(&tmux_config, nick, &command);
+    }
+    for nick in ["alice", "bob"] {
+        tmux.wait_for(nick, "both in the sidebar", |s| {
+            s.contains("connected") && s.contains("2 members")
+        })
+        .await;
+    }
+
+    // The rebound key opens the help (F1 no longer does).
+    tmux.keys("alice", &["F1"]);
+    tmux.keys("alice", &["F5"]);
+    tmux.wait_for("alice", "the help on F5", |s| s.contains("natter help"))
+        .await;
+    tmux.keys("alice", &["Escape"]);
+
+    tmux.type_line("bob", "the secret word is banana");
+    for i in 0..40 {
+        tmux.type_line("bob", &format!("filler {i}"));
+    }
+    tmux.wait_for("alice", "the last filler", |s| s.contains("filler 39"))
+        .await;
+    let screen = tmux.screen("alice");
+    assert!(
+        !screen.contains("banana"),
+        "banana should be off screen:\n{screen}"
+    );
+    tmux.keys("alice", &["C-f"]);
+    tmux.run(&["send-keys", "-t", "alice", "-l", "banana"]);
+    tmux.keys("alice", &["Enter"]);
+    tmux.wait_for("alice", "the match brought into view", |s| {
+        s.contains("the secret word is banana") && s.contains("[search] banana")
+    })
+    .await;
+    tmux.keys("alice", &["Escape"]);
+    tmux.wait_for("alice", "the newest lines again", |s| {
+        s.contains("filler 39") && !s.contains("[search]")
+    })
+    .await;
+
+    tmux.type_line("alice", "/ignore bob");
+    tmux.wait_for("alice", "the ignore confirmed", |s| {
+        s.contains("Ignoring bob!*@*")
+    })
+    .await;
+    tmux.type_line("bob", "you cannot see this");
+    tmux.type_line("bob", "/me waves");
+    tmux.wait_for("alice", "two hidden messages counted", |s| {
+        s.contains("2 ignored hidden")
+    })
+    .await;
+    let screen = tmux.screen("alice");
+    assert!(!screen.contains("you cannot see this"), "{screen}");
+    let saved = std::fs::read_to_string(dir.path().join("alice").join("ignores.txt")).unwrap();
+    assert!(saved.lines().any(|l| l == "bob!*@*"), "{saved}");
+    server.shutdown().await;
+}
