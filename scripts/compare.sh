@@ -114,7 +114,10 @@ data_dir = "$dir/data"
 [limits]
 max_clients = 30000
 max_clients_per_ip = 30000
+max_unregistered = 30000
+max_unregistered_per_ip = 30000
 sendq_bytes = 268435456
+recvq_bytes = 1048576
 flood_burst = 1000000000
 flood_rate = 1000000000.0
 flood_max_queued = 1000000000

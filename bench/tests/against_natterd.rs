@@ -13,6 +13,7 @@ async fn server() -> TestServer {
     config.limits.flood_burst = 1_000_000;
     config.limits.flood_rate = 1e9;
     config.limits.flood_max_queued = 1_000_000;
+    config.limits.max_unregistered_per_ip = 64;
     TestServer::start_with(config).await
 }
 

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 /// Conversation ids cached by the writer before the cache is reset.
 const CACHE_LIMIT: usize = 10_000;
 
-/// The writer's cache of conversation rows, by [`Conversation::key`].
-pub(crate) type ConversationCache = HashMap<String, CachedConversation>;
+/// The writer's cache of conversation rows (looked up without formatting
+/// [`Conversation::key`] for every message).
+pub(crate) type ConversationCache = HashMap<Conversation, CachedConversation>;
 
 /// A conversation row as the writer last wrote it.
 pub(crate) struct CachedConversation {
@@ -118,8 +119,8 @@ fn conversation_id(
             (pair.a(), Some(pair.b()), display_a, Some(display_b))
         }
     };
-    let key = message.conversation.key();
-    if !cache.contains_key(&key) {
+    if !cache.contains_key(&message.conversation) {
+        let key = message.conversation.key();
         let found = conn
             .prepare_cached("SELECT id, display_a, display_b FROM conversations WHERE key = ?1")?
             .query_row([&key], |row| {
@@ -145,9 +146,9 @@ fn conversation_id(
                 }
             }
         };
-        cache.insert(key.clone(), cached);
+        cache.insert(message.conversation.clone(), cached);
     }
-    let Some(cached) = cache.get_mut(&key) else {
+    let Some(cached) = cache.get_mut(&message.conversation) else {
         return Err(rusqlite::Error::QueryReturnedNoRows);
     };
     if cached.display_a != display_a || cached.display_b.as_deref() != display_b {
