@@ -164,6 +164,8 @@ impl Outbound {
             Some(held_at) if !state.closing => held_at,
             _ => state.queue.len(),
         };
+        let size: usize = state.queue.iter().take(count).map(Bytes::len).sum();
+        buffer.reserve(size);
         let mut taken = 0;
         for line in state.queue.drain(..count) {
             taken += line.len();
@@ -177,8 +179,12 @@ impl Outbound {
     }
 
     /// The writer task: drains the queue into `writer` until closed or the socket fails.
+    ///
+    /// Its buffer exists only while there is something to write: allocated to
+    /// the size of a batch, kept while more keeps coming, and given back
+    /// before waiting on an empty queue, so an idle connection holds none.
     pub async fn run_writer<W: AsyncWrite + Unpin>(&self, mut writer: W) {
-        let mut buffer = BytesMut::with_capacity(4096);
+        let mut buffer = BytesMut::new();
         loop {
             let closing = self.take_batch(&mut buffer);
             if !buffer.is_empty() {
@@ -203,6 +209,9 @@ impl Outbound {
             if closing {
                 let _ = tokio::time::timeout(CLOSE_GRACE, writer.shutdown()).await;
                 break;
+            }
+            if buffer.capacity() > 0 && self.queued_bytes() == 0 {
+                buffer = BytesMut::new();
             }
             self.wake.notified().await;
         }

@@ -23,6 +23,9 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
 use tokio_util::codec::FramedRead;
+
+/// Bytes of read buffer a new connection starts with.
+const READ_BUFFER_START: usize = 1024;
 use tokio_util::sync::CancellationToken;
 
 /// How long to wait for a client to speak first before prompting for a
@@ -48,7 +51,13 @@ pub async fn run(
         let outbound = outbound.clone();
         tokio::spawn(async move { outbound.run_writer(write_half).await })
     };
-    let mut lines = FramedRead::new(CountedRead::new(read_half), LineCodec::for_limits(limits));
+    // Small to start (tokio-util's default is 8 KiB up front): most connections
+    // are idle most of the time; a longer line grows the buffer as needed.
+    let mut lines = FramedRead::with_capacity(
+        CountedRead::new(read_half),
+        LineCodec::for_limits(limits),
+        READ_BUFFER_START,
+    );
     let driver = Driver::new(context.clone(), shutdown);
     let mut connection = Connection::new(context.next_client_id(), peer, outbound.clone(), slot);
     let first = first_line(&context, &driver, &mut lines, &mut connection).await;
