@@ -14,6 +14,8 @@ pub enum AppEvent {
     Mouse(MouseEvent),
     /// Bracketed paste: the whole pasted text at once.
     Paste(String),
+    /// The terminal gained (true) or lost (false) focus.
+    Focus(bool),
     /// The terminal changed size.
     Resize {
         /// New width in cells.
@@ -73,6 +75,23 @@ pub enum Effect {
     SetNick(String),
     /// Ring the terminal bell.
     Bell,
+    /// Something wants the user's attention (a mention or whisper); `App`
+    /// turns it into `Bell` and/or `Notify` as configured, never the run loop.
+    Alert {
+        /// Whether it arrived in the buffer on screen.
+        visible: bool,
+        /// Notification title ("bob in #lobby").
+        title: String,
+        /// Notification text (plain, untrusted: sanitised before emitting).
+        body: String,
+    },
+    /// Show a desktop notification through the terminal (OSC 777 + OSC 9).
+    Notify {
+        /// Title.
+        title: String,
+        /// Text.
+        body: String,
+    },
     /// Clear and fully redraw the terminal (Ctrl+L).
     Redraw,
     /// Save the ignore list (it changed).

@@ -20,6 +20,8 @@ pub struct Settings {
     pub channels: Vec<String>,
     /// Ring the bell for a mention or whisper in a hidden buffer.
     pub bell: bool,
+    /// How to get attention for a mention or whisper (`notify`).
+    pub notify: Notify,
     /// Extra words that count as mentions.
     pub highlights: Vec<String>,
     /// Scrollback lines kept per buffer.
@@ -46,6 +48,7 @@ impl Settings {
             server_label: server_label.to_owned(),
             channels: vec![DEFAULT_CHANNEL.to_owned()],
             bell: true,
+            notify: Notify::Bell,
             highlights: Vec::new(),
             scrollback_lines: 100_000,
             paste_confirm_lines: 3,
@@ -56,6 +59,21 @@ impl Settings {
             ignore_file: None,
         }
     }
+}
+
+/// How a mention or whisper you are not looking at gets your attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Notify {
+    /// The terminal bell.
+    #[default]
+    Bell,
+    /// A desktop notification through the terminal (OSC 777 and OSC 9).
+    Osc,
+    /// Both.
+    Both,
+    /// Nothing.
+    None,
 }
 
 /// A rule giving the UTC offset in force at an instant.

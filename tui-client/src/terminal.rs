@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
-    EventStream, MouseEventKind,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture, Event, EventStream, MouseEventKind,
 };
 use crossterm::execute;
 use futures::StreamExt;
@@ -31,7 +31,12 @@ const MAX_BATCH: usize = 512;
 pub async fn run(settings: Settings, net_config: NetConfig) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
     install_panic_hook();
-    let result = match execute!(stdout(), EnableMouseCapture, EnableBracketedPaste) {
+    let result = match execute!(
+        stdout(),
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        EnableFocusChange
+    ) {
         Ok(()) => event_loop(&mut terminal, settings, net_config).await,
         Err(error) => Err(error.into()),
     };
@@ -41,7 +46,12 @@ pub async fn run(settings: Settings, net_config: NetConfig) -> anyhow::Result<()
 
 /// Undoes everything `run` did to the terminal.
 fn restore_terminal() {
-    let _ = execute!(stdout(), DisableBracketedPaste, DisableMouseCapture);
+    let _ = execute!(
+        stdout(),
+        DisableFocusChange,
+        DisableBracketedPaste,
+        DisableMouseCapture
+    );
     ratatui::restore();
 }
 
@@ -149,6 +159,13 @@ fn run_effects(
                 let mut out = stdout();
                 let _ = out.write_all(b"\x07").and_then(|()| out.flush());
             }
+            Effect::Notify { title, body } => {
+                let mut out = stdout();
+                let bytes = crate::text::desktop_notification(&title, &body);
+                let _ = out.write_all(bytes.as_bytes()).and_then(|()| out.flush());
+            }
+            // App turns alerts into the effects above before they get here.
+            Effect::Alert { .. } => {}
             Effect::Redraw => terminal.clear()?,
             Effect::Quit(reason) => quit_reason = Some(reason),
         }
@@ -174,7 +191,8 @@ async fn terminal_events(app: mpsc::Sender<AppEvent>) {
             },
             Ok(Event::Paste(text)) => AppEvent::Paste(text),
             Ok(Event::Resize(width, height)) => AppEvent::Resize { width, height },
-            Ok(_) => continue,
+            Ok(Event::FocusGained) => AppEvent::Focus(true),
+            Ok(Event::FocusLost) => AppEvent::Focus(false),
             Err(_) => break,
         };
         if app.send(event).await.is_err() {

@@ -16,7 +16,7 @@ use crate::chat::Chat;
 pub use crate::chat::{ConnectionState, DEFAULT_CHANNEL, seconds_until};
 use crate::event::{AppEvent, Effect};
 use crate::geometry::Areas;
-pub use crate::settings::Settings;
+pub use crate::settings::{Notify, Settings};
 pub use crate::view::Overlay;
 use crate::view::View;
 use crate::view::keymap::KeyMap;
@@ -70,6 +70,7 @@ impl App {
                 self.dirty = true;
                 self.handle_paste(&text);
             }
+            AppEvent::Focus(focused) => self.view.focused = focused,
             AppEvent::Resize { width, height } => {
                 self.dirty = true;
                 self.size = (width, height);
@@ -90,7 +91,38 @@ impl App {
             self.view.search = None;
         }
         self.continue_search();
-        self.chat.take_effects()
+        let effects = self.chat.take_effects();
+        self.attention(effects)
+    }
+
+    /// Turns alerts into the bell and/or a desktop notification, as
+    /// `notify` says, when the buffer is not on screen or the terminal is
+    /// not focused.
+    fn attention(&self, effects: Vec<Effect>) -> Vec<Effect> {
+        let settings = &self.chat.settings;
+        let mut out = Vec::with_capacity(effects.len());
+        for effect in effects {
+            let Effect::Alert {
+                visible,
+                title,
+                body,
+            } = effect
+            else {
+                out.push(effect);
+                continue;
+            };
+            if visible && self.view.focused {
+                continue;
+            }
+            let bell = settings.bell && matches!(settings.notify, Notify::Bell | Notify::Both);
+            if bell {
+                out.push(Effect::Bell);
+            }
+            if matches!(settings.notify, Notify::Osc | Notify::Both) {
+                out.push(Effect::Notify { title, body });
+            }
+        }
+        out
     }
 
     /// Whether something changed since the last call: draw only then.

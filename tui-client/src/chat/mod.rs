@@ -329,10 +329,15 @@ impl Chat {
         true
     }
 
-    fn ring_if_hidden(&mut self, visible: bool) {
-        if !visible && self.settings.bell {
-            self.emit(Effect::Bell);
-        }
+    /// Asks for the user's attention; `App` decides how (and whether: the
+    /// buffer may be on screen in a focused terminal).
+    fn alert(&mut self, visible: bool, title: String, body: &str) {
+        let body = natter_protocol::formatting::strip_formatting(body);
+        self.emit(Effect::Alert {
+            visible,
+            title,
+            body,
+        });
     }
 
     /// Sanitised body runs for an incoming text.

@@ -27,7 +27,7 @@ pub enum Overlay {
 }
 
 /// Everything about the screen that is not chat.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct View {
     /// The input line.
     pub input: InputLine,
@@ -43,6 +43,24 @@ pub struct View {
     pub keys: KeyMap,
     /// A search of the visible buffer in progress (Ctrl+F).
     pub search: Option<Search>,
+    /// Whether the terminal has the focus (focus events; assumed until the
+    /// terminal says otherwise).
+    pub focused: bool,
+}
+
+impl Default for View {
+    fn default() -> View {
+        View {
+            input: InputLine::default(),
+            completion: None,
+            overlay: None,
+            sidebar_focused: false,
+            help_scroll: 0,
+            keys: KeyMap::default(),
+            search: None,
+            focused: true,
+        }
+    }
 }
 
 impl View {

@@ -60,7 +60,12 @@ impl Chat {
         }
         let visible = self.push_at(index, line);
         if highlight && !replayed {
-            self.ring_if_hidden(visible);
+            let title = if whisper {
+                format!("{nick} whispers")
+            } else {
+                format!("{nick} in {target}")
+            };
+            self.alert(visible, title, &body_text);
         }
     }
 
