@@ -289,6 +289,25 @@ pub fn split_by_bytes(text: &str, max_bytes: usize) -> Vec<String> {
     pieces
 }
 
+/// The escape sequences that make a terminal show a desktop notification:
+/// OSC 777 (`notify;title;body`: urxvt, foot, kitty, WezTerm, VTE) and OSC 9
+/// (iTerm2, Windows Terminal). Title and body come from the network, so
+/// every control character (ESC, BEL, C1 ST…) is removed and `;` is taken
+/// out of the title: nothing in them can end the sequence early or start
+/// another. Both are cut to a sensible length.
+pub fn desktop_notification(title: &str, body: &str) -> String {
+    let safe = |text: &str, max: usize| -> String {
+        let cleaned: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        truncate_marked(cleaned.trim(), max)
+    };
+    let title = safe(title, 64).replace(';', ",");
+    let body = safe(body, 200);
+    format!("\x1b]777;notify;{title};{body}\x07\x1b]9;{title}: {body}\x07")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,23 +382,4 @@ mod tests {
     fn truncate_respects_wide_graphemes() {
         assert_eq!(truncate("你好世界", 5), "你好");
     }
-}
-
-/// The escape sequences that make a terminal show a desktop notification:
-/// OSC 777 (`notify;title;body`: urxvt, foot, kitty, WezTerm, VTE) and OSC 9
-/// (iTerm2, Windows Terminal). Title and body come from the network, so
-/// every control character (ESC, BEL, C1 ST…) is removed and `;` is taken
-/// out of the title: nothing in them can end the sequence early or start
-/// another. Both are cut to a sensible length.
-pub fn desktop_notification(title: &str, body: &str) -> String {
-    let safe = |text: &str, max: usize| -> String {
-        let cleaned: String = text
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        truncate_marked(cleaned.trim(), max)
-    };
-    let title = safe(title, 64).replace(';', ",");
-    let body = safe(body, 200);
-    format!("\x1b]777;notify;{title};{body}\x07\x1b]9;{title}: {body}\x07")
 }
