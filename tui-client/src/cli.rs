@@ -36,6 +36,10 @@ A commented example is assets/natter.toml in the natter sources.";
 #[derive(Debug, Clone, Parser)]
 #[command(name = "natter", version, after_help = AFTER_HELP)]
 pub struct Cli {
+    /// Something to do instead of chatting (completions, man page).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Server to connect to, as HOST or HOST:PORT ([IPv6]:PORT for IPv6).
     /// Default: the config's `server`, else localhost:6667.
     #[arg(value_name = "HOST[:PORT]")]
@@ -76,6 +80,34 @@ pub struct Cli {
     /// Print where natter looks for its config file, then exit.
     #[arg(long)]
     pub print_config_path: bool,
+}
+
+/// natter's subcommands: packaging helpers that print and exit. (A server
+/// named like one of them is still reachable as `man:6667`.)
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Print a shell completion script, e.g. `natter completions bash > ~/.local/share/bash-completion/completions/natter`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `natter man | man -l -`.
+    Man,
+}
+
+impl Command {
+    /// Writes what the subcommand prints to `out`.
+    pub fn run(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use clap::CommandFactory;
+        match self {
+            Command::Completions { shell } => {
+                clap_complete::generate(*shell, &mut Cli::command(), "natter", out);
+                Ok(())
+            }
+            Command::Man => clap_mangen::Man::new(Cli::command()).render(out),
+        }
+    }
 }
 
 /// Splits `HOST[:PORT]`, `[IPV6]:PORT` or a bare IPv6 address.

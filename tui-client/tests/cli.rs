@@ -156,3 +156,31 @@ fn a_bad_key_binding_names_the_file_and_line() {
     assert!(err.contains("line 3"), "{err}");
     assert!(err.contains("Hyper"), "{err}");
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_flags() {
+    let (ok, bash, _) = natter(&["completions", "bash"]);
+    assert!(ok);
+    assert!(
+        bash.contains("_natter()") && bash.contains("--nick"),
+        "{bash}"
+    );
+    let (ok, fish, _) = natter(&["completions", "fish"]);
+    assert!(ok);
+    assert!(fish.contains("complete -c natter"), "{fish}");
+    let (ok, man, _) = natter(&["man"]);
+    assert!(ok);
+    assert!(
+        man.contains(".TH natter 1") && man.contains("\\-\\-join"),
+        "{man}"
+    );
+}
+
+#[test]
+fn a_server_argument_is_still_a_server() {
+    use clap::Parser;
+    let cli =
+        natter::cli::Cli::try_parse_from(["natter", "chat.lan:6667", "--nick", "bo"]).unwrap();
+    assert_eq!(cli.server.as_deref(), Some("chat.lan:6667"));
+    assert!(cli.command.is_none());
+}
