@@ -17,6 +17,7 @@ pub mod hub;
 pub mod irc;
 pub mod metrics;
 pub mod net;
+pub mod nick_guard;
 pub mod plain;
 pub mod reload;
 pub mod server;

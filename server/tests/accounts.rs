@@ -290,3 +290,32 @@ async fn whispers_follow_accounts_across_reconnects_and_a_restart() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains(" TARGETS bob "), "{lines:?}");
 }
+
+#[tokio::test]
+async fn pass_logs_in_to_the_nicks_account_when_the_server_has_no_password() {
+    let server = start().await;
+    let mut owner = Client::connect(&server).await;
+    owner.send("CAP LS 302");
+    owner.send("REGISTER frank * frankpass");
+    owner.expect(|line| line.contains(" 900 ")).await;
+    let mut frank = Client::connect(&server).await;
+    frank.send("PASS frankpass");
+    frank.send("NICK frank");
+    frank.send("USER frank 0 * :Frank");
+    frank
+        .expect_next(format!(
+            ":{SERVER} 900 frank frank!~frank@127.0.0.1 frank :You are now logged in as frank"
+        ))
+        .await;
+    frank.expect_command("001").await;
+    let mut wrong = Client::connect(&server).await;
+    wrong.send("PASS guess");
+    wrong.send("NICK frank2");
+    wrong.send("USER f 0 * :f");
+    wrong
+        .expect_next(format!(
+            ":{SERVER} NOTICE frank2 :PASS did not log you in: Invalid account name or password"
+        ))
+        .await;
+    wrong.expect_command("001").await;
+}

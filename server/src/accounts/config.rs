@@ -9,6 +9,10 @@ use std::time::Duration;
 pub struct AccountsConfig {
     /// Whether anyone may register an account (REGISTER, NickServ, plain `/register`).
     pub registration: bool,
+    /// How long someone on a registered nick that is not theirs has to log in
+    /// before being renamed to `Guest<N>`.
+    #[serde(with = "crate::config::duration")]
+    pub nick_grace: Duration,
     /// Failed logins one connection may make per `failure_window`; more are refused unchecked.
     pub max_failures_per_connection: u32,
     /// Failed logins one address may make per `failure_window`; more are refused unchecked.
@@ -22,6 +26,7 @@ impl Default for AccountsConfig {
     fn default() -> Self {
         AccountsConfig {
             registration: true,
+            nick_grace: Duration::from_secs(30),
             max_failures_per_connection: 3,
             max_failures_per_address: 10,
             failure_window: Duration::from_secs(60),

@@ -17,6 +17,7 @@ mod identity;
 mod membership;
 mod messaging;
 mod modes;
+mod ownership;
 mod queries;
 pub mod state;
 

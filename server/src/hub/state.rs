@@ -32,6 +32,8 @@ pub enum NickTaken {
     Reserved,
     /// It looks like (without being) the registered account named here.
     LooksLikeAccount(String),
+    /// It is a registered account's nick and its owner is online.
+    OwnerOnline,
 }
 
 impl NickTaken {
@@ -48,6 +50,7 @@ impl NickTaken {
                     "Nickname is already in use: it looks like the registered account {account}"
                 )
             }
+            NickTaken::OwnerOnline => "Nickname is registered and its owner is online".to_string(),
         }
     }
 }
@@ -70,6 +73,8 @@ pub struct HubState {
     overflowed: Vec<ClientId>,
     /// The most registered clients there have been at once (LUSERS 265/266).
     peak_clients: usize,
+    /// The last `Guest<N>` number handed out.
+    pub(crate) guest_counter: u64,
 }
 
 impl HubState {
@@ -84,6 +89,7 @@ impl HubState {
             history,
             overflowed: Vec::new(),
             peak_clients: 0,
+            guest_counter: 0,
         }
     }
 
@@ -130,20 +136,21 @@ impl HubState {
             let held = self.clients.get(holder).map(|c| c.nick.clone());
             return Err(NickTaken::LooksLike(held.unwrap_or_default()));
         }
-        let owner = self.accounts.as_ref().and_then(|a| a.owner_of(nick));
-        match owner {
-            Some(owner) if self.fold(&owner.name) != self.fold(nick) => {
-                let own = id
-                    .and_then(|id| self.clients.get(&id))
-                    .and_then(|c| c.account.as_ref())
-                    .is_some_and(|(_, folded)| *folded == owner.folded);
-                if own {
-                    Ok(())
-                } else {
-                    Err(NickTaken::LooksLikeAccount(owner.name))
-                }
-            }
-            _ => Ok(()),
+        let Some(owner) = self.accounts.as_ref().and_then(|a| a.owner_of(nick)) else {
+            return Ok(());
+        };
+        let own = id
+            .and_then(|id| self.clients.get(&id))
+            .and_then(|c| c.account.as_ref())
+            .is_some_and(|(_, folded)| *folded == owner.folded);
+        if own {
+            Ok(())
+        } else if self.fold(&owner.name) != self.fold(nick) {
+            Err(NickTaken::LooksLikeAccount(owner.name))
+        } else if self.account_online(&owner.folded) {
+            Err(NickTaken::OwnerOnline)
+        } else {
+            Ok(())
         }
     }
 
@@ -212,6 +219,10 @@ impl HubState {
             },
         );
         self.peak_clients = self.peak_clients.max(self.clients.len());
+        if let Some((_, folded)) = self.clients.get(&id).and_then(|c| c.account.clone()) {
+            // Logged in before registering: whoever sits on the owner's nick makes room.
+            self.evict_impostors(&folded);
+        }
         Ok(())
     }
 

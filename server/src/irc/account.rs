@@ -55,7 +55,12 @@ impl IrcSession {
             let id = connection.id;
             self.context
                 .hub
-                .with(|hub| hub.login(id, &account))
+                .with(|hub| {
+                    let mask = hub.login(id, &account);
+                    // Whoever sits on the owner's nick makes room now.
+                    hub.evict_impostors(&account.folded);
+                    mask
+                })
                 .unwrap_or_else(|| self.mask(connection))
         } else {
             self.mask(connection)

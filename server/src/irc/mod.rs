@@ -137,7 +137,7 @@ impl IrcSession {
             _ => self.dispatch_registered(connection, message).await,
         }
         if !self.registered {
-            return self.try_complete_registration(connection);
+            return self.try_complete_registration(connection).await;
         }
         Flow::Continue
     }
@@ -181,6 +181,13 @@ impl IrcSession {
 
 impl LineHandler for IrcSession {
     async fn handle_line(&mut self, connection: &mut Connection, line: &[u8]) -> Flow {
+        if self.registered {
+            // The hub may have renamed us (a registered nick's grace ran out).
+            let id = connection.id;
+            if let Some(nick) = self.context.hub.with(|hub| hub.nick_of(id)) {
+                self.nick = Some(nick);
+            }
+        }
         if !self.within_limits(line) {
             self.handle_too_long(connection);
             return Flow::Continue;

@@ -26,7 +26,8 @@ pub fn is_nickserv(target: &str) -> bool {
     Casemapping::Rfc8265.eq(target, NICKSERV)
 }
 
-fn say(session: &IrcSession, connection: &mut Connection, text: &str) {
+/// Sends a NOTICE from NickServ.
+pub(super) fn say(session: &IrcSession, connection: &mut Connection, text: &str) {
     let notice = Message::new("NOTICE")
         .with_source(format!("{NICKSERV}!{NICKSERV}@services."))
         .with_params([session.target(), text]);
@@ -188,5 +189,18 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, line:
             connection,
             &format!("Unknown command {other}. Try: /msg NickServ HELP"),
         ),
+    }
+}
+
+/// Warns about a registered nick `id` sits on without its account (see [`crate::nick_guard`]).
+pub(super) fn warn_if_unowned(session: &IrcSession, connection: &mut Connection) {
+    if let Some(owner) = crate::nick_guard::guard(&session.context, connection.id) {
+        let grace = session.context.config.accounts.nick_grace;
+        let how = "/msg NickServ IDENTIFY <password>, or SASL";
+        say(
+            session,
+            connection,
+            &crate::nick_guard::warning(&owner, grace, how),
+        );
     }
 }

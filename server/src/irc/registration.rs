@@ -10,7 +10,7 @@ use natter_protocol::numeric;
 
 impl IrcSession {
     /// Registers the client once NICK, USER (and CAP END, and the password) are in.
-    pub(crate) fn try_complete_registration(&mut self, connection: &mut Connection) -> Flow {
+    pub(crate) async fn try_complete_registration(&mut self, connection: &mut Connection) -> Flow {
         if self.registered || self.cap_negotiating {
             return Flow::Continue;
         }
@@ -27,6 +27,9 @@ impl IrcSession {
                 ["Password incorrect"],
             );
             return Flow::Close(Close::BadPassword);
+        }
+        if live.password.is_none() {
+            self.pass_as_login(connection, &nick).await;
         }
         let new_client = NewClient {
             nick: nick.clone(),
@@ -61,6 +64,7 @@ impl IrcSession {
         tracing::info!(peer = %connection.peer, client = id, "registered (irc)");
         crate::metrics::registered("irc");
         self.send_welcome(connection, &nick);
+        super::nickserv::warn_if_unowned(self, connection);
         Flow::Continue
     }
 
@@ -189,4 +193,31 @@ pub(crate) fn send_motd(session: &IrcSession, connection: &mut Connection) {
         numeric::RPL_ENDOFMOTD,
         ["End of /MOTD command."],
     );
+}
+
+impl IrcSession {
+    /// Without a server password, `PASS` logs in to the account of the nick
+    /// (or `PASS account:password`), as ergo allows, for clients that know no SASL.
+    async fn pass_as_login(&mut self, connection: &mut Connection, nick: &str) {
+        let Some(given) = self.password.take() else {
+            return;
+        };
+        if self.account.is_some() || self.context.accounts.is_none() {
+            return;
+        }
+        let (name, password) = match given.split_once(':') {
+            Some((name, password)) if !name.is_empty() => (name.to_string(), password.to_string()),
+            _ => (nick.to_string(), given),
+        };
+        match self.check_login(connection, &name, &password).await {
+            Ok(account) => self.log_in(connection, account),
+            Err(error) => {
+                let text = format!("PASS did not log you in: {}", error.text());
+                let notice = self
+                    .server_message("NOTICE")
+                    .with_params([self.target(), text.as_str()]);
+                connection.send(&notice);
+            }
+        }
+    }
 }

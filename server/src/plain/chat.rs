@@ -93,6 +93,8 @@ impl PlainSession {
             }
             "nick" if !rest.is_empty() => self.change_nick(connection, rest),
             "join" => self.rejoin(connection).await,
+            "login" => self.login_command(connection, rest).await,
+            "register" => self.register_command(connection, rest).await,
             _ => notice(
                 connection,
                 &format!("Unknown command /{}. Type & for help.", clean(name)),
@@ -184,6 +186,7 @@ impl PlainSession {
             Ok(()) => {
                 self.nick = wanted.to_string();
                 notice(connection, &format!("You are now known as {wanted}."));
+                self.warn_if_unowned(connection);
             }
             Err(NickChangeError::InUse(taken)) => {
                 notice(connection, &super::registration::taken_text(wanted, &taken))

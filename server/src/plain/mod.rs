@@ -6,6 +6,7 @@
 //! slash command. Plain users are ordinary hub clients: IRC users see them in
 //! NAMES, can whisper them and are whispered by them.
 
+mod account;
 mod backlog;
 mod chat;
 pub mod encode;
@@ -43,6 +44,8 @@ enum Stage {
     Nickname,
     /// Nickname chosen; waiting for the server password.
     Password(String),
+    /// A registered nickname chosen; waiting for its account's password.
+    AccountPassword(String),
     /// In the room.
     Chatting,
 }
@@ -53,6 +56,10 @@ pub struct PlainSession {
     context: Arc<Context>,
     stage: Stage,
     nick: String,
+    /// The account logged in to at the password prompt, for registration.
+    pending_account: Option<crate::accounts::Account>,
+    /// Failed logins on this connection.
+    login_failures: crate::accounts::Window,
 }
 
 fn notice(connection: &mut Connection, text: &str) {
@@ -66,6 +73,8 @@ impl PlainSession {
             context,
             stage: Stage::Nickname,
             nick: String::new(),
+            pending_account: None,
+            login_failures: crate::accounts::Window::new(),
         }
     }
 
@@ -89,7 +98,17 @@ impl LineHandler for PlainSession {
                 self.choose_nickname(connection, &text).await
             }
             Stage::Password(nick) => self.check_password(connection, nick, &text).await,
-            Stage::Chatting => self.chat(connection, &text).await,
+            Stage::AccountPassword(nick) => {
+                self.check_account_password(connection, nick, &text).await
+            }
+            Stage::Chatting => {
+                // The hub may have renamed us (a registered nick's grace ran out).
+                let id = connection.id;
+                if let Some(nick) = self.context.hub.with(|hub| hub.nick_of(id)) {
+                    self.nick = nick;
+                }
+                self.chat(connection, &text).await
+            }
         }
     }
 

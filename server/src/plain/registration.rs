@@ -47,7 +47,7 @@ impl PlainSession {
             notice(connection, "This server needs a password. Password:");
             return Flow::Continue;
         }
-        self.register(connection, wanted).await
+        self.proceed(connection, wanted).await
     }
 
     pub(super) async fn check_password(
@@ -60,7 +60,7 @@ impl PlainSession {
             notice(connection, "Wrong password.");
             return Flow::Close(Close::BadPassword);
         }
-        self.register(connection, &nick).await
+        self.proceed(connection, &nick).await
     }
 
     pub(super) async fn register(&mut self, connection: &mut Connection, nick: &str) -> Flow {
@@ -78,7 +78,10 @@ impl PlainSession {
             outbound: connection.outbound.clone(),
             kill: connection.kill.clone(),
             dialect_name: "plain",
-            account: None,
+            account: self
+                .pending_account
+                .take()
+                .map(|account| (account.name, account.folded)),
         };
         let id = connection.id;
         if let Err(RegisterError::NickInUse(taken)) =
@@ -93,6 +96,11 @@ impl PlainSession {
         }
         self.nick = nick.to_string();
         self.stage = Stage::Chatting;
+        let logged_in = self.context.hub.with(|hub| hub.account_of(id));
+        if let Some((account, _)) = logged_in {
+            notice(connection, &format!("You are logged in as {account}."));
+        }
+        self.warn_if_unowned(connection);
         connection.mark_registered();
         tracing::info!(peer = %connection.peer, client = id, "registered (plain)");
         crate::metrics::registered("plain");
@@ -198,6 +206,17 @@ impl PlainSession {
     }
 }
 
+impl PlainSession {
+    /// Warns about a registered nick this user sits on without its account.
+    pub(super) fn warn_if_unowned(&self, connection: &mut Connection) {
+        if let Some(owner) = crate::nick_guard::guard(&self.context, connection.id) {
+            let grace = self.context.config.accounts.nick_grace;
+            let text = crate::nick_guard::warning(&owner, grace, "/login PASSWORD");
+            notice(connection, &text);
+        }
+    }
+}
+
 /// Why `nick` can't be had, as a plain-dialect sentence.
 pub(super) fn taken_text(nick: &str, taken: &NickTaken) -> String {
     match taken {
@@ -210,6 +229,9 @@ pub(super) fn taken_text(nick: &str, taken: &NickTaken) -> String {
         }
         NickTaken::LooksLikeAccount(account) => {
             format!("The nickname {nick} looks like the registered account {account}.")
+        }
+        NickTaken::OwnerOnline => {
+            format!("The nickname {nick} is registered and its owner is online.")
         }
     }
 }

@@ -48,7 +48,10 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
         .hub
         .with(|hub| hub.change_nick(id, requested))
     {
-        Ok(()) => session.nick = Some(requested.to_string()),
+        Ok(()) => {
+            session.nick = Some(requested.to_string());
+            super::super::nickserv::warn_if_unowned(session, connection);
+        }
         Err(NickChangeError::InUse(taken)) => {
             let reason = taken.reason();
             session.reply(

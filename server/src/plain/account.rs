@@ -1,0 +1,154 @@
+//! Accounts for nc users: a registered nick asks for its password on the
+//! next line; `/register PASSWORD` and `/login PASSWORD` while chatting.
+
+use super::{PlainSession, Stage, notice};
+use crate::accounts::{Account, AccountError, Limits};
+use crate::session::{Connection, Flow};
+
+impl PlainSession {
+    /// After the nickname (and server password): a registered nick asks for
+    /// its account's password first; anything else registers at once.
+    pub(super) async fn proceed(&mut self, connection: &mut Connection, nick: &str) -> Flow {
+        let registered = self
+            .context
+            .accounts
+            .as_ref()
+            .and_then(|accounts| accounts.lookup(nick));
+        match registered {
+            Some(account) => {
+                self.stage = Stage::AccountPassword(nick.to_string());
+                notice(
+                    connection,
+                    &format!(
+                        "The nickname {} is registered. Type its password (or just Enter to go on without logging in):",
+                        account.name
+                    ),
+                );
+                Flow::Continue
+            }
+            None => self.register(connection, nick).await,
+        }
+    }
+
+    /// The line after [`proceed`](Self::proceed) asked for the password.
+    pub(super) async fn check_account_password(
+        &mut self,
+        connection: &mut Connection,
+        nick: String,
+        given: &str,
+    ) -> Flow {
+        let given = given.trim();
+        if given.is_empty() {
+            return self.register(connection, &nick).await;
+        }
+        match self.check_login(connection, &nick, given).await {
+            Ok(account) => {
+                self.pending_account = Some(account);
+                self.register(connection, &nick).await
+            }
+            Err(text) => {
+                self.stage = Stage::Nickname;
+                notice(connection, &format!("{text}. Choose a nickname:"));
+                Flow::Continue
+            }
+        }
+    }
+
+    /// `/login PASSWORD` (for the current nick) or `/login ACCOUNT PASSWORD`.
+    pub(super) async fn login_command(&mut self, connection: &mut Connection, rest: &str) {
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        let (name, password) = match words[..] {
+            [password] => (self.nick.clone(), password),
+            [name, password] => (name.to_string(), password),
+            _ => return notice(connection, "Usage: /login PASSWORD"),
+        };
+        let id = connection.id;
+        if self.context.hub.with(|hub| hub.account_of(id)).is_some() {
+            return notice(connection, "You are already logged in.");
+        }
+        match self.check_login(connection, &name, password).await {
+            Ok(account) => self.logged_in(connection, &account),
+            Err(text) => notice(connection, &format!("{text}.")),
+        }
+    }
+
+    /// `/register PASSWORD`: registers the current nick.
+    pub(super) async fn register_command(&mut self, connection: &mut Connection, rest: &str) {
+        let password = rest.trim();
+        let Some(accounts) = self.context.accounts.clone() else {
+            return notice(connection, "Accounts are not available on this server.");
+        };
+        if password.is_empty() || password.contains(' ') {
+            return notice(connection, "Usage: /register PASSWORD (one word)");
+        }
+        if !self.context.config.accounts.registration {
+            return notice(connection, "Registration is disabled on this server.");
+        }
+        let id = connection.id;
+        if self.context.hub.with(|hub| hub.account_of(id)).is_some() {
+            return notice(connection, "You are already logged in.");
+        }
+        match accounts.register(&self.nick, password).await {
+            Ok(account) => {
+                notice(
+                    connection,
+                    &format!(
+                        "Account {} registered. Next time, type your password when asked (or /login PASSWORD).",
+                        account.name
+                    ),
+                );
+                self.logged_in(connection, &account);
+            }
+            Err(error) => notice(connection, &format!("Not registered: {error}.")),
+        }
+    }
+
+    fn logged_in(&mut self, connection: &mut Connection, account: &Account) {
+        let id = connection.id;
+        self.context.hub.with(|hub| {
+            hub.login(id, account);
+            hub.evict_impostors(&account.folded);
+        });
+        notice(
+            connection,
+            &format!("You are logged in as {}.", account.name),
+        );
+    }
+
+    /// Checks a password within the failed-login limits; `Err` is a sentence.
+    async fn check_login(
+        &mut self,
+        connection: &Connection,
+        name: &str,
+        password: &str,
+    ) -> Result<Account, String> {
+        let Some(accounts) = self.context.accounts.clone() else {
+            return Err("Accounts are not available on this server".to_string());
+        };
+        let config = &self.context.config.accounts;
+        let limits = Limits {
+            per_connection: config.max_failures_per_connection,
+            per_address: config.max_failures_per_address,
+            window: config.failure_window,
+        };
+        let ip = connection.peer.ip();
+        if let Err(seconds) = accounts
+            .limiter()
+            .check(&mut self.login_failures, ip, limits)
+        {
+            return Err(format!(
+                "Too many failed logins; try again in {seconds} seconds"
+            ));
+        }
+        match accounts.authenticate(name, password).await {
+            Ok(account) => Ok(account),
+            Err(AccountError::BadCredentials) => {
+                accounts
+                    .limiter()
+                    .failed(&mut self.login_failures, ip, limits);
+                Err("Wrong password".to_string())
+            }
+            Err(other) => Err(other.to_string()),
+        }
+    }
+}
