@@ -244,6 +244,7 @@ pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), 
     settings.channels = channels;
     settings.bell = !cli.no_bell && config.bell.unwrap_or(true);
     settings.notify = config.notify.unwrap_or_default();
+    settings.typing = config.typing.unwrap_or(true);
     settings.highlights.clone_from(&config.highlights);
     if let Some(lines) = config.scrollback_lines {
         settings.scrollback_lines = lines;

@@ -25,6 +25,8 @@ pub struct ConfigFile {
     pub channels: Vec<String>,
     /// Ring the bell for mentions and whispers in hidden buffers.
     pub bell: Option<bool>,
+    /// Send and show typing notifications.
+    pub typing: Option<bool>,
     /// How mentions and whispers get attention: bell, osc, both or none.
     pub notify: Option<crate::settings::Notify>,
     /// Extra words that count as mentions.

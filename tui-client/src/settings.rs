@@ -22,6 +22,8 @@ pub struct Settings {
     pub bell: bool,
     /// How to get attention for a mention or whisper (`notify`).
     pub notify: Notify,
+    /// Send and show typing notifications (`typing`).
+    pub typing: bool,
     /// Extra words that count as mentions.
     pub highlights: Vec<String>,
     /// Scrollback lines kept per buffer.
@@ -49,6 +51,7 @@ impl Settings {
             channels: vec![DEFAULT_CHANNEL.to_owned()],
             bell: true,
             notify: Notify::Bell,
+            typing: true,
             highlights: Vec::new(),
             scrollback_lines: 100_000,
             paste_confirm_lines: 3,

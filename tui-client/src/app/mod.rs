@@ -60,7 +60,12 @@ impl App {
         match event {
             AppEvent::Key(key) => {
                 self.dirty = true;
+                let before = self.view.input.text().to_owned();
                 self.handle_key(key);
+                let after = self.view.input.text();
+                if after != before && !after.starts_with('/') {
+                    self.chat.typing_input_changed(after.is_empty());
+                }
             }
             AppEvent::Mouse(mouse) => {
                 self.dirty = true;

@@ -145,6 +145,8 @@ pub struct Buffer {
     pub older: Older,
     /// Messages hidden here because their sender is ignored.
     pub ignored: usize,
+    /// Who is typing here: nick, folded nick, until when it shows.
+    pub typing: Vec<(String, String, DateTime<Utc>)>,
 }
 
 impl Buffer {
@@ -165,6 +167,7 @@ impl Buffer {
             read_marker: None,
             older: Older::Unknown,
             ignored: 0,
+            typing: Vec::new(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod irc;
 pub mod members;
 pub mod numerics;
 pub mod session;
+pub mod typing;
 
 use std::collections::{HashSet, VecDeque};
 
@@ -80,6 +81,8 @@ pub struct Chat {
     pub quitting: bool,
     /// People whose messages are hidden (/ignore).
     pub ignores: ignore::IgnoreList,
+    /// Our last `+typing=active`: to whom and when (for throttling).
+    typing_sent: Option<(String, DateTime<Utc>)>,
     /// Message ids already shown, so history replayed after a reconnect
     /// does not show twice.
     seen_msgids: HashSet<String>,
@@ -106,6 +109,7 @@ impl Chat {
             now,
             quitting: false,
             ignores,
+            typing_sent: None,
             seen_msgids: HashSet::new(),
             seen_order: VecDeque::new(),
             effects: Vec::new(),
@@ -125,7 +129,8 @@ impl Chat {
         let changed = minute_changed || (counting_down && now.timestamp() != self.now.timestamp());
         self.now = now;
         self.probe_lag();
-        changed
+        let typing_expired = self.expire_typing(now);
+        changed || typing_expired
     }
 
     /// Applies one report of the network task.

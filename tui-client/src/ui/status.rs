@@ -42,6 +42,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if app.chat.session.away {
         write(" · away", theme::WARN);
     }
+    let typing = app.chat.typing_here();
+    let who = match typing.as_slice() {
+        [] => None,
+        [one] => Some(format!("{one} is typing…")),
+        [one, two] => Some(format!("{one} and {two} are typing…")),
+        more => Some(format!("{} people are typing…", more.len())),
+    };
+    if let Some(who) = who {
+        write(&format!(" · {who}"), theme::INFO);
+    }
     let hidden = app.chat.hidden_here();
     if hidden > 0 {
         write(&format!(" · {hidden} ignored hidden"), theme::DIM);

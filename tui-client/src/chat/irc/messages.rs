@@ -45,6 +45,9 @@ impl Chat {
             return;
         };
         let highlight = !own && (whisper || (from_user && self.mentions_me(&body_text)));
+        if from_user && !replayed {
+            self.typing_ended(index, &nick);
+        }
         if !is_notice && let Some(buffer) = self.buffers.get_mut(index) {
             buffer.note_speaker(self.session.casemapping.fold(&nick));
         }

@@ -34,6 +34,7 @@ impl Chat {
             "KICK" => self.on_kick(msg, time),
             "MODE" => self.on_mode(msg, time),
             "AWAY" => self.on_away_notify(msg),
+            "TAGMSG" => self.on_tagmsg(msg),
             "BATCH" => self.on_batch(msg),
             "ACK" => self.on_ack(msg),
             "INVITE" => self.on_invite(msg),
