@@ -301,7 +301,9 @@ fn long_messages_are_split_without_breaking_characters() {
     assert!(lines.len() >= 2, "{lines:?}");
     let mut rebuilt = String::new();
     for effect in &effects {
-        if let Effect::Send(message) = effect {
+        if let Effect::Send(message) = effect
+            && message.command == "PRIVMSG"
+        {
             // What the server relays: ":alice!user@host " (user <= 10, host <= 63) + our line.
             let relayed = 1 + "alice".len() + 1 + 10 + 1 + 63 + 1 + message.to_wire().len();
             assert!(relayed <= 512, "{relayed}");

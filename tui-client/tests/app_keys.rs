@@ -267,7 +267,9 @@ fn editing_keys() {
 fn ctrl_c_clears_then_quits() {
     let mut app = app();
     type_text(&mut app, "draft");
-    assert!(ctrl(&mut app, 'c').is_empty());
+    let effects = ctrl(&mut app, 'c');
+    assert!(sent(&effects).is_empty(), "{effects:?}");
+    assert!(!effects.contains(&Effect::Quit("natter".into())));
     assert!(app.view.input.is_empty());
     assert_eq!(ctrl(&mut app, 'c'), vec![Effect::Quit("natter".into())]);
 }

@@ -40,18 +40,24 @@ fn who_is_typing_shows_in_the_status_line_until_it_ends() {
 fn our_typing_is_sent_throttled_and_done_on_send() {
     let mut app = app();
     let effects = type_text(&mut app, "hi");
-    assert_eq!(sent(&effects), vec!["@+typing=active TAGMSG #lobby"]);
+    assert_eq!(
+        sent_with_typing(&effects),
+        vec!["@+typing=active TAGMSG #lobby"]
+    );
     let later = app.chat.now + Duration::seconds(4);
     app.update(AppEvent::Tick(later));
     let effects = type_text(&mut app, "!");
-    assert_eq!(sent(&effects), vec!["@+typing=active TAGMSG #lobby"]);
+    assert_eq!(
+        sent_with_typing(&effects),
+        vec!["@+typing=active TAGMSG #lobby"]
+    );
     let effects = key(&mut app, KeyCode::Enter);
     assert_eq!(
-        sent(&effects),
+        sent_with_typing(&effects),
         vec!["PRIVMSG #lobby hi!", "@+typing=done TAGMSG #lobby"]
     );
     // Commands are not chat: nothing is announced while typing one.
-    assert!(sent(&type_text(&mut app, "/names")).is_empty());
+    assert!(sent_with_typing(&type_text(&mut app, "/names")).is_empty());
 }
 
 #[test]
@@ -59,8 +65,11 @@ fn clearing_the_line_says_done_and_the_setting_turns_it_all_off() {
     let mut app = app();
     type_text(&mut app, "draft");
     let effects = ctrl(&mut app, 'c');
-    assert_eq!(sent(&effects), vec!["@+typing=done TAGMSG #lobby"]);
+    assert_eq!(
+        sent_with_typing(&effects),
+        vec!["@+typing=done TAGMSG #lobby"]
+    );
     let mut quiet = support::app();
     quiet.chat.settings.typing = false;
-    assert!(sent(&type_text(&mut quiet, "quiet")).is_empty());
+    assert!(sent_with_typing(&type_text(&mut quiet, "quiet")).is_empty());
 }

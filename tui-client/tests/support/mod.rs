@@ -121,8 +121,17 @@ pub fn mouse(app: &mut App, kind: MouseEventKind, column: u16, row: u16) -> Vec<
     }))
 }
 
-/// The lines sent, as IRC text without CRLF.
+/// The lines sent, as IRC text without CRLF, leaving out typing
+/// notifications (`+typing` TAGMSGs, tested on their own).
 pub fn sent(effects: &[Effect]) -> Vec<String> {
+    sent_with_typing(effects)
+        .into_iter()
+        .filter(|line| !line.starts_with("@+typing="))
+        .collect()
+}
+
+/// Every line sent, typing notifications included.
+pub fn sent_with_typing(effects: &[Effect]) -> Vec<String> {
     effects
         .iter()
         .filter_map(|e| match e {
