@@ -384,6 +384,26 @@ fn whois_replies_read_as_sentences() {
     );
     line(&mut app, ":srv 301 alice bob :lunch");
     assert_eq!(last(&app), "bob is away: lunch");
+    line(&mut app, ":srv 330 alice bob bobby :is logged in as");
+    assert_eq!(last(&app), "bob is logged in as bobby");
+}
+
+#[test]
+fn login_and_sasl_failure_show_the_servers_sentence() {
+    let mut app = app();
+    line(
+        &mut app,
+        ":srv 900 alice alice!~alice@host alice :You are now logged in as alice",
+    );
+    assert_eq!(last(&app), "You are now logged in as alice");
+    line(
+        &mut app,
+        ":srv 904 alice :SASL authentication failed: Invalid account name or password",
+    );
+    assert_eq!(
+        last(&app),
+        "SASL authentication failed: Invalid account name or password"
+    );
 }
 
 #[test]

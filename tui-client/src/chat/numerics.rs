@@ -5,11 +5,12 @@
 use chrono::{DateTime, Utc};
 use natter_protocol::Message;
 use natter_protocol::numeric::{
-    ERR_NOMOTD, ERR_UNKNOWNCOMMAND, RPL_AWAY, RPL_BANLIST, RPL_CHANNELMODEIS, RPL_CREATED,
-    RPL_CREATIONTIME, RPL_ENDOFBANLIST, RPL_ENDOFMOTD, RPL_ENDOFNAMES, RPL_ENDOFWHO,
-    RPL_ENDOFWHOIS, RPL_GLOBALUSERS, RPL_INVITING, RPL_ISUPPORT, RPL_LIST, RPL_LISTEND,
-    RPL_LISTSTART, RPL_LOCALUSERS, RPL_MOTD, RPL_MOTDSTART, RPL_NAMREPLY, RPL_NOTOPIC, RPL_NOWAWAY,
-    RPL_TOPIC, RPL_TOPICWHOTIME, RPL_UNAWAY, RPL_WELCOME, RPL_WHOISACCOUNT, RPL_WHOISACTUALLY,
+    ERR_NOMOTD, ERR_SASLABORTED, ERR_SASLALREADY, ERR_SASLFAIL, ERR_SASLTOOLONG,
+    ERR_UNKNOWNCOMMAND, RPL_AWAY, RPL_BANLIST, RPL_CHANNELMODEIS, RPL_CREATED, RPL_CREATIONTIME,
+    RPL_ENDOFBANLIST, RPL_ENDOFMOTD, RPL_ENDOFNAMES, RPL_ENDOFWHO, RPL_ENDOFWHOIS, RPL_GLOBALUSERS,
+    RPL_INVITING, RPL_ISUPPORT, RPL_LIST, RPL_LISTEND, RPL_LISTSTART, RPL_LOCALUSERS, RPL_LOGGEDIN,
+    RPL_LOGGEDOUT, RPL_MOTD, RPL_MOTDSTART, RPL_NAMREPLY, RPL_NOTOPIC, RPL_NOWAWAY, RPL_TOPIC,
+    RPL_TOPICWHOTIME, RPL_UNAWAY, RPL_WELCOME, RPL_WHOISACCOUNT, RPL_WHOISACTUALLY,
     RPL_WHOISCERTFP, RPL_WHOISCHANNELS, RPL_WHOISHOST, RPL_WHOISIDLE, RPL_WHOISOPERATOR,
     RPL_WHOISSECURE, RPL_WHOISSERVER, RPL_WHOISSPECIAL, RPL_WHOISUSER, RPL_WHOREPLY, RPL_YOURHOST,
 };
@@ -63,6 +64,11 @@ impl Chat {
             | RPL_WHOISCHANNELS | RPL_WHOISSPECIAL | RPL_WHOISACCOUNT | RPL_WHOISACTUALLY
             | RPL_WHOISHOST | RPL_WHOISSECURE | RPL_WHOISCERTFP => self.on_whois_reply(msg, time),
             ERR_UNKNOWNCOMMAND if msg.arg(1).is_some_and(|c| c.eq_ignore_ascii_case("WHO")) => {}
+            // Logged in (SASL, PASS, NickServ) or out, SASL failures: the server's sentence, where the user looks.
+            RPL_LOGGEDIN | RPL_LOGGEDOUT | ERR_SASLFAIL | ERR_SASLTOOLONG | ERR_SASLABORTED
+            | ERR_SASLALREADY => {
+                self.info(msg.params.last().cloned().unwrap_or_default());
+            }
             command if command.starts_with('4') || command.starts_with('5') => {
                 self.on_error_reply(msg, time);
             }
@@ -92,6 +98,7 @@ impl Chat {
             RPL_WHOISUSER => format!("{nick} is {}@{} ({trailing})", p(2), p(3)),
             RPL_WHOISSERVER => format!("{nick} is on {} ({trailing})", p(2)),
             RPL_WHOISCHANNELS => format!("{nick} is in {trailing}"),
+            RPL_WHOISACCOUNT => format!("{nick} is logged in as {}", p(2)),
             RPL_WHOISIDLE => {
                 let idle = p(2).parse::<i64>().unwrap_or(0);
                 let signon = p(3)
