@@ -1,6 +1,6 @@
 //! The IRC message type shared by natterd and natter: parsing, serialization, message tags,
-//! nickname and channel validation, case-mapping, numerics, CTCP, ISUPPORT, capabilities and
-//! formatting codes. No I/O.
+//! nickname and channel validation, case-mapping, numerics, CTCP, ISUPPORT, capabilities,
+//! formatting codes and certificate fingerprints. No I/O.
 //!
 //! ```
 //! use natter_protocol::Message;
@@ -19,6 +19,7 @@ pub mod caps;
 pub mod casemap;
 pub mod channel;
 pub mod ctcp;
+pub mod fingerprint;
 pub mod formatting;
 pub mod isupport;
 pub mod lookalike;
@@ -32,6 +33,7 @@ pub use caps::{CapItem, parse_cap_items, parse_cap_list};
 pub use casemap::Casemapping;
 pub use channel::{ChannelName, ChannelNameError, is_channel_name, is_valid_channel};
 pub use ctcp::{Ctcp, action, is_action, parse_ctcp};
+pub use fingerprint::{Fingerprint, FingerprintError};
 pub use formatting::{
     Color, Span, Style, is_bidi_control, parse_formatting, strip_controls, strip_formatting,
 };

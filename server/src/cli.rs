@@ -1,5 +1,5 @@
 //! natterd's command line: flags that override the config file, and the
-//! administration subcommands (backup, export, completions, man page).
+//! administration subcommands (backup, export, completions, man page, fingerprint).
 //!
 //! To add a subcommand, add a variant to [`Command`] (its doc comment is its
 //! help) and an arm where `main.rs` dispatches it.
@@ -15,7 +15,7 @@ use std::path::PathBuf;
 #[command(
     name = "natterd",
     version,
-    after_help = "EXAMPLES:\n  natterd                              serve the LAN on 0.0.0.0:6667\n  natterd --bind 127.0.0.1:6667        only this machine can connect\n  natterd --config /etc/natter/natterd.toml\n  natterd --print-config > natterd.toml   start a config file from the defaults\n  natterd backup /srv/backup/history-$(date +%F).db   copy history (also while running)\n  natterd export --channel '#lobby' --since 7d        a channel's last week as text\n\nThen chat: `nc HOST 6667`, `natter HOST`, or any IRC client.\nLogs go to stderr; set the level with --log or RUST_LOG (e.g. RUST_LOG=natterd=debug)."
+    after_help = "EXAMPLES:\n  natterd                              serve the LAN on 0.0.0.0:6667\n  natterd --bind 127.0.0.1:6667        only this machine can connect\n  natterd --config /etc/natter/natterd.toml\n  natterd --print-config > natterd.toml   start a config file from the defaults\n  natterd backup /srv/backup/history-$(date +%F).db   copy history (also while running)\n  natterd export --channel '#lobby' --since 7d        a channel's last week as text\n  natterd --tls-cert cert.pem --tls-key key.pem       serve your own certificate on :6697\n  natterd fingerprint                  print the TLS fingerprint users should see\n\nThen chat: `natter` on any LAN machine, `natter ircs://HOST`, `ncat --ssl HOST 6697`, `nc HOST 6667`, or any IRC client.\nLogs go to stderr; set the level with --log or RUST_LOG (e.g. RUST_LOG=natterd=debug)."
 )]
 pub struct Cli {
     /// What to do instead of serving (default: serve).
@@ -73,6 +73,32 @@ pub struct Cli {
     /// Print the effective configuration as TOML and exit.
     #[arg(long)]
     pub print_config: bool,
+
+    /// Address and port for TLS connections; "" disables TLS [default: 0.0.0.0:6697].
+    #[arg(long, value_name = "ADDR:PORT", env = "NATTERD_TLS_BIND", value_parser = parse_tls_bind)]
+    pub tls_bind: Option<TlsBind>,
+
+    /// PEM certificate (chain) to serve over TLS instead of the self-signed one.
+    #[arg(long, value_name = "FILE", requires = "tls_key", global = true)]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert", global = true)]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// `--tls-bind`'s value: an address, or none (`""`, TLS off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlsBind(pub Option<SocketAddr>);
+
+fn parse_tls_bind(text: &str) -> Result<TlsBind, String> {
+    match text.trim() {
+        "" => Ok(TlsBind(None)),
+        text => text
+            .parse()
+            .map(|address| TlsBind(Some(address)))
+            .map_err(|_| "not an ADDRESS:PORT (e.g. 0.0.0.0:6697); \"\" turns TLS off".to_string()),
+    }
 }
 
 /// natterd's subcommands.
@@ -108,6 +134,9 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `natterd man | man -l -`.
     Man,
+    /// Print the TLS certificate's SHA-256 fingerprint (making the self-signed
+    /// certificate if there is none yet) and exit, to read out to users.
+    Fingerprint,
 }
 
 /// How `natterd export` writes messages.
@@ -122,6 +151,13 @@ pub enum ExportFormat {
 impl Cli {
     /// Applies the flags on top of `config`.
     pub fn apply(&self, config: &mut Config) {
+        if let Some(TlsBind(bind)) = self.tls_bind {
+            config.tls.bind = bind;
+        }
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            config.tls.cert_file = Some(cert.clone());
+            config.tls.key_file = Some(key.clone());
+        }
         if let Some(bind) = self.bind {
             config.server.bind = bind;
         }

@@ -7,6 +7,7 @@ use crate::hub::client::ClientId;
 use crate::hub::{Hub, HubSettings};
 use crate::net::admission::Admission;
 use crate::reload::{Live, ReloadHooks};
+use crate::tls::Tls;
 use chrono::{DateTime, Utc};
 use natter_protocol::Casemapping;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +36,10 @@ pub struct Context {
     pub accounts: Option<Accounts>,
     /// Connection counts and the caps on them (LUSERS 253 counts its unregistered).
     pub admission: Arc<Admission>,
+    /// The TLS certificate in force, when the TLS listener is enabled.
+    pub tls: Option<Arc<Tls>>,
+    /// The TLS listener's actual port (the `sts` capability advertises it).
+    pub tls_port: Option<u16>,
     next_client_id: AtomicU64,
 }
 
@@ -53,6 +58,8 @@ impl Context {
             accounts: history.as_ref().map(|h| h.accounts().clone()),
             history,
             admission: Arc::new(Admission::new(&config.limits)),
+            tls: None,
+            tls_port: None,
             next_client_id: AtomicU64::new(1),
             config,
         }

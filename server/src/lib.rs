@@ -4,7 +4,7 @@
 //! connections, [`net`] frames lines and queues output, [`session`] runs one
 //! connection and picks its dialect ([`irc`] or [`plain`]), and both dialects
 //! drive the same [`hub`], which routes messages and knows neither dialect.
-//! [`history`] stores what was said.
+//! [`history`] stores what was said. [`tls`] serves the same sessions over TLS.
 
 pub mod accounts;
 pub mod backlog;
@@ -25,6 +25,7 @@ pub mod service;
 pub mod session;
 pub mod testing;
 pub mod throttle;
+pub mod tls;
 pub mod tools;
 
 pub use config::Config;

@@ -13,6 +13,7 @@ use natterd::config::locate;
 use natterd::history::{History, offline};
 use natterd::reload::{ConfigSource, Reloader};
 use natterd::service::{Signals, notify};
+use natterd::tls::{CertificateSource, ServingCertificate};
 use natterd::tools;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
     };
     match &cli.command {
         Some(Command::Backup { file }) => return exit(backup(&config, file)),
+        Some(Command::Fingerprint) => return print_fingerprint(&config),
         Some(Command::Export {
             channel,
             since,
@@ -173,7 +175,11 @@ async fn serve(config: Config, source: ConfigSource) -> ExitCode {
         Ok(listener) => listener,
         Err(error) => {
             report!("{error}");
-            return ExitCode::FAILURE;
+            return if error.is_config_error() {
+                ExitCode::from(EXIT_CONFIG)
+            } else {
+                ExitCode::FAILURE
+            };
         }
     };
     let metrics = match natterd::metrics::http::listen(&config).await {
@@ -193,6 +199,7 @@ async fn serve(config: Config, source: ConfigSource) -> ExitCode {
     let server = natterd::Server::with_listener(listener, config, motd, history.clone());
     let address = server.local_addr();
     report!("listening on {address} (Ctrl-C to stop)");
+    announce_tls(&server);
     let shutdown = CancellationToken::new();
     if let Some(listener) = metrics {
         match serve_metrics(listener, server.context(), shutdown.clone()) {
@@ -241,4 +248,44 @@ fn open_resources(config: &Config) -> anyhow::Result<(Option<History>, Option<St
     let history = History::open(&data_dir, &config.history)
         .with_context(|| format!("history is enabled but cannot be used (data dir {}); fix it, pass --data-dir DIR, or --no-history", data_dir.display()))?;
     Ok((Some(history), motd))
+}
+
+/// Says where TLS listens and the certificate's fingerprint: on stdout, for
+/// the operator to read out to users, and in the log.
+fn announce_tls(server: &natterd::Server) {
+    let (Some(address), Some(tls)) = (server.tls_addr(), server.context().tls.clone()) else {
+        return;
+    };
+    let serving = tls.serving();
+    if serving.created {
+        tracing::info!(path = %serving.cert_path.display(), "created a self-signed TLS certificate");
+    }
+    tracing::info!(%address, fingerprint = %serving.fingerprint, certificate = %serving.cert_path.display(), "TLS certificate");
+    let _ = writeln!(
+        std::io::stdout(),
+        "natterd: TLS on {address}, certificate SHA-256 fingerprint {}",
+        serving.fingerprint
+    );
+}
+
+/// `natterd fingerprint`: the certificate's fingerprint on stdout.
+fn print_fingerprint(config: &Config) -> ExitCode {
+    let data_dir = match config.data_dir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            report!("{error}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let source = CertificateSource::from_config(&config.tls, &data_dir, &config.server.name);
+    match ServingCertificate::load(&source) {
+        Ok(serving) => {
+            let _ = writeln!(std::io::stdout(), "{}", serving.fingerprint);
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            report!("{error}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
 }

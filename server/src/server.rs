@@ -1,18 +1,20 @@
 //! The listener: accepts connections within the configured limits and runs a
 //! session task for each, until shutdown.
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::context::Context;
 use crate::history::History;
-use crate::net::admission::Admission;
+use crate::net::admission::{Admission, Slot};
 use crate::session;
+use crate::tls::accept::{Transport, handshake, plaintext_refusal};
+use crate::tls::{CertificateSource, Tls, TlsError};
 use bytes::Bytes;
 use futures::FutureExt;
 use natter_protocol::Message;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -30,6 +32,19 @@ pub enum ServerError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// The TLS certificate or key cannot be used.
+    #[error("{0}")]
+    Tls(#[from] TlsError),
+    /// No data directory for the self-signed certificate.
+    #[error("{0} (it holds the self-signed TLS certificate; or pass --tls-cert and --tls-key)")]
+    DataDir(#[from] ConfigError),
+}
+
+impl ServerError {
+    /// Whether the operator's configuration is at fault (exit code 2), not the system.
+    pub fn is_config_error(&self) -> bool {
+        matches!(self, ServerError::Tls(_) | ServerError::DataDir(_))
+    }
 }
 
 impl ServerError {
@@ -63,43 +78,79 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// A bound, not yet running server.
 pub struct Server {
     listener: TcpListener,
+    tls_listener: Option<TcpListener>,
     context: Arc<Context>,
 }
 
+/// The bound ports, and the TLS certificate ready to serve on the TLS one.
+pub struct Listeners {
+    plain: TcpListener,
+    tls: Option<(TcpListener, Arc<Tls>)>,
+}
+
 impl Server {
-    /// Binds the configured address. `motd` is the MOTD text, `history` the opened store.
+    /// Binds the configured addresses. `motd` is the MOTD text, `history` the opened store.
     pub async fn bind(
         config: Config,
         motd: Option<String>,
         history: Option<History>,
     ) -> Result<Server, ServerError> {
-        let listener = Server::listen(&config).await?;
-        Ok(Server::with_listener(listener, config, motd, history))
+        let listeners = Server::listen(&config).await?;
+        Ok(Server::with_listener(listeners, config, motd, history))
     }
 
-    /// Binds the configured address only, so a busy port is reported before
-    /// anything else (history) is opened or created.
-    pub async fn listen(config: &Config) -> Result<TcpListener, ServerError> {
-        let address = config.server.bind;
-        TcpListener::bind(address)
-            .await
-            .map_err(|source| ServerError::bind(address, source))
+    /// Binds the configured addresses (plaintext, then TLS) before anything
+    /// else, so a busy port is reported before anything (history, the
+    /// self-signed certificate) is opened or created; then loads, or on first
+    /// start creates, the TLS certificate, so a bad one stops start-up.
+    pub async fn listen(config: &Config) -> Result<Listeners, ServerError> {
+        let plain = bind(config.server.bind).await?;
+        let Some(tls_address) = config.tls.bind else {
+            return Ok(Listeners { plain, tls: None });
+        };
+        let tls_listener = bind(tls_address).await?;
+        let source =
+            CertificateSource::from_config(&config.tls, &config.data_dir()?, &config.server.name);
+        let tls = Arc::new(Tls::load(source)?);
+        Ok(Listeners {
+            plain,
+            tls: Some((tls_listener, tls)),
+        })
     }
 
-    /// A server on a listener from [`Server::listen`].
+    /// A server on the listeners from [`Server::listen`].
     pub fn with_listener(
-        listener: TcpListener,
+        listeners: Listeners,
         config: Config,
         motd: Option<String>,
         history: Option<History>,
     ) -> Server {
+        let mut context = Context::new(config, motd, history);
+        let (tls_listener, tls) = listeners.tls.unzip();
+        if let Some(tls) = &tls {
+            let hook = crate::tls::CertificateReload::new(tls.clone());
+            context.reload.register(Arc::new(hook));
+        }
+        context.tls_port = tls_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
+            .map(|address| address.port());
+        context.tls = tls;
         Server {
-            listener,
-            context: Arc::new(Context::new(config, motd, history)),
+            listener: listeners.plain,
+            tls_listener,
+            context: Arc::new(context),
         }
     }
 
-    /// The address actually bound (useful with port 0).
+    /// The TLS address actually bound, when TLS is enabled.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
+    }
+
+    /// The plaintext address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()
@@ -111,21 +162,51 @@ impl Server {
         self.context.clone()
     }
 
-    /// Accepts connections until `shutdown` is cancelled, then tells every
-    /// client `ERROR :Server shutting down` and waits for the sessions to end.
+    /// Accepts connections on both listeners until `shutdown` is cancelled,
+    /// then tells every client `ERROR :Server shutting down` and waits for the
+    /// sessions to end.
     pub async fn run(self, shutdown: CancellationToken) {
         let tasks = TaskTracker::new();
-        let mut spare = SpareDescriptor::open();
-        let mut backoff = ACCEPT_BACKOFF_FIRST;
         tracing::info!(address = %self.local_addr(), "natterd listening");
         crate::net::fd_limit::warn_if_below(self.context.config.limits.max_clients);
+        let plain = self.accept_loop(&self.listener, Transport::Plain, &tasks, &shutdown);
+        let tls = async {
+            if let (Some(listener), Some(tls)) = (&self.tls_listener, &self.context.tls) {
+                let address = self.tls_addr().unwrap_or(self.context.config.server.bind);
+                tracing::info!(%address, fingerprint = %tls.fingerprint(), "natterd listening for TLS");
+                let transport = Transport::Tls(tls.clone());
+                self.accept_loop(listener, transport, &tasks, &shutdown)
+                    .await;
+            }
+        };
+        tokio::join!(plain, tls);
+        tasks.close();
+        if tokio::time::timeout(SHUTDOWN_GRACE, tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some connections did not close within {SHUTDOWN_GRACE:?}");
+        }
+        tracing::info!("all connections closed");
+    }
+
+    /// Accepts on one listener until shutdown; both share the admission counts.
+    async fn accept_loop(
+        &self,
+        listener: &TcpListener,
+        transport: Transport,
+        tasks: &TaskTracker,
+        shutdown: &CancellationToken,
+    ) {
+        let mut spare = SpareDescriptor::open();
+        let mut backoff = ACCEPT_BACKOFF_FIRST;
         loop {
             let (stream, peer) = tokio::select! {
                 _ = shutdown.cancelled() => break,
-                accepted = self.listener.accept() => match accepted {
+                accepted = listener.accept() => match accepted {
                     Ok(accepted) => accepted,
                     Err(error) => {
-                        self.refuse_while_out_of_descriptors(&error, &mut spare, &tasks);
+                        refuse_while_out_of_descriptors(listener, &transport, &error, &mut spare, tasks);
                         // Back off instead of spinning on an error that persists.
                         tokio::select! {
                             _ = shutdown.cancelled() => break,
@@ -142,54 +223,85 @@ impl Server {
                 Err(refusal) => {
                     crate::warn_throttled!(%peer, %refusal, "connection refused");
                     crate::metrics::refused(refusal.label());
-                    tasks.spawn(refuse(stream, refusal.to_string()));
+                    tasks.spawn(refuse(stream, transport.clone(), refusal.to_string()));
                     continue;
                 }
             };
-            tracing::info!(%peer, "connection accepted");
+            tracing::info!(%peer, tls = transport.is_tls(), "connection accepted");
             configure_socket(&stream);
             let context = self.context.clone();
-            tasks.spawn(session::run(
+            tasks.spawn(serve(
                 context,
                 stream,
                 peer,
+                transport.clone(),
                 shutdown.clone(),
-                Some(slot),
+                slot,
             ));
         }
-        tasks.close();
-        if tokio::time::timeout(SHUTDOWN_GRACE, tasks.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!("some connections did not close within {SHUTDOWN_GRACE:?}");
-        }
-        tracing::info!("all connections closed");
     }
+}
 
-    /// After a failed accept: when the process is out of file descriptors,
-    /// gives up the spare one to accept the waiting client and tell it so,
-    /// instead of leaving it hanging.
-    fn refuse_while_out_of_descriptors(
-        &self,
-        error: &std::io::Error,
-        spare: &mut SpareDescriptor,
-        tasks: &TaskTracker,
-    ) {
-        let out_of_descriptors = matches!(error.raw_os_error(), Some(EMFILE | ENFILE));
-        crate::warn_throttled!(%error, "accept failed");
-        if !out_of_descriptors || !spare.release() {
-            return;
+async fn bind(address: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| ServerError::bind(address, source))
+}
+
+/// Runs one admitted connection: plaintext (if the policy lets it in) or TLS
+/// once the handshake is done.
+async fn serve(
+    context: Arc<Context>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    transport: Transport,
+    shutdown: CancellationToken,
+    slot: Slot,
+) {
+    match transport {
+        Transport::Plain => {
+            if let Some(reason) = plaintext_refusal(&context, &stream, peer) {
+                tracing::info!(%peer, "plaintext refused by [tls] plaintext");
+                refuse(stream, Transport::Plain, reason).await;
+                return;
+            }
+            let halves = stream.into_split();
+            session::run(context, halves, peer, false, shutdown, Some(slot)).await;
         }
-        if let Some(Ok((stream, peer))) = self.listener.accept().now_or_never() {
-            crate::warn_throttled!(%peer, "refused: out of file descriptors");
-            tasks.spawn(refuse(
-                stream,
-                "Server is out of connection slots (file descriptors); try again later".to_string(),
-            ));
+        Transport::Tls(tls) => {
+            let Some(stream) = handshake(&tls, stream, peer).await else {
+                return;
+            };
+            let halves = tokio::io::split(stream);
+            session::run(context, halves, peer, true, shutdown, Some(slot)).await;
         }
-        spare.reopen();
     }
+}
+
+/// After a failed accept: when the process is out of file descriptors,
+/// gives up the spare one to accept the waiting client and tell it so,
+/// instead of leaving it hanging.
+fn refuse_while_out_of_descriptors(
+    listener: &TcpListener,
+    transport: &Transport,
+    error: &std::io::Error,
+    spare: &mut SpareDescriptor,
+    tasks: &TaskTracker,
+) {
+    let out_of_descriptors = matches!(error.raw_os_error(), Some(EMFILE | ENFILE));
+    crate::warn_throttled!(%error, "accept failed");
+    if !out_of_descriptors || !spare.release() {
+        return;
+    }
+    if let Some(Ok((stream, peer))) = listener.accept().now_or_never() {
+        crate::warn_throttled!(%peer, "refused: out of file descriptors");
+        tasks.spawn(refuse(
+            stream,
+            transport.clone(),
+            "Server is out of connection slots (file descriptors); try again later".to_string(),
+        ));
+    }
+    spare.reopen();
 }
 
 /// `EMFILE` and `ENFILE`: the process's or the system's descriptor table is full.
@@ -236,10 +348,25 @@ fn configure_socket(stream: &TcpStream) {
     }
 }
 
-async fn refuse(mut stream: TcpStream, reason: String) {
+/// Tells a client why it cannot stay (over TLS on the TLS port) and closes.
+async fn refuse(stream: TcpStream, transport: Transport, reason: String) {
     let line = Bytes::from(Message::new("ERROR").with_param(reason).to_wire());
+    match transport {
+        Transport::Plain => say_and_close(stream, &line).await,
+        Transport::Tls(tls) => {
+            let peer = stream
+                .peer_addr()
+                .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
+            if let Some(stream) = handshake(&tls, stream, peer).await {
+                say_and_close(stream, &line).await;
+            }
+        }
+    }
+}
+
+async fn say_and_close<S: AsyncWrite + Unpin>(mut stream: S, line: &[u8]) {
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
-        let _ = stream.write_all(&line).await;
+        let _ = stream.write_all(line).await;
         let _ = stream.shutdown().await;
     })
     .await;

@@ -13,6 +13,7 @@ pub use error::ConfigError;
 
 use crate::accounts::AccountsConfig;
 use crate::history::HistoryConfig;
+use crate::tls::TlsConfig;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,8 @@ pub struct Config {
     pub accounts: AccountsConfig,
     /// The optional Prometheus endpoint.
     pub metrics: MetricsConfig,
+    /// The TLS listener, its certificate, and who may still use plaintext.
+    pub tls: TlsConfig,
 }
 
 /// The `[metrics]` table: an HTTP endpoint serving Prometheus' text format.
@@ -297,7 +300,7 @@ impl Config {
                 "must be positive and at most registration_timeout".into(),
             ));
         }
-        Ok(())
+        self.tls.validate()
     }
 
     /// The directory holding history.db: `server.data_dir`, or the platform's data directory.

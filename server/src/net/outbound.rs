@@ -188,7 +188,12 @@ impl Outbound {
         loop {
             let closing = self.take_batch(&mut buffer);
             if !buffer.is_empty() {
-                let write = writer.write_all(&buffer);
+                // Flushing matters for TLS: a TLS stream may accept the bytes
+                // while the socket is full and send them only when flushed.
+                let write = async {
+                    writer.write_all(&buffer).await?;
+                    writer.flush().await
+                };
                 let result = if closing {
                     tokio::time::timeout(CLOSE_GRACE, write)
                         .await

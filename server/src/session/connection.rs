@@ -25,6 +25,8 @@ pub struct Connection {
     pub outbound: Arc<Outbound>,
     /// Cancelled by the hub when it drops this client.
     pub kill: CancellationToken,
+    /// Whether the connection is TLS.
+    pub secure: bool,
     /// Its place in the connection counts, when the listener admitted it.
     slot: Option<Slot>,
 }
@@ -42,6 +44,7 @@ impl Connection {
             id,
             outbound,
             kill: CancellationToken::new(),
+            secure: false,
             slot,
         }
     }

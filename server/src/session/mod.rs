@@ -20,8 +20,7 @@ use futures::StreamExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedReadHalf;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::FramedRead;
 
 /// Bytes of read buffer a new connection starts with.
@@ -36,16 +35,21 @@ const PROMPT_DELAY: Duration = Duration::from_millis(300);
 /// giving up on a client that does not read.
 const WRITER_GRACE: Duration = Duration::from_secs(3);
 
-/// Runs one connection to completion; `slot` is its place in the listener's counts.
-pub async fn run(
+/// Runs one connection to completion, given its two halves (TCP's own split
+/// halves, or a TLS stream's); `secure` says whether it is TLS, `slot` is its
+/// place in the listener's counts.
+pub async fn run<R, W>(
     context: Arc<Context>,
-    stream: TcpStream,
+    (read_half, write_half): (R, W),
     peer: SocketAddr,
+    secure: bool,
     shutdown: CancellationToken,
     slot: Option<Slot>,
-) {
+) where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
     let limits = &context.config.limits;
-    let (read_half, write_half) = stream.into_split();
     let outbound = Arc::new(Outbound::new(limits.sendq_bytes));
     let writer = {
         let outbound = outbound.clone();
@@ -60,6 +64,7 @@ pub async fn run(
     );
     let driver = Driver::new(context.clone(), shutdown);
     let mut connection = Connection::new(context.next_client_id(), peer, outbound.clone(), slot);
+    connection.secure = secure;
     let first = first_line(&context, &driver, &mut lines, &mut connection).await;
     match first {
         Some(Inbound::Line(line)) => dispatch(&driver, &mut connection, &mut lines, line).await,
@@ -83,10 +88,10 @@ pub async fn run(
 }
 
 /// Waits for the first line, prompting for a nickname if the client is quiet.
-async fn first_line(
+async fn first_line<R: AsyncRead + Unpin>(
     context: &Context,
     driver: &Driver,
-    lines: &mut FramedRead<CountedRead<OwnedReadHalf>, LineCodec>,
+    lines: &mut FramedRead<CountedRead<R>, LineCodec>,
     connection: &mut Connection,
 ) -> Option<Inbound> {
     if let Ok(item) = tokio::time::timeout(PROMPT_DELAY, lines.next()).await {
@@ -114,10 +119,10 @@ async fn first_line(
     }
 }
 
-async fn dispatch(
+async fn dispatch<R: AsyncRead + Unpin>(
     driver: &Driver,
     connection: &mut Connection,
-    lines: &mut FramedRead<CountedRead<OwnedReadHalf>, LineCodec>,
+    lines: &mut FramedRead<CountedRead<R>, LineCodec>,
     line: Bytes,
 ) {
     let context = &driver.context;

@@ -8,9 +8,13 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-/// A `Command` for the natterd binary built with these tests.
+/// A `Command` for the natterd binary built with these tests. TLS is off
+/// unless a test turns it on with `--tls-bind 127.0.0.1:0` (the default,
+/// 0.0.0.0:6697, is neither loopback nor free for parallel tests).
 pub fn natterd() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_natterd"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_natterd"));
+    command.env("NATTERD_TLS_BIND", "");
+    command
 }
 
 /// Starts natterd with `args` (which must bind port 0 on loopback) and

@@ -5,6 +5,7 @@
 
 use super::super::IrcSession;
 use super::super::caps::{offered, value};
+use crate::context::Context;
 use crate::session::Connection;
 use natter_protocol::{Message, numeric};
 
@@ -28,13 +29,19 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
                 // 302 clients get cap-notify implicitly.
                 session.caps.set("cap-notify", true);
             }
-            let offered: Vec<String> = offered(session.offer())
+            let mut offered: Vec<String> = offered(session.offer())
                 .into_iter()
                 .map(|name| match value(name) {
                     Some(value) if version >= 302 => format!("{name}={value}"),
                     _ => name.to_string(),
                 })
                 .collect();
+            // Capability values (and so `sts`, which is meaningless without one) are for 302 clients.
+            if version >= 302
+                && let Some(sts) = sts_value(&session.context, connection.secure)
+            {
+                offered.push(format!("sts={sts}"));
+            }
             send_cap_list(session, connection, "LS", &offered.join(" "));
         }
         "LIST" => {
@@ -54,6 +61,18 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
             session.reply(connection, "410", [other, "Invalid CAP command"]);
         }
     }
+}
+
+/// The IRCv3 `sts` value: the TLS port on a plaintext connection (clients
+/// upgrade), how long to keep using TLS on a TLS one; `None` without TLS.
+pub fn sts_value(context: &Context, secure: bool) -> Option<String> {
+    let tls = &context.config.tls;
+    let port = context.tls_port.filter(|_| tls.sts)?;
+    Some(if secure {
+        format!("duration={}", tls.sts_duration.as_secs())
+    } else {
+        format!("port={port}")
+    })
 }
 
 /// Sends a capability list, splitting it over `CAP * LS * :...` continuation lines if long.
