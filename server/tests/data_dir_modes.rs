@@ -32,14 +32,25 @@ async fn chat_and_stop(server: TestServer) {
     server.shutdown().await;
 }
 
-fn assert_all_files_private(dir: &Path) {
+/// Every file under `dir` is 0600 and every directory 0700 (the TLS pair lives in `tls/`).
+fn assert_tree_private(dir: &Path) -> Vec<String> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name().to_string_lossy().into_owned();
-        assert_eq!(mode(&entry.path()), 0o600, "{name}");
+        if entry.path().is_dir() {
+            assert_eq!(mode(&entry.path()), 0o700, "{name}");
+            names.extend(assert_tree_private(&entry.path()));
+        } else {
+            assert_eq!(mode(&entry.path()), 0o600, "{name}");
+        }
         names.push(name);
     }
+    names
+}
+
+fn assert_all_files_private(dir: &Path) {
+    let names = assert_tree_private(dir);
     for wanted in ["history.db", "history.lock"] {
         assert!(names.iter().any(|n| n == wanted), "{wanted} in {names:?}");
     }

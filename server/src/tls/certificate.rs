@@ -141,7 +141,8 @@ pub fn self_signed(data_dir: &Path, names: &[String]) -> Result<(PemPair, bool),
     let (cert_path, key_path) = self_signed_paths(data_dir);
     match (cert_path.exists(), key_path.exists()) {
         (true, true) => {
-            warn_if_key_readable_by_others(&key_path);
+            // natterd's own files: kept private even if something loosened them.
+            tighten(&data_dir.join("tls"), &[&cert_path, &key_path]);
             return read_pair(&cert_path, &key_path).map(|pair| (pair, false));
         }
         (true, false) => return Err(half(cert_path, key_path)),
@@ -155,9 +156,9 @@ pub fn self_signed(data_dir: &Path, names: &[String]) -> Result<(PemPair, bool),
     };
     let (cert_pem, key_pem) = generate(names).map_err(|error| create(error.to_string()))?;
     make_private_dir(&dir).map_err(|error| create(error.to_string()))?;
-    write_file(&key_path, key_pem.as_bytes(), 0o600)
+    write_private_file(&key_path, key_pem.as_bytes())
         .map_err(|error| create(format!("{}: {error}", key_path.display())))?;
-    write_file(&cert_path, cert_pem.as_bytes(), 0o644)
+    write_private_file(&cert_path, cert_pem.as_bytes())
         .map_err(|error| create(format!("{}: {error}", cert_path.display())))?;
     read_pair(&cert_path, &key_path).map(|pair| (pair, true))
 }
@@ -245,53 +246,57 @@ fn is_dns_name(name: &str) -> bool {
         && name.parse::<IpAddr>().is_err()
 }
 
-#[cfg(unix)]
+/// Creates the data directory (0700, as history does) and `tls/` in it (0700).
 fn make_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    if let Some(data_dir) = dir.parent() {
+        crate::datadir::prepare(data_dir)?;
+    }
+    crate::datadir::prepare(dir)
 }
 
-#[cfg(not(unix))]
-fn make_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
-}
-
-/// Writes `bytes` to a new file created with `mode` (never briefly readable by others).
-fn write_file(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+/// Writes `bytes` to a new file created 0600 (never briefly readable by others).
+fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(mode);
+        options.mode(crate::datadir::FILE_MODE);
     }
-    #[cfg(not(unix))]
-    let _ = mode;
     let mut file = options.open(path)?;
     file.write_all(bytes)?;
     file.sync_all()
 }
 
+/// Puts the generated pair's directory back to 0700 and its files to 0600,
+/// saying so in the log when they had been loosened.
 #[cfg(unix)]
-fn warn_if_key_readable_by_others(path: &Path) {
+fn tighten(dir: &Path, files: &[&Path]) {
     use std::os::unix::fs::PermissionsExt;
-    if let Ok(metadata) = std::fs::metadata(path)
-        && metadata.permissions().mode() & 0o077 != 0
-    {
-        tracing::warn!(
-            path = %path.display(),
-            mode = format!("{:o}", metadata.permissions().mode() & 0o777),
-            "the TLS private key can be read by other users; run chmod 600 on it"
-        );
+    let wanted = [(dir, crate::datadir::DIR_MODE)]
+        .into_iter()
+        .chain(files.iter().map(|file| (*file, crate::datadir::FILE_MODE)));
+    for (path, mode) in wanted {
+        let Ok(metadata) = std::fs::metadata(path) else {
+            continue;
+        };
+        let current = metadata.permissions().mode() & 0o777;
+        if current == mode {
+            continue;
+        }
+        match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+            Ok(()) => {
+                tracing::warn!(path = %path.display(), was = format!("{current:o}"), now = format!("{mode:o}"), "TLS file permissions tightened")
+            }
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "the TLS private key may be readable by other users; chmod 600 it")
+            }
+        }
     }
 }
 
 #[cfg(not(unix))]
-fn warn_if_key_readable_by_others(_path: &Path) {}
+fn tighten(_dir: &Path, _files: &[&Path]) {}
 
 #[cfg(test)]
 mod tests {
