@@ -23,7 +23,9 @@ fn natterd_on_a_small_disk(blocks: u32, args: &[&str]) -> Command {
             "trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$@\""
         ))
         .arg(natterd().get_program())
-        .args(args);
+        .args(args)
+        // As natterd() does: no TLS listener on the wildcard address.
+        .env("NATTERD_TLS_BIND", "");
     command
 }
 
