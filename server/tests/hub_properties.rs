@@ -186,6 +186,7 @@ impl World {
             outbound: outbound.clone(),
             kill: CancellationToken::new(),
             dialect_name: "test",
+            account: None,
         };
         self.context.hub.with(|hub| hub.register(id, new)).unwrap();
         self.slots[who] = Some(Slot {
