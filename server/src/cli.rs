@@ -70,6 +70,10 @@ pub struct Cli {
     #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
 
+    /// Log format: `text` for people, `json` (one object per line) for log shippers.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
+    pub log_format: LogFormat,
+
     /// Print the effective configuration as TOML and exit.
     #[arg(long)]
     pub print_config: bool,
@@ -137,6 +141,15 @@ pub enum Command {
     /// Print the TLS certificate's SHA-256 fingerprint (making the self-signed
     /// certificate if there is none yet) and exit, to read out to users.
     Fingerprint,
+}
+
+/// How log lines are written to stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per event (timestamp, level, target, fields).
+    Json,
 }
 
 /// How `natterd export` writes messages.

@@ -8,7 +8,7 @@
 use anyhow::Context as _;
 use clap::Parser;
 use natterd::Config;
-use natterd::cli::{Cli, Command, ExportFormat};
+use natterd::cli::{Cli, Command, ExportFormat, LogFormat};
 use natterd::config::locate;
 use natterd::history::{History, offline};
 use natterd::reload::{ConfigSource, Reloader};
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
-    init_logging(cli.log.as_deref());
+    init_logging(cli.log.as_deref(), cli.log_format);
     let source = config_source(&cli);
     let config = match source.load() {
         Ok(config) => config,
@@ -85,7 +85,7 @@ fn exit(result: anyhow::Result<()>) -> ExitCode {
     }
 }
 
-fn init_logging(filter: Option<&str>) {
+fn init_logging(filter: Option<&str>, format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = match filter {
         Some(filter) => EnvFilter::new(filter),
@@ -94,12 +94,14 @@ fn init_logging(filter: Option<&str>) {
     // A closed stderr (say `natterd | tee log` after Ctrl-C killed tee) must not
     // stop natterd: tracing would otherwise report the failed write with a
     // panicking eprintln! and take the shutdown down with it.
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
         .log_internal_errors(false)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => builder.json().with_ansi(false).init(),
+    }
 }
 
 /// The config file (`--config`, else the first of the search path) with the

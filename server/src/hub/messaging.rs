@@ -301,6 +301,7 @@ impl HubState {
         }
         let source = std::sync::Arc::new(client.source());
         let old_nick = client.nick.clone();
+        tracing::info!(client = id, old = %old_nick, new = %new_nick, "nick changed");
         self.deliver_to_peers_and_self(
             id,
             Event::Nick {

@@ -97,6 +97,7 @@ impl IrcSession {
             .server_message(numeric)
             .with_param(self.target())
             .with_params(params);
+        tracing::debug!(client = connection.id, numeric, "reply");
         connection.send(&message);
     }
 
@@ -117,6 +118,7 @@ impl IrcSession {
 
     async fn dispatch(&mut self, connection: &mut Connection, message: &Message) -> Flow {
         let command = message.command.as_str();
+        tracing::debug!(client = connection.id, command, "command");
         match command {
             "QUIT" => return Flow::Close(Close::Quit(message.arg(0).unwrap_or("").to_string())),
             "CAP" => commands::cap::handle(self, connection, message),

@@ -69,7 +69,9 @@ impl Connection {
 
     /// Queues one IRC message.
     pub fn send(&mut self, message: &Message) {
-        self.send_raw(Bytes::from(message.to_wire()));
+        let wire = message.to_wire();
+        tracing::trace!(client = self.id, line = %wire.trim_end().escape_debug(), "->");
+        self.send_raw(Bytes::from(wire));
     }
 
     /// Sends `ERROR :<reason>` as the last line and closes.

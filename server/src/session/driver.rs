@@ -203,7 +203,10 @@ impl Driver {
         loop {
             while !queued.lines.is_empty() && bucket.try_take(Instant::now()) {
                 let flow = match queued.pop() {
-                    Some(Inbound::Line(line)) => handler.handle_line(connection, &line).await,
+                    Some(Inbound::Line(line)) => {
+                        tracing::trace!(client = connection.id, line = %String::from_utf8_lossy(&line).escape_debug(), "<-");
+                        handler.handle_line(connection, &line).await
+                    }
                     Some(Inbound::TooLong) => {
                         handler.handle_too_long(connection);
                         Flow::Continue
@@ -273,7 +276,15 @@ impl Driver {
     fn finish<H: LineHandler>(&self, connection: &mut Connection, handler: &H, close: Close) {
         let reason = close.quit_reason();
         crate::metrics::disconnected(close.label());
-        tracing::info!(peer = %connection.peer, client = connection.id, %reason, "disconnecting");
+        // The reason as a fixed label: a QUIT's text is the user's and is never logged.
+        let nick = (self.context.hub).with(|hub| hub.client(connection.id).map(|c| c.nick.clone()));
+        tracing::info!(
+            peer = %connection.peer,
+            client = connection.id,
+            nick = %nick.as_deref().unwrap_or("*"),
+            reason = %close.label(),
+            "disconnected"
+        );
         if close == Close::Killed {
             return;
         }

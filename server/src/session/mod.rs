@@ -84,7 +84,7 @@ pub async fn run<R, W>(
         tracing::info!(%peer, "client is not reading; closing its connection");
         writer.abort();
     }
-    tracing::info!(%peer, "connection closed");
+    tracing::debug!(%peer, "connection closed");
 }
 
 /// Waits for the first line, prompting for a nickname if the client is quiet.
