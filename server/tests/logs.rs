@@ -15,7 +15,7 @@ fn start(dir: &std::path::Path, filter: &str, extra: &[&str]) -> (Running, Strin
         "--data-dir".as_ref(),
         dir.as_os_str(),
     ];
-    args.extend(extra.iter().map(|arg| OsStr::new(arg)));
+    args.extend(extra.iter().map(OsStr::new));
     spawn_logged(args, filter, &[])
 }
 
