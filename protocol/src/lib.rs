@@ -1,6 +1,6 @@
 //! The IRC message type shared by natterd and natter: parsing, serialization, message tags,
 //! nickname and channel validation, case-mapping, numerics, CTCP, ISUPPORT, capabilities,
-//! formatting codes and certificate fingerprints. No I/O.
+//! formatting codes, masks and certificate fingerprints. No I/O.
 //!
 //! ```
 //! use natter_protocol::Message;
@@ -23,6 +23,7 @@ pub mod fingerprint;
 pub mod formatting;
 pub mod isupport;
 pub mod lookalike;
+pub mod mask;
 pub mod message;
 mod names;
 pub mod nick;
@@ -39,5 +40,6 @@ pub use formatting::{
 };
 pub use isupport::{ChanModes, IsupportToken, parse_chanmodes, parse_prefix, parse_token};
 pub use lookalike::Skeleton;
+pub use mask::wildcard_match;
 pub use message::{Message, ParseError, Tag};
 pub use nick::{Nick, NickError, is_valid_nick};

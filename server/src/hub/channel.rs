@@ -162,29 +162,7 @@ impl Channel {
     }
 }
 
-/// IRC mask matching: `*` matches any run, `?` any one character.
-pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((star_p, star_t)) = star {
-            p = star_p + 1;
-            t = star_t + 1;
-            star = Some((star_p, star_t + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
-}
+pub use natter_protocol::wildcard_match;
 
 /// Completes a partial ban mask the way users expect: `bob` -> `bob!*@*`, `*@host` -> `*!*@host`.
 pub fn normalize_mask(mask: &str) -> String {
@@ -199,16 +177,6 @@ pub fn normalize_mask(mask: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wildcards_match_like_irc_masks() {
-        assert!(wildcard_match("*!*@127.0.0.1", "bob!b@127.0.0.1"));
-        assert!(wildcard_match("b?b!*@*", "bob!x@y"));
-        assert!(!wildcard_match("b?b!*@*", "bobby!x@y"));
-        assert!(wildcard_match("*", ""));
-        assert!(!wildcard_match("a*c", "abd"));
-        assert!(wildcard_match("a*c*e", "abcde"));
-    }
 
     #[test]
     fn masks_are_completed() {

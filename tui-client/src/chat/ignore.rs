@@ -37,28 +37,6 @@ pub fn normalize(mask: &str) -> String {
     format!("{}!{}@{}", part(nick), part(user), part(host))
 }
 
-/// Glob match with `*` (any run) and `?` (one character).
-fn glob(pattern: &[char], text: &[char]) -> bool {
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((sp, st)) = star {
-            p = sp + 1;
-            t = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|c| *c == '*')
-}
-
 impl IgnoreList {
     /// A list of already normalised masks (as saved).
     pub fn new(masks: Vec<String>) -> IgnoreList {
@@ -105,11 +83,10 @@ impl IgnoreList {
         } else {
             format!("{source}!*@*")
         };
-        let text: Vec<char> = casemapping.fold(&full).chars().collect();
-        self.masks.iter().any(|mask| {
-            let pattern: Vec<char> = casemapping.fold(mask).chars().collect();
-            glob(&pattern, &text)
-        })
+        let text = casemapping.fold(&full);
+        self.masks
+            .iter()
+            .any(|mask| natter_protocol::wildcard_match(&casemapping.fold(mask), &text))
     }
 }
 
