@@ -61,18 +61,7 @@ impl IrcSession {
         }
         self.registered = true;
         connection.mark_registered();
-        let account = (self.context.hub).with(|hub| {
-            hub.client(id)
-                .and_then(|c| c.account.as_ref().map(|(name, _)| name.clone()))
-        });
-        tracing::info!(
-            peer = %connection.peer,
-            client = id,
-            %nick,
-            account = %account.as_deref().unwrap_or("none"),
-            "registered (irc)"
-        );
-        crate::metrics::registered("irc");
+        connection.log_registered(&self.context, &nick, "irc");
         self.send_welcome(connection, &nick);
         super::nickserv::warn_if_unowned(self, connection);
         Flow::Continue

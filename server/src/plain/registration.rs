@@ -102,18 +102,7 @@ impl PlainSession {
         }
         self.warn_if_unowned(connection);
         connection.mark_registered();
-        let account = (self.context.hub).with(|hub| {
-            hub.client(id)
-                .and_then(|c| c.account.as_ref().map(|(name, _)| name.clone()))
-        });
-        tracing::info!(
-            peer = %connection.peer,
-            client = id,
-            %nick,
-            account = %account.as_deref().unwrap_or("none"),
-            "registered (plain)"
-        );
-        crate::metrics::registered("plain");
+        connection.log_registered(&self.context, nick, "plain");
         let channel = self.channel();
         let joined = self.try_join_default(connection);
         match &joined {

@@ -5,6 +5,7 @@
 //! own queue is merely marked (see [`Outbound`]); the session's loop notices
 //! and ends the connection, and the hub drops it on its next operation.
 
+use crate::context::Context;
 use crate::hub::client::ClientId;
 use crate::net::admission::Slot;
 use crate::net::outbound::Outbound;
@@ -32,6 +33,23 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Logs and counts this connection's completed registration, naming the
+    /// nick and the account it is logged in to (never any message text).
+    pub fn log_registered(&self, context: &Context, nick: &str, dialect: &'static str) {
+        let account = context.hub.with(|hub| {
+            hub.client(self.id)
+                .and_then(|c| c.account.as_ref().map(|(name, _)| name.clone()))
+        });
+        tracing::info!(
+            peer = %self.peer,
+            client = self.id,
+            %nick,
+            account = %account.as_deref().unwrap_or("none"),
+            "registered ({dialect})"
+        );
+        crate::metrics::registered(dialect);
+    }
+
     /// A new, unregistered connection; `slot` is its place in the listener's counts.
     pub fn new(
         id: ClientId,
