@@ -30,14 +30,7 @@ fn start_durable(dir: &Path) -> (Running, String) {
     let config = dir.join("natterd.toml");
     std::fs::write(&config, "[history]\nsync = \"full\"\n").unwrap();
     let data = dir.join("data");
-    let args: [&OsStr; 6] = [
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--bind".as_ref(),
-        "127.0.0.1:0".as_ref(),
-        "--data-dir".as_ref(),
-        data.as_os_str(),
-    ];
+    let args = process::config_args(&config, &data);
     let (server, address, _log) = spawn_logged(args, "warn", &[]);
     (server, address)
 }

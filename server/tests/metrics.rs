@@ -45,14 +45,7 @@ fn counters_move_while_people_chat() {
     )
     .unwrap();
     let data = dir.path().join("data");
-    let args: [&OsStr; 6] = [
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--bind".as_ref(),
-        "127.0.0.1:0".as_ref(),
-        "--data-dir".as_ref(),
-        data.as_os_str(),
-    ];
+    let args = process::config_args(&config, &data);
     let (mut server, address, log) = spawn_logged(args, "warn", &[]);
     let line = log.wait_for("metrics on http://");
     let metrics = line

@@ -11,14 +11,7 @@ use std::path::Path;
 
 /// Starts natterd on 127.0.0.1:0 with `config` and history in `data`, logging at info.
 fn start(config: &Path, data: &Path, env: &[(&str, &OsStr)]) -> (Running, String, Log) {
-    let args: [&OsStr; 6] = [
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--bind".as_ref(),
-        "127.0.0.1:0".as_ref(),
-        "--data-dir".as_ref(),
-        data.as_os_str(),
-    ];
+    let args = process::config_args(config, data);
     spawn_logged(args, "info", env)
 }
 

@@ -4,6 +4,7 @@
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -224,4 +225,17 @@ impl Irc {
             }
         }
     }
+}
+
+/// The arguments every spawned test natterd shares: `config`, loopback port 0
+/// and history in `data`.
+pub fn config_args<'a>(config: &'a Path, data: &'a Path) -> [&'a OsStr; 6] {
+    [
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--bind".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+    ]
 }
