@@ -12,6 +12,8 @@ use crate::net::registration::Identity;
 
 /// Port natterd (and IRC) listens on by default.
 pub const DEFAULT_PORT: u16 = 6667;
+/// Port for IRC over TLS by default (RFC 7194).
+pub const DEFAULT_TLS_PORT: u16 = 6697;
 /// Host used when neither the command line nor the config names one.
 pub const DEFAULT_HOST: &str = "localhost";
 
@@ -22,6 +24,8 @@ Examples:
   natter chat.lan --nick bob      a natterd elsewhere on the LAN (port 6667)
   natter 192.168.1.20:6668        another port
   natter irc.example.org:6667 --join '#rust,#music'
+  natter ircs://chat.lan          TLS (port 6697); also --tls, and irc:// links
+  natter ircs://chat.lan --accept-fingerprint AB:CD:...   trust this self-signed certificate
   natter --config ./natter.toml   use this config file instead of the usual one
 
 Everyone lands in #lobby. Type and press Enter to chat; Alt+Up/Alt+Down pick a
@@ -40,10 +44,20 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Server to connect to, as HOST or HOST:PORT ([IPv6]:PORT for IPv6).
+    /// Server to connect to, as HOST or HOST:PORT ([IPv6]:PORT for IPv6), or
+    /// an ircs://HOST[:PORT] (TLS) or irc://HOST[:PORT] link.
     /// Default: the config's `server`, else localhost:6667.
     #[arg(value_name = "HOST[:PORT]")]
     pub server: Option<String>,
+
+    /// Connect with TLS (default port 6697), as an ircs:// link does.
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Trust a TLS certificate with this SHA-256 fingerprint (as natterd
+    /// prints it) without asking; it is remembered in known_servers.
+    #[arg(long, value_name = "SHA256")]
+    pub accept_fingerprint: Option<String>,
 
     /// Nick to use. Default: the config's `nick`, else your login name.
     /// A taken nick is retried with a suffix (alice_, alice2, ...).
@@ -145,6 +159,58 @@ pub fn parse_server(text: &str) -> Result<(String, u16), String> {
     }
 }
 
+/// Where to connect: host, port and whether with TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Host name or address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Whether to use TLS.
+    pub tls: bool,
+}
+
+/// Reads `HOST[:PORT]`, `irc://HOST[:PORT]` or `ircs://HOST[:PORT]` (a path
+/// after the address, such as `/#channel`, is ignored); `tls` is `--tls`.
+pub fn parse_target(text: &str, tls: bool) -> Result<Target, String> {
+    let text = text.trim();
+    let (scheme, rest) = match text.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme.to_ascii_lowercase()), rest),
+        None => (None, text),
+    };
+    let tls = match scheme.as_deref() {
+        None => tls,
+        Some("ircs") => true,
+        Some("irc") if tls => {
+            return Err(format!(
+                "`{text}` is a plaintext link but --tls asks for TLS: use ircs:// or drop --tls"
+            ));
+        }
+        Some("irc") => false,
+        Some(other) => {
+            return Err(format!(
+                "`{other}://` is not an IRC link; use irc://HOST[:PORT] or ircs://HOST[:PORT]"
+            ));
+        }
+    };
+    let address = match scheme {
+        Some(_) => rest.split(['/', '?']).next().unwrap_or(""),
+        None => rest,
+    };
+    let (host, mut port) = parse_server(address)?;
+    // `[::1]:7000` and `host:7000` name a port; `[::1]`, `::1` and `host` do not.
+    let explicit_port = match address.trim().strip_prefix('[') {
+        Some(rest) => rest
+            .split_once(']')
+            .is_some_and(|(_, after)| after.starts_with(':')),
+        None => address.matches(':').count() == 1,
+    };
+    if tls && !explicit_port {
+        port = DEFAULT_TLS_PORT;
+    }
+    Ok(Target { host, port, tls })
+}
+
 /// The login name made into a valid nick, or `natter`.
 pub fn login_nick() -> String {
     let login = ["USER", "LOGNAME", "USERNAME"]
@@ -218,7 +284,26 @@ pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), 
         .clone()
         .or_else(|| config.server.clone())
         .unwrap_or_else(|| DEFAULT_HOST.to_owned());
-    let (host, port) = parse_server(&server)?;
+    let target = parse_target(&server, cli.tls)?;
+    let (host, port) = (target.host.clone(), target.port);
+    let tls = match &cli.accept_fingerprint {
+        Some(text) => Some(
+            text.parse::<natter_protocol::Fingerprint>()
+                .map_err(|error| format!("--accept-fingerprint: {error}"))?,
+        ),
+        None => None,
+    };
+    if tls.is_some() && !target.tls {
+        return Err("--accept-fingerprint is for TLS: use an ircs:// address or --tls".to_owned());
+    }
+    let tls = target.tls.then(|| crate::net::tls::TlsSettings {
+        known: crate::net::known_servers::KnownServers::at(
+            crate::net::known_servers::default_path()
+                .unwrap_or_else(|| PathBuf::from("known_servers")),
+        ),
+        accept: tls,
+        once: None,
+    });
     let nick = cli
         .nick
         .clone()
@@ -230,6 +315,7 @@ pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), 
         host,
         port,
         registration_timeout: crate::net::REGISTRATION_TIMEOUT,
+        tls,
         identity: Identity {
             nick: nick.clone(),
             username: config
@@ -262,6 +348,70 @@ pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn irc_links_and_the_tls_flag() {
+        let target =
+            |text: &str, tls: bool| parse_target(text, tls).map(|t| (t.host, t.port, t.tls));
+        assert_eq!(
+            target("ircs://chat.lan", false),
+            Ok(("chat.lan".into(), 6697, true))
+        );
+        assert_eq!(
+            target("ircs://chat.lan:7000/#rust", false),
+            Ok(("chat.lan".into(), 7000, true))
+        );
+        assert_eq!(
+            target("IRC://[::1]:6668", false),
+            Ok(("::1".into(), 6668, false))
+        );
+        assert_eq!(
+            target("irc://chat.lan", false),
+            Ok(("chat.lan".into(), 6667, false))
+        );
+        assert_eq!(
+            target("ircs://[::1]", false),
+            Ok(("::1".into(), 6697, true))
+        );
+        assert_eq!(
+            target("chat.lan", true),
+            Ok(("chat.lan".into(), 6697, true))
+        );
+        assert_eq!(
+            target("chat.lan:6667", true),
+            Ok(("chat.lan".into(), 6667, true))
+        );
+        assert!(
+            target("irc://chat.lan", true)
+                .unwrap_err()
+                .contains("--tls")
+        );
+        assert!(
+            target("http://chat.lan", false)
+                .unwrap_err()
+                .contains("not an IRC link")
+        );
+    }
+
+    #[test]
+    fn accept_fingerprint_needs_tls_and_a_fingerprint() {
+        let fingerprint = natter_protocol::Fingerprint::of_der(b"x").to_string();
+        let cli = Cli::parse_from(["natter", "ircs://h", "--accept-fingerprint", &fingerprint]);
+        let (_, net) = resolve(&cli, &ConfigFile::default()).unwrap();
+        assert_eq!(net.tls.unwrap().accept.unwrap().to_string(), fingerprint);
+        let cli = Cli::parse_from(["natter", "h", "--accept-fingerprint", &fingerprint]);
+        assert!(
+            resolve(&cli, &ConfigFile::default())
+                .unwrap_err()
+                .contains("for TLS")
+        );
+        let cli = Cli::parse_from(["natter", "ircs://h", "--accept-fingerprint", "nope"]);
+        assert!(
+            resolve(&cli, &ConfigFile::default())
+                .unwrap_err()
+                .contains("64 hex digits")
+        );
+    }
 
     #[test]
     fn server_addresses() {

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
-use natter_protocol::Message;
+use std::path::PathBuf;
+
+use natter_protocol::{Fingerprint, Message};
 
 /// One input to `App::update`.
 #[derive(Debug, Clone)]
@@ -57,6 +59,18 @@ pub enum NetEvent {
         /// What is wrong, in words a user understands.
         reason: String,
     },
+    /// The server's certificate is self-signed (no authority vouches for
+    /// it) and was never accepted: the user compares the fingerprint with
+    /// what the server's admin reads out and decides. Nothing is retried
+    /// until the answer ([`Effect::TrustCertificate`]) or /reconnect.
+    Untrusted {
+        /// `host:port` that presented it.
+        address: String,
+        /// SHA-256 of the certificate.
+        fingerprint: Fingerprint,
+        /// The known_servers file an "always" answer is kept in.
+        known_file: PathBuf,
+    },
     /// The connection is gone; the next attempt is scheduled.
     Disconnected {
         /// Why, in words a user understands.
@@ -98,6 +112,14 @@ pub enum Effect {
     SaveIgnores(Vec<String>),
     /// Try connecting again after a permanent failure.
     Reconnect,
+    /// The user trusts this certificate: connect again, accepting it, and
+    /// keep it in known_servers when `remember`.
+    TrustCertificate {
+        /// SHA-256 of the certificate the user saw.
+        fingerprint: Fingerprint,
+        /// "Always" (kept in known_servers) rather than "this time".
+        remember: bool,
+    },
     /// Leave: send QUIT with this reason and exit.
     Quit(String),
 }

@@ -155,6 +155,15 @@ fn run_effects(
             Effect::Reconnect => {
                 let _ = net_tx.try_send(NetCommand::Reconnect);
             }
+            Effect::TrustCertificate {
+                fingerprint,
+                remember,
+            } => {
+                let _ = net_tx.try_send(NetCommand::Trust {
+                    fingerprint,
+                    remember,
+                });
+            }
             Effect::Bell => {
                 let mut out = stdout();
                 let _ = out.write_all(b"\x07").and_then(|()| out.flush());

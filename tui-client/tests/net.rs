@@ -32,6 +32,7 @@ fn start_with(host: &str, port: u16, nick: &str, registration_timeout: Duration)
         host: host.to_owned(),
         port,
         registration_timeout,
+        tls: None,
         identity: Identity {
             nick: nick.to_owned(),
             username: nick.to_owned(),

@@ -120,6 +120,7 @@ impl App {
                 KeyCode::Home => view.help_scroll = 0,
                 _ => {}
             },
+            Overlay::TrustCertificate(question) => self.trust_key(key, &question),
             Overlay::ConfirmPaste { lines } => match key.code {
                 KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
                     view.overlay = None;

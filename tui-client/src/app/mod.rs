@@ -9,6 +9,7 @@
 pub mod keys;
 pub mod mouse;
 pub mod search;
+pub mod trust;
 
 use chrono::{DateTime, Utc};
 
@@ -82,6 +83,7 @@ impl App {
             }
             AppEvent::Net(event) => {
                 self.dirty = true;
+                self.ask_about_certificate(&event);
                 self.chat.handle_net(event);
             }
             AppEvent::Tick(now) => {

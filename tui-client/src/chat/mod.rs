@@ -157,6 +157,20 @@ impl Chat {
                 self.handle_message(&message, received_at);
             }
             NetEvent::Disconnected { reason, retry_at } => self.on_disconnected(reason, retry_at),
+            NetEvent::Untrusted {
+                address,
+                fingerprint,
+                ..
+            } => {
+                self.server_info(format!(
+                    "{address} presents a certificate no authority vouches for (self-signed). \
+                     Its SHA-256 fingerprint is {fingerprint}. Compare it with the one natterd \
+                     printed at start (`natterd fingerprint`) before trusting it."
+                ));
+                self.connection = ConnectionState::Failed {
+                    reason: "certificate not trusted yet".to_owned(),
+                };
+            }
             NetEvent::Failed { reason } => {
                 let text = format!(
                     "Cannot connect: {reason}. natter will not retry by itself: type /reconnect to try again."

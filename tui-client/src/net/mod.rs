@@ -3,23 +3,26 @@
 //! answers PING, and reconnects with exponential backoff and jitter.
 
 pub mod codec;
+pub mod handshake;
+pub mod known_servers;
 pub mod pacer;
 pub mod registration;
+pub mod tls;
 
 use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
-use natter_protocol::Message;
-use tokio::io::AsyncWriteExt;
+use natter_protocol::{Fingerprint, Message};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::codec::FramedRead;
 
 use crate::event::{AppEvent, NetEvent};
 use codec::{Incoming, LineDecoder};
+use handshake::HandshakeError;
 use pacer::Pacer;
 use registration::{Identity, Registration};
 
@@ -35,7 +38,14 @@ pub struct NetConfig {
     /// How long a server that accepted the connection may take to answer
     /// the registration before we give up on it ([`REGISTRATION_TIMEOUT`]).
     pub registration_timeout: Duration,
+    /// TLS and how to trust the server's certificate; `None` for plaintext.
+    pub tls: Option<tls::TlsSettings>,
 }
+
+/// The read half of a connection, plaintext or TLS.
+type Reader = Box<dyn AsyncRead + Send + Unpin>;
+/// The write half of a connection, plaintext or TLS.
+type Writer = Box<dyn AsyncWrite + Send + Unpin>;
 
 impl NetConfig {
     /// `host:port` for messages (IPv6 addresses in brackets).
@@ -59,6 +69,14 @@ pub enum NetCommand {
     Quit(String),
     /// Try again after a permanent failure (the user typed /reconnect).
     Reconnect,
+    /// The user accepted the certificate it was shown: connect again
+    /// trusting it, and keep it in known_servers when `remember`.
+    Trust {
+        /// SHA-256 of the accepted certificate.
+        fingerprint: Fingerprint,
+        /// Keep it for later runs too.
+        remember: bool,
+    },
 }
 
 /// First retry delay.
@@ -96,11 +114,24 @@ enum Outcome {
     /// Retrying cannot help (unknown host, TLS spoken to in clear): wait
     /// for the user to ask.
     Failed { reason: String },
+    /// A certificate nobody vouched for: wait for the user's verdict.
+    Untrusted(Fingerprint),
+}
+
+/// How the user lets a stopped network task go on.
+enum Resume {
+    /// /reconnect: try again as before.
+    Retry,
+    /// Trust this certificate (and keep it when `remember`).
+    Trust {
+        fingerprint: Fingerprint,
+        remember: bool,
+    },
 }
 
 /// Runs until the user quits or the app goes away.
 pub async fn run(
-    config: NetConfig,
+    mut config: NetConfig,
     app: mpsc::Sender<AppEvent>,
     mut commands: mpsc::Receiver<NetCommand>,
 ) {
@@ -127,11 +158,28 @@ pub async fn run(
             Outcome::Quit | Outcome::AppGone => return,
             Outcome::Failed { reason } => {
                 tracing::warn!(%reason, "cannot connect; waiting for /reconnect");
-                if app
-                    .send(AppEvent::Net(NetEvent::Failed { reason }))
-                    .await
-                    .is_err()
-                    || !until_reconnect(&mut identity, &mut commands).await
+                let event = NetEvent::Failed { reason };
+                if !stop_until_resumed(event, &mut config, &app, &mut identity, &mut commands).await
+                {
+                    return;
+                }
+                failures = 0;
+                attempt = 0;
+                continue;
+            }
+            Outcome::Untrusted(fingerprint) => {
+                tracing::warn!(%address, %fingerprint, "certificate not trusted yet; asking");
+                let known_file = config
+                    .tls
+                    .as_ref()
+                    .map(|tls| tls.known.path().to_path_buf())
+                    .unwrap_or_default();
+                let event = NetEvent::Untrusted {
+                    address: address.clone(),
+                    fingerprint,
+                    known_file,
+                };
+                if !stop_until_resumed(event, &mut config, &app, &mut identity, &mut commands).await
                 {
                     return;
                 }
@@ -188,14 +236,39 @@ async fn connect_and_serve(
             registered: false,
         },
         Ok(Ok(stream)) => {
-            tracing::info!(%address, "connected; registering");
+            let _ = stream.set_nodelay(true);
+            let halves = match &config.tls {
+                None => {
+                    let (reader, writer) = stream.into_split();
+                    (Box::new(reader) as Reader, Box::new(writer) as Writer)
+                }
+                Some(settings) => {
+                    let handshake = handshake::secure(stream, &config.host, address, settings);
+                    match while_offline(handshake, identity, commands).await? {
+                        Ok(halves) => halves,
+                        Err(HandshakeError::Untrusted(fingerprint)) => {
+                            return Some(Outcome::Untrusted(fingerprint));
+                        }
+                        Err(HandshakeError::Permanent(reason)) => {
+                            return Some(Outcome::Failed { reason });
+                        }
+                        Err(HandshakeError::Transient(reason)) => {
+                            return Some(Outcome::Lost {
+                                reason,
+                                registered: false,
+                            });
+                        }
+                    }
+                }
+            };
+            tracing::info!(%address, tls = config.tls.is_some(), "connected; registering");
             let event = NetEvent::Connected {
                 address: address.to_owned(),
             };
             if app.send(AppEvent::Net(event)).await.is_err() {
                 return None;
             }
-            session(stream, config.registration_timeout, identity, app, commands).await
+            session(halves, config.registration_timeout, identity, app, commands).await
         }
         Err(_) => Outcome::Lost {
             reason: format!(
@@ -223,7 +296,7 @@ async fn while_offline<F: std::future::Future>(
             command = commands.recv() => match command {
                 None | Some(NetCommand::Quit(_)) => return None,
                 Some(NetCommand::SetNick(nick)) => identity.nick = nick,
-                Some(NetCommand::Send(_) | NetCommand::Reconnect) => {}
+                Some(NetCommand::Send(_) | NetCommand::Reconnect | NetCommand::Trust { .. }) => {}
             },
         }
     }
@@ -246,16 +319,76 @@ async fn dial(host: &str, port: u16) -> Result<TcpStream, Dial> {
         .map_err(Dial::Connect)
 }
 
-/// After a permanent failure: waits until the user asks to reconnect
-/// (true) or quits (false), remembering nick changes meanwhile.
-async fn until_reconnect(
+/// Reports `event` (a permanent failure or an untrusted certificate) and
+/// waits for the user: true to connect again (with a trusted certificate
+/// applied to `config`), false when the user quit or the app is gone.
+async fn stop_until_resumed(
+    event: NetEvent,
+    config: &mut NetConfig,
+    app: &mpsc::Sender<AppEvent>,
     identity: &mut Identity,
     commands: &mut mpsc::Receiver<NetCommand>,
 ) -> bool {
+    if app.send(AppEvent::Net(event)).await.is_err() {
+        return false;
+    }
+    loop {
+        match until_resumed(identity, commands).await {
+            None => return false,
+            Some(Resume::Retry) => return true,
+            Some(Resume::Trust {
+                fingerprint,
+                remember,
+            }) => {
+                let address = config.address();
+                let Some(tls) = config.tls.as_mut() else {
+                    return true;
+                };
+                tls.once = Some(fingerprint);
+                if !remember {
+                    return true;
+                }
+                match tls.known.remember(&address, &fingerprint) {
+                    Ok(()) => {
+                        tracing::info!(%address, %fingerprint, "certificate fingerprint remembered");
+                        return true;
+                    }
+                    Err(error) => {
+                        let reason = format!(
+                            "cannot keep the certificate fingerprint: {error}. Fix that, or \
+                             accept the certificate for this session only"
+                        );
+                        tls.once = None;
+                        let event = NetEvent::Failed { reason };
+                        if app.send(AppEvent::Net(event)).await.is_err() {
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// After a permanent failure: waits until the user asks to go on, or
+/// quits (`None`), remembering nick changes meanwhile.
+async fn until_resumed(
+    identity: &mut Identity,
+    commands: &mut mpsc::Receiver<NetCommand>,
+) -> Option<Resume> {
     loop {
         match commands.recv().await {
-            None | Some(NetCommand::Quit(_)) => return false,
-            Some(NetCommand::Reconnect) => return true,
+            None | Some(NetCommand::Quit(_)) => return None,
+            Some(NetCommand::Reconnect) => return Some(Resume::Retry),
+            Some(NetCommand::Trust {
+                fingerprint,
+                remember,
+            }) => {
+                return Some(Resume::Trust {
+                    fingerprint,
+                    remember,
+                });
+            }
             Some(NetCommand::SetNick(nick)) => identity.nick = nick,
             Some(NetCommand::Send(_)) => {}
         }
@@ -271,7 +404,7 @@ fn describe_connect_error(error: &std::io::Error, address: &str) -> String {
     }
 }
 
-async fn write_all(writer: &mut OwnedWriteHalf, messages: &[Message]) -> std::io::Result<()> {
+async fn write_all(writer: &mut Writer, messages: &[Message]) -> std::io::Result<()> {
     if messages.is_empty() {
         return Ok(());
     }
@@ -279,13 +412,15 @@ async fn write_all(writer: &mut OwnedWriteHalf, messages: &[Message]) -> std::io
     for message in messages {
         bytes.push_str(&message.to_wire());
     }
-    writer.write_all(bytes.as_bytes()).await
+    writer.write_all(bytes.as_bytes()).await?;
+    // A TLS stream may hold written bytes until flushed.
+    writer.flush().await
 }
 
 /// One live connection: the write half, registration progress, pacing and
 /// liveness bookkeeping.
 struct Connection {
-    writer: OwnedWriteHalf,
+    writer: Writer,
     registration: Registration,
     pacer: Pacer,
     last_heard: Instant,
@@ -367,7 +502,7 @@ impl Connection {
         &mut self,
         command: Option<NetCommand>,
         identity: &mut Identity,
-        lines: &mut FramedRead<tokio::net::tcp::OwnedReadHalf, LineDecoder>,
+        lines: &mut FramedRead<Reader, LineDecoder>,
     ) -> Step {
         match command {
             None => Err(Outcome::AppGone),
@@ -381,7 +516,7 @@ impl Connection {
                 self.registration.set_nick(&nick);
                 Ok(())
             }
-            Some(NetCommand::Reconnect) => Ok(()),
+            Some(NetCommand::Reconnect | NetCommand::Trust { .. }) => Ok(()),
             Some(NetCommand::Quit(reason)) => {
                 let quit = Message::new("QUIT").with_param(reason);
                 if self.write(&[quit]).await.is_ok() {
@@ -414,14 +549,12 @@ impl Connection {
 }
 
 async fn session(
-    stream: TcpStream,
+    (reader, writer): (Reader, Writer),
     registration_timeout: Duration,
     identity: &mut Identity,
     app: &mpsc::Sender<AppEvent>,
     commands: &mut mpsc::Receiver<NetCommand>,
 ) -> Outcome {
-    let _ = stream.set_nodelay(true);
-    let (reader, writer) = stream.into_split();
     let mut lines = FramedRead::new(reader, LineDecoder::default());
     let mut connection = Connection {
         writer,

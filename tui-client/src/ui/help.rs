@@ -18,10 +18,12 @@ pub fn render_overlay(app: &App, area: Rect, buf: &mut Buffer) {
         None => {}
         Some(Overlay::Help) => render_help(&app.view.keys, app.view.help_scroll, area, buf),
         Some(Overlay::ConfirmPaste { lines }) => render_paste(app, lines, area, buf),
+        Some(Overlay::TrustCertificate(question)) => super::trust::render(question, area, buf),
     }
 }
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+/// A `width` x `height` rectangle in the middle of `area`.
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
     Rect::new(
@@ -32,7 +34,8 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn frame_box(buf: &mut Buffer, area: Rect, title: &str) -> Rect {
+/// Clears `area` and draws a box titled `title`; returns its inside.
+pub(super) fn frame_box(buf: &mut Buffer, area: Rect, title: &str) -> Rect {
     fill(buf, area, Style::default());
     if area.width < 2 || area.height < 2 {
         return area;

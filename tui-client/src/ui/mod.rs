@@ -6,6 +6,7 @@ pub mod messages;
 pub mod sidebar;
 pub mod status;
 pub mod tabs;
+pub mod trust;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;

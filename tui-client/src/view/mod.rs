@@ -24,6 +24,9 @@ pub enum Overlay {
         /// The lines that would be sent.
         lines: Vec<String>,
     },
+    /// A self-signed certificate seen for the first time: trust it always,
+    /// this time only, or refuse.
+    TrustCertificate(crate::app::trust::Question),
 }
 
 /// Everything about the screen that is not chat.

@@ -34,6 +34,7 @@ impl Headless {
         let config = NetConfig {
             host: "127.0.0.1".into(),
             port,
+            tls: None,
             registration_timeout: natter::net::REGISTRATION_TIMEOUT,
             identity: Identity {
                 nick: nick.into(),

@@ -1,0 +1,166 @@
+//! Trust on first use in the TUI, through `App::update`: a self-signed
+//! certificate opens a question showing its fingerprint; "always", "once"
+//! and "refuse" each do what they say; stray keys trust nothing; a changed
+//! certificate is a loud refusal, never a question.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use crossterm::event::KeyCode;
+use natter::app::{App, ConnectionState, Overlay};
+use natter::event::{AppEvent, Effect, NetEvent};
+use natter_protocol::Fingerprint;
+use support::*;
+
+fn fingerprint() -> Fingerprint {
+    Fingerprint::of_der(b"natterd's self-signed certificate")
+}
+
+/// A client whose first TLS connection met an unknown certificate.
+fn asked() -> App {
+    let mut app = fresh();
+    net(
+        &mut app,
+        NetEvent::Connecting {
+            address: "chat.lan:6697".into(),
+            attempt: 1,
+        },
+    );
+    net(
+        &mut app,
+        NetEvent::Untrusted {
+            address: "chat.lan:6697".into(),
+            fingerprint: fingerprint(),
+            known_file: "/home/alice/.local/share/natter/known_servers".into(),
+        },
+    );
+    app
+}
+
+fn trusted(effects: &[Effect]) -> Vec<(String, bool)> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::TrustCertificate {
+                fingerprint,
+                remember,
+            } => Some((fingerprint.to_string(), *remember)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_question_shows_the_fingerprint_and_waits() {
+    let app = asked();
+    assert!(matches!(
+        &app.view.overlay,
+        Some(Overlay::TrustCertificate(question)) if question.fingerprint == fingerprint()
+    ));
+    assert!(matches!(
+        app.chat.connection,
+        ConnectionState::Failed { .. }
+    ));
+    let told = texts(&app).join("\n");
+    assert!(told.contains(&fingerprint().to_string()), "{told}");
+    assert!(told.contains("natterd fingerprint"), "{told}");
+}
+
+#[test]
+fn always_trusts_and_keeps_it() {
+    let mut app = asked();
+    let effects = key(&mut app, KeyCode::Char('a'));
+    assert_eq!(trusted(&effects), vec![(fingerprint().to_string(), true)]);
+    assert_eq!(app.view.overlay, None);
+    assert!(last(&app).contains("always (kept in /home/alice/.local/share/natter/known_servers)"));
+}
+
+#[test]
+fn once_trusts_for_this_session_only() {
+    let mut app = asked();
+    let effects = key(&mut app, KeyCode::Char('o'));
+    assert_eq!(trusted(&effects), vec![(fingerprint().to_string(), false)]);
+    assert!(
+        last(&app).contains("for this session only"),
+        "{}",
+        last(&app)
+    );
+}
+
+#[test]
+fn refusing_connects_nowhere_and_reconnect_asks_again() {
+    for refusal in [KeyCode::Esc, KeyCode::Char('r'), KeyCode::Char('n')] {
+        let mut app = asked();
+        let effects = key(&mut app, refusal);
+        assert!(effects.is_empty(), "{effects:?}");
+        assert_eq!(app.view.overlay, None);
+        assert!(
+            last(&app).starts_with("Certificate refused"),
+            "{}",
+            last(&app)
+        );
+        assert_eq!(submit(&mut app, "/reconnect"), vec![Effect::Reconnect]);
+    }
+}
+
+#[test]
+fn stray_keys_never_trust_anything() {
+    let mut app = asked();
+    for code in [
+        KeyCode::Enter,
+        KeyCode::Char('y'),
+        KeyCode::Char(' '),
+        KeyCode::Tab,
+    ] {
+        assert!(trusted(&key(&mut app, code)).is_empty());
+    }
+    assert!(matches!(
+        app.view.overlay,
+        Some(Overlay::TrustCertificate(_))
+    ));
+    assert_eq!(app.view.input.text(), "");
+}
+
+#[test]
+fn a_waiting_paste_goes_back_to_the_input_line() {
+    let mut app = app();
+    app.update(AppEvent::Paste("one\ntwo\nthree\nfour\nfive\nsix".into()));
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(
+        app.view.overlay,
+        Some(Overlay::ConfirmPaste { .. })
+    ));
+    net(
+        &mut app,
+        NetEvent::Untrusted {
+            address: "chat.lan:6697".into(),
+            fingerprint: fingerprint(),
+            known_file: "known_servers".into(),
+        },
+    );
+    assert!(matches!(
+        app.view.overlay,
+        Some(Overlay::TrustCertificate(_))
+    ));
+    assert_eq!(app.view.input.text(), "one\ntwo\nthree\nfour\nfive\nsix");
+}
+
+#[test]
+fn a_changed_certificate_is_a_loud_refusal_not_a_question() {
+    let mut app = fresh();
+    let reason = "WARNING: chat.lan:6697 presents a different certificate than before";
+    net(
+        &mut app,
+        NetEvent::Failed {
+            reason: reason.into(),
+        },
+    );
+    assert_eq!(app.view.overlay, None);
+    assert!(last(&app).contains(reason), "{}", last(&app));
+}
+
+#[test]
+fn the_question_on_screen() {
+    let app = asked();
+    insta::assert_snapshot!(render(&app, 80, 24).backend());
+}
