@@ -8,12 +8,20 @@ use tokio_util::sync::CancellationToken;
 
 /// The signal handlers, installed as early as possible so that a signal
 /// arriving during start-up is queued instead of killing the process.
+///
+/// All three are installed by [`Signals::install`], not when first awaited:
+/// a SIGINT handler created lazily (`tokio::signal::ctrl_c()` inside the
+/// loop) left SIGINT's default action, killing the process without a
+/// goodbye, until the signal task first ran, which under load could be
+/// after clients were already served.
 #[derive(Debug)]
 pub struct Signals {
     #[cfg(unix)]
     hangup: tokio::signal::unix::Signal,
     #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -25,6 +33,7 @@ impl Signals {
             Ok(Signals {
                 hangup: signal(SignalKind::hangup())?,
                 terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
             })
         }
         #[cfg(not(unix))]
@@ -53,7 +62,7 @@ impl Signals {
         tokio::select! {
             _ = self.hangup.recv() => Event::Reload,
             _ = self.terminate.recv() => Event::Stop("SIGTERM"),
-            _ = tokio::signal::ctrl_c() => Event::Stop("SIGINT"),
+            _ = self.interrupt.recv() => Event::Stop("SIGINT"),
         }
     }
 
