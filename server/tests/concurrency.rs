@@ -8,7 +8,6 @@ mod common;
 use common::{Client, parse, test_config};
 use natterd::testing::TestServer;
 use std::collections::HashMap;
-use std::time::Duration;
 
 const CLIENTS: usize = 200;
 const MESSAGES: u32 = 20;
@@ -65,15 +64,14 @@ async fn two_hundred_clients_all_see_every_message_in_one_order() {
             })
         })
         .collect();
-    let sequences = tokio::time::timeout(Duration::from_secs(60), async {
-        let mut sequences = Vec::with_capacity(CLIENTS);
-        for task in tasks {
-            sequences.push(task.await.unwrap());
-        }
-        sequences
-    })
-    .await
-    .expect("all messages delivered within 60 s");
+    // No overall deadline: how fast is for the benchmarks, and on a loaded
+    // machine 800,000 deliveries in a debug build can take longer than any
+    // fixed budget (this test once failed a 60 s one). A stall still fails:
+    // every read gives up after common::PATIENCE without a line.
+    let mut sequences = Vec::with_capacity(CLIENTS);
+    for task in tasks {
+        sequences.push(task.await.unwrap());
+    }
 
     let reference = &sequences[0];
     // Every message of every client, exactly once, each sender's in the order sent.
