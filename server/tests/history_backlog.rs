@@ -11,14 +11,29 @@ use common::{Client, SERVER, command, parse, prefix};
 use history_support::{ALL_CAPS, Seen, history_config, next_batch, say_all, start, tag, text};
 use natterd::testing::TestServer;
 
+/// alice and the watcher who saw what she said, both still connected.
+///
+/// The watcher must outlive the test: dropped early, its connection could be
+/// noticed closed only after the next joiner was in #lobby, which then got
+/// the watcher's QUIT before its backlog (four tests here failed that way
+/// under load).
+struct Lobby {
+    alice: Client,
+    _watcher: Client,
+}
+
 /// alice (all caps) says `bodies` in #lobby, watched by a server-time observer.
-async fn lobby_with(server: &TestServer, bodies: &[&str]) -> (Client, Vec<Seen>) {
+async fn lobby_with(server: &TestServer, bodies: &[&str]) -> (Lobby, Vec<Seen>) {
     let mut alice = Client::register_with_caps(server, "alice", ALL_CAPS).await;
     let mut watcher = Client::register_with_caps(server, "watcher", ALL_CAPS).await;
     alice.join("#lobby").await;
     watcher.join("#lobby").await;
     let seen = say_all(&mut alice, &mut watcher, "#lobby", bodies).await;
-    (alice, seen)
+    let lobby = Lobby {
+        alice,
+        _watcher: watcher,
+    };
+    (lobby, seen)
 }
 
 /// The clock text natterd writes for plain and tag-less clients.
@@ -32,7 +47,7 @@ fn clock(time: &str) -> String {
 #[tokio::test]
 async fn irc_with_batch_gets_a_chathistory_batch_with_original_times() {
     let server = start().await;
-    let (_alice, seen) = lobby_with(&server, &["one", "two", "\u{1}ACTION waves\u{1}"]).await;
+    let (_lobby, seen) = lobby_with(&server, &["one", "two", "\u{1}ACTION waves\u{1}"]).await;
     let mut bob = Client::register_with_caps(&server, "bob", &["batch", "server-time"]).await;
     bob.send("JOIN #lobby");
     bob.expect_command("366").await;
@@ -68,7 +83,7 @@ async fn irc_with_batch_gets_a_chathistory_batch_with_original_times() {
 #[tokio::test]
 async fn irc_with_server_time_only_gets_timed_original_lines() {
     let server = start().await;
-    let (_alice, seen) = lobby_with(&server, &["one", "two"]).await;
+    let (_lobby, seen) = lobby_with(&server, &["one", "two"]).await;
     let mut bob = Client::register_with_caps(&server, "bob", &["server-time"]).await;
     bob.join("#lobby").await;
     let lines = bob.sync().await;
@@ -89,7 +104,7 @@ async fn irc_with_server_time_only_gets_timed_original_lines() {
 #[tokio::test]
 async fn irc_without_tags_gets_time_prefixed_lines_between_notices() {
     let server = start().await;
-    let (_alice, seen) = lobby_with(&server, &["hello there", "\u{1}ACTION waves\u{1}"]).await;
+    let (_lobby, seen) = lobby_with(&server, &["hello there", "\u{1}ACTION waves\u{1}"]).await;
     let mut bob = Client::member(&server, "bob", "#lobby").await;
     let lines = bob.sync().await;
     assert_eq!(
@@ -114,7 +129,7 @@ async fn irc_without_tags_gets_time_prefixed_lines_between_notices() {
 #[tokio::test]
 async fn plain_users_get_readable_lines_with_the_time() {
     let server = start().await;
-    let (_alice, seen) = lobby_with(&server, &["hi", "\u{1}ACTION waves\u{1}"]).await;
+    let (_lobby, seen) = lobby_with(&server, &["hi", "\u{1}ACTION waves\u{1}"]).await;
     let mut carol = Client::connect(&server).await;
     carol.name = "carol".into();
     carol.send("carol");
@@ -147,7 +162,7 @@ async fn the_backlog_has_the_last_n_messages() {
     let mut config = history_config();
     config.history.replay_on_join = 2;
     let server = TestServer::start_with(config).await;
-    let (_alice, _seen) = lobby_with(&server, &["a", "b", "c", "d"]).await;
+    let (_lobby, _seen) = lobby_with(&server, &["a", "b", "c", "d"]).await;
     let mut bob = Client::register_with_caps(&server, "bob", &["batch", "server-time"]).await;
     bob.send("JOIN #lobby");
     let (_, lines) = next_batch(&mut bob).await;
@@ -191,7 +206,7 @@ async fn uncommitted_messages_are_in_the_backlog_and_live_ones_are_not_repeated(
 #[tokio::test]
 async fn a_rejoin_does_not_repeat_what_was_seen_live_but_shows_it_as_history() {
     let server = start().await;
-    let (mut alice, _) = lobby_with(&server, &["first"]).await;
+    let (mut lobby, _) = lobby_with(&server, &["first"]).await;
     let mut bob = Client::register_with_caps(&server, "bob", &["batch", "server-time"]).await;
     bob.send("JOIN #lobby");
     let (_, backlog) = next_batch(&mut bob).await;
@@ -199,7 +214,7 @@ async fn a_rejoin_does_not_repeat_what_was_seen_live_but_shows_it_as_history() {
         backlog.iter().map(|l| text(l)).collect::<Vec<_>>(),
         ["first"]
     );
-    alice.send("PRIVMSG #lobby :second");
+    lobby.alice.send("PRIVMSG #lobby :second");
     let live = bob.expect(|line| command(line) == "PRIVMSG").await;
     assert_eq!(text(&live), "second");
     bob.send("PART #lobby");
