@@ -37,11 +37,15 @@ pub struct ConfigFile {
     pub paste_confirm_lines: Option<usize>,
     /// Width of the member sidebar.
     pub sidebar_width: Option<u16>,
+    /// The program that opens a link (`"firefox"`, or a program and its
+    /// first arguments: `["firefox", "--new-tab"]`); the link is added as
+    /// the last argument. No shell is involved.
+    pub opener: Option<Keys>,
     /// Key bindings: action name to one key or a list of keys.
     pub keys: BTreeMap<String, Keys>,
 }
 
-/// One key (`"F5"`) or several (`["Alt+Enter", "F3"]`).
+/// One string (`"F5"`) or several (`["Alt+Enter", "F3"]`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum Keys {
@@ -160,17 +164,22 @@ pub fn save_ignores(path: &Path, masks: &[String]) -> std::io::Result<()> {
 /// checked here too, so a bad key name stops natter with its line.
 pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
     let config: ConfigFile = parse_toml(text, path)?;
+    if config
+        .opener
+        .as_ref()
+        .is_some_and(|opener| opener.list().first().is_none_or(|p| p.trim().is_empty()))
+    {
+        return Err(ConfigError::Parse {
+            path: path.to_owned(),
+            line: line_of(text, "opener"),
+            column: 1,
+            message: "opener names no program: write opener = \"xdg-open\" or [\"firefox\", \"--new-tab\"]".to_owned(),
+        });
+    }
     for (action, keys) in &config.keys {
         let single = [(action.clone(), keys.list())];
         if let Err(message) = crate::view::keymap::KeyMap::with_overrides(&single) {
-            let line = text
-                .lines()
-                .position(|l| {
-                    let l = l.trim_start();
-                    l.strip_prefix(action.as_str())
-                        .is_some_and(|rest| rest.trim_start().starts_with('='))
-                })
-                .map_or(1, |i| i + 1);
+            let line = line_of(text, action);
             return Err(ConfigError::Parse {
                 path: path.to_owned(),
                 line,
@@ -180,6 +189,17 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
         }
     }
     Ok(config)
+}
+
+/// The 1-based line where `key = …` is set (1 when not found).
+fn line_of(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map_or(1, |i| i + 1)
 }
 
 fn parse_toml(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
@@ -267,6 +287,16 @@ sidebar_width = 24
         assert!(text.contains("unknown action \"fly\""), "{text}");
         let error = parse("[keys]\nhelp = \"Hyper+F5\"\n", Path::new("c.toml")).unwrap_err();
         assert!(error.to_string().contains("line 2"), "{error}");
+    }
+
+    #[test]
+    fn opener_is_a_program_or_a_program_with_arguments() {
+        let config = parse("opener = \"firefox\"\n", Path::new("c.toml")).unwrap();
+        assert_eq!(config.opener.unwrap().list(), vec!["firefox"]);
+        let config = parse("opener = [\"open\", \"-g\"]\n", Path::new("c.toml")).unwrap();
+        assert_eq!(config.opener.unwrap().list(), vec!["open", "-g"]);
+        let error = parse("nick = \"a\"\nopener = []\n", Path::new("c.toml")).unwrap_err();
+        assert!(error.to_string().contains("c.toml, line 2"), "{error}");
     }
 
     #[test]

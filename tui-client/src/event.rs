@@ -110,6 +110,9 @@ pub enum Effect {
     Redraw,
     /// Save the ignore list (it changed).
     SaveIgnores(Vec<String>),
+    /// Open this link (a target checked by `links::target`) with the
+    /// configured opener, because the user asked.
+    OpenLink(String),
     /// Try connecting again after a permanent failure.
     Reconnect,
     /// The user trusts this certificate: connect again, accepting it, and

@@ -5,11 +5,11 @@
 //! them with [`app::App::update`], performs the returned [`event::Effect`]s
 //! and draws with [`ui::draw`].
 //!
-//! Layers, lowest first (a module imports only those below it): `text`,
+//! Layers, lowest first (a module imports only those below it): `links`, `text`,
 //! `theme`, `settings`, `event` (plain data) → `chat` (the model fed by IRC)
 //! → `geometry` (screen areas, line heights, hit-testing) → `view` (input,
 //! overlays, completion, the key table) → `app` (update: events to effects)
-//! → `ui` (drawing). `net`, `terminal` and `cli` are the I/O edges.
+//! → `ui` (drawing). `net`, `terminal`, `hyperlinks`, `opener` and `cli` are the I/O edges.
 
 pub mod app;
 pub mod chat;
@@ -17,8 +17,11 @@ pub mod cli;
 pub mod config;
 pub mod event;
 pub mod geometry;
+pub mod hyperlinks;
+pub mod links;
 pub mod logging;
 pub mod net;
+pub mod opener;
 pub mod settings;
 pub mod terminal;
 pub mod text;

@@ -40,6 +40,8 @@ pub struct Settings {
     pub ignores: Vec<String>,
     /// Where /ignore saves its list (beside the config file).
     pub ignore_file: Option<std::path::PathBuf>,
+    /// The program (and first arguments) that opens a link.
+    pub opener: Vec<String>,
 }
 
 impl Settings {
@@ -60,8 +62,21 @@ impl Settings {
             key_overrides: Vec::new(),
             ignores: Vec::new(),
             ignore_file: None,
+            opener: default_opener(),
         }
     }
+}
+
+/// The platform's "open this with the default program" command.
+pub fn default_opener() -> Vec<String> {
+    let program = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    vec![program.to_owned()]
 }
 
 /// How a mention or whisper you are not looking at gets your attention.

@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use crate::app::{App, Settings};
 use crate::event::{AppEvent, Effect};
 use crate::net::{self, NetCommand, NetConfig};
-use crate::ui;
+use crate::ui::{self, LinkArea};
 
 /// Capacity of the app event channel.
 const APP_CHANNEL: usize = 1024;
@@ -85,7 +85,8 @@ async fn event_loop(
     drop(app_tx);
     let mut stop_signal = StopSignal::new();
 
-    terminal.draw(|frame| ui::draw(&app, frame))?;
+    let mut shown_links: Vec<LinkArea> = Vec::new();
+    draw(terminal, &app, &mut shown_links)?;
     let mut quit_reason: Option<String> = None;
     while quit_reason.is_none() {
         let first = tokio::select! {
@@ -113,7 +114,7 @@ async fn event_loop(
         }
         quit_reason = run_effects(&mut app, effects, terminal, &net_tx)?;
         if app.take_needs_redraw() {
-            terminal.draw(|frame| ui::draw(&app, frame))?;
+            draw(terminal, &app, &mut shown_links)?;
         }
     }
     if let Some(reason) = quit_reason {
@@ -122,6 +123,24 @@ async fn event_loop(
     }
     terminal_task.abort();
     tick_task.abort();
+    Ok(())
+}
+
+/// Draws a frame, then makes its links hyperlinks (OSC 8) and unlinks the
+/// cells of links that left the screen.
+fn draw(
+    terminal: &mut DefaultTerminal,
+    app: &App,
+    shown_links: &mut Vec<LinkArea>,
+) -> anyhow::Result<()> {
+    let mut links = Vec::new();
+    let frame = terminal.draw(|frame| links = ui::draw_linked(app, frame))?;
+    if links.is_empty() && shown_links.is_empty() {
+        return Ok(());
+    }
+    let buffer = frame.buffer.clone();
+    crate::hyperlinks::emit(terminal.backend_mut(), &buffer, &links, shown_links)?;
+    *shown_links = links;
     Ok(())
 }
 
@@ -150,6 +169,11 @@ fn run_effects(
                 {
                     let path = path.display().to_string();
                     app.error(format!("Could not save the ignore list to {path}: {error}"));
+                }
+            }
+            Effect::OpenLink(link) => {
+                if let Err(error) = crate::opener::open(&app.chat.settings.opener, &link) {
+                    app.error(format!("Could not open the link: {error}"));
                 }
             }
             Effect::Reconnect => {

@@ -1,6 +1,8 @@
 //! Display text: sanitising what the network sends, IRC formatting to styles,
 //! display widths and wrapping by terminal cells (CJK and emoji take two).
 
+use std::sync::Arc;
+
 use ratatui::style::{Color, Modifier, Style};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
@@ -12,6 +14,9 @@ pub struct StyledText {
     pub style: Style,
     /// The printable text.
     pub text: String,
+    /// Where the text links to: a target checked by [`crate::links::target`]
+    /// (only runs made by [`parse_irc_text`] from a URL it found carry one).
+    pub link: Option<Arc<str>>,
 }
 
 impl StyledText {
@@ -20,6 +25,16 @@ impl StyledText {
         StyledText {
             style,
             text: clean(text.as_ref()),
+            link: None,
+        }
+    }
+
+    /// A piece of this run (`range` of its text), style and link kept.
+    pub fn slice(&self, range: std::ops::Range<usize>, style: Style) -> StyledText {
+        StyledText {
+            style,
+            text: self.text[range].to_owned(),
+            link: self.link.clone(),
         }
     }
 }
@@ -34,13 +49,60 @@ pub fn clean(text: &str) -> String {
 }
 
 /// Turns a message body from the network into styled runs: IRC formatting
-/// codes become styles and every control or escape byte is dropped.
+/// codes become styles and every control or escape byte is dropped. URLs
+/// become runs of their own, underlined, carrying their link target.
 pub fn parse_irc_text(text: &str) -> Vec<StyledText> {
-    natter_protocol::formatting::parse_formatting(text)
+    let runs: Vec<StyledText> = natter_protocol::formatting::parse_formatting(text)
         .into_iter()
         .map(|span| StyledText::new(&span.text, style_from_irc(&span.style)))
         .filter(|run| !run.text.is_empty())
-        .collect()
+        .collect();
+    mark_links(runs)
+}
+
+/// Splits runs where URLs start and end and marks the URL pieces (a URL may
+/// span runs when formatting changes inside it).
+fn mark_links(runs: Vec<StyledText>) -> Vec<StyledText> {
+    let plain: String = runs.iter().map(|run| run.text.as_str()).collect();
+    let urls = crate::links::find(&plain);
+    if urls.is_empty() {
+        return runs;
+    }
+    let mut out = Vec::with_capacity(runs.len() + 2 * urls.len());
+    let mut run_start = 0;
+    for run in runs {
+        let run_end = run_start + run.text.len();
+        let mut cuts = vec![0, run.text.len()];
+        for url in &urls {
+            for edge in [url.start, url.end] {
+                if edge > run_start && edge < run_end {
+                    cuts.push(edge - run_start);
+                }
+            }
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        for piece in cuts.windows(2) {
+            let (from, to) = (piece[0], piece[1]);
+            let at = run_start + from;
+            let link = urls
+                .iter()
+                .find(|url| url.contains(&at))
+                .and_then(|url| crate::links::target(&plain[url.clone()]));
+            let style = if link.is_some() {
+                run.style.add_modifier(Modifier::UNDERLINED)
+            } else {
+                run.style
+            };
+            out.push(StyledText {
+                style,
+                text: run.text[from..to].to_owned(),
+                link: link.map(Arc::from),
+            });
+        }
+        run_start = run_end;
+    }
+    out
 }
 
 fn style_from_irc(irc: &natter_protocol::formatting::Style) -> Style {
@@ -178,7 +240,7 @@ pub fn wrap(runs: &[StyledText], first_width: usize, rest_width: usize) -> Vec<R
                 finish_row(&mut rows, &mut row, &mut row_width, &mut limit, rest_width);
             }
         }
-        for (grapheme, style) in word {
+        for (grapheme, run) in word {
             let w = grapheme_width(grapheme);
             if w == 0 {
                 continue;
@@ -186,7 +248,7 @@ pub fn wrap(runs: &[StyledText], first_width: usize, rest_width: usize) -> Vec<R
             if row_width + w > limit && row_width > 0 {
                 finish_row(&mut rows, &mut row, &mut row_width, &mut limit, rest_width);
             }
-            push_grapheme(&mut row, grapheme, style);
+            push_grapheme(&mut row, grapheme, run);
             row_width += w;
         }
     }
@@ -208,32 +270,44 @@ fn finish_row(
     *limit = rest;
 }
 
-fn push_grapheme(row: &mut Row, grapheme: &str, style: Style) {
+fn push_grapheme(row: &mut Row, grapheme: &str, run: &StyledText) {
     match row.last_mut() {
-        Some(last) if last.style == style => last.text.push_str(grapheme),
+        Some(last) if last.style == run.style && last.link == run.link => {
+            last.text.push_str(grapheme);
+        }
         _ => row.push(StyledText {
-            style,
+            style: run.style,
             text: grapheme.to_owned(),
+            link: run.link.clone(),
         }),
     }
 }
 
-/// Splits runs into words and single spaces, keeping each grapheme's style.
-fn words(runs: &[StyledText]) -> Vec<Vec<(&str, Style)>> {
-    let mut words: Vec<Vec<(&str, Style)>> = Vec::new();
-    let mut current: Vec<(&str, Style)> = Vec::new();
+/// Splits runs into words and single spaces, keeping each grapheme's run.
+/// A link is a word of its own and is never broken at a wide character,
+/// so it moves to the next row whole whenever it fits there.
+fn words(runs: &[StyledText]) -> Vec<Vec<(&str, &StyledText)>> {
+    let mut words: Vec<Vec<(&str, &StyledText)>> = Vec::new();
+    let mut current: Vec<(&str, &StyledText)> = Vec::new();
     for run in runs {
+        let linked = run.link.is_some();
+        let starts_link = current
+            .last()
+            .is_some_and(|(_, last)| last.link != run.link);
+        if starts_link {
+            words.push(std::mem::take(&mut current));
+        }
         for grapheme in run.text.graphemes(true) {
             let space = grapheme.trim().is_empty();
             // Wide characters (CJK) may break anywhere, like spaces.
-            let breakable = grapheme_width(grapheme) > 1;
+            let breakable = grapheme_width(grapheme) > 1 && !linked;
             if space || breakable {
                 if !current.is_empty() {
                     words.push(std::mem::take(&mut current));
                 }
-                words.push(vec![(grapheme, run.style)]);
+                words.push(vec![(grapheme, run)]);
             } else {
-                current.push((grapheme, run.style));
+                current.push((grapheme, run));
             }
         }
     }
@@ -376,6 +450,46 @@ mod tests {
     fn split_by_bytes_prefers_spaces() {
         let pieces = split_by_bytes("aaaa bbbb cccc dddd", 16);
         assert_eq!(pieces, vec!["aaaa bbbb cccc", "dddd"]);
+    }
+
+    #[test]
+    fn urls_become_underlined_linked_runs() {
+        let runs = parse_irc_text("see \x02https://a.example/\x02x now");
+        let linked: Vec<(&str, Option<&str>)> = runs
+            .iter()
+            .map(|run| (run.text.as_str(), run.link.as_deref()))
+            .collect();
+        assert_eq!(
+            linked,
+            vec![
+                ("see ", None),
+                ("https://a.example/", Some("https://a.example/x")),
+                ("x", Some("https://a.example/x")),
+                (" now", None),
+            ]
+        );
+        assert!(runs[1].style.add_modifier.contains(Modifier::UNDERLINED));
+        assert!(runs[1].style.add_modifier.contains(Modifier::BOLD));
+        assert!(!runs[3].style.add_modifier.contains(Modifier::UNDERLINED));
+    }
+
+    #[test]
+    fn a_url_that_fits_a_row_is_never_broken() {
+        let runs = parse_irc_text("look at https://example.com/page please");
+        let texts: Vec<String> = wrap(&runs, 24, 24).iter().map(row_text).collect();
+        assert_eq!(
+            texts,
+            vec!["look at ", "https://example.com/page", "please"]
+        );
+        // Wide characters inside a URL do not make it breakable.
+        let runs = parse_irc_text("ab https://例え.jp/パス");
+        let texts: Vec<String> = wrap(&runs, 20, 20).iter().map(row_text).collect();
+        assert_eq!(texts, vec!["ab ", "https://例え.jp/パス"]);
+        // Longer than a row: cut where it must, every piece still linked.
+        let runs = parse_irc_text("https://example.com/a/long/path");
+        let rows = wrap(&runs, 12, 12);
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().flatten().all(|run| run.link.is_some()));
     }
 
     #[test]

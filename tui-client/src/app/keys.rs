@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::App;
 use crate::chat::buffers::BufferKind;
-use crate::chat::commands::is_local;
+use crate::chat::commands::{MAX_LINKS, is_local};
 use crate::event::Effect;
 use crate::geometry::scroll;
 use crate::view::Overlay;
@@ -70,6 +70,14 @@ impl App {
             Action::WhisperSelected => self.chat.whisper_selected(),
             Action::Help => self.view.open_help(),
             Action::Search => self.start_search(None),
+            Action::OpenLink => {
+                let links = self.chat.buffers.active().recent_links(MAX_LINKS);
+                if links.is_empty() {
+                    self.chat.info("No links in this buffer yet.");
+                } else {
+                    self.view.overlay = Some(Overlay::Links { links, selected: 0 });
+                }
+            }
             Action::FocusSidebar => {
                 let chat = &mut self.chat;
                 self.view.sidebar_focused = chat.buffers.active().kind == BufferKind::Channel;
@@ -140,8 +148,50 @@ impl App {
                 }
                 _ => {}
             },
+            Overlay::Links { links, selected } => self.links_key(key, &links, selected),
         }
         true
+    }
+
+    /// Keys of the link picker: move, open the highlighted link (Enter) or
+    /// link N (a digit), or close.
+    fn links_key(&mut self, key: KeyEvent, links: &[String], selected: usize) {
+        let last = links.len().saturating_sub(1);
+        let chosen = match key.code {
+            KeyCode::Up => {
+                self.set_link_selection(selected.saturating_sub(1));
+                None
+            }
+            KeyCode::Down => {
+                self.set_link_selection((selected + 1).min(last));
+                None
+            }
+            KeyCode::Enter => links.get(selected),
+            KeyCode::Char(c @ '1'..='9') => {
+                let number = c.to_digit(10).map_or(0, |d| d as usize);
+                links.get(number - 1)
+            }
+            KeyCode::Esc | KeyCode::Char('q') => {
+                self.view.overlay = None;
+                None
+            }
+            _ if self.view.keys.action(key) == Some(Action::OpenLink) => {
+                self.view.overlay = None;
+                None
+            }
+            _ => None,
+        };
+        if let Some(link) = chosen {
+            self.view.overlay = None;
+            self.chat.info(format!("Opening {link}"));
+            self.chat.emit(Effect::OpenLink(link.clone()));
+        }
+    }
+
+    fn set_link_selection(&mut self, to: usize) {
+        if let Some(Overlay::Links { selected, .. }) = &mut self.view.overlay {
+            *selected = to;
+        }
     }
 
     fn sidebar_key(&mut self, key: KeyEvent) -> bool {

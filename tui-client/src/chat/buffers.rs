@@ -171,6 +171,31 @@ impl Buffer {
         }
     }
 
+    /// The last `max` different link targets of the scrollback, newest
+    /// first.
+    pub fn recent_links(&self, max: usize) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for line in self.lines.iter().rev() {
+            let mut in_line: Vec<&str> = Vec::new();
+            for run in &line.body {
+                if let Some(link) = run.link.as_deref()
+                    && in_line.last() != Some(&link)
+                {
+                    in_line.push(link);
+                }
+            }
+            for link in in_line.into_iter().rev() {
+                if !out.iter().any(|seen| seen == link) {
+                    out.push(link.to_owned());
+                    if out.len() == max {
+                        return out;
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Notes that `folded_nick` just spoke, for nick completion.
     pub fn note_speaker(&mut self, folded_nick: String) {
         self.recent_speakers.retain(|n| *n != folded_nick);

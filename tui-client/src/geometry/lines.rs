@@ -35,7 +35,7 @@ pub fn rows(line: &ChatLine, width: usize, zone: &Zone) -> Vec<Row> {
         .iter()
         .map(|run| StyledText {
             style: body_style.patch(run.style),
-            text: run.text.clone(),
+            ..run.clone()
         })
         .collect();
     let (prefix, body) = if line.replayed {
@@ -79,7 +79,7 @@ fn in_backlog_style(runs: Vec<StyledText>) -> Vec<StyledText> {
     runs.into_iter()
         .map(|run| StyledText {
             style: run.style.patch(theme::BACKLOG),
-            text: run.text,
+            ..run
         })
         .collect()
 }

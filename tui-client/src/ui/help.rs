@@ -8,6 +8,7 @@ use ratatui::style::{Modifier, Style};
 use super::{fill, put};
 use crate::app::App;
 use crate::chat::commands::COMMAND_HELP;
+use crate::text;
 use crate::theme;
 use crate::view::Overlay;
 use crate::view::keymap::KeyMap;
@@ -19,6 +20,7 @@ pub fn render_overlay(app: &App, area: Rect, buf: &mut Buffer) {
         Some(Overlay::Help) => render_help(&app.view.keys, app.view.help_scroll, area, buf),
         Some(Overlay::ConfirmPaste { lines }) => render_paste(app, lines, area, buf),
         Some(Overlay::TrustCertificate(question)) => super::trust::render(question, area, buf),
+        Some(Overlay::Links { links, selected }) => render_links(links, *selected, area, buf),
     }
 }
 
@@ -175,6 +177,45 @@ fn render_help(keys: &KeyMap, scroll: usize, area: Rect, buf: &mut Buffer) {
             Style::default(),
         );
     }
+}
+
+/// The link picker: numbered links, newest first, the highlighted one
+/// reversed. Long links are cut with `…` (the opener gets them whole).
+fn render_links(links: &[String], selected: usize, area: Rect, buf: &mut Buffer) {
+    let height = u16::try_from(links.len() + 3).unwrap_or(u16::MAX);
+    let inner = frame_box(
+        buf,
+        centered(area, 90, height),
+        " links · ↑↓ Enter opens · 1-9 · Esc closes ",
+    );
+    let visible = usize::from(inner.height.saturating_sub(1));
+    let first = (selected + 1).saturating_sub(visible);
+    for (row, (i, link)) in links
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .enumerate()
+    {
+        let y = inner.y + u16::try_from(row).unwrap_or(0);
+        let style = if i == selected {
+            theme::SELECTED
+        } else {
+            Style::default()
+        };
+        let width = usize::from(inner.width.saturating_sub(4));
+        let text = format!("{:>2}  {}", i + 1, text::truncate_marked(link, width));
+        fill(buf, Rect::new(inner.x, y, inner.width, 1), style);
+        put(buf, inner.x, y, inner.width, &text, style);
+    }
+    put(
+        buf,
+        inner.x,
+        inner.bottom().saturating_sub(1),
+        inner.width,
+        "Opens in your browser (the `opener` setting); nothing opens by itself.",
+        theme::DIM,
+    );
 }
 
 fn render_paste(app: &App, lines: &[String], area: Rect, buf: &mut Buffer) {

@@ -5,17 +5,19 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{fill, put, put_row};
+use super::{LinkArea, fill, put, put_row, row_links};
 use crate::app::App;
 use crate::geometry::lines;
-use crate::text::{Row, StyledText};
+use crate::text::Row;
 use crate::theme;
 use crate::view::search::Search;
 
-/// Draws the visible buffer's messages into `area`.
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+/// Draws the visible buffer's messages into `area`; returns where links
+/// show.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Vec<LinkArea> {
+    let mut links = Vec::new();
     if area.width == 0 || area.height == 0 {
-        return;
+        return links;
     }
     let buffer = app.chat.buffers.active();
     let scrolled = buffer.scroll.is_some();
@@ -26,6 +28,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     for (i, row) in rows.iter().enumerate() {
         let y = top + u16::try_from(i).unwrap_or(u16::MAX);
         put_row(buf, area.x, y, area.width, row);
+        row_links(row, area.x, y, area.width, &mut links);
     }
     if scrolled && area.height > 1 {
         let y = area.bottom() - 1;
@@ -37,7 +40,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             n => format!(" ↓ {n} new messages below · Esc jumps there "),
         };
         put(buf, area.x, y, area.width, &text, theme::SCROLL_MARK);
+        links.retain(|link| link.y < y);
     }
+    links
 }
 
 /// The rows that fill a pane `width` wide and `height` high, top to bottom.
@@ -95,16 +100,13 @@ fn highlight(row: Row, search: &Search, current: bool) -> Row {
         let mut at = 0;
         for range in search.ranges(&run.text) {
             if range.start > at {
-                out.push(StyledText::new(&run.text[at..range.start], base));
+                out.push(run.slice(at..range.start, base));
             }
-            out.push(StyledText::new(
-                &run.text[range.clone()],
-                base.patch(theme::SEARCH_MATCH),
-            ));
+            out.push(run.slice(range.clone(), base.patch(theme::SEARCH_MATCH)));
             at = range.end;
         }
         if at < run.text.len() || run.text.is_empty() {
-            out.push(StyledText::new(&run.text[at..], base));
+            out.push(run.slice(at..run.text.len(), base));
         }
     }
     out

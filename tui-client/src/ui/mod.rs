@@ -8,6 +8,8 @@ pub mod status;
 pub mod tabs;
 pub mod trust;
 
+use std::sync::Arc;
+
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -23,8 +25,28 @@ const MIN_WIDTH: u16 = 20;
 /// Smallest terminal height the full screen is drawn in.
 const MIN_HEIGHT: u16 = 5;
 
+/// Cells that show a link: the run loop turns them into an OSC 8 hyperlink
+/// (see `hyperlinks`) after ratatui has drawn them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkArea {
+    /// First column.
+    pub x: u16,
+    /// Row.
+    pub y: u16,
+    /// Cells covered.
+    pub width: u16,
+    /// The checked target (from `links::target`).
+    pub target: Arc<str>,
+}
+
 /// Draws the whole screen for `app`.
 pub fn draw(app: &App, frame: &mut Frame) {
+    draw_linked(app, frame);
+}
+
+/// Draws the whole screen for `app` and returns where links show (none
+/// while an overlay covers the messages).
+pub fn draw_linked(app: &App, frame: &mut Frame) -> Vec<LinkArea> {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let buf = frame.buffer_mut();
@@ -36,7 +58,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
             "natter: too small",
             theme::WARN,
         );
-        return;
+        return Vec::new();
     }
     let areas = Areas::new(
         app.chat.buffers.active(),
@@ -52,7 +74,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
             .into_iter()
             .map(|run| text::StyledText {
                 style: theme::TOPIC.patch(run.style),
-                text: run.text,
+                ..run
             })
             .collect();
         buf.set_style(topic, theme::TOPIC);
@@ -64,7 +86,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
             &styled,
         );
     }
-    messages::render(app, areas.messages, buf);
+    let links = messages::render(app, areas.messages, buf);
     if let Some(sidebar) = areas.sidebar {
         sidebar::render(app, sidebar, buf);
     }
@@ -74,6 +96,11 @@ pub fn draw(app: &App, frame: &mut Frame) {
         frame.set_cursor_position(cursor);
     }
     help::render_overlay(app, area, frame.buffer_mut());
+    if app.view.overlay.is_some() {
+        Vec::new()
+    } else {
+        links
+    }
 }
 
 /// Writes `text` at (x, y) within `max` cells; returns the x after it.
@@ -97,6 +124,38 @@ pub fn put_row(buf: &mut Buffer, x: u16, y: u16, max: u16, row: &Row) -> u16 {
         cursor = put(buf, cursor, y, end - cursor, &run.text, run.style);
     }
     cursor
+}
+
+/// Adds the link cells of `row` drawn at (x, y) within `max` cells to
+/// `out`, joining the pieces of one link that follow each other.
+pub fn row_links(row: &Row, x: u16, y: u16, max: u16, out: &mut Vec<LinkArea>) {
+    let end = x.saturating_add(max);
+    let mut cursor = x;
+    for run in row {
+        if cursor >= end {
+            break;
+        }
+        let width = u16::try_from(text::width(&run.text)).unwrap_or(u16::MAX);
+        let shown = width.min(end - cursor);
+        if let Some(target) = &run.link
+            && shown > 0
+        {
+            match out.last_mut() {
+                Some(last)
+                    if last.y == y && last.x + last.width == cursor && last.target == *target =>
+                {
+                    last.width += shown;
+                }
+                _ => out.push(LinkArea {
+                    x: cursor,
+                    y,
+                    width: shown,
+                    target: Arc::clone(target),
+                }),
+            }
+        }
+        cursor = cursor.saturating_add(width);
+    }
 }
 
 /// Fills `area` with blanks in `style`. A double-width character that

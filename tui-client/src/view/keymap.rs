@@ -76,6 +76,8 @@ pub enum Action {
     Help,
     /// Search the visible buffer's scrollback.
     Search,
+    /// Pick one of the visible buffer's links to open.
+    OpenLink,
     /// Clear and redraw the terminal.
     Redraw,
     /// Clear the input line; on an empty line, quit.
@@ -205,6 +207,11 @@ const ACTIONS: &[(Action, &str, &str)] = &[
         "search",
         "search this buffer: Enter/Up older match, Shift+Enter/Down newer, Esc ends",
     ),
+    (
+        Action::OpenLink,
+        "open_link",
+        "pick a link of this buffer to open (Up/Down, Enter or its number)",
+    ),
     (Action::Redraw, "redraw", "redraw the screen"),
     (
         Action::ClearOrQuit,
@@ -263,6 +270,7 @@ const DEFAULTS: &[(&str, &[&str])] = &[
     ("yank", &["Ctrl+Y"]),
     ("help", &["F1", "?"]),
     ("search", &["Ctrl+F"]),
+    ("open_link", &["Alt+U"]),
     ("redraw", &["Ctrl+L"]),
     ("clear_or_quit", &["Ctrl+C"]),
 ];

@@ -27,6 +27,13 @@ pub enum Overlay {
     /// A self-signed certificate seen for the first time: trust it always,
     /// this time only, or refuse.
     TrustCertificate(crate::app::trust::Question),
+    /// The visible buffer's recent links, newest first, to pick one to open.
+    Links {
+        /// Link targets (checked by `links::target`).
+        links: Vec<String>,
+        /// The highlighted row.
+        selected: usize,
+    },
 }
 
 /// Everything about the screen that is not chat.

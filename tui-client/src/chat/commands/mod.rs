@@ -63,6 +63,10 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ("/back", "mark yourself back"),
     ("/clear", "clear the current buffer's scrollback"),
     (
+        "/url [N]",
+        "list this buffer's recent links; /url N opens link N (also Alt+U)",
+    ),
+    (
         "/search [TEXT]",
         "search this buffer's scrollback (also Ctrl+F)",
     ),
@@ -96,6 +100,9 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
 
 /// Width of the command column of `/help`.
 const HELP_COLUMN: usize = 24;
+
+/// Most links /url and Alt+U offer.
+pub const MAX_LINKS: usize = 20;
 
 /// Most lines one paste may send (they go out paced, about two a second).
 pub const MAX_PASTE_LINES: usize = 200;
@@ -190,6 +197,7 @@ impl Chat {
                 _ => self.error("Usage: /raw COMMAND [PARAMS] :TRAILING, e.g. /raw MODE #lobby +t"),
             },
             "buffer" | "b" => self.cmd_buffer(args),
+            "url" | "urls" | "links" => self.cmd_url(args),
             "ignore" => self.cmd_ignore(args, true),
             "unignore" => self.cmd_ignore(args, false),
             "reconnect" => match self.connection {
@@ -248,6 +256,37 @@ impl Chat {
                 )),
             },
             _ => self.error("Usage: /buffer N, or /buffer move N"),
+        }
+    }
+
+    /// /url lists the visible buffer's recent links, numbered, newest
+    /// first; /url N opens link N. Nothing is ever opened without this.
+    fn cmd_url(&mut self, args: &str) {
+        let links = self.buffers.active().recent_links(MAX_LINKS);
+        if links.is_empty() {
+            self.info("No links in this buffer yet.");
+            return;
+        }
+        if args.is_empty() {
+            self.info("Links here, newest first (/url N opens one, Alt+U picks):");
+            for (number, link) in links.iter().enumerate() {
+                self.info(format!("  {:>2}  {link}", number + 1));
+            }
+            return;
+        }
+        match args
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| links.get(n.checked_sub(1)?))
+        {
+            Some(link) => {
+                self.info(format!("Opening {link}"));
+                self.emit(Effect::OpenLink(link.clone()));
+            }
+            None => self.error(format!(
+                "Usage: /url N with N from 1 to {}; /url alone lists them.",
+                links.len()
+            )),
         }
     }
 
@@ -336,6 +375,9 @@ pub fn is_local(line: &str) -> bool {
             | "q"
             | "reconnect"
             | "search"
+            | "url"
+            | "urls"
+            | "links"
             | "ignore"
             | "unignore"
     ) && !(name.eq_ignore_ascii_case("query") && rest.split_whitespace().count() > 2)
