@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod backlog;
+pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod context;

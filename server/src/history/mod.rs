@@ -64,6 +64,7 @@ pub use model::{Conversation, MessageKind, PrivatePair, StoredMessage, new_msgid
 pub use query::{Anchor, HistoryQuery, Selection};
 
 use crate::accounts::Accounts;
+use crate::channels::ChannelStates;
 use chrono::{DateTime, Utc};
 use drops::DropCounter;
 use query::TargetsQuery;
@@ -163,6 +164,7 @@ struct Inner {
     readers: Arc<ReaderPool>,
     writer_thread: Mutex<Option<JoinHandle<()>>>,
     accounts: Accounts,
+    channel_states: ChannelStates,
 }
 
 /// How much longer than its own timeout [`History::shutdown`] waits for the
@@ -181,6 +183,11 @@ impl History {
             path: path.clone(),
             reason: format!("accounts: {reason}"),
         })?;
+        let channel_states =
+            ChannelStates::open(&path).map_err(|reason| HistoryError::Unreadable {
+                path: path.clone(),
+                reason: format!("channel states: {reason}"),
+            })?;
         let readers = ReaderPool::open(path.clone())?;
         let drops = Arc::new(DropCounter::new());
         let capacity = config.queue_capacity.clamp(1, Semaphore::MAX_PERMITS);
@@ -216,6 +223,7 @@ impl History {
                 readers,
                 writer_thread: Mutex::new(Some(writer_thread)),
                 accounts,
+                channel_states,
             }),
         })
     }
@@ -223,6 +231,11 @@ impl History {
     /// The accounts stored in the same database.
     pub fn accounts(&self) -> &Accounts {
         &self.inner.accounts
+    }
+
+    /// The channel states stored in the same database.
+    pub fn channel_states(&self) -> &ChannelStates {
+        &self.inner.channel_states
     }
 
     /// The database file.
@@ -383,6 +396,11 @@ impl History {
         if let Some(thread) = thread {
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
+        // Channel states have their own writer; what it cannot store in time
+        // is logged by it (the messages' result is what callers act on).
+        let states = self.inner.channel_states.clone();
+        let timeout = self.inner.shutdown_timeout;
+        let _ = tokio::task::spawn_blocking(move || states.shutdown(timeout)).await;
         result
     }
 

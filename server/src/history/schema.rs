@@ -52,6 +52,14 @@ const MIGRATIONS: &[&str] = &[
         password_hash TEXT NOT NULL,
         created_ms INTEGER NOT NULL
      );",
+    // Version 3: what a channel keeps between its lives (modes, key, limit,
+    // topic, bans, operator accounts), one JSON object per case-folded name;
+    // see crate::channels. Rows exist only for channels with something to keep.
+    "CREATE TABLE channel_state (
+        folded TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL
+     ) WITHOUT ROWID;",
 ];
 
 /// The newest schema version this build knows.

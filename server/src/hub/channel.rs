@@ -2,7 +2,7 @@
 
 use super::client::ClientId;
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// A member's privileges in one channel.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -127,6 +127,9 @@ pub struct Channel {
     /// The msgid of the last message stored for this channel since it was
     /// created: where a joiner's backlog ends (later messages reach it live).
     pub last_message: Option<String>,
+    /// The accounts (case-folded) of its operators: remembered with its
+    /// other protections, they get +o whenever they join.
+    pub operators: BTreeSet<String>,
 }
 
 impl Channel {
@@ -141,6 +144,7 @@ impl Channel {
             bans: Vec::new(),
             invited: HashSet::new(),
             last_message: None,
+            operators: BTreeSet::new(),
         }
     }
 

@@ -20,6 +20,7 @@ impl HubState {
             account: Some(account.name.clone()),
         };
         self.deliver_to(event, peers.into_iter());
+        self.remember_operator_login(id);
         Some(prefix)
     }
 

@@ -116,21 +116,30 @@ impl HubState {
         }
         let folded_prefix = self.fold(&client.source().prefix());
         let created = !self.channels.contains_key(&folded);
-        if let Some(channel) = self.channels.get(&folded) {
-            self.check_join_allowed(channel, id, key, &folded_prefix)?;
-        }
-        let channel = self
-            .channels
-            .entry(folded.clone())
-            .or_insert_with(|| Channel::new(name.to_string(), Utc::now()));
+        // A channel re-created gets its remembered protections back before
+        // the joiner is checked against them.
+        let restored = if created {
+            self.recall_channel(&folded)
+        } else {
+            None
+        };
+        let by_account = match restored.as_ref().or_else(|| self.channels.get(&folded)) {
+            Some(channel) if self.is_operator_account(channel, id) => true,
+            Some(channel) => {
+                self.check_join_allowed(channel, id, key, &folded_prefix)?;
+                false
+            }
+            None => false,
+        };
+        // Whoever creates a channel operates it, unless it is remembered
+        // with operator accounts: then only they do.
+        let op =
+            by_account || (created && restored.as_ref().is_none_or(|c| c.operators.is_empty()));
+        let channel = self.channels.entry(folded.clone()).or_insert_with(|| {
+            restored.unwrap_or_else(|| Channel::new(name.to_string(), Utc::now()))
+        });
         channel.invited.remove(&id);
-        channel.members.insert(
-            id,
-            Membership {
-                op: created,
-                voice: false,
-            },
-        );
+        channel.members.insert(id, Membership { op, voice: false });
         let display = channel.name.clone();
         let topic = channel.topic.clone();
         let backlog_end = match &channel.last_message {
@@ -167,6 +176,13 @@ impl HubState {
                 },
                 others.into_iter(),
             );
+        }
+        if by_account && !created {
+            self.announce_operator_by_account(&folded, id);
+        }
+        if op {
+            self.note_operator(&folded, id, true);
+            self.remember_channel(&folded);
         }
         let names = self.names_of(&folded, id).unwrap_or_default();
         Ok(JoinOutcome {
@@ -255,6 +271,7 @@ impl HubState {
             channel.members.is_empty()
         });
         if now_empty {
+            self.remember_channel(folded);
             self.channels.remove(folded);
         }
     }

@@ -360,6 +360,7 @@ impl HubState {
                 set_at: Utc::now(),
             });
         }
+        self.remember_channel(&folded);
         self.deliver_to_channel(
             &folded,
             id,

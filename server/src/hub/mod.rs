@@ -19,12 +19,14 @@ mod messaging;
 mod modes;
 mod ownership;
 mod queries;
+mod remembered;
 pub mod state;
 
 pub use membership::{BacklogEnd, InviteError, JoinError, JoinOutcome, KickError, PartError};
 pub use messaging::{NickChangeError, PreparedSay, SayError, SayOutcome, SayRequest, TopicError};
 pub use modes::{ChannelModeOutcome, ModeChange, ModeError};
 pub use queries::{ChannelListing, MemberInfo, Names, WhoisInfo};
+pub use remembered::CHANSERV;
 pub use state::{HubState, NickTaken, RegisterError};
 
 use crate::config::LimitsConfig;

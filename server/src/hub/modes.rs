@@ -104,6 +104,7 @@ impl HubState {
             }
         }
         if !outcome.changes.is_empty() {
+            self.remember_channel(&folded);
             let display = self.channels[&folded].name.clone();
             let source = self.source_of(id).ok_or(ModeError::NoSuchChannel)?;
             self.deliver_to_channel(
@@ -134,7 +135,11 @@ impl HubState {
                     errors.push(ModeError::NoSuchNick(nick.clone()));
                     return None;
                 }
-                Some(client) => Some((client.id, client.nick.clone())),
+                Some(client) => Some((
+                    client.id,
+                    client.nick.clone(),
+                    client.account.as_ref().map(|(_, folded)| folded.clone()),
+                )),
             },
             _ => None,
         };
@@ -169,7 +174,7 @@ impl HubState {
                 letter,
                 nick,
             } => {
-                let (member, display_nick) = member_id?;
+                let (member, display_nick, account) = member_id?;
                 let Some(membership) = channel.members.get_mut(&member) else {
                     errors.push(ModeError::UserNotInChannel(nick));
                     return None;
@@ -179,10 +184,17 @@ impl HubState {
                 } else {
                     &mut membership.voice
                 };
-                (*flag != adding).then(|| {
-                    *flag = adding;
-                    (adding, letter, Some(display_nick))
-                })
+                let changed = *flag != adding;
+                *flag = adding;
+                // An operator's account is remembered as the channel's.
+                if let (Some(account), 'o') = (account, letter) {
+                    if adding {
+                        channel.operators.insert(account);
+                    } else {
+                        channel.operators.remove(&account);
+                    }
+                }
+                changed.then_some((adding, letter, Some(display_nick)))
             }
             ModeChange::Key(Some(key)) => {
                 modes.key = Some(key.clone());

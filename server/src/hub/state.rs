@@ -123,7 +123,8 @@ impl HubState {
     /// Whether `nick` may be taken by `id` (`None`: a client not yet
     /// registered): nobody else online holds it or a nick that looks like it.
     pub fn check_nick(&self, nick: &str, id: Option<ClientId>) -> Result<(), NickTaken> {
-        if Skeleton::of(nick) == Skeleton::of("NickServ") {
+        let skeleton = Skeleton::of(nick);
+        if skeleton == Skeleton::of("NickServ") || skeleton == Skeleton::of(super::CHANSERV) {
             return Err(NickTaken::Reserved);
         }
         let other = |holder: &ClientId| Some(*holder) != id;
@@ -248,6 +249,7 @@ impl HubState {
                 channel.members.is_empty()
             });
             if now_empty {
+                self.remember_channel(folded);
                 self.channels.remove(folded);
             }
         }

@@ -158,7 +158,10 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, line:
             match accounts.unregister(&folded).await {
                 Ok(()) => {
                     session.log_out(connection);
-                    session.context.hub.with(|hub| hub.logout_account(&folded));
+                    session.context.hub.with(|hub| {
+                        hub.forget_operator_account(&folded);
+                        hub.logout_account(&folded)
+                    });
                     say(
                         session,
                         connection,

@@ -1,0 +1,89 @@
+//! The store against a real history.db: what is put is there after a reopen,
+//! plain records and dropped operators are forgotten, a bad row stops the open.
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::history::{History, HistoryConfig};
+use std::collections::BTreeSet;
+
+fn keyed(name: &str, key: &str) -> ChannelRecord {
+    ChannelRecord {
+        name: name.into(),
+        created_ms: 1_700_000_000_000,
+        flags: "nst".into(),
+        key: Some(key.into()),
+        operators: BTreeSet::from(["alice".to_string()]),
+        ..ChannelRecord::default()
+    }
+}
+
+const WAIT: Duration = Duration::from_secs(10);
+
+#[test]
+fn records_survive_a_reopen_and_plain_ones_are_forgotten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    drop(History::open(dir.path(), &HistoryConfig::default()).unwrap());
+    {
+        let states = ChannelStates::open(&path).unwrap();
+        states.put("#secret", Some(keyed("#Secret", "sesame")));
+        states.put("#other", Some(keyed("#other", "x")));
+        states.put("#other", Some(keyed("#other", "y")));
+        let plain = ChannelRecord {
+            name: "#plain".into(),
+            flags: NEW_CHANNEL_FLAGS.into(),
+            ..ChannelRecord::default()
+        };
+        states.put("#plain", Some(plain));
+        assert!(states.get("#plain").is_none());
+        assert_eq!(states.shutdown(WAIT), 0);
+    }
+    let states = ChannelStates::open(&path).unwrap();
+    assert_eq!(states.get("#secret"), Some(keyed("#Secret", "sesame")));
+    assert_eq!(states.get("#other").unwrap().key.as_deref(), Some("y"));
+    states.put("#other", None);
+    assert!(states.flush(WAIT));
+    drop(states);
+    let states = ChannelStates::open(&path).unwrap();
+    assert!(states.get("#other").is_none());
+    assert!(states.get("#secret").is_some());
+}
+
+#[test]
+fn a_dropped_account_is_no_longer_anyones_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    drop(History::open(dir.path(), &HistoryConfig::default()).unwrap());
+    let states = ChannelStates::open(&path).unwrap();
+    states.put("#secret", Some(keyed("#secret", "k")));
+    let only_ops = ChannelRecord {
+        name: "#team".into(),
+        flags: NEW_CHANNEL_FLAGS.into(),
+        operators: BTreeSet::from(["alice".to_string()]),
+        ..ChannelRecord::default()
+    };
+    states.put("#team", Some(only_ops));
+    states.forget_operator("alice");
+    assert!(states.get("#secret").unwrap().operators.is_empty());
+    assert!(states.get("#team").is_none(), "nothing left to keep");
+    assert_eq!(states.shutdown(WAIT), 0);
+    let states = ChannelStates::open(&path).unwrap();
+    assert!(states.get("#team").is_none());
+    assert_eq!(states.get("#secret").unwrap().key.as_deref(), Some("k"));
+}
+
+#[test]
+fn an_unreadable_row_names_the_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    drop(History::open(dir.path(), &HistoryConfig::default()).unwrap());
+    let conn = Connection::open(&path).unwrap();
+    conn.execute(
+        "INSERT INTO channel_state (folded, state, updated_ms) VALUES ('#broken', 'nope', 0)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let error = ChannelStates::open(&path).unwrap_err();
+    assert!(error.contains("#broken"), "{error}");
+}
