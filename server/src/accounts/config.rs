@@ -9,6 +9,10 @@ use std::time::Duration;
 pub struct AccountsConfig {
     /// Whether anyone may register an account (REGISTER, NickServ, plain `/register`).
     pub registration: bool,
+    /// Whether everyone must log in to an account to get in (IRC: SASL or
+    /// `PASS account:password` before registering; nc: the password prompt,
+    /// which also registers a new nick when registration is open).
+    pub require: bool,
     /// How long someone on a registered nick that is not theirs has to log in
     /// before being renamed to `Guest<N>`.
     #[serde(with = "crate::config::duration")]
@@ -26,6 +30,7 @@ impl Default for AccountsConfig {
     fn default() -> Self {
         AccountsConfig {
             registration: true,
+            require: false,
             nick_grace: Duration::from_secs(30),
             max_failures_per_connection: 3,
             max_failures_per_address: 10,

@@ -300,6 +300,12 @@ impl Config {
                 "must be positive and at most registration_timeout".into(),
             ));
         }
+        if self.accounts.require && !self.history.enabled {
+            return Err((
+                "accounts.require",
+                "needs history enabled: accounts live in history.db".into(),
+            ));
+        }
         self.tls.validate()
     }
 
@@ -390,6 +396,21 @@ mod tests {
         assert!(text.contains(":3: key `server.default_channel`"), "{text}");
         let text = parse("[limits]\nflood_rate = 0\n").unwrap_err().to_string();
         assert!(text.contains(":2: key `limits.flood_rate`"), "{text}");
+    }
+
+    #[test]
+    fn requiring_accounts_needs_history() {
+        let text = parse("[history]\nenabled = false\n\n[accounts]\nrequire = true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains(":5: key `accounts.require`"), "{text}");
+        assert!(text.contains("needs history enabled"), "{text}");
+        assert!(
+            parse("[accounts]\nrequire = true\n")
+                .unwrap()
+                .accounts
+                .require
+        );
     }
 
     #[test]

@@ -31,6 +31,9 @@ impl IrcSession {
         if live.password.is_none() {
             self.pass_as_login(connection, &nick).await;
         }
+        if self.context.config.accounts.require && self.account.is_none() {
+            return self.refuse_without_account(connection);
+        }
         let new_client = NewClient {
             nick: nick.clone(),
             user,
@@ -195,6 +198,24 @@ pub(crate) fn send_motd(session: &IrcSession, connection: &mut Connection) {
 }
 
 impl IrcSession {
+    /// `[accounts] require`: registering without being logged in ends the
+    /// connection with `FAIL * ACCOUNT_REQUIRED` (as soju.im/account-required
+    /// describes) saying how to log in, then `ERROR`.
+    fn refuse_without_account(&mut self, connection: &mut Connection) -> Flow {
+        let how = if self.context.accounts.is_none() {
+            "This server requires an account, but accounts are unavailable (history is off)"
+        } else if self.context.config.accounts.registration {
+            "This server requires an account: log in with SASL PLAIN (or PASS account:password), or register one first with REGISTER <account> * <password>"
+        } else {
+            "This server requires an account: log in with SASL PLAIN (or PASS account:password)"
+        };
+        let fail = self
+            .server_message("FAIL")
+            .with_params(["*", "ACCOUNT_REQUIRED", how]);
+        connection.send(&fail);
+        Flow::Close(Close::AccountRequired)
+    }
+
     /// Without a server password, `PASS` logs in to the account of the nick
     /// (or `PASS account:password`), as ergo allows, for clients that know no SASL.
     async fn pass_as_login(&mut self, connection: &mut Connection, nick: &str) {

@@ -1,9 +1,11 @@
 //! Accounts for nc users: a registered nick asks for its password on the
 //! next line; `/register PASSWORD` and `/login PASSWORD` while chatting.
+//! With `[accounts] require`, an unregistered nick is registered at the
+//! prompt instead, and nobody gets in without logging in.
 
 use super::{PlainSession, Stage, notice};
-use crate::accounts::{Account, AccountError, Limits};
-use crate::session::{Connection, Flow};
+use crate::accounts::{Account, AccountError, Limits, MIN_PASSWORD_CHARS};
+use crate::session::{Close, Connection, Flow};
 
 impl PlainSession {
     /// After the nickname (and server password): a registered nick asks for
@@ -14,19 +16,97 @@ impl PlainSession {
             .accounts
             .as_ref()
             .and_then(|accounts| accounts.lookup(nick));
+        let required = self.context.config.accounts.require;
         match registered {
             Some(account) => {
                 self.stage = Stage::AccountPassword(nick.to_string());
+                let then = if required {
+                    "This server requires logging in: type its password:"
+                } else {
+                    "Type its password (or just Enter to go on without logging in):"
+                };
+                notice(
+                    connection,
+                    &format!("The nickname {} is registered. {then}", account.name),
+                );
+                Flow::Continue
+            }
+            None if required => self.ask_for_new_account(connection, nick),
+            None => self.register(connection, nick).await,
+        }
+    }
+
+    /// `[accounts] require` and an unregistered nick: offer to register it.
+    fn ask_for_new_account(&mut self, connection: &mut Connection, nick: &str) -> Flow {
+        if self.context.accounts.is_none() {
+            notice(
+                connection,
+                "This server requires an account, but accounts are unavailable.",
+            );
+            return Flow::Close(Close::AccountRequired);
+        }
+        if !self.context.config.accounts.registration {
+            self.stage = Stage::Nickname;
+            notice(
+                connection,
+                "This server only lets registered accounts in, and registration is closed. Choose a registered nickname:",
+            );
+            return Flow::Continue;
+        }
+        self.stage = Stage::NewAccountPassword(nick.to_string());
+        notice(
+            connection,
+            &format!(
+                "This server requires an account. Type a password to register {nick} (at least {MIN_PASSWORD_CHARS} characters), or just Enter to choose another nickname:"
+            ),
+        );
+        Flow::Continue
+    }
+
+    /// The line after [`ask_for_new_account`](Self::ask_for_new_account): the new account's password.
+    pub(super) async fn register_at_prompt(
+        &mut self,
+        connection: &mut Connection,
+        nick: String,
+        given: &str,
+    ) -> Flow {
+        let given = given.trim();
+        let Some(accounts) = self.context.accounts.clone().filter(|_| !given.is_empty()) else {
+            self.stage = Stage::Nickname;
+            notice(connection, "Choose a nickname:");
+            return Flow::Continue;
+        };
+        match accounts.register(&nick, given).await {
+            Ok(account) => {
                 notice(
                     connection,
                     &format!(
-                        "The nickname {} is registered. Type its password (or just Enter to go on without logging in):",
+                        "Account {} registered. Next time, type your password when asked.",
                         account.name
+                    ),
+                );
+                self.pending_account = Some(account);
+                self.register(connection, &nick).await
+            }
+            Err(AccountError::WeakPassword) => {
+                self.stage = Stage::NewAccountPassword(nick);
+                notice(
+                    connection,
+                    &format!(
+                        "Not registered: {}. Type another password (or just Enter to choose another nickname):",
+                        AccountError::WeakPassword
                     ),
                 );
                 Flow::Continue
             }
-            None => self.register(connection, nick).await,
+            Err(error) => {
+                self.stage = Stage::Nickname;
+                notice(
+                    connection,
+                    &format!("Not registered: {error}. Choose a nickname:"),
+                );
+                Flow::Continue
+            }
         }
     }
 
@@ -38,6 +118,14 @@ impl PlainSession {
         given: &str,
     ) -> Flow {
         let given = given.trim();
+        if given.is_empty() && self.context.config.accounts.require {
+            self.stage = Stage::Nickname;
+            notice(
+                connection,
+                "This server requires logging in. Choose a nickname:",
+            );
+            return Flow::Continue;
+        }
         if given.is_empty() {
             return self.register(connection, &nick).await;
         }

@@ -46,6 +46,9 @@ enum Stage {
     Password(String),
     /// A registered nickname chosen; waiting for its account's password.
     AccountPassword(String),
+    /// An unregistered nickname chosen on a server that requires accounts;
+    /// waiting for the password to register it with.
+    NewAccountPassword(String),
     /// In the room.
     Chatting,
 }
@@ -101,6 +104,9 @@ impl LineHandler for PlainSession {
             Stage::AccountPassword(nick) => {
                 self.check_account_password(connection, nick, &text).await
             }
+            Stage::NewAccountPassword(nick) => {
+                self.register_at_prompt(connection, nick, &text).await
+            }
             Stage::Chatting => {
                 // The hub may have renamed us (a registered nick's grace ran out).
                 let id = connection.id;
@@ -133,7 +139,7 @@ impl LineHandler for PlainSession {
     fn farewell(&self, close: &Close, _host: &str) -> Bytes {
         match close {
             // The reason was said already ("Wrong password.").
-            Close::Quit(_) | Close::BadPassword => line("*** Bye!"),
+            Close::Quit(_) | Close::BadPassword | Close::AccountRequired => line("*** Bye!"),
             Close::Shutdown => line("*** The server is shutting down."),
             other => line(&format!("*** Disconnected: {}.", other.quit_reason())),
         }

@@ -44,6 +44,8 @@ pub enum Close {
     Shutdown,
     /// A wrong server password.
     BadPassword,
+    /// Not logged in to an account, on a server that requires one.
+    AccountRequired,
     /// Its own outbound queue overflowed while answering it.
     SendQExceeded,
     /// The hub already dropped this client (e.g. SendQ exceeded) and sent its ERROR.
@@ -62,6 +64,7 @@ impl Close {
             Close::ExcessFlood => "excess_flood",
             Close::Shutdown => "shutdown",
             Close::BadPassword => "bad_password",
+            Close::AccountRequired => "account_required",
             Close::SendQExceeded => "sendq_exceeded",
             Close::Killed => "killed",
         }
@@ -79,6 +82,7 @@ impl Close {
             Close::ExcessFlood => "Excess Flood".to_string(),
             Close::Shutdown => "Server shutting down".to_string(),
             Close::BadPassword => "Bad password".to_string(),
+            Close::AccountRequired => "Account required".to_string(),
             Close::SendQExceeded => "SendQ exceeded".to_string(),
             Close::Killed => "Killed".to_string(),
         }
