@@ -339,6 +339,9 @@ pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), 
         settings.paste_confirm_lines = lines;
     }
     settings.key_overrides = config.key_overrides();
+    settings.theme = std::sync::Arc::new(crate::theme::Theme::with_overrides(
+        &config.theme_overrides(),
+    )?);
     if let Some(opener) = &config.opener {
         settings.opener = opener.list();
     }

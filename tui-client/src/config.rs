@@ -43,6 +43,9 @@ pub struct ConfigFile {
     pub opener: Option<Keys>,
     /// Key bindings: action name to one key or a list of keys.
     pub keys: BTreeMap<String, Keys>,
+    /// Colours: style name to a colour or a style table; `nicks` to the
+    /// nick palette.
+    pub theme: BTreeMap<String, crate::theme::ThemeValue>,
 }
 
 /// One string (`"F5"`) or several (`["Alt+Enter", "F3"]`).
@@ -66,6 +69,14 @@ impl Keys {
 }
 
 impl ConfigFile {
+    /// `[theme]` as (name, value) pairs for `Theme::with_overrides`.
+    pub fn theme_overrides(&self) -> Vec<(String, crate::theme::ThemeValue)> {
+        self.theme
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect()
+    }
+
     /// `[keys]` as (action name, keys) pairs for `KeyMap::with_overrides`.
     pub fn key_overrides(&self) -> Vec<(String, Vec<String>)> {
         self.keys
@@ -188,6 +199,17 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
             });
         }
     }
+    for (name, value) in &config.theme {
+        let single = [(name.clone(), value.clone())];
+        if let Err(message) = crate::theme::Theme::with_overrides(&single) {
+            return Err(ConfigError::Parse {
+                path: path.to_owned(),
+                line: line_of(text, name),
+                column: 1,
+                message: format!("[theme] {message}"),
+            });
+        }
+    }
     Ok(config)
 }
 
@@ -297,6 +319,34 @@ sidebar_width = 24
         assert_eq!(config.opener.unwrap().list(), vec!["open", "-g"]);
         let error = parse("nick = \"a\"\nopener = []\n", Path::new("c.toml")).unwrap_err();
         assert!(error.to_string().contains("c.toml, line 2"), "{error}");
+    }
+
+    #[test]
+    fn theme_takes_colours_tables_and_a_palette_and_bad_ones_name_the_line() {
+        let text = "[theme]\ndim = \"#808080\"\nhighlight = { fg = \"black\", bg = \"red\", bold = false }\nnicks = [\"red\", \"33\"]\n";
+        let config = parse(text, Path::new("c.toml")).unwrap();
+        let theme = crate::theme::Theme::with_overrides(&config.theme_overrides()).unwrap();
+        assert_eq!(
+            theme.dim.fg,
+            Some(ratatui::style::Color::Rgb(128, 128, 128))
+        );
+        assert_eq!(theme.highlight.bg, Some(ratatui::style::Color::Red));
+        assert_eq!(theme.nicks.len(), 2);
+        let error = parse(
+            "[theme]\ndim = \"red\"\ninfo = \"bleu\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("c.toml, line 3"), "{error}");
+        assert!(error.contains("\"bleu\" is not a colour"), "{error}");
+        let error = parse("[theme]\nfoo = \"red\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("line 2") && error.contains("unknown theme entry"),
+            "{error}"
+        );
     }
 
     #[test]

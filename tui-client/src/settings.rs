@@ -42,6 +42,8 @@ pub struct Settings {
     pub ignore_file: Option<std::path::PathBuf>,
     /// The program (and first arguments) that opens a link.
     pub opener: Vec<String>,
+    /// Colours and styles (`[theme]`).
+    pub theme: Arc<crate::theme::Theme>,
 }
 
 impl Settings {
@@ -63,6 +65,7 @@ impl Settings {
             ignores: Vec::new(),
             ignore_file: None,
             opener: default_opener(),
+            theme: Arc::default(),
         }
     }
 }

@@ -50,7 +50,8 @@ pub fn clean(text: &str) -> String {
 
 /// Turns a message body from the network into styled runs: IRC formatting
 /// codes become styles and every control or escape byte is dropped. URLs
-/// become runs of their own, underlined, carrying their link target.
+/// become runs of their own carrying their link target (the theme's `link`
+/// style underlines them when drawn).
 pub fn parse_irc_text(text: &str) -> Vec<StyledText> {
     let runs: Vec<StyledText> = natter_protocol::formatting::parse_formatting(text)
         .into_iter()
@@ -89,13 +90,8 @@ fn mark_links(runs: Vec<StyledText>) -> Vec<StyledText> {
                 .iter()
                 .find(|url| url.contains(&at))
                 .and_then(|url| crate::links::target(&plain[url.clone()]));
-            let style = if link.is_some() {
-                run.style.add_modifier(Modifier::UNDERLINED)
-            } else {
-                run.style
-            };
             out.push(StyledText {
-                style,
+                style: run.style,
                 text: run.text[from..to].to_owned(),
                 link: link.map(Arc::from),
             });
@@ -468,9 +464,8 @@ mod tests {
                 (" now", None),
             ]
         );
-        assert!(runs[1].style.add_modifier.contains(Modifier::UNDERLINED));
         assert!(runs[1].style.add_modifier.contains(Modifier::BOLD));
-        assert!(!runs[3].style.add_modifier.contains(Modifier::UNDERLINED));
+        assert!(!runs[2].style.add_modifier.contains(Modifier::BOLD));
     }
 
     #[test]

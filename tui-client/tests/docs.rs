@@ -60,3 +60,17 @@ fn every_action_name_is_documented() {
         );
     }
 }
+
+#[test]
+fn every_theme_entry_is_documented_in_the_example_config() {
+    let example = include_str!("../../assets/natter.toml");
+    for name in natter::theme::STYLE_NAMES.iter().chain(&["nicks"]) {
+        assert!(
+            example.contains(&format!(" {name},"))
+                || example.contains(&format!(" {name} "))
+                || example.contains(&format!(" {name};"))
+                || example.contains(&format!(" {name}\n")),
+            "assets/natter.toml does not name the theme entry {name}"
+        );
+    }
+}

@@ -132,6 +132,11 @@ impl App {
         out
     }
 
+    /// Colours and styles to draw with.
+    pub fn theme(&self) -> &crate::theme::Theme {
+        &self.chat.settings.theme
+    }
+
     /// Whether something changed since the last call: draw only then.
     pub fn take_needs_redraw(&mut self) -> bool {
         std::mem::replace(&mut self.dirty, false)

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use crate::chat::buffers::{Buffer, ChatLine, LineKind, Older};
 use crate::settings::Zone;
 use crate::text::{self, Row, StyledText};
-use crate::theme;
+use crate::theme::Theme;
 
 /// Widest nick shown before the text; longer nicks are cut.
 const NICK_MAX: usize = 16;
@@ -15,31 +15,42 @@ const NICK_MAX: usize = 16;
 /// room remains.
 const MIN_TEXT_WIDTH: usize = 16;
 
-/// The rows of `line` in a pane `width` cells wide, times shown at `offset`.
-pub fn rows(line: &ChatLine, width: usize, zone: &Zone) -> Vec<Row> {
+/// The rows of `line` in a pane `width` cells wide, times shown in `zone`,
+/// styled by `theme`.
+pub fn rows(theme: &Theme, line: &ChatLine, width: usize, zone: &Zone) -> Vec<Row> {
     let width = width.max(1);
     if line.kind == LineKind::DaySeparator {
-        return vec![day_separator(&line.text(), width)];
+        return vec![day_separator(theme, &line.text(), width)];
     }
     let time = zone.local(line.time).format("%H:%M ").to_string();
     let time_style = if line.replayed {
-        theme::BACKLOG_TIME
+        theme.backlog_time
     } else {
-        theme::DIM
+        theme.dim
     };
     let mut prefix: Row = vec![StyledText::new(time, time_style)];
-    prefix.extend(nick_part(line));
-    let body_style = body_style(line.kind);
+    prefix.extend(nick_part(theme, line));
+    let body_style = body_style(theme, line.kind);
     let body: Vec<StyledText> = line
         .body
         .iter()
-        .map(|run| StyledText {
-            style: body_style.patch(run.style),
-            ..run.clone()
+        .map(|run| {
+            let style = body_style.patch(run.style);
+            StyledText {
+                style: if run.link.is_some() {
+                    style.patch(theme.link)
+                } else {
+                    style
+                },
+                ..run.clone()
+            }
         })
         .collect();
     let (prefix, body) = if line.replayed {
-        (in_backlog_style(prefix), in_backlog_style(body))
+        (
+            in_backlog_style(theme, prefix),
+            in_backlog_style(theme, body),
+        )
     } else {
         (prefix, body)
     };
@@ -75,10 +86,10 @@ pub fn rows(line: &ChatLine, width: usize, zone: &Zone) -> Vec<Row> {
 
 /// Runs restyled for history replayed by the server: the same colours,
 /// dimmed, with the time in the backlog colour.
-fn in_backlog_style(runs: Vec<StyledText>) -> Vec<StyledText> {
+fn in_backlog_style(theme: &Theme, runs: Vec<StyledText>) -> Vec<StyledText> {
     runs.into_iter()
         .map(|run| StyledText {
-            style: run.style.patch(theme::BACKLOG),
+            style: run.style.patch(theme.backlog),
             ..run
         })
         .collect()
@@ -86,48 +97,50 @@ fn in_backlog_style(runs: Vec<StyledText>) -> Vec<StyledText> {
 
 /// Number of rows `line` takes in a pane `width` cells wide.
 pub fn height(line: &ChatLine, width: usize) -> usize {
-    rows(line, width, &Zone::Fixed(Utc.fix())).len()
+    // Styles never change a height: any theme measures the same.
+    static THEME: std::sync::LazyLock<Theme> = std::sync::LazyLock::new(Theme::default);
+    rows(&THEME, line, width, &Zone::Fixed(Utc.fix())).len()
 }
 
-fn nick_part(line: &ChatLine) -> Vec<StyledText> {
+fn nick_part(theme: &Theme, line: &ChatLine) -> Vec<StyledText> {
     let nick = text::truncate_marked(&line.nick, NICK_MAX);
-    let color = theme::nick_color(&nick.to_lowercase());
+    let color = theme.nick_color(&nick.to_lowercase());
     let nick_style = if line.highlight {
-        theme::HIGHLIGHT
+        theme.highlight
     } else if line.own {
-        theme::OWN_NICK.fg(color)
+        theme.own_nick.fg(color)
     } else {
         Style::new().fg(color)
     };
     let piece = |text: &str, style: Style| StyledText::new(text, style);
     match line.kind {
         LineKind::Message => vec![
-            piece("<", theme::DIM),
+            piece("<", theme.dim),
             piece(&nick, nick_style),
-            piece("> ", theme::DIM),
+            piece("> ", theme.dim),
         ],
         LineKind::Action => vec![
             piece("* ", nick_style),
             piece(&format!("{nick} "), nick_style),
         ],
         LineKind::Notice => vec![
-            piece("-", theme::DIM),
+            piece("-", theme.dim),
             piece(&nick, nick_style),
-            piece("- ", theme::DIM),
+            piece("- ", theme.dim),
         ],
-        LineKind::Joined => vec![piece("→ ", theme::GOOD)],
-        LineKind::Left => vec![piece("← ", theme::DIM)],
-        LineKind::Event => vec![piece("• ", theme::DIM)],
-        LineKind::Info => vec![piece("-!- ", theme::INFO)],
-        LineKind::Error => vec![piece("-!- ", theme::ERROR)],
+        LineKind::Joined => vec![piece("→ ", theme.good)],
+        LineKind::Left => vec![piece("← ", theme.dim)],
+        LineKind::Event => vec![piece("• ", theme.dim)],
+        LineKind::Info => vec![piece("-!- ", theme.info)],
+        LineKind::Error => vec![piece("-!- ", theme.error)],
         LineKind::DaySeparator => Vec::new(),
     }
 }
 
-fn body_style(kind: LineKind) -> Style {
+fn body_style(theme: &Theme, kind: LineKind) -> Style {
     match kind {
-        LineKind::Joined | LineKind::Left | LineKind::Event => theme::DIM,
-        LineKind::Error => theme::ERROR,
+        LineKind::Joined | LineKind::Left | LineKind::Event => theme.dim,
+        LineKind::Error => theme.error,
         LineKind::Action => Style::new().add_modifier(ratatui::style::Modifier::ITALIC),
         _ => Style::default(),
     }
@@ -177,16 +190,16 @@ pub fn decorations(buffer: &Buffer, index: usize) -> Vec<Decoration> {
 }
 
 /// The row for `decoration` in a pane `width` cells wide.
-pub fn decoration_row(decoration: Decoration, width: usize) -> Row {
+pub fn decoration_row(theme: &Theme, decoration: Decoration, width: usize) -> Row {
     let (label, style) = match decoration {
-        Decoration::Loading => (" loading older messages… ", theme::INFO),
-        Decoration::StartOfHistory => (" start of history ", theme::DIM),
+        Decoration::Loading => (" loading older messages… ", theme.info),
+        Decoration::StartOfHistory => (" start of history ", theme.dim),
         Decoration::ScrollbackFull => (
             " scrollback full: older messages are not loaded ",
-            theme::DIM,
+            theme.dim,
         ),
-        Decoration::EarlierMessages => (" earlier messages ", theme::BACKLOG_RULE),
-        Decoration::NewMessages => (" new messages ", theme::READ_MARKER),
+        Decoration::EarlierMessages => (" earlier messages ", theme.backlog_rule),
+        Decoration::NewMessages => (" new messages ", theme.read_marker),
     };
     rule(label, width, style)
 }
@@ -205,13 +218,13 @@ fn rule(label: &str, width: usize, style: Style) -> Row {
     vec![StyledText::new(text, style)]
 }
 
-fn day_separator(label: &str, width: usize) -> Row {
+fn day_separator(theme: &Theme, label: &str, width: usize) -> Row {
     let label = text::truncate(&format!(" {label} "), width);
     let rest = width.saturating_sub(text::width(&label));
     let left = rest / 2;
     let right = rest - left;
     vec![StyledText::new(
         format!("{}{label}{}", "─".repeat(left), "─".repeat(right)),
-        theme::DIM,
+        theme.dim,
     )]
 }

@@ -8,7 +8,6 @@ use ratatui::style::Style;
 use crate::chat::Chat;
 use crate::chat::buffers::BufferKind;
 use crate::text;
-use crate::theme;
 
 /// One tab's label, position and look.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +23,9 @@ pub struct TabSlot {
 }
 
 fn label(chat: &Chat, index: usize) -> (String, Style) {
+    let theme = &chat.settings.theme;
     let Some(buffer) = chat.buffers.get(index) else {
-        return (String::new(), theme::TAB_IDLE);
+        return (String::new(), theme.tab_idle);
     };
     let name = match buffer.kind {
         BufferKind::Server => chat
@@ -44,19 +44,20 @@ fn label(chat: &Chat, index: usize) -> (String, Style) {
         String::new()
     };
     let style = if index == chat.buffers.active_index() {
-        theme::TAB_ACTIVE
+        theme.tab_active
     } else if buffer.mentions > 0 {
-        theme::TAB_MENTION
+        theme.tab_mention
     } else if buffer.unread > 0 {
-        theme::TAB_UNREAD
+        theme.tab_unread
     } else {
-        theme::TAB_IDLE
+        theme.tab_idle
     };
     (format!(" {}:{name}{badge} ", index + 1), style)
 }
 
 /// Activity of tabs scrolled out of the bar, for its overflow marks.
 fn hidden_mark(chat: &Chat, range: std::ops::Range<usize>, left: bool) -> (String, Style) {
+    let theme = &chat.settings.theme;
     let buffers = range.clone().filter_map(|i| chat.buffers.get(i));
     let (mut mentions, mut unread) = (false, false);
     for buffer in buffers {
@@ -71,11 +72,11 @@ fn hidden_mark(chat: &Chat, range: std::ops::Range<usize>, left: bool) -> (Strin
         format!(" {count}{bang}›")
     };
     let style = if mentions {
-        theme::TAB_MENTION
+        theme.tab_mention
     } else if unread {
-        theme::TAB_UNREAD
+        theme.tab_unread
     } else {
-        theme::TAB_IDLE
+        theme.tab_idle
     };
     (label, style)
 }

@@ -9,18 +9,23 @@ use super::{fill, put};
 use crate::app::App;
 use crate::chat::commands::COMMAND_HELP;
 use crate::text;
-use crate::theme;
+use crate::theme::Theme;
 use crate::view::Overlay;
 use crate::view::keymap::KeyMap;
 
 /// Draws the open overlay, if any, centred in `area`.
 pub fn render_overlay(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = app.theme();
     match &app.view.overlay {
         None => {}
-        Some(Overlay::Help) => render_help(&app.view.keys, app.view.help_scroll, area, buf),
+        Some(Overlay::Help) => render_help(theme, &app.view.keys, app.view.help_scroll, area, buf),
         Some(Overlay::ConfirmPaste { lines }) => render_paste(app, lines, area, buf),
-        Some(Overlay::TrustCertificate(question)) => super::trust::render(question, area, buf),
-        Some(Overlay::Links { links, selected }) => render_links(links, *selected, area, buf),
+        Some(Overlay::TrustCertificate(question)) => {
+            super::trust::render(theme, question, area, buf)
+        }
+        Some(Overlay::Links { links, selected }) => {
+            render_links(theme, links, *selected, area, buf)
+        }
     }
 }
 
@@ -37,7 +42,7 @@ pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// Clears `area` and draws a box titled `title`; returns its inside.
-pub(super) fn frame_box(buf: &mut Buffer, area: Rect, title: &str) -> Rect {
+pub(super) fn frame_box(theme: &Theme, buf: &mut Buffer, area: Rect, title: &str) -> Rect {
     fill(buf, area, Style::default());
     if area.width < 2 || area.height < 2 {
         return area;
@@ -49,7 +54,7 @@ pub(super) fn frame_box(buf: &mut Buffer, area: Rect, title: &str) -> Rect {
         area.y,
         area.width,
         &format!("┌{horizontal}┐"),
-        theme::OVERLAY,
+        theme.overlay,
     );
     put(
         buf,
@@ -57,11 +62,11 @@ pub(super) fn frame_box(buf: &mut Buffer, area: Rect, title: &str) -> Rect {
         area.bottom() - 1,
         area.width,
         &format!("└{horizontal}┘"),
-        theme::OVERLAY,
+        theme.overlay,
     );
     for y in area.y + 1..area.bottom() - 1 {
-        put(buf, area.x, y, 1, "│", theme::OVERLAY);
-        put(buf, area.right() - 1, y, 1, "│", theme::OVERLAY);
+        put(buf, area.x, y, 1, "│", theme.overlay);
+        put(buf, area.right() - 1, y, 1, "│", theme.overlay);
     }
     put(
         buf,
@@ -69,7 +74,7 @@ pub(super) fn frame_box(buf: &mut Buffer, area: Rect, title: &str) -> Rect {
         area.y,
         area.width.saturating_sub(4),
         title,
-        theme::OVERLAY.add_modifier(Modifier::BOLD),
+        theme.overlay.add_modifier(Modifier::BOLD),
     );
     Rect::new(
         area.x + 2,
@@ -141,7 +146,7 @@ pub fn help_display_rows(keys: &KeyMap, inner_width: u16) -> (u16, Vec<(String, 
     (key_width, out)
 }
 
-fn render_help(keys: &KeyMap, scroll: usize, area: Rect, buf: &mut Buffer) {
+fn render_help(theme: &Theme, keys: &KeyMap, scroll: usize, area: Rect, buf: &mut Buffer) {
     let outer_width = 96.min(area.width);
     let (key_width, rows) = help_display_rows(keys, outer_width.saturating_sub(4));
     let height = u16::try_from(rows.len() + 2).unwrap_or(u16::MAX);
@@ -158,7 +163,7 @@ fn render_help(keys: &KeyMap, scroll: usize, area: Rect, buf: &mut Buffer) {
     } else {
         " natter help · Esc closes ".to_owned()
     };
-    let inner = frame_box(buf, outer, &title);
+    let inner = frame_box(theme, buf, outer, &title);
     for (y, (key, what)) in (inner.y..inner.bottom()).zip(rows.into_iter().skip(first)) {
         put(
             buf,
@@ -181,9 +186,10 @@ fn render_help(keys: &KeyMap, scroll: usize, area: Rect, buf: &mut Buffer) {
 
 /// The link picker: numbered links, newest first, the highlighted one
 /// reversed. Long links are cut with `…` (the opener gets them whole).
-fn render_links(links: &[String], selected: usize, area: Rect, buf: &mut Buffer) {
+fn render_links(theme: &Theme, links: &[String], selected: usize, area: Rect, buf: &mut Buffer) {
     let height = u16::try_from(links.len() + 3).unwrap_or(u16::MAX);
     let inner = frame_box(
+        theme,
         buf,
         centered(area, 90, height),
         " links · ↑↓ Enter opens · 1-9 · Esc closes ",
@@ -199,7 +205,7 @@ fn render_links(links: &[String], selected: usize, area: Rect, buf: &mut Buffer)
     {
         let y = inner.y + u16::try_from(row).unwrap_or(0);
         let style = if i == selected {
-            theme::SELECTED
+            theme.selected
         } else {
             Style::default()
         };
@@ -214,15 +220,16 @@ fn render_links(links: &[String], selected: usize, area: Rect, buf: &mut Buffer)
         inner.bottom().saturating_sub(1),
         inner.width,
         "Opens in your browser (the `opener` setting); nothing opens by itself.",
-        theme::DIM,
+        theme.dim,
     );
 }
 
 fn render_paste(app: &App, lines: &[String], area: Rect, buf: &mut Buffer) {
+    let theme = app.theme();
     let target = app.chat.buffers.active().name.clone();
     let preview = 5.min(lines.len());
     let height = u16::try_from(preview + 5).unwrap_or(u16::MAX);
-    let inner = frame_box(buf, centered(area, 70, height), " paste ");
+    let inner = frame_box(theme, buf, centered(area, 70, height), " paste ");
     let question = format!("Send {} lines to {target}?", lines.len());
     put(
         buf,
@@ -243,7 +250,7 @@ fn render_paste(app: &App, lines: &[String], area: Rect, buf: &mut Buffer) {
             y,
             inner.width,
             &format!("│ {line}"),
-            theme::DIM,
+            theme.dim,
         );
     }
     let y = inner.bottom().saturating_sub(1);
@@ -253,6 +260,6 @@ fn render_paste(app: &App, lines: &[String], area: Rect, buf: &mut Buffer) {
         y,
         inner.width,
         "y / Enter: send all · n / Esc: back to editing",
-        theme::WARN,
+        theme.warn,
     );
 }

@@ -10,12 +10,12 @@ use super::put;
 use crate::app::App;
 use crate::chat::buffers::BufferKind;
 use crate::text;
-use crate::theme;
 use crate::view::keymap::Action;
 use crate::view::search::{Search, SearchState};
 
 /// Draws the input line; returns where the terminal cursor goes.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
+    let theme = app.theme();
     if let Some(search) = &app.view.search {
         return render_search(app, search, area, buf);
     }
@@ -34,7 +34,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
     if app.view.input.is_empty() {
         if !app.view.sidebar_focused {
             let hint = placeholder(app);
-            put(buf, x, area.y, area.right() - x, &hint, theme::PLACEHOLDER);
+            put(buf, x, area.y, area.right() - x, &hint, theme.placeholder);
         }
         return Position::new(x, area.y);
     }
@@ -42,7 +42,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
     let mut column = x;
     for grapheme in graphemes {
         let style = if grapheme == "↵" {
-            theme::DIM
+            theme.dim
         } else {
             Style::default()
         };
@@ -54,13 +54,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
 
 /// The input line while searching: the query, then where the search stands.
 fn render_search(app: &App, search: &Search, area: Rect, buf: &mut Buffer) -> Position {
+    let theme = app.theme();
     let x = put(
         buf,
         area.x,
         area.y,
         area.width,
         "[search] ",
-        theme::SEARCH_PROMPT,
+        theme.search_prompt,
     );
     let cursor = put(
         buf,
@@ -89,7 +90,7 @@ fn render_search(app: &App, search: &Search, area: Rect, buf: &mut Buffer) -> Po
         area.y,
         area.right().saturating_sub(cursor.saturating_add(2)),
         &status,
-        theme::PLACEHOLDER,
+        theme.placeholder,
     );
     Position::new(cursor.min(area.right().saturating_sub(1)), area.y)
 }

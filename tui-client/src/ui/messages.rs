@@ -9,12 +9,13 @@ use super::{LinkArea, fill, put, put_row, row_links};
 use crate::app::App;
 use crate::geometry::lines;
 use crate::text::Row;
-use crate::theme;
+use crate::theme::Theme;
 use crate::view::search::Search;
 
 /// Draws the visible buffer's messages into `area`; returns where links
 /// show.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Vec<LinkArea> {
+    let theme = app.theme();
     let mut links = Vec::new();
     if area.width == 0 || area.height == 0 {
         return links;
@@ -33,13 +34,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Vec<LinkArea> {
     if scrolled && area.height > 1 {
         let y = area.bottom() - 1;
         let mark_area = Rect::new(area.x, y, area.width, 1);
-        fill(buf, mark_area, theme::SCROLL_MARK);
+        fill(buf, mark_area, theme.scroll_mark);
         let text = match buffer.unseen_below {
             0 => " ↓ scrolled up · PgDn or Esc for the newest ".to_owned(),
             1 => " ↓ 1 new message below · Esc jumps there ".to_owned(),
             n => format!(" ↓ {n} new messages below · Esc jumps there "),
         };
-        put(buf, area.x, y, area.width, &text, theme::SCROLL_MARK);
+        put(buf, area.x, y, area.width, &text, theme.scroll_mark);
         links.retain(|link| link.y < y);
     }
     links
@@ -49,6 +50,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Vec<LinkArea> {
 pub fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Row> {
     let buffer = app.chat.buffers.active();
     let zone = &app.chat.settings.zone;
+    let theme = app.theme();
     let Some((mut index, mut skip)) = buffer.view_bottom() else {
         return Vec::new();
     };
@@ -59,14 +61,14 @@ pub fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Row> {
         };
         let mut line_rows: Vec<Row> = lines::decorations(buffer, index)
             .into_iter()
-            .map(|decoration| lines::decoration_row(decoration, width))
+            .map(|decoration| lines::decoration_row(theme, decoration, width))
             .collect();
-        let mut rows = lines::rows(line, width, zone);
+        let mut rows = lines::rows(theme, line, width, zone);
         if let Some(search) = &app.view.search {
             let current = search.current == Some(line.seq);
             rows = rows
                 .into_iter()
-                .map(|row| highlight(row, search, current))
+                .map(|row| highlight(theme, row, search, current))
                 .collect();
         }
         line_rows.extend(rows);
@@ -89,11 +91,11 @@ pub fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Row> {
 
 /// A row with every occurrence of the search text marked, and the whole
 /// row shaded when it belongs to the match shown now.
-fn highlight(row: Row, search: &Search, current: bool) -> Row {
+fn highlight(theme: &Theme, row: Row, search: &Search, current: bool) -> Row {
     let mut out = Vec::with_capacity(row.len());
     for run in row {
         let base = if current {
-            run.style.patch(theme::SEARCH_CURRENT)
+            run.style.patch(theme.search_current)
         } else {
             run.style
         };
@@ -102,7 +104,7 @@ fn highlight(row: Row, search: &Search, current: bool) -> Row {
             if range.start > at {
                 out.push(run.slice(at..range.start, base));
             }
-            out.push(run.slice(range.clone(), base.patch(theme::SEARCH_MATCH)));
+            out.push(run.slice(range.clone(), base.patch(theme.search_match)));
             at = range.end;
         }
         if at < run.text.len() || run.text.is_empty() {

@@ -18,7 +18,6 @@ use ratatui::style::Style;
 use crate::app::App;
 use crate::geometry::Areas;
 use crate::text::{self, Row};
-use crate::theme;
 
 /// Smallest terminal the full screen is drawn in.
 const MIN_WIDTH: u16 = 20;
@@ -48,6 +47,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
 /// while an overlay covers the messages).
 pub fn draw_linked(app: &App, frame: &mut Frame) -> Vec<LinkArea> {
     let area = frame.area();
+    let theme = app.theme();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let buf = frame.buffer_mut();
         put(
@@ -56,7 +56,7 @@ pub fn draw_linked(app: &App, frame: &mut Frame) -> Vec<LinkArea> {
             area.y,
             area.width,
             "natter: too small",
-            theme::WARN,
+            theme.warn,
         );
         return Vec::new();
     }
@@ -67,26 +67,31 @@ pub fn draw_linked(app: &App, frame: &mut Frame) -> Vec<LinkArea> {
     );
     let buf = frame.buffer_mut();
     tabs::render(app, areas.tabs, buf);
+    let mut topic_links = Vec::new();
     if let Some(topic) = areas.topic {
         let text = app.chat.buffers.active().topic.clone().unwrap_or_default();
         let runs = crate::chat::Chat::body(&text);
         let styled: Row = runs
             .into_iter()
-            .map(|run| text::StyledText {
-                style: theme::TOPIC.patch(run.style),
-                ..run
+            .map(|run| {
+                let style = theme.topic.patch(run.style);
+                text::StyledText {
+                    style: if run.link.is_some() {
+                        style.patch(theme.link)
+                    } else {
+                        style
+                    },
+                    ..run
+                }
             })
             .collect();
-        buf.set_style(topic, theme::TOPIC);
-        put_row(
-            buf,
-            topic.x + 1,
-            topic.y,
-            topic.width.saturating_sub(1),
-            &styled,
-        );
+        buf.set_style(topic, theme.topic);
+        let width = topic.width.saturating_sub(1);
+        put_row(buf, topic.x + 1, topic.y, width, &styled);
+        row_links(&styled, topic.x + 1, topic.y, width, &mut topic_links);
     }
-    let links = messages::render(app, areas.messages, buf);
+    let mut links = messages::render(app, areas.messages, buf);
+    links.extend(topic_links);
     if let Some(sidebar) = areas.sidebar {
         sidebar::render(app, sidebar, buf);
     }

@@ -10,22 +10,22 @@ use crate::app::App;
 use crate::chat::members::Member;
 use crate::geometry::sidebar::first_visible;
 use crate::text;
-use crate::theme;
 use crate::view::keymap::Action;
 
 /// Draws the sidebar into `area` (a left border column, a title, members).
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = app.theme();
     if area.width < 3 || area.height == 0 {
         return;
     }
     for y in area.top()..area.bottom() {
-        put(buf, area.x, y, 1, "│", theme::DIM);
+        put(buf, area.x, y, 1, "│", theme.dim);
     }
     let inner_x = area.x + 1;
     let inner_width = area.width - 1;
     let members = app.chat.sidebar_members();
     let title_style = if app.view.sidebar_focused {
-        theme::OVERLAY.add_modifier(Modifier::BOLD)
+        theme.overlay.add_modifier(Modifier::BOLD)
     } else {
         Style::new().add_modifier(Modifier::BOLD)
     };
@@ -58,6 +58,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// The key hints at the bottom of the sidebar.
 fn render_hints(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = app.theme();
     let inner_x = area.x + 1;
     let inner_width = area.width - 1;
     let keys = &app.view.keys;
@@ -81,7 +82,7 @@ fn render_hints(app: &App, area: Rect, buf: &mut Buffer) {
             y,
             inner_width.saturating_sub(1),
             hint,
-            theme::DIM,
+            theme.dim,
         );
     }
 }
@@ -89,19 +90,20 @@ fn render_hints(app: &App, area: Rect, buf: &mut Buffer) {
 /// One member row: selection marker, top prefix and nick, in the nick's
 /// colour (dimmed when away).
 fn render_member(app: &App, member: &Member, is_selected: bool, row: Rect, buf: &mut Buffer) {
+    let theme = app.theme();
     let (inner_x, y, inner_width) = (row.x, row.y, row.width);
     let marker = if is_selected { ">" } else { " " };
     let prefix = member.top_prefix().unwrap_or(' ');
     let nick = text::truncate_marked(&member.nick, usize::from(inner_width.saturating_sub(2)));
     let folded = app.chat.session.casemapping.fold(&member.nick);
     let mut style = if app.chat.is_away(&member.nick) {
-        theme::DIM
+        theme.dim
     } else {
-        Style::new().fg(theme::nick_color(&folded.to_lowercase()))
+        Style::new().fg(theme.nick_color(&folded.to_lowercase()))
     };
     if is_selected {
-        style = style.patch(theme::SELECTED);
-        buf.set_style(row, theme::SELECTED);
+        style = style.patch(theme.selected);
+        buf.set_style(row, theme.selected);
     }
     let x = put(buf, inner_x, y, inner_width, marker, style);
     let x = put(

@@ -8,11 +8,11 @@ use ratatui::style::{Modifier, Style};
 use super::{fill, put};
 use crate::app::{App, ConnectionState};
 use crate::chat::buffers::BufferKind;
-use crate::theme;
 
 /// Draws the status line.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    fill(buf, area, theme::BAR);
+    let theme = app.theme();
+    fill(buf, area, theme.bar);
     let end = area.right();
     let mut x = area.x;
     let mut write = |text: &str, style: Style| {
@@ -22,7 +22,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             area.y,
             end.saturating_sub(x),
             text,
-            theme::BAR.patch(style),
+            theme.bar.patch(style),
         );
     };
     write(" ", Style::new());
@@ -40,7 +40,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         write(&format!(" · {lag}"), Style::new());
     }
     if app.chat.session.away {
-        write(" · away", theme::WARN);
+        write(" · away", theme.warn);
     }
     let typing = app.chat.typing_here();
     let who = match typing.as_slice() {
@@ -50,34 +50,35 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         more => Some(format!("{} people are typing…", more.len())),
     };
     if let Some(who) = who {
-        write(&format!(" · {who}"), theme::INFO);
+        write(&format!(" · {who}"), theme.info);
     }
     let hidden = app.chat.hidden_here();
     if hidden > 0 {
-        write(&format!(" · {hidden} ignored hidden"), theme::DIM);
+        write(&format!(" · {hidden} ignored hidden"), theme.dim);
     }
     let buffer = app.chat.buffers.active();
     if buffer.kind == BufferKind::Channel && !buffer.joined && app.chat.session.registered {
-        write(" · not in this channel", theme::WARN);
+        write(" · not in this channel", theme.warn);
     }
 }
 
 fn state_text(app: &App) -> (String, Style) {
+    let theme = app.theme();
     match &app.chat.connection {
-        ConnectionState::Starting => ("starting".to_owned(), theme::WARN),
+        ConnectionState::Starting => ("starting".to_owned(), theme.warn),
         ConnectionState::Connecting { attempt, .. } if *attempt > 1 => {
-            (format!("connecting (attempt {attempt})…"), theme::WARN)
+            (format!("connecting (attempt {attempt})…"), theme.warn)
         }
-        ConnectionState::Connecting { .. } => ("connecting…".to_owned(), theme::WARN),
-        ConnectionState::Registering => ("registering…".to_owned(), theme::WARN),
-        ConnectionState::Online => ("connected".to_owned(), theme::GOOD),
-        ConnectionState::Failed { .. } => ("cannot connect · /reconnect".to_owned(), theme::ERROR),
+        ConnectionState::Connecting { .. } => ("connecting…".to_owned(), theme.warn),
+        ConnectionState::Registering => ("registering…".to_owned(), theme.warn),
+        ConnectionState::Online => ("connected".to_owned(), theme.good),
+        ConnectionState::Failed { .. } => ("cannot connect · /reconnect".to_owned(), theme.error),
         ConnectionState::Disconnected { retry_at, .. } => {
             let seconds = crate::chat::seconds_until(app.chat.now, *retry_at);
             let at = app.chat.settings.zone.local(*retry_at).format("%H:%M:%S");
             (
                 format!("disconnected · retry in {seconds}s (at {at})"),
-                theme::ERROR,
+                theme.error,
             )
         }
     }

@@ -6,11 +6,11 @@ use ratatui::layout::Rect;
 use super::{fill, put};
 use crate::app::App;
 use crate::geometry::tabs::layout;
-use crate::theme;
 
 /// Draws the tab bar.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    fill(buf, area, theme::BAR);
+    let theme = app.theme();
+    fill(buf, area, theme.bar);
     for slot in layout(&app.chat, area.width) {
         let x = area.x + slot.x;
         let max = area.right().saturating_sub(x);

@@ -8,11 +8,11 @@ use ratatui::style::{Modifier, Style};
 use super::help::{centered, frame_box};
 use super::put;
 use crate::app::trust::Question;
-use crate::theme;
+use crate::theme::Theme;
 
 /// Draws the question centred in `area`.
-pub fn render(question: &Question, area: Rect, buf: &mut Buffer) {
-    let inner = frame_box(buf, centered(area, 72, 12), " new certificate ");
+pub fn render(theme: &Theme, question: &Question, area: Rect, buf: &mut Buffer) {
+    let inner = frame_box(theme, buf, centered(area, 72, 12), " new certificate ");
     let fingerprint = question.fingerprint.to_string();
     // 32 bytes as AB:CD:..: 16 per row keeps each row 47 cells wide.
     let (first, second) = fingerprint.split_at(fingerprint.len().min(48));
@@ -35,9 +35,9 @@ pub fn render(question: &Question, area: Rect, buf: &mut Buffer) {
         ("", Style::default()),
         (
             "a: trust always · o: this time only · r / Esc: refuse",
-            theme::WARN,
+            theme.warn,
         ),
-        (&known, theme::DIM),
+        (&known, theme.dim),
     ];
     for (row, (text, style)) in rows.iter().enumerate() {
         let y = inner.y + u16::try_from(row).unwrap_or(u16::MAX);
