@@ -277,6 +277,28 @@ fn channels_to_join(cli: &Cli, config: &ConfigFile) -> Vec<String> {
     channels
 }
 
+/// The connection settings for another network at `address` (/connect,
+/// `servers`): the same identity as `base`, the address's own host, port
+/// and TLS (trust on first use, as for the first network).
+pub fn net_config_for(base: &NetConfig, address: &str) -> Result<NetConfig, String> {
+    let target = parse_target(address, false)?;
+    let tls = target.tls.then(|| crate::net::tls::TlsSettings {
+        known: crate::net::known_servers::KnownServers::at(
+            crate::net::known_servers::default_path()
+                .unwrap_or_else(|| PathBuf::from("known_servers")),
+        ),
+        accept: None,
+        once: None,
+    });
+    Ok(NetConfig {
+        host: target.host,
+        port: target.port,
+        identity: base.identity.clone(),
+        registration_timeout: base.registration_timeout,
+        tls,
+    })
+}
+
 /// Combines the command line and config file: command line wins.
 pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), String> {
     let server = cli
@@ -342,6 +364,10 @@ pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), 
     settings.theme = std::sync::Arc::new(crate::theme::Theme::with_overrides(
         &config.theme_overrides(),
     )?);
+    for address in &config.servers {
+        parse_target(address, false).map_err(|error| format!("servers: {error}"))?;
+    }
+    settings.servers.clone_from(&config.servers);
     if let Some(opener) = &config.opener {
         settings.opener = opener.list();
     }
@@ -463,6 +489,33 @@ mod tests {
         assert_eq!(settings.nick, "bob");
         assert_eq!(settings.channels, vec!["#lobby", "#music", "#rust"]);
         assert!(!settings.bell);
+    }
+
+    #[test]
+    fn more_servers_open_more_networks_with_the_same_identity() {
+        let cli = Cli::parse_from(["natter", "--nick", "bob"]);
+        let config = ConfigFile {
+            servers: vec![
+                "irc.example.org:6668".into(),
+                "ircs://chat.example.net".into(),
+            ],
+            ..ConfigFile::default()
+        };
+        let (settings, net) = resolve(&cli, &config).unwrap();
+        assert_eq!(settings.servers, config.servers);
+        let other = net_config_for(&net, "irc.example.org:6668").unwrap();
+        assert_eq!((other.host.as_str(), other.port), ("irc.example.org", 6668));
+        assert_eq!(other.identity, net.identity);
+        assert!(other.tls.is_none());
+        let secure = net_config_for(&net, "ircs://chat.example.net").unwrap();
+        assert_eq!(secure.port, 6697);
+        assert!(secure.tls.is_some());
+        let bad = ConfigFile {
+            servers: vec!["host:notaport".into()],
+            ..ConfigFile::default()
+        };
+        let error = resolve(&cli, &bad).unwrap_err();
+        assert!(error.starts_with("servers: "), "{error}");
     }
 
     #[test]

@@ -13,6 +13,9 @@ use serde::Deserialize;
 pub struct ConfigFile {
     /// `HOST[:PORT]` to connect to.
     pub server: Option<String>,
+    /// More servers to connect to at the same time, each its own network
+    /// (`HOST[:PORT]`, `irc://…`, `ircs://…`).
+    pub servers: Vec<String>,
     /// Nick to use.
     pub nick: Option<String>,
     /// USER name sent at registration.

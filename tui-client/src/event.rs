@@ -25,10 +25,27 @@ pub enum AppEvent {
         /// New height in cells.
         height: u16,
     },
-    /// News from the network task.
+    /// News from the first network's task (the one natter started with).
     Net(NetEvent),
+    /// News from the task of network `network`.
+    NetOf {
+        /// Which network.
+        network: NetworkId,
+        /// What happened.
+        event: NetEvent,
+    },
     /// The clock advanced; carries the current time so `update` stays pure.
     Tick(DateTime<Utc>),
+}
+
+/// One network (server connection) of several; the one natter starts
+/// with is [`NetworkId::FIRST`], each /connect gets the next number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NetworkId(pub u32);
+
+impl NetworkId {
+    /// The network natter starts with (`server`, or the command line).
+    pub const FIRST: NetworkId = NetworkId(0);
 }
 
 /// What the network task reports.
@@ -125,4 +142,52 @@ pub enum Effect {
     },
     /// Leave: send QUIT with this reason and exit.
     Quit(String),
+    /// The user asked for another network (/connect): `App` opens it and
+    /// answers with [`Effect::StartNetwork`].
+    OpenNetwork {
+        /// `HOST[:PORT]`, `irc://…` or `ircs://…` as typed.
+        address: String,
+    },
+    /// The user closed the visible network (/disconnect): `App` removes it
+    /// and answers with [`Effect::StopNetwork`].
+    CloseNetwork {
+        /// QUIT reason.
+        reason: String,
+    },
+    /// Start a connection task for a network `App` just opened.
+    StartNetwork {
+        /// Its id.
+        network: NetworkId,
+        /// Where to connect, as typed.
+        address: String,
+    },
+    /// Send QUIT on this network and end its task (the others go on).
+    StopNetwork {
+        /// Which network.
+        network: NetworkId,
+        /// QUIT reason.
+        reason: String,
+    },
+    /// An effect for a network other than the visible one (`Send`,
+    /// `SetNick`, `Reconnect`, `TrustCertificate`); without this wrapper
+    /// those go to the visible network.
+    Network {
+        /// Which network.
+        network: NetworkId,
+        /// What to do there.
+        effect: Box<Effect>,
+    },
+}
+
+impl Effect {
+    /// Whether the effect goes to one network's connection task.
+    pub fn is_for_a_network(&self) -> bool {
+        matches!(
+            self,
+            Effect::Send(_)
+                | Effect::SetNick(_)
+                | Effect::Reconnect
+                | Effect::TrustCertificate { .. }
+        )
+    }
 }

@@ -9,12 +9,14 @@
 //! `theme`, `settings`, `event` (plain data) → `chat` (the model fed by IRC)
 //! → `geometry` (screen areas, line heights, hit-testing) → `view` (input,
 //! overlays, completion, the key table) → `app` (update: events to effects)
-//! → `ui` (drawing). `net`, `terminal`, `hyperlinks`, `opener` and `cli` are the I/O edges.
+//! → `ui` (drawing). `net`, `connections`, `terminal`, `hyperlinks`, `opener` and `cli` are
+//! the I/O edges.
 
 pub mod app;
 pub mod chat;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod event;
 pub mod geometry;
 pub mod hyperlinks;

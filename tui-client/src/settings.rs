@@ -42,6 +42,8 @@ pub struct Settings {
     pub ignore_file: Option<std::path::PathBuf>,
     /// The program (and first arguments) that opens a link.
     pub opener: Vec<String>,
+    /// More networks to open at start (`servers`), as addresses.
+    pub servers: Vec<String>,
     /// Colours and styles (`[theme]`).
     pub theme: Arc<crate::theme::Theme>,
 }
@@ -65,6 +67,7 @@ impl Settings {
             ignores: Vec::new(),
             ignore_file: None,
             opener: default_opener(),
+            servers: Vec::new(),
             theme: Arc::default(),
         }
     }

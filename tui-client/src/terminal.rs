@@ -2,6 +2,7 @@
 //! terminal-event, tick and network tasks feeding one app channel, applies
 //! events in batches, runs effects and draws once per batch after a change.
 
+use std::collections::VecDeque;
 use std::io::{Write, stdout};
 use std::time::Duration;
 
@@ -16,14 +17,13 @@ use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
 use crate::app::{App, Settings};
-use crate::event::{AppEvent, Effect};
-use crate::net::{self, NetCommand, NetConfig};
+use crate::connections::Connections;
+use crate::event::{AppEvent, Effect, NetEvent, NetworkId};
+use crate::net::{NetCommand, NetConfig};
 use crate::ui::{self, LinkArea};
 
 /// Capacity of the app event channel.
 const APP_CHANNEL: usize = 1024;
-/// Capacity of the outgoing command channel.
-const NET_CHANNEL: usize = 512;
 /// Most events applied before a draw.
 const MAX_BATCH: usize = 512;
 
@@ -74,20 +74,24 @@ async fn event_loop(
     net_config: NetConfig,
 ) -> anyhow::Result<()> {
     let (app_tx, mut app_rx) = mpsc::channel::<AppEvent>(APP_CHANNEL);
-    let (net_tx, net_rx) = mpsc::channel::<NetCommand>(NET_CHANNEL);
     let size = terminal.size()?;
     let mut app = App::new(settings, (size.width, size.height), Utc::now());
-    let _ = app.update(AppEvent::Tick(Utc::now()));
+    let mut connections = Connections::new(app_tx.clone());
+    connections.start(NetworkId::FIRST, net_config.clone());
+    for address in app.chat.settings.servers.clone() {
+        app.open_network(&address);
+    }
+    app.show_network(NetworkId::FIRST);
+    let effects = app.update(AppEvent::Tick(Utc::now()));
+    let mut quit_reason = run_effects(&mut app, effects, terminal, &mut connections, &net_config)?;
 
     let mut terminal_task = tokio::spawn(terminal_events(app_tx.clone()));
     let tick_task = tokio::spawn(ticks(app_tx.clone()));
-    let net_task = tokio::spawn(net::run(net_config, app_tx.clone(), net_rx));
     drop(app_tx);
     let mut stop_signal = StopSignal::new();
 
     let mut shown_links: Vec<LinkArea> = Vec::new();
     draw(terminal, &app, &mut shown_links)?;
-    let mut quit_reason: Option<String> = None;
     while quit_reason.is_none() {
         let first = tokio::select! {
             event = app_rx.recv() => event,
@@ -108,19 +112,22 @@ async fn event_loop(
                 Err(_) => break,
             }
         }
-        let mut effects = Vec::new();
+        // Effects run after each event: a plain network effect goes to the
+        // network visible at that moment.
         for event in batch {
-            effects.extend(app.update(event));
+            let effects = app.update(event);
+            quit_reason = run_effects(&mut app, effects, terminal, &mut connections, &net_config)?;
+            if quit_reason.is_some() {
+                break;
+            }
         }
-        quit_reason = run_effects(&mut app, effects, terminal, &net_tx)?;
         if app.take_needs_redraw() {
             draw(terminal, &app, &mut shown_links)?;
         }
     }
-    if let Some(reason) = quit_reason {
-        let _ = net_tx.send(NetCommand::Quit(reason)).await;
-        let _ = tokio::time::timeout(Duration::from_secs(2), net_task).await;
-    }
+    connections
+        .quit_all(quit_reason.as_deref().unwrap_or("natter"))
+        .await;
     terminal_task.abort();
     tick_task.abort();
     Ok(())
@@ -149,20 +156,37 @@ fn run_effects(
     app: &mut App,
     effects: Vec<Effect>,
     terminal: &mut DefaultTerminal,
-    net_tx: &mpsc::Sender<NetCommand>,
+    connections: &mut Connections,
+    first_config: &NetConfig,
 ) -> anyhow::Result<Option<String>> {
     let mut quit_reason = None;
     let mut dropped = 0;
-    for effect in effects {
+    let mut queue: VecDeque<(NetworkId, Effect)> =
+        effects.into_iter().map(|e| (app.network, e)).collect();
+    while let Some((network, effect)) = queue.pop_front() {
         match effect {
+            Effect::Network { network, effect } => queue.push_front((network, *effect)),
             Effect::Send(message) => {
-                if net_tx.try_send(NetCommand::Send(message)).is_err() {
+                if !connections.send(network, NetCommand::Send(message)) {
                     dropped += 1;
                 }
             }
             Effect::SetNick(nick) => {
-                let _ = net_tx.try_send(NetCommand::SetNick(nick));
+                connections.send(network, NetCommand::SetNick(nick));
             }
+            Effect::StartNetwork { network, address } => {
+                match crate::cli::net_config_for(first_config, &address) {
+                    Ok(config) => connections.start(network, config),
+                    Err(reason) => {
+                        let event = NetEvent::Failed { reason };
+                        let more = app.update(AppEvent::NetOf { network, event });
+                        queue.extend(more.into_iter().map(|e| (app.network, e)));
+                    }
+                }
+            }
+            Effect::StopNetwork { network, reason } => connections.stop(network, reason),
+            // App turns these into the two above before they get here.
+            Effect::OpenNetwork { .. } | Effect::CloseNetwork { .. } => {}
             Effect::SaveIgnores(masks) => {
                 if let Some(path) = &app.chat.settings.ignore_file
                     && let Err(error) = crate::config::save_ignores(path, &masks)
@@ -177,16 +201,19 @@ fn run_effects(
                 }
             }
             Effect::Reconnect => {
-                let _ = net_tx.try_send(NetCommand::Reconnect);
+                connections.send(network, NetCommand::Reconnect);
             }
             Effect::TrustCertificate {
                 fingerprint,
                 remember,
             } => {
-                let _ = net_tx.try_send(NetCommand::Trust {
-                    fingerprint,
-                    remember,
-                });
+                connections.send(
+                    network,
+                    NetCommand::Trust {
+                        fingerprint,
+                        remember,
+                    },
+                );
             }
             Effect::Bell => {
                 let mut out = stdout();

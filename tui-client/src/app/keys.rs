@@ -51,6 +51,7 @@ impl App {
             }
             Action::Redraw => self.chat.emit(Effect::Redraw),
             Action::NextBuffer => self.cycle_buffer(1),
+            Action::NextNetwork => self.next_network(),
             Action::PreviousBuffer => self.cycle_buffer(-1),
             Action::NextActivity => {
                 if let Some(index) = self.chat.buffers.next_with_activity() {

@@ -8,6 +8,7 @@
 
 pub mod keys;
 pub mod mouse;
+pub mod networks;
 pub mod search;
 pub mod trust;
 
@@ -15,7 +16,7 @@ use chrono::{DateTime, Utc};
 
 use crate::chat::Chat;
 pub use crate::chat::{ConnectionState, DEFAULT_CHANNEL, seconds_until};
-use crate::event::{AppEvent, Effect};
+use crate::event::{AppEvent, Effect, NetworkId};
 use crate::geometry::Areas;
 pub use crate::settings::{Notify, Settings};
 pub use crate::view::Overlay;
@@ -31,6 +32,13 @@ pub struct App {
     pub view: View,
     /// Terminal size (width, height).
     pub size: (u16, u16),
+    /// The network `chat` belongs to (the visible one).
+    pub network: NetworkId,
+    /// The other networks' chat models, each with its id.
+    pub others: Vec<(NetworkId, Chat)>,
+    next_network: u32,
+    /// Effects sorted by `networks::route`, returned by the next `update`.
+    pending: Vec<Effect>,
     dirty: bool,
 }
 
@@ -45,6 +53,10 @@ impl App {
                 ..View::default()
             },
             size,
+            network: NetworkId::FIRST,
+            others: Vec::new(),
+            next_network: NetworkId::FIRST.0 + 1,
+            pending: Vec::new(),
             dirty: true,
         }
     }
@@ -83,11 +95,14 @@ impl App {
             }
             AppEvent::Net(event) => {
                 self.dirty = true;
-                self.ask_about_certificate(&event);
-                self.chat.handle_net(event);
+                self.network_event(NetworkId::FIRST, event);
+            }
+            AppEvent::NetOf { network, event } => {
+                self.dirty = true;
+                self.network_event(network, event);
             }
             AppEvent::Tick(now) => {
-                if self.chat.tick(now) {
+                if self.chat.tick(now) | self.tick_others(now) {
                     self.dirty = true;
                 }
             }
@@ -99,7 +114,8 @@ impl App {
         }
         self.continue_search();
         let effects = self.chat.take_effects();
-        self.attention(effects)
+        self.route(self.network, effects, true);
+        std::mem::take(&mut self.pending)
     }
 
     /// Turns alerts into the bell and/or a desktop notification, as

@@ -5,7 +5,7 @@ use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
 use super::App;
-use crate::geometry::{scroll, sidebar, tabs};
+use crate::geometry::{networks, scroll, sidebar, tabs};
 
 impl App {
     pub(crate) fn handle_mouse(&mut self, mouse: MouseEvent) {
@@ -26,7 +26,10 @@ impl App {
             }
             MouseEventKind::Down(MouseButton::Left) => {
                 if areas.tabs.contains(position) {
-                    if let Some(index) = tabs::tab_at(&self.chat, areas.tabs, mouse.column) {
+                    let (tab_area, groups) = self.tab_bar(areas.tabs);
+                    if let Some(network) = networks::network_at(&groups, mouse.column) {
+                        self.show_network(network);
+                    } else if let Some(index) = tabs::tab_at(&self.chat, tab_area, mouse.column) {
                         self.chat.switch_to(index);
                     }
                 } else if let Some(area) = areas.sidebar

@@ -218,6 +218,9 @@ pub struct Buffers {
     pub max_lines: usize,
     /// The user's UTC offset, for day separators.
     pub zone: Zone,
+    /// Whether this network is the one on screen: when it is not, no
+    /// buffer of it is visible and every line counts as unread.
+    pub shown: bool,
 }
 
 impl Buffers {
@@ -230,6 +233,7 @@ impl Buffers {
             next_older_seq: 0,
             max_lines: max_lines.max(100),
             zone,
+            shown: true,
         }
     }
 
@@ -331,6 +335,15 @@ impl Buffers {
         }
     }
 
+    /// This network comes on screen (`true`) or leaves it: its visible
+    /// buffer is read once it shows again.
+    pub fn set_shown(&mut self, shown: bool) {
+        self.shown = shown;
+        if shown {
+            self.set_active(self.active);
+        }
+    }
+
     /// Closes buffer `index` (never the server buffer).
     pub fn remove(&mut self, index: usize) {
         if index == 0 || index >= self.list.len() {
@@ -349,7 +362,7 @@ impl Buffers {
     /// keeping a scrolled-up view still. Returns whether it is visible now.
     pub fn push(&mut self, index: usize, mut line: ChatLine) -> bool {
         let zone = self.zone.clone();
-        let visible = index == self.active;
+        let visible = self.shown && index == self.active;
         let Some(buffer) = self.list.get_mut(index) else {
             return false;
         };

@@ -4,6 +4,7 @@
 
 pub mod areas;
 pub mod lines;
+pub mod networks;
 pub mod scroll;
 pub mod sidebar;
 pub mod tabs;

@@ -78,6 +78,8 @@ pub enum Action {
     Search,
     /// Pick one of the visible buffer's links to open.
     OpenLink,
+    /// Show the next network.
+    NextNetwork,
     /// Clear and redraw the terminal.
     Redraw,
     /// Clear the input line; on an empty line, quit.
@@ -110,6 +112,11 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     ),
     (Action::NextBuffer, "next_buffer", "next buffer"),
     (Action::PreviousBuffer, "previous_buffer", "previous buffer"),
+    (
+        Action::NextNetwork,
+        "next_network",
+        "show the next network (/connect opens one)",
+    ),
     (
         Action::NextActivity,
         "next_activity",
@@ -244,6 +251,7 @@ const DEFAULTS: &[(&str, &[&str])] = &[
     ("buffer_8", &["Alt+8"]),
     ("buffer_9", &["Alt+9"]),
     ("buffer_10", &["Alt+0"]),
+    ("next_network", &["Ctrl+X"]),
     ("next_activity", &["Alt+A"]),
     ("move_buffer_left", &["Alt+Shift+Left"]),
     ("move_buffer_right", &["Alt+Shift+Right"]),

@@ -88,6 +88,14 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
     ),
     ("/help", "this list (also &)"),
     (
+        "/connect HOST[:PORT]",
+        "open another network (irc:// or ircs:// too); Ctrl+X switches",
+    ),
+    (
+        "/disconnect [REASON]",
+        "leave this network and close its buffers",
+    ),
+    (
         "/reconnect",
         "try again after a failure natter does not retry by itself",
     ),
@@ -198,6 +206,18 @@ impl Chat {
             },
             "buffer" | "b" => self.cmd_buffer(args),
             "url" | "urls" | "links" => self.cmd_url(args),
+            "connect" => {
+                if args.is_empty() || args.contains(char::is_whitespace) {
+                    self.error("Usage: /connect HOST[:PORT] (or irc://HOST:PORT, ircs://HOST:PORT)");
+                } else {
+                    self.emit(Effect::OpenNetwork {
+                        address: args.to_owned(),
+                    });
+                }
+            }
+            "disconnect" => self.emit(Effect::CloseNetwork {
+                reason: if args.is_empty() { "natter" } else { args }.to_owned(),
+            }),
             "ignore" => self.cmd_ignore(args, true),
             "unignore" => self.cmd_ignore(args, false),
             "reconnect" => match self.connection {
@@ -377,6 +397,8 @@ pub fn is_local(line: &str) -> bool {
             | "search"
             | "url"
             | "urls"
+            | "connect"
+            | "disconnect"
             | "links"
             | "ignore"
             | "unignore"
