@@ -309,3 +309,122 @@ async fn alice_rebinds_help_searches_scrollback_and_ignores_bob() {
     assert!(saved.lines().any(|l| l == "bob!*@*"), "{saved}");
     server.shutdown().await;
 }
+
+/// Two networks at once in one natter (natterd and ngircd, the second from
+/// `servers` in config.toml), switching with Ctrl+X; and a link bob sends,
+/// opened with Alt+U through the configured opener.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alice_chats_on_natterd_and_ngircd_at_once_and_opens_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux_config = dir.path().join("tmux.conf");
+    let Some(tmux) = Tmux::new(dir.path(), &tmux_config) else {
+        return;
+    };
+    let Some(ngircd) = tools::ngircd::Ngircd::start() else {
+        return;
+    };
+    let server = TestServer::start().await;
+    let natter = env!("CARGO_BIN_EXE_natter");
+    let opened = dir.path().join("opened.txt");
+    let alice_config = dir.path().join("alice.toml");
+    // The opener writes its arguments to a file: what a browser would get.
+    std::fs::write(
+        &alice_config,
+        format!(
+            "typing = false\nservers = [\"127.0.0.1:{}\"]\nopener = [\"sh\", \"-c\", \"printf '%s|' \\\"$@\\\" > '{}'\", \"sh\"]\n",
+            ngircd.port,
+            opened.display()
+        ),
+    )
+    .unwrap();
+    let plain_config = dir.path().join("plain.toml");
+    std::fs::write(&plain_config, "typing = false\n").unwrap();
+    tmux.start(
+        &tmux_config,
+        "alice",
+        &format!(
+            "{natter} {} --nick alice --config {}",
+            server.addr,
+            alice_config.display()
+        ),
+    );
+    tmux.start(
+        &tmux_config,
+        "bob",
+        &format!(
+            "{natter} {} --nick bob --config {}",
+            server.addr,
+            plain_config.display()
+        ),
+    );
+    tmux.start(
+        &tmux_config,
+        "carol",
+        &format!(
+            "{natter} 127.0.0.1:{} --nick carol --config {}",
+            ngircd.port,
+            plain_config.display()
+        ),
+    );
+    tmux.wait_for("alice", "natterd's #lobby and the ngircd group", |s| {
+        s.contains("2 members") && s.contains("[#lobby]") && s.contains("⇄ ")
+    })
+    .await;
+    tmux.wait_for("carol", "carol in ngircd's #lobby", |s| {
+        s.contains("connected") && s.contains("[#lobby]")
+    })
+    .await;
+
+    // A link on natterd, opened only when alice asks.
+    let link = "https://example.com/natter?e2e=1&x=$(id)";
+    tmux.type_line("bob", &format!("release notes: {link}"));
+    tmux.wait_for("alice", "bob's link", |s| s.contains("example.com/natter"))
+        .await;
+    assert!(!opened.exists(), "a link opened by itself");
+    tmux.keys("alice", &["M-u"]);
+    tmux.wait_for("alice", "the link picker", |s| s.contains("links ·"))
+        .await;
+    tmux.keys("alice", &["Enter"]);
+    let start = Instant::now();
+    while !std::fs::read_to_string(&opened).is_ok_and(|s| s.ends_with('|')) {
+        assert!(start.elapsed() < PATIENCE, "the opener never ran");
+        tokio::time::sleep(POLL).await;
+    }
+    assert_eq!(
+        std::fs::read_to_string(&opened).unwrap(),
+        format!("{link}|")
+    );
+
+    // The other network: Ctrl+X shows it; alice and carol talk there.
+    tmux.keys("alice", &["C-x"]);
+    tmux.wait_for("alice", "ngircd's #lobby with carol", |s| {
+        s.contains("2 members") && s.contains("carol") && s.contains("127.0.0.1:")
+    })
+    .await;
+    tmux.type_line("alice", "hello ngircd");
+    tmux.wait_for("carol", "alice's line on ngircd", |s| {
+        s.contains("hello ngircd")
+    })
+    .await;
+    tmux.type_line("carol", "hi alice, carol here");
+    tmux.wait_for("alice", "carol's answer", |s| s.contains("carol here"))
+        .await;
+    // bob, on natterd, got nothing of it; natterd's network is still there.
+    tmux.type_line("bob", "alice: still on natterd?");
+    tmux.wait_for(
+        "alice",
+        "a mention from the other network in its group",
+        |s| s.lines().next().is_some_and(|bar| bar.contains("!")),
+    )
+    .await;
+    tmux.keys("alice", &["C-x"]);
+    tmux.wait_for("alice", "natterd's #lobby again", |s| {
+        s.contains("still on natterd?") && s.contains("bob")
+    })
+    .await;
+    tmux.type_line("alice", "yes, both at once");
+    tmux.wait_for("bob", "alice on natterd", |s| s.contains("both at once"))
+        .await;
+    assert!(!tmux.screen("bob").contains("hello ngircd"));
+    server.shutdown().await;
+}

@@ -2,7 +2,6 @@
 //! `.ci/run` installs it). Without ngircd this test fails and says so.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 mod headless;
@@ -11,58 +10,7 @@ mod tools;
 use crossterm::event::KeyCode;
 use headless::Headless;
 use natter::app::App;
-
-/// An ngircd on a free loopback port, killed on drop.
-struct Ngircd {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Ngircd {
-    fn start() -> Option<Ngircd> {
-        let program = tools::require(
-            &["ngircd", "/usr/sbin/ngircd"],
-            "--version",
-            "apt-get install ngircd",
-        )?;
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let config = dir.path().join("ngircd.conf");
-        std::fs::write(
-            &config,
-            format!(
-                "[Global]\nName = irc.test\nInfo = natter test\nListen = 127.0.0.1\nPorts = {port}\n\
-                 PidFile = {}\n[Limits]\nMaxNickLength = 16\n[Options]\nPAM = no\nDNS = no\nIdent = no\n",
-                dir.path().join("ngircd.pid").display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new(program)
-            .args(["-n", "-f"])
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting ngircd");
-        Some(Ngircd {
-            child,
-            port,
-            _dir: dir,
-        })
-    }
-}
-
-impl Drop for Ngircd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use tools::ngircd::Ngircd;
 
 fn shows(app: &App, buffer: &str, text: &str) -> bool {
     app.chat

@@ -6,6 +6,9 @@
 //! (`CI` set), a missing program fails the test instead, so these tests can
 //! never pass there without running.
 
+#[allow(dead_code)]
+pub mod ngircd;
+
 use std::path::PathBuf;
 use std::process::Command;
 
