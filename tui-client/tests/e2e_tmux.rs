@@ -331,7 +331,7 @@ async fn alice_chats_on_natterd_and_ngircd_at_once_and_opens_a_link() {
     std::fs::write(
         &alice_config,
         format!(
-            "typing = false\nservers = [\"127.0.0.1:{}\"]\nopener = [\"sh\", \"-c\", \"printf '%s|' \\\"$@\\\" > '{}'\", \"sh\"]\n",
+            "typing = false\nservers = [\"127.0.0.1:{}\"]\nopener = [\"sh\", \"-c\", \"printf '%s|' \\\"$@\\\" > '{}'\", \"sh\"]\n[theme]\nlink = {{ fg = \"201\" }}\n",
             ngircd.port,
             opened.display()
         ),
@@ -381,6 +381,13 @@ async fn alice_chats_on_natterd_and_ngircd_at_once_and_opens_a_link() {
     tmux.wait_for("alice", "bob's link", |s| s.contains("example.com/natter"))
         .await;
     assert!(!opened.exists(), "a link opened by itself");
+    // The link is drawn in the colour config.toml gave it, underlined.
+    let styled = tmux.run(&["capture-pane", "-e", "-p", "-t", "alice"]);
+    let styled = String::from_utf8_lossy(&styled.stdout);
+    assert!(
+        styled.contains("38;5;201") && styled.contains("https://example.com/natter"),
+        "{styled:?}"
+    );
     tmux.keys("alice", &["M-u"]);
     tmux.wait_for("alice", "the link picker", |s| s.contains("links ·"))
         .await;
