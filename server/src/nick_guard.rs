@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// logged in to, schedules the rename and returns the account, so that the
 /// dialect can tell the user how to log in.
 pub fn guard(context: &Arc<Context>, id: ClientId) -> Option<Account> {
-    let (nick, owner) = context.hub.with(|hub| {
+    let (nick, owner) = context.hub.read(|hub| {
         let owner = hub.unowned_claim(id)?;
         Some((hub.nick_of(id)?, owner))
     })?;

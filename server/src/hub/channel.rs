@@ -3,6 +3,7 @@
 use super::client::ClientId;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::{Mutex, MutexGuard};
 
 /// A member's privileges in one channel.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -107,8 +108,18 @@ pub struct Ban {
     pub set_at: DateTime<Utc>,
 }
 
+/// What a channel's messages change, behind the channel's own order lock:
+/// holding it is what gives the channel one order of messages while other
+/// channels' messages run on other cores (see [`crate::hub`]).
+#[derive(Debug, Default)]
+pub struct ChannelOrder {
+    /// The msgid of the last message stored for this channel since it was
+    /// created: where a joiner's backlog ends (later messages reach it live).
+    pub last_message: Option<String>,
+}
+
 /// A channel.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Channel {
     /// The name as first created (display form).
     pub name: String,
@@ -124,12 +135,11 @@ pub struct Channel {
     pub bans: Vec<Ban>,
     /// Clients invited since the last time they joined.
     pub invited: HashSet<ClientId>,
-    /// The msgid of the last message stored for this channel since it was
-    /// created: where a joiner's backlog ends (later messages reach it live).
-    pub last_message: Option<String>,
     /// The accounts (case-folded) of its operators: remembered with its
     /// other protections, they get +o whenever they join.
     pub operators: BTreeSet<String>,
+    /// Taken by every message to the channel (under the shared hub lock).
+    order: Mutex<ChannelOrder>,
 }
 
 impl Channel {
@@ -143,9 +153,24 @@ impl Channel {
             modes: ChannelModes::new_channel(),
             bans: Vec::new(),
             invited: HashSet::new(),
-            last_message: None,
             operators: BTreeSet::new(),
+            order: Mutex::new(ChannelOrder::default()),
         }
+    }
+
+    /// Takes the channel's order lock: messages to it happen one at a time.
+    pub fn lock_order(&self) -> MutexGuard<'_, ChannelOrder> {
+        // A panic in one delivery must not stop the channel.
+        self.order
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The order state without locking: the caller holds the hub exclusively.
+    pub fn order_mut(&mut self) -> &mut ChannelOrder {
+        self.order
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The member's privileges, if it is a member.

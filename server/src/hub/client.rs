@@ -1,10 +1,13 @@
 //! A registered client as the hub sees it: identity, presence and how to reach it.
 
 use super::event::Encoder;
+use super::name::Folded;
 use crate::net::outbound::Outbound;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -119,7 +122,7 @@ pub struct Client {
     /// User mode +i.
     pub invisible: bool,
     /// Folded names of the channels it is in.
-    pub channels: BTreeSet<String>,
+    pub channels: BTreeSet<Folded>,
     /// How it receives events.
     pub format: Format,
     /// Its outbound queue.
@@ -129,16 +132,70 @@ pub struct Client {
     /// When it registered.
     pub signon: DateTime<Utc>,
     /// When it last sent a message (WHOIS idle time).
-    pub last_active: Instant,
+    pub last_active: LastActive,
     /// Dialect name for WHOIS.
     pub dialect_name: &'static str,
     /// The account it is logged in to: (as registered, case-folded).
     pub account: Option<(String, String)>,
     /// A random token naming this connection's private history while it is not logged in.
     pub connection_token: String,
+    /// Taken (with the other side's, in id order) by every whisper to or
+    /// from it, so both see a conversation in the order history stores it.
+    pub(crate) private_order: Mutex<()>,
+}
+
+/// When a client last spoke; updated by messages under the shared hub lock.
+#[derive(Debug)]
+pub struct LastActive {
+    start: Instant,
+    /// Milliseconds from `start` to the last message.
+    offset_ms: AtomicU64,
+}
+
+impl LastActive {
+    /// Active now.
+    pub fn now() -> LastActive {
+        LastActive {
+            start: Instant::now(),
+            offset_ms: AtomicU64::new(0),
+        }
+    }
+
+    /// Records activity now.
+    pub fn touch(&self) {
+        let offset = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.offset_ms.store(offset, Ordering::Relaxed);
+    }
+
+    /// Time since the last activity.
+    pub fn elapsed(&self) -> Duration {
+        let at = Duration::from_millis(self.offset_ms.load(Ordering::Relaxed));
+        self.start.elapsed().saturating_sub(at)
+    }
 }
 
 impl Client {
+    /// Takes the locks that order whispers between `a` and `b` (one lock when
+    /// they are the same client), always the lower id first so that two
+    /// whispers in opposite directions cannot deadlock.
+    pub(crate) fn lock_private_pair<'a>(
+        a: &'a Client,
+        b: &'a Client,
+    ) -> (MutexGuard<'a, ()>, Option<MutexGuard<'a, ()>>) {
+        let lock = |client: &'a Client| {
+            client
+                .private_order
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if a.id == b.id {
+            return (lock(a), None);
+        }
+        let (first, second) = if a.id < b.id { (a, b) } else { (b, a) };
+        let first = lock(first);
+        (first, Some(lock(second)))
+    }
+
     /// Who owns what this client says and reads privately.
     pub fn identity(&self) -> Identity {
         match &self.account {

@@ -3,20 +3,31 @@
 use super::client::Client;
 use super::event::Envelope;
 use bytes::Bytes;
+use std::sync::Arc;
 
 /// One event on its way out; caches each distinct encoding so that all
 /// recipients with the same format share the same bytes.
 pub(crate) struct Fanout {
-    envelope: Envelope,
+    envelope: Arc<Envelope>,
     cache: Vec<((&'static str, u8), Option<Bytes>)>,
 }
 
 impl Fanout {
     pub(crate) fn new(envelope: Envelope) -> Fanout {
+        Fanout::shared(Arc::new(envelope))
+    }
+
+    /// A fan-out of an envelope also handed elsewhere (the bus).
+    pub(crate) fn shared(envelope: Arc<Envelope>) -> Fanout {
         Fanout {
             envelope,
             cache: Vec::with_capacity(4),
         }
+    }
+
+    /// The event, shared.
+    pub(crate) fn envelope(&self) -> Arc<Envelope> {
+        Arc::clone(&self.envelope)
     }
 
     /// This event in `client`'s encoding, shared with every client of the same format.

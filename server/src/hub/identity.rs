@@ -14,12 +14,11 @@ impl HubState {
         client.account = Some((account.name.clone(), account.folded.clone()));
         let source = Arc::new(client.source());
         let prefix = source.prefix();
-        let peers = self.peers_of(&self.clients[&id].channels, id);
         let event = Event::Account {
             source,
             account: Some(account.name.clone()),
         };
-        self.deliver_to(event, peers.into_iter());
+        self.deliver_to_peers(id, event);
         self.remember_operator_login(id);
         Some(prefix)
     }
@@ -30,13 +29,12 @@ impl HubState {
         client.account.take()?;
         let source = Arc::new(client.source());
         let prefix = source.prefix();
-        let peers = self.peers_of(&self.clients[&id].channels, id);
-        self.deliver_to(
+        self.deliver_to_peers(
+            id,
             Event::Account {
                 source,
                 account: None,
             },
-            peers.into_iter(),
         );
         Some(prefix)
     }

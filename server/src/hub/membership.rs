@@ -1,8 +1,10 @@
 //! Joining and leaving channels: JOIN, PART, KICK, INVITE.
 
+use super::bus::Scope;
 use super::channel::{Channel, Membership, Topic};
 use super::client::ClientId;
 use super::event::Event;
+use super::name::Folded;
 use super::queries::Names;
 use super::state::HubState;
 use chrono::{DateTime, Utc};
@@ -114,7 +116,7 @@ impl HubState {
         if client.channels.len() >= self.settings.limits.max_channels_per_client {
             return Err(JoinError::TooManyChannels);
         }
-        let folded_prefix = self.fold(&client.source().prefix());
+        let folded_prefix = self.fold_text(&client.source().prefix());
         let created = !self.channels.contains_key(&folded);
         // A channel re-created gets its remembered protections back before
         // the joiner is checked against them.
@@ -142,7 +144,7 @@ impl HubState {
         channel.members.insert(id, Membership { op, voice: false });
         let display = channel.name.clone();
         let topic = channel.topic.clone();
-        let backlog_end = match &channel.last_message {
+        let backlog_end = match &channel.order_mut().last_message {
             Some(msgid) => BacklogEnd::Through {
                 msgid: msgid.clone(),
                 joined_at: Utc::now(),
@@ -170,6 +172,7 @@ impl HubState {
                 .filter(|member| *member != id)
                 .collect();
             self.deliver_to(
+                Scope::Channel(folded.clone()),
                 Event::Away {
                     source,
                     message: Some(message),
@@ -217,7 +220,7 @@ impl HubState {
         {
             return Err(JoinError::Full);
         }
-        if !invited && channel.is_banned(folded_prefix, |mask| self.fold(mask)) {
+        if !invited && channel.is_banned(folded_prefix, |mask| self.fold_text(mask)) {
             return Err(JoinError::Banned);
         }
         Ok(())
@@ -252,7 +255,7 @@ impl HubState {
 
     /// Parts every channel (`JOIN 0`).
     pub fn part_all(&mut self, id: ClientId) {
-        let channels: Vec<String> = self
+        let channels: Vec<Folded> = self
             .clients
             .get(&id)
             .map(|c| c.channels.iter().cloned().collect())
@@ -262,7 +265,7 @@ impl HubState {
         }
     }
 
-    pub(crate) fn remove_member(&mut self, folded: &str, id: ClientId) {
+    pub(crate) fn remove_member(&mut self, folded: &Folded, id: ClientId) {
         if let Some(client) = self.clients.get_mut(&id) {
             client.channels.remove(folded);
         }
@@ -301,6 +304,7 @@ impl HubState {
         let source = self.source_of(id).ok_or(KickError::NotOnChannel)?;
         let members: Vec<ClientId> = channel.members.keys().copied().collect();
         self.deliver_to(
+            Scope::Channel(folded.clone()),
             Event::Kick {
                 source,
                 channel: display,
@@ -341,6 +345,7 @@ impl HubState {
         }
         let source = self.source_of(id).ok_or(InviteError::NotOnChannel)?;
         self.deliver_to(
+            Scope::User(self.fold(&target_nick)),
             Event::Invite {
                 source,
                 target: target_nick.clone(),

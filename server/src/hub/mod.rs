@@ -1,14 +1,30 @@
 //! The hub: who is connected, which channels exist, and routing between them.
 //!
-//! It is plain data behind one mutex and does no I/O: an operation mutates the
-//! state and pushes encoded lines into recipients' bounded [`Outbound`]
-//! queues, which never block. One lock for everything gives every channel a
-//! single order of events that all its members see. Sessions call these
-//! methods and format the replies for their own dialect; the hub never knows
-//! which dialect a client speaks (see [`event::Encoder`]).
+//! It is plain data and does no I/O: an operation changes the state and
+//! pushes encoded lines into recipients' bounded [`Outbound`] queues, which
+//! never block. Sessions call these methods and format the replies for their
+//! own dialect; the hub never knows which dialect a client speaks (see
+//! [`event::Encoder`]).
+//!
+//! Two levels of locking let unrelated channels use different cores:
+//! - the state sits behind a read-write lock. Operations that change who is
+//!   where (register, join, part, nick, modes, quit, ...) take it exclusively
+//!   ([`Hub::with`]); they are rare and short.
+//! - messages (the hot path) take it shared ([`Hub::say`]) and then the
+//!   order lock of what they go to: the channel's, or for a whisper both
+//!   clients' (in id order). That lock fixes the one order every member sees
+//!   (stamp, record in history, publish to the bus, push), so two channels'
+//!   messages run in parallel while each channel keeps a single order. An
+//!   exclusive operation waits for messages in flight, so a join or quit sits
+//!   at one point of every affected channel's order.
+//!
+//! No lock is ever held across I/O or an `.await`. A queue that overflows
+//! during a shared operation is dropped right after it, under the exclusive
+//! lock.
 //!
 //! [`Outbound`]: crate::net::outbound::Outbound
 
+pub mod bus;
 pub mod channel;
 pub mod client;
 pub mod event;
@@ -17,24 +33,30 @@ mod identity;
 mod membership;
 mod messaging;
 mod modes;
+pub mod name;
 mod ownership;
 mod queries;
 mod remembered;
+mod remote;
+mod say;
 pub mod state;
 
 pub use membership::{BacklogEnd, InviteError, JoinError, JoinOutcome, KickError, PartError};
-pub use messaging::{NickChangeError, PreparedSay, SayError, SayOutcome, SayRequest, TopicError};
+pub use messaging::{NickChangeError, TopicError};
 pub use modes::{ChannelModeOutcome, ModeChange, ModeError};
+pub use name::Folded;
 pub use queries::{ChannelListing, MemberInfo, Names, WhoisInfo};
 pub use remembered::CHANSERV;
+pub use say::{PreparedSay, SayError, SayOutcome, SayRequest};
 pub use state::{HubState, NickTaken, RegisterError};
 
 use crate::config::LimitsConfig;
 use crate::history::History;
+use bus::Bus;
 use client::ClientId;
 use event::MessageKind;
 use natter_protocol::Casemapping;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Settings the hub needs: how names compare, and the configured limits
 /// (lengths of names, topics and reasons; channels per client).
@@ -49,7 +71,7 @@ pub struct HubSettings {
 /// The shared routing core. Cheap to call from any session task.
 #[derive(Debug)]
 pub struct Hub {
-    state: Mutex<HubState>,
+    state: RwLock<HubState>,
     /// The store, also reachable outside the lock: senders reserve room in
     /// its queue before taking the lock.
     history: Option<History>,
@@ -59,26 +81,38 @@ impl Hub {
     /// An empty hub; `history` receives every channel and private message.
     pub fn new(settings: HubSettings, history: Option<History>) -> Hub {
         Hub {
-            state: Mutex::new(HubState::new(settings, history.clone())),
+            state: RwLock::new(HubState::new(settings, history.clone(), None)),
             history,
         }
     }
 
-    /// Runs `operation` on the state under the lock, then drops every client
-    /// whose queue overflowed during it (which may, in turn, overflow others).
+    /// Publishes every event routed from now on to `bus` (see [`bus`]).
+    pub fn attach_bus(&self, bus: Arc<dyn Bus>) {
+        self.with(|hub| hub.bus = Some(bus));
+    }
+
+    /// Runs `operation` on the state under the exclusive lock, then drops
+    /// every client whose queue overflowed during it (which may, in turn,
+    /// overflow others). For operations that change the state.
     pub fn with<R>(&self, operation: impl FnOnce(&mut HubState) -> R) -> R {
-        let mut state = self.lock();
+        let mut state = self.write();
         let result = operation(&mut state);
         state.drop_overflowed();
         result
     }
 
-    /// Routes a message (see [`HubState::begin_say`]). First, with the lock
-    /// not held, it waits for room in the history queue: when the disk is
-    /// behind, the sender waits rather than its message going unrecorded.
-    /// With `history.sync = "full"` the message is committed before it is
-    /// delivered: the commit is awaited with the lock released, so other
-    /// clients are never held up.
+    /// Runs a read-only `operation` under the shared lock: questions (NAMES,
+    /// WHOIS, a nick's holder) run alongside messages and each other.
+    pub fn read<R>(&self, operation: impl FnOnce(&HubState) -> R) -> R {
+        operation(&self.state_read())
+    }
+
+    /// Routes a message (see [`HubState::begin_say`]) under the shared lock.
+    /// First, with no lock held, it waits for room in the history queue: when
+    /// the disk is behind, the sender waits rather than its message going
+    /// unrecorded. With `history.sync = "full"` the message is committed
+    /// before it is delivered: the commit is awaited with every lock
+    /// released, so other clients are never held up.
     pub async fn say(&self, id: ClientId, request: SayRequest) -> Result<SayOutcome, SayError> {
         let reservation = match (&self.history, request.kind) {
             (Some(history), MessageKind::Privmsg | MessageKind::Notice) => {
@@ -86,21 +120,39 @@ impl Hub {
             }
             _ => None,
         };
-        let (outcome, pending) = self.with(|hub| hub.begin_say(id, request, reservation))?;
+        let mut overflowed = Vec::new();
+        let begun = self.read(|hub| hub.begin_say(id, request, reservation, &mut overflowed));
+        self.drop_overflowed(overflowed);
+        let (outcome, pending) = begun?;
         if let Some((prepared, commit)) = pending {
             if let Err(error) = commit.committed().await {
                 // Chat goes on: the writer keeps the message and retries.
                 crate::warn_throttled!(%error, "message delivered before it could be committed");
             }
-            self.with(|hub| hub.finish_say(prepared));
+            let mut overflowed = Vec::new();
+            self.read(|hub| hub.finish_say(prepared, &mut overflowed));
+            self.drop_overflowed(overflowed);
         }
         Ok(outcome)
     }
 
-    fn lock(&self) -> MutexGuard<'_, HubState> {
+    /// Drops the clients whose queues overflowed during a shared operation.
+    fn drop_overflowed(&self, overflowed: Vec<ClientId>) {
+        if !overflowed.is_empty() {
+            self.with(|hub| hub.note_overflowed(overflowed));
+        }
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, HubState> {
         // A panic in one operation must not stop the whole server.
         self.state
-            .lock()
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn state_read(&self) -> RwLockReadGuard<'_, HubState> {
+        self.state
+            .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

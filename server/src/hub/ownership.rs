@@ -59,7 +59,7 @@ impl HubState {
         let sitting: Vec<(ClientId, String)> = self
             .clients
             .values()
-            .filter(|c| self.fold(&c.nick) == folded)
+            .filter(|c| *self.fold(&c.nick) == *folded)
             .filter(|c| c.account.as_ref().is_none_or(|(_, f)| *f != folded))
             .map(|c| (c.id, c.nick.clone()))
             .collect();

@@ -2,6 +2,7 @@
 
 use super::channel::Membership;
 use super::client::{Client, ClientId};
+use super::name::Folded;
 use super::state::HubState;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -128,13 +129,13 @@ impl HubState {
                 })
                 .unwrap_or_default();
         }
-        let folded_mask = self.fold(mask);
+        let folded_mask = self.fold_text(mask);
         let mut matches: Vec<(String, MemberInfo)> = self
             .clients
             .values()
             .filter(|client| {
                 // +i hides a user from masks, not from a lookup of their exact nickname.
-                let named = !mask.contains(['*', '?']) && self.fold(&client.nick) == folded_mask;
+                let named = !mask.contains(['*', '?']) && *self.fold(&client.nick) == *folded_mask;
                 let visible = !client.invisible
                     || named
                     || client.id == asker
@@ -145,7 +146,7 @@ impl HubState {
                         || super::channel::wildcard_match(&folded_mask, &self.fold(&client.nick))
                         || super::channel::wildcard_match(
                             &folded_mask,
-                            &self.fold(&client.source().prefix()),
+                            &self.fold_text(&client.source().prefix()),
                         ))
             })
             .map(|client| ("*".to_string(), member_info(client, Membership::default())))
@@ -180,7 +181,7 @@ impl HubState {
 
     /// LIST: every channel `asker` may see, or only the named ones.
     pub fn list(&self, asker: ClientId, only: Option<&[&str]>) -> Vec<ChannelListing> {
-        let wanted: Option<Vec<String>> =
+        let wanted: Option<Vec<Folded>> =
             only.map(|names| names.iter().map(|n| self.fold(n)).collect());
         let mut listing: Vec<ChannelListing> = self
             .channels

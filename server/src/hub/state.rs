@@ -2,17 +2,18 @@
 //! every operation shares (registration, quitting, delivering to members).
 
 use super::HubSettings;
+use super::bus::{Bus, Published, Scope};
 use super::channel::Channel;
-use super::client::{Client, ClientId, NewClient, Source};
+use super::client::{Client, ClientId, LastActive, NewClient, Source};
 use super::event::{Envelope, Event};
 use super::fanout::Fanout;
+use super::name::Folded;
 use crate::accounts::Accounts;
 use crate::history::History;
 use chrono::Utc;
 use natter_protocol::Skeleton;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
-use tokio::time::Instant;
+use std::sync::{Arc, Mutex};
 
 /// Why a registration could not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,17 +56,19 @@ impl NickTaken {
     }
 }
 
-/// All the hub's state. Accessed only through [`super::Hub::with`].
+/// All the hub's state. Accessed only through [`super::Hub`]'s locks.
 #[derive(Debug)]
 pub struct HubState {
     pub(crate) settings: HubSettings,
     pub(crate) clients: HashMap<ClientId, Client>,
     /// Folded nickname -> client.
-    pub(crate) nicks: HashMap<String, ClientId>,
+    pub(crate) nicks: HashMap<Folded, ClientId>,
     /// Confusable skeleton of each online nickname -> client.
     pub(crate) skeletons: HashMap<Skeleton, ClientId>,
     /// Folded channel name -> channel.
-    pub(crate) channels: HashMap<String, Channel>,
+    pub(crate) channels: HashMap<Folded, Channel>,
+    /// Where routed events are published for other nodes, if clustered.
+    pub(crate) bus: Option<Arc<dyn Bus>>,
     pub(crate) history: Option<History>,
     /// Registered accounts (with history), for owned nicknames.
     pub(crate) accounts: Option<Accounts>,
@@ -78,13 +81,18 @@ pub struct HubState {
 }
 
 impl HubState {
-    pub(crate) fn new(settings: HubSettings, history: Option<History>) -> HubState {
+    pub(crate) fn new(
+        settings: HubSettings,
+        history: Option<History>,
+        bus: Option<Arc<dyn Bus>>,
+    ) -> HubState {
         HubState {
             settings,
             clients: HashMap::new(),
             nicks: HashMap::new(),
             skeletons: HashMap::new(),
             channels: HashMap::new(),
+            bus,
             accounts: history.as_ref().map(|h| h.accounts().clone()),
             history,
             overflowed: Vec::new(),
@@ -94,8 +102,14 @@ impl HubState {
     }
 
     /// Case-folds a nickname or channel name with the server's casemapping.
-    pub fn fold(&self, name: &str) -> String {
-        self.settings.casemapping.fold(name)
+    pub fn fold(&self, name: &str) -> Folded {
+        Folded::from_folded(self.settings.casemapping.fold(name))
+    }
+
+    /// Case-folds text that is not a name, such as a `nick!user@host` mask,
+    /// for matching rather than as a key.
+    pub fn fold_text(&self, text: &str) -> String {
+        self.settings.casemapping.fold(text)
     }
 
     /// The client with this id.
@@ -213,10 +227,11 @@ impl HubState {
                 outbound: new.outbound,
                 kill: new.kill,
                 signon: Utc::now(),
-                last_active: Instant::now(),
+                last_active: LastActive::now(),
                 dialect_name: new.dialect_name,
                 account: new.account,
                 connection_token: crate::history::new_msgid(),
+                private_order: Mutex::new(()),
             },
         );
         self.peak_clients = self.peak_clients.max(self.clients.len());
@@ -260,7 +275,8 @@ impl HubState {
             source,
             reason: reason.to_string(),
         };
-        self.deliver_to(event, peers.into_iter());
+        let scope = Scope::Peers(client.channels.into_iter().collect());
+        self.deliver_to(scope, event, peers.into_iter());
     }
 
     /// Drops a client the server gives up on (SendQ exceeded, flood, ...):
@@ -289,7 +305,7 @@ impl HubState {
     /// Ids of every member of the given channels except `except`, each once.
     pub(crate) fn peers_of(
         &self,
-        folded_channels: &BTreeSet<String>,
+        folded_channels: &BTreeSet<Folded>,
         except: ClientId,
     ) -> BTreeSet<ClientId> {
         folded_channels
@@ -300,52 +316,96 @@ impl HubState {
             .collect()
     }
 
-    /// Stamps `event` with the current time and delivers it to `recipients`.
-    pub(crate) fn deliver_to(&mut self, event: Event, recipients: impl Iterator<Item = ClientId>) {
+    /// Stamps `event` with the current time, publishes it to the bus and
+    /// delivers it to `recipients` (under the exclusive lock).
+    pub(crate) fn deliver_to(
+        &mut self,
+        scope: Scope,
+        event: Event,
+        recipients: impl Iterator<Item = ClientId>,
+    ) {
         let mut fanout = Fanout::new(Envelope {
             event,
             time: Utc::now(),
         });
-        self.deliver_envelope(&mut fanout, recipients);
+        self.publish(scope, &fanout);
+        let mut overflowed = std::mem::take(&mut self.overflowed);
+        self.push_all(&mut fanout, recipients, &mut overflowed);
+        self.overflowed = overflowed;
     }
 
-    pub(crate) fn deliver_envelope(
-        &mut self,
+    /// Hands an event to the bus, if there is one. The caller holds the lock
+    /// that orders `scope` (see [`super::bus`]).
+    pub(crate) fn publish(&self, scope: Scope, fanout: &Fanout) {
+        if let Some(bus) = &self.bus {
+            bus.publish(Published {
+                scope,
+                envelope: fanout.envelope(),
+            });
+        }
+    }
+
+    /// Queues the event for each recipient still here; notes in `overflowed`
+    /// those whose queue overflowed (they are dropped once the operation ends).
+    pub(crate) fn push_all(
+        &self,
         fanout: &mut Fanout,
         recipients: impl Iterator<Item = ClientId>,
+        overflowed: &mut Vec<ClientId>,
     ) {
         for id in recipients {
             if let Some(client) = self.clients.get(&id)
                 && !fanout.deliver(client)
             {
-                self.overflowed.push(id);
+                overflowed.push(id);
             }
         }
     }
 
     /// Delivers to one client outside any labelled response it is producing.
-    pub(crate) fn deliver_incoming(&mut self, fanout: &mut Fanout, id: ClientId) {
+    pub(crate) fn push_incoming(
+        &self,
+        fanout: &mut Fanout,
+        id: ClientId,
+        overflowed: &mut Vec<ClientId>,
+    ) {
         if let Some(client) = self.clients.get(&id)
             && !fanout.deliver_incoming(client)
         {
-            self.overflowed.push(id);
+            overflowed.push(id);
         }
+    }
+
+    /// Notes clients whose queues overflowed during a shared operation, to be
+    /// dropped when the exclusive lock is next released.
+    pub(crate) fn note_overflowed(&mut self, ids: Vec<ClientId>) {
+        self.overflowed.extend(ids);
+    }
+
+    /// Delivers to everyone sharing a channel with `id`, each once.
+    pub(crate) fn deliver_to_peers(&mut self, id: ClientId, event: Event) {
+        self.deliver_to_peers_maybe_self(id, event, false);
     }
 
     /// Delivers to `id`'s channel peers, and to `id` itself when its dialect shows own events.
     pub(crate) fn deliver_to_peers_and_self(&mut self, id: ClientId, event: Event) {
+        self.deliver_to_peers_maybe_self(id, event, true);
+    }
+
+    fn deliver_to_peers_maybe_self(&mut self, id: ClientId, event: Event, to_self: bool) {
         let Some(client) = self.clients.get(&id) else {
             return;
         };
         let mut recipients = self.peers_of(&client.channels, id);
-        if client.format.sees_own_events {
+        if to_self && client.format.sees_own_events {
             recipients.insert(id);
         }
-        self.deliver_to(event, recipients.into_iter());
+        let scope = Scope::Peers(client.channels.iter().cloned().collect());
+        self.deliver_to(scope, event, recipients.into_iter());
     }
 
     /// Delivers to every member of a channel, and to `actor` only when it shows own events.
-    pub(crate) fn deliver_to_channel(&mut self, folded: &str, actor: ClientId, event: Event) {
+    pub(crate) fn deliver_to_channel(&mut self, folded: &Folded, actor: ClientId, event: Event) {
         let Some(channel) = self.channels.get(folded) else {
             return;
         };
@@ -359,7 +419,11 @@ impl HubState {
             .copied()
             .filter(|member| *member != actor || sees_own)
             .collect();
-        self.deliver_to(event, recipients.into_iter());
+        self.deliver_to(
+            Scope::Channel(folded.clone()),
+            event,
+            recipients.into_iter(),
+        );
     }
 
     /// The source of a client, shared by the events it causes.

@@ -32,7 +32,7 @@ impl IrcSession {
             let id = connection.id;
             self.context
                 .hub
-                .with(|hub| hub.account_of(id))
+                .read(|hub| hub.account_of(id))
                 .map(|(name, _)| name)
         } else {
             self.account.as_ref().map(|account| account.name.clone())

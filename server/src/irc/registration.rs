@@ -76,7 +76,7 @@ impl IrcSession {
         let prefix = self
             .context
             .hub
-            .with(|hub| hub.client(connection.id).map(|c| c.source().prefix()))
+            .read(|hub| hub.client(connection.id).map(|c| c.source().prefix()))
             .unwrap_or_else(|| nick.to_string());
         let network = &context.config.server.network;
         self.reply(
@@ -113,7 +113,7 @@ impl IrcSession {
 
 /// RPL_LUSERCLIENT .. RPL_LUSERME, and the local/global user counts.
 pub(crate) fn send_lusers(session: &IrcSession, connection: &mut Connection) {
-    let (users, invisible, channels, peak) = session.context.hub.with(|hub| {
+    let (users, invisible, channels, peak) = session.context.hub.read(|hub| {
         (
             hub.client_count(),
             hub.invisible_count(),

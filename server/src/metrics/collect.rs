@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 /// Sets every state gauge from `context`, just before a scrape renders them.
 pub fn collect(context: &Context) {
     let mut registered: BTreeMap<&'static str, usize> = BTreeMap::from([("irc", 0), ("plain", 0)]);
-    context.hub.with(|hub| {
+    context.hub.read(|hub| {
         for client in hub.clients.values() {
             *registered.entry(client.dialect_name).or_default() += 1;
         }

@@ -151,7 +151,7 @@ impl PlainSession {
             _ => return notice(connection, "Usage: /login PASSWORD"),
         };
         let id = connection.id;
-        if self.context.hub.with(|hub| hub.account_of(id)).is_some() {
+        if self.context.hub.read(|hub| hub.account_of(id)).is_some() {
             return notice(connection, "You are already logged in.");
         }
         match self.check_login(connection, &name, password).await {
@@ -173,7 +173,7 @@ impl PlainSession {
             return notice(connection, "Registration is disabled on this server.");
         }
         let id = connection.id;
-        if self.context.hub.with(|hub| hub.account_of(id)).is_some() {
+        if self.context.hub.read(|hub| hub.account_of(id)).is_some() {
             return notice(connection, "You are already logged in.");
         }
         match accounts.register(&self.nick, password).await {

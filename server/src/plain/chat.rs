@@ -40,7 +40,7 @@ impl PlainSession {
                 && self
                     .context
                     .hub
-                    .with(|hub| hub.client_by_nick(nick).is_some());
+                    .read(|hub| hub.client_by_nick(nick).is_some());
             if online && !body.is_empty() {
                 self.whisper(connection, nick, body).await;
                 return Flow::Continue;
@@ -66,7 +66,7 @@ impl PlainSession {
                     if self
                         .context
                         .hub
-                        .with(|hub| hub.client_by_nick(nick).is_some())
+                        .read(|hub| hub.client_by_nick(nick).is_some())
                     {
                         self.whisper(connection, nick, body.trim()).await;
                     } else {

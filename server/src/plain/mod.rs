@@ -110,7 +110,7 @@ impl LineHandler for PlainSession {
             Stage::Chatting => {
                 // The hub may have renamed us (a registered nick's grace ran out).
                 let id = connection.id;
-                if let Some(nick) = self.context.hub.with(|hub| hub.nick_of(id)) {
+                if let Some(nick) = self.context.hub.read(|hub| hub.nick_of(id)) {
                     self.nick = nick;
                 }
                 self.chat(connection, &text).await

@@ -35,7 +35,7 @@ impl PlainSession {
             );
             return Flow::Continue;
         }
-        if let Err(taken) = self.context.hub.with(|hub| hub.check_nick(wanted, None)) {
+        if let Err(taken) = self.context.hub.read(|hub| hub.check_nick(wanted, None)) {
             notice(
                 connection,
                 &format!("{} Choose another nickname:", taken_text(wanted, &taken)),
@@ -96,7 +96,7 @@ impl PlainSession {
         }
         self.nick = nick.to_string();
         self.stage = Stage::Chatting;
-        let logged_in = self.context.hub.with(|hub| hub.account_of(id));
+        let logged_in = self.context.hub.read(|hub| hub.account_of(id));
         if let Some((account, _)) = logged_in {
             notice(connection, &format!("You are logged in as {account}."));
         }
@@ -167,7 +167,7 @@ impl PlainSession {
     /// Who is there and what was said before, right after joining.
     pub(super) async fn show_channel(&mut self, connection: &mut Connection, joined: &JoinOutcome) {
         self.list_members(connection);
-        let folded = self.context.hub.with(|hub| hub.fold(&joined.channel));
+        let folded = self.context.hub.read(|hub| hub.fold(&joined.channel));
         let earlier = crate::backlog::fetch(&self.context, &folded, &joined.backlog_end).await;
         for text in backlog::lines(&joined.channel, &earlier) {
             connection.send_raw(text);
@@ -177,7 +177,7 @@ impl PlainSession {
     pub(super) fn list_members(&self, connection: &mut Connection) {
         let channel = self.channel();
         let id = connection.id;
-        let names = self.context.hub.with(|hub| hub.names_of(&channel, id));
+        let names = self.context.hub.read(|hub| hub.names_of(&channel, id));
         let Some(names) = names else {
             notice(connection, &format!("You are not in {channel}."));
             return;

@@ -36,7 +36,7 @@ impl Connection {
     /// Logs and counts this connection's completed registration, naming the
     /// nick and the account it is logged in to (never any message text).
     pub fn log_registered(&self, context: &Context, nick: &str, dialect: &'static str) {
-        let account = context.hub.with(|hub| {
+        let account = context.hub.read(|hub| {
             hub.client(self.id)
                 .and_then(|c| c.account.as_ref().map(|(name, _)| name.clone()))
         });

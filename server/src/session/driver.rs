@@ -281,7 +281,7 @@ impl Driver {
         let reason = close.quit_reason();
         crate::metrics::disconnected(close.label());
         // The reason as a fixed label: a QUIT's text is the user's and is never logged.
-        let nick = (self.context.hub).with(|hub| hub.client(connection.id).map(|c| c.nick.clone()));
+        let nick = (self.context.hub).read(|hub| hub.client(connection.id).map(|c| c.nick.clone()));
         tracing::info!(
             peer = %connection.peer,
             client = connection.id,

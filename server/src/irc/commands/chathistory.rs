@@ -228,7 +228,7 @@ enum Named {
 fn conversation_for(session: &IrcSession, connection: &Connection, target: &str) -> Named {
     let id = connection.id;
     let max_nick = session.context.config.limits.nick_length;
-    session.context.hub.with(|hub| {
+    session.context.hub.read(|hub| {
         let Some(viewer) = hub.client(id).map(|client| client.identity().key()) else {
             return Named::Unreadable;
         };
@@ -265,7 +265,7 @@ async fn readable(
         Named::Readable(conversation, shown) => Ok(Some((conversation, shown))),
         Named::Unreadable => Ok(None),
         Named::OfflinePartner(viewer) => {
-            let casemapping = session.context.hub.with(|hub| hub.settings.casemapping);
+            let casemapping = session.context.hub.read(|hub| hub.settings.casemapping);
             let partner = history
                 .private_partner(&viewer, target, casemapping)
                 .await?;
@@ -341,10 +341,10 @@ async fn targets(
     limit: usize,
 ) {
     let id = connection.id;
-    let (viewer, channels) = session.context.hub.with(|hub| match hub.client(id) {
+    let (viewer, channels) = session.context.hub.read(|hub| match hub.client(id) {
         Some(client) => (
             client.identity().key(),
-            client.channels.iter().cloned().collect(),
+            client.channels.iter().map(ToString::to_string).collect(),
         ),
         None => (String::new(), Vec::new()),
     });

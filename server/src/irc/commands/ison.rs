@@ -12,6 +12,6 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
     let online = session
         .context
         .hub
-        .with(|hub| hub.ison(message.params.iter().flat_map(|p| p.split_whitespace())));
+        .read(|hub| hub.ison(message.params.iter().flat_map(|p| p.split_whitespace())));
     session.reply(connection, numeric::RPL_ISON, [online.join(" ")]);
 }

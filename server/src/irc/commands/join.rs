@@ -37,7 +37,7 @@ pub(crate) async fn join_one(
             session.send_topic(connection, &outcome.channel, outcome.topic.as_ref(), false);
             session.send_names(connection, &outcome.names);
             session.end_of_names(connection, &outcome.channel);
-            let folded = session.context.hub.with(|hub| hub.fold(&outcome.channel));
+            let folded = session.context.hub.read(|hub| hub.fold(&outcome.channel));
             let backlog =
                 crate::backlog::fetch(&session.context, &folded, &outcome.backlog_end).await;
             if !backlog.is_empty() {

@@ -14,7 +14,7 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
     let listing = session
         .context
         .hub
-        .with(|hub| hub.list(id, only.as_deref()));
+        .read(|hub| hub.list(id, only.as_deref()));
     session.reply(
         connection,
         numeric::RPL_LISTSTART,

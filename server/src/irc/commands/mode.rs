@@ -20,7 +20,7 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
 fn channel_mode(session: &mut IrcSession, connection: &mut Connection, params: &[String]) {
     let name = params[0].as_str();
     let id = connection.id;
-    let Some((display, member, modes, created, bans)) = session.context.hub.with(|hub| {
+    let Some((display, member, modes, created, bans)) = session.context.hub.read(|hub| {
         hub.channel(name).map(|c| {
             (
                 c.name.clone(),
@@ -194,7 +194,7 @@ fn valid_key(key: &str) -> bool {
 fn user_mode(session: &mut IrcSession, connection: &mut Connection, params: &[String]) {
     let nick = params[0].as_str();
     let id = connection.id;
-    let (exists, is_self, invisible) = session.context.hub.with(|hub| {
+    let (exists, is_self, invisible) = session.context.hub.read(|hub| {
         let target = hub.client_by_nick(nick).map(|c| c.id);
         let invisible = hub.client(id).is_some_and(|c| c.invisible);
         (target.is_some(), target == Some(id), invisible)

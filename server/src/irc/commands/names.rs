@@ -14,7 +14,7 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
     // Each visible channel's 353s, then one 366 naming what was asked for,
     // as Modern IRC and irctest's testNamesMultipleChannels2812 expect.
     for channel in channels.split(',').filter(|c| !c.is_empty()) {
-        if let Some(names) = session.context.hub.with(|hub| hub.names_of(channel, id)) {
+        if let Some(names) = session.context.hub.read(|hub| hub.names_of(channel, id)) {
             session.send_names(connection, &names);
         }
     }

@@ -30,7 +30,7 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
         if let Err(taken) = session
             .context
             .hub
-            .with(|hub| hub.check_nick(requested, None))
+            .read(|hub| hub.check_nick(requested, None))
         {
             let reason = taken.reason();
             session.reply(

@@ -13,7 +13,7 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
     let channel = params[0].as_str();
     let id = connection.id;
     let Some(text) = params.get(1) else {
-        let found = session.context.hub.with(|hub| {
+        let found = session.context.hub.read(|hub| {
             hub.channel(channel).map(|c| {
                 let visible = !c.modes.secret || c.members.contains_key(&id);
                 (c.name.clone(), c.topic.clone(), visible)

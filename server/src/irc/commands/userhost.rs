@@ -12,7 +12,7 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
     let found = session
         .context
         .hub
-        .with(|hub| hub.userhost(message.params.iter().take(5).map(String::as_str)));
+        .read(|hub| hub.userhost(message.params.iter().take(5).map(String::as_str)));
     let entries: Vec<String> = found
         .iter()
         .map(|m| {

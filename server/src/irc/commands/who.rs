@@ -14,7 +14,7 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
     let id = connection.id;
     let all_prefixes = session.caps.has("multi-prefix");
     let server = session.context.server_name().to_string();
-    let rows = session.context.hub.with(|hub| hub.who(&mask, id));
+    let rows = session.context.hub.read(|hub| hub.who(&mask, id));
     for (channel, member) in rows {
         let flags = format!(
             "{}{}",

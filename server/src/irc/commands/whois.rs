@@ -27,7 +27,7 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
     let Some(info) = session
         .context
         .hub
-        .with(|hub| hub.whois(nick, id, all_prefixes))
+        .read(|hub| hub.whois(nick, id, all_prefixes))
     else {
         session.reply(
             connection,

@@ -1,0 +1,44 @@
+//! The seam where a cluster plugs in. The hub publishes every event it routes
+//! to a [`Bus`] (when one is attached), in the order its members see it, and
+//! delivers events that other nodes published ([`super::Hub::deliver_remote`]).
+//! The hub knows nothing of how events travel; a bus knows nothing of locks.
+//!
+//! Ordering: `publish` is called while the lock that orders the event's scope
+//! is held (the channel's order lock for a channel message; the exclusive hub
+//! lock for joins, parts, quits, nick and mode changes; both clients' order
+//! locks for a whisper). So for one channel, the sequence of `publish` calls
+//! is exactly the sequence its local members receive. A bus must therefore
+//! never block or await in `publish`: it queues and returns.
+
+use super::event::Envelope;
+use super::name::Folded;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+/// Who an event is for, as another node needs to route it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every member of a channel: messages to it, JOIN, PART, KICK, TOPIC,
+    /// MODE, and the away state of someone who just joined.
+    Channel(Folded),
+    /// One user, by folded nickname: a whisper or an INVITE.
+    User(Folded),
+    /// Everyone sharing a channel with the event's source: QUIT, NICK, AWAY,
+    /// account changes. The channels (folded) the source was in, sorted.
+    Peers(Vec<Folded>),
+}
+
+/// One event as the hub routed it.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// Who it is for.
+    pub scope: Scope,
+    /// What happened and when; shared with the local fan-out, never copied.
+    pub envelope: Arc<Envelope>,
+}
+
+/// Carries events between nodes. Implementations queue and return at once.
+pub trait Bus: Send + Sync + Debug {
+    /// Takes one locally routed event, in its scope's order (see the module).
+    fn publish(&self, published: Published);
+}

@@ -1,0 +1,360 @@
+//! Routing PRIVMSG/NOTICE/TAGMSG: the hot path, run under the shared hub lock.
+//!
+//! A channel message takes the channel's order lock, a whisper both clients'
+//! (lower id first); under it the message is stamped (msgid, time), queued for
+//! history, published to the bus and pushed to every recipient. That lock is
+//! the one order all recipients (and history) see; messages to other channels
+//! run at the same time on other cores.
+
+use super::bus::Scope;
+use super::channel::ChannelOrder;
+use super::client::{Client, ClientId, Source};
+use super::event::{Envelope, Event, MessageKind};
+use super::fanout::Fanout;
+use super::name::Folded;
+use super::state::HubState;
+use crate::history::{
+    Conversation, DurableCommit, MessageKind as StoredKind, Reservation, StoredMessage, SyncMode,
+    new_msgid,
+};
+use chrono::Utc;
+use natter_protocol::Tag;
+use std::sync::Arc;
+
+/// A message a client wants delivered.
+#[derive(Debug, Clone)]
+pub struct SayRequest {
+    /// PRIVMSG, NOTICE or TAGMSG.
+    pub kind: MessageKind,
+    /// A channel name or a nickname.
+    pub target: String,
+    /// The text (empty for TAGMSG).
+    pub text: String,
+    /// Client-only tags to relay.
+    pub client_tags: Vec<Tag>,
+}
+
+/// What the sender's session may need after a successful send.
+#[derive(Debug, Clone, Default)]
+pub struct SayOutcome {
+    /// The recipient's nickname and away message, for a whisper to someone away (RPL_AWAY).
+    pub away: Option<(String, String)>,
+    /// The recipient's nickname as registered (for confirmations).
+    pub recipient: String,
+    /// The id given to the message.
+    pub msgid: String,
+}
+
+/// Why a message was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SayError {
+    /// No client has that nickname.
+    NoSuchNick,
+    /// No channel has that name.
+    NoSuchChannel,
+    /// The channel refuses (+n from outside, +m without voice, or banned).
+    CannotSendToChannel(&'static str),
+}
+
+/// Where a message goes: the lock that orders it and the bus scope.
+#[derive(Debug, Clone)]
+enum Destination {
+    /// A channel, by folded name.
+    Channel(Folded),
+    /// A user, by id.
+    User(ClientId),
+}
+
+/// A message validated and stamped whose delivery waits for its commit
+/// (`history.sync = "full"`); see [`crate::hub::Hub::say`].
+#[derive(Debug)]
+pub struct PreparedSay {
+    envelope: Envelope,
+    sender: ClientId,
+    echo: bool,
+    /// Who was to receive it when it was said; members who join meanwhile get
+    /// it in their backlog instead (it is committed before their query).
+    recipients: Vec<ClientId>,
+    destination: Destination,
+}
+
+/// Who a message goes to and how it is filed, as worked out under the lock.
+struct Route {
+    recipients: Vec<ClientId>,
+    conversation: Conversation,
+    /// The channel's display name or the recipient's nick: how history names it.
+    stored_target: String,
+    destination: Destination,
+    outcome: SayOutcome,
+}
+
+/// What the caller gets back from [`HubState::begin_say`].
+pub(crate) type Begun = (SayOutcome, Option<(PreparedSay, DurableCommit)>);
+
+impl HubState {
+    /// Validates, stamps (msgid, time) and stores a message, under the shared
+    /// hub lock and the order lock of its destination. With batched history
+    /// (or none) it is delivered now and `None` is returned; with
+    /// `sync = "full"` its commit is queued and the caller awaits it with every
+    /// lock released, then calls [`finish_say`](Self::finish_say).
+    ///
+    /// `reservation` is room in the history queue taken before the lock
+    /// ([`crate::history::History::reserve`]); without one the message is
+    /// recorded only if the queue has room. Clients whose queue overflowed are
+    /// added to `overflowed`, for the caller to drop.
+    pub fn begin_say(
+        &self,
+        id: ClientId,
+        request: SayRequest,
+        reservation: Option<Reservation>,
+        overflowed: &mut Vec<ClientId>,
+    ) -> Result<Begun, SayError> {
+        let sender = self.clients.get(&id).ok_or(SayError::NoSuchNick)?;
+        if request.kind != MessageKind::Tagmsg {
+            sender.last_active.touch();
+        }
+        let source = Arc::new(sender.source());
+        if natter_protocol::is_channel_name(&request.target) {
+            let folded = self.fold(&request.target);
+            let channel = self.channels.get(&folded).ok_or(SayError::NoSuchChannel)?;
+            let route = self.route_channel(id, &source, channel, folded)?;
+            let mut order = channel.lock_order();
+            let said = self.stamp(
+                sender,
+                source,
+                request,
+                route,
+                reservation,
+                Some(&mut order),
+            );
+            Ok(self.deliver_unless_pending(said, overflowed))
+        } else {
+            let recipient = self
+                .client_by_nick(&request.target)
+                .ok_or(SayError::NoSuchNick)?;
+            let route = route_private(sender, recipient);
+            let _order = Client::lock_private_pair(sender, recipient);
+            let said = self.stamp(sender, source, request, route, reservation, None);
+            Ok(self.deliver_unless_pending(said, overflowed))
+        }
+    }
+
+    /// Delivers a prepared message (its commit done) to those of its
+    /// recipients still here, taking its destination's order lock again.
+    pub fn finish_say(&self, prepared: PreparedSay, overflowed: &mut Vec<ClientId>) {
+        match &prepared.destination {
+            Destination::Channel(folded) => match self.channels.get(folded) {
+                Some(channel) => {
+                    let _order = channel.lock_order();
+                    self.deliver(prepared, overflowed);
+                }
+                // Everyone left meanwhile; the sender's echo still goes out.
+                None => self.deliver(prepared, overflowed),
+            },
+            Destination::User(recipient) => {
+                let sender = self.clients.get(&prepared.sender);
+                let recipient = self.clients.get(recipient);
+                let _order = match (sender, recipient) {
+                    (Some(a), Some(b)) => Some(Client::lock_private_pair(a, b)),
+                    (Some(one), None) | (None, Some(one)) => {
+                        Some(Client::lock_private_pair(one, one))
+                    }
+                    (None, None) => None,
+                };
+                self.deliver(prepared, overflowed);
+            }
+        }
+    }
+
+    fn deliver_unless_pending(
+        &self,
+        (outcome, prepared, commit): (SayOutcome, PreparedSay, Option<DurableCommit>),
+        overflowed: &mut Vec<ClientId>,
+    ) -> Begun {
+        match commit {
+            Some(commit) => (outcome, Some((prepared, commit))),
+            None => {
+                self.deliver(prepared, overflowed);
+                (outcome, None)
+            }
+        }
+    }
+
+    /// Gives the message its msgid and time and queues it for history; the
+    /// caller holds the destination's order lock (`order` for a channel).
+    fn stamp(
+        &self,
+        sender: &Client,
+        source: Arc<Source>,
+        request: SayRequest,
+        route: Route,
+        reservation: Option<Reservation>,
+        order: Option<&mut ChannelOrder>,
+    ) -> (SayOutcome, PreparedSay, Option<DurableCommit>) {
+        let msgid = new_msgid();
+        let time = Utc::now();
+        let stored_kind = match request.kind {
+            MessageKind::Privmsg => Some(StoredKind::Privmsg),
+            MessageKind::Notice => Some(StoredKind::Notice),
+            MessageKind::Tagmsg => None,
+        };
+        let mut commit = None;
+        if let (Some(history), Some(kind)) = (&self.history, stored_kind) {
+            let stored = StoredMessage {
+                msgid: msgid.clone(),
+                time,
+                conversation: route.conversation,
+                kind,
+                source: source.prefix(),
+                target: route.stored_target,
+                text: request.text.clone(),
+            };
+            // Queued under the order lock, so the store's order is the destination's.
+            match (history.sync_mode(), reservation) {
+                (SyncMode::Full, Some(room)) => commit = Some(room.record_durable(stored)),
+                (SyncMode::Full, None) => commit = history.try_record_durable(stored),
+                (SyncMode::Batched, Some(room)) => room.record(stored),
+                (SyncMode::Batched, None) => history.record(stored),
+            }
+            if let Some(order) = order {
+                order.last_message = Some(msgid.clone());
+            }
+        }
+        let private = matches!(route.destination, Destination::User(_));
+        let mut outcome = route.outcome;
+        outcome.msgid.clone_from(&msgid);
+        let prepared = PreparedSay {
+            envelope: Envelope {
+                event: Event::Message {
+                    source,
+                    target: request.target,
+                    private,
+                    kind: request.kind,
+                    text: request.text,
+                    msgid,
+                    client_tags: request.client_tags,
+                },
+                time,
+            },
+            sender: sender.id,
+            echo: sender.format.echo_own_messages,
+            recipients: route.recipients,
+            destination: route.destination,
+        };
+        (outcome, prepared, commit)
+    }
+
+    /// Publishes and pushes a message; the caller holds its order lock.
+    fn deliver(&self, prepared: PreparedSay, overflowed: &mut Vec<ClientId>) {
+        let PreparedSay {
+            envelope,
+            sender,
+            echo,
+            recipients,
+            destination,
+        } = prepared;
+        let still_member = |member: &ClientId| match &destination {
+            Destination::Channel(folded) => self
+                .channels
+                .get(folded)
+                .is_some_and(|c| c.members.contains_key(member)),
+            Destination::User(_) => true,
+        };
+        // A whisper to oneself is received like any whisper and, with
+        // echo-message, echoed too (as other servers do); only the echo belongs
+        // to the sender's labelled response.
+        let to_self = recipients.contains(&sender);
+        let recipients: Vec<ClientId> = recipients
+            .into_iter()
+            .filter(|member| *member != sender && still_member(member))
+            .chain(echo.then_some(sender))
+            .collect();
+        if let Event::Message { kind, private, .. } = &envelope.event {
+            crate::metrics::message(
+                kind.command(),
+                *private,
+                recipients.len() + usize::from(to_self),
+            );
+        }
+        let mut fanout = Fanout::new(envelope);
+        if self.bus.is_some() {
+            let scope = match destination {
+                Destination::Channel(folded) => Some(Scope::Channel(folded)),
+                Destination::User(id) => self
+                    .clients
+                    .get(&id)
+                    .map(|c| Scope::User(self.fold(&c.nick))),
+            };
+            if let Some(scope) = scope {
+                self.publish(scope, &fanout);
+            }
+        }
+        self.push_all(&mut fanout, recipients.into_iter(), overflowed);
+        if to_self {
+            self.push_incoming(&mut fanout, sender, overflowed);
+        }
+    }
+
+    /// Checks that `id` may speak in `channel` and lists who receives it.
+    fn route_channel(
+        &self,
+        id: ClientId,
+        source: &Source,
+        channel: &super::channel::Channel,
+        folded: Folded,
+    ) -> Result<Route, SayError> {
+        let membership = channel.membership(id);
+        if membership.is_none() && channel.modes.no_external {
+            return Err(SayError::CannotSendToChannel(
+                "no external messages (+n): join the channel first",
+            ));
+        }
+        let privileged = membership.is_some_and(|m| m.op || m.voice);
+        if channel.modes.moderated && !privileged {
+            return Err(SayError::CannotSendToChannel("channel is moderated (+m)"));
+        }
+        if !privileged
+            && channel.is_banned(&self.fold_text(&source.prefix()), |mask| {
+                self.fold_text(mask)
+            })
+        {
+            return Err(SayError::CannotSendToChannel("you are banned (+b)"));
+        }
+        let recipients = channel
+            .members
+            .keys()
+            .copied()
+            .filter(|member| *member != id)
+            .collect();
+        Ok(Route {
+            recipients,
+            conversation: Conversation::Channel(folded.to_string()),
+            stored_target: channel.name.clone(),
+            destination: Destination::Channel(folded),
+            outcome: SayOutcome {
+                recipient: channel.name.clone(),
+                ..SayOutcome::default()
+            },
+        })
+    }
+}
+
+/// A whisper belongs to the identities of both sides (account, or
+/// connection when not logged in), never to the nicks they use.
+fn route_private(sender: &Client, recipient: &Client) -> Route {
+    let away = recipient
+        .away
+        .clone()
+        .map(|message| (recipient.nick.clone(), message));
+    Route {
+        recipients: vec![recipient.id],
+        conversation: Conversation::private(sender.identity().key(), recipient.identity().key()),
+        stored_target: recipient.nick.clone(),
+        destination: Destination::User(recipient.id),
+        outcome: SayOutcome {
+            away,
+            recipient: recipient.nick.clone(),
+            msgid: String::new(),
+        },
+    }
+}
