@@ -1,0 +1,197 @@
+//! Does the hub scale with cores? An in-process benchmark with no sockets:
+//! `channels` independent channels of `members` IRC clients each; in every
+//! channel one member says `messages` PRIVMSGs as fast as the hub takes them
+//! (a session yields to the scheduler between read batches, so the sender
+//! yields every [`BATCH`] messages). Each client's real outbound queue is
+//! drained by its real writer task into a sink that counts lines. The run is
+//! repeated on a tokio runtime of 1, 2, ... worker threads; with one order
+//! lock per channel the rate should grow with the threads (up to the cores
+//! the machine really has free).
+//!
+//! Run: `cargo bench -p natterd --bench hub_scaling -- [channels] [members] [messages] [max-threads]`
+//! (defaults 64 channels, 10 members, 5 000 messages per channel, threads up
+//! to the machine's parallelism). History is off: this measures the hub.
+
+use anyhow::Context as _;
+use natterd::Config;
+use natterd::context::Context;
+use natterd::hub::SayRequest;
+use natterd::hub::client::{Format, NewClient};
+use natterd::hub::event::MessageKind;
+use natterd::irc::encode::IRC_ENCODER;
+use natterd::net::outbound::Outbound;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWrite;
+use tokio_util::sync::CancellationToken;
+
+/// Messages a sender says between yields (a session's read batch).
+const BATCH: usize = 32;
+
+/// A socket stand-in that counts the lines written to it.
+struct LineCounter(Arc<AtomicU64>);
+
+impl AsyncWrite for LineCounter {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let lines = buf.iter().filter(|&&b| b == b'\n').count();
+        self.0.fetch_add(lines as u64, Ordering::Relaxed);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut std::task::Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+struct Shape {
+    channels: usize,
+    members: usize,
+    messages: usize,
+}
+
+/// One run on `threads` worker threads: deliveries and the time they took.
+fn run(shape: &Shape, threads: usize) -> anyhow::Result<(u64, Duration)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let mut config = Config::default();
+        config.history.enabled = false;
+        config.limits.max_clients_per_ip = usize::MAX;
+        let context = Arc::new(Context::new(config, None, None));
+        let delivered = Arc::new(AtomicU64::new(0));
+        let mut outbounds = Vec::new();
+        let mut writers = Vec::new();
+        let mut senders = Vec::new();
+        for c in 0..shape.channels {
+            let channel = format!("#c{c}");
+            for m in 0..shape.members {
+                let nick = format!("u{c}x{m}");
+                let outbound = Arc::new(Outbound::new(64 << 20));
+                let id = context.next_client_id();
+                let new = NewClient {
+                    nick: nick.clone(),
+                    user: nick.clone(),
+                    host: "127.0.0.1".into(),
+                    realname: nick,
+                    format: Format {
+                        encoder: &IRC_ENCODER,
+                        variant: 0,
+                        echo_own_messages: false,
+                        sees_own_events: true,
+                    },
+                    outbound: outbound.clone(),
+                    kill: CancellationToken::new(),
+                    dialect_name: "bench",
+                    account: None,
+                };
+                context
+                    .hub
+                    .with(|hub| hub.register(id, new))
+                    .map_err(|e| anyhow::anyhow!("register: {e:?}"))?;
+                context
+                    .hub
+                    .with(|hub| hub.join(id, &channel, None))
+                    .map_err(|e| anyhow::anyhow!("join: {e:?}"))?;
+                let sink = LineCounter(delivered.clone());
+                let writer = outbound.clone();
+                writers.push(tokio::spawn(async move { writer.run_writer(sink).await }));
+                outbounds.push(outbound);
+                if m == 0 {
+                    senders.push((id, channel.clone()));
+                }
+            }
+        }
+        // Let the writers flush the JOIN lines, then count only messages.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        delivered.store(0, Ordering::Relaxed);
+        let expected = (shape.channels * (shape.members - 1) * shape.messages) as u64;
+        let start = Instant::now();
+        let tasks: Vec<_> = senders
+            .into_iter()
+            .map(|(id, channel)| {
+                let context = context.clone();
+                let messages = shape.messages;
+                tokio::spawn(async move {
+                    for n in 0..messages {
+                        let request = SayRequest {
+                            kind: MessageKind::Privmsg,
+                            target: channel.clone(),
+                            text: format!("message number {n} of a hundred-byte-ish benchmark line, padded to size...."),
+                            client_tags: Vec::new(),
+                        };
+                        if context.hub.say(id, request).await.is_err() {
+                            return;
+                        }
+                        if n % BATCH == BATCH - 1 {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await?;
+        }
+        while delivered.load(Ordering::Relaxed) < expected {
+            tokio::task::yield_now().await;
+        }
+        let elapsed = start.elapsed();
+        for outbound in &outbounds {
+            outbound.close(None);
+        }
+        for writer in writers {
+            writer.await?;
+        }
+        anyhow::Ok((delivered.load(Ordering::Relaxed), elapsed))
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    // cargo passes `--bench`; only positional arguments are ours.
+    let numbers: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .map(|a| a.parse().with_context(|| format!("not a number: {a:?}")))
+        .collect::<anyhow::Result<_>>()?;
+    let parallelism = std::thread::available_parallelism().map_or(1, usize::from);
+    let shape = Shape {
+        channels: numbers.first().copied().unwrap_or(64).max(1),
+        members: numbers.get(1).copied().unwrap_or(10).max(2),
+        messages: numbers.get(2).copied().unwrap_or(5_000).max(1),
+    };
+    let max_threads = numbers.get(3).copied().unwrap_or(parallelism).max(1);
+    println!(
+        "hub scaling: {} channels x {} members, {} messages per channel, no sockets, history off",
+        shape.channels, shape.members, shape.messages
+    );
+    let mut threads = 1;
+    let mut base = None;
+    while threads <= max_threads {
+        let (deliveries, elapsed) = run(&shape, threads)?;
+        let rate = deliveries as f64 / elapsed.as_secs_f64().max(1e-9);
+        let base_rate = *base.get_or_insert(rate);
+        println!(
+            "  {threads:>2} worker thread(s): {deliveries} deliveries in {elapsed:.2?} = {:.2} M deliveries/s ({:.2}x one thread)",
+            rate / 1e6,
+            rate / base_rate
+        );
+        threads *= 2;
+    }
+    Ok(())
+}
