@@ -59,18 +59,18 @@ async fn every_routed_event_is_published_once_with_its_scope_in_order() {
     let bus = Arc::new(Recording::default());
     server.context.hub.attach_bus(bus.clone());
     let mut alice = Client::register(&server, "alice").await;
-    alice.join("#Room").await;
+    alice.join("#room").await;
     let mut bob = Client::register(&server, "bob").await;
     bob.join("#room").await;
     alice.send("PRIVMSG #room :one");
     alice.send("PRIVMSG #room :two");
-    bob.expect_line("PRIVMSG #room :two").await;
+    bob.expect(|l| l.ends_with("PRIVMSG #room two")).await;
     alice.send("PRIVMSG Bob :psst");
-    bob.expect_line("psst").await;
+    bob.expect(|l| l.ends_with("PRIVMSG Bob psst")).await;
     bob.send("NICK robert");
-    alice.expect_line("NICK").await;
+    alice.expect(|l| l.contains(" NICK ")).await;
     bob.send("PART #room");
-    alice.expect_line("PART").await;
+    alice.expect(|l| l.contains(" PART ")).await;
     alice.sync().await;
     let room = Scope::Channel(folded(&server, "#room"));
     assert_eq!(
@@ -80,7 +80,10 @@ async fn every_routed_event_is_published_once_with_its_scope_in_order() {
             (room.clone(), "JOIN bob".to_string()),
             (room.clone(), "PRIVMSG one".to_string()),
             (room.clone(), "PRIVMSG two".to_string()),
-            (Scope::User(folded(&server, "bob")), "PRIVMSG psst".to_string()),
+            (
+                Scope::User(folded(&server, "bob")),
+                "PRIVMSG psst".to_string()
+            ),
             (
                 Scope::Peers(vec![folded(&server, "#room")]),
                 "NICK robert".to_string()
@@ -113,7 +116,8 @@ fn remote_message(target: &str, text: &str, private: bool) -> Envelope {
 
 #[tokio::test]
 async fn remote_events_reach_exactly_the_local_clients_in_scope_and_are_not_republished() {
-    let server = start().await;
+    // With history on: a remote channel message is recorded here too.
+    let server = natterd::testing::TestServer::start().await;
     let bus = Arc::new(Recording::default());
     server.context.hub.attach_bus(bus.clone());
     let mut alice = Client::register(&server, "alice").await;
@@ -144,7 +148,11 @@ async fn remote_events_reach_exactly_the_local_clients_in_scope_and_are_not_repu
         .await;
     alice.assert_no_line_within(QUIET).await;
     bob.assert_no_line_within(QUIET).await;
-    assert_eq!(bus.seen().len(), published_before, "nothing is published back");
+    assert_eq!(
+        bus.seen().len(),
+        published_before,
+        "nothing is published back"
+    );
 
     // The remote channel message is in this node's history, in the channel.
     let history = server.context.history.as_ref().expect("history is on");

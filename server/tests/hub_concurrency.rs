@@ -137,7 +137,9 @@ fn concurrent_senders_keep_one_order_per_channel() {
                             text: format!("s{t}:{n}"),
                             client_tags: Vec::new(),
                         };
-                        runtime.block_on(context.hub.say(sender.id, request)).unwrap();
+                        runtime
+                            .block_on(context.hub.say(sender.id, request))
+                            .unwrap();
                     }
                 }
             });
