@@ -9,9 +9,11 @@
 //! and bans) whenever they join.
 
 use super::HubState;
+use super::bus::Scope;
 use super::channel::{Ban, Channel, ChannelModes, Topic};
 use super::client::{ClientId, Source};
 use super::event::Event;
+use super::name::Folded;
 use crate::channels::{ChannelRecord, RecordedBan, RecordedTopic};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -58,7 +60,7 @@ impl HubState {
 
     /// `id` logged in: every channel it is operator of now names its account.
     pub(crate) fn remember_operator_login(&mut self, id: ClientId) {
-        let channels: Vec<String> = self
+        let channels: Vec<Folded> = self
             .clients
             .get(&id)
             .map(|c| c.channels.iter().cloned().collect())
@@ -90,7 +92,7 @@ impl HubState {
     }
 
     /// Tells every member of `folded` that `id` got `+o` by account on joining.
-    pub(crate) fn announce_operator_by_account(&mut self, folded: &str, id: ClientId) {
+    pub(crate) fn announce_operator_by_account(&mut self, folded: &Folded, id: ClientId) {
         let (Some(channel), Some(client)) = (self.channels.get(folded), self.clients.get(&id))
         else {
             return;
@@ -108,7 +110,7 @@ impl HubState {
             args: vec![client.nick.clone()],
         };
         let members: Vec<ClientId> = channel.members.keys().copied().collect();
-        self.deliver_to(event, members.into_iter());
+        self.deliver_to(Scope::Channel(folded.clone()), event, members.into_iter());
     }
 
     fn channel_states(&self) -> Option<&crate::channels::ChannelStates> {
