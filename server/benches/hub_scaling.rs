@@ -66,8 +66,19 @@ struct Shape {
     messages: usize,
 }
 
-/// One run on `threads` worker threads: deliveries and the time they took.
-fn run(shape: &Shape, threads: usize) -> anyhow::Result<(u64, Duration)> {
+/// This process's CPU time so far (user + system), from `/proc/self/stat`
+/// (Linux; `None` elsewhere). Clock ticks are 1/100 s on Linux.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+/// One run on `threads` worker threads: deliveries, the time they took and
+/// the CPU-seconds spent meanwhile.
+fn run(shape: &Shape, threads: usize) -> anyhow::Result<(u64, Duration, Option<f64>)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
@@ -125,6 +136,7 @@ fn run(shape: &Shape, threads: usize) -> anyhow::Result<(u64, Duration)> {
         delivered.store(0, Ordering::Relaxed);
         let expected = (shape.channels * (shape.members - 1) * shape.messages) as u64;
         let start = Instant::now();
+        let cpu_start = cpu_seconds();
         let tasks: Vec<_> = senders
             .into_iter()
             .map(|(id, channel)| {
@@ -155,13 +167,14 @@ fn run(shape: &Shape, threads: usize) -> anyhow::Result<(u64, Duration)> {
             tokio::task::yield_now().await;
         }
         let elapsed = start.elapsed();
+        let cpu = cpu_seconds().zip(cpu_start).map(|(end, start)| end - start);
         for outbound in &outbounds {
             outbound.close(None);
         }
         for writer in writers {
             writer.await?;
         }
-        anyhow::Ok((delivered.load(Ordering::Relaxed), elapsed))
+        anyhow::Ok((delivered.load(Ordering::Relaxed), elapsed, cpu))
     })
 }
 
@@ -186,11 +199,24 @@ fn main() -> anyhow::Result<()> {
     let mut threads = 1;
     let mut base = None;
     while threads <= max_threads {
-        let (deliveries, elapsed) = run(&shape, threads)?;
-        let rate = deliveries as f64 / elapsed.as_secs_f64().max(1e-9);
+        let (deliveries, elapsed, cpu) = run(&shape, threads)?;
+        let seconds = elapsed.as_secs_f64().max(1e-9);
+        let rate = deliveries as f64 / seconds;
         let base_rate = *base.get_or_insert(rate);
+        // Cores actually used: on a machine shared with other work the
+        // threads may not get a core each, and the rate says so only here.
+        let cpu = cpu.map_or_else(
+            || "CPU time unknown".to_string(),
+            |cpu| {
+                format!(
+                    "{:.2} cores used, {:.3} CPU-s per million deliveries",
+                    cpu / seconds,
+                    cpu / (deliveries as f64 / 1e6)
+                )
+            },
+        );
         println!(
-            "  {threads:>2} worker thread(s): {deliveries} deliveries in {elapsed:.2?} = {:.2} M deliveries/s ({:.2}x one thread)",
+            "  {threads:>2} worker thread(s): {deliveries} deliveries in {elapsed:.2?} = {:.2} M deliveries/s ({:.2}x one thread); {cpu}",
             rate / 1e6,
             rate / base_rate
         );
