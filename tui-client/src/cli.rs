@@ -68,7 +68,8 @@ pub struct Cli {
     #[arg(short, long, value_name = "#A,#B", value_delimiter = ',')]
     pub join: Vec<String>,
 
-    /// Server password, if the server wants one (sent as PASS).
+    /// Password: used to log in with SASL PLAIN when the server offers it,
+    /// and sent as PASS (a server password, or on natterd/ergo the nick's account password).
     #[arg(long, env = "NATTER_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
 
@@ -346,6 +347,7 @@ pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), 
                 .unwrap_or_else(|| nick_from_login(&nick).chars().take(10).collect()),
             realname: config.realname.clone().unwrap_or_else(|| nick.clone()),
             password: cli.password.clone().or_else(|| config.password.clone()),
+            account: config.account.clone(),
         },
     };
     let mut settings = Settings::new(&nick, &net.address());

@@ -22,8 +22,10 @@ pub struct ConfigFile {
     pub username: Option<String>,
     /// Real name sent at registration.
     pub realname: Option<String>,
-    /// Server password.
+    /// Password: for SASL PLAIN when offered, and sent as PASS.
     pub password: Option<String>,
+    /// The account SASL logs in to (default: the nick).
+    pub account: Option<String>,
     /// Channels to join besides `#lobby`.
     pub channels: Vec<String>,
     /// Ring the bell for mentions and whispers in hidden buffers.

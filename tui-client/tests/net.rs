@@ -38,6 +38,7 @@ fn start_with(host: &str, port: u16, nick: &str, registration_timeout: Duration)
             username: nick.to_owned(),
             realname: nick.to_owned(),
             password: None,
+            account: None,
         },
     };
     let task = tokio::spawn(net::run(config, app_tx, net_rx));

@@ -42,6 +42,7 @@ fn start(port: u16, known: &Path, accept: Option<Fingerprint>) -> Client {
             username: "alice".to_owned(),
             realname: "alice".to_owned(),
             password: None,
+            account: None,
         },
     };
     let task = tokio::spawn(net::run(config, app_tx, net_rx));

@@ -67,6 +67,11 @@ impl Chat {
             // Logged in (SASL, PASS, NickServ) or out, SASL failures: the server's sentence, where the user looks.
             RPL_LOGGEDIN | RPL_LOGGEDOUT | ERR_SASLFAIL | ERR_SASLTOOLONG | ERR_SASLABORTED
             | ERR_SASLALREADY => {
+                match msg.command.as_str() {
+                    RPL_LOGGEDIN => self.session.account = msg.arg(2).map(str::to_owned),
+                    RPL_LOGGEDOUT => self.session.account = None,
+                    _ => {}
+                }
                 self.info(msg.params.last().cloned().unwrap_or_default());
             }
             command if command.starts_with('4') || command.starts_with('5') => {

@@ -31,6 +31,8 @@ pub struct Session {
     pub caps: BTreeSet<String>,
     /// Whether we are marked away.
     pub away: bool,
+    /// The account we are logged in to (900), shown in the status line.
+    pub account: Option<String>,
     /// Round trip of the last lag probe, in milliseconds.
     pub lag_ms: Option<i64>,
     /// The outstanding lag probe: token and when it was sent.
@@ -82,6 +84,7 @@ impl Session {
             chantypes: "#&".to_owned(),
             caps: BTreeSet::new(),
             away: false,
+            account: None,
             lag_ms: None,
             lag_probe: None,
             last_probe: None,

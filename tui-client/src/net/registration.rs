@@ -1,13 +1,20 @@
 //! Registration as a pure state machine: CAP negotiation (LS 302, REQ what
-//! we want of what is offered, END), PASS/NICK/USER, a taken nick retried
-//! with a suffix, and PING answered. The network task feeds it lines.
+//! we want of what is offered, END), SASL PLAIN with the password when the
+//! server offers it, PASS/NICK/USER, a taken nick retried with a suffix, and
+//! PING answered. The network task feeds it lines.
+//!
+//! The password is also sent as `PASS` first: a server without SASL takes it
+//! as its server password or (natterd, ergo) as the nick's account password,
+//! and one that logs us in with SASL first ignores it.
 
 use std::collections::BTreeSet;
 
+use base64::Engine;
 use natter_protocol::Message;
 use natter_protocol::numeric::{
-    ERR_ERRONEUSNICKNAME, ERR_NICKCOLLISION, ERR_NICKNAMEINUSE, ERR_UNAVAILRESOURCE,
-    ERR_UNKNOWNCOMMAND, RPL_WELCOME,
+    ERR_ERRONEUSNICKNAME, ERR_NICKCOLLISION, ERR_NICKNAMEINUSE, ERR_SASLABORTED, ERR_SASLALREADY,
+    ERR_SASLFAIL, ERR_SASLTOOLONG, ERR_UNAVAILRESOURCE, ERR_UNKNOWNCOMMAND, RPL_SASLSUCCESS,
+    RPL_WELCOME,
 };
 
 /// Capabilities natter uses when the server offers them.
@@ -33,8 +40,28 @@ pub struct Identity {
     pub username: String,
     /// Real name.
     pub realname: String,
-    /// Server password (PASS), if any.
+    /// The password: sent as PASS, and used for SASL PLAIN when offered.
     pub password: Option<String>,
+    /// The account to log in to with SASL (default: the nick).
+    pub account: Option<String>,
+}
+
+/// The SASL capability.
+const SASL: &str = "sasl";
+/// The most bytes of base64 one AUTHENTICATE line carries (IRCv3 sasl-3.1).
+const AUTHENTICATE_CHUNK: usize = 400;
+
+/// Where SASL is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sasl {
+    /// Not started (or not offered, or no password).
+    Idle,
+    /// `AUTHENTICATE PLAIN` sent; waiting for `AUTHENTICATE +`.
+    Started,
+    /// Credentials sent; waiting for 903/904.
+    Sent,
+    /// Over (success or failure): negotiation may end.
+    Done,
 }
 
 /// Registration progress for one connection.
@@ -46,6 +73,9 @@ pub struct Registration {
     attempts: u32,
     offered: BTreeSet<String>,
     negotiating: bool,
+    /// Whether the server offered SASL PLAIN (or SASL without a mechanism list).
+    plain_offered: bool,
+    sasl: Sasl,
     /// Whether 001 arrived.
     pub registered: bool,
 }
@@ -60,6 +90,8 @@ impl Registration {
             attempts: 0,
             offered: BTreeSet::new(),
             negotiating: true,
+            plain_offered: false,
+            sasl: Sasl::Idle,
             registered: false,
         }
     }
@@ -109,8 +141,58 @@ impl Registration {
                 self.negotiating = false;
                 Vec::new()
             }
+            "AUTHENTICATE" if self.sasl == Sasl::Started && msg.arg(0) == Some("+") => {
+                self.sasl = Sasl::Sent;
+                self.credentials()
+            }
+            // Success or failure alike end negotiation: a failed login is
+            // shown (by the chat) and the connection goes on without it.
+            RPL_SASLSUCCESS | ERR_SASLFAIL | ERR_SASLTOOLONG | ERR_SASLABORTED
+            | ERR_SASLALREADY
+                if matches!(self.sasl, Sasl::Started | Sasl::Sent) =>
+            {
+                self.sasl = Sasl::Done;
+                self.end_negotiation()
+            }
             _ => Vec::new(),
         }
+    }
+
+    fn end_negotiation(&mut self) -> Vec<Message> {
+        if !self.negotiating {
+            return Vec::new();
+        }
+        self.negotiating = false;
+        vec![Message::new("CAP").with_param("END")]
+    }
+
+    /// `AUTHENTICATE` lines carrying `\0account\0password` in base64,
+    /// in chunks of 400 bytes, with a `+` after a last full chunk.
+    fn credentials(&self) -> Vec<Message> {
+        let password = self.identity.password.as_deref().unwrap_or_default();
+        let account = self
+            .identity
+            .account
+            .as_deref()
+            .unwrap_or(&self.identity.nick);
+        let encoded = base64::engine::general_purpose::STANDARD
+            .encode(format!("{account}\0{account}\0{password}"));
+        let mut lines: Vec<Message> = encoded
+            .as_bytes()
+            .chunks(AUTHENTICATE_CHUNK)
+            .map(|chunk| {
+                Message::new("AUTHENTICATE").with_param(String::from_utf8_lossy(chunk).into_owned())
+            })
+            .collect();
+        if encoded.len() % AUTHENTICATE_CHUNK == 0 {
+            lines.push(Message::new("AUTHENTICATE").with_param("+"));
+        }
+        lines
+    }
+
+    /// Whether SASL PLAIN is worth asking for: offered, and we have a password.
+    fn wants_sasl(&self) -> bool {
+        self.plain_offered && self.identity.password.is_some() && self.sasl == Sasl::Idle
     }
 
     fn on_cap(&mut self, msg: &Message) -> Vec<Message> {
@@ -120,23 +202,33 @@ impl Registration {
         match sub.as_str() {
             "LS" => {
                 for cap in list.split_whitespace() {
-                    let name = cap.split('=').next().unwrap_or(cap);
+                    let (name, value) = cap.split_once('=').unwrap_or((cap, ""));
+                    if name == SASL {
+                        self.plain_offered =
+                            value.is_empty() || value.split(',').any(|m| m == "PLAIN");
+                    }
                     self.offered.insert(name.to_owned());
                 }
                 if more_coming || !self.negotiating {
                     return Vec::new();
                 }
-                let wanted = self.wanted_of(&self.offered);
+                let mut wanted = self.wanted_of(&self.offered);
+                if self.wants_sasl() {
+                    wanted.push(SASL);
+                }
                 if wanted.is_empty() {
-                    self.negotiating = false;
-                    return vec![Message::new("CAP").with_param("END")];
+                    return self.end_negotiation();
                 }
                 vec![Message::new("CAP").with_params(["REQ".to_owned(), wanted.join(" ")])]
             }
-            "ACK" | "NAK" if self.negotiating => {
-                self.negotiating = false;
-                vec![Message::new("CAP").with_param("END")]
+            "ACK" if self.negotiating && self.wants_sasl() => {
+                if list.split_whitespace().any(|cap| cap == SASL) {
+                    self.sasl = Sasl::Started;
+                    return vec![Message::new("AUTHENTICATE").with_param("PLAIN")];
+                }
+                self.end_negotiation()
             }
+            "ACK" | "NAK" if self.negotiating => self.end_negotiation(),
             "NEW" => {
                 let offered: BTreeSet<String> = list
                     .split_whitespace()
@@ -207,6 +299,7 @@ mod tests {
             username: "alice".into(),
             realname: "Alice".into(),
             password: Some("secret".into()),
+            account: None,
         }
     }
 
@@ -234,7 +327,10 @@ mod tests {
 
     #[test]
     fn requests_only_offered_wanted_caps_across_multiline_ls() {
-        let mut registration = Registration::new(identity());
+        let mut registration = Registration::new(Identity {
+            password: None,
+            ..identity()
+        });
         registration.start();
         assert!(
             registration
@@ -267,9 +363,70 @@ mod tests {
 
     #[test]
     fn ends_negotiation_when_nothing_is_wanted() {
-        let mut registration = Registration::new(identity());
+        let mut registration = Registration::new(Identity {
+            password: None,
+            ..identity()
+        });
         let out = registration.on_message(&parse(":s CAP * LS :sasl"));
         assert_eq!(lines(&out), vec!["CAP END"]);
+    }
+
+    #[test]
+    fn logs_in_with_sasl_plain_when_offered_then_ends_negotiation() {
+        let mut registration = Registration::new(identity());
+        let out = registration.on_message(&parse(":s CAP * LS :sasl=EXTERNAL,PLAIN server-time"));
+        assert_eq!(lines(&out), vec!["CAP REQ :server-time sasl"]);
+        let out = registration.on_message(&parse(":s CAP * ACK :server-time sasl"));
+        assert_eq!(lines(&out), vec!["AUTHENTICATE PLAIN"]);
+        let out = registration.on_message(&parse("AUTHENTICATE +"));
+        // base64 of "alice\0alice\0secret"
+        assert_eq!(lines(&out), vec!["AUTHENTICATE YWxpY2UAYWxpY2UAc2VjcmV0"]);
+        assert!(
+            registration
+                .on_message(&parse(
+                    ":s 900 alice alice!a@h alice :You are now logged in as alice"
+                ))
+                .is_empty()
+        );
+        let out = registration.on_message(&parse(":s 903 alice :SASL authentication successful"));
+        assert_eq!(lines(&out), vec!["CAP END"]);
+    }
+
+    #[test]
+    fn a_failed_sasl_login_still_ends_negotiation() {
+        let mut registration = Registration::new(Identity {
+            account: Some("bob".into()),
+            ..identity()
+        });
+        registration.on_message(&parse(":s CAP * LS :sasl"));
+        registration.on_message(&parse(":s CAP * ACK :sasl"));
+        let out = registration.on_message(&parse("AUTHENTICATE +"));
+        assert_eq!(lines(&out), vec!["AUTHENTICATE Ym9iAGJvYgBzZWNyZXQ="]);
+        let out = registration.on_message(&parse(":s 904 alice :SASL authentication failed"));
+        assert_eq!(lines(&out), vec!["CAP END"]);
+    }
+
+    #[test]
+    fn sasl_without_plain_or_without_a_password_is_not_asked_for() {
+        let mut registration = Registration::new(identity());
+        let out = registration.on_message(&parse(":s CAP * LS :sasl=EXTERNAL"));
+        assert_eq!(lines(&out), vec!["CAP END"]);
+    }
+
+    #[test]
+    fn long_credentials_are_cut_into_400_byte_lines_and_a_full_last_one_gets_a_plus() {
+        // "a\0a\0" + 296 bytes = 300 bytes = exactly 400 base64 characters.
+        let mut registration = Registration::new(Identity {
+            nick: "a".into(),
+            password: Some("p".repeat(296)),
+            ..identity()
+        });
+        registration.on_message(&parse(":s CAP * LS :sasl"));
+        registration.on_message(&parse(":s CAP * ACK :sasl"));
+        let out = registration.on_message(&parse("AUTHENTICATE +"));
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].params[0].len(), 400);
+        assert_eq!(lines(&out[1..]), vec!["AUTHENTICATE +"]);
     }
 
     #[test]

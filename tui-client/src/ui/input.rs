@@ -38,7 +38,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Position {
         }
         return Position::new(x, area.y);
     }
-    let (graphemes, cursor_cell) = window(app.view.input.text(), app.view.input.cursor(), room);
+    let text = app.view.input.text();
+    let secret = crate::view::input::secret_start(text);
+    let (graphemes, cursor_cell) = window(text, app.view.input.cursor(), room, secret);
     let mut column = x;
     for grapheme in graphemes {
         let style = if grapheme == "↵" {
@@ -136,18 +138,23 @@ fn prompt(app: &App, width: u16) -> String {
 /// The graphemes of `input` that fit in `room` cells with the cursor (at
 /// byte `cursor`) visible, and the cursor's cell offset within them.
 /// Newlines show as `↵`.
-fn window(input: &str, cursor: usize, room: usize) -> (Vec<String>, usize) {
+fn window(
+    input: &str,
+    cursor: usize,
+    room: usize,
+    secret_from: Option<usize>,
+) -> (Vec<String>, usize) {
     let graphemes: Vec<(usize, String)> = input
         .grapheme_indices(true)
         .map(|(i, g)| {
-            (
-                i,
-                if g == "\n" {
-                    "↵".to_owned()
-                } else {
-                    g.to_owned()
-                },
-            )
+            let shown = match g {
+                "\n" => "↵",
+                " " => " ",
+                // A password is drawn as one star per character.
+                _ if secret_from.is_some_and(|from| i >= from) => "*",
+                _ => g,
+            };
+            (i, shown.to_owned())
         })
         .collect();
     let cursor_index = graphemes.iter().take_while(|(i, _)| *i < cursor).count();
@@ -178,7 +185,7 @@ mod tests {
 
     #[test]
     fn short_text_shows_whole_with_the_cursor_at_its_place() {
-        let (shown, cursor) = window("héllo", "hé".len(), 20);
+        let (shown, cursor) = window("héllo", "hé".len(), 20, None);
         assert_eq!(shown.concat(), "héllo");
         assert_eq!(cursor, 2);
     }
@@ -186,7 +193,7 @@ mod tests {
     #[test]
     fn long_text_scrolls_to_keep_the_cursor_visible() {
         let text = "abcdefghijklmnopqrstuvwxyz";
-        let (shown, cursor) = window(text, text.len(), 10);
+        let (shown, cursor) = window(text, text.len(), 10, None);
         assert_eq!(shown.concat(), "rstuvwxyz");
         assert_eq!(cursor, 9);
     }
@@ -194,15 +201,23 @@ mod tests {
     #[test]
     fn wide_characters_count_two_cells() {
         let text = "漢字漢字漢字";
-        let (shown, cursor) = window(text, text.len(), 7);
+        let (shown, cursor) = window(text, text.len(), 7, None);
         assert_eq!(shown.concat(), "字漢字");
         assert_eq!(cursor, 6);
     }
 
     #[test]
     fn newlines_show_as_a_return_symbol() {
-        let (shown, cursor) = window("a\nb", 3, 10);
+        let (shown, cursor) = window("a\nb", 3, 10, None);
         assert_eq!(shown.concat(), "a↵b");
         assert_eq!(cursor, 3);
+    }
+
+    #[test]
+    fn a_password_is_drawn_as_stars() {
+        let text = "/login alice pässwörd";
+        let (shown, cursor) = window(text, text.len(), 40, Some(6));
+        assert_eq!(shown.concat(), "/login ***** ********");
+        assert_eq!(cursor, 21);
     }
 }

@@ -1,5 +1,6 @@
-//! The status line: nick, server, connection state (with the next retry
-//! time while disconnected), lag and away state.
+//! The status line: nick (and the account logged in to), server,
+//! connection state (with the next retry time while disconnected), lag and
+//! away state.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -30,6 +31,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         &app.chat.session.nick,
         Style::new().add_modifier(Modifier::BOLD),
     );
+    if let Some(account) = &app.chat.session.account {
+        write(&format!(" ({account})"), theme.good);
+    }
     write(
         &format!(" @ {} ", app.chat.settings.server_label),
         Style::new(),

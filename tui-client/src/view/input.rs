@@ -166,7 +166,11 @@ impl InputLine {
         self.cursor = 0;
         self.history_index = None;
         self.draft.clear();
-        if !text.trim().is_empty() && self.history.last() != Some(&text) {
+        // A password typed into /login or /register is not kept.
+        if !text.trim().is_empty()
+            && secret_start(&text).is_none()
+            && self.history.last() != Some(&text)
+        {
             self.history.push(text.clone());
             if self.history.len() > HISTORY_LIMIT {
                 self.history.remove(0);
@@ -213,6 +217,21 @@ impl InputLine {
             self.set_text(&draft);
         }
     }
+}
+
+/// Commands whose arguments are a password (and maybe an account name).
+const SECRET_COMMANDS: [&str; 3] = ["register", "login", "identify"];
+
+/// Where the secret part of `text` starts (the byte after `/login`), when it
+/// is a command carrying a password: the input line draws it masked and its
+/// history does not keep it.
+pub fn secret_start(text: &str) -> Option<usize> {
+    let rest = text.strip_prefix('/')?;
+    let name = rest.split(' ').next().unwrap_or_default();
+    SECRET_COMMANDS
+        .iter()
+        .any(|command| name.eq_ignore_ascii_case(command))
+        .then_some(1 + name.len())
 }
 
 #[cfg(test)]
@@ -281,5 +300,28 @@ mod tests {
         input.history_next();
         input.history_next();
         assert_eq!(input.text(), "draft");
+    }
+
+    #[test]
+    fn passwords_are_masked_from_the_command_on_and_never_kept_in_history() {
+        assert_eq!(secret_start("/login secret"), Some(6));
+        assert_eq!(secret_start("/REGISTER secret"), Some(9));
+        assert_eq!(secret_start("/identify alice secret"), Some(9));
+        assert_eq!(secret_start("/logout"), None);
+        assert_eq!(secret_start("/loginx a"), None);
+        assert_eq!(secret_start("login secret"), None);
+        let mut input = InputLine::default();
+        input.set_text("/login hunter22");
+        input.submit();
+        input.set_text("hello");
+        input.submit();
+        input.history_previous();
+        assert_eq!(input.text(), "hello");
+        input.history_previous();
+        assert_eq!(
+            input.text(),
+            "hello",
+            "the /login line is not in the history"
+        );
     }
 }

@@ -29,6 +29,22 @@ pub struct Headless {
 impl Headless {
     /// Connects as `nick` (the network task runs on the test's runtime).
     pub fn start(port: u16, nick: &str) -> Headless {
+        Headless::start_as(
+            port,
+            Identity {
+                nick: nick.into(),
+                username: nick.into(),
+                realname: nick.into(),
+                password: None,
+                account: None,
+            },
+        )
+    }
+
+    /// Connects as `identity` (with a password: SASL when offered).
+    pub fn start_as(port: u16, identity: Identity) -> Headless {
+        let nick = identity.nick.clone();
+        let nick = nick.as_str();
         let (app_tx, events) = mpsc::channel(1024);
         let (commands, net_rx) = mpsc::channel(256);
         let config = NetConfig {
@@ -36,12 +52,7 @@ impl Headless {
             port,
             tls: None,
             registration_timeout: natter::net::REGISTRATION_TIMEOUT,
-            identity: Identity {
-                nick: nick.into(),
-                username: nick.into(),
-                realname: nick.into(),
-                password: None,
-            },
+            identity,
         };
         tokio::spawn(net::run(config, app_tx, net_rx));
         let app = App::new(

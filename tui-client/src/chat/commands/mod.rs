@@ -3,6 +3,7 @@
 //! line and dispatches; the commands themselves live by family in the
 //! submodules.
 
+mod account;
 mod channels;
 mod moderation;
 mod sending;
@@ -54,6 +55,14 @@ pub const COMMAND_HELP: &[(&str, &str)] = &[
         "set or show modes of TARGET (default: this channel)",
     ),
     ("/whois NICK", "who is NICK?"),
+    (
+        "/register PASSWORD",
+        "register your nick as an account (NickServ)",
+    ),
+    (
+        "/login [ACCOUNT] PASSWORD",
+        "log in to your account (also /identify); /logout",
+    ),
     (
         "/ignore [MASK]",
         "hide a nick's (or nick!user@host mask's) messages and whispers; alone: list",
@@ -188,6 +197,9 @@ impl Chat {
             "names" => self.cmd_names(args),
             "list" => self.cmd_list(args),
             "whois" => self.cmd_simple("WHOIS", args, "/whois NICK"),
+            "register" => self.cmd_register(args),
+            "login" | "identify" => self.cmd_login(args),
+            "logout" => self.cmd_logout(),
             "away" => {
                 let message = if args.is_empty() { "away" } else { args };
                 self.emit(Effect::Send(Message::new("AWAY").with_param(message)));
