@@ -86,6 +86,14 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", requires = "tls_key", global = true)]
     pub tls_cert: Option<PathBuf>,
 
+    /// Join a cluster: NATS server URL(s), e.g. nats://127.0.0.1:4222 (tls:// requires TLS).
+    #[arg(long, value_name = "URL", env = "NATTERD_CLUSTER")]
+    pub cluster: Option<String>,
+
+    /// This node's name in the cluster [default: the host name].
+    #[arg(long, value_name = "NAME", env = "NATTERD_NODE")]
+    pub node: Option<String>,
+
     /// PEM private key of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert", global = true)]
     pub tls_key: Option<PathBuf>,
@@ -188,6 +196,12 @@ impl Cli {
         }
         if let Some(dir) = &self.data_dir {
             config.server.data_dir = Some(dir.clone());
+        }
+        if let Some(url) = &self.cluster {
+            config.cluster.nats = Some(url.clone());
+        }
+        if let Some(node) = &self.node {
+            config.cluster.node = Some(node.clone());
         }
         if self.no_history {
             config.history.enabled = false;

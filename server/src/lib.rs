@@ -5,11 +5,13 @@
 //! connection and picks its dialect ([`irc`] or [`plain`]), and both dialects
 //! drive the same [`hub`], which routes messages and knows neither dialect.
 //! [`history`] stores what was said. [`tls`] serves the same sessions over TLS.
+//! [`cluster`] lets several nodes share rooms over NATS.
 
 pub mod accounts;
 pub mod backlog;
 pub mod channels;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod context;
 pub mod datadir;

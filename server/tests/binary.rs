@@ -114,6 +114,42 @@ fn unusable_data_dir_exits_2_naming_the_path() {
 }
 
 #[test]
+fn cluster_settings_are_checked_and_not_silently_ignored() {
+    let output = natterd()
+        .args([
+            "--no-history",
+            "--bind",
+            "127.0.0.1:0",
+            "--cluster",
+            "http://nats:4222",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cluster.nats") && stderr.contains("not supported"),
+        "{stderr}"
+    );
+    let output = natterd()
+        .args([
+            "--no-history",
+            "--bind",
+            "127.0.0.1:0",
+            "--cluster",
+            "nats://127.0.0.1:4222",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot share rooms over NATS yet"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn busy_port_is_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
@@ -143,6 +179,8 @@ fn help_lists_every_flag() {
         "--no-history",
         "--log",
         "--print-config",
+        "--cluster",
+        "--node",
         "--version",
         "EXAMPLES",
     ] {

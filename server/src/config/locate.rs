@@ -23,7 +23,11 @@ pub fn find() -> Option<PathBuf> {
 }
 
 /// Keys whose values are never printed.
-const SECRETS: &[(&str, &str)] = &[("server", "password")];
+const SECRETS: &[(&str, &str)] = &[
+    ("server", "password"),
+    ("cluster", "password"),
+    ("cluster", "token"),
+];
 
 /// The config as TOML with every secret left out; a comment at the top says
 /// which were set, so the output is still a valid config file.
@@ -65,6 +69,32 @@ mod tests {
         let back = Config::parse(&text, Path::new("printed.toml")).unwrap();
         assert_eq!(back.server.password, None);
         assert_eq!(back.server.name, config.server.name);
+    }
+
+    #[test]
+    fn nats_credentials_are_never_printed_either() {
+        let mut config = Config::default();
+        config.cluster.nats = Some("nats://127.0.0.1:4222".into());
+        config.cluster.user = Some("natterd".into());
+        config.cluster.password = Some("pa55word".into());
+        let text = masked_toml(&config).unwrap();
+        assert!(!text.contains("pa55word"), "{text}");
+        assert!(
+            text.contains("# cluster.password is set but not shown"),
+            "{text}"
+        );
+        assert!(
+            text.contains("natterd"),
+            "the user name is not a secret: {text}"
+        );
+        config.cluster.user = None;
+        config.cluster.password = None;
+        config.cluster.token = Some("t0ken".into());
+        let text = masked_toml(&config).unwrap();
+        assert!(
+            !text.contains("t0ken") && text.contains("# cluster.token is set"),
+            "{text}"
+        );
     }
 
     #[test]

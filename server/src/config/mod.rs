@@ -12,6 +12,7 @@ pub use duration::duration_opt;
 pub use error::ConfigError;
 
 use crate::accounts::AccountsConfig;
+use crate::cluster::ClusterConfig;
 use crate::history::HistoryConfig;
 use crate::tls::TlsConfig;
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,8 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// The TLS listener, its certificate, and who may still use plaintext.
     pub tls: TlsConfig,
+    /// Several nodes as one chat over NATS; off unless `nats` is set.
+    pub cluster: ClusterConfig,
 }
 
 /// The `[metrics]` table: an HTTP endpoint serving Prometheus' text format.
@@ -306,7 +309,8 @@ impl Config {
                 "needs history enabled: accounts live in history.db".into(),
             ));
         }
-        self.tls.validate()
+        self.tls.validate()?;
+        self.cluster.validate()
     }
 
     /// The directory holding history.db: `server.data_dir`, or the platform's data directory.

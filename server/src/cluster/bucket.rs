@@ -1,0 +1,73 @@
+//! Opening the JetStream key-value buckets natterd uses, whoever comes first.
+//!
+//! The bucket's stream is created here with the key-value conventions
+//! (`KV_<bucket>` capturing `$KV.<bucket>.>`, one value per key, rollups,
+//! direct get) rather than by async-nats' `create_key_value`, which first
+//! reads account information in a shape only nats-server 2.10 and later
+//! send: this way Debian's nats-server (2.9) works too.
+
+use super::ClusterError;
+use async_nats::jetstream::{self, kv, stream};
+use std::time::Duration;
+
+/// Opens bucket `name`, creating it when no node has yet. `max_age` zero
+/// keeps values until deleted. File storage, so a restarted NATS server
+/// still has the cluster's state.
+pub(crate) async fn open(
+    jetstream: &jetstream::Context,
+    name: &str,
+    description: &str,
+    max_age: Duration,
+    replicas: usize,
+) -> Result<kv::Store, ClusterError> {
+    if let Ok(store) = jetstream.get_key_value(name).await {
+        return Ok(store);
+    }
+    let config = stream::Config {
+        name: format!("KV_{name}"),
+        description: Some(description.to_string()),
+        subjects: vec![format!("$KV.{name}.>")],
+        max_messages_per_subject: 1,
+        max_age,
+        max_message_size: 64 * 1024,
+        storage: stream::StorageType::File,
+        num_replicas: replicas,
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: stream::DiscardPolicy::New,
+        ..stream::Config::default()
+    };
+    // Another node may create it between our two calls: then open theirs.
+    let created = jetstream.create_stream(config).await;
+    jetstream
+        .get_key_value(name)
+        .await
+        .map_err(|error| match created {
+            Err(create) => ClusterError::jetstream("creating a key-value bucket", create),
+            Ok(_) => ClusterError::jetstream("opening a key-value bucket", error),
+        })
+}
+
+/// Whether a failed compare-and-set update lost a race (someone else wrote
+/// the key first) rather than failed for another reason.
+pub(crate) fn lost_race(error: &kv::UpdateError) -> bool {
+    error.kind() == kv::UpdateErrorKind::WrongLastRevision
+}
+
+/// Whether a failed create found the key already there.
+pub(crate) fn exists(error: &kv::CreateError) -> bool {
+    error.kind() == kv::CreateErrorKind::AlreadyExists
+}
+
+/// The current value of `key`, or `None` when it has none (never written,
+/// deleted, purged: a delete marker is not a value).
+pub(crate) async fn value(
+    store: &kv::Store,
+    key: &str,
+) -> Result<Option<kv::Entry>, kv::EntryError> {
+    Ok(store
+        .entry(key)
+        .await?
+        .filter(|entry| entry.operation == kv::Operation::Put))
+}

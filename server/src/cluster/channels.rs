@@ -1,0 +1,210 @@
+//! Each channel's shared state (modes, topic, bans, operators), kept in a
+//! JetStream key-value bucket and changed only by compare-and-set.
+//!
+//! A change is a function from the current record to the next one:
+//! [`ChannelStore::update`] reads the record and its revision, applies the
+//! function, and writes at that revision. If another node wrote first, the
+//! write is refused and the function runs again on the newer record. So
+//! concurrent `MODE +m` on one node and `MODE +t` on another end with both
+//! set on every node, never with one lost, and all nodes agree on the
+//! record because there is only one. Members are not in the record: each
+//! node announces its own (see `wire::Event::Roster`).
+
+use super::subject::token;
+use super::{ClusterError, Link, Subjects, bucket};
+use async_nats::jetstream::kv;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A channel's modes, as the cluster stores them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModesRecord {
+    /// +n.
+    pub no_external: bool,
+    /// +t.
+    pub topic_lock: bool,
+    /// +s.
+    pub secret: bool,
+    /// +i.
+    pub invite_only: bool,
+    /// +m.
+    pub moderated: bool,
+    /// +k.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// +l.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+/// A topic and who set it when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicRecord {
+    /// The text.
+    pub text: String,
+    /// `nick!user@host` of who set it.
+    pub setter: String,
+    /// When, milliseconds since the Unix epoch.
+    pub time_ms: i64,
+}
+
+/// A ban mask and who set it when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BanRecord {
+    /// `nick!user@host` mask.
+    pub mask: String,
+    /// Who set it.
+    pub setter: String,
+    /// When, milliseconds since the Unix epoch.
+    pub time_ms: i64,
+}
+
+/// A member's privileges, stored by folded nick.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PrivilegeRecord {
+    /// +o.
+    pub op: bool,
+    /// +v.
+    pub voice: bool,
+}
+
+/// Everything about a channel that all nodes must agree on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChannelRecord {
+    /// The name as first created.
+    pub name: String,
+    /// When it was created, milliseconds since the Unix epoch.
+    pub created_ms: i64,
+    /// Its modes.
+    pub modes: ModesRecord,
+    /// Its topic, if set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic: Option<TopicRecord>,
+    /// Its bans, in the order set.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bans: Vec<BanRecord>,
+    /// Folded nick -> privileges, for members that have any.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub privileges: BTreeMap<String, PrivilegeRecord>,
+}
+
+/// What an update function decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Write this record.
+    Write(ChannelRecord),
+    /// Delete the channel (its last member anywhere left).
+    Delete,
+    /// Leave it as it is (the change is refused or makes no difference).
+    Keep,
+}
+
+/// Attempts before an update gives up on concurrent writers.
+const ATTEMPTS: u32 = 16;
+
+/// The channel bucket as seen from one node.
+#[derive(Debug, Clone)]
+pub struct ChannelStore {
+    store: kv::Store,
+}
+
+impl ChannelStore {
+    /// Opens (or creates) the channel bucket.
+    pub async fn open(
+        link: &Link,
+        subjects: &Subjects,
+        replicas: usize,
+    ) -> Result<ChannelStore, ClusterError> {
+        let store = bucket::open(
+            link.jetstream(),
+            &subjects.channel_bucket(),
+            "natterd channel state",
+            std::time::Duration::ZERO,
+            replicas,
+        )
+        .await?;
+        Ok(ChannelStore { store })
+    }
+
+    /// The record of `folded`, if the channel exists.
+    pub async fn get(&self, folded: &str) -> Result<Option<ChannelRecord>, ClusterError> {
+        Ok(self.read(&token(folded)).await?.map(|(record, _)| record))
+    }
+
+    /// Applies `change` to the current record (`None`: no such channel)
+    /// until it is written without anyone writing in between; returns the
+    /// record in force afterwards. `change` may run several times: it must
+    /// only compute.
+    pub async fn update(
+        &self,
+        folded: &str,
+        mut change: impl FnMut(Option<&ChannelRecord>) -> Change,
+    ) -> Result<Option<ChannelRecord>, ClusterError> {
+        let key = token(folded);
+        for _ in 0..ATTEMPTS {
+            let current = self.read(&key).await?;
+            let record = current.as_ref().map(|(record, _)| record);
+            let revision = current.as_ref().map(|(_, revision)| *revision);
+            let written = match (change(record), revision) {
+                (Change::Keep, _) => return Ok(current.map(|(record, _)| record)),
+                (Change::Delete, None) => return Ok(None),
+                (Change::Delete, Some(revision)) => self
+                    .store
+                    .delete_expect_revision(&key, Some(revision))
+                    .await
+                    .map(|()| None),
+                (Change::Write(next), None) => {
+                    match self.store.create(&key, encode(&next)?).await {
+                        Ok(_) => Ok(Some(next)),
+                        Err(error) if bucket::exists(&error) => continue,
+                        Err(error) => {
+                            return Err(ClusterError::jetstream("creating a channel", error));
+                        }
+                    }
+                }
+                (Change::Write(next), Some(revision)) => self
+                    .store
+                    .update(&key, encode(&next)?, revision)
+                    .await
+                    .map(|_| Some(next)),
+            };
+            match written {
+                Ok(record) => return Ok(record),
+                Err(error) if bucket::lost_race(&error) => continue,
+                Err(error) => return Err(ClusterError::jetstream("updating a channel", error)),
+            }
+        }
+        Err(ClusterError::Contended {
+            what: "updating a channel",
+            attempts: ATTEMPTS,
+        })
+    }
+
+    async fn read(&self, key: &str) -> Result<Option<(ChannelRecord, u64)>, ClusterError> {
+        let entry = bucket::value(&self.store, key)
+            .await
+            .map_err(|error| ClusterError::jetstream("reading a channel", error))?;
+        entry
+            .map(|entry| decode(&entry.value).map(|record| (record, entry.revision)))
+            .transpose()
+    }
+}
+
+fn encode(record: &ChannelRecord) -> Result<bytes::Bytes, ClusterError> {
+    serde_json::to_vec(record)
+        .map(bytes::Bytes::from)
+        .map_err(|error| ClusterError::Corrupt {
+            what: "channel record",
+            reason: error.to_string(),
+        })
+}
+
+fn decode(bytes: &[u8]) -> Result<ChannelRecord, ClusterError> {
+    serde_json::from_slice(bytes).map_err(|error| ClusterError::Corrupt {
+        what: "channel record",
+        reason: error.to_string(),
+    })
+}
