@@ -279,8 +279,10 @@ fn channels_to_join(cli: &Cli, config: &ConfigFile) -> Vec<String> {
 }
 
 /// The connection settings for another network at `address` (/connect,
-/// `servers`): the same identity as `base`, the address's own host, port
-/// and TLS (trust on first use, as for the first network).
+/// `servers`): the same nick, user and real name as `base`, the address's
+/// own host, port and TLS (trust on first use, as for the first network).
+/// The password and account are the first server's secrets: they are never
+/// sent to another server.
 pub fn net_config_for(base: &NetConfig, address: &str) -> Result<NetConfig, String> {
     let target = parse_target(address, false)?;
     let tls = target.tls.then(|| crate::net::tls::TlsSettings {
@@ -294,7 +296,11 @@ pub fn net_config_for(base: &NetConfig, address: &str) -> Result<NetConfig, Stri
     Ok(NetConfig {
         host: target.host,
         port: target.port,
-        identity: base.identity.clone(),
+        identity: Identity {
+            password: None,
+            account: None,
+            ..base.identity.clone()
+        },
         registration_timeout: base.registration_timeout,
         tls,
     })
@@ -494,20 +500,31 @@ mod tests {
     }
 
     #[test]
-    fn more_servers_open_more_networks_with_the_same_identity() {
+    fn more_servers_open_more_networks_with_the_same_nick_but_not_the_password() {
         let cli = Cli::parse_from(["natter", "--nick", "bob"]);
         let config = ConfigFile {
             servers: vec![
                 "irc.example.org:6668".into(),
                 "ircs://chat.example.net".into(),
             ],
+            password: Some("first-server-secret".into()),
             ..ConfigFile::default()
         };
         let (settings, net) = resolve(&cli, &config).unwrap();
         assert_eq!(settings.servers, config.servers);
         let other = net_config_for(&net, "irc.example.org:6668").unwrap();
         assert_eq!((other.host.as_str(), other.port), ("irc.example.org", 6668));
-        assert_eq!(other.identity, net.identity);
+        assert_eq!(other.identity.nick, net.identity.nick);
+        assert_eq!(other.identity.username, net.identity.username);
+        assert_eq!(
+            net.identity.password.as_deref(),
+            Some("first-server-secret")
+        );
+        assert_eq!(
+            other.identity.password, None,
+            "a secret went to another server"
+        );
+        assert_eq!(other.identity.account, None);
         assert!(other.tls.is_none());
         let secure = net_config_for(&net, "ircs://chat.example.net").unwrap();
         assert_eq!(secure.port, 6697);
