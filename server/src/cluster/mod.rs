@@ -16,6 +16,8 @@
 //!   operators), updated only by compare-and-set.
 //! - [`ordering`]: the room stream: every channel event gets a JetStream
 //!   sequence, and every node delivers a room's events in that order.
+//! - [`roster`]: who is on the other nodes (the remote half of NAMES, WHO,
+//!   WHOIS, LUSERS), fed by their events and node deaths.
 //! - [`testing`]: a real nats-server for tests.
 //!
 //! ARCHITECTURE.md ("Cluster") says what each part guarantees.
@@ -27,6 +29,7 @@ pub mod link;
 pub mod liveness;
 pub mod nicks;
 pub mod ordering;
+pub mod roster;
 pub mod subject;
 pub mod testing;
 pub mod wire;
