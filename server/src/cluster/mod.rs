@@ -18,6 +18,7 @@
 //!   sequence, and every node delivers a room's events in that order.
 //! - [`roster`]: who is on the other nodes (the remote half of NAMES, WHO,
 //!   WHOIS, LUSERS), fed by their events and node deaths.
+//! - [`whispers`]: private messages on the recipient's user subject.
 //! - [`testing`]: a real nats-server for tests.
 //!
 //! ARCHITECTURE.md ("Cluster") says what each part guarantees.
@@ -32,6 +33,7 @@ pub mod ordering;
 pub mod roster;
 pub mod subject;
 pub mod testing;
+pub mod whispers;
 pub mod wire;
 
 pub use config::ClusterConfig;

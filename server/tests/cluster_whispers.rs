@@ -1,0 +1,78 @@
+//! Whispers cross nodes on the recipient's user subject, and nothing but a
+//! whisper is accepted there. Against a real nats-server.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cluster_support;
+
+use cluster_support::{NETWORK, Node, PATIENCE};
+use futures::StreamExt;
+use natterd::cluster::Subjects;
+use natterd::cluster::testing::NatsServer;
+use natterd::cluster::whispers::Whispers;
+use natterd::cluster::wire::{Envelope, Event, Kind, Source};
+
+fn whisper(to: &str, text: &str) -> Envelope {
+    Envelope::new(
+        "node-a",
+        1,
+        Event::Whisper {
+            to: to.into(),
+            from: Source {
+                nick: "alice".into(),
+                user: "alice".into(),
+                host: "node-a".into(),
+                account: None,
+            },
+            kind: Kind::Privmsg,
+            text: text.into(),
+            msgid: format!("m-{}", text.replace(' ', "-")),
+            time_ms: 0,
+        },
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whisper_reaches_the_node_holding_the_nick_and_only_whispers_do() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = Node::start(&nats, "node-a").await;
+    let b = Node::start(&nats, "node-b").await;
+    let subjects = Subjects::new(NETWORK);
+    let on_a = Whispers::new(&a.link, &subjects);
+    let on_b = Whispers::new(&b.link, &subjects);
+    let mut bobs = Box::pin(on_b.receive("bob").await.unwrap());
+    let mut carols = Box::pin(on_b.receive("carol").await.unwrap());
+    // Garbage and a non-whisper on bob's subject are skipped.
+    let subject = subjects.user("bob");
+    a.link
+        .client()
+        .publish(subject.clone(), "junk".into())
+        .await
+        .unwrap();
+    let leaving = Envelope::new("node-a", 1, Event::Leaving);
+    a.link
+        .client()
+        .publish(subject, leaving.encode().unwrap().into())
+        .await
+        .unwrap();
+    assert!(
+        on_a.send("bob", &leaving).await.is_err(),
+        "only whispers are sent to users"
+    );
+    on_a.send("bob", &whisper("Bob", "psst")).await.unwrap();
+    on_a.send("carol", &whisper("carol", "hi carol"))
+        .await
+        .unwrap();
+    let got = tokio::time::timeout(PATIENCE, bobs.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, whisper("Bob", "psst"));
+    let got = tokio::time::timeout(PATIENCE, carols.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, whisper("carol", "hi carol"));
+}
