@@ -104,6 +104,11 @@ impl Retention {
     }
 }
 
+/// One chunk of messages older than `?1` (ms), at most `?2` of them.
+const AGE_DELETE: &str = "DELETE FROM messages WHERE id IN
+     (SELECT m.id FROM conversations c CROSS JOIN messages m
+      ON m.conversation = c.id AND m.time_ms < ?1 LIMIT ?2)";
+
 impl Run {
     /// One chunk; `Ok(false)` when the run is complete.
     fn advance(
@@ -115,8 +120,10 @@ impl Run {
             Phase::Age { cutoff_ms } => {
                 let deleted = conn
                     .prepare_cached(
-                        "DELETE FROM messages WHERE id IN
-                         (SELECT id FROM messages WHERE time_ms < ?1 LIMIT ?2)",
+                        // CROSS JOIN keeps conversations outside, so each one's
+                        // (conversation, time_ms) index finds its old rows
+                        // (there is no index on time alone, schema version 4).
+                        AGE_DELETE,
                     )?
                     .execute(params![*cutoff_ms, CHUNK as i64])?;
                 self.deleted += deleted;
@@ -191,4 +198,47 @@ fn oldest_kept(
         Ok((row.get(0)?, row.get(1)?))
     })
     .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AGE_DELETE;
+
+    /// Without an index on time alone, deleting by age must still use an
+    /// index (each conversation's), never scan every message.
+    #[test]
+    fn deleting_by_age_walks_the_conversation_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = crate::history::schema::open_writer(dir.path()).unwrap();
+        let indexes: Vec<String> = writer
+            .conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'",
+            )
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            !indexes.iter().any(|name| name == "messages_by_time"),
+            "{indexes:?}"
+        );
+        let plan: Vec<String> = writer
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {AGE_DELETE}"))
+            .unwrap()
+            .query_map([0, 1], |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(
+                |step| step.contains("USING INDEX messages_by_conversation_time")
+                    || step.contains("USING COVERING INDEX messages_by_conversation_time")
+            ),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|step| step == "SCAN m"), "{plan:?}");
+    }
 }
