@@ -18,6 +18,10 @@ use super::wire::{Envelope, Event, RosterMember};
 use natter_protocol::Casemapping;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Most members one node's unfinished roster of one channel may hold; a
+/// node that keeps sending chunks without the complete one loses them.
+const MAX_PENDING_MEMBERS: usize = 65_536;
+
 /// A user on another node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteUser {
@@ -70,6 +74,8 @@ pub struct Roster {
     users: BTreeMap<String, RemoteUser>,
     /// Folded channel -> folded nicks of remote members.
     channels: BTreeMap<String, BTreeSet<String>>,
+    /// Roster chunks received before the complete one, per (node run, folded channel).
+    pending: BTreeMap<(String, u64, String), Vec<RosterMember>>,
 }
 
 impl Roster {
@@ -79,6 +85,7 @@ impl Roster {
             casemapping,
             users: BTreeMap::new(),
             channels: BTreeMap::new(),
+            pending: BTreeMap::new(),
         }
     }
 
@@ -133,7 +140,11 @@ impl Roster {
                 }
                 Vec::new()
             }
-            Event::Roster { channel, members } => self.snapshot(&node, channel, members),
+            Event::Roster {
+                channel,
+                members,
+                complete,
+            } => self.roster_chunk(&node, channel, members, *complete),
             Event::Message { .. }
             | Event::Whisper { .. }
             | Event::Topic { .. }
@@ -145,6 +156,9 @@ impl Roster {
 
     /// Removes every user of `node` (it died or left); they quit.
     pub fn node_down(&mut self, node: &NodeId) -> Vec<Seen> {
+        self.pending.retain(|(name, incarnation, _), _| {
+            !(*name == node.name && *incarnation == node.incarnation)
+        });
         let gone: Vec<String> = self
             .users
             .iter()
@@ -271,6 +285,29 @@ impl Roster {
             old: old_nick,
             new: new.to_string(),
         }]
+    }
+
+    /// One chunk of `node`'s roster of `channel`: kept until the complete
+    /// one, then the whole list is applied as a snapshot.
+    fn roster_chunk(
+        &mut self,
+        node: &NodeId,
+        channel: &str,
+        members: &[RosterMember],
+        complete: bool,
+    ) -> Vec<Seen> {
+        let key = (node.name.clone(), node.incarnation, self.fold(channel));
+        let mut all = self.pending.remove(&key).unwrap_or_default();
+        all.extend(members.iter().cloned());
+        if complete {
+            self.snapshot(node, channel, &all)
+        } else if all.len() > MAX_PENDING_MEMBERS {
+            crate::warn_throttled!(node = %node, channel, "cluster: a roster never completed; dropped it");
+            Vec::new()
+        } else {
+            self.pending.insert(key, all);
+            Vec::new()
+        }
     }
 
     /// `node`'s complete list of members of `channel`: who is new joined,
@@ -461,7 +498,20 @@ mod tests {
             &b,
             Event::Roster {
                 channel: "#lobby".into(),
-                members: vec![member("bob"), member("bea")],
+                members: vec![member("bob")],
+                complete: false,
+            },
+        );
+        assert!(
+            roster.apply(&snapshot).is_empty(),
+            "a partial roster changes nothing"
+        );
+        let snapshot = from(
+            &b,
+            Event::Roster {
+                channel: "#lobby".into(),
+                members: vec![member("bea")],
+                complete: true,
             },
         );
         assert_eq!(

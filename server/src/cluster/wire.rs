@@ -192,13 +192,18 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,
     },
-    /// The sending node's members of a channel (one chunk of them), sent when
-    /// a node asks ([`Event::RosterRequest`]) or after NATS came back.
+    /// The sending node's members of a channel, sent when a node asks
+    /// ([`Event::RosterRequest`]) or after NATS came back. A long list comes
+    /// in several chunks ([`roster_chunks`]); the last has `complete` set,
+    /// and only then does the list replace what was known.
     Roster {
         /// The channel.
         channel: String,
-        /// Members on the sending node.
+        /// Members on the sending node (this chunk of them).
         members: Vec<RosterMember>,
+        /// Whether this is the last chunk.
+        #[serde(default = "complete_by_default")]
+        complete: bool,
     },
     /// A node that now has members in a channel asks the others for theirs.
     RosterRequest {
@@ -369,7 +374,9 @@ impl Event {
                     .as_deref()
                     .map_or(Ok(()), |message| text_ok(message, "away message"))
             }
-            Event::Roster { channel, members } => {
+            Event::Roster {
+                channel, members, ..
+            } => {
                 name(channel, "channel")?;
                 members.iter().try_for_each(RosterMember::check)
             }
@@ -419,6 +426,51 @@ fn text_ok(value: &str, field: &'static str) -> Result<(), WireError> {
     } else {
         Err(WireError::Invalid { field })
     }
+}
+
+fn complete_by_default() -> bool {
+    true
+}
+
+/// `members` of `channel` on `node` as roster envelopes that each fit
+/// [`MAX_WIRE_BYTES`]; the last is marked complete (one empty, complete
+/// envelope when there are no members).
+pub fn roster_chunks(
+    node: &str,
+    incarnation: u64,
+    channel: &str,
+    members: &[RosterMember],
+) -> Result<Vec<Envelope>, WireError> {
+    let envelope = |members: Vec<RosterMember>, complete| {
+        Envelope::new(
+            node,
+            incarnation,
+            Event::Roster {
+                channel: channel.to_string(),
+                members,
+                complete,
+            },
+        )
+    };
+    // Room for the envelope around the members, with margin.
+    let budget = MAX_WIRE_BYTES - envelope(Vec::new(), false).encode()?.len() - 64;
+    let mut chunks = Vec::new();
+    let mut current = Vec::new();
+    let mut size = 0;
+    for member in members {
+        let bytes = serde_json::to_vec(member)?.len() + 1;
+        if !current.is_empty() && size + bytes > budget {
+            chunks.push(envelope(std::mem::take(&mut current), false));
+            size = 0;
+        }
+        size += bytes;
+        current.push(member.clone());
+    }
+    chunks.push(envelope(current, true));
+    for chunk in &chunks {
+        chunk.encode()?;
+    }
+    Ok(chunks)
 }
 
 /// Logs a refused envelope: which subject, how big, why. At most one line per
@@ -525,6 +577,40 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    #[test]
+    fn long_rosters_come_in_chunks_that_each_fit() {
+        let members: Vec<RosterMember> = (0..2000)
+            .map(|index| RosterMember {
+                member: Source {
+                    nick: format!("member{index}"),
+                    ..alice()
+                },
+                realname: "a fairly long real name for size".into(),
+                away: None,
+            })
+            .collect();
+        let chunks = roster_chunks("node-a", 1, "#big", &members).unwrap();
+        assert!(chunks.len() > 1);
+        let mut seen = Vec::new();
+        for (index, chunk) in chunks.iter().enumerate() {
+            assert!(chunk.encode().unwrap().len() <= MAX_WIRE_BYTES);
+            let Event::Roster {
+                members, complete, ..
+            } = &chunk.event
+            else {
+                panic!("not a roster");
+            };
+            assert_eq!(*complete, index == chunks.len() - 1);
+            seen.extend(members.iter().cloned());
+        }
+        assert_eq!(seen, members);
+        let empty = roster_chunks("node-a", 1, "#big", &[]).unwrap();
+        assert!(matches!(
+            &empty[..],
+            [Envelope { event: Event::Roster { members, complete: true, .. }, .. }] if members.is_empty()
+        ));
     }
 
     #[test]
