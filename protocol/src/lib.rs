@@ -19,6 +19,7 @@ pub mod caps;
 pub mod casemap;
 pub mod channel;
 pub mod ctcp;
+pub mod discovery;
 pub mod fingerprint;
 pub mod formatting;
 pub mod isupport;

@@ -66,6 +66,10 @@ pub struct Cli {
     #[arg(long)]
     pub no_history: bool,
 
+    /// Do not announce the server on the LAN (DNS-SD over mDNS).
+    #[arg(long, env = "NATTERD_NO_DISCOVERY", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_discovery: bool,
+
     /// Log filter, e.g. `info`, `debug`, `natterd=trace` [default: info, or RUST_LOG].
     #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
@@ -181,6 +185,9 @@ impl Cli {
         }
         if let Some(bind) = self.bind {
             config.server.bind = bind;
+        }
+        if self.no_discovery {
+            config.discovery.enabled = false;
         }
         if let Some(name) = &self.name {
             config.server.name = name.clone();

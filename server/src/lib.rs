@@ -15,6 +15,7 @@ pub mod cluster;
 pub mod config;
 pub mod context;
 pub mod datadir;
+pub mod discovery;
 pub mod history;
 pub mod hub;
 pub mod irc;

@@ -10,6 +10,7 @@ use clap::Parser;
 use natterd::Config;
 use natterd::cli::{Cli, Command, ExportFormat, LogFormat};
 use natterd::config::locate;
+use natterd::discovery::{Announcement, Announcer};
 use natterd::history::{History, offline};
 use natterd::reload::{ConfigSource, Reloader};
 use natterd::service::{Signals, notify};
@@ -207,10 +208,12 @@ async fn serve(config: Config, source: ConfigSource) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    let lan = lan_announcement(&config);
     let server = natterd::Server::with_listener(listener, config, motd, history.clone());
     let address = server.local_addr();
     report!("listening on {address} (Ctrl-C to stop)");
     announce_tls(&server);
+    let announcer = lan.and_then(|lan| announce_on_lan(lan, &server));
     let shutdown = CancellationToken::new();
     if let Some(listener) = metrics {
         match serve_metrics(listener, server.context(), shutdown.clone()) {
@@ -225,6 +228,10 @@ async fn serve(config: Config, source: ConfigSource) -> ExitCode {
     tokio::spawn(signals.run(reloader, shutdown.clone()));
     notify::ready(&format!("listening on {address}"));
     server.run(shutdown).await;
+    if let Some(announcer) = announcer {
+        // Goodbye packets, so clients forget this server at once.
+        let _ = tokio::task::spawn_blocking(move || announcer.stop()).await;
+    }
     if let Some(history) = history {
         // natterd was asked to stop and it stopped: a disk that fails at the
         // end is reported (with what was lost), not turned into a failed stop.
@@ -277,6 +284,40 @@ fn announce_tls(server: &natterd::Server) {
         "natterd: TLS on {address}, certificate SHA-256 fingerprint {}",
         serving.fingerprint
     );
+}
+
+/// What to announce on the LAN, before the listeners' addresses are
+/// known; `None` when `[discovery]` is off.
+fn lan_announcement(config: &Config) -> Option<Announcement> {
+    // Plaintext only from loopback is nothing to offer the LAN.
+    let plaintext_for_lan = matches!(config.tls.plaintext, natterd::tls::PlaintextPolicy::On);
+    config.discovery.enabled.then(|| Announcement {
+        server: config.server.name.clone(),
+        network: config.server.network.clone(),
+        host: natterd::discovery::local_host_name(),
+        plain: plaintext_for_lan.then_some(config.server.bind),
+        tls: None,
+    })
+}
+
+/// Announces the server on the LAN (DNS-SD over mDNS) with its bound ports.
+/// A failure is reported and natterd serves on without it: users can still
+/// type the address.
+fn announce_on_lan(mut announcement: Announcement, server: &natterd::Server) -> Option<Announcer> {
+    announcement.plain = announcement.plain.map(|_| server.local_addr());
+    announcement.tls = server
+        .tls_addr()
+        .zip(server.context().tls.as_ref().map(|tls| tls.fingerprint()));
+    match Announcer::start(&announcement) {
+        Ok(announcer) => {
+            tracing::info!(names = ?announcer.fullnames(), "announced on the LAN (mDNS)");
+            Some(announcer)
+        }
+        Err(error) => {
+            report!("{error}; clients must be given the address (--no-discovery hides this)");
+            None
+        }
+    }
 }
 
 /// `natterd fingerprint`: the certificate's fingerprint on stdout.

@@ -24,8 +24,9 @@ fn natterd_on_a_small_disk(blocks: u32, args: &[&str]) -> Command {
         ))
         .arg(natterd().get_program())
         .args(args)
-        // As natterd() does: no TLS listener on the wildcard address.
-        .env("NATTERD_TLS_BIND", "");
+        // As natterd() does: no TLS listener on the wildcard address, no mDNS.
+        .env("NATTERD_TLS_BIND", "")
+        .env("NATTERD_NO_DISCOVERY", "1");
     command
 }
 

@@ -54,6 +54,12 @@ pub struct Cli {
     #[arg(long)]
     pub tls: bool,
 
+    /// List the natter servers announced on the LAN (mDNS) and exit.
+    /// Without a server argument or a `server` in the config, natter looks
+    /// for one by itself.
+    #[arg(long)]
+    pub discover: bool,
+
     /// Trust a TLS certificate with this SHA-256 fingerprint (as natterd
     /// prints it) without asking; it is remembered in known_servers.
     #[arg(long, value_name = "SHA256")]
@@ -306,12 +312,36 @@ pub fn net_config_for(base: &NetConfig, address: &str) -> Result<NetConfig, Stri
     })
 }
 
-/// Combines the command line and config file: command line wins.
-pub fn resolve(cli: &Cli, config: &ConfigFile) -> Result<(Settings, NetConfig), String> {
+/// Whether the user named a server (argument or config); natter looks for
+/// one on the LAN only when not.
+pub fn names_a_server(cli: &Cli, config: &ConfigFile) -> bool {
+    cli.server.is_some() || config.server.is_some()
+}
+
+impl Target {
+    /// The `irc://` or `ircs://` link for this target.
+    pub fn link(&self) -> String {
+        let scheme = if self.tls { "ircs" } else { "irc" };
+        if self.host.contains(':') {
+            format!("{scheme}://[{}]:{}", self.host, self.port)
+        } else {
+            format!("{scheme}://{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Combines the command line and config file: command line wins; a server
+/// `found` on the LAN stands in when neither names one.
+pub fn resolve(
+    cli: &Cli,
+    config: &ConfigFile,
+    found: Option<&Target>,
+) -> Result<(Settings, NetConfig), String> {
     let server = cli
         .server
         .clone()
         .or_else(|| config.server.clone())
+        .or_else(|| found.map(Target::link))
         .unwrap_or_else(|| DEFAULT_HOST.to_owned());
     let target = parse_target(&server, cli.tls)?;
     let (host, port) = (target.host.clone(), target.port);
@@ -437,20 +467,40 @@ mod tests {
     fn accept_fingerprint_needs_tls_and_a_fingerprint() {
         let fingerprint = natter_protocol::Fingerprint::of_der(b"x").to_string();
         let cli = Cli::parse_from(["natter", "ircs://h", "--accept-fingerprint", &fingerprint]);
-        let (_, net) = resolve(&cli, &ConfigFile::default()).unwrap();
+        let (_, net) = resolve(&cli, &ConfigFile::default(), None).unwrap();
         assert_eq!(net.tls.unwrap().accept.unwrap().to_string(), fingerprint);
         let cli = Cli::parse_from(["natter", "h", "--accept-fingerprint", &fingerprint]);
         assert!(
-            resolve(&cli, &ConfigFile::default())
+            resolve(&cli, &ConfigFile::default(), None)
                 .unwrap_err()
                 .contains("for TLS")
         );
         let cli = Cli::parse_from(["natter", "ircs://h", "--accept-fingerprint", "nope"]);
         assert!(
-            resolve(&cli, &ConfigFile::default())
+            resolve(&cli, &ConfigFile::default(), None)
                 .unwrap_err()
                 .contains("64 hex digits")
         );
+    }
+
+    #[test]
+    fn a_server_found_on_the_lan_stands_in_only_when_none_is_named() {
+        let found = Target {
+            host: "fe80::1".into(),
+            port: 7000,
+            tls: true,
+        };
+        assert_eq!(found.link(), "ircs://[fe80::1]:7000");
+        let cli = Cli::parse_from(["natter"]);
+        assert!(!names_a_server(&cli, &ConfigFile::default()));
+        let (_, net) = resolve(&cli, &ConfigFile::default(), Some(&found)).unwrap();
+        assert_eq!((net.host.as_str(), net.port), ("fe80::1", 7000));
+        assert!(net.tls.is_some());
+        let cli = Cli::parse_from(["natter", "chat.lan"]);
+        assert!(names_a_server(&cli, &ConfigFile::default()));
+        let (_, net) = resolve(&cli, &ConfigFile::default(), Some(&found)).unwrap();
+        assert_eq!((net.host.as_str(), net.port), ("chat.lan", 6667));
+        assert!(net.tls.is_none());
     }
 
     #[test]
@@ -492,7 +542,7 @@ mod tests {
             bell: Some(true),
             ..ConfigFile::default()
         };
-        let (settings, net) = resolve(&cli, &config).unwrap();
+        let (settings, net) = resolve(&cli, &config, None).unwrap();
         assert_eq!((net.host.as_str(), net.port), ("h", 1234));
         assert_eq!(settings.nick, "bob");
         assert_eq!(settings.channels, vec!["#lobby", "#music", "#rust"]);
@@ -510,7 +560,7 @@ mod tests {
             password: Some("first-server-secret".into()),
             ..ConfigFile::default()
         };
-        let (settings, net) = resolve(&cli, &config).unwrap();
+        let (settings, net) = resolve(&cli, &config, None).unwrap();
         assert_eq!(settings.servers, config.servers);
         let other = net_config_for(&net, "irc.example.org:6668").unwrap();
         assert_eq!((other.host.as_str(), other.port), ("irc.example.org", 6668));
@@ -533,7 +583,7 @@ mod tests {
             servers: vec!["host:notaport".into()],
             ..ConfigFile::default()
         };
-        let error = resolve(&cli, &bad).unwrap_err();
+        let error = resolve(&cli, &bad, None).unwrap_err();
         assert!(error.starts_with("servers: "), "{error}");
     }
 
@@ -541,7 +591,7 @@ mod tests {
     fn bad_nick_is_refused_with_advice() {
         let cli = Cli::parse_from(["natter", "--nick", "a b"]);
         assert!(
-            resolve(&cli, &ConfigFile::default())
+            resolve(&cli, &ConfigFile::default(), None)
                 .unwrap_err()
                 .contains("cannot be a nick")
         );

@@ -17,6 +17,7 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod connections;
+pub mod discovery;
 pub mod event;
 pub mod geometry;
 pub mod hyperlinks;

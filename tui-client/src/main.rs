@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use natter::cli::{self, Cli};
-use natter::config;
+use natter::{config, discovery};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -46,6 +46,60 @@ fn start_log(cli: &Cli) -> anyhow::Result<()> {
     natter::logging::init(&path)
 }
 
+/// `natter --discover`: what answers on the LAN, one server a line.
+fn list_servers() -> anyhow::Result<()> {
+    eprintln!(
+        "natter: looking for servers on the LAN for {} s…",
+        discovery::WINDOW.as_secs()
+    );
+    let found = discovery::discover(discovery::WINDOW).map_err(anyhow::Error::msg)?;
+    if found.is_empty() {
+        anyhow::bail!("{}", nothing_found());
+    }
+    for server in &found {
+        println!("{}", server.describe());
+    }
+    Ok(())
+}
+
+/// No server named: the one server on the LAN, or advice.
+fn find_server() -> anyhow::Result<cli::Target> {
+    eprintln!(
+        "natter: no server given; looking for one on the LAN for {} s…",
+        discovery::WINDOW.as_secs()
+    );
+    let found = discovery::discover(discovery::WINDOW).map_err(anyhow::Error::msg)?;
+    match found.as_slice() {
+        [] => anyhow::bail!("{}", nothing_found()),
+        [one] => {
+            eprintln!("natter: found {}", one.describe());
+            one.target()
+                .ok_or_else(|| anyhow::anyhow!("{} announced no usable port", one.instance))
+        }
+        several => {
+            let mut text = format!(
+                "{} servers answer on the LAN; say which one, e.g. natter {}:\n",
+                several.len(),
+                several[0].target().map(|t| t.link()).unwrap_or_default()
+            );
+            for server in several {
+                let link = server.target().map(|t| t.link()).unwrap_or_default();
+                text.push_str(&format!("  {link}  {}\n", server.describe()));
+            }
+            anyhow::bail!("{}", text.trim_end())
+        }
+    }
+}
+
+fn nothing_found() -> String {
+    format!(
+        "no natter server answered on the LAN within {} s. Start one with `natterd` \
+         (it announces itself unless --no-discovery), or give an address: \
+         natter HOST[:PORT], natter ircs://HOST, or `server` in config.toml",
+        discovery::WINDOW.as_secs()
+    )
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let default_path = config::default_path();
     if cli.print_config_path {
@@ -66,8 +120,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         print!("{}", keys.print());
         return Ok(());
     }
+    if cli.discover {
+        return list_servers();
+    }
     start_log(&cli)?;
-    let (mut settings, net) = cli::resolve(&cli, &config).map_err(anyhow::Error::msg)?;
+    let found = if cli::names_a_server(&cli, &config) {
+        None
+    } else {
+        Some(find_server()?)
+    };
+    let (mut settings, net) =
+        cli::resolve(&cli, &config, found.as_ref()).map_err(anyhow::Error::msg)?;
     if let Some(path) = cli.config.as_ref().or(default_path.as_ref()) {
         let ignore_file = config::ignore_path(path);
         settings.ignores = config::load_ignores(&ignore_file)?;

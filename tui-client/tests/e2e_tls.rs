@@ -54,7 +54,7 @@ impl Natterd {
     fn start(data_dir: &Path) -> Natterd {
         let mut child = Command::new(natterd_binary())
             .args(["--bind", "127.0.0.1:0", "--tls-bind", "127.0.0.1:0"])
-            .args(["--no-history", "--data-dir"])
+            .args(["--no-history", "--no-discovery", "--data-dir"])
             .arg(data_dir)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

@@ -13,6 +13,7 @@ pub use error::ConfigError;
 
 use crate::accounts::AccountsConfig;
 use crate::cluster::ClusterConfig;
+use crate::discovery::DiscoveryConfig;
 use crate::history::HistoryConfig;
 use crate::tls::TlsConfig;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,8 @@ pub struct Config {
     pub tls: TlsConfig,
     /// Several nodes as one chat over NATS; off unless `nats` is set.
     pub cluster: ClusterConfig,
+    /// Announcing the server on the LAN (DNS-SD over mDNS).
+    pub discovery: DiscoveryConfig,
 }
 
 /// The `[metrics]` table: an HTTP endpoint serving Prometheus' text format.

@@ -11,10 +11,13 @@ use std::time::{Duration, Instant};
 
 /// A `Command` for the natterd binary built with these tests. TLS is off
 /// unless a test turns it on with `--tls-bind 127.0.0.1:0` (the default,
-/// 0.0.0.0:6697, is neither loopback nor free for parallel tests).
+/// 0.0.0.0:6697, is neither loopback nor free for parallel tests), and so
+/// is LAN discovery (it would multicast on every interface).
 pub fn natterd() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_natterd"));
     command.env("NATTERD_TLS_BIND", "");
+    // Tests stay on loopback: no mDNS announcements on the machine's LAN.
+    command.env("NATTERD_NO_DISCOVERY", "1");
     command
 }
 
