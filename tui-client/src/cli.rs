@@ -19,7 +19,8 @@ pub const DEFAULT_HOST: &str = "localhost";
 
 const AFTER_HELP: &str = "\
 Examples:
-  natter                          connect to localhost:6667 as your login name
+  natter                          find natterd on the LAN (mDNS) and join it as your login name
+  natter --discover               list the servers announced on the LAN
   natter --nick alice             choose a nick
   natter chat.lan --nick bob      a natterd elsewhere on the LAN (port 6667)
   natter 192.168.1.20:6668        another port
@@ -46,7 +47,7 @@ pub struct Cli {
 
     /// Server to connect to, as HOST or HOST:PORT ([IPv6]:PORT for IPv6), or
     /// an ircs://HOST[:PORT] (TLS) or irc://HOST[:PORT] link.
-    /// Default: the config's `server`, else localhost:6667.
+    /// Default: the config's `server`, else a server found on the LAN (mDNS).
     #[arg(value_name = "HOST[:PORT]")]
     pub server: Option<String>,
 

@@ -46,6 +46,16 @@ fn start_log(cli: &Cli) -> anyhow::Result<()> {
     natter::logging::init(&path)
 }
 
+/// natter draws the whole screen: without a terminal it cannot run.
+fn require_terminal() -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "natter is a full-screen program and needs a terminal: run it in one (not through a pipe)"
+        );
+    }
+    Ok(())
+}
+
 /// `natter --discover`: what answers on the LAN, one server a line.
 fn list_servers() -> anyhow::Result<()> {
     eprintln!(
@@ -127,6 +137,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let found = if cli::names_a_server(&cli, &config) {
         None
     } else {
+        // No point looking for a server that natter could not show.
+        require_terminal()?;
         Some(find_server()?)
     };
     let (mut settings, net) =
@@ -138,11 +150,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     tracing::info!(server = %net.address(), nick = %settings.nick, "resolved settings");
     settings.zone = natter::settings::Zone::Local;
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        anyhow::bail!(
-            "natter is a full-screen program and needs a terminal: run it in one (not through a pipe)"
-        );
-    }
+    require_terminal()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
