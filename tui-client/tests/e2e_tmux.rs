@@ -7,10 +7,10 @@
 mod tmux;
 mod tools;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use natterd::testing::TestServer;
-use tmux::Tmux;
+use tmux::{PATIENCE, POLL, Tmux};
 
 /// The nick the sidebar marks as selected (`│>` then a prefix or space).
 fn selected(screen: &str) -> Option<String> {
