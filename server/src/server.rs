@@ -218,6 +218,13 @@ impl Server {
                 },
             };
             backoff = ACCEPT_BACKOFF_FIRST;
+            if spare.reopen() == Spare::OutOfDescriptors {
+                // This client took the last descriptor, the one the spare
+                // needs: it is told so, as the next would have been.
+                refuse_out_of_descriptors(stream, peer, &transport, tasks);
+                spare.reopen();
+                continue;
+            }
             let slot = match Admission::try_admit(&self.context.admission, peer.ip()) {
                 Ok(slot) => slot,
                 Err(refusal) => {
@@ -288,29 +295,88 @@ fn refuse_while_out_of_descriptors(
     spare: &mut SpareDescriptor,
     tasks: &TaskTracker,
 ) {
-    let out_of_descriptors = matches!(error.raw_os_error(), Some(EMFILE | ENFILE));
     crate::warn_throttled!(%error, "accept failed");
-    if !out_of_descriptors || !spare.release() {
+    if !is_out_of_descriptors(error) {
+        return;
+    }
+    // A TLS refusal holding the descriptor may have finished since.
+    spare.reopen();
+    if !spare.release() {
         return;
     }
     if let Some(Ok((stream, peer))) = listener.accept().now_or_never() {
-        crate::warn_throttled!(%peer, "refused: out of file descriptors");
-        tasks.spawn(refuse(
-            stream,
-            transport.clone(),
-            "Server is out of connection slots (file descriptors); try again later".to_string(),
-        ));
+        refuse_out_of_descriptors(stream, peer, transport, tasks);
     }
     spare.reopen();
 }
 
+/// Tells a client accepted on the last descriptor that the server is out of
+/// them. On the plaintext port the line is written at once (a new socket's
+/// send buffer is empty) and the socket closed, so the descriptor is free
+/// again for the spare before the next accept; on the TLS port the handshake
+/// comes first, so a task answers and the spare comes back once it is done.
+fn refuse_out_of_descriptors(
+    stream: TcpStream,
+    peer: SocketAddr,
+    transport: &Transport,
+    tasks: &TaskTracker,
+) {
+    crate::warn_throttled!(%peer, "connection refused: out of file descriptors");
+    crate::metrics::refused("file_descriptors");
+    match transport {
+        Transport::Plain => {
+            let line = Message::new("ERROR")
+                .with_param(OUT_OF_DESCRIPTORS)
+                .to_wire();
+            // What the client already sent is read first: closing a socket
+            // with unread input resets it, and a reset can discard the
+            // ERROR line before the client reads it.
+            let mut unread = [0u8; 1024];
+            for _ in 0..4 {
+                if !matches!(stream.try_read(&mut unread), Ok(1..)) {
+                    break;
+                }
+            }
+            let _ = stream.try_write(line.as_bytes());
+            drop(stream);
+        }
+        Transport::Tls(_) => {
+            tasks.spawn(refuse(
+                stream,
+                transport.clone(),
+                OUT_OF_DESCRIPTORS.to_string(),
+            ));
+        }
+    }
+}
+
+/// What a client accepted with the spare descriptor is told.
+const OUT_OF_DESCRIPTORS: &str =
+    "Server is out of connection slots (file descriptors); try again later";
+
 /// `EMFILE` and `ENFILE`: the process's or the system's descriptor table is full.
+fn is_out_of_descriptors(error: &std::io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(EMFILE | ENFILE))
+}
+
 const EMFILE: i32 = 24;
 const ENFILE: i32 = 23;
 
 /// One file descriptor held in reserve, so that a client can be told the
 /// server is out of descriptors (it takes one to accept and answer it).
 struct SpareDescriptor(Option<std::fs::File>);
+
+/// Whether the spare descriptor is held after [`SpareDescriptor::reopen`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spare {
+    /// It is held.
+    Held,
+    /// It cannot be opened for another reason (no null device): clients
+    /// are served without one.
+    Unavailable,
+    /// It could not be reopened because every descriptor is in use.
+    OutOfDescriptors,
+}
 
 impl SpareDescriptor {
     fn open() -> SpareDescriptor {
@@ -322,9 +388,18 @@ impl SpareDescriptor {
         self.0.take().is_some()
     }
 
-    fn reopen(&mut self) {
-        if self.0.is_none() {
-            self.0 = std::fs::File::open(NULL_DEVICE).ok();
+    /// Takes the spare descriptor back if it was given up.
+    fn reopen(&mut self) -> Spare {
+        if self.0.is_some() {
+            return Spare::Held;
+        }
+        match std::fs::File::open(NULL_DEVICE) {
+            Ok(file) => {
+                self.0 = Some(file);
+                Spare::Held
+            }
+            Err(error) if is_out_of_descriptors(&error) => Spare::OutOfDescriptors,
+            Err(_) => Spare::Unavailable,
         }
     }
 }

@@ -62,7 +62,8 @@ impl Client {
         Client::from_stream(stream)
     }
 
-    fn from_stream(stream: TcpStream) -> Client {
+    /// Wraps an already connected stream.
+    pub fn from_stream(stream: TcpStream) -> Client {
         let (reader, writer) = stream.into_split();
         Client {
             name: "?".to_string(),

@@ -1,0 +1,182 @@
+//! Running out of file descriptors (a `LimitNOFILE` below `max_clients`):
+//! a connection past the limit is told so with an `ERROR` line, on the
+//! plaintext and the TLS port alike, instead of hanging in the backlog;
+//! clients get in again once descriptors are free; and natterd warns about
+//! the limit when it starts.
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod process;
+mod tls_support;
+
+use common::{Client, test_config};
+use natterd::testing::TestServer;
+use natterd::tls::self_signed_paths;
+use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use tls_support::{TlsClient, trusting};
+
+/// The in-process tests lower this whole process's descriptor limit: while
+/// one runs, no other may even build its runtime or spawn a process.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn alone() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `test` on its own runtime, built only once no other test is running.
+fn run_alone(test: impl Future<Output = ()>) {
+    let _alone = alone();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(test);
+}
+
+const REFUSAL: &str =
+    "ERROR :Server is out of connection slots (file descriptors); try again later";
+
+fn open_descriptors() -> u64 {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |dir| dir.count() as u64)
+}
+
+/// Lowers the soft descriptor limit so that only `spare` more can be opened
+/// (by the test's clients and the server together); restored on drop.
+struct LoweredLimit(Rlimit);
+
+impl LoweredLimit {
+    fn leaving(spare: u64) -> LoweredLimit {
+        let limit = getrlimit(Resource::Nofile);
+        let lowered = Rlimit {
+            current: Some(open_descriptors() + spare),
+            maximum: limit.maximum,
+        };
+        setrlimit(Resource::Nofile, lowered).unwrap();
+        LoweredLimit(limit)
+    }
+}
+
+impl Drop for LoweredLimit {
+    fn drop(&mut self) {
+        setrlimit(Resource::Nofile, self.0).unwrap();
+    }
+}
+
+/// Connects one client after another while descriptors last (each costs two
+/// in this process: the client's end and the server's) until one is
+/// refused; returns the first line each received.
+async fn connect_until_refused<C, F>(mut connect: impl FnMut() -> F) -> (Vec<String>, Vec<C>)
+where
+    F: Future<Output = Option<(C, String)>>,
+{
+    let mut answers = Vec::new();
+    let mut clients = Vec::new();
+    for _ in 0..10 {
+        // None: the test's own side ran out first, after the server did.
+        let Some((client, answer)) = connect().await else {
+            break;
+        };
+        let refused = answer.starts_with("ERROR ");
+        answers.push(answer);
+        clients.push(client);
+        if refused {
+            break;
+        }
+    }
+    (answers, clients)
+}
+
+#[test]
+fn a_plaintext_client_past_the_descriptor_limit_gets_an_error_line() {
+    run_alone(plaintext_client_past_the_limit());
+}
+
+async fn plaintext_client_past_the_limit() {
+    let server = TestServer::start_with(test_config()).await;
+    let mut first = Client::register(&server, "first").await;
+    first.sync().await;
+    let (answers, clients) = {
+        let _limit = LoweredLimit::leaving(7);
+        connect_until_refused(|| async {
+            let stream = tokio::net::TcpStream::connect(server.addr).await.ok()?;
+            let mut client = Client::from_stream(stream);
+            client.send("CAP LS 302");
+            let answer = client.recv_line().await;
+            Some((client, answer))
+        })
+        .await
+    };
+    assert_eq!(
+        answers.last().map(String::as_str),
+        Some(REFUSAL),
+        "{answers:#?}"
+    );
+    assert!(answers.len() > 1, "others got in first: {answers:#?}");
+    // Once descriptors are free again, clients get in as before.
+    drop(clients);
+    let mut later = Client::register(&server, "later").await;
+    later.sync().await;
+    first.sync().await;
+}
+
+#[test]
+fn a_tls_client_past_the_descriptor_limit_gets_an_error_line_over_tls() {
+    run_alone(tls_client_past_the_limit());
+}
+
+async fn tls_client_past_the_limit() {
+    let server = TestServer::start_with(test_config()).await;
+    let (cert, _) = self_signed_paths(&server.data_dir);
+    let trust = trusting(&cert);
+    let address = server.tls_addr.unwrap();
+    let (answers, clients) = {
+        let _limit = LoweredLimit::leaving(7);
+        connect_until_refused(|| async {
+            let mut client = TlsClient::connect(address, "localhost", trust.clone())
+                .await
+                .ok()?;
+            client.send("CAP LS 302").await;
+            let answer = client.next_line().await?;
+            Some((client, answer))
+        })
+        .await
+    };
+    assert_eq!(
+        answers.last().map(String::as_str),
+        Some(REFUSAL),
+        "{answers:#?}"
+    );
+    assert!(answers.len() > 1, "others got in first: {answers:#?}");
+    drop(clients);
+    let mut later = TlsClient::connect(address, "localhost", trust)
+        .await
+        .unwrap();
+    later.send("NICK later").await;
+    later.send("USER later 0 * :later").await;
+    later.expect(|line| line.contains(" 001 later ")).await;
+}
+
+#[test]
+fn natterd_warns_at_start_when_the_descriptor_limit_is_below_max_clients() {
+    let _alone = alone();
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg("ulimit -n 200; exec \"$0\" \"$@\"")
+        .arg(process::natterd().get_program())
+        .args(["--bind", "127.0.0.1:0", "--no-history"]);
+    let (mut child, _address, log) = process::spawn_command(command);
+    process::signal(&child, "TERM");
+    process::wait_exit(&mut child);
+    let said: Vec<String> = log.iter().collect();
+    assert!(
+        said.iter().any(|line| line.contains("RLIMIT_NOFILE")
+            && line.contains("max_clients")
+            && line.contains("open_files_limit=200")
+            && line.contains("at least 1056")),
+        "{said:#?}"
+    );
+}
