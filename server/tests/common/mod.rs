@@ -253,6 +253,19 @@ impl Client {
         }
     }
 
+    /// The next line (without CRLF) if one arrives within `window`; panics on
+    /// EOF or invalid UTF-8.
+    pub async fn recv_line_within(&mut self, window: Duration) -> Option<String> {
+        match self.read(window).await {
+            Read::Line(raw) => Some(
+                String::from_utf8(raw)
+                    .unwrap_or_else(|_| panic!("{}", self.failure("invalid UTF-8"))),
+            ),
+            Read::Eof => panic!("{}", self.failure("connection closed")),
+            Read::Timeout => None,
+        }
+    }
+
     /// The next line (without CRLF); panics on timeout, EOF or invalid UTF-8.
     pub async fn recv_line(&mut self) -> String {
         let raw = self.recv_raw().await;
