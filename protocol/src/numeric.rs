@@ -70,6 +70,7 @@ numerics! {
     RPL_VERSION = "351", "the server's version";
     RPL_WHOREPLY = "352", "WHO: one user";
     RPL_NAMREPLY = "353", "NAMES: members of a channel";
+    RPL_WHOSPCRPL = "354", "WHOX: one user, with the fields asked for";
     RPL_LINKS = "364", "LINKS: one server";
     RPL_ENDOFLINKS = "365", "end of a LINKS reply";
     RPL_ENDOFNAMES = "366", "end of a NAMES reply";

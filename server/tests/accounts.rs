@@ -319,3 +319,31 @@ async fn pass_logs_in_to_the_nicks_account_when_the_server_has_no_password() {
         .await;
     wrong.expect_command("001").await;
 }
+
+#[tokio::test]
+async fn whox_shows_who_is_logged_in_as_whom() {
+    let server = start().await;
+    let mut bob = Client::register(&server, "bob").await;
+    bob.send("PRIVMSG NickServ :REGISTER hunter22");
+    bob.expect_command("900").await;
+    bob.join("#room").await;
+    let mut carol = Client::register(&server, "carol").await;
+    carol.join("#room").await;
+    carol.send("WHO #room %tcnfa,7");
+    carol
+        .expect_next(format!(":{SERVER} 354 carol 7 #room bob H@ bob"))
+        .await;
+    carol
+        .expect_next(format!(":{SERVER} 354 carol 7 #room carol H 0"))
+        .await;
+    carol
+        .expect_next(format!(":{SERVER} 315 carol #room :End of WHO list"))
+        .await;
+    // Every field, in the standard order whatever order they were asked in.
+    carol.send("WHO bob %rolaidfnshuc");
+    carol
+        .expect_next(format!(
+            ":{SERVER} 354 carol * ~bob 127.0.0.1 127.0.0.1 {SERVER} bob H 0 0 bob n/a :bob tester"
+        ))
+        .await;
+}

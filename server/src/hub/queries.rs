@@ -22,6 +22,8 @@ pub struct MemberInfo {
     pub membership: Membership,
     /// Whether away.
     pub away: bool,
+    /// The account it is logged in to (WHOX `a`).
+    pub account: Option<String>,
 }
 
 /// A channel's member list.
@@ -73,6 +75,7 @@ fn member_info(client: &Client, membership: Membership) -> MemberInfo {
         realname: client.realname.clone(),
         membership,
         away: client.away.is_some(),
+        account: client.account.as_ref().map(|(name, _)| name.clone()),
     }
 }
 

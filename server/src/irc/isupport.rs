@@ -26,6 +26,8 @@ pub fn tokens(context: &Context) -> Vec<String> {
         format!("TOPICLEN={}", limits.topic_length),
         "USERLEN=16".to_string(),
         "UTF8ONLY".to_string(),
+        // WHO <mask> %<fields>[,<token>] answers with 354 (the account is `a`).
+        "WHOX".to_string(),
     ];
     if context.history.is_some() {
         // draft/chathistory: the most messages one request returns, and the
