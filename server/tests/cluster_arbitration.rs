@@ -157,21 +157,16 @@ async fn nodes_see_each_other_come_leave_and_die() {
     // A clean stop is seen at once.
     let a_id = a.id();
     a.stop().await;
-    assert_eq!(next(&mut changes).await, NodeChange::Down(a_id));
+    assert_eq!(next(&mut changes).await, NodeChange::Down(a_id.clone()));
     // A node that just stops beating is seen after node_timeout.
     let b = Node::start(&nats, "node-b").await;
     assert_eq!(next(&mut changes).await, NodeChange::Up(b.id()));
-    let alive: Vec<String> = watcher
-        .liveness
-        .alive()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|node| node.name)
-        .collect();
-    assert!(alive.contains(&"node-b".to_string()), "{alive:?}");
-    assert!(!alive.contains(&"node-a".to_string()), "{alive:?}");
+    // Read from the bucket by key (direct gets): listing every key goes
+    // through an ordered consumer that async-nats 0.51 can leave waiting
+    // forever against nats-server 2.9 when entries expire meanwhile.
     let b_id = b.id();
+    assert!(watcher.liveness.is_alive(&b_id).await.unwrap());
+    assert!(!watcher.liveness.is_alive(&a_id).await.unwrap());
     drop(b);
     assert_eq!(next(&mut changes).await, NodeChange::Down(b_id));
     shutdown.cancel();

@@ -184,8 +184,19 @@ impl Liveness {
             .is_some_and(|beat| beat.incarnation == node.incarnation))
     }
 
-    /// Every node alive now, this one included.
+    /// Every node alive now, this one included. The listing is bounded by
+    /// `node_timeout`: async-nats' key listing can wait forever when entries
+    /// expire while it runs (seen against nats-server 2.9), and a caller
+    /// must get an error rather than hang.
     pub async fn alive(&self) -> Result<Vec<NodeId>, ClusterError> {
+        tokio::time::timeout(self.timeout, self.list_alive())
+            .await
+            .map_err(|_| {
+                ClusterError::jetstream("listing nodes", "no answer within node_timeout")
+            })?
+    }
+
+    async fn list_alive(&self) -> Result<Vec<NodeId>, ClusterError> {
         let mut keys = self
             .store
             .keys()
