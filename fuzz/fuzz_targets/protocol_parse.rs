@@ -5,8 +5,9 @@
 //! occur, the codec splits on it). The serialiser never writes a line break
 //! (it writes those as `_` in the source, command and tag keys, and as
 //! spaces in params, see `Message::write_to`; tag values are escaped), so for
-//! such a message the round trip is exact only from the serialised form on:
-//! serialising the re-parsed message gives the same line again.
+//! such a message the round trip is exact only from the re-parsed form on:
+//! serialising it and parsing again gives the same line (line breaks become
+//! `_`, so two tag keys may become one).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -52,7 +53,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     if has_line_break(&message) {
-        assert_eq!(again.to_wire(), wire, "{message:?}");
+        // Two tag keys that differ only in a line break (`A\r`, `A\0`)
+        // serialise alike (`A_`), and the parser keeps one tag per key; so
+        // the form is stable from the re-parsed message on.
+        let settled = again.to_wire();
+        let line = settled.strip_suffix("\r\n").unwrap_or(&settled);
+        let third = Message::parse(line)
+            .unwrap_or_else(|error| panic!("{settled:?} does not parse back: {error}"));
+        assert_eq!(third.to_wire(), settled, "{message:?}");
     } else {
         assert_eq!(again, message, "{wire:?}");
     }
