@@ -7,33 +7,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use bytes::Bytes;
+mod hub_support;
+
+use hub_support::RECORDER;
 use natterd::Config;
 use natterd::context::Context;
 use natterd::hub::SayRequest;
 use natterd::hub::client::{ClientId, Format, NewClient};
-use natterd::hub::event::{Encoder, Envelope, Event, MessageKind};
+use natterd::hub::event::MessageKind;
 use natterd::net::outbound::Outbound;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
-
-/// Encodes only messages, as `<target> <text>` lines.
-struct Recorder;
-
-static RECORDER: Recorder = Recorder;
-
-impl Encoder for Recorder {
-    fn name(&self) -> &'static str {
-        "recorder"
-    }
-
-    fn encode(&self, envelope: &Envelope, _variant: u8) -> Option<Bytes> {
-        match &envelope.event {
-            Event::Message { target, text, .. } => Some(Bytes::from(format!("{target} {text}\n"))),
-            _ => None,
-        }
-    }
-}
 
 const SENDERS: usize = 4;
 const MESSAGES: usize = 400;
