@@ -1,5 +1,6 @@
 //! natterd's command line: flags that override the config file, and the
-//! administration subcommands (backup, export, completions, man page, fingerprint).
+//! administration subcommands (backup, export, channel, completions, man page,
+//! fingerprint).
 //!
 //! To add a subcommand, add a variant to [`Command`] (its doc comment is its
 //! help) and an arm where `main.rs` dispatches it.
@@ -15,7 +16,7 @@ use std::path::PathBuf;
 #[command(
     name = "natterd",
     version,
-    after_help = "EXAMPLES:\n  natterd                              serve the LAN on 0.0.0.0:6667\n  natterd --bind 127.0.0.1:6667        only this machine can connect\n  natterd --config /etc/natter/natterd.toml\n  natterd --print-config > natterd.toml   start a config file from the defaults\n  natterd backup /srv/backup/history-$(date +%F).db   copy history (also while running)\n  natterd export --channel '#lobby' --since 7d        a channel's last week as text\n  natterd --tls-cert cert.pem --tls-key key.pem       serve your own certificate on :6697\n  natterd fingerprint                  print the TLS fingerprint users should see\n\nThen chat: `natter` on any LAN machine, `natter ircs://HOST`, `ncat --ssl HOST 6697`, `nc HOST 6667`, or any IRC client.\nLogs go to stderr; set the level with --log or RUST_LOG (e.g. RUST_LOG=natterd=debug)."
+    after_help = "EXAMPLES:\n  natterd                              serve the LAN on 0.0.0.0:6667\n  natterd --bind 127.0.0.1:6667        only this machine can connect\n  natterd --config /etc/natter/natterd.toml\n  natterd --print-config > natterd.toml   start a config file from the defaults\n  natterd backup /srv/backup/history-$(date +%F).db   copy history (also while running)\n  natterd export --channel '#lobby' --since 7d        a channel's last week as text\n  natterd --tls-cert cert.pem --tls-key key.pem       serve your own certificate on :6697\n  natterd fingerprint                  print the TLS fingerprint users should see\n  natterd channel forget '#club'       stopped server: #club is created afresh next time\n\nThen chat: `natter` on any LAN machine, `natter ircs://HOST`, `ncat --ssl HOST 6697`, `nc HOST 6667`, or any IRC client.\nLogs go to stderr; set the level with --log or RUST_LOG (e.g. RUST_LOG=natterd=debug)."
 )]
 pub struct Cli {
     /// What to do instead of serving (default: serve).
@@ -142,6 +143,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ExportFormat::Text)]
         format: ExportFormat,
     },
+    /// Registered channels: list what natterd remembers of them, or forget one.
+    Channel {
+        /// What to do.
+        #[command(subcommand)]
+        action: ChannelAction,
+    },
     /// Print a shell completion script, e.g. `natterd completions bash > /etc/bash_completion.d/natterd`.
     Completions {
         /// The shell.
@@ -153,6 +160,25 @@ pub enum Command {
     /// Print the TLS certificate's SHA-256 fingerprint (making the self-signed
     /// certificate if there is none yet) and exit, to read out to users.
     Fingerprint,
+}
+
+/// `natterd channel` actions.
+#[derive(Clone, Debug, Subcommand)]
+pub enum ChannelAction {
+    /// Print every stored channel: name, modes (not the key), bans, operator
+    /// accounts, topic. Works while natterd runs.
+    List,
+    /// Forget a channel's stored state (modes, key, bans, topic, operator
+    /// accounts) and delete its history, so that the next person to join
+    /// creates it afresh. Stop natterd first.
+    Forget {
+        /// The channel, e.g. '#lobby' (quote it: # starts a shell comment).
+        #[arg(value_name = "CHANNEL")]
+        channel: String,
+        /// Keep its history: it is then served to whoever creates the channel next.
+        #[arg(long)]
+        keep_history: bool,
+    },
 }
 
 /// How log lines are written to stderr.

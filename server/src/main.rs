@@ -3,12 +3,12 @@
 //! The binary's edge: parse flags, load the config, bind the listeners, open
 //! history, run the server (SIGHUP reloads) until SIGINT/SIGTERM, then close
 //! every connection and commit history. The subcommands (backup, export,
-//! completions, man) run instead of the server.
+//! channel, completions, man) run instead of the server.
 
 use anyhow::Context as _;
 use clap::Parser;
 use natterd::Config;
-use natterd::cli::{Cli, Command, ExportFormat, LogFormat};
+use natterd::cli::{ChannelAction, Cli, Command, ExportFormat, LogFormat};
 use natterd::config::locate;
 use natterd::discovery::{Announcement, Announcer};
 use natterd::history::{History, offline};
@@ -60,6 +60,7 @@ fn main() -> ExitCode {
             since,
             format,
         }) => return exit(export(&config, channel, since.as_deref(), *format)),
+        Some(Command::Channel { action }) => return exit(channel(&config, action)),
         _ => {}
     }
     if cli.print_config {
@@ -171,6 +172,49 @@ fn export(
         tools::export::write(&message, format, &mut out)
     })?;
     out.flush().context("cannot write to standard output")
+}
+
+/// `natterd channel list|forget`.
+fn channel(config: &Config, action: &ChannelAction) -> anyhow::Result<()> {
+    let data_dir = config.data_dir()?;
+    match action {
+        ChannelAction::List => {
+            let stdout = std::io::stdout();
+            let count = tools::channel::list(&data_dir, &mut stdout.lock())?;
+            report!("{count} stored channels");
+            Ok(())
+        }
+        ChannelAction::Forget {
+            channel,
+            keep_history,
+        } => {
+            let name = natter_protocol::ChannelName::parse(channel, config.limits.channel_length)
+                .map_err(|error| anyhow::anyhow!("{channel:?}: {error}"))?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            let forgotten = runtime.block_on(tools::channel::forget(
+                &data_dir,
+                &config.history,
+                &name.folded(),
+                *keep_history,
+            ))?;
+            let state = match &forgotten.record {
+                Some(record) => format!(
+                    "forgot its stored state ({})",
+                    tools::channel::describe(record).replace('\t', " ")
+                ),
+                None => "it had no stored state".to_string(),
+            };
+            let history = match forgotten.deleted {
+                Some(count) => format!("deleted {count} messages of its history"),
+                None => "kept its history".to_string(),
+            };
+            report!("{channel}: {state}; {history}");
+            Ok(())
+        }
+    }
 }
 
 async fn serve(config: Config, source: ConfigSource) -> ExitCode {

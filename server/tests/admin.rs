@@ -2,7 +2,7 @@
 //! port is reported plainly before anything is created, the config file is
 //! found without `--config`, a clean stop leaves a self-contained history.db,
 //! `natterd backup` copies a running server's history, `natterd export` prints
-//! a channel, and completions and the man page come out of the clap definitions.
+//! a channel, `natterd channel` lists and forgets stored channels, and completions and the man page come out of the clap definitions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod process;
@@ -278,6 +278,61 @@ fn export_prints_a_channel_as_text_or_json_lines() {
     assert_eq!(future, "");
     signal(&server.child, "TERM");
     assert!(wait_exit(&mut server.child).success());
+}
+
+#[test]
+fn channel_list_shows_registered_channels_and_forget_needs_the_server_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, address) = start_durable(dir.path());
+    let (mut alice, _) = Irc::register(&address, "alice");
+    alice.send("PRIVMSG NickServ :REGISTER sesame123");
+    alice.until(|line| line.contains(" 900 "));
+    alice.send("JOIN #Club");
+    alice.until(|line| line.contains(" 366 "));
+    alice.send("MODE #Club +i");
+    alice.send("PRIVMSG #Club :members only");
+    alice.send("QUIT");
+    alice.until(|line| line.starts_with("ERROR"));
+    let data = dir.path().join("data");
+    let list = [
+        "channel".as_ref(),
+        "list".as_ref(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+    ];
+    let (code, stdout, stderr) = run(&list);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "#Club\t+int\tbans:0\toperators:alice\n");
+    assert!(stderr.contains("1 stored channels"), "{stderr}");
+
+    let forget = [
+        "channel".as_ref(),
+        "forget".as_ref(),
+        "#CLUB".as_ref(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+    ];
+    let (code, _, stderr) = run(&forget);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("stop natterd first"), "{stderr}");
+    signal(&server.child, "TERM");
+    assert!(wait_exit(&mut server.child).success());
+
+    let (code, _, stderr) = run(&forget);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("#CLUB: forgot its stored state (#Club +int bans:0 operators:alice); deleted 1 messages of its history"),
+        "{stderr}"
+    );
+    let (code, stdout, _) = run(&list);
+    assert_eq!((code, stdout.as_str()), (0, ""));
+    assert_eq!(count_messages(&data.join("history.db")), 0);
+    let (code, _, stderr) = run(&forget);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("#CLUB: it had no stored state; deleted 0 messages"),
+        "{stderr}"
+    );
 }
 
 #[test]

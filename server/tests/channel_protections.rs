@@ -1,7 +1,9 @@
 //! Channels keep their protections with their history: the modes, key,
-//! topic, bans and operators (by account) of an emptied channel survive its
-//! emptiness and a restart, so whoever re-creates it is held to them and does
-//! not become its operator or read its history without being let in.
+//! topic, bans and operators (by account) of an emptied registered channel
+//! survive its emptiness and a restart, so whoever re-creates it is held to
+//! them and does not become its operator or read its history without being
+//! let in. An unregistered channel vanishes when it empties (or at a
+//! restart), with the history it guarded, so nobody can lock a name.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts_support;
@@ -59,10 +61,11 @@ async fn registered(server: &TestServer, nick: &str, caps: &[&str]) -> Client {
 }
 
 #[tokio::test]
-async fn an_emptied_keyed_channel_keeps_its_key_across_a_restart() {
+async fn an_emptied_registered_keyed_channel_keeps_its_key_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_in(dir.path()).await;
-    let mut alice = Client::register_with_caps(&server, "alice", ALL_CAPS).await;
+    // alice is logged in when she creates #secret: it is registered to her account.
+    let mut alice = registered(&server, "alice", ALL_CAPS).await;
     let mut bob = Client::register_with_caps(&server, "bob", ALL_CAPS).await;
     alice.join("#secret").await;
     alice.send("MODE #secret +k sesame");
@@ -98,17 +101,115 @@ async fn an_emptied_keyed_channel_keeps_its_key_across_a_restart() {
     let fail = mallory.expect(|l| command(l) == "FAIL").await;
     assert!(fail.contains("INVALID_TARGET LATEST #secret"), "{fail}");
 
-    // Whoever knows the key could always join: they get in, and the history.
+    // Whoever knows the key could always join: they get in, and the history,
+    // but the channel is alice's: bob does not operate it.
     let mut bob = Client::register_with_caps(&server, "bob", ALL_CAPS).await;
     bob.send("JOIN #secret sesame");
     bob.expect(|l| command(l) == "366").await;
     let (_, backlog) = next_batch(&mut bob).await;
     assert_eq!(texts(&backlog), ["the plan"]);
-    // No operator had an account: the first one back in operates it again.
-    assert_eq!(names(&mut bob, "#secret").await, ["@bob"]);
+    assert_eq!(names(&mut bob, "#secret").await, ["bob"]);
     bob.send("MODE #secret");
     let modes = bob.expect(|l| command(l) == "324").await;
     assert_eq!(modes, format!(":{SERVER} 324 bob #secret +ntk sesame"));
+    server.shutdown().await;
+}
+
+/// The lock hole: without an account, `+i`/`+k` and leaving must not keep a
+/// channel name (or its history) from everyone forever.
+#[tokio::test]
+async fn an_unregistered_channel_vanishes_when_empty_with_the_history_it_guarded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_in(dir.path()).await;
+    let mut squatter = Client::register_with_caps(&server, "squatter", ALL_CAPS).await;
+    let mut friend = Client::register_with_caps(&server, "friend", ALL_CAPS).await;
+    squatter.join("#locked").await;
+    squatter.send("MODE #locked +kb sesame mallory!*@*");
+    squatter.expect(|l| command(l) == "MODE").await;
+    friend.send("JOIN #locked sesame");
+    friend.expect(|l| command(l) == "366").await;
+    say_all(&mut squatter, &mut friend, "#locked", &["behind the key"]).await;
+    // An open channel's history is anyone's to read, and stays.
+    squatter.join("#open").await;
+    friend.join("#open").await;
+    say_all(&mut squatter, &mut friend, "#open", &["said in the open"]).await;
+    squatter.send("MODE #open +i");
+    squatter.expect(|l| command(l) == "MODE").await;
+    squatter.send("MODE #open -i");
+    squatter.expect(|l| command(l) == "MODE").await;
+    squatter.send("QUIT");
+    friend.send("JOIN 0");
+    friend
+        .expect(|l| command(l) == "PART" && l.contains("#open"))
+        .await;
+
+    // mallory (even the banned one) creates #locked afresh, operates it, reads nothing.
+    let mut mallory = Client::register_with_caps(&server, "mallory", ALL_CAPS).await;
+    let joined = try_join(&mut mallory, "JOIN #locked").await;
+    assert!(joined.ends_with(" JOIN #locked"), "{joined}");
+    assert_eq!(names(&mut mallory, "#locked").await, ["@mallory"]);
+    mallory.send("MODE #locked");
+    let modes = mallory.expect(|l| command(l) == "324").await;
+    assert_eq!(modes, format!(":{SERVER} 324 mallory #locked +nt"));
+    mallory.send("CHATHISTORY LATEST #locked * 10");
+    let (_, replayed) = next_batch(&mut mallory).await;
+    assert_eq!(texts(&replayed), Vec::<String>::new());
+    mallory.send("TOPIC #locked :mine now");
+    mallory.expect(|l| command(l) == "TOPIC").await;
+    mallory.send("PRIVMSG #locked :new life");
+    mallory.sync().await;
+
+    mallory.send("JOIN #open");
+    mallory.expect(|l| command(l) == "366").await;
+    let (_, backlog) = next_batch(&mut mallory).await;
+    assert_eq!(texts(&backlog), ["said in the open"]);
+    server.shutdown().await;
+
+    let db = rusqlite::Connection::open(dir.path().join("history.db")).unwrap();
+    let kept: Vec<String> = db
+        .prepare(
+            "SELECT m.text FROM messages m JOIN conversations c ON c.id = m.conversation
+             WHERE c.key = 'chan:#locked' ORDER BY m.id",
+        )
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        kept,
+        ["new life"],
+        "the guarded history is deleted from disk"
+    );
+    let stored: i64 = db
+        .query_row("SELECT count(*) FROM channel_state", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(stored, 0, "no unregistered channel is remembered");
+}
+
+#[tokio::test]
+async fn an_unregistered_keyed_channel_does_not_outlive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_in(dir.path()).await;
+    let mut alice = Client::register_with_caps(&server, "alice", ALL_CAPS).await;
+    let mut bob = Client::register_with_caps(&server, "bob", ALL_CAPS).await;
+    alice.join("#keyed").await;
+    alice.send("MODE #keyed +k sesame");
+    alice.expect(|l| command(l) == "MODE").await;
+    bob.send("JOIN #keyed sesame");
+    bob.expect(|l| command(l) == "366").await;
+    say_all(&mut alice, &mut bob, "#keyed", &["before the restart"]).await;
+    // natterd stops with both still in #keyed.
+    server.shutdown().await;
+
+    let server = start_in(dir.path()).await;
+    let mut carol = Client::register_with_caps(&server, "carol", ALL_CAPS).await;
+    let joined = try_join(&mut carol, "JOIN #keyed").await;
+    assert!(joined.ends_with(" JOIN #keyed"), "{joined}");
+    assert_eq!(names(&mut carol, "#keyed").await, ["@carol"]);
+    carol.send("CHATHISTORY LATEST #keyed * 10");
+    let (_, replayed) = next_batch(&mut carol).await;
+    assert_eq!(texts(&replayed), Vec::<String>::new());
     server.shutdown().await;
 }
 

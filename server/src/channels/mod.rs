@@ -1,14 +1,24 @@
 //! Channel state kept with history: the protections (modes, key, limit, bans,
 //! operators by account) and topic of each channel, stored in history.db
-//! (schema migration 3), so that a channel that empties, or a server that
-//! restarts, does not hand the channel and its history to the next joiner.
+//! (schema migration 3), so that a registered channel that empties, or a
+//! server that restarts, does not hand the channel and its history to the
+//! next joiner.
+//!
+//! A channel is registered once an operator of it is logged in to an account
+//! (see [`ChannelRecord::is_registered`]). Only registered channels keep their
+//! state once empty. An unregistered channel vanishes when it empties, as on
+//! ergo, and if it kept anyone out (`+i +k +l +s`, bans) its stored history
+//! goes with it; so nobody can lock a channel name by setting `+i` and
+//! leaving, and nobody reads what its members kept out.
 //!
 //! The hub calls [`ChannelStates::put`] under its lock whenever a channel's
 //! protections change and when it empties, and [`ChannelStates::get`] when a
 //! channel is re-created. Both touch only memory: a writer thread stores the
 //! changed channels in the background. Its queue is the set of changed
 //! channel names (the latest record of each is written), so it is bounded by
-//! the number of channels, however often they change.
+//! the number of channels, however often they change. Live unregistered
+//! channels are stored too: if natterd stops or crashes while they have
+//! members, [`ChannelStates::take_unregistered`] finds them at the next start.
 
 mod record;
 mod store;
@@ -127,24 +137,65 @@ impl ChannelStates {
 
     /// Removes the account `folded_account` (dropped) from every stored
     /// channel's operators, so that whoever registers the name later does
-    /// not inherit them.
-    pub fn forget_operator(&self, folded_account: &str) {
+    /// not inherit them. A channel that is not `live` and has no operator
+    /// account left vanishes: it is forgotten and returned (the caller
+    /// deletes the history of those that [guarded it](ChannelRecord::guards_history)).
+    pub fn forget_operator(
+        &self,
+        folded_account: &str,
+        live: impl Fn(&str) -> bool,
+    ) -> Vec<(String, ChannelRecord)> {
         let mut shared = self.shared();
         let Shared { records, dirty, .. } = &mut *shared;
-        let mut emptied = Vec::new();
+        let mut vanished = Vec::new();
         for (folded, record) in records.iter_mut() {
             if record.operators.remove(folded_account) {
                 dirty.insert(folded.clone());
-                if record.is_plain() {
-                    emptied.push(folded.clone());
+                if record.is_plain() || (!record.is_registered() && !live(folded)) {
+                    vanished.push(folded.clone());
                 }
             }
         }
-        for folded in emptied {
-            records.remove(&folded);
-        }
+        let vanished = vanished
+            .into_iter()
+            .filter_map(|folded| records.remove_entry(&folded))
+            .collect();
         drop(shared);
         self.inner.changed.notify_all();
+        vanished
+    }
+
+    /// Forgets every unregistered channel and returns them. Called at start,
+    /// when no channel is live: these were live when natterd last stopped (or
+    /// crashed), and vanish now as they would have when emptied.
+    pub fn take_unregistered(&self) -> Vec<(String, ChannelRecord)> {
+        let mut shared = self.shared();
+        let Shared { records, dirty, .. } = &mut *shared;
+        let names: Vec<String> = records
+            .iter()
+            .filter(|(_, record)| !record.is_registered())
+            .map(|(folded, _)| folded.clone())
+            .collect();
+        let taken: Vec<(String, ChannelRecord)> = names
+            .into_iter()
+            .filter_map(|folded| records.remove_entry(&folded))
+            .collect();
+        dirty.extend(taken.iter().map(|(folded, _)| folded.clone()));
+        drop(shared);
+        self.inner.changed.notify_all();
+        taken
+    }
+
+    /// Every stored channel, sorted by folded name.
+    pub fn all(&self) -> Vec<(String, ChannelRecord)> {
+        let mut all: Vec<(String, ChannelRecord)> = self
+            .shared()
+            .records
+            .iter()
+            .map(|(folded, record)| (folded.clone(), record.clone()))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
     }
 
     /// Waits (at most `timeout`) until every change made before the call is
@@ -190,6 +241,14 @@ impl ChannelStates {
     fn shared(&self) -> MutexGuard<'_, Shared> {
         lock(&self.inner.shared)
     }
+}
+
+/// Every record stored in the (already migrated) database `conn`, sorted by
+/// folded name: for tools that read beside a running server.
+pub fn read_all(conn: &Connection) -> Result<Vec<(String, ChannelRecord)>, String> {
+    let mut all = store::load_all(conn)?;
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(all)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

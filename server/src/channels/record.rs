@@ -71,6 +71,26 @@ impl ChannelRecord {
             && self.operators.is_empty()
     }
 
+    /// Whether the channel is registered: some operator was logged in to an
+    /// account. Only registered channels keep their state once empty; an
+    /// unregistered one vanishes, as on ergo, so nobody can lock a channel
+    /// name by setting `+i` or `+k` and leaving.
+    pub fn is_registered(&self) -> bool {
+        !self.operators.is_empty()
+    }
+
+    /// Whether the channel keeps anyone out of its history: `+i`, `+k`,
+    /// `+l`, `+s` or bans. When such a channel vanishes (unregistered and
+    /// empty) its stored history goes with it: nothing is left to decide who
+    /// may read it, and the next person to create the name must not.
+    pub fn guards_history(&self) -> bool {
+        self.has_flag('i')
+            || self.has_flag('s')
+            || self.key.is_some()
+            || self.limit.is_some()
+            || !self.bans.is_empty()
+    }
+
     /// Whether flag `letter` is set.
     pub fn has_flag(&self, letter: char) -> bool {
         self.flags.contains(letter)
@@ -104,6 +124,50 @@ mod tests {
             ..plain
         };
         assert!(!owned.is_plain());
+        assert!(owned.is_registered() && !owned.guards_history());
+    }
+
+    #[test]
+    fn only_modes_that_keep_people_out_guard_history() {
+        let open = ChannelRecord {
+            name: "#a".into(),
+            flags: "mt".into(),
+            topic: Some(RecordedTopic {
+                text: "t".into(),
+                set_by: "a!b@c".into(),
+                set_at_ms: 1,
+            }),
+            ..ChannelRecord::default()
+        };
+        assert!(!open.guards_history() && !open.is_registered());
+        for guarded in [
+            ChannelRecord {
+                flags: "int".into(),
+                ..open.clone()
+            },
+            ChannelRecord {
+                flags: "nst".into(),
+                ..open.clone()
+            },
+            ChannelRecord {
+                key: Some("k".into()),
+                ..open.clone()
+            },
+            ChannelRecord {
+                limit: Some(2),
+                ..open.clone()
+            },
+            ChannelRecord {
+                bans: vec![RecordedBan {
+                    mask: "m!*@*".into(),
+                    set_by: "a!b@c".into(),
+                    set_at_ms: 1,
+                }],
+                ..open.clone()
+            },
+        ] {
+            assert!(guarded.guards_history(), "{guarded:?}");
+        }
     }
 
     #[test]

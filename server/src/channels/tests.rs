@@ -1,5 +1,6 @@
 //! The store against a real history.db: what is put is there after a reopen,
-//! plain records and dropped operators are forgotten, a bad row stops the open.
+//! plain records and dropped operators are forgotten, a bad row stops the open,
+//! unregistered channels are taken at start.
 #![allow(clippy::unwrap_used)]
 
 use super::*;
@@ -63,13 +64,30 @@ fn a_dropped_account_is_no_longer_anyones_operator() {
         ..ChannelRecord::default()
     };
     states.put("#team", Some(only_ops));
-    states.forget_operator("alice");
-    assert!(states.get("#secret").unwrap().operators.is_empty());
+    let registered = ChannelRecord {
+        name: "#kept".into(),
+        operators: BTreeSet::from(["alice".to_string(), "bob".to_string()]),
+        ..keyed("#kept", "k")
+    };
+    states.put("#kept", Some(registered));
+    states.put("#live", Some(keyed("#live", "k")));
+    let vanished = states.forget_operator("alice", |folded| folded == "#live");
+    let mut vanished: Vec<&str> = vanished.iter().map(|(folded, _)| folded.as_str()).collect();
+    vanished.sort_unstable();
+    assert_eq!(vanished, ["#secret", "#team"], "unregistered and not live");
+    assert!(states.get("#secret").is_none());
     assert!(states.get("#team").is_none(), "nothing left to keep");
+    assert!(
+        states.get("#live").unwrap().operators.is_empty(),
+        "live: its members decide"
+    );
+    let kept = states.get("#kept").unwrap();
+    assert_eq!(kept.operators, BTreeSet::from(["bob".to_string()]));
     assert_eq!(states.shutdown(WAIT), 0);
     let states = ChannelStates::open(&path).unwrap();
     assert!(states.get("#team").is_none());
-    assert_eq!(states.get("#secret").unwrap().key.as_deref(), Some("k"));
+    assert!(states.get("#secret").is_none());
+    assert_eq!(states.get("#kept").unwrap().key.as_deref(), Some("k"));
 }
 
 #[test]
@@ -86,4 +104,28 @@ fn an_unreadable_row_names_the_channel() {
     drop(conn);
     let error = ChannelStates::open(&path).unwrap_err();
     assert!(error.contains("#broken"), "{error}");
+}
+
+#[test]
+fn unregistered_records_are_taken_and_registered_ones_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    drop(History::open(dir.path(), &HistoryConfig::default()).unwrap());
+    let states = ChannelStates::open(&path).unwrap();
+    states.put("#owned", Some(keyed("#owned", "k")));
+    let unowned = ChannelRecord {
+        operators: BTreeSet::new(),
+        ..keyed("#unowned", "k")
+    };
+    states.put("#unowned", Some(unowned.clone()));
+    assert_eq!(
+        states.take_unregistered(),
+        [("#unowned".to_string(), unowned)]
+    );
+    assert!(states.take_unregistered().is_empty());
+    let all: Vec<String> = states.all().into_iter().map(|(folded, _)| folded).collect();
+    assert_eq!(all, ["#owned"]);
+    assert_eq!(states.shutdown(WAIT), 0);
+    let states = ChannelStates::open(&path).unwrap();
+    assert!(states.get("#unowned").is_none());
 }

@@ -47,6 +47,7 @@ mod batch;
 mod config;
 mod drops;
 mod error;
+mod forget;
 mod model;
 pub mod offline;
 mod query;
@@ -67,6 +68,7 @@ use crate::accounts::Accounts;
 use crate::channels::ChannelStates;
 use chrono::{DateTime, Utc};
 use drops::DropCounter;
+use forget::Purging;
 use query::TargetsQuery;
 use reader::ReaderPool;
 use std::path::{Path, PathBuf};
@@ -165,6 +167,8 @@ struct Inner {
     writer_thread: Mutex<Option<JoinHandle<()>>>,
     accounts: Accounts,
     channel_states: ChannelStates,
+    /// Channel histories being deleted, hidden from readers meanwhile.
+    purging: Arc<Purging>,
 }
 
 /// How much longer than its own timeout [`History::shutdown`] waits for the
@@ -194,12 +198,14 @@ impl History {
         let room = Arc::new(Semaphore::new(capacity));
         // Records are bounded by `room`; other commands by their waiting callers.
         let (commands, queue) = std::sync::mpsc::channel();
+        let purging = Arc::new(Purging::default());
         let writer = Writer::new(
             connection,
             path.clone(),
             config,
             Arc::clone(&drops),
             Arc::clone(&room),
+            Arc::clone(&purging),
         );
         let writer_thread = std::thread::Builder::new()
             .name("history-writer".into())
@@ -209,7 +215,7 @@ impl History {
                 reason: format!("cannot start the writer thread: {error}"),
             })?;
         tracing::info!(path = %path.display(), sync = ?config.sync, "history opened");
-        Ok(History {
+        let history = History {
             inner: Arc::new(Inner {
                 commands,
                 room,
@@ -224,8 +230,37 @@ impl History {
                 writer_thread: Mutex::new(Some(writer_thread)),
                 accounts,
                 channel_states,
+                purging,
             }),
-        })
+        };
+        history.drop_unregistered_channels();
+        Ok(history)
+    }
+
+    /// Unregistered channels that were live when natterd last stopped vanish
+    /// now, as they would have when emptied: their state is forgotten, and
+    /// the history of those that kept anyone out is deleted.
+    fn drop_unregistered_channels(&self) {
+        for (folded, record) in self.inner.channel_states.take_unregistered() {
+            let guarded = record.guards_history();
+            tracing::info!(channel = %record.name, history_deleted = guarded, "unregistered channel from the last run forgotten");
+            if guarded {
+                self.forget_channel_history(&folded);
+            }
+        }
+    }
+
+    /// Deletes the stored history of the channel `folded` (case-folded),
+    /// including its messages still queued now, but not those recorded after
+    /// this call. Never blocks: the writer does it with its next commit.
+    pub fn forget_channel_history(&self, folded: &str) {
+        let cutoff = self.inner.purging.start(folded);
+        // Unbounded like Flush: one per channel that vanishes, a hub event.
+        let _ = self
+            .inner
+            .commands
+            .send(Command::ForgetChannel(folded.to_owned(), cutoff));
+        self.wake_writer();
     }
 
     /// The accounts stored in the same database.
@@ -311,10 +346,13 @@ impl History {
 
     /// Messages of one conversation, in ascending time order (see [`Selection`]).
     pub async fn query(&self, query: HistoryQuery) -> Result<Vec<StoredMessage>, HistoryError> {
-        self.inner
+        let conversation = query.conversation.clone();
+        let messages = self
+            .inner
             .readers
             .read(move |conn, path| query::run_query(conn, path, &query))
-            .await
+            .await?;
+        Ok(self.inner.purging.filter(&conversation, messages))
     }
 
     /// For `CHATHISTORY TARGETS`: the private partners of `viewer` (an identity key)
@@ -337,10 +375,19 @@ impl History {
             to,
             limit,
         };
-        self.inner
+        let mut targets = self
+            .inner
             .readers
             .read(move |conn, path| query::run_targets(conn, path, &query))
-            .await
+            .await?;
+        targets.retain(|(name, latest)| {
+            !(natter_protocol::is_channel_name(name)
+                && self
+                    .inner
+                    .purging
+                    .hides_latest(&natter_protocol::Casemapping::Rfc8265.fold(name), *latest))
+        });
+        Ok(targets)
     }
 
     /// The identity key of the partner `viewer` (an identity key) last

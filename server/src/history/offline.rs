@@ -1,10 +1,12 @@
-//! Working on history.db from outside the server: a consistent backup and a
-//! channel export, both usable while natterd runs. They open the database
-//! directly (never `history.lock`, which the running server holds) and read
-//! one snapshot, which WAL lets them do without stopping the writer.
+//! Working on history.db from outside the server: a consistent backup, a
+//! channel export and the stored channel states, all usable while natterd
+//! runs. They open the database directly (never `history.lock`, which the
+//! running server holds) and read one snapshot, which WAL lets them do
+//! without stopping the writer.
 
 use super::model::{Conversation, MessageKind};
 use super::schema::{self, SCHEMA_VERSION};
+use crate::channels::ChannelRecord;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -194,6 +196,29 @@ pub fn export(
         })?;
     }
     Ok(())
+}
+
+/// Every stored channel state (registered channels), sorted by folded name,
+/// from one snapshot.
+pub fn channels(data_dir: &Path) -> Result<Vec<(String, ChannelRecord)>, OfflineError> {
+    let (conn, path) = open(data_dir)?;
+    crate::channels::read_all(&conn).map_err(|reason| OfflineError::Read { path, reason })
+}
+
+/// How many messages of channel `folded` (case-folded name) are stored.
+pub fn count_channel(data_dir: &Path, folded: &str) -> Result<u64, OfflineError> {
+    let (conn, path) = open(data_dir)?;
+    let count: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation WHERE c.key = ?1",
+            [Conversation::channel(folded).key()],
+            |row| row.get(0),
+        )
+        .map_err(|error| OfflineError::Read {
+            path,
+            reason: error.to_string(),
+        })?;
+    Ok(u64::try_from(count).unwrap_or(0))
 }
 
 /// Folds the WAL back into the database and empties it, so that history.db

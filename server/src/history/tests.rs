@@ -197,3 +197,117 @@ async fn history_a_big_batch_is_stored_whole_and_in_order() {
     }
     history.shutdown().await.unwrap();
 }
+
+fn message_in(channel: &str, text: &str) -> StoredMessage {
+    StoredMessage {
+        conversation: Conversation::channel(channel),
+        target: channel.into(),
+        text: text.into(),
+        ..channel_message(0)
+    }
+}
+
+fn texts_in(stored: &[StoredMessage]) -> Vec<&str> {
+    stored.iter().map(|message| message.text.as_str()).collect()
+}
+
+#[tokio::test]
+async fn forgetting_a_channel_deletes_what_came_before_and_keeps_what_came_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = History::open(dir.path(), &HistoryConfig::default()).unwrap();
+    history.record(message_in("#lobby", "committed"));
+    history.record(message_in("#other", "elsewhere"));
+    history.flush().await.unwrap();
+    // Queued but not committed when the channel vanishes: deleted too.
+    let release = history.stall_writer().await;
+    history.record(message_in("#lobby", "queued"));
+    history.forget_channel_history("#lobby");
+    // Not deleted yet (the writer is stalled), but hidden from readers already.
+    assert!(history.query(latest(10)).await.unwrap().is_empty());
+    history.record(message_in("#lobby", "next life"));
+    drop(release);
+    history.flush().await.unwrap();
+    assert_eq!(
+        texts_in(&history.query(latest(10)).await.unwrap()),
+        ["next life"]
+    );
+    let other = HistoryQuery {
+        conversation: Conversation::channel("#other"),
+        ..latest(10)
+    };
+    assert_eq!(
+        texts_in(&history.query(other).await.unwrap()),
+        ["elsewhere"]
+    );
+    history.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn unregistered_channels_left_by_the_last_run_vanish_at_start() {
+    use crate::channels::{ChannelRecord, NEW_CHANNEL_FLAGS};
+    let dir = tempfile::tempdir().unwrap();
+    let history = History::open(dir.path(), &HistoryConfig::default()).unwrap();
+    for channel in ["#keyed", "#topic", "#owned"] {
+        history.record(message_in(channel, channel));
+    }
+    history.flush().await.unwrap();
+    let plain = ChannelRecord {
+        flags: NEW_CHANNEL_FLAGS.into(),
+        ..ChannelRecord::default()
+    };
+    let states = history.channel_states();
+    // As the hub leaves them when natterd stops with members in them.
+    states.put(
+        "#keyed",
+        Some(ChannelRecord {
+            name: "#keyed".into(),
+            key: Some("k".into()),
+            ..plain.clone()
+        }),
+    );
+    states.put(
+        "#topic",
+        Some(ChannelRecord {
+            name: "#topic".into(),
+            flags: "t".into(),
+            ..plain.clone()
+        }),
+    );
+    states.put(
+        "#owned",
+        Some(ChannelRecord {
+            name: "#owned".into(),
+            key: Some("k".into()),
+            operators: ["alice".to_string()].into(),
+            ..plain
+        }),
+    );
+    history.shutdown().await.unwrap();
+
+    let history = History::open(dir.path(), &HistoryConfig::default()).unwrap();
+    history.flush().await.unwrap();
+    let states = history.channel_states();
+    assert!(states.get("#keyed").is_none());
+    assert!(states.get("#topic").is_none());
+    assert_eq!(states.get("#owned").unwrap().key.as_deref(), Some("k"));
+    let stored = |channel: &str| HistoryQuery {
+        conversation: Conversation::channel(channel),
+        ..latest(10)
+    };
+    assert!(history.query(stored("#keyed")).await.unwrap().is_empty());
+    assert_eq!(
+        texts_in(&history.query(stored("#topic")).await.unwrap()),
+        ["#topic"]
+    );
+    assert_eq!(
+        texts_in(&history.query(stored("#owned")).await.unwrap()),
+        ["#owned"]
+    );
+    history.shutdown().await.unwrap();
+    let history = History::open(dir.path(), &HistoryConfig::default()).unwrap();
+    assert!(
+        history.channel_states().get("#keyed").is_none(),
+        "forgotten on disk too"
+    );
+    history.shutdown().await.unwrap();
+}

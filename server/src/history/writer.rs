@@ -11,6 +11,7 @@ use super::batch::{self, ConversationCache};
 use super::config::HistoryConfig;
 use super::drops::DropCounter;
 use super::error::HistoryError;
+use super::forget::Purging;
 use super::model::StoredMessage;
 use super::retention::Retention;
 use super::schema::WriterConnection;
@@ -46,6 +47,10 @@ pub(crate) enum Command {
     RecordDurable(StoredMessage, Reply),
     /// Commit everything queued before this and reply.
     Flush(Reply),
+    /// Delete the stored history of a channel (case-folded name), with the
+    /// messages of it still queued before this command, but none after it.
+    /// Carries the cutoff [`Purging::start`] returned.
+    ForgetChannel(String, i64),
     /// Commit everything queued before this, reply and stop.
     Shutdown(Reply),
     /// Test hook: run SQL on the writer's connection (e.g. to fake a full disk).
@@ -65,6 +70,10 @@ pub(crate) struct Writer {
     shutdown_timeout: Duration,
     max_pending: usize,
     pending: Vec<StoredMessage>,
+    /// Channels whose stored history is deleted before `pending` is
+    /// inserted, with the cutoffs readers hide until then.
+    purges: Vec<(String, i64)>,
+    purging: Arc<Purging>,
     oldest_pending: Option<Instant>,
     waiters: Vec<Reply>,
     force_commit: bool,
@@ -99,6 +108,7 @@ impl Writer {
         config: &HistoryConfig,
         drops: Arc<DropCounter>,
         room: Arc<Semaphore>,
+        purging: Arc<Purging>,
     ) -> Writer {
         Writer {
             conn: connection.conn,
@@ -108,6 +118,8 @@ impl Writer {
             shutdown_timeout: config.shutdown_timeout,
             max_pending: config.queue_capacity.max(BATCH_LIMIT),
             pending: Vec::new(),
+            purges: Vec::new(),
+            purging,
             oldest_pending: None,
             waiters: Vec::new(),
             force_commit: false,
@@ -146,7 +158,7 @@ impl Writer {
                 continue;
             }
             let timeout = self.next_wakeup().saturating_duration_since(Instant::now());
-            if self.pending.is_empty() && self.waiters.is_empty() {
+            if !self.has_work() && self.waiters.is_empty() {
                 // Idle: the next command wakes us.
                 flow = match commands.recv_timeout(timeout) {
                     Ok(command) => self.handle_counted(command),
@@ -208,6 +220,13 @@ impl Writer {
                     failure.retry_at = Instant::now();
                 }
             }
+            Command::ForgetChannel(folded, cutoff) => {
+                let conversation = super::model::Conversation::channel(folded.as_str());
+                self.pending
+                    .retain(|message| message.conversation != conversation);
+                self.purges.push((folded, cutoff));
+                self.force_commit = true;
+            }
             Command::Shutdown(reply) => return Flow::Stop(Some(reply)),
             #[cfg(test)]
             Command::Execute(sql, reply) => {
@@ -266,7 +285,7 @@ impl Writer {
         let due = self.force_commit
             || self.pending.len() >= BATCH_LIMIT
             || interval_over
-            || (self.failure.is_some() && !self.pending.is_empty());
+            || (self.failure.is_some() && self.has_work());
         if due {
             let result = self.commit();
             self.force_commit = false;
@@ -276,9 +295,50 @@ impl Writer {
         }
     }
 
+    fn has_work(&self) -> bool {
+        !self.pending.is_empty() || !self.purges.is_empty()
+    }
+
+    /// Deletes the history of the channels in `purges`, before anything
+    /// pending (which belongs to their next lives) is inserted.
+    fn purge(&mut self) -> Result<(), HistoryError> {
+        if self.purges.is_empty() {
+            return Ok(());
+        }
+        let names = self.purges.iter().map(|(folded, _)| folded.as_str());
+        match super::forget::delete_channels(&mut self.conn, names) {
+            Ok(deleted) => {
+                tracing::info!(channels = ?self.purges, deleted, "history of vanished channels deleted");
+                for (folded, cutoff) in self.purges.drain(..) {
+                    self.purging.done(&folded, cutoff);
+                }
+                Ok(())
+            }
+            Err(error) => {
+                let reason = error.to_string();
+                if is_transient(&error) {
+                    self.schedule_retry(&reason);
+                } else {
+                    tracing::error!(
+                        path = %self.path.display(),
+                        %reason,
+                        channels = ?self.purges,
+                        "the history of vanished channels could not be deleted; it stays hidden until natterd stops: delete it with `natterd channel forget`"
+                    );
+                    self.purges.clear();
+                }
+                Err(self.write_error(reason))
+            }
+        }
+    }
+
     /// Commits the pending batch; on failure keeps it and schedules a retry.
     fn commit(&mut self) -> Result<(), HistoryError> {
+        self.purge()?;
         if self.pending.is_empty() {
+            if let Some(failure) = self.failure.take() {
+                tracing::info!(path = %self.path.display(), after = %failure.reason, "history writes recovered");
+            }
             return Ok(());
         }
         let started = std::time::Instant::now();
@@ -352,7 +412,7 @@ impl Writer {
         let mut result = self.commit();
         while let Some(failure) = &self.failure {
             let now = Instant::now();
-            if now >= deadline || self.pending.is_empty() {
+            if now >= deadline || !self.has_work() {
                 break;
             }
             std::thread::sleep(

@@ -274,8 +274,7 @@ impl HubState {
             channel.members.is_empty()
         });
         if now_empty {
-            self.remember_channel(folded);
-            self.channels.remove(folded);
+            self.channel_emptied(folded);
         }
     }
 

@@ -1,10 +1,12 @@
 //! Channels that outlive their members: the hub's side of [`crate::channels`].
 //!
 //! A channel's protections (modes, key, limit, bans, topic, operators by
-//! account) are remembered whenever they change and when it empties. When it
-//! is re-created they are restored before the joiner is checked against them,
-//! so an emptied `+k`/`+i` channel, or one from before a restart, is not
-//! handed with its history to whoever joins first. Members logged in to a
+//! account) are remembered whenever they change. When a registered channel
+//! (one with an operator account) empties they are kept, and restored when it
+//! is re-created, before the joiner is checked against them, so an emptied
+//! `+k`/`+i` channel, or one from before a restart, is not handed with its
+//! history to whoever joins first. An unregistered channel vanishes when it
+//! empties, with its history if it kept anyone out. Members logged in to a
 //! remembered operator account get `+o` (and pass the key, invitation, limit
 //! and bans) whenever they join.
 
@@ -27,6 +29,36 @@ impl HubState {
     pub(crate) fn remember_channel(&self, folded: &str) {
         if let (Some(states), Some(channel)) = (self.channel_states(), self.channels.get(folded)) {
             states.put(folded, Some(record_of(channel)));
+        }
+    }
+
+    /// The last member left `folded` (still in the map): a registered
+    /// channel is remembered; an unregistered one vanishes with its state,
+    /// and with its history if it kept anyone out (nobody is left to enforce
+    /// that, and the next creator of the name must not read it).
+    pub(crate) fn channel_emptied(&mut self, folded: &str) {
+        let Some(channel) = self.channels.remove(folded) else {
+            return;
+        };
+        let record = record_of(&channel);
+        if record.is_registered() {
+            if let Some(states) = self.channel_states() {
+                states.put(folded, Some(record));
+            }
+            return;
+        }
+        self.vanish(folded, &record);
+    }
+
+    /// Forgets the unregistered channel `folded`, deleting its history if
+    /// its `record` guarded it.
+    fn vanish(&self, folded: &str, record: &ChannelRecord) {
+        let Some(history) = self.history.as_ref() else {
+            return;
+        };
+        history.channel_states().put(folded, None);
+        if record.guards_history() {
+            history.forget_channel_history(folded);
         }
     }
 
@@ -84,7 +116,11 @@ impl HubState {
             }
         }
         if let Some(states) = self.channel_states() {
-            states.forget_operator(folded_account);
+            let vanished =
+                states.forget_operator(folded_account, |folded| self.channels.contains_key(folded));
+            for (folded, record) in vanished {
+                self.vanish(&folded, &record);
+            }
         }
         for folded in changed {
             self.remember_channel(&folded);

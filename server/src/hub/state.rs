@@ -264,8 +264,7 @@ impl HubState {
                 channel.members.is_empty()
             });
             if now_empty {
-                self.remember_channel(folded);
-                self.channels.remove(folded);
+                self.channel_emptied(folded);
             }
         }
         for channel in self.channels.values_mut() {
