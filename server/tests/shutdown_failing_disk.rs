@@ -5,7 +5,7 @@
 
 mod process;
 
-use process::{natterd, signal, spawn_command, wait_exit};
+use process::{natterd_after_shell, signal, spawn_command, wait_exit};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command};
@@ -16,17 +16,8 @@ use std::time::Duration;
 /// as on a full disk): `ulimit -f`, with SIGXFSZ ignored so writes fail
 /// instead of killing the process.
 fn natterd_on_a_small_disk(blocks: u32, args: &[&str]) -> Command {
-    let mut command = Command::new("sh");
-    command
-        .arg("-c")
-        .arg(format!(
-            "trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$@\""
-        ))
-        .arg(natterd().get_program())
-        .args(args)
-        // As natterd() does: no TLS listener on the wildcard address, no mDNS.
-        .env("NATTERD_TLS_BIND", "")
-        .env("NATTERD_NO_DISCOVERY", "1");
+    let mut command = natterd_after_shell(&format!("trap '' XFSZ; ulimit -f {blocks}"));
+    command.args(args);
     command
 }
 

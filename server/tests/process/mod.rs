@@ -21,6 +21,20 @@ pub fn natterd() -> Command {
     command
 }
 
+/// [`natterd`] started by `sh -c "<setup>; exec natterd ..."`, for limits
+/// only a shell sets (`ulimit`, `trap`), with the same test environment.
+/// Arguments added to the returned command go to natterd.
+pub fn natterd_after_shell(setup: &str) -> Command {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("{setup}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_natterd"))
+        .env("NATTERD_TLS_BIND", "")
+        .env("NATTERD_NO_DISCOVERY", "1");
+    command
+}
+
 /// Starts natterd with `args` (which must bind port 0 on loopback) and
 /// returns it with the address it printed (`natterd: listening on ADDR`).
 pub fn spawn<I, S>(args: I) -> (Child, String)
