@@ -55,6 +55,29 @@ pub enum ParseError {
     /// The `@tags` part is empty or has a tag without a key.
     #[error("invalid message tags: each tag needs a key, as in @key=value;key2")]
     InvalidTags,
+    /// The line holds a NUL, or a CR or LF before its end. No part of an IRC message may carry
+    /// them (the modern ircdocs grammar), and IRCv3 defines no escape for NUL in a tag value, so
+    /// such a line is refused rather than guessed at.
+    #[error(
+        "the line contains {} at byte {offset}; no IRC message may carry NUL, CR or LF",
+        control_name(*character)
+    )]
+    ForbiddenCharacter {
+        /// The first forbidden character: `'\0'`, `'\r'` or `'\n'`.
+        character: char,
+        /// Its byte offset in the line as given to [`Message::parse`].
+        offset: usize,
+    },
+}
+
+/// How an error message names a framing control character.
+fn control_name(character: char) -> &'static str {
+    match character {
+        '\0' => "a NUL byte",
+        '\r' => "a carriage return (CR)",
+        '\n' => "a line feed (LF)",
+        _ => "a forbidden character",
+    }
 }
 
 impl Message {
@@ -100,8 +123,16 @@ impl Message {
 
     /// Parses one line, tolerantly: a trailing CR/LF is stripped, leading spaces are skipped and runs
     /// of spaces count as one separator. The command is ASCII-uppercased.
+    ///
+    /// Strict where the grammar leaves no choice: a NUL anywhere, or a CR or LF before the line's
+    /// end, is [`ParseError::ForbiddenCharacter`]. So every message `parse` returns serialises
+    /// back to a line that parses to the same message.
     pub fn parse(line: &str) -> Result<Message, ParseError> {
         let line = line.trim_end_matches(['\r', '\n']);
+        if let Some(offset) = line.find(['\0', '\r', '\n']) {
+            let character = char::from(line.as_bytes()[offset]);
+            return Err(ParseError::ForbiddenCharacter { character, offset });
+        }
         let mut rest = line.trim_start_matches(' ');
         if rest
             .trim_matches(|c: char| c.is_ascii_whitespace())
@@ -184,9 +215,12 @@ impl Message {
 
     /// Appends the serialized message to `out`, without the final CRLF.
     ///
-    /// Never emits a line break: CR, LF and NUL in params are written as spaces. In the source,
-    /// the command and tag keys, where a space would change the message's structure, CR, LF, NUL
-    /// and space are written as `_`. The last param is written as trailing (`:` prefix) when it is
+    /// Never emits a line break or a NUL: CR, LF and NUL in params are written as spaces. In the
+    /// source, the command and tag keys, where a space would change the message's structure, CR,
+    /// LF, NUL and space are written as `_`. Tag values are escaped as IRCv3 says; a NUL in one,
+    /// which IRCv3 cannot represent, is left out (see [`escape_tag_value`]). [`Message::parse`]
+    /// never returns a message holding any of these, so all of this is only a safety net for
+    /// messages built by hand. The last param is written as trailing (`:` prefix) when it is
     /// empty, contains a space (or a CR/LF/NUL, which becomes one) or starts with `:`.
     ///
     /// A middle param that is empty, contains a space or starts with `:` cannot be encoded; that is

@@ -1,4 +1,9 @@
 //! IRCv3 message-tag value escaping (`\:` for `;`, `\s` for space, `\\`, `\r`, `\n`).
+//!
+//! The spec's `<escaped value>` may hold any character except NUL, CR, LF, `;` and space, and its
+//! escape table has no entry for NUL: a tag value holding NUL cannot be sent at all. So the
+//! parser refuses a line with a NUL (see `Message::parse`), and the escaper leaves NUL out rather
+//! than invent an escape that every other implementation would read as something else.
 
 use std::fmt;
 
@@ -25,7 +30,8 @@ pub fn unescape_tag_value(raw: &str) -> String {
 }
 
 /// Escapes a tag value for the wire: `;` -> `\:`, space -> `\s`, `\` -> `\\`, CR -> `\r`,
-/// LF -> `\n`. NUL, which no line may carry, is written as `\0` (which unescapes to `0`).
+/// LF -> `\n`. NUL, which IRCv3 gives no escape and no line may carry, is left out: writing it as
+/// `\0` would reach every receiver as the digit `0`.
 pub fn escape_tag_value<W: fmt::Write>(value: &str, out: &mut W) -> fmt::Result {
     for c in value.chars() {
         match c {
@@ -34,7 +40,7 @@ pub fn escape_tag_value<W: fmt::Write>(value: &str, out: &mut W) -> fmt::Result 
             '\\' => out.write_str("\\\\")?,
             '\r' => out.write_str("\\r")?,
             '\n' => out.write_str("\\n")?,
-            '\0' => out.write_str("\\0")?,
+            '\0' => {}
             other => out.write_char(other)?,
         }
     }
@@ -75,8 +81,9 @@ mod tests {
     }
 
     #[test]
-    fn nul_is_never_written_raw() {
-        assert_eq!(escaped_tag_value("a\0b"), r"a\0b");
+    fn nul_is_left_out_as_it_has_no_escape() {
+        assert_eq!(escaped_tag_value("a\0b\0"), "ab");
+        assert_eq!(escaped_tag_value("\0"), "");
     }
 
     #[test]

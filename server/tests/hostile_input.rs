@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Client, SERVER, test_config};
+use common::{Client, SERVER, prefix, test_config};
 use natterd::Config;
 use natterd::testing::TestServer;
 use std::net::Ipv4Addr;
@@ -87,6 +87,48 @@ async fn nothing_a_client_queued_is_said_after_it_disconnected() {
     let mut again = Client::register(&server, "talker").await;
     again.sync().await;
     watcher.assert_no_line_within(common::QUIET).await;
+}
+
+/// No IRC message may carry NUL, or CR before its end (IRCv3 has no escape
+/// for NUL in a tag value): such a line is answered with 400 naming the
+/// character, and nothing of it is executed or relayed.
+#[tokio::test]
+async fn nul_or_an_inner_cr_anywhere_in_a_line_gets_400_and_nothing_is_relayed() {
+    let server = start_with(|_| {}).await;
+    let mut watcher = Client::member(&server, "watcher", "#a").await;
+    let mut alice = Client::member(&server, "alice", "#a").await;
+    watcher
+        .expect_next(format!(":{} JOIN #a", prefix("alice")))
+        .await;
+    for (line, command, what) in [
+        (&b"@+k=a\0b TAGMSG #a\r\n"[..], "TAGMSG", "a NUL byte"),
+        (
+            b"@+draft/reply=\0 PRIVMSG #a :hi\r\n",
+            "PRIVMSG",
+            "a NUL byte",
+        ),
+        (b":alice\0 PRIVMSG #a :x\r\n", "PRIVMSG", "a NUL byte"),
+        (b"PRIVMSG #a :nul\0here\r\n", "PRIVMSG", "a NUL byte"),
+        (
+            b"PRIVMSG #a :hi\rthere\r\n",
+            "PRIVMSG",
+            "a carriage return (CR)",
+        ),
+        (b"TOPIC #a\r :x\r\n", "TOPIC", "a carriage return (CR)"),
+        (b"\0\r\n", "*", "a NUL byte"),
+    ] {
+        alice.send_bytes(line);
+        alice
+            .expect_next(format!(
+                ":{SERVER} 400 alice {command} :Line contains {what}; ignored"
+            ))
+            .await;
+    }
+    // A CR just before the terminator is still part of the terminator.
+    alice.send_bytes(b"PRIVMSG #a :clean\r\r\n");
+    watcher
+        .expect_next(format!(":{} PRIVMSG #a :clean", prefix("alice")))
+        .await;
 }
 
 #[tokio::test]

@@ -197,6 +197,47 @@ fn invalid_commands() {
 }
 
 #[test]
+fn nul_cr_or_lf_inside_a_line_is_refused_with_its_position() {
+    for (line, character, offset) in [
+        ("PRIVMSG #a :nul\0here", '\0', 15),
+        ("PRIVMSG #a :cr\rinside", '\r', 14),
+        ("PRIVMSG #a :lf\ninside\r\n", '\n', 14),
+        (":sr!\0.3 ME = #c :x", '\0', 4),
+        ("NI\0CK a", '\0', 2),
+        ("@k=a\0b PING", '\0', 4),
+        ("@k\r=v PING", '\r', 2),
+        ("\0", '\0', 0),
+        ("PING x\r\0\r\n", '\r', 6),
+    ] {
+        assert_eq!(
+            Message::parse(line),
+            Err(ParseError::ForbiddenCharacter { character, offset }),
+            "{line:?}"
+        );
+    }
+}
+
+#[test]
+fn line_terminators_at_the_end_are_not_forbidden() {
+    assert_eq!(parse("NICK a\r\r\n").params, strings(&["a"]));
+    assert_eq!(parse("NICK a\n\r").params, strings(&["a"]));
+}
+
+#[test]
+fn forbidden_character_errors_name_the_character() {
+    let error = Message::parse("@k=a\0b PING").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the line contains a NUL byte at byte 4; no IRC message may carry NUL, CR or LF"
+    );
+    let error = Message::parse("PING a\rb").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the line contains a carriage return (CR) at byte 6; no IRC message may carry NUL, CR or LF"
+    );
+}
+
+#[test]
 fn from_str_matches_parse() {
     let msg: Message = "PING :x".parse().unwrap();
     assert_eq!(msg, parse("PING :x"));
@@ -297,6 +338,16 @@ fn tag_round_trip_with_special_characters() {
         .with_tag("+draft/react", Some(value.to_owned()))
         .with_param("#a");
     assert_eq!(parse(&msg.to_wire()), msg);
+}
+
+#[test]
+fn nul_in_a_tag_value_is_left_out_as_irc_v3_has_no_escape_for_it() {
+    let msg = Message::new("TAGMSG")
+        .with_tag("+k", Some("a\0b".to_owned()))
+        .with_param("#a");
+    let wire = msg.to_wire();
+    assert_eq!(wire, "@+k=ab TAGMSG #a\r\n");
+    assert_eq!(parse(&wire).tag_value("+k"), Some("ab"));
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! The IRC dialect: registration, capabilities, and one module per command.
 //!
-//! A line is checked (length, UTF-8, NUL), parsed into a [`Message`], and
-//! dispatched to its command's module, which asks the hub and answers with
-//! numerics. Until registration completes only the registration commands are
+//! A line is checked (length, UTF-8), parsed into a [`Message`] (a line with a
+//! NUL or an inner CR is refused with 400), and dispatched to its command's
+//! module, which asks the hub and answers with numerics. Until registration completes only the registration commands are
 //! accepted; everything else gets 451.
 
 mod account;
@@ -116,6 +116,26 @@ impl IrcSession {
         tags <= limits.tags_length.min(CLIENT_TAGS_MAX) && rest + 2 <= limits.line_length
     }
 
+    /// Answers a line the parser refused for a NUL or an inner CR (no IRC
+    /// message may carry one) with 400 naming its command and the character;
+    /// nothing of the line is executed or relayed.
+    fn refuse_forbidden_character(&self, connection: &mut Connection, text: &str, character: char) {
+        let command = Message::parse(&text.replace(['\0', '\r', '\n'], ""))
+            .map(|message| message.command)
+            .unwrap_or_else(|_| "*".to_owned());
+        let what = match character {
+            '\0' => "a NUL byte",
+            '\r' => "a carriage return (CR)",
+            _ => "a line feed (LF)",
+        };
+        let text = format!("Line contains {what}; ignored");
+        self.reply(
+            connection,
+            numeric::ERR_UNKNOWNERROR,
+            [command.as_str(), text.as_str()],
+        );
+    }
+
     async fn dispatch(&mut self, connection: &mut Connection, message: &Message) -> Flow {
         let command = message.command.as_str();
         tracing::debug!(client = connection.id, command, "command");
@@ -211,17 +231,6 @@ impl LineHandler for IrcSession {
                 return Flow::Continue;
             }
         };
-        if text.contains('\0') {
-            let command = Message::parse(&text.replace('\0', ""))
-                .map(|m| m.command)
-                .unwrap_or_default();
-            self.reply(
-                connection,
-                numeric::ERR_UNKNOWNERROR,
-                [command.as_str(), "Line contains a NUL byte; ignored"],
-            );
-            return Flow::Continue;
-        }
         let parsed = match Message::parse(text) {
             Err(natter_protocol::ParseError::InvalidCommand(command)) => {
                 parse_with_odd_command(text, &command)
@@ -234,6 +243,10 @@ impl LineHandler for IrcSession {
                 None => self.dispatch(connection, &message).await,
             },
             Err(natter_protocol::ParseError::Empty) => Flow::Continue,
+            Err(natter_protocol::ParseError::ForbiddenCharacter { character, .. }) => {
+                self.refuse_forbidden_character(connection, text, character);
+                Flow::Continue
+            }
             Err(error) => {
                 tracing::debug!(peer = %connection.peer, %error, "unparseable line");
                 let word = text
