@@ -127,10 +127,10 @@ async fn channel_names_with_control_or_bidi_characters_are_refused() {
     ] {
         alice.send(&format!("JOIN {name}"));
         let refusal = common::parse(&alice.recv_line().await);
-        assert_eq!(refusal.command, "403", "{refusal:?}");
+        assert_eq!(refusal.command, "476", "{refusal:?}");
         assert_eq!(refusal.params[1], name);
         assert!(
-            refusal.params[2].starts_with("No such channel: "),
+            refusal.params[2].starts_with("Bad Channel Mask: "),
             "{refusal:?}"
         );
     }

@@ -118,13 +118,29 @@ async fn join_0_parts_every_channel() {
 }
 
 #[tokio::test]
-async fn join_invalid_channel_name_gets_403() {
+async fn join_invalid_channel_name_gets_476_with_the_reason() {
     let server = start().await;
     let mut alice = Client::register(&server, "alice").await;
     alice.send("JOIN lobby");
     alice
         .expect_next(format!(
-            ":{SERVER} 403 alice lobby :No such channel: channel names start with '#', as in #lobby"
+            ":{SERVER} 476 alice lobby :Bad Channel Mask: channel names start with '#', as in #lobby"
+        ))
+        .await;
+    alice.send(&format!("JOIN #,#ok,#{}", "x".repeat(60)));
+    alice
+        .expect_next(format!(
+            ":{SERVER} 476 alice # :Bad Channel Mask: channel name is empty: add a name after '#', as in #lobby"
+        ))
+        .await;
+    alice
+        .expect_next(format!(":{} JOIN #ok", prefix("alice")))
+        .await;
+    alice.expect_command("366").await;
+    alice
+        .expect_next(format!(
+            ":{SERVER} 476 alice #{} :Bad Channel Mask: channel name is too long: use at most 50 bytes",
+            "x".repeat(60)
         ))
         .await;
     alice.send("JOIN");

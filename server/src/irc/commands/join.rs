@@ -46,16 +46,15 @@ pub(crate) async fn join_one(
         }
         Err(JoinError::AlreadyMember) => {}
         Err(JoinError::InvalidName) => {
+            // An invalid name gets ERR_BADCHANMASK, "stronger than" 403 as
+            // the modern ircdocs put it, with the reason; 403 is left for a
+            // valid name the hub still could not join (the client is gone).
             let max = session.context.config.limits.channel_length;
-            let text = match natter_protocol::ChannelName::parse(channel, max) {
-                Err(why) => format!("No such channel: {why}"),
-                Ok(_) => "No such channel".to_string(),
+            let (code, text) = match natter_protocol::ChannelName::parse(channel, max) {
+                Err(why) => (numeric::ERR_BADCHANMASK, format!("Bad Channel Mask: {why}")),
+                Ok(_) => (numeric::ERR_NOSUCHCHANNEL, "No such channel".to_string()),
             };
-            session.reply(
-                connection,
-                numeric::ERR_NOSUCHCHANNEL,
-                [channel, text.as_str()],
-            );
+            session.reply(connection, code, [channel, text.as_str()]);
         }
         Err(error) => {
             let (code, text) = match error {
