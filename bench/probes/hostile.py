@@ -294,7 +294,7 @@ async def flood(binary, n, tls, registered):
     server = Natterd(binary, limits=limits)
     try:
         before, _ = server.memory_mb()
-        conns, refused = [], 0
+        conns, refused, cut_off = [], 0, 0
         if registered:
             # Maximal valid lines (510 bytes + CRLF), ten per write: the
             # burst is said to everyone, the rest waits in the recvq until
@@ -306,7 +306,7 @@ async def flood(binary, n, tls, registered):
             line = b"A" * 8703
 
         async def one(i):
-            nonlocal refused
+            nonlocal refused, cut_off
             try:
                 if registered:
                     c = await irc(server, f"h{i}", tls, address(i, spread))
@@ -314,11 +314,15 @@ async def flood(binary, n, tls, registered):
                 else:
                     c = await Conn.open(server, tls, address(i, spread))
                 conns.append(c)
+            except (OSError, RuntimeError, asyncio.TimeoutError, ssl.SSLError):
+                refused += 1
+                return
+            try:
                 for _ in range(20):
                     c.w.write(line)
                     await asyncio.wait_for(c.w.drain(), 5)
-            except (OSError, RuntimeError, asyncio.TimeoutError, ssl.SSLError):
-                refused += 1
+            except (OSError, asyncio.TimeoutError, ssl.SSLError):
+                cut_off += 1  # closed by the server (or it stopped reading)
 
         await asyncio.gather(*(one(i) for i in range(n)))
         await asyncio.sleep(2)
@@ -329,7 +333,8 @@ async def flood(binary, n, tls, registered):
         bound = 100 if not registered else 25 + n * 110 / 1024
         ok = peak < bound
         return ok, {"connections": n, "addresses": spread, "tls": tls, "registered": registered,
-                    "not_admitted_or_dropped": refused, "rss_before_mb": round(before, 1),
+                    "connect_failed": refused, "cut_off_while_sending": cut_off,
+                    "rss_before_mb": round(before, 1),
                     "rss_mb": round(now, 1), "rss_peak_mb": round(peak, 1),
                     "rss_bound_mb": round(bound), "normal_user_registered_s": round(took, 3)}, \
             f"peak RSS {peak:.0f} MB (bound {bound:.0f}); a normal user registered in {took:.2f} s"
