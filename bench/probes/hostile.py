@@ -51,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 PATIENCE = 30.0  # seconds before a wait is a failure (a hang, not a timing)
 
@@ -479,7 +480,9 @@ async def main():
         try:
             ok, details, summary = await PROBES[name](args.natterd, args.connections)
         except Exception as error:  # a probe that cannot finish is a failure
-            ok, details, summary = False, {}, f"error: {error}"
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            ok, details, summary = False, {}, \
+                f"error: {type(error).__name__}: {error} (line {where.lineno}, {where.name})"
         failed |= not ok
         report[name] = dict(details, ok=ok, summary=summary,
                             seconds=round(time.monotonic() - started, 1))
