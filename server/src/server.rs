@@ -5,7 +5,7 @@ use crate::config::{Config, ConfigError};
 use crate::context::Context;
 use crate::history::History;
 use crate::net::admission::{Admission, Slot};
-use crate::session;
+use crate::session::{self, TlsPeer};
 use crate::tls::accept::{Transport, handshake, plaintext_refusal};
 use crate::tls::{CertificateSource, Tls, TlsError};
 use bytes::Bytes;
@@ -273,14 +273,17 @@ async fn serve(
                 return;
             }
             let halves = stream.into_split();
-            session::run(context, halves, peer, false, shutdown, Some(slot)).await;
+            session::run(context, halves, peer, None, shutdown, Some(slot)).await;
         }
         Transport::Tls(tls) => {
             let Some(stream) = handshake(&tls, stream, peer).await else {
                 return;
             };
+            let tls = TlsPeer {
+                client_cert: crate::tls::client_cert::fingerprint_of(stream.get_ref().1),
+            };
             let halves = tokio::io::split(stream);
-            session::run(context, halves, peer, true, shutdown, Some(slot)).await;
+            session::run(context, halves, peer, Some(tls), shutdown, Some(slot)).await;
         }
     }
 }

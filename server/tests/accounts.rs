@@ -23,7 +23,7 @@ async fn cap_ls_offers_sasl_plain_and_account_registration() {
     client.send("CAP LS 302");
     let ls = client.expect(|line| line.contains(" CAP * LS ")).await;
     for cap in [
-        "sasl=PLAIN",
+        "sasl=PLAIN,EXTERNAL",
         "draft/account-registration=before-connect,custom-account-name",
         "account-tag",
         "account-notify",
@@ -127,7 +127,7 @@ async fn sasl_plain_succeeds_fails_and_is_rate_limited() {
     fresh.send("AUTHENTICATE SCRAM-SHA-256");
     fresh
         .expect_next(format!(
-            ":{SERVER} 908 * PLAIN :are available SASL mechanisms"
+            ":{SERVER} 908 * PLAIN,EXTERNAL :are available SASL mechanisms"
         ))
         .await;
     fresh

@@ -5,8 +5,11 @@
 //! never on the runtime threads or under the hub lock.
 //!
 //! An account's name is a nickname: registering `alice` makes the nick
-//! `alice` (and every nick that folds or looks like it) alice's.
+//! `alice` (and every nick that folds or looks like it) alice's. Besides its
+//! password, an account may be logged in to with TLS client certificates
+//! ([`certs`], SASL EXTERNAL).
 
+pub mod certs;
 pub mod config;
 pub mod limiter;
 mod password;
@@ -16,7 +19,7 @@ pub use config::AccountsConfig;
 pub use limiter::{Limiter, Limits, Window};
 
 use chrono::{DateTime, Utc};
-use natter_protocol::{Casemapping, Skeleton};
+use natter_protocol::{Casemapping, Fingerprint, Skeleton};
 use rusqlite::{Connection, ErrorCode};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -56,6 +59,21 @@ pub enum AccountError {
     /// Unknown account or wrong password (deliberately the same).
     #[error("invalid account name or password")]
     BadCredentials,
+    /// The certificate logs in to another account already.
+    #[error("that certificate is already added to another account")]
+    CertTaken,
+    /// The certificate is this account's already.
+    #[error("that certificate is already added to your account")]
+    CertAlreadyAdded,
+    /// The account has as many certificates as it may.
+    #[error(
+        "an account may have at most {} certificates; delete one first",
+        certs::MAX_CERTS
+    )]
+    TooManyCerts,
+    /// The certificate is not one of the account's.
+    #[error("that certificate is not added to your account")]
+    NoSuchCert,
     /// The database failed; the account was not changed.
     #[error("accounts are temporarily unavailable ({0})")]
     Unavailable(String),
@@ -72,6 +90,8 @@ struct Entry {
 struct Directory {
     by_folded: HashMap<String, Entry>,
     by_skeleton: HashMap<Skeleton, String>,
+    /// Client certificates, to the folded account they log in to.
+    by_cert: HashMap<Fingerprint, String>,
 }
 
 impl Directory {
@@ -87,6 +107,7 @@ impl Directory {
         if let Some(entry) = self.by_folded.remove(folded) {
             self.by_skeleton.remove(&Skeleton::of(&entry.account.name));
         }
+        self.by_cert.retain(|_, account| account != folded);
     }
 }
 
@@ -124,7 +145,17 @@ impl Accounts {
                 hash: row.password_hash,
             });
         }
-        tracing::info!(accounts = directory.by_folded.len(), "accounts loaded");
+        for (hex, folded) in certs::load_all(&conn).map_err(|error| error.to_string())? {
+            let fingerprint: Fingerprint = hex
+                .parse()
+                .map_err(|error| format!("account_certs of {folded}: {error}"))?;
+            directory.by_cert.insert(fingerprint, folded);
+        }
+        tracing::info!(
+            accounts = directory.by_folded.len(),
+            certificates = directory.by_cert.len(),
+            "accounts loaded"
+        );
         Ok(Accounts {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
@@ -248,9 +279,15 @@ impl Accounts {
     /// Deletes the account `folded`.
     pub async fn unregister(&self, folded: &str) -> Result<(), AccountError> {
         let key = folded.to_owned();
-        self.write(move |conn| store::delete(conn, &key))
-            .await
-            .map_err(Write::into_error)?;
+        self.write(move |conn| {
+            // One transaction: an heir of the name must not inherit certificates.
+            let tx = conn.unchecked_transaction()?;
+            store::delete(&tx, &key)?;
+            certs::delete_all(&tx, &key)?;
+            tx.commit()
+        })
+        .await
+        .map_err(Write::into_error)?;
         self.directory().remove(folded);
         tracing::info!(account = %folded, "account dropped");
         Ok(())

@@ -64,6 +64,15 @@ const MIGRATIONS: &[&str] = &[
     // conversation's (conversation, time_ms) index instead, and every stored
     // message is one B-tree insert cheaper.
     "DROP INDEX IF EXISTS messages_by_time;",
+    // Version 5: TLS client certificates that log in to an account (SASL
+    // EXTERNAL), by lower-case hex SHA-256 fingerprint; `account` is the
+    // folded account name (deleted with the account).
+    "CREATE TABLE account_certs (
+        fingerprint TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        added_ms INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX account_certs_by_account ON account_certs(account);",
 ];
 
 /// The newest schema version this build knows.

@@ -1,29 +1,12 @@
-//! Accounts in the IRC dialect: SASL `AUTHENTICATE` (PLAIN), IRCv3
-//! `REGISTER` (draft/account-registration) and what both share with the
-//! NickServ service: logging the connection in with 900, failed-login limits.
-//!
-//! Numerics follow the IRCv3 SASL 3.2 spec and modern.ircdocs: 900 on login,
-//! 903 on success, 904 on failure, 905 for an over-long message, 906 on
-//! abort, 907 when already logged in, 908 listing the mechanisms.
+//! Accounts in the IRC dialect: IRCv3 `REGISTER`
+//! (draft/account-registration) and what it shares with SASL
+//! ([`super::sasl`]) and the NickServ service: logging the connection in
+//! with 900 and out with 901, failed-login limits.
 
 use super::IrcSession;
-use super::caps::SASL_MECHANISMS;
 use crate::accounts::{Account, AccountError, Limits};
 use crate::session::Connection;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use natter_protocol::{Message, Nick, numeric};
-
-/// The longest AUTHENTICATE chunk; a chunk this long means more follow.
-const CHUNK: usize = 400;
-/// The longest SASL payload natterd assembles (PLAIN needs far less).
-const MAX_PAYLOAD: usize = 2048;
-
-/// A SASL exchange in progress: the mechanism and the base64 received so far.
-#[derive(Debug, Default)]
-pub struct SaslExchange {
-    buffer: String,
-}
 
 impl IrcSession {
     /// The account this connection is logged in to.
@@ -153,133 +136,6 @@ impl LoginError {
             }
             LoginError::Unavailable => "Accounts are not available on this server".to_string(),
         }
-    }
-}
-
-/// Handles `AUTHENTICATE <mechanism | base64 chunk | + | *>`.
-pub async fn authenticate(
-    session: &mut IrcSession,
-    connection: &mut Connection,
-    message: &Message,
-) {
-    let Some(param) = message.arg(0).filter(|p| !p.is_empty()) else {
-        session.reply(
-            connection,
-            numeric::ERR_NEEDMOREPARAMS,
-            ["AUTHENTICATE", "Not enough parameters"],
-        );
-        return;
-    };
-    if session.context.accounts.is_none() {
-        session.reply(
-            connection,
-            numeric::ERR_SASLFAIL,
-            ["SASL authentication failed: accounts are not available on this server"],
-        );
-        return;
-    }
-    if param == "*" {
-        let was = session.sasl.take();
-        if was.is_some() {
-            session.reply(
-                connection,
-                numeric::ERR_SASLABORTED,
-                ["SASL authentication aborted"],
-            );
-        } else {
-            session.reply(
-                connection,
-                numeric::ERR_SASLFAIL,
-                ["SASL authentication failed"],
-            );
-        }
-        return;
-    }
-    if session.logged_in(connection).is_some() {
-        session.sasl = None;
-        session.reply(
-            connection,
-            numeric::ERR_SASLALREADY,
-            ["You have already authenticated using SASL"],
-        );
-        return;
-    }
-    let Some(exchange) = session.sasl.as_mut() else {
-        start(session, connection, param);
-        return;
-    };
-    if param.len() > CHUNK || exchange.buffer.len() + param.len() > MAX_PAYLOAD {
-        session.sasl = None;
-        session.reply(
-            connection,
-            numeric::ERR_SASLTOOLONG,
-            ["SASL message too long"],
-        );
-        return;
-    }
-    if param != "+" {
-        exchange.buffer.push_str(param);
-    }
-    if param.len() == CHUNK {
-        return;
-    }
-    let payload = session.sasl.take().map(|e| e.buffer).unwrap_or_default();
-    finish_plain(session, connection, &payload).await;
-}
-
-fn start(session: &mut IrcSession, connection: &mut Connection, mechanism: &str) {
-    if mechanism.eq_ignore_ascii_case("PLAIN") {
-        session.sasl = Some(SaslExchange::default());
-        connection.send(&Message::new("AUTHENTICATE").with_param("+"));
-    } else {
-        session.reply(
-            connection,
-            numeric::RPL_SASLMECHS,
-            [SASL_MECHANISMS, "are available SASL mechanisms"],
-        );
-        session.reply(
-            connection,
-            numeric::ERR_SASLFAIL,
-            ["SASL authentication failed"],
-        );
-    }
-}
-
-/// PLAIN (RFC 4616): `authzid NUL authcid NUL password`; the authzid must be
-/// empty or the authcid (nobody logs in as someone else).
-async fn finish_plain(session: &mut IrcSession, connection: &mut Connection, payload: &str) {
-    let fail = |session: &IrcSession, connection: &mut Connection, why: &str| {
-        let text = format!("SASL authentication failed: {why}");
-        session.reply(connection, numeric::ERR_SASLFAIL, [text.as_str()]);
-    };
-    let decoded = BASE64
-        .decode(payload)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok());
-    let Some(decoded) = decoded else {
-        return fail(session, connection, "the message is not valid base64 UTF-8");
-    };
-    let parts: Vec<&str> = decoded.split('\0').collect();
-    let [authzid, authcid, password] = parts[..] else {
-        return fail(
-            session,
-            connection,
-            "PLAIN needs authzid NUL account NUL password",
-        );
-    };
-    if !authzid.is_empty() && authzid != authcid {
-        return fail(session, connection, "you may only log in as yourself");
-    }
-    match session.check_login(connection, authcid, password).await {
-        Ok(account) => {
-            session.log_in(connection, account);
-            session.reply(
-                connection,
-                numeric::RPL_SASLSUCCESS,
-                ["SASL authentication successful"],
-            );
-        }
-        Err(error) => fail(session, connection, &error.text()),
     }
 }
 

@@ -29,7 +29,7 @@ pub const SASL: &str = "sasl";
 /// IRCv3 account registration: offered when accounts exist and registration is on.
 pub const ACCOUNT_REGISTRATION: &str = "draft/account-registration";
 /// The SASL mechanisms natterd supports (the `sasl` value and 908).
-pub const SASL_MECHANISMS: &str = "PLAIN";
+pub const SASL_MECHANISMS: &str = "PLAIN,EXTERNAL";
 
 /// What this server offers, given whether it keeps history and accounts and
 /// whether registration is open.

@@ -12,9 +12,11 @@ pub mod encode;
 mod isupport;
 mod labeled;
 mod nickserv;
+mod nickserv_cert;
 mod registration;
 mod replay;
 mod replies;
+mod sasl;
 
 pub(crate) use commands::user::username;
 
@@ -45,7 +47,7 @@ pub struct IrcSession {
     /// The account logged in to before registration (SASL, REGISTER).
     account: Option<crate::accounts::Account>,
     /// A SASL exchange in progress.
-    sasl: Option<account::SaslExchange>,
+    sasl: Option<sasl::SaslExchange>,
     /// Failed logins on this connection.
     login_failures: crate::accounts::Window,
 }
@@ -146,7 +148,7 @@ impl IrcSession {
             "NICK" => commands::nick::handle(self, connection, message),
             "USER" => commands::user::handle(self, connection, message),
             "PING" => commands::ping::handle(self, connection, message),
-            "AUTHENTICATE" => account::authenticate(self, connection, message).await,
+            "AUTHENTICATE" => sasl::authenticate(self, connection, message).await,
             "REGISTER" => account::register(self, connection, message).await,
             "PONG" => {}
             _ if !self.registered => {

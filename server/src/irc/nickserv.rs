@@ -19,6 +19,9 @@ const HELP: &[&str] = &[
     "INFO [account]                 when an account was registered",
     "SET PASSWORD <new password>    change your password (logged in)",
     "DROP                           delete your account (logged in)",
+    "CERT ADD [fingerprint]         log in with this TLS client certificate (SASL EXTERNAL)",
+    "CERT DEL <fingerprint>         stop a certificate logging you in",
+    "CERT LIST                      your certificates",
 ];
 
 /// Whether a PRIVMSG target is the service.
@@ -174,6 +177,9 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, line:
                     &format!("{}.", capitalized(&error.to_string())),
                 ),
             }
+        }
+        ("CERT", rest) => {
+            super::nickserv_cert::handle(session, connection, &accounts, own, rest).await;
         }
         ("HELP", _) => {
             for line in HELP {

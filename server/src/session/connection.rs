@@ -28,6 +28,8 @@ pub struct Connection {
     pub kill: CancellationToken,
     /// Whether the connection is TLS.
     pub secure: bool,
+    /// The fingerprint of the TLS client certificate, if one was presented.
+    pub client_cert: Option<natter_protocol::Fingerprint>,
     /// Its place in the connection counts, when the listener admitted it.
     slot: Option<Slot>,
 }
@@ -63,6 +65,7 @@ impl Connection {
             outbound,
             kill: CancellationToken::new(),
             secure: false,
+            client_cert: None,
             slot,
         }
     }

@@ -35,14 +35,21 @@ const PROMPT_DELAY: Duration = Duration::from_millis(300);
 /// giving up on a client that does not read.
 const WRITER_GRACE: Duration = Duration::from_secs(3);
 
+/// What a TLS connection's handshake told about its client.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TlsPeer {
+    /// The SHA-256 fingerprint of the certificate it presented (SASL EXTERNAL).
+    pub client_cert: Option<natter_protocol::Fingerprint>,
+}
+
 /// Runs one connection to completion, given its two halves (TCP's own split
-/// halves, or a TLS stream's); `secure` says whether it is TLS, `slot` is its
-/// place in the listener's counts.
+/// halves, or a TLS stream's); `tls` is set for a TLS connection, `slot` is
+/// its place in the listener's counts.
 pub async fn run<R, W>(
     context: Arc<Context>,
     (read_half, write_half): (R, W),
     peer: SocketAddr,
-    secure: bool,
+    tls: Option<TlsPeer>,
     shutdown: CancellationToken,
     slot: Option<Slot>,
 ) where
@@ -64,7 +71,8 @@ pub async fn run<R, W>(
     );
     let driver = Driver::new(context.clone(), shutdown);
     let mut connection = Connection::new(context.next_client_id(), peer, outbound.clone(), slot);
-    connection.secure = secure;
+    connection.secure = tls.is_some();
+    connection.client_cert = tls.and_then(|tls| tls.client_cert);
     let first = first_line(&context, &driver, &mut lines, &mut connection).await;
     match first {
         Some(Inbound::Line(line)) => dispatch(&driver, &mut connection, &mut lines, line).await,

@@ -1,12 +1,14 @@
 //! TLS for natterd: the certificate it serves (the operator's, or a
 //! self-signed one it makes once and keeps), its fingerprint, swapping it on
-//! reload without dropping anyone, and who may still use plaintext.
+//! reload without dropping anyone, who may still use plaintext, and the
+//! optional client certificates SASL EXTERNAL logs in with.
 //!
 //! Each accepted TLS connection takes the server config in force at that
 //! moment; a reload only affects later handshakes, so nobody is dropped.
 
 pub mod accept;
 pub mod certificate;
+pub mod client_cert;
 pub mod config;
 pub mod policy;
 mod reload;
@@ -91,10 +93,12 @@ impl ServingCertificate {
             key: pair.key_path.clone(),
             reason: error.to_string(),
         };
-        let config = rustls::ServerConfig::builder_with_provider(provider)
+        let config = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
             .with_safe_default_protocol_versions()
             .map_err(refused)?
-            .with_no_client_auth()
+            .with_client_cert_verifier(Arc::new(client_cert::AnyClientCert::new(Arc::clone(
+                &provider,
+            ))))
             .with_single_cert(pair.chain.clone(), pair.key.clone_key())
             .map_err(refused)?;
         Ok(ServingCertificate {
