@@ -80,6 +80,36 @@ async fn irc_clients_must_log_in_before_registering() {
     );
 }
 
+/// CAP LS 302 as one string (no multi-line list at this size).
+async fn cap_ls(client: &mut Client) -> String {
+    client.send("CAP LS 302");
+    client.expect(|line| line.contains(" CAP * LS ")).await
+}
+
+#[tokio::test]
+async fn the_informational_account_required_cap_says_so_and_cannot_be_requested() {
+    let server = TestServer::start_with(required()).await;
+    let mut client = Client::connect(&server).await;
+    let ls = cap_ls(&mut client).await;
+    assert!(
+        ls.split(' ').any(|cap| cap == "soju.im/account-required"),
+        "{ls}"
+    );
+    client.send("CAP REQ :sasl soju.im/account-required");
+    client
+        .expect_line(&format!(
+            ":{SERVER} CAP * NAK :sasl soju.im/account-required"
+        ))
+        .await;
+    client.send("CAP LIST");
+    client.expect_line(&format!(":{SERVER} CAP * LIST :")).await;
+
+    let open = TestServer::start_with(history_config()).await;
+    let mut client = Client::connect(&open).await;
+    let ls = cap_ls(&mut client).await;
+    assert!(!ls.contains("account-required"), "{ls}");
+}
+
 #[tokio::test]
 async fn nc_users_register_or_log_in_at_the_prompt() {
     let server = TestServer::start_with(required()).await;

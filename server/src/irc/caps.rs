@@ -4,7 +4,7 @@ use super::encode::{IRC_ENCODER, variant};
 use crate::hub::client::Format;
 
 /// Every capability natterd supports, in the order `CAP LS` lists them.
-pub const SUPPORTED: [&str; 15] = [
+pub const SUPPORTED: [&str; 16] = [
     "account-notify",
     "account-tag",
     "away-notify",
@@ -19,6 +19,7 @@ pub const SUPPORTED: [&str; 15] = [
     "multi-prefix",
     SASL,
     "server-time",
+    ACCOUNT_REQUIRED,
     "userhost-in-names",
 ];
 
@@ -28,6 +29,9 @@ pub const CHATHISTORY: &str = "draft/chathistory";
 pub const SASL: &str = "sasl";
 /// IRCv3 account registration: offered when accounts exist and registration is on.
 pub const ACCOUNT_REGISTRATION: &str = "draft/account-registration";
+/// Informational (soju.im/account-required): offered when `[accounts]
+/// require` is on, to say that registration needs a login; never enabled.
+pub const ACCOUNT_REQUIRED: &str = "soju.im/account-required";
 /// The SASL mechanisms natterd supports (the `sasl` value and 908).
 pub const SASL_MECHANISMS: &str = "PLAIN,EXTERNAL";
 
@@ -41,6 +45,8 @@ pub struct Offer {
     pub accounts: bool,
     /// Anyone may register.
     pub registration: bool,
+    /// Nobody gets in without logging in (`[accounts] require`).
+    pub account_required: bool,
 }
 
 /// The capabilities this server offers: [`SUPPORTED`] less what is off.
@@ -52,9 +58,15 @@ pub fn offered(offer: Offer) -> Vec<&'static str> {
             CHATHISTORY => offer.history,
             SASL => offer.accounts,
             ACCOUNT_REGISTRATION => offer.accounts && offer.registration,
+            ACCOUNT_REQUIRED => offer.accounts && offer.account_required,
             _ => true,
         })
         .collect()
+}
+
+/// Whether `name` is informational: listed, but a `CAP REQ` for it is refused.
+pub fn informational(name: &str) -> bool {
+    name == ACCOUNT_REQUIRED
 }
 
 /// The value shown after a capability's name in `CAP LS 302`, if any.

@@ -76,6 +76,7 @@ impl IrcSession {
             history: self.context.history.is_some(),
             accounts: self.context.accounts.is_some(),
             registration: self.context.config.accounts.registration,
+            account_required: self.context.config.accounts.require,
         }
     }
 

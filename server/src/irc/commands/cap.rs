@@ -4,7 +4,7 @@
 //! acknowledged or refused as a whole.
 
 use super::super::IrcSession;
-use super::super::caps::{offered, value};
+use super::super::caps::{informational, offered, value};
 use crate::context::Context;
 use crate::session::Connection;
 use natter_protocol::{Message, numeric};
@@ -106,7 +106,7 @@ fn request(session: &mut IrcSession, connection: &mut Connection, requested: &st
             Some(name) => (name, false),
             None => (item, true),
         };
-        if !offered.contains(&name) {
+        if !offered.contains(&name) || informational(name) {
             acceptable = false;
             break;
         }
