@@ -102,7 +102,10 @@ async fn the_informational_account_required_cap_says_so_and_cannot_be_requested(
         ))
         .await;
     client.send("CAP LIST");
-    client.expect_line(&format!(":{SERVER} CAP * LIST :")).await;
+    // LS 302 enabled cap-notify; the NAK enabled nothing.
+    client
+        .expect_line(&format!(":{SERVER} CAP * LIST cap-notify"))
+        .await;
 
     let open = TestServer::start_with(history_config()).await;
     let mut client = Client::connect(&open).await;
