@@ -363,11 +363,15 @@ async def half_open(binary, n):
             await c.until(b" 366 ")
             talkers.append(c)
         await observer.drain_for(1)
-        closed_at = {}
+        closed_at, dropped_first = {}, 0
         for i, c in enumerate(talkers):
-            c.w.write(b"".join(f"PRIVMSG observer :t{i} line {k}\r\n".encode() for k in range(80)))
-            await c.w.drain()
-            c.w.write_eof()  # FIN: half-closed; the socket stays open and is never read
+            try:
+                c.w.write(b"".join(f"PRIVMSG observer :t{i} line {k}\r\n".encode()
+                                   for k in range(80)))
+                await asyncio.wait_for(c.w.drain(), PATIENCE)
+                c.w.write_eof()  # FIN: half-closed; the socket stays open and is never read
+            except (OSError, asyncio.TimeoutError):
+                dropped_first += 1  # the server closed it first (e.g. Excess Flood)
             closed_at[f"t{i}"] = time.monotonic()
         first_close = min(closed_at.values())
         quits, said, tail = {}, {}, b""
@@ -401,6 +405,7 @@ async def half_open(binary, n):
         return ok, {"clients": n, "quits_seen": len(quits), "all_quits_within_s": round(quit_all_s, 2),
                     "slowest_quit_after_close_s": round(slowest_quit, 3),
                     "latest_line_after_close_s": round(latest, 3),
+                    "closed_by_the_server_first": dropped_first,
                     "lines_said_per_client_max": most, "lines_queued_per_client": 80,
                     "nick_free_again": True}, \
             f"{len(quits)}/{n} QUITs, the slowest {slowest_quit:.2f} s after its close; at most " \
