@@ -1,8 +1,10 @@
 //! What every session shares: the config, the hub, the history and counters.
 
 use crate::accounts::Accounts;
+use crate::cluster::ClusterNode;
 use crate::config::Config;
 use crate::history::History;
+use crate::hub::NickTaken;
 use crate::hub::client::ClientId;
 use crate::hub::{Hub, HubSettings};
 use crate::net::admission::Admission;
@@ -40,6 +42,8 @@ pub struct Context {
     pub tls: Option<Arc<Tls>>,
     /// The TLS listener's actual port (the `sts` capability advertises it).
     pub tls_port: Option<u16>,
+    /// This server as a node of a cluster, when `[cluster] nats` is set.
+    pub cluster: Option<Arc<ClusterNode>>,
     next_client_id: AtomicU64,
 }
 
@@ -60,6 +64,7 @@ impl Context {
             admission: Arc::new(Admission::new(&config.limits)),
             tls: None,
             tls_port: None,
+            cluster: None,
             next_client_id: AtomicU64::new(1),
             config,
         }
@@ -84,6 +89,23 @@ impl Context {
     /// A fresh client id.
     pub fn next_client_id(&self) -> ClientId {
         self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Claims `nick` for client `id` across the cluster before the hub gives
+    /// it out (always granted on a single node). Pair a claim whose
+    /// registration or rename then fails with [`Context::release_nick`].
+    pub async fn claim_nick(&self, nick: &str, id: ClientId) -> Result<(), NickTaken> {
+        match &self.cluster {
+            Some(cluster) => cluster.claim(nick, id).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Gives up a claim made by [`Context::claim_nick`] that was not used.
+    pub fn release_nick(&self, nick: &str, id: ClientId) {
+        if let Some(cluster) = &self.cluster {
+            cluster.release(nick, id);
+        }
     }
 
     /// The server's name, the source of its own messages.

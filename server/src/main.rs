@@ -66,15 +66,6 @@ fn main() -> ExitCode {
     if cli.print_config {
         return exit(print_config(&config));
     }
-    if config.cluster.enabled() {
-        // The cluster layer (natterd::cluster) is built and tested, but the
-        // hub does not publish to it yet: say so instead of silently running
-        // a node that shares nothing.
-        report!(
-            "cluster.nats is set, but this natterd cannot share rooms over NATS yet (the hub does not use the cluster layer); remove [cluster] nats / --cluster to run a single node"
-        );
-        return ExitCode::from(EXIT_CONFIG);
-    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {

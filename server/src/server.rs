@@ -1,6 +1,7 @@
 //! The listener: accepts connections within the configured limits and runs a
 //! session task for each, until shutdown.
 
+use crate::cluster::{ClusterNode, Link};
 use crate::config::{Config, ConfigError};
 use crate::context::Context;
 use crate::history::History;
@@ -38,12 +39,18 @@ pub enum ServerError {
     /// No data directory for the self-signed certificate.
     #[error("{0} (it holds the self-signed TLS certificate; or pass --tls-cert and --tls-key)")]
     DataDir(#[from] ConfigError),
+    /// `[cluster]` cannot be used (a bad URL, credentials file or CA).
+    #[error("{0}")]
+    Cluster(#[from] crate::cluster::ClusterError),
 }
 
 impl ServerError {
     /// Whether the operator's configuration is at fault (exit code 2), not the system.
     pub fn is_config_error(&self) -> bool {
-        matches!(self, ServerError::Tls(_) | ServerError::DataDir(_))
+        matches!(
+            self,
+            ServerError::Tls(_) | ServerError::DataDir(_) | ServerError::Cluster(_)
+        )
     }
 }
 
@@ -82,10 +89,12 @@ pub struct Server {
     context: Arc<Context>,
 }
 
-/// The bound ports, and the TLS certificate ready to serve on the TLS one.
+/// The bound ports, the TLS certificate ready to serve on the TLS one, and
+/// the connection to the cluster when `[cluster] nats` is set.
 pub struct Listeners {
     plain: TcpListener,
     tls: Option<(TcpListener, Arc<Tls>)>,
+    cluster: Option<Link>,
 }
 
 impl Server {
@@ -105,16 +114,28 @@ impl Server {
     /// start creates, the TLS certificate, so a bad one stops start-up.
     pub async fn listen(config: &Config) -> Result<Listeners, ServerError> {
         let plain = bind(config.server.bind).await?;
-        let Some(tls_address) = config.tls.bind else {
-            return Ok(Listeners { plain, tls: None });
+        let tls = match config.tls.bind {
+            Some(tls_address) => {
+                let tls_listener = bind(tls_address).await?;
+                let source = CertificateSource::from_config(
+                    &config.tls,
+                    &config.data_dir()?,
+                    &config.server.name,
+                );
+                Some((tls_listener, Arc::new(Tls::load(source)?)))
+            }
+            None => None,
         };
-        let tls_listener = bind(tls_address).await?;
-        let source =
-            CertificateSource::from_config(&config.tls, &config.data_dir()?, &config.server.name);
-        let tls = Arc::new(Tls::load(source)?);
+        // Never waits for NATS: a node serves its own users while NATS is away.
+        let cluster = if config.cluster.enabled() {
+            Some(Link::connect(&config.cluster, &config.cluster.node_name()).await?)
+        } else {
+            None
+        };
         Ok(Listeners {
             plain,
-            tls: Some((tls_listener, tls)),
+            tls,
+            cluster,
         })
     }
 
@@ -136,6 +157,10 @@ impl Server {
             .and_then(|listener| listener.local_addr().ok())
             .map(|address| address.port());
         context.tls = tls;
+        context.cluster = listeners.cluster.map(|link| {
+            let casemapping = context.hub.read(|hub| hub.settings.casemapping);
+            ClusterNode::new(link, &context.config, casemapping)
+        });
         Server {
             listener: listeners.plain,
             tls_listener,
@@ -169,6 +194,10 @@ impl Server {
         let tasks = TaskTracker::new();
         tracing::info!(address = %self.local_addr(), "natterd listening");
         crate::net::fd_limit::warn_if_below(self.context.config.limits.max_clients);
+        if let Some(cluster) = &self.context.cluster {
+            tracing::info!(node = %cluster.me(), "joining the cluster");
+            cluster.start(&self.context);
+        }
         let plain = self.accept_loop(&self.listener, Transport::Plain, &tasks, &shutdown);
         let tls = async {
             if let (Some(listener), Some(tls)) = (&self.tls_listener, &self.context.tls) {
@@ -186,6 +215,10 @@ impl Server {
             .is_err()
         {
             tracing::warn!("some connections did not close within {SHUTDOWN_GRACE:?}");
+        }
+        if let Some(cluster) = &self.context.cluster {
+            // After the sessions: their quits reach the other nodes first.
+            cluster.stop().await;
         }
         tracing::info!("all connections closed");
     }

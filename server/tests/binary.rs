@@ -131,20 +131,25 @@ fn cluster_settings_are_checked_and_not_silently_ignored() {
         stderr.contains("cluster.nats") && stderr.contains("not supported"),
         "{stderr}"
     );
+    // A credentials file that cannot be read stops start-up, naming the key.
+    let dir = std::env::temp_dir().join(format!("natterd-cluster-conf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("natterd.toml");
+    std::fs::write(
+        &config,
+        "[cluster]\nnats = \"nats://127.0.0.1:4222\"\nnkey_seed_file = \"/nonexistent/seed.nk\"\n",
+    )
+    .unwrap();
     let output = natterd()
-        .args([
-            "--no-history",
-            "--bind",
-            "127.0.0.1:0",
-            "--cluster",
-            "nats://127.0.0.1:4222",
-        ])
+        .args(["--no-history", "--bind", "127.0.0.1:0", "--config"])
+        .arg(&config)
         .output()
         .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("cannot share rooms over NATS yet"),
+        stderr.contains("cluster.nkey_seed_file") && stderr.contains("/nonexistent/seed.nk"),
         "{stderr}"
     );
 }

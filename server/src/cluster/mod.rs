@@ -19,6 +19,10 @@
 //! - [`roster`]: who is on the other nodes (the remote half of NAMES, WHO,
 //!   WHOIS, LUSERS), fed by their events and node deaths.
 //! - [`whispers`]: private messages on the recipient's user subject.
+//! - [`node`]: this natterd as a node: start, stop, nick claims; split by
+//!   direction into `outbox` (hub to NATS, the hub's bus and directory),
+//!   `inbound` (NATS to hub) and `presence` (deaths, outages, claims), with
+//!   [`translate`] between hub and wire events.
 //! - [`testing`]: a real nats-server for tests.
 //!
 //! ARCHITECTURE.md ("Cluster") says what each part guarantees.
@@ -26,18 +30,24 @@
 mod bucket;
 pub mod channels;
 pub mod config;
+mod inbound;
 pub mod link;
 pub mod liveness;
 pub mod nicks;
+pub mod node;
 pub mod ordering;
+mod outbox;
+pub mod presence;
 pub mod roster;
 pub mod subject;
 pub mod testing;
+pub mod translate;
 pub mod whispers;
 pub mod wire;
 
 pub use config::ClusterConfig;
 pub use link::{Link, LinkState};
+pub use node::ClusterNode;
 pub use subject::Subjects;
 
 use serde::{Deserialize, Serialize};

@@ -139,6 +139,25 @@ impl RoomLog {
         Ok(ack.sequence)
     }
 
+    /// Hands `envelope` to NATS for `room` without waiting for the stream's
+    /// ack; the returned future resolves to the stored sequence. Publishes
+    /// sent one after another on this connection are stored in that order,
+    /// so a node can keep several in flight and still keep its users' order.
+    pub async fn send(
+        &self,
+        room: &str,
+        msgid: &str,
+        envelope: &Envelope,
+    ) -> Result<jetstream::context::PublishAckFuture, ClusterError> {
+        let payload = envelope.encode()?;
+        let mut headers = HeaderMap::new();
+        headers.insert("Nats-Msg-Id", msgid);
+        self.jetstream
+            .publish_with_headers(self.subjects.room(room), headers, payload.into())
+            .await
+            .map_err(|error| ClusterError::jetstream("publishing to a room", error))
+    }
+
     /// `room`'s events from `from` on, in stream order, forever (the
     /// consumer survives reconnects). Events that do not decode are logged
     /// and skipped; they still advance the cursor.

@@ -14,7 +14,7 @@
 //! restarted node's announcements never mix with its dead run's.
 
 use super::NodeId;
-use super::wire::{Envelope, Event, RosterMember};
+use super::wire::{Envelope, Event, RosterMember, Source};
 use natter_protocol::Casemapping;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,24 +43,24 @@ pub enum Seen {
         /// Who.
         member: RosterMember,
     },
-    /// `nick` left `channel` (part, kick, or no longer in a node's snapshot).
+    /// Someone left `channel` (part, kick, or no longer in a node's snapshot).
     Left {
         /// The folded channel.
         channel: String,
         /// Who.
-        nick: String,
+        who: Source,
     },
-    /// `nick` is gone from every channel (quit, or their node died).
+    /// Someone is gone from every channel (quit, or their node died).
     Quit {
         /// Who.
-        nick: String,
+        who: Source,
         /// The channels they were in (folded).
         channels: BTreeSet<String>,
     },
-    /// `old` is now called `new`.
+    /// Someone is now called `new`.
     Renamed {
-        /// The nick before.
-        old: String,
+        /// Who, with the nick before.
+        who: Source,
         /// The nick after.
         new: String,
     },
@@ -154,6 +154,27 @@ impl Roster {
         }
     }
 
+    /// Forgets `channel`'s remote members without reporting anything: this
+    /// node has no member there any more, so it stops following the room.
+    pub fn forget_channel(&mut self, channel: &str) {
+        let folded_channel = self.fold(channel);
+        self.pending
+            .retain(|(_, _, pending_channel), _| *pending_channel != folded_channel);
+        for key in self.channels.remove(&folded_channel).unwrap_or_default() {
+            if let Some(user) = self.users.get_mut(&key) {
+                user.channels.remove(&folded_channel);
+                if user.channels.is_empty() {
+                    self.users.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Every remote user sharing a channel with this node.
+    pub fn users(&self) -> impl Iterator<Item = &RemoteUser> {
+        self.users.values()
+    }
+
     /// Removes every user of `node` (it died or left); they quit.
     pub fn node_down(&mut self, node: &NodeId) -> Vec<Seen> {
         self.pending.retain(|(name, incarnation, _), _| {
@@ -218,7 +239,7 @@ impl Roster {
         if !user.channels.remove(&folded_channel) {
             return Vec::new();
         }
-        let nick = user.member.member.nick.clone();
+        let who = user.member.member.clone();
         let now_alone = user.channels.is_empty();
         if let Some(members) = self.channels.get_mut(&folded_channel) {
             members.remove(&key);
@@ -232,7 +253,7 @@ impl Roster {
         }
         vec![Seen::Left {
             channel: folded_channel,
-            nick,
+            who,
         }]
     }
 
@@ -255,7 +276,7 @@ impl Roster {
             }
         }
         Some(Seen::Quit {
-            nick: user.member.member.nick,
+            who: user.member.member,
             channels: user.channels,
         })
     }
@@ -273,7 +294,8 @@ impl Roster {
         let Some(mut user) = self.users.remove(&old_key) else {
             return Vec::new();
         };
-        let old_nick = std::mem::replace(&mut user.member.member.nick, new.to_string());
+        let who = user.member.member.clone();
+        user.member.member.nick = new.to_string();
         for channel in &user.channels {
             if let Some(members) = self.channels.get_mut(channel) {
                 members.remove(&old_key);
@@ -282,7 +304,7 @@ impl Roster {
         }
         self.users.insert(new_key, user);
         vec![Seen::Renamed {
-            old: old_nick,
+            who,
             new: new.to_string(),
         }]
     }
@@ -427,7 +449,7 @@ mod tests {
             roster.apply(&part),
             [Seen::Left {
                 channel: "#lobby".into(),
-                nick: "Bob".into()
+                who: source("Bob")
             }]
         );
         assert_eq!(nicks(&roster, "#lobby"), ["Zoë"]);
@@ -452,7 +474,7 @@ mod tests {
         assert_eq!(
             roster.apply(&rename),
             [Seen::Renamed {
-                old: "bob".into(),
+                who: source("bob"),
                 new: "Robert".into()
             }]
         );
@@ -469,7 +491,10 @@ mod tests {
         assert_eq!(
             roster.node_down(&b),
             [Seen::Quit {
-                nick: "Robert".into(),
+                who: Source {
+                    nick: "Robert".into(),
+                    ..source("bob")
+                },
                 channels: ["#dev".to_string(), "#lobby".to_string()].into()
             }]
         );
@@ -519,7 +544,7 @@ mod tests {
             [
                 Seen::Left {
                     channel: "#lobby".into(),
-                    nick: "ben".into()
+                    who: source("ben")
                 },
                 Seen::Joined {
                     channel: "#lobby".into(),
@@ -540,7 +565,7 @@ mod tests {
             roster.apply(&join(&new, "#dev", "bob")),
             [
                 Seen::Quit {
-                    nick: "bob".into(),
+                    who: source("bob"),
                     channels: ["#lobby".to_string()].into()
                 },
                 Seen::Joined {

@@ -42,3 +42,37 @@ pub trait Bus: Send + Sync + Debug {
     /// Takes one locally routed event, in its scope's order (see the module).
     fn publish(&self, published: Published);
 }
+
+/// A user on another node, as this node's queries (NAMES, WHO, WHOIS,
+/// LUSERS) and whisper routing see them. The bus keeps these; the hub only
+/// asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteUser {
+    /// The nick as its owner typed it.
+    pub nick: String,
+    /// The user name (ident).
+    pub user: String,
+    /// The host shown for them.
+    pub host: String,
+    /// Their real name.
+    pub realname: String,
+    /// The account they are logged in to.
+    pub account: Option<String>,
+    /// Their away message, when away.
+    pub away: Option<String>,
+    /// The node they are connected to.
+    pub node: String,
+    /// The channels they share with this node (folded names).
+    pub channels: Vec<Folded>,
+}
+
+/// What a bus knows about users on other nodes. Answers come from memory:
+/// the hub asks under its locks, so nothing here may block or await.
+pub trait Directory: Send + Sync + Debug {
+    /// The remote user holding this folded nick, if one is known.
+    fn remote_user(&self, folded_nick: &str) -> Option<RemoteUser>;
+    /// The remote members of a channel (folded name).
+    fn remote_members(&self, folded_channel: &str) -> Vec<RemoteUser>;
+    /// How many users other nodes have that this node knows of.
+    fn remote_user_count(&self) -> usize;
+}

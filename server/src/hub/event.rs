@@ -150,6 +150,18 @@ pub trait Encoder: Send + Sync + 'static {
     /// The encoded line (with CRLF) for this variant, or `None` when such
     /// recipients do not receive this kind of event.
     fn encode(&self, envelope: &Envelope, variant: u8) -> Option<Bytes>;
+    /// A notice from the server itself to `nick` (`:<server> NOTICE <nick>
+    /// :<text>` unless the dialect says it otherwise), e.g. that the cluster
+    /// is out of reach.
+    fn server_notice(&self, server: &str, nick: &str, text: &str) -> Bytes {
+        Bytes::from(
+            natter_protocol::Message::new("NOTICE")
+                .with_source(server)
+                .with_param(nick)
+                .with_param(text)
+                .to_wire(),
+        )
+    }
     /// The last line a client the server drops gets (`ERROR :<reason>` unless
     /// the dialect says it otherwise).
     fn farewell(&self, reason: &str) -> Bytes {

@@ -47,6 +47,7 @@ pub use modes::{ChannelModeOutcome, ModeChange, ModeError};
 pub use name::Folded;
 pub use queries::{ChannelListing, MemberInfo, Names, WhoisInfo};
 pub use remembered::CHANSERV;
+pub use remote::LocalMember;
 pub use say::{PreparedSay, SayError, SayOutcome, SayRequest};
 pub use state::{HubState, NickTaken, RegisterError};
 
@@ -89,6 +90,12 @@ impl Hub {
     /// Publishes every event routed from now on to `bus` (see [`bus`]).
     pub fn attach_bus(&self, bus: Arc<dyn Bus>) {
         self.with(|hub| hub.bus = Some(bus));
+    }
+
+    /// Answers questions about users on other nodes from `directory` from
+    /// now on (NAMES, WHO, WHOIS, LUSERS, nick checks, whispers).
+    pub fn attach_directory(&self, directory: Arc<dyn bus::Directory>) {
+        self.with(|hub| hub.directory = Some(directory));
     }
 
     /// Runs `operation` on the state under the exclusive lock, then drops

@@ -1,5 +1,6 @@
 //! Read-only questions about the hub: NAMES, WHO, WHOIS, LIST, ISON, USERHOST.
 
+use super::bus::RemoteUser;
 use super::channel::Membership;
 use super::client::{Client, ClientId};
 use super::name::Folded;
@@ -54,6 +55,9 @@ pub struct WhoisInfo {
     pub dialect: &'static str,
     /// The account it is logged in to (330).
     pub account: Option<String>,
+    /// The cluster node it is on, when not this one (312 names it; idle
+    /// and signon times are not known here).
+    pub node: Option<String>,
 }
 
 /// One LIST entry.
@@ -79,7 +83,35 @@ fn member_info(client: &Client, membership: Membership) -> MemberInfo {
     }
 }
 
+fn remote_info(user: &RemoteUser) -> MemberInfo {
+    MemberInfo {
+        nick: user.nick.clone(),
+        user: user.user.clone(),
+        host: user.host.clone(),
+        realname: user.realname.clone(),
+        membership: Membership::default(),
+        away: user.away.is_some(),
+        account: user.account.clone(),
+    }
+}
+
 impl HubState {
+    /// Users on other nodes of the cluster that share a channel with this
+    /// one, when clustered.
+    fn remote_members(&self, folded_channel: &str) -> Vec<RemoteUser> {
+        self.directory
+            .as_ref()
+            .map(|directory| directory.remote_members(folded_channel))
+            .unwrap_or_default()
+    }
+
+    /// How many users other nodes have that this node knows of (LUSERS).
+    pub fn remote_user_count(&self) -> usize {
+        self.directory
+            .as_ref()
+            .map_or(0, |directory| directory.remote_user_count())
+    }
+
     /// Whether `a` and `b` share a channel.
     fn share_channel(&self, a: ClientId, b: ClientId) -> bool {
         match (self.clients.get(&a), self.clients.get(&b)) {
@@ -104,6 +136,9 @@ impl HubState {
                 (is_member || !client.invisible).then(|| member_info(client, *membership))
             })
             .collect();
+        // Members on other nodes; their channel privileges stay on their node.
+        let folded = self.fold(name);
+        members.extend(self.remote_members(&folded).iter().map(remote_info));
         members.sort_by(|a, b| {
             (!a.membership.op, !a.membership.voice, self.fold(&a.nick)).cmp(&(
                 !b.membership.op,
@@ -154,13 +189,19 @@ impl HubState {
             })
             .map(|client| ("*".to_string(), member_info(client, Membership::default())))
             .collect();
+        if let Some(remote) = self.remote_user(mask) {
+            // A user on another node, asked for by exact nick.
+            matches.push(("*".to_string(), remote_info(&remote)));
+        }
         matches.sort_by(|a, b| a.1.nick.cmp(&b.1.nick));
         matches
     }
 
     /// WHOIS for one nickname.
     pub fn whois(&self, nick: &str, asker: ClientId, all_prefixes: bool) -> Option<WhoisInfo> {
-        let client = self.client_by_nick(nick)?;
+        let Some(client) = self.client_by_nick(nick) else {
+            return self.remote_whois(nick);
+        };
         let channels = client
             .channels
             .iter()
@@ -179,6 +220,29 @@ impl HubState {
             signon: client.signon,
             dialect: client.dialect_name,
             account: client.account.as_ref().map(|(name, _)| name.clone()),
+            node: None,
+        })
+    }
+
+    /// WHOIS for a user on another node: the channels they share with this one.
+    fn remote_whois(&self, nick: &str) -> Option<WhoisInfo> {
+        let remote = self.remote_user(nick)?;
+        let channels = remote
+            .channels
+            .iter()
+            .filter_map(|folded| self.channels.get(folded))
+            .filter(|channel| !channel.modes.secret)
+            .map(|channel| channel.name.clone())
+            .collect();
+        Some(WhoisInfo {
+            member: remote_info(&remote),
+            channels,
+            away: remote.away.clone(),
+            idle: Duration::ZERO,
+            signon: Utc::now(),
+            dialect: "remote",
+            account: remote.account.clone(),
+            node: Some(remote.node),
         })
     }
 

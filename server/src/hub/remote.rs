@@ -4,14 +4,15 @@
 
 use super::Hub;
 use super::bus::{Published, Scope};
-use super::client::{Client, ClientId};
+use super::channel::Topic;
+use super::client::{Client, ClientId, Source};
 use super::event::{Envelope, Event, MessageKind};
 use super::fanout::Fanout;
 use super::name::Folded;
 use super::state::HubState;
 use crate::history::{Conversation, MessageKind as StoredKind, Reservation, StoredMessage};
 use std::collections::BTreeSet;
-use std::sync::MutexGuard;
+use std::sync::{Arc, MutexGuard};
 
 impl Hub {
     /// Delivers an event another node published to this node's clients in
@@ -110,5 +111,87 @@ impl HubState {
                 self.push_all(&mut fanout, recipients.into_iter(), overflowed);
             }
         }
+    }
+}
+
+/// A local member of a channel as other nodes need to know them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalMember {
+    /// Nick, user, host, account, real name.
+    pub source: Source,
+    /// Away message, when away.
+    pub away: Option<String>,
+}
+
+impl HubState {
+    /// The local members of a channel (folded name), for other nodes'
+    /// member lists; empty when nobody here is in it.
+    pub fn local_members(&self, folded_channel: &str) -> Vec<LocalMember> {
+        let Some(channel) = self.channels.get(folded_channel) else {
+            return Vec::new();
+        };
+        channel
+            .members
+            .keys()
+            .filter_map(|id| self.clients.get(id))
+            .map(|client| LocalMember {
+                source: client.source(),
+                away: client.away.clone(),
+            })
+            .collect()
+    }
+
+    /// Every local client's id and nick (to claim them again in the cluster).
+    pub fn local_nicks(&self) -> Vec<(ClientId, String)> {
+        self.clients
+            .values()
+            .map(|client| (client.id, client.nick.clone()))
+            .collect()
+    }
+
+    /// The folded names of every channel with local members.
+    pub fn local_channels(&self) -> Vec<Folded> {
+        self.channels.keys().cloned().collect()
+    }
+
+    /// Sends every local client a notice from the server (`server` is its
+    /// name), each in its own dialect.
+    pub fn notice_all(&mut self, server: &str, text: &str) {
+        let mut overflowed = Vec::new();
+        for client in self.clients.values() {
+            let line = client
+                .format
+                .encoder
+                .server_notice(server, &client.nick, text);
+            if client.outbound.push_uncaptured(line).is_err() {
+                overflowed.push(client.id);
+            }
+        }
+        self.note_overflowed(overflowed);
+    }
+
+    /// A topic set on another node: kept here and shown to local members.
+    pub fn set_remote_topic(&mut self, folded_channel: &Folded, source: Arc<Source>, text: &str) {
+        let Some(channel) = self.channels.get_mut(folded_channel) else {
+            return;
+        };
+        channel.topic = (!text.is_empty()).then(|| Topic {
+            text: text.to_string(),
+            set_by: source.prefix(),
+            set_at: chrono::Utc::now(),
+        });
+        let event = Event::Topic {
+            source,
+            channel: channel.name.clone(),
+            topic: text.to_string(),
+        };
+        let members: Vec<ClientId> = channel.members.keys().copied().collect();
+        let mut fanout = Fanout::new(Envelope {
+            event,
+            time: chrono::Utc::now(),
+        });
+        let mut overflowed = Vec::new();
+        self.push_all(&mut fanout, members.into_iter(), &mut overflowed);
+        self.note_overflowed(overflowed);
     }
 }

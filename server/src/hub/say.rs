@@ -129,9 +129,9 @@ impl HubState {
             );
             Ok(self.deliver_unless_pending(said, overflowed))
         } else {
-            let recipient = self
-                .client_by_nick(&request.target)
-                .ok_or(SayError::NoSuchNick)?;
+            let Some(recipient) = self.client_by_nick(&request.target) else {
+                return self.whisper_remote(sender, source, request, overflowed);
+            };
             let route = route_private(sender, recipient);
             let _order = Client::lock_private_pair(sender, recipient);
             let said = self.stamp(sender, source, request, route, reservation, None);
@@ -293,6 +293,47 @@ impl HubState {
         if to_self {
             self.push_incoming(&mut fanout, sender, overflowed);
         }
+    }
+
+    /// A whisper to a user on another node: published on their user scope
+    /// (the bus delivers it there) and echoed here. Not recorded in this
+    /// node's history: the conversation's other identity lives on that node.
+    fn whisper_remote(
+        &self,
+        sender: &Client,
+        source: Arc<Source>,
+        request: SayRequest,
+        overflowed: &mut Vec<ClientId>,
+    ) -> Result<Begun, SayError> {
+        let remote = self
+            .remote_user(&request.target)
+            .filter(|_| self.bus.is_some())
+            .ok_or(SayError::NoSuchNick)?;
+        let _order = Client::lock_private_pair(sender, sender);
+        let msgid = new_msgid();
+        crate::metrics::message(request.kind.command(), true, 1);
+        let mut fanout = Fanout::new(Envelope {
+            event: Event::Message {
+                source,
+                target: request.target,
+                private: true,
+                kind: request.kind,
+                text: request.text,
+                msgid: msgid.clone(),
+                client_tags: request.client_tags,
+            },
+            time: Utc::now(),
+        });
+        self.publish(Scope::User(self.fold(&remote.nick)), &fanout);
+        if sender.format.echo_own_messages {
+            self.push_all(&mut fanout, std::iter::once(sender.id), overflowed);
+        }
+        let outcome = SayOutcome {
+            away: remote.away.map(|away| (remote.nick.clone(), away)),
+            recipient: remote.nick,
+            msgid,
+        };
+        Ok((outcome, None))
     }
 
     /// Checks that `id` may speak in `channel` and lists who receives it.

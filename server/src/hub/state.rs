@@ -2,7 +2,7 @@
 //! every operation shares (registration, quitting, delivering to members).
 
 use super::HubSettings;
-use super::bus::{Bus, Published, Scope};
+use super::bus::{Bus, Directory, Published, Scope};
 use super::channel::Channel;
 use super::client::{Client, ClientId, LastActive, NewClient, Source};
 use super::event::{Envelope, Event};
@@ -35,6 +35,8 @@ pub enum NickTaken {
     LooksLikeAccount(String),
     /// It is a registered account's nick and its owner is online.
     OwnerOnline,
+    /// A user on another node of the cluster holds it (that node's name).
+    OnAnotherNode(String),
 }
 
 impl NickTaken {
@@ -52,6 +54,9 @@ impl NickTaken {
                 )
             }
             NickTaken::OwnerOnline => "Nickname is registered and its owner is online".to_string(),
+            NickTaken::OnAnotherNode(node) => {
+                format!("Nickname is already in use on another node ({node})")
+            }
         }
     }
 }
@@ -69,6 +74,8 @@ pub struct HubState {
     pub(crate) channels: HashMap<Folded, Channel>,
     /// Where routed events are published for other nodes, if clustered.
     pub(crate) bus: Option<Arc<dyn Bus>>,
+    /// Who is on other nodes, if clustered.
+    pub(crate) directory: Option<Arc<dyn Directory>>,
     pub(crate) history: Option<History>,
     /// Registered accounts (with history), for owned nicknames.
     pub(crate) accounts: Option<Accounts>,
@@ -93,6 +100,7 @@ impl HubState {
             skeletons: HashMap::new(),
             channels: HashMap::new(),
             bus,
+            directory: None,
             accounts: history.as_ref().map(|h| h.accounts().clone()),
             history,
             overflowed: Vec::new(),
@@ -151,6 +159,9 @@ impl HubState {
             let held = self.clients.get(holder).map(|c| c.nick.clone());
             return Err(NickTaken::LooksLike(held.unwrap_or_default()));
         }
+        if let Some(remote) = self.remote_user(nick) {
+            return Err(NickTaken::OnAnotherNode(remote.node));
+        }
         let Some(owner) = self.accounts.as_ref().and_then(|a| a.owner_of(nick)) else {
             return Ok(());
         };
@@ -167,6 +178,12 @@ impl HubState {
         } else {
             Ok(())
         }
+    }
+
+    /// The user on another node holding `nick`, when clustered and known.
+    pub fn remote_user(&self, nick: &str) -> Option<super::bus::RemoteUser> {
+        let directory = self.directory.as_ref()?;
+        directory.remote_user(&self.fold(nick))
     }
 
     /// Records `nick` as `id`'s in the name and skeleton indexes.

@@ -146,7 +146,7 @@ impl IrcSession {
             "QUIT" => return Flow::Close(Close::Quit(message.arg(0).unwrap_or("").to_string())),
             "CAP" => commands::cap::handle(self, connection, message),
             "PASS" => commands::pass::handle(self, connection, message),
-            "NICK" => commands::nick::handle(self, connection, message),
+            "NICK" => commands::nick::handle(self, connection, message).await,
             "USER" => commands::user::handle(self, connection, message),
             "PING" => commands::ping::handle(self, connection, message),
             "AUTHENTICATE" => sasl::authenticate(self, connection, message).await,

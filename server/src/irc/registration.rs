@@ -49,7 +49,18 @@ impl IrcSession {
                 .map(|account| (account.name.clone(), account.folded.clone())),
         };
         let id = connection.id;
-        match self.context.hub.with(|hub| hub.register(id, new_client)) {
+        // Claimed in the cluster first, so no other node gives it out meanwhile.
+        let registered = match self.context.claim_nick(&nick, id).await {
+            Ok(()) => {
+                let registered = self.context.hub.with(|hub| hub.register(id, new_client));
+                if registered.is_err() {
+                    self.context.release_nick(&nick, id);
+                }
+                registered
+            }
+            Err(taken) => Err(RegisterError::NickInUse(taken)),
+        };
+        match registered {
             Ok(()) => {}
             Err(RegisterError::NickInUse(taken)) => {
                 let reason = taken.reason();
@@ -113,21 +124,29 @@ impl IrcSession {
 
 /// RPL_LUSERCLIENT .. RPL_LUSERME, and the local/global user counts.
 pub(crate) fn send_lusers(session: &IrcSession, connection: &mut Connection) {
-    let (users, invisible, channels, peak) = session.context.hub.read(|hub| {
+    let (users, invisible, channels, peak, remote) = session.context.hub.read(|hub| {
         (
             hub.client_count(),
             hub.invisible_count(),
             hub.channel_count(),
             hub.peak_client_count(),
+            hub.remote_user_count(),
         )
     });
     let unknown = session.context.admission.unregistered();
-    let visible = users - invisible;
+    // Users on other nodes count when they share a channel with this one:
+    // that is who this node knows of.
+    let visible = users - invisible + remote;
+    let servers = if session.context.cluster.is_some() {
+        "this and other cluster nodes".to_string()
+    } else {
+        "1 servers".to_string()
+    };
     session.reply(
         connection,
         numeric::RPL_LUSERCLIENT,
         [format!(
-            "There are {visible} users and {invisible} invisible on 1 servers"
+            "There are {visible} users and {invisible} invisible on {servers}"
         )],
     );
     session.reply(
@@ -162,13 +181,16 @@ pub(crate) fn send_lusers(session: &IrcSession, connection: &mut Connection) {
             &format!("Current local users {users}, max {max}"),
         ],
     );
+    let global = users + remote;
+    let global_max = (peak + remote).max(global).to_string();
+    let global = global.to_string();
     session.reply(
         connection,
         numeric::RPL_GLOBALUSERS,
         [
-            count.as_str(),
-            max.as_str(),
-            &format!("Current global users {users}, max {max}"),
+            global.as_str(),
+            global_max.as_str(),
+            &format!("Current global users {global}, max {global_max}"),
         ],
     );
 }

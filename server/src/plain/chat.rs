@@ -91,7 +91,7 @@ impl PlainSession {
                 )
                 .await;
             }
-            "nick" if !rest.is_empty() => self.change_nick(connection, rest),
+            "nick" if !rest.is_empty() => self.change_nick(connection, rest).await,
             "join" => self.rejoin(connection).await,
             "login" => self.login_command(connection, rest).await,
             "register" => self.register_command(connection, rest).await,
@@ -173,7 +173,7 @@ impl PlainSession {
         }
     }
 
-    pub(super) fn change_nick(&mut self, connection: &mut Connection, wanted: &str) {
+    pub(super) async fn change_nick(&mut self, connection: &mut Connection, wanted: &str) {
         if let Err(error) = Nick::parse(wanted, self.context.config.limits.nick_length) {
             notice(
                 connection,
@@ -182,7 +182,17 @@ impl PlainSession {
             return;
         }
         let id = connection.id;
-        match self.context.hub.with(|hub| hub.change_nick(id, wanted)) {
+        let changed = match self.context.claim_nick(wanted, id).await {
+            Ok(()) => {
+                let changed = self.context.hub.with(|hub| hub.change_nick(id, wanted));
+                if changed.is_err() {
+                    self.context.release_nick(wanted, id);
+                }
+                changed
+            }
+            Err(taken) => Err(NickChangeError::InUse(taken)),
+        };
+        match changed {
             Ok(()) => {
                 self.nick = wanted.to_string();
                 notice(connection, &format!("You are now known as {wanted}."));

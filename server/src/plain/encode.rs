@@ -148,6 +148,10 @@ impl Encoder for PlainEncoder {
         describe(&envelope.event).map(|text| line(&text))
     }
 
+    fn server_notice(&self, _server: &str, _nick: &str, text: &str) -> Bytes {
+        line(&format!("*** {text}"))
+    }
+
     fn farewell(&self, reason: &str) -> Bytes {
         line(&format!("*** Disconnected: {reason}."))
     }

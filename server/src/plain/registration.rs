@@ -84,9 +84,17 @@ impl PlainSession {
                 .map(|account| (account.name, account.folded)),
         };
         let id = connection.id;
-        if let Err(RegisterError::NickInUse(taken)) =
-            self.context.hub.with(|hub| hub.register(id, new_client))
-        {
+        let registered = match self.context.claim_nick(nick, id).await {
+            Ok(()) => {
+                let registered = self.context.hub.with(|hub| hub.register(id, new_client));
+                if registered.is_err() {
+                    self.context.release_nick(nick, id);
+                }
+                registered
+            }
+            Err(taken) => Err(RegisterError::NickInUse(taken)),
+        };
+        if let Err(RegisterError::NickInUse(taken)) = registered {
             self.stage = Stage::Nickname;
             notice(
                 connection,
@@ -231,6 +239,9 @@ pub(super) fn taken_text(nick: &str, taken: &NickTaken) -> String {
         }
         NickTaken::OwnerOnline => {
             format!("The nickname {nick} is registered and its owner is online.")
+        }
+        NickTaken::OnAnotherNode(node) => {
+            format!("The nickname {nick} is taken by someone on another node ({node}).")
         }
     }
 }

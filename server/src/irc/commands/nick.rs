@@ -6,7 +6,7 @@ use crate::session::Connection;
 use natter_protocol::{Message, Nick, numeric};
 
 /// Handles `NICK <nickname>`.
-pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
+pub async fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
     let Some(requested) = message.arg(0).filter(|n| !n.is_empty()) else {
         session.reply(
             connection,
@@ -43,11 +43,21 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
         session.nick = Some(requested.to_string());
         return;
     }
-    match session
-        .context
-        .hub
-        .with(|hub| hub.change_nick(id, requested))
-    {
+    // Claimed in the cluster first, so no other node gives it out meanwhile.
+    let changed = match session.context.claim_nick(requested, id).await {
+        Ok(()) => {
+            let changed = session
+                .context
+                .hub
+                .with(|hub| hub.change_nick(id, requested));
+            if changed.is_err() {
+                session.context.release_nick(requested, id);
+            }
+            changed
+        }
+        Err(taken) => Err(NickChangeError::InUse(taken)),
+    };
+    match changed {
         Ok(()) => {
             session.nick = Some(requested.to_string());
             super::super::nickserv::warn_if_unowned(session, connection);

@@ -61,8 +61,16 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
             [found, chunk.as_str()],
         );
     }
-    let server = session.context.server_name().to_string();
-    let via = format!("natter LAN chat ({} client)", info.dialect);
+    let (server, via) = match &info.node {
+        Some(node) => (
+            node.clone(),
+            "another node of this natter cluster".to_string(),
+        ),
+        None => (
+            session.context.server_name().to_string(),
+            format!("natter LAN chat ({} client)", info.dialect),
+        ),
+    };
     session.reply(
         connection,
         numeric::RPL_WHOISSERVER,
@@ -77,6 +85,15 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
     }
     if let Some(away) = &info.away {
         session.reply(connection, numeric::RPL_AWAY, [found, away.as_str()]);
+    }
+    if info.node.is_some() {
+        // Idle and signon times live on the user's own node.
+        session.reply(
+            connection,
+            numeric::RPL_ENDOFWHOIS,
+            [found, "End of /WHOIS list"],
+        );
+        return;
     }
     let idle = info.idle.as_secs().to_string();
     let signon = info.signon.timestamp().to_string();

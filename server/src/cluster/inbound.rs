@@ -1,0 +1,345 @@
+//! From NATS to the hub: rooms followed, whispers listened to, and remote
+//! users shown joining, leaving, renaming and quitting.
+//!
+//! A node follows a room while it has local members there: an ordered
+//! consumer on the room stream, from this node's own join on, resumed after
+//! the last sequence it delivered when NATS comes back (so an outage loses
+//! nothing the stream stored). Events of this very node run are skipped
+//! (they were delivered locally when they happened). Membership events go
+//! through the [`Roster`](super::roster::Roster), and only what it reports
+//! as changed is shown: a QUIT that arrives once per shared room is shown
+//! once, a snapshot that adds someone is a JOIN.
+
+use super::node::{ClusterNode, Parts};
+use super::ordering::{From, Sequenced};
+use super::roster::Seen;
+use super::translate::{self, hub_source};
+use super::wire;
+use crate::context::Context;
+use crate::hub::Folded;
+use crate::hub::bus::{Published, Scope};
+use crate::hub::event::{Envelope, Event};
+use chrono::Utc;
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Pause before following a room again after the stream refused.
+const FOLLOW_RETRY: Duration = Duration::from_secs(1);
+
+impl ClusterNode {
+    /// Follows `room` (folded) from just after `after` (or from now),
+    /// unless it is followed already.
+    pub(crate) fn follow(self: &Arc<Self>, room: &str, after: Option<u64>) {
+        let stop = {
+            let mut followed = self.followed();
+            if followed.contains_key(room) {
+                return;
+            }
+            let stop = self.shutdown.child_token();
+            followed.insert(room.to_string(), stop.clone());
+            stop
+        };
+        let node = self.clone();
+        let room = room.to_string();
+        self.tasks
+            .spawn(async move { node.follow_room(room, after, stop).await });
+    }
+
+    /// Stops following `room` when no local user is in it any more.
+    pub(crate) fn unfollow_if_empty(&self, room: &str) {
+        let empty = self
+            .context()
+            .is_none_or(|context| context.hub.read(|hub| hub.channel(room).is_none()));
+        if !empty {
+            return;
+        }
+        if let Some(stop) = self.followed().remove(room) {
+            stop.cancel();
+        }
+        self.roster().forget_channel(room);
+    }
+
+    async fn follow_room(
+        self: Arc<Self>,
+        room: String,
+        after: Option<u64>,
+        stop: CancellationToken,
+    ) {
+        let Some(parts) = self.parts.get() else {
+            return;
+        };
+        let mut last = after;
+        let mut asked = false;
+        loop {
+            let from = last.map_or(From::Now, From::After);
+            match parts.rooms.follow(&room, from).await {
+                Ok(events) => {
+                    if !asked {
+                        // Following now: whoever is there says so.
+                        let request = wire::Event::RosterRequest {
+                            channel: room.clone(),
+                        };
+                        self.send_control(parts, &room, request).await;
+                        asked = true;
+                    }
+                    let mut events = std::pin::pin!(events);
+                    loop {
+                        let next = tokio::select! {
+                            () = stop.cancelled() => return,
+                            next = events.next() => next,
+                        };
+                        let Some(sequenced) = next else {
+                            break;
+                        };
+                        last = Some(sequenced.sequence);
+                        self.receive_room(parts, sequenced).await;
+                    }
+                }
+                Err(error) => {
+                    crate::warn_throttled!(%error, %room, "cluster: cannot follow a room yet; retrying");
+                }
+            }
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(FOLLOW_RETRY) => {}
+            }
+        }
+    }
+
+    /// Publishes a control event (roster request or answer) into `room`.
+    pub(crate) async fn send_control(&self, parts: &Parts, room: &str, event: wire::Event) {
+        let envelope = wire::Envelope::new(&self.me.name, self.me.incarnation, event);
+        let msgid = crate::history::new_msgid();
+        if let Err(error) = parts.rooms.publish(room, &msgid, &envelope).await {
+            crate::warn_throttled!(%error, %room, "cluster: could not tell the other nodes who is here");
+        }
+    }
+
+    /// Tells the others who of this node is in `room` (folded).
+    pub(crate) async fn send_roster(&self, parts: &Parts, context: &Context, room: &str) {
+        let members: Vec<wire::RosterMember> = context
+            .hub
+            .read(|hub| hub.local_members(room))
+            .into_iter()
+            .map(|member| translate::roster_member(&member.source, member.away))
+            .collect();
+        match wire::roster_chunks(&self.me.name, self.me.incarnation, room, &members) {
+            Ok(chunks) => {
+                for chunk in chunks {
+                    self.send_control(parts, room, chunk.event).await;
+                }
+            }
+            Err(error) => tracing::warn!(%error, %room, "cluster: cannot list this node's members"),
+        }
+    }
+
+    async fn receive_room(&self, parts: &Parts, sequenced: Sequenced) {
+        let Sequenced { room, envelope, .. } = sequenced;
+        if envelope.node == self.me.name && envelope.incarnation == self.me.incarnation {
+            return;
+        }
+        let Some(context) = self.context() else {
+            return;
+        };
+        let folded = Folded::from_folded(room.clone());
+        match &envelope.event {
+            wire::Event::Message { .. } => {
+                if let Some(message) = translate::channel_message(&envelope.event) {
+                    let published = Published {
+                        scope: Scope::Channel(folded),
+                        envelope: Arc::new(message),
+                    };
+                    context.hub.deliver_remote(published).await;
+                }
+            }
+            wire::Event::Topic { by, topic, .. } => {
+                let source = hub_source(by, "");
+                context
+                    .hub
+                    .with(|hub| hub.set_remote_topic(&folded, source, topic));
+            }
+            wire::Event::RosterRequest { .. } => self.send_roster(parts, &context, &room).await,
+            wire::Event::Mode { .. } | wire::Event::Whisper { .. } => {}
+            wire::Event::Away { from, message } => {
+                let changed = {
+                    let mut roster = self.roster();
+                    let before = roster.user(&from.nick).map(|user| user.member.away.clone());
+                    roster.apply(&envelope);
+                    let after = roster.user(&from.nick).map(|user| user.member.away.clone());
+                    before.is_some() && before != after
+                };
+                if changed {
+                    let event = Event::Away {
+                        source: hub_source(from, ""),
+                        message: message.clone(),
+                    };
+                    let channels = self.channels_of(&from.nick);
+                    deliver(&context, Scope::Peers(channels), event).await;
+                }
+            }
+            _ => {
+                let seen = self.roster().apply(&envelope);
+                self.present(&context, seen, Some(&envelope.event), &envelope.node)
+                    .await;
+            }
+        }
+    }
+
+    /// The folded channels the remote user `nick` shares with this node.
+    fn channels_of(&self, nick: &str) -> Vec<Folded> {
+        self.roster()
+            .user(nick)
+            .map(|user| {
+                user.channels
+                    .iter()
+                    .map(|channel| Folded::from_folded(channel.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Shows local users what changed on other nodes. `cause` is the event
+    /// that changed it (none when a node died), `node` where it came from.
+    pub(crate) async fn present(
+        &self,
+        context: &Context,
+        seen: Vec<Seen>,
+        cause: Option<&wire::Event>,
+        node: &str,
+    ) {
+        for fact in seen {
+            match fact {
+                Seen::Joined { channel, member } => {
+                    let Some(display) = display_name(context, &channel) else {
+                        continue;
+                    };
+                    let source = hub_source(&member.member, &member.realname);
+                    let folded = Folded::from_folded(channel);
+                    let join = Event::Join {
+                        source: source.clone(),
+                        channel: display,
+                    };
+                    deliver(context, Scope::Channel(folded.clone()), join).await;
+                    if let Some(message) = member.away {
+                        let away = Event::Away {
+                            source,
+                            message: Some(message),
+                        };
+                        deliver(context, Scope::Channel(folded), away).await;
+                    }
+                }
+                Seen::Left { channel, who } => {
+                    let Some(display) = display_name(context, &channel) else {
+                        continue;
+                    };
+                    let event = match cause {
+                        Some(wire::Event::Kick {
+                            by, nick, reason, ..
+                        }) => Event::Kick {
+                            source: hub_source(by, ""),
+                            channel: display,
+                            victim: nick.clone(),
+                            reason: reason.clone(),
+                        },
+                        Some(wire::Event::Part { reason, .. }) => Event::Part {
+                            source: hub_source(&who, ""),
+                            channel: display,
+                            reason: reason.clone(),
+                        },
+                        _ => Event::Part {
+                            source: hub_source(&who, ""),
+                            channel: display,
+                            reason: None,
+                        },
+                    };
+                    deliver(context, Scope::Channel(Folded::from_folded(channel)), event).await;
+                }
+                Seen::Quit { who, channels } => {
+                    let reason = match cause {
+                        Some(wire::Event::Quit { reason, .. }) => reason.clone(),
+                        _ => format!("Node {node} left the cluster"),
+                    };
+                    let event = Event::Quit {
+                        source: hub_source(&who, ""),
+                        reason,
+                    };
+                    let channels = channels.into_iter().map(Folded::from_folded).collect();
+                    deliver(context, Scope::Peers(channels), event).await;
+                }
+                Seen::Renamed { who, new } => {
+                    let channels = self.channels_of(&new);
+                    let event = Event::Nick {
+                        source: hub_source(&who, ""),
+                        new_nick: new,
+                    };
+                    deliver(context, Scope::Peers(channels), event).await;
+                }
+            }
+        }
+    }
+
+    /// Listens for whispers to `folded` (a nick a local user holds) until
+    /// the returned token is cancelled; subscribed when this returns.
+    pub(crate) async fn listen_whispers(self: &Arc<Self>, folded: &str) -> CancellationToken {
+        let stop = self.shutdown.child_token();
+        let Some(parts) = self.parts.get() else {
+            return stop;
+        };
+        let whispers = match parts.whispers.receive(folded).await {
+            Ok(whispers) => whispers,
+            Err(error) => {
+                crate::warn_throttled!(%error, "cluster: cannot receive whispers from other nodes");
+                return stop;
+            }
+        };
+        let node = self.clone();
+        let folded = Folded::from_folded(folded.to_string());
+        let until = stop.clone();
+        self.tasks.spawn(async move {
+            let mut whispers = std::pin::pin!(whispers);
+            loop {
+                let next = tokio::select! {
+                    () = until.cancelled() => return,
+                    next = whispers.next() => next,
+                };
+                let Some(envelope) = next else {
+                    return;
+                };
+                let own =
+                    envelope.node == node.me.name && envelope.incarnation == node.me.incarnation;
+                let (Some(context), Some(message), false) =
+                    (node.context(), translate::whisper(&envelope.event), own)
+                else {
+                    continue;
+                };
+                let published = Published {
+                    scope: Scope::User(folded.clone()),
+                    envelope: Arc::new(message),
+                };
+                context.hub.deliver_remote(published).await;
+            }
+        });
+        stop
+    }
+}
+
+/// The display name of a local channel (folded), if it still exists here.
+fn display_name(context: &Context, folded: &str) -> Option<String> {
+    context
+        .hub
+        .read(|hub| hub.channel(folded).map(|channel| channel.name.clone()))
+}
+
+/// Delivers an event about a remote user to the local users in `scope`.
+async fn deliver(context: &Context, scope: Scope, event: Event) {
+    let envelope = Arc::new(Envelope {
+        event,
+        time: Utc::now(),
+    });
+    context
+        .hub
+        .deliver_remote(Published { scope, envelope })
+        .await;
+}

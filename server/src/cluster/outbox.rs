@@ -1,0 +1,242 @@
+//! From the hub to NATS: the node as the hub's [`Bus`] and [`Directory`].
+//!
+//! [`Bus::publish`] is called under the hub's locks, so it only queues: the
+//! queue is bounded in bytes ([`MAX_QUEUED_BYTES`]); past that, events are
+//! not shared with other nodes (logged, counted) rather than holding up
+//! local users. One publisher task sends the queue in order: channel events
+//! into their room's stream (several in flight, stored in the order sent),
+//! whispers to their recipient's user subject. A local user joining a room
+//! this node did not follow makes the node follow it from that join on; the
+//! last local member leaving stops that.
+
+use super::node::{ClusterNode, Parts};
+use super::translate::{self, Outgoing};
+use super::wire;
+use crate::hub::Folded;
+use crate::hub::bus::{Bus, Directory, Published, RemoteUser};
+use crate::hub::event::Event;
+use async_nats::jetstream::context::PublishAckFuture;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// Most bytes of events waiting to be sent to NATS. A node cut off from
+/// NATS sends nothing and a stalled publisher could otherwise take all
+/// memory; 16 MiB is tens of thousands of messages.
+const MAX_QUEUED_BYTES: usize = 16 * 1024 * 1024;
+
+/// Acks awaited at once: how far the publisher may run ahead of the stream.
+const ACKS_IN_FLIGHT: usize = 1024;
+
+/// The queue between the hub and the publisher task.
+#[derive(Debug)]
+pub(crate) struct Outbox {
+    sender: mpsc::UnboundedSender<(Published, usize)>,
+    receiver: Mutex<Option<mpsc::UnboundedReceiver<(Published, usize)>>>,
+    queued: AtomicUsize,
+}
+
+impl Outbox {
+    pub(crate) fn new() -> Outbox {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        Outbox {
+            sender,
+            receiver: Mutex::new(Some(receiver)),
+            queued: AtomicUsize::new(0),
+        }
+    }
+
+    /// Stops taking events (the node is stopping).
+    pub(crate) fn close(&self) {
+        self.queued.store(usize::MAX / 2, Ordering::Relaxed);
+    }
+}
+
+/// Roughly how many bytes an event holds.
+fn weight(published: &Published) -> usize {
+    let text = match &published.envelope.event {
+        Event::Message { text, .. } => text.len(),
+        _ => 0,
+    };
+    256 + text
+}
+
+impl Bus for ClusterNode {
+    fn publish(&self, published: Published) {
+        let bytes = weight(&published);
+        let before = self.outbox.queued.fetch_add(bytes, Ordering::Relaxed);
+        if before + bytes > MAX_QUEUED_BYTES {
+            self.outbox.queued.fetch_sub(bytes, Ordering::Relaxed);
+            crate::warn_throttled!(
+                "cluster: too much waiting to be sent to NATS; an event was not shared with the other nodes"
+            );
+            return;
+        }
+        if self.outbox.sender.send((published, bytes)).is_err() {
+            self.outbox.queued.fetch_sub(bytes, Ordering::Relaxed);
+        }
+    }
+}
+
+fn remote(user: &super::roster::RemoteUser) -> RemoteUser {
+    let member = &user.member;
+    RemoteUser {
+        nick: member.member.nick.clone(),
+        user: member.member.user.clone(),
+        host: member.member.host.clone(),
+        realname: member.realname.clone(),
+        account: member.member.account.clone(),
+        away: member.away.clone(),
+        node: user.node.name.clone(),
+        channels: user
+            .channels
+            .iter()
+            .map(|channel| Folded::from_folded(channel.clone()))
+            .collect(),
+    }
+}
+
+impl Directory for ClusterNode {
+    fn remote_user(&self, folded_nick: &str) -> Option<RemoteUser> {
+        self.roster().user(folded_nick).map(remote)
+    }
+
+    fn remote_members(&self, folded_channel: &str) -> Vec<RemoteUser> {
+        self.roster()
+            .members(folded_channel)
+            .into_iter()
+            .map(remote)
+            .collect()
+    }
+
+    fn remote_user_count(&self) -> usize {
+        self.roster().len()
+    }
+}
+
+impl ClusterNode {
+    /// Starts the task that sends the queue to NATS, in order.
+    pub(crate) fn spawn_publisher(self: &Arc<Self>) {
+        let Some(mut queue) = self
+            .outbox
+            .receiver
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        else {
+            return;
+        };
+        let (acks, pending) = mpsc::channel(ACKS_IN_FLIGHT);
+        self.tasks.spawn(check_acks(pending));
+        let node = self.clone();
+        self.tasks.spawn(async move {
+            loop {
+                let next = tokio::select! {
+                    biased;
+                    next = queue.recv() => next,
+                    () = node.shutdown.cancelled() => None,
+                };
+                let Some((published, bytes)) = next else {
+                    break;
+                };
+                node.outbox.queued.fetch_sub(bytes, Ordering::Relaxed);
+                node.send_local(published, &acks).await;
+            }
+            // Stopping: what the hub queued before (its users' quits) still goes.
+            while let Ok((published, _)) = queue.try_recv() {
+                node.send_local(published, &acks).await;
+            }
+        });
+    }
+
+    /// Sends one locally routed event and keeps claims and follows in step.
+    async fn send_local(
+        self: &Arc<Self>,
+        published: Published,
+        acks: &mpsc::Sender<PublishAckFuture>,
+    ) {
+        let Some(parts) = self.parts.get() else {
+            return;
+        };
+        self.track_nicks(&published.envelope.event).await;
+        for outgoing in translate::outgoing(&published) {
+            match outgoing {
+                Outgoing::Room { room, event } => self.send_room(parts, room, event, acks).await,
+                Outgoing::Whisper { to, event } => self.send_whisper(parts, &to, event).await,
+            }
+        }
+        for room in left_rooms(&published) {
+            self.unfollow_if_empty(&room);
+        }
+    }
+
+    async fn send_room(
+        self: &Arc<Self>,
+        parts: &Parts,
+        room: String,
+        event: wire::Event,
+        acks: &mpsc::Sender<PublishAckFuture>,
+    ) {
+        let joined = matches!(event, wire::Event::Join { .. });
+        let msgid = match &event {
+            wire::Event::Message { msgid, .. } => msgid.clone(),
+            _ => crate::history::new_msgid(),
+        };
+        let envelope = wire::Envelope::new(&self.me.name, self.me.incarnation, event);
+        match parts.rooms.send(&room, &msgid, &envelope).await {
+            Ok(ack) if joined => {
+                // Follow from our own join on: nothing said after it is missed.
+                let after = match ack.await {
+                    Ok(ack) => Some(ack.sequence),
+                    Err(error) => {
+                        crate::warn_throttled!(%error, "cluster: a join was not stored");
+                        None
+                    }
+                };
+                self.follow(&room, after);
+            }
+            Ok(ack) => {
+                let _ = acks.send(ack).await;
+            }
+            Err(error) => {
+                crate::warn_throttled!(%error, %room, "cluster: an event was not shared with the other nodes");
+                if joined {
+                    self.follow(&room, None);
+                }
+            }
+        }
+    }
+
+    async fn send_whisper(&self, parts: &Parts, to: &str, event: wire::Event) {
+        // A whisper between two users of this node is already delivered.
+        let local = self
+            .context()
+            .is_some_and(|context| context.hub.read(|hub| hub.client_by_nick(to).is_some()));
+        if local {
+            return;
+        }
+        let envelope = wire::Envelope::new(&self.me.name, self.me.incarnation, event);
+        if let Err(error) = parts.whispers.send(to, &envelope).await {
+            crate::warn_throttled!(%error, "cluster: a whisper could not be sent to another node");
+        }
+    }
+}
+
+/// The rooms a local user left with this event (part, kick, quit).
+fn left_rooms(published: &Published) -> Vec<String> {
+    use crate::hub::bus::Scope;
+    match (&published.envelope.event, &published.scope) {
+        (Event::Part { .. } | Event::Kick { .. }, Scope::Channel(room)) => vec![room.to_string()],
+        (Event::Quit { .. }, Scope::Peers(rooms)) => rooms.iter().map(|r| r.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Logs publishes the stream did not confirm, in the order they were sent.
+async fn check_acks(mut pending: mpsc::Receiver<PublishAckFuture>) {
+    while let Some(ack) = pending.recv().await {
+        if let Err(error) = ack.await {
+            crate::warn_throttled!(%error, "cluster: the room stream did not confirm an event; other nodes may miss it");
+        }
+    }
+}
