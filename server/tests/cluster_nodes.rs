@@ -6,10 +6,12 @@
 
 mod cluster_support;
 mod common;
+mod process;
 
 use cluster_support::{NETWORK, PATIENCE};
 use common::{Client, prefix};
 use natterd::Config;
+use natterd::cluster::presence;
 use natterd::cluster::testing::NatsServer;
 use natterd::testing::TestServer;
 
@@ -122,4 +124,194 @@ async fn a_nick_held_on_one_node_is_refused_on_another() {
     assert!(refused.contains("another node (node-a)"), "{refused}");
     a.shutdown().await;
     b.shutdown().await;
+}
+
+/// Connects an IRC client to a natterd process at `address` as `nick`.
+async fn register_at(address: &str, nick: &str) -> Client {
+    let stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    Client::from_stream(stream).register_on(nick).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_node_takes_its_users_and_frees_their_nicks() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "node-a").await;
+    let dir = std::env::temp_dir().join(format!(
+        "natterd-cluster-kill-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("natterd.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nnetwork = \"{NETWORK}\"\n[cluster]\nnats = \"{}\"\nnode = \"node-b\"\nheartbeat = \"250ms\"\nnode_timeout = \"3s\"\n",
+            nats.url()
+        ),
+    )
+    .unwrap();
+    let args = [
+        "--no-history".into(),
+        "--bind".into(),
+        "127.0.0.1:0".into(),
+        "--config".into(),
+        config.clone().into_os_string(),
+    ];
+    let (mut b, address, log) = process::spawn_logged(args, "info", &[]);
+    log.wait_for("cluster: joined");
+    let mut alice = Client::member(&a, "alice", "#lobby").await;
+    let mut bob = register_at(&address, "bob").await;
+    bob.join("#lobby").await;
+    alice
+        .expect_line(&format!(":{} JOIN #lobby", prefix("bob")))
+        .await;
+    // No goodbye: the process is killed; its heartbeat stops.
+    b.child.kill().unwrap();
+    b.child.wait().unwrap();
+    alice
+        .expect_line(&format!(
+            ":{} QUIT :Node node-b left the cluster",
+            prefix("bob")
+        ))
+        .await;
+    assert_eq!(names(&mut alice, "#lobby").await, ["alice"]);
+    // Its users' nicks are free again.
+    let mut new_bob = Client::register(&a, "bob").await;
+    new_bob.send("WHOIS bob");
+    new_bob.expect_command("311").await;
+    let _ = std::fs::remove_dir_all(&dir);
+    a.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_goes_on_locally_while_nats_is_away_and_crosses_again_after() {
+    let Some(mut nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "node-a").await;
+    let b = node(&nats, "node-b").await;
+    let mut alice = Client::member(&a, "alice", "#lobby").await;
+    let mut carol = Client::member(&a, "carol", "#lobby").await;
+    let mut bob = Client::member(&b, "bob", "#lobby").await;
+    alice
+        .expect_line(&format!(":{} JOIN #lobby", prefix("bob")))
+        .await;
+
+    nats.stop();
+    let lost = format!(
+        ":{} NOTICE alice :{}",
+        common::SERVER,
+        presence::LOST_NOTICE
+    );
+    alice.expect_line(&lost).await;
+    bob.expect(|line| line.contains(presence::LOST_NOTICE))
+        .await;
+    carol.send("PRIVMSG #lobby :still here");
+    alice
+        .expect_line(&format!(":{} PRIVMSG #lobby :still here", prefix("carol")))
+        .await;
+
+    nats.restart();
+    let back = format!(
+        ":{} NOTICE alice :{}",
+        common::SERVER,
+        presence::BACK_NOTICE
+    );
+    alice.expect_line(&back).await;
+    bob.expect(|line| line.contains(presence::BACK_NOTICE))
+        .await;
+    bob.send("PRIVMSG #lobby :back again");
+    alice
+        .expect_line(&format!(":{} PRIVMSG #lobby :back again", prefix("bob")))
+        .await;
+    carol
+        .expect_line(&format!(":{} PRIVMSG #lobby :back again", prefix("bob")))
+        .await;
+    alice.send("PRIVMSG #lobby :welcome back");
+    bob.expect_line(&format!(
+        ":{} PRIVMSG #lobby :welcome back",
+        prefix("alice")
+    ))
+    .await;
+    assert_eq!(names(&mut bob, "#lobby").await, ["alice", "bob", "carol"]);
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+/// The texts of the next `count` PRIVMSGs to `channel` that `client` receives.
+async fn said(client: &mut Client, channel: &str, count: usize) -> Vec<String> {
+    let mut texts = Vec::new();
+    while texts.len() < count {
+        let line = client.recv_line().await;
+        let message = common::parse(&line);
+        if message.command == "PRIVMSG" && message.params[0] == channel {
+            texts.push(message.params[1].clone());
+        }
+    }
+    texts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_see_each_message_once_and_in_the_streams_order() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "node-a").await;
+    let b = node(&nats, "node-b").await;
+    let c = node(&nats, "node-c").await;
+    let mut ann = Client::member(&a, "ann", "#room").await;
+    let mut ben = Client::member(&b, "ben", "#room").await;
+    let mut cid = Client::member(&c, "cid", "#room").await;
+    let mut cora = Client::member(&c, "cora", "#room").await;
+    // Everyone has seen everyone: the nodes follow the room.
+    // (In any order: a roster answer may come after later joins.)
+    for (client, others) in [
+        (&mut ann, ["ben", "cid", "cora"]),
+        (&mut ben, ["ann", "cid", "cora"]),
+        (&mut cid, ["ann", "ben", "cora"]),
+    ] {
+        let mut waiting: Vec<String> = others
+            .iter()
+            .map(|other| format!(":{} JOIN #room", prefix(other)))
+            .collect();
+        while !waiting.is_empty() {
+            let line = client.recv_line().await;
+            waiting.retain(|join| *join != line);
+        }
+    }
+    assert_eq!(
+        names(&mut cid, "#room").await,
+        ["ann", "ben", "cid", "cora"]
+    );
+    const EACH: usize = 30;
+    for index in 0..EACH {
+        ann.send(&format!("PRIVMSG #room :a{index}"));
+        ben.send(&format!("PRIVMSG #room :b{index}"));
+    }
+    let on_c = said(&mut cid, "#room", 2 * EACH).await;
+    let also_on_c = said(&mut cora, "#room", 2 * EACH).await;
+    assert_eq!(on_c, also_on_c, "one order on a node");
+    let from = |texts: &[String], prefix: char| -> Vec<String> {
+        texts
+            .iter()
+            .filter(|text| text.starts_with(prefix))
+            .cloned()
+            .collect()
+    };
+    let expected = |prefix: char| -> Vec<String> {
+        (0..EACH).map(|index| format!("{prefix}{index}")).collect()
+    };
+    // Once each, and each sender's order kept.
+    assert_eq!(from(&on_c, 'a'), expected('a'));
+    assert_eq!(from(&on_c, 'b'), expected('b'));
+    // Node A shows ben's messages once each, in his order, too.
+    let on_a = said(&mut ann, "#room", EACH).await;
+    assert_eq!(on_a, expected('b'));
+    cid.assert_no_line_within(common::QUIET).await;
+    a.shutdown().await;
+    b.shutdown().await;
+    c.shutdown().await;
 }

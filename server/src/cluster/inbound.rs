@@ -10,7 +10,7 @@
 //! as changed is shown: a QUIT that arrives once per shared room is shown
 //! once, a snapshot that adds someone is a JOIN.
 
-use super::node::{ClusterNode, Parts};
+use super::node::{ClusterNode, Follow, Parts};
 use super::ordering::{From, Sequenced};
 use super::roster::Seen;
 use super::translate::{self, hub_source};
@@ -22,6 +22,7 @@ use crate::hub::event::{Envelope, Event};
 use chrono::Utc;
 use futures::StreamExt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -32,19 +33,43 @@ impl ClusterNode {
     /// Follows `room` (folded) from just after `after` (or from now),
     /// unless it is followed already.
     pub(crate) fn follow(self: &Arc<Self>, room: &str, after: Option<u64>) {
-        let stop = {
+        let (stop, last) = {
             let mut followed = self.followed();
             if followed.contains_key(room) {
                 return;
             }
-            let stop = self.shutdown.child_token();
-            followed.insert(room.to_string(), stop.clone());
-            stop
+            let follow = Follow {
+                stop: self.shutdown.child_token(),
+                last: Arc::new(AtomicU64::new(after.unwrap_or(0))),
+            };
+            let handles = (follow.stop.clone(), follow.last.clone());
+            followed.insert(room.to_string(), follow);
+            handles
         };
         let node = self.clone();
         let room = room.to_string();
         self.tasks
-            .spawn(async move { node.follow_room(room, after, stop).await });
+            .spawn(async move { node.follow_room(room, last, stop).await });
+    }
+
+    /// Follows every followed room anew from the last event it delivered:
+    /// after an outage, rather than trusting a consumer that lived through it.
+    pub(crate) fn refollow_all(self: &Arc<Self>) {
+        let rooms: Vec<(String, Arc<AtomicU64>)> = self
+            .followed()
+            .drain()
+            .map(|(room, follow)| {
+                follow.stop.cancel();
+                (room, follow.last)
+            })
+            .collect();
+        for (room, last) in rooms {
+            let after = match last.load(Ordering::Relaxed) {
+                0 => None,
+                sequence => Some(sequence),
+            };
+            self.follow(&room, after);
+        }
     }
 
     /// Stops following `room` when no local user is in it any more.
@@ -55,8 +80,8 @@ impl ClusterNode {
         if !empty {
             return;
         }
-        if let Some(stop) = self.followed().remove(room) {
-            stop.cancel();
+        if let Some(follow) = self.followed().remove(room) {
+            follow.stop.cancel();
         }
         self.roster().forget_channel(room);
     }
@@ -64,16 +89,18 @@ impl ClusterNode {
     async fn follow_room(
         self: Arc<Self>,
         room: String,
-        after: Option<u64>,
+        last: Arc<AtomicU64>,
         stop: CancellationToken,
     ) {
         let Some(parts) = self.parts.get() else {
             return;
         };
-        let mut last = after;
         let mut asked = false;
         loop {
-            let from = last.map_or(From::Now, From::After);
+            let from = match last.load(Ordering::Relaxed) {
+                0 => From::Now,
+                sequence => From::After(sequence),
+            };
             match parts.rooms.follow(&room, from).await {
                 Ok(events) => {
                     if !asked {
@@ -93,7 +120,7 @@ impl ClusterNode {
                         let Some(sequenced) = next else {
                             break;
                         };
-                        last = Some(sequenced.sequence);
+                        last.store(sequenced.sequence, Ordering::Relaxed);
                         self.receive_room(parts, sequenced).await;
                     }
                 }

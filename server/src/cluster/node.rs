@@ -25,6 +25,7 @@ use super::{ClusterConfig, ClusterError, Link, NodeId, Subjects};
 use crate::context::Context;
 use natter_protocol::Casemapping;
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -45,6 +46,15 @@ pub(crate) struct Parts {
     pub(crate) nicks: NickRegistry,
     pub(crate) rooms: RoomLog,
     pub(crate) whispers: Whispers,
+}
+
+/// A room this node follows.
+#[derive(Debug)]
+pub(crate) struct Follow {
+    /// Stops its follower.
+    pub(crate) stop: CancellationToken,
+    /// The last stream sequence it delivered (0: none yet).
+    pub(crate) last: Arc<AtomicU64>,
 }
 
 /// A local user's claim on a nick: which client, and its whisper listener.
@@ -70,8 +80,8 @@ pub struct ClusterNode {
     pub(crate) parts: OnceLock<Parts>,
     /// Who is on other nodes (behind a short, never-awaited lock).
     pub(crate) roster: Mutex<Roster>,
-    /// Rooms followed (folded name) and how to stop each follower.
-    pub(crate) followed: Mutex<HashMap<String, CancellationToken>>,
+    /// Rooms followed (folded name): how far, and how to stop each follower.
+    pub(crate) followed: Mutex<HashMap<String, Follow>>,
     /// Nicks this node claimed for its users (folded).
     pub(crate) holders: Mutex<HashMap<String, Holder>>,
     pub(crate) outbox: Outbox,
@@ -165,7 +175,7 @@ impl ClusterNode {
         self.roster.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn followed(&self) -> MutexGuard<'_, HashMap<String, CancellationToken>> {
+    pub(crate) fn followed(&self) -> MutexGuard<'_, HashMap<String, Follow>> {
         self.followed.lock().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -25,6 +25,10 @@ use tokio::sync::mpsc;
 /// memory; 16 MiB is tens of thousands of messages.
 const MAX_QUEUED_BYTES: usize = 16 * 1024 * 1024;
 
+/// Tries of one publish while NATS is up, and the pause between them.
+const SEND_ATTEMPTS: u32 = 10;
+const SEND_RETRY: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Acks awaited at once: how far the publisher may run ahead of the stream.
 const ACKS_IN_FLIGHT: usize = 1024;
 
@@ -183,7 +187,10 @@ impl ClusterNode {
             _ => crate::history::new_msgid(),
         };
         let envelope = wire::Envelope::new(&self.me.name, self.me.incarnation, event);
-        match parts.rooms.send(&room, &msgid, &envelope).await {
+        match self
+            .send_with_retries(parts, &room, &msgid, &envelope)
+            .await
+        {
             Ok(ack) if joined => {
                 // Follow from our own join on: nothing said after it is missed.
                 let after = match ack.await {
@@ -203,6 +210,32 @@ impl ClusterNode {
                 if joined {
                     self.follow(&room, None);
                 }
+            }
+        }
+    }
+
+    /// Sends into the room stream; while NATS is up but refuses (JetStream
+    /// still starting after a restart), tries again a few times, in place,
+    /// so the order holds. The msgid makes a repeat stored once.
+    async fn send_with_retries(
+        &self,
+        parts: &Parts,
+        room: &str,
+        msgid: &str,
+        envelope: &wire::Envelope,
+    ) -> Result<PublishAckFuture, super::ClusterError> {
+        let mut attempt = 1;
+        loop {
+            match parts.rooms.send(room, msgid, envelope).await {
+                Ok(ack) => return Ok(ack),
+                Err(error)
+                    if attempt < SEND_ATTEMPTS && self.link.state() == super::LinkState::Up =>
+                {
+                    tracing::debug!(%error, attempt, "cluster: publishing again");
+                    attempt += 1;
+                    tokio::time::sleep(SEND_RETRY).await;
+                }
+                Err(error) => return Err(error),
             }
         }
     }

@@ -207,6 +207,7 @@ impl ClusterNode {
                     LinkState::Up if lost => {
                         lost = false;
                         node.notice(BACK_NOTICE);
+                        node.refollow_all();
                         node.announce().await;
                     }
                     _ => {}
