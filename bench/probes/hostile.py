@@ -290,8 +290,10 @@ async def flood(binary, n, tls, registered):
     spread = 32
     limits = ""
     if registered:
-        # Room for all of them and the normal user; the point is memory.
-        limits = f"max_clients = {n + 64}\nmax_clients_per_ip = {n // spread + 1}\n"
+        # Room for all of them (registering at once) and the normal user;
+        # the point is memory.
+        limits = (f"max_clients = {n + 64}\nmax_clients_per_ip = {n // spread + 1}\n"
+                  f"max_unregistered = {n + 64}\nmax_unregistered_per_ip = {n // spread + 1}\n")
     server = Natterd(binary, limits=limits)
     try:
         before, _ = server.memory_mb()
