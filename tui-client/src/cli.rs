@@ -8,7 +8,9 @@ use clap::Parser;
 use crate::app::{DEFAULT_CHANNEL, Settings};
 use crate::config::ConfigFile;
 use crate::net::NetConfig;
+use crate::net::known_servers::KnownServers;
 use crate::net::registration::Identity;
+use crate::net::sts::StsPolicies;
 
 /// Port natterd (and IRC) listens on by default.
 pub const DEFAULT_PORT: u16 = 6667;
@@ -292,11 +294,15 @@ fn channels_to_join(cli: &Cli, config: &ConfigFile) -> Vec<String> {
 /// sent to another server.
 pub fn net_config_for(base: &NetConfig, address: &str) -> Result<NetConfig, String> {
     let target = parse_target(address, false)?;
-    let tls = target.tls.then(|| crate::net::tls::TlsSettings {
-        known: crate::net::known_servers::KnownServers::at(
-            crate::net::known_servers::default_path()
-                .unwrap_or_else(|| PathBuf::from("known_servers")),
-        ),
+    // The first network's files: one known_servers and one STS policy file.
+    let known = base
+        .tls
+        .as_ref()
+        .map(|tls| tls.known.clone())
+        .or_else(|| base.sts.as_ref().map(StsPolicies::known_servers))
+        .unwrap_or_else(default_known_servers);
+    let tls = target.tls.then_some(crate::net::tls::TlsSettings {
+        known,
         accept: None,
         once: None,
     });
@@ -310,7 +316,16 @@ pub fn net_config_for(base: &NetConfig, address: &str) -> Result<NetConfig, Stri
         },
         registration_timeout: base.registration_timeout,
         tls,
+        sts: base.sts.clone(),
     })
+}
+
+/// known_servers in natter's data directory (the working directory when
+/// the system has none); the STS policies live beside it.
+fn default_known_servers() -> KnownServers {
+    KnownServers::at(
+        crate::net::known_servers::default_path().unwrap_or_else(|| PathBuf::from("known_servers")),
+    )
 }
 
 /// Whether the user named a server (argument or config); natter looks for
@@ -356,11 +371,10 @@ pub fn resolve(
     if tls.is_some() && !target.tls {
         return Err("--accept-fingerprint is for TLS: use an ircs:// address or --tls".to_owned());
     }
-    let tls = target.tls.then(|| crate::net::tls::TlsSettings {
-        known: crate::net::known_servers::KnownServers::at(
-            crate::net::known_servers::default_path()
-                .unwrap_or_else(|| PathBuf::from("known_servers")),
-        ),
+    let known = default_known_servers();
+    let sts = Some(StsPolicies::beside(&known));
+    let tls = target.tls.then_some(crate::net::tls::TlsSettings {
+        known,
         accept: tls,
         once: None,
     });
@@ -376,6 +390,7 @@ pub fn resolve(
         port,
         registration_timeout: crate::net::REGISTRATION_TIMEOUT,
         tls,
+        sts,
         identity: Identity {
             nick: nick.clone(),
             username: config

@@ -88,6 +88,8 @@ pub enum NetEvent {
         /// The known_servers file an "always" answer is kept in.
         known_file: PathBuf,
     },
+    /// IRCv3 STS news (an upgrade to TLS, a policy kept or dropped).
+    Sts(StsNews),
     /// The connection is gone; the next attempt is scheduled.
     Disconnected {
         /// Why, in words a user understands.
@@ -95,6 +97,86 @@ pub enum NetEvent {
         /// When the next attempt will be made.
         retry_at: DateTime<Utc>,
     },
+}
+
+/// What the network task did about IRCv3 Strict Transport Security.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StsNews {
+    /// The plaintext server asked for TLS: natter closed the connection
+    /// (nothing more was sent in clear) and reconnects over TLS.
+    Upgrade {
+        /// `host:port` that asked.
+        from: String,
+        /// `host:port` natter now dials with TLS.
+        to: String,
+    },
+    /// A stored policy says this host speaks TLS: natter dials TLS instead
+    /// of the plaintext address it was given.
+    Remembered {
+        /// The plaintext `host:port` asked for.
+        from: String,
+        /// The TLS `host:port` dialled instead.
+        to: String,
+        /// When the policy expires.
+        until: DateTime<Utc>,
+    },
+    /// The server promised TLS for a while and natter keeps that promise
+    /// (first time for this host; refreshes are silent).
+    Kept {
+        /// The host.
+        host: String,
+        /// The TLS port.
+        port: u16,
+        /// When the policy expires.
+        until: DateTime<Utc>,
+        /// The file holding it.
+        file: PathBuf,
+    },
+    /// The server withdrew its policy (`duration=0`).
+    Removed {
+        /// The host.
+        host: String,
+    },
+    /// The policy could not be written; the connection goes on.
+    NotKept {
+        /// Why, naming the file.
+        reason: String,
+    },
+}
+
+impl StsNews {
+    /// The news in words for the server buffer.
+    pub fn describe(&self) -> String {
+        let day = |until: &DateTime<Utc>| until.format("%Y-%m-%d %H:%M UTC").to_string();
+        match self {
+            StsNews::Upgrade { from, to } => format!(
+                "{from} asks clients to use TLS (IRCv3 STS): closed the plaintext connection \
+                 and reconnecting securely to {to}…"
+            ),
+            StsNews::Remembered { from, to, until } => format!(
+                "{from}: this server asked for TLS only (IRCv3 STS, until {}); connecting \
+                 securely to {to} instead",
+                day(until)
+            ),
+            StsNews::Kept {
+                host,
+                port,
+                until,
+                file,
+            } => format!(
+                "{host} asks to be reached over TLS only until {} (IRCv3 STS): natter will \
+                 use TLS on port {port} for it (kept in {})",
+                day(until),
+                file.display()
+            ),
+            StsNews::Removed { host } => {
+                format!("{host} withdrew its TLS-only policy (IRCv3 STS duration=0)")
+            }
+            StsNews::NotKept { reason } => {
+                format!("Cannot keep the server's TLS-only policy (IRCv3 STS): {reason}")
+            }
+        }
+    }
 }
 
 /// Something `App::update` wants done; the run loop performs it.

@@ -11,7 +11,6 @@ mod support;
 use headless::Headless;
 use natter::app::App;
 use natter::net::registration::Identity;
-use natterd::testing::TestServer;
 
 /// Whether `app` is registered and in its default channel.
 fn settled(app: &App) -> bool {
@@ -44,7 +43,7 @@ fn identity(nick: &str, account: Option<&str>, password: &str) -> Identity {
 
 #[tokio::test]
 async fn register_logout_login_and_sasl_from_natter() {
-    let server = TestServer::start().await;
+    let server = headless::plaintext_server(Default::default()).await;
     let port = server.addr.port();
     let mut alice = Headless::start(port, "alice");
     alice.until("registration", settled).await;

@@ -12,6 +12,14 @@ use std::time::{Duration, Instant};
 use natterd::testing::TestServer;
 use tmux::{PATIENCE, POLL, Tmux};
 
+/// natterd without TLS: with it (natterd's default) natter would follow
+/// IRCv3 STS to TLS, which e2e_tls.rs and sts_net.rs test.
+async fn plaintext_server() -> TestServer {
+    let mut config = natterd::config::Config::default();
+    config.tls.bind = None;
+    TestServer::start_with(config).await
+}
+
 /// The nick the sidebar marks as selected (`│>` then a prefix or space).
 fn selected(screen: &str) -> Option<String> {
     screen.lines().find_map(|line| {
@@ -31,7 +39,7 @@ async fn alice_chats_with_bob_and_whispers_him_through_the_sidebar() {
     let Some(tmux) = Tmux::new(dir.path(), &tmux_config) else {
         return;
     };
-    let server = TestServer::start().await;
+    let server = plaintext_server().await;
     let client_config = dir.path().join("natter.toml");
     std::fs::write(&client_config, "").unwrap();
     let natter = env!("CARGO_BIN_EXE_natter");
@@ -138,7 +146,7 @@ async fn alice_rebinds_help_searches_scrollback_and_ignores_bob() {
     let Some(tmux) = Tmux::new(dir.path(), &tmux_config) else {
         return;
     };
-    let server = TestServer::start().await;
+    let server = plaintext_server().await;
     let natter = env!("CARGO_BIN_EXE_natter");
     for nick in ["alice", "bob"] {
         let config = dir.path().join(nick).join("config.toml");
@@ -226,7 +234,7 @@ async fn alice_chats_on_natterd_and_ngircd_at_once_and_opens_a_link() {
     let Some(ngircd) = tools::ngircd::Ngircd::start() else {
         return;
     };
-    let server = TestServer::start().await;
+    let server = plaintext_server().await;
     let natter = env!("CARGO_BIN_EXE_natter");
     let opened = dir.path().join("opened.txt");
     let alice_config = dir.path().join("alice.toml");

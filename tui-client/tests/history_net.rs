@@ -12,7 +12,6 @@ use natter::app::App;
 use natter::chat::buffers::{LineKind, Older};
 use natter::event::AppEvent;
 use natterd::config::Config;
-use natterd::testing::TestServer;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -57,7 +56,7 @@ async fn scrolling_up_loads_all_history_then_the_start_of_history() {
     let mut config = Config::default();
     config.limits.flood_burst = 500;
     config.limits.flood_max_queued = 500;
-    let server = TestServer::start_with(config).await;
+    let server = headless::plaintext_server(config).await;
     let port = server.addr.port();
     let _bob = bob_says(port, 120).await;
 

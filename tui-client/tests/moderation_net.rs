@@ -9,7 +9,6 @@ mod headless;
 use headless::Headless;
 use natter::app::App;
 use natter::chat::buffers::BufferKind;
-use natterd::testing::TestServer;
 
 /// The lines of buffer `name` as text, or nothing while it is not open.
 fn lines_of(app: &App, name: &str) -> Vec<String> {
@@ -41,7 +40,7 @@ fn settled(app: &App) -> bool {
 
 #[tokio::test]
 async fn an_operator_ops_then_kicks_a_member_and_both_see_it() {
-    let server = TestServer::start().await;
+    let server = headless::plaintext_server(Default::default()).await;
     let port = server.addr.port();
     let mut alice = Headless::start(port, "alice");
     alice.until("registration", settled).await;

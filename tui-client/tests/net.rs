@@ -2,13 +2,14 @@
 //! natterd, a taken nick, PING, and reconnecting after a drop.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod headless;
+
 use std::time::Duration;
 
 use natter::event::{AppEvent, NetEvent};
 use natter::net::registration::Identity;
 use natter::net::{self, NetCommand, NetConfig};
 use natter_protocol::Message;
-use natterd::testing::TestServer;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -33,6 +34,7 @@ fn start_with(host: &str, port: u16, nick: &str, registration_timeout: Duration)
         port,
         registration_timeout,
         tls: None,
+        sts: None,
         identity: Identity {
             nick: nick.to_owned(),
             username: nick.to_owned(),
@@ -89,7 +91,7 @@ impl Client {
 
 #[tokio::test]
 async fn registers_with_natterd_and_negotiates_capabilities() {
-    let server = TestServer::start().await;
+    let server = headless::plaintext_server(Default::default()).await;
     let mut client = start("127.0.0.1", server.addr.port(), "alice");
     client
         .until("Connected", |e| {
@@ -127,7 +129,7 @@ async fn registers_with_natterd_and_negotiates_capabilities() {
 
 #[tokio::test]
 async fn a_taken_nick_is_retried_with_a_suffix() {
-    let server = TestServer::start().await;
+    let server = headless::plaintext_server(Default::default()).await;
     let mut first = start("127.0.0.1", server.addr.port(), "alice");
     first.line("001", |m| m.command == "001").await;
     let mut second = start("127.0.0.1", server.addr.port(), "alice");

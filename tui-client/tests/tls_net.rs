@@ -37,6 +37,7 @@ fn start(port: u16, known: &Path, accept: Option<Fingerprint>) -> Client {
             accept,
             once: None,
         }),
+        sts: None,
         identity: Identity {
             nick: "alice".to_owned(),
             username: "alice".to_owned(),

@@ -19,7 +19,7 @@ use std::collections::{HashSet, VecDeque};
 use chrono::{DateTime, Utc};
 use ratatui::style::Style;
 
-use crate::event::{Effect, NetEvent};
+use crate::event::{Effect, NetEvent, StsNews};
 pub use crate::settings::{DEFAULT_CHANNEL, Settings};
 use crate::text::{self, StyledText};
 use buffers::{BufferKind, Buffers, ChatLine, LineKind};
@@ -157,6 +157,13 @@ impl Chat {
                 self.handle_message(&message, received_at);
             }
             NetEvent::Disconnected { reason, retry_at } => self.on_disconnected(reason, retry_at),
+            NetEvent::Sts(news) => match news {
+                StsNews::NotKept { .. } => {
+                    let text = news.describe();
+                    self.push_line(0, LineKind::Error, "", &text);
+                }
+                news => self.server_info(news.describe()),
+            },
             NetEvent::Untrusted {
                 address,
                 fingerprint,

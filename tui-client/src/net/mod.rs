@@ -1,12 +1,15 @@
 //! The network task: connects, registers, forwards every server line to the
 //! app channel, writes what the app sends (paced so a paste cannot flood),
 //! answers PING, and reconnects with exponential backoff and jitter.
+//! IRCv3 STS (see [`sts`]) moves a plaintext connection to TLS: when the
+//! server asks, and at every attempt while a stored policy says so.
 
 pub mod codec;
 pub mod handshake;
 pub mod known_servers;
 pub mod pacer;
 pub mod registration;
+pub mod sts;
 pub mod tls;
 
 use std::time::Duration;
@@ -20,11 +23,11 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::codec::FramedRead;
 
-use crate::event::{AppEvent, NetEvent};
+use crate::event::{AppEvent, NetEvent, StsNews};
 use codec::{Incoming, LineDecoder};
 use handshake::HandshakeError;
 use pacer::Pacer;
-use registration::{Identity, Registration};
+use registration::{Identity, Registration, StsRequest, Transport};
 
 /// Where to connect and as whom.
 #[derive(Debug, Clone)]
@@ -40,6 +43,9 @@ pub struct NetConfig {
     pub registration_timeout: Duration,
     /// TLS and how to trust the server's certificate; `None` for plaintext.
     pub tls: Option<tls::TlsSettings>,
+    /// Where IRCv3 STS policies are kept and looked up; `None` keeps none
+    /// (a server's request to upgrade is still followed for this run).
+    pub sts: Option<sts::StsPolicies>,
 }
 
 /// The read half of a connection, plaintext or TLS.
@@ -55,6 +61,51 @@ impl NetConfig {
         } else {
             format!("{}:{}", self.host, self.port)
         }
+    }
+
+    /// Switches to TLS on `port` (an STS upgrade); certificates are trusted
+    /// as for any TLS connection, with known_servers beside the policies.
+    fn upgrade_to_tls(&mut self, port: u16) {
+        self.port = port;
+        if self.tls.is_none() {
+            let known = match &self.sts {
+                Some(policies) => policies.known_servers(),
+                None => known_servers::KnownServers::at(
+                    known_servers::default_path()
+                        .unwrap_or_else(|| std::path::PathBuf::from("known_servers")),
+                ),
+            };
+            self.tls = Some(tls::TlsSettings {
+                known,
+                accept: None,
+                once: None,
+            });
+        }
+    }
+
+    /// On plaintext with a live stored policy for the host: switches to
+    /// TLS and says so. A policy file that cannot be read is an error:
+    /// guessing could mean speaking in clear to a host that forbade it.
+    fn apply_stored_policy(&mut self) -> Result<Option<StsNews>, String> {
+        let Some(policies) = self.sts.as_ref().filter(|_| self.tls.is_none()) else {
+            return Ok(None);
+        };
+        let policy = policies.lookup(&self.host, Utc::now()).map_err(|error| {
+            format!(
+                "cannot read the STS policies: {error} (fix or delete that line; natter will \
+                 not guess whether the host must be reached over TLS)"
+            )
+        })?;
+        let Some(policy) = policy else {
+            return Ok(None);
+        };
+        let from = self.address();
+        self.upgrade_to_tls(policy.port);
+        Ok(Some(StsNews::Remembered {
+            from,
+            to: self.address(),
+            until: policy.expires,
+        }))
     }
 }
 
@@ -91,6 +142,9 @@ pub const REGISTRATION_TIMEOUT: Duration = Duration::from_secs(30);
 const IDLE_PING: Duration = Duration::from_secs(120);
 /// Silence after which the connection counts as dead.
 const IDLE_DEAD: Duration = Duration::from_secs(240);
+/// How long a plaintext connection holds PASS/NICK/USER back waiting for
+/// the server's capability list (a server that ignores CAP never sends one).
+const CAP_LS_PATIENCE: Duration = Duration::from_secs(5);
 
 /// Delay before retry number `failures` (1 = first retry): doubling from
 /// about 1 s, capped near 60 s, with ±20% jitter so clients of a restarted
@@ -116,6 +170,11 @@ enum Outcome {
     Failed { reason: String },
     /// A certificate nobody vouched for: wait for the user's verdict.
     Untrusted(Fingerprint),
+    /// The plaintext server asked for TLS on this port (IRCv3 STS).
+    Upgrade {
+        /// The TLS port.
+        port: u16,
+    },
 }
 
 /// How the user lets a stopped network task go on.
@@ -135,11 +194,29 @@ pub async fn run(
     app: mpsc::Sender<AppEvent>,
     mut commands: mpsc::Receiver<NetCommand>,
 ) {
-    let address = config.address();
+    let mut address = config.address();
     let mut identity = config.identity.clone();
     let mut failures = 0;
     let mut attempt = 0;
     loop {
+        let news = match config.apply_stored_policy() {
+            Ok(news) => news,
+            Err(reason) => {
+                let event = NetEvent::Failed { reason };
+                if !stop_until_resumed(event, &mut config, &app, &mut identity, &mut commands).await
+                {
+                    return;
+                }
+                continue;
+            }
+        };
+        if let Some(news) = news {
+            address = config.address();
+            tracing::info!(%address, "STS policy: connecting with TLS");
+            if app.send(AppEvent::Net(NetEvent::Sts(news))).await.is_err() {
+                return;
+            }
+        }
         attempt += 1;
         tracing::info!(%address, attempt, "connecting");
         let event = NetEvent::Connecting {
@@ -181,6 +258,22 @@ pub async fn run(
                 };
                 if !stop_until_resumed(event, &mut config, &app, &mut identity, &mut commands).await
                 {
+                    return;
+                }
+                failures = 0;
+                attempt = 0;
+                continue;
+            }
+            Outcome::Upgrade { port } => {
+                let from = address.clone();
+                config.upgrade_to_tls(port);
+                address = config.address();
+                tracing::info!(%from, to = %address, "STS upgrade to TLS");
+                let news = StsNews::Upgrade {
+                    from,
+                    to: address.clone(),
+                };
+                if app.send(AppEvent::Net(NetEvent::Sts(news))).await.is_err() {
                     return;
                 }
                 failures = 0;
@@ -268,7 +361,7 @@ async fn connect_and_serve(
             if app.send(AppEvent::Net(event)).await.is_err() {
                 return None;
             }
-            session(halves, config.registration_timeout, identity, app, commands).await
+            session(halves, config, identity, app, commands).await
         }
         Err(_) => Outcome::Lost {
             reason: format!(
@@ -550,27 +643,34 @@ impl Connection {
 
 async fn session(
     (reader, writer): (Reader, Writer),
-    registration_timeout: Duration,
+    config: &NetConfig,
     identity: &mut Identity,
     app: &mpsc::Sender<AppEvent>,
     commands: &mut mpsc::Receiver<NetCommand>,
 ) -> Outcome {
+    let transport = match config.tls {
+        Some(_) => Transport::Tls,
+        None => Transport::Plaintext,
+    };
     let mut lines = FramedRead::new(reader, LineDecoder::default());
     let mut connection = Connection {
         writer,
-        registration: Registration::new(identity.clone()),
+        registration: Registration::new(identity.clone(), transport),
         pacer: Pacer::new(),
         last_heard: Instant::now(),
         pinged: false,
         server_error: None,
     };
+    let mut policy = PolicyKeeper::default();
     let start = connection.registration.start();
     if let Err(outcome) = connection.write(&start).await {
         return outcome;
     }
     let mut keepalive = tokio::time::interval(Duration::from_secs(10));
+    let registration_timeout = config.registration_timeout;
     let registration_deadline = Instant::now() + registration_timeout;
-    loop {
+    let cap_ls_deadline = Instant::now() + CAP_LS_PATIENCE;
+    let outcome = loop {
         let ready = connection.pacer.ready(Instant::now());
         let next_token = connection.pacer.next_token(Instant::now());
         let step = tokio::select! {
@@ -580,6 +680,13 @@ async fn session(
             }
             () = tokio::time::sleep_until(next_token), if !ready => Ok(()),
             _ = keepalive.tick() => connection.on_keepalive().await,
+            () = tokio::time::sleep_until(cap_ls_deadline),
+                if connection.registration.holding() =>
+            {
+                tracing::info!("no CAP LS answer; registering without capabilities");
+                let held = connection.registration.release();
+                connection.write(&held).await
+            }
             () = tokio::time::sleep_until(registration_deadline),
                 if !connection.registration.registered =>
             {
@@ -591,7 +698,74 @@ async fn session(
             }
         };
         if let Err(outcome) = step {
-            return outcome;
+            break outcome;
+        }
+        match connection.registration.take_sts() {
+            Some(StsRequest::Upgrade(port)) => break Outcome::Upgrade { port },
+            Some(StsRequest::Persist(duration)) => {
+                if let Some(news) = policy.keep(config, duration)
+                    && app.send(AppEvent::Net(NetEvent::Sts(news))).await.is_err()
+                {
+                    break Outcome::AppGone;
+                }
+            }
+            None => {}
+        }
+    };
+    policy.reschedule(config);
+    outcome
+}
+
+/// The persistence policy of one TLS connection: stored when the server
+/// states it, and its expiry moved to "duration from now" again when the
+/// connection ends, as the specification asks (a connection can outlive
+/// the duration it was given).
+#[derive(Default)]
+struct PolicyKeeper {
+    duration: Option<u64>,
+}
+
+impl PolicyKeeper {
+    /// Stores `duration` for this connection's host; the news for the user
+    /// when there is any (a first policy, a removal, a failure).
+    fn keep(&mut self, config: &NetConfig, duration: u64) -> Option<StsNews> {
+        self.duration = Some(duration);
+        let policies = config.sts.as_ref()?;
+        match policies.store(&config.host, config.port, duration, Utc::now()) {
+            Ok(sts::Stored::New) => {
+                let policy = policies.lookup(&config.host, Utc::now()).ok().flatten()?;
+                tracing::info!(host = %config.host, duration, "STS policy kept");
+                Some(StsNews::Kept {
+                    host: config.host.clone(),
+                    port: policy.port,
+                    until: policy.expires,
+                    file: policies.path().to_path_buf(),
+                })
+            }
+            Ok(sts::Stored::Removed) => {
+                tracing::info!(host = %config.host, "STS policy removed (duration=0)");
+                Some(StsNews::Removed {
+                    host: config.host.clone(),
+                })
+            }
+            Ok(sts::Stored::Refreshed | sts::Stored::Nothing) => None,
+            Err(error) => {
+                tracing::warn!(%error, "cannot keep the STS policy");
+                Some(StsNews::NotKept {
+                    reason: error.to_string(),
+                })
+            }
+        }
+    }
+
+    /// The connection ended: the policy runs `duration` from now.
+    fn reschedule(&self, config: &NetConfig) {
+        let (Some(duration), Some(policies)) = (self.duration.filter(|d| *d > 0), &config.sts)
+        else {
+            return;
+        };
+        if let Err(error) = policies.store(&config.host, config.port, duration, Utc::now()) {
+            tracing::warn!(%error, "cannot reschedule the STS policy");
         }
     }
 }

@@ -3,6 +3,12 @@
 //! server offers it, PASS/NICK/USER, a taken nick retried with a suffix, and
 //! PING answered. The network task feeds it lines.
 //!
+//! On a plaintext connection only `CAP LS 302` goes out at first: PASS, NICK
+//! and USER wait for the server's capability list, because a server that
+//! advertises IRCv3 `sts` wants nothing more said in clear (the network task
+//! then reconnects with TLS, see [`super::sts`]). A server that does not
+//! know CAP answers with a numeric (421), which releases them too.
+//!
 //! The password is also sent as `PASS` first: a server without SASL takes it
 //! as its server password or (natterd, ergo) as the nick's account password,
 //! and one that logs us in with SASL first ignores it.
@@ -11,6 +17,8 @@ use std::collections::BTreeSet;
 
 use base64::Engine;
 use natter_protocol::Message;
+
+use super::sts::Advertised;
 use natter_protocol::numeric::{
     ERR_ERRONEUSNICKNAME, ERR_NICKCOLLISION, ERR_NICKNAMEINUSE, ERR_SASLABORTED, ERR_SASLALREADY,
     ERR_SASLFAIL, ERR_SASLTOOLONG, ERR_UNAVAILRESOURCE, ERR_UNKNOWNCOMMAND, RPL_SASLSUCCESS,
@@ -64,10 +72,39 @@ enum Sasl {
     Done,
 }
 
+/// What the connection is carried over: it decides what may be sent
+/// before the server's capabilities are known, and what `sts` means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Readable by anyone on the way.
+    Plaintext,
+    /// TLS.
+    Tls,
+}
+
+/// What the server's `sts` capability asks of this connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StsRequest {
+    /// On plaintext: close at once and reconnect with TLS on this port.
+    Upgrade(u16),
+    /// On TLS: use only TLS for this host for so many seconds (0: forget).
+    Persist(u64),
+}
+
+/// The STS capability.
+const STS: &str = "sts";
+
 /// Registration progress for one connection.
 #[derive(Debug, Clone)]
 pub struct Registration {
     identity: Identity,
+    transport: Transport,
+    /// PASS/NICK/USER waiting for the plaintext server's capability list.
+    held: Vec<Message>,
+    /// An `sts` request not yet taken by the network task.
+    sts: Option<StsRequest>,
+    /// Whether the last line of the server's CAP LS arrived.
+    listed: bool,
     /// The nick we last sent.
     pub attempted_nick: String,
     attempts: u32,
@@ -81,11 +118,15 @@ pub struct Registration {
 }
 
 impl Registration {
-    /// A registration for `identity`.
-    pub fn new(identity: Identity) -> Registration {
+    /// A registration for `identity` over `transport`.
+    pub fn new(identity: Identity, transport: Transport) -> Registration {
         let nick = identity.nick.clone();
         Registration {
             identity,
+            transport,
+            held: Vec::new(),
+            sts: None,
+            listed: false,
             attempted_nick: nick,
             attempts: 0,
             offered: BTreeSet::new(),
@@ -96,24 +137,78 @@ impl Registration {
         }
     }
 
-    /// The first lines to send on a fresh connection.
+    /// The first lines to send on a fresh connection: everything over
+    /// TLS, only `CAP LS 302` in plaintext (the rest is held, see the module).
     pub fn start(&mut self) -> Vec<Message> {
-        let mut out = vec![Message::new("CAP").with_params(["LS", "302"])];
+        let mut rest = Vec::new();
         if let Some(password) = &self.identity.password {
-            out.push(Message::new("PASS").with_param(password.clone()));
+            rest.push(Message::new("PASS").with_param(password.clone()));
         }
-        out.push(Message::new("NICK").with_param(self.attempted_nick.clone()));
-        out.push(Message::new("USER").with_params([
+        rest.push(Message::new("NICK").with_param(self.attempted_nick.clone()));
+        rest.push(Message::new("USER").with_params([
             self.identity.username.as_str(),
             "0",
             "*",
             self.identity.realname.as_str(),
         ]));
+        let mut out = vec![Message::new("CAP").with_params(["LS", "302"])];
+        match self.transport {
+            Transport::Tls => out.append(&mut rest),
+            Transport::Plaintext => self.held = rest,
+        }
         out
+    }
+
+    /// Whether PASS/NICK/USER still wait for the server's capability list.
+    pub fn holding(&self) -> bool {
+        !self.held.is_empty()
+    }
+
+    /// Sends what was held even though the server never listed its
+    /// capabilities (it ignores CAP silently): the caller's patience ran out.
+    pub fn release(&mut self) -> Vec<Message> {
+        std::mem::take(&mut self.held)
+    }
+
+    /// What the server's `sts` asked, once (the network task acts on it).
+    pub fn take_sts(&mut self) -> Option<StsRequest> {
+        self.sts.take()
     }
 
     /// Reacts to one line from the server; returns the lines to send.
     pub fn on_message(&mut self, msg: &Message) -> Vec<Message> {
+        let mut out = self.react(msg);
+        if self
+            .sts
+            .is_some_and(|sts| matches!(sts, StsRequest::Upgrade(_)))
+        {
+            // Not one more word in clear.
+            self.held.clear();
+            return Vec::new();
+        }
+        // Any numeric means the server is past the point of listing its
+        // capabilities (or never will): what was held may go.
+        let numeric = msg.command.len() == 3 && msg.command.bytes().all(|b| b.is_ascii_digit());
+        if self.holding() && (numeric || self.listed) {
+            let mut released = self.release();
+            released.append(&mut out);
+            return released;
+        }
+        out
+    }
+
+    /// Remembers an `sts` value from CAP LS or CAP NEW, as the transport
+    /// reads it (the other key is ignored, as the specification says).
+    fn on_sts(&mut self, value: &str) {
+        let advertised = Advertised::parse(value);
+        self.sts = match self.transport {
+            Transport::Plaintext => advertised.port.map(StsRequest::Upgrade),
+            Transport::Tls => advertised.duration.map(StsRequest::Persist),
+        }
+        .or(self.sts);
+    }
+
+    fn react(&mut self, msg: &Message) -> Vec<Message> {
         match msg.command.as_str() {
             "PING" => vec![Message::new("PONG").with_params(msg.params.iter().cloned())],
             "CAP" => self.on_cap(msg),
@@ -203,6 +298,9 @@ impl Registration {
             "LS" => {
                 for cap in list.split_whitespace() {
                     let (name, value) = cap.split_once('=').unwrap_or((cap, ""));
+                    if name == STS {
+                        self.on_sts(value);
+                    }
                     if name == SASL {
                         self.plain_offered =
                             value.is_empty() || value.split(',').any(|m| m == "PLAIN");
@@ -212,6 +310,7 @@ impl Registration {
                 if more_coming || !self.negotiating {
                     return Vec::new();
                 }
+                self.listed = true;
                 let mut wanted = self.wanted_of(&self.offered);
                 if self.wants_sasl() {
                     wanted.push(SASL);
@@ -230,6 +329,11 @@ impl Registration {
             }
             "ACK" | "NAK" if self.negotiating => self.end_negotiation(),
             "NEW" => {
+                for cap in list.split_whitespace() {
+                    if let Some(value) = cap.strip_prefix("sts=") {
+                        self.on_sts(value);
+                    }
+                }
                 let offered: BTreeSet<String> = list
                     .split_whitespace()
                     .map(|c| c.split('=').next().unwrap_or(c).to_owned())
@@ -313,7 +417,7 @@ mod tests {
 
     #[test]
     fn start_sends_cap_ls_pass_nick_user() {
-        let mut registration = Registration::new(identity());
+        let mut registration = Registration::new(identity(), Transport::Tls);
         assert_eq!(
             lines(&registration.start()),
             vec![
@@ -327,10 +431,13 @@ mod tests {
 
     #[test]
     fn requests_only_offered_wanted_caps_across_multiline_ls() {
-        let mut registration = Registration::new(Identity {
-            password: None,
-            ..identity()
-        });
+        let mut registration = Registration::new(
+            Identity {
+                password: None,
+                ..identity()
+            },
+            Transport::Tls,
+        );
         registration.start();
         assert!(
             registration
@@ -351,7 +458,7 @@ mod tests {
 
     #[test]
     fn requests_history_caps_when_offered() {
-        let mut registration = Registration::new(identity());
+        let mut registration = Registration::new(identity(), Transport::Tls);
         let out = registration.on_message(&parse(
             ":s CAP * LS :batch labeled-response draft/chathistory server-time",
         ));
@@ -363,17 +470,20 @@ mod tests {
 
     #[test]
     fn ends_negotiation_when_nothing_is_wanted() {
-        let mut registration = Registration::new(Identity {
-            password: None,
-            ..identity()
-        });
+        let mut registration = Registration::new(
+            Identity {
+                password: None,
+                ..identity()
+            },
+            Transport::Tls,
+        );
         let out = registration.on_message(&parse(":s CAP * LS :sasl"));
         assert_eq!(lines(&out), vec!["CAP END"]);
     }
 
     #[test]
     fn logs_in_with_sasl_plain_when_offered_then_ends_negotiation() {
-        let mut registration = Registration::new(identity());
+        let mut registration = Registration::new(identity(), Transport::Tls);
         let out = registration.on_message(&parse(":s CAP * LS :sasl=EXTERNAL,PLAIN server-time"));
         assert_eq!(lines(&out), vec!["CAP REQ :server-time sasl"]);
         let out = registration.on_message(&parse(":s CAP * ACK :server-time sasl"));
@@ -394,10 +504,13 @@ mod tests {
 
     #[test]
     fn a_failed_sasl_login_still_ends_negotiation() {
-        let mut registration = Registration::new(Identity {
-            account: Some("bob".into()),
-            ..identity()
-        });
+        let mut registration = Registration::new(
+            Identity {
+                account: Some("bob".into()),
+                ..identity()
+            },
+            Transport::Tls,
+        );
         registration.on_message(&parse(":s CAP * LS :sasl"));
         registration.on_message(&parse(":s CAP * ACK :sasl"));
         let out = registration.on_message(&parse("AUTHENTICATE +"));
@@ -408,7 +521,7 @@ mod tests {
 
     #[test]
     fn sasl_without_plain_or_without_a_password_is_not_asked_for() {
-        let mut registration = Registration::new(identity());
+        let mut registration = Registration::new(identity(), Transport::Tls);
         let out = registration.on_message(&parse(":s CAP * LS :sasl=EXTERNAL"));
         assert_eq!(lines(&out), vec!["CAP END"]);
     }
@@ -416,11 +529,14 @@ mod tests {
     #[test]
     fn long_credentials_are_cut_into_400_byte_lines_and_a_full_last_one_gets_a_plus() {
         // "a\0a\0" + 296 bytes = 300 bytes = exactly 400 base64 characters.
-        let mut registration = Registration::new(Identity {
-            nick: "a".into(),
-            password: Some("p".repeat(296)),
-            ..identity()
-        });
+        let mut registration = Registration::new(
+            Identity {
+                nick: "a".into(),
+                password: Some("p".repeat(296)),
+                ..identity()
+            },
+            Transport::Tls,
+        );
         registration.on_message(&parse(":s CAP * LS :sasl"));
         registration.on_message(&parse(":s CAP * ACK :sasl"));
         let out = registration.on_message(&parse("AUTHENTICATE +"));
@@ -431,7 +547,7 @@ mod tests {
 
     #[test]
     fn taken_nick_is_retried_with_a_suffix() {
-        let mut registration = Registration::new(identity());
+        let mut registration = Registration::new(identity(), Transport::Tls);
         let out = registration.on_message(&parse(":s 433 * alice :Nickname is already in use"));
         assert_eq!(lines(&out), vec!["NICK alice_"]);
         let out = registration.on_message(&parse(":s 433 * alice_ :Nickname is already in use"));
@@ -452,17 +568,120 @@ mod tests {
 
     #[test]
     fn ping_is_answered() {
-        let mut registration = Registration::new(identity());
+        let mut registration = Registration::new(identity(), Transport::Tls);
         let out = registration.on_message(&parse("PING :abc"));
         assert_eq!(lines(&out), vec!["PONG abc"]);
     }
 
     #[test]
     fn cap_new_requests_newly_offered_wanted_caps() {
-        let mut registration = Registration::new(identity());
+        let mut registration = Registration::new(identity(), Transport::Tls);
         registration.on_message(&parse(":s CAP * LS :"));
         registration.on_message(&parse(":s 001 alice :hi"));
         let out = registration.on_message(&parse(":s CAP alice NEW :away-notify foo"));
         assert_eq!(lines(&out), vec!["CAP REQ away-notify"]);
+    }
+
+    fn plaintext() -> Registration {
+        Registration::new(identity(), Transport::Plaintext)
+    }
+
+    #[test]
+    fn in_plaintext_only_cap_ls_goes_out_until_the_server_lists_its_caps() {
+        let mut registration = plaintext();
+        assert_eq!(lines(&registration.start()), vec!["CAP LS 302"]);
+        assert!(registration.holding());
+        assert!(
+            registration
+                .on_message(&parse(":s NOTICE * :hello"))
+                .is_empty()
+        );
+        assert!(
+            registration
+                .on_message(&parse(":s CAP * LS * :server-time"))
+                .is_empty()
+        );
+        let out = registration.on_message(&parse(":s CAP * LS :echo-message"));
+        assert_eq!(
+            lines(&out),
+            vec![
+                "PASS secret",
+                "NICK alice",
+                "USER alice 0 * Alice",
+                "CAP REQ :server-time echo-message"
+            ]
+        );
+        assert!(!registration.holding());
+        assert_eq!(registration.take_sts(), None);
+    }
+
+    #[test]
+    fn a_server_without_cap_releases_the_held_lines_with_its_421() {
+        let mut registration = plaintext();
+        registration.start();
+        let out = registration.on_message(&parse(":s 421 * CAP :Unknown command"));
+        assert_eq!(
+            lines(&out),
+            vec!["PASS secret", "NICK alice", "USER alice 0 * Alice"]
+        );
+        let mut silent = plaintext();
+        silent.start();
+        assert_eq!(silent.release().len(), 3);
+        assert!(!silent.holding());
+    }
+
+    #[test]
+    fn sts_on_plaintext_asks_for_an_upgrade_and_nothing_more_is_sent() {
+        let mut registration = plaintext();
+        registration.start();
+        let out = registration.on_message(&parse(
+            ":s CAP * LS :server-time sts=port=6697,duration=300 sasl",
+        ));
+        assert!(out.is_empty(), "{out:?}");
+        assert!(!registration.holding());
+        assert_eq!(registration.take_sts(), Some(StsRequest::Upgrade(6697)));
+        assert_eq!(registration.take_sts(), None);
+        // Even in the first line of a multi-line list.
+        let mut registration = plaintext();
+        registration.start();
+        let out = registration.on_message(&parse(":s CAP * LS * :sts=port=7000"));
+        assert!(out.is_empty());
+        assert_eq!(registration.take_sts(), Some(StsRequest::Upgrade(7000)));
+    }
+
+    #[test]
+    fn sts_without_a_usable_port_on_plaintext_is_ignored() {
+        let mut registration = plaintext();
+        registration.start();
+        let out = registration.on_message(&parse(":s CAP * LS :sts=duration=300"));
+        assert_eq!(out.len(), 4, "{out:?}");
+        assert_eq!(registration.take_sts(), None);
+    }
+
+    #[test]
+    fn sts_on_tls_is_a_persistence_policy_and_its_port_is_ignored() {
+        let mut registration = Registration::new(identity(), Transport::Tls);
+        registration.start();
+        let out = registration.on_message(&parse(":s CAP * LS :sts=port=6697,duration=2592000"));
+        assert_eq!(lines(&out), vec!["CAP END"]);
+        assert_eq!(
+            registration.take_sts(),
+            Some(StsRequest::Persist(2_592_000))
+        );
+        // A later CAP NEW changes it (0: the policy is to be removed).
+        registration.on_message(&parse(":s 001 alice :hi"));
+        registration.on_message(&parse(":s CAP alice NEW :sts=duration=0"));
+        assert_eq!(registration.take_sts(), Some(StsRequest::Persist(0)));
+    }
+
+    #[test]
+    fn sts_in_cap_new_on_plaintext_also_upgrades() {
+        let mut registration = plaintext();
+        registration.start();
+        registration.on_message(&parse(":s CAP * LS :"));
+        registration.on_message(&parse(":s 001 alice :hi"));
+        let out = registration.on_message(&parse(":s CAP alice NEW :sts=port=6697"));
+        assert!(out.is_empty());
+        assert_eq!(registration.take_sts(), Some(StsRequest::Upgrade(6697)));
     }
 }

@@ -13,6 +13,14 @@ use natter::net::registration::Identity;
 use natter::net::{self, NetCommand, NetConfig};
 use tokio::sync::mpsc;
 
+/// natterd with `config` but plaintext only. With TLS on (natterd's
+/// default) it advertises IRCv3 STS and natter moves to TLS (sts_net.rs
+/// tests that); tests about chatting over IRC keep to plaintext.
+pub async fn plaintext_server(mut config: natterd::config::Config) -> natterd::testing::TestServer {
+    config.tls.bind = None;
+    natterd::testing::TestServer::start_with(config).await
+}
+
 /// How long to wait for something to happen before a test fails.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -51,6 +59,7 @@ impl Headless {
             host: "127.0.0.1".into(),
             port,
             tls: None,
+            sts: None,
             registration_timeout: natter::net::REGISTRATION_TIMEOUT,
             identity,
         };
