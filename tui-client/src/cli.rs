@@ -294,13 +294,7 @@ fn channels_to_join(cli: &Cli, config: &ConfigFile) -> Vec<String> {
 /// sent to another server.
 pub fn net_config_for(base: &NetConfig, address: &str) -> Result<NetConfig, String> {
     let target = parse_target(address, false)?;
-    // The first network's files: one known_servers and one STS policy file.
-    let known = base
-        .tls
-        .as_ref()
-        .map(|tls| tls.known.clone())
-        .or_else(|| base.sts.as_ref().map(StsPolicies::known_servers))
-        .unwrap_or_else(default_known_servers);
+    let known = known_servers_of(base);
     let tls = target.tls.then_some(crate::net::tls::TlsSettings {
         known,
         accept: None,
@@ -317,6 +311,35 @@ pub fn net_config_for(base: &NetConfig, address: &str) -> Result<NetConfig, Stri
         registration_timeout: base.registration_timeout,
         tls,
         sts: base.sts.clone(),
+    })
+}
+
+/// The first network's known_servers (there is one file, and the STS
+/// policies beside it, for every network).
+fn known_servers_of(base: &NetConfig) -> KnownServers {
+    base.tls
+        .as_ref()
+        .map(|tls| tls.known.clone())
+        .or_else(|| base.sts.as_ref().map(StsPolicies::known_servers))
+        .unwrap_or_else(default_known_servers)
+}
+
+/// The first network's settings pointed at `address`, the server picked on
+/// screen among those found on the LAN: everything of `base` (its password
+/// and `--accept-fingerprint` too: this is the server natter was started
+/// for), with the address's host, port and TLS.
+pub fn retarget(base: &NetConfig, address: &str) -> Result<NetConfig, String> {
+    let target = parse_target(address, false)?;
+    let tls = target.tls.then_some(crate::net::tls::TlsSettings {
+        known: known_servers_of(base),
+        accept: base.tls.as_ref().and_then(|tls| tls.accept),
+        once: None,
+    });
+    Ok(NetConfig {
+        host: target.host,
+        port: target.port,
+        tls,
+        ..base.clone()
     })
 }
 
@@ -601,6 +624,26 @@ mod tests {
         };
         let error = resolve(&cli, &bad, None).unwrap_err();
         assert!(error.starts_with("servers: "), "{error}");
+    }
+
+    #[test]
+    fn a_server_picked_on_screen_keeps_the_first_networks_secrets_and_files() {
+        let cli = Cli::parse_from(["natter", "--nick", "bob"]);
+        let config = ConfigFile {
+            password: Some("lan-secret".into()),
+            ..ConfigFile::default()
+        };
+        let stand_in = parse_target("ircs://192.168.1.20", false).unwrap();
+        let (_, net) = resolve(&cli, &config, Some(&stand_in)).unwrap();
+        let picked = retarget(&net, "ircs://192.168.1.31:7000").unwrap();
+        assert_eq!((picked.host.as_str(), picked.port), ("192.168.1.31", 7000));
+        assert_eq!(picked.identity, net.identity, "the password goes too");
+        let (tls, first) = (picked.tls.unwrap(), net.tls.clone().unwrap());
+        assert_eq!(tls.known.path(), first.known.path());
+        assert_eq!(picked.sts.unwrap().path(), net.sts.as_ref().unwrap().path());
+        let plain = retarget(&net, "irc://192.168.1.40:6667").unwrap();
+        assert!(plain.tls.is_none());
+        assert!(retarget(&net, "http://x").is_err());
     }
 
     #[test]

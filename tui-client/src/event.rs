@@ -214,6 +214,13 @@ pub enum Effect {
     OpenLink(String),
     /// Try connecting again after a permanent failure.
     Reconnect,
+    /// Start the first network's connection to `address` (an `ircs://` or
+    /// `irc://` link), the server the user picked from those found on the
+    /// LAN. Unlike /connect it is the first network: its password goes too.
+    ConnectFirst {
+        /// The link chosen.
+        address: String,
+    },
     /// The user trusts this certificate: connect again, accepting it, and
     /// keep it in known_servers when `remember`.
     TrustCertificate {

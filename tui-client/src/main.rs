@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
+use natter::app::picker::Choice;
 use natter::cli::{self, Cli};
 use natter::{config, discovery};
 
@@ -72,8 +73,15 @@ fn list_servers() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// No server named: the one server on the LAN, or advice.
-fn find_server() -> anyhow::Result<cli::Target> {
+/// What looking on the LAN gave: one server to connect to, or several for
+/// the on-screen picker (with the first as a stand-in until one is picked).
+enum Discovered {
+    One(cli::Target),
+    Several(cli::Target, Vec<Choice>),
+}
+
+/// No server named: the one server on the LAN, several to pick from, or advice.
+fn find_server() -> anyhow::Result<Discovered> {
     eprintln!(
         "natter: no server given; looking for one on the LAN for {} s…",
         discovery::WINDOW.as_secs()
@@ -84,19 +92,29 @@ fn find_server() -> anyhow::Result<cli::Target> {
         [one] => {
             eprintln!("natter: found {}", one.describe());
             one.target()
+                .map(Discovered::One)
                 .ok_or_else(|| anyhow::anyhow!("{} announced no usable port", one.instance))
         }
         several => {
-            let mut text = format!(
-                "{} servers answer on the LAN; say which one, e.g. natter {}:\n",
-                several.len(),
-                several[0].target().map(|t| t.link()).unwrap_or_default()
-            );
-            for server in several {
-                let link = server.target().map(|t| t.link()).unwrap_or_default();
-                text.push_str(&format!("  {link}  {}\n", server.describe()));
+            let usable: Vec<&discovery::Found> = several
+                .iter()
+                .filter(|found| found.target().is_some())
+                .collect();
+            let choices: Vec<Choice> = usable
+                .iter()
+                .filter_map(|f| Choice::from_found(f))
+                .collect();
+            match (usable.first().and_then(|f| f.target()), choices.len()) {
+                (None, _) => anyhow::bail!("the servers found announced no usable port"),
+                (Some(target), 1) => Ok(Discovered::One(target)),
+                (Some(target), _) => {
+                    eprintln!(
+                        "natter: {} servers answered; pick one on screen",
+                        choices.len()
+                    );
+                    Ok(Discovered::Several(target, choices))
+                }
             }
-            anyhow::bail!("{}", text.trim_end())
         }
     }
 }
@@ -134,12 +152,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return list_servers();
     }
     start_log(&cli)?;
-    let found = if cli::names_a_server(&cli, &config) {
-        None
+    let (found, pick) = if cli::names_a_server(&cli, &config) {
+        (None, Vec::new())
     } else {
         // No point looking for a server that natter could not show.
         require_terminal()?;
-        Some(find_server()?)
+        match find_server()? {
+            Discovered::One(target) => (Some(target), Vec::new()),
+            Discovered::Several(stand_in, choices) => (Some(stand_in), choices),
+        }
     };
     let (mut settings, net) =
         cli::resolve(&cli, &config, found.as_ref()).map_err(anyhow::Error::msg)?;
@@ -155,5 +176,5 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(natter::terminal::run(settings, net))
+    runtime.block_on(natter::terminal::run(settings, net, pick))
 }

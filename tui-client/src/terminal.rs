@@ -16,6 +16,7 @@ use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
+use crate::app::picker::Choice;
 use crate::app::{App, Settings};
 use crate::connections::Connections;
 use crate::event::{AppEvent, Effect, NetEvent, NetworkId};
@@ -27,8 +28,14 @@ const APP_CHANNEL: usize = 1024;
 /// Most events applied before a draw.
 const MAX_BATCH: usize = 512;
 
-/// Runs natter in the terminal until the user quits.
-pub async fn run(settings: Settings, net_config: NetConfig) -> anyhow::Result<()> {
+/// Runs natter in the terminal until the user quits. With `pick` (several
+/// servers found on the LAN) the first network connects only once the user
+/// has chosen one of them on screen.
+pub async fn run(
+    settings: Settings,
+    net_config: NetConfig,
+    pick: Vec<Choice>,
+) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
     install_panic_hook();
     let result = match execute!(
@@ -37,7 +44,7 @@ pub async fn run(settings: Settings, net_config: NetConfig) -> anyhow::Result<()
         EnableBracketedPaste,
         EnableFocusChange
     ) {
-        Ok(()) => event_loop(&mut terminal, settings, net_config).await,
+        Ok(()) => event_loop(&mut terminal, settings, net_config, pick).await,
         Err(error) => Err(error.into()),
     };
     restore_terminal();
@@ -72,16 +79,22 @@ async fn event_loop(
     terminal: &mut DefaultTerminal,
     settings: Settings,
     net_config: NetConfig,
+    pick: Vec<Choice>,
 ) -> anyhow::Result<()> {
     let (app_tx, mut app_rx) = mpsc::channel::<AppEvent>(APP_CHANNEL);
     let size = terminal.size()?;
     let mut app = App::new(settings, (size.width, size.height), Utc::now());
     let mut connections = Connections::new(app_tx.clone());
-    connections.start(NetworkId::FIRST, net_config.clone());
+    if pick.is_empty() {
+        connections.start(NetworkId::FIRST, net_config.clone());
+    }
     for address in app.chat.settings.servers.clone() {
         app.open_network(&address);
     }
     app.show_network(NetworkId::FIRST);
+    if !pick.is_empty() {
+        app.pick_server(pick);
+    }
     let effects = app.update(AppEvent::Tick(Utc::now()));
     let mut quit_reason = run_effects(&mut app, effects, terminal, &mut connections, &net_config)?;
 
@@ -185,6 +198,17 @@ fn run_effects(
                 }
             }
             Effect::StopNetwork { network, reason } => connections.stop(network, reason),
+            Effect::ConnectFirst { address } => {
+                match crate::cli::retarget(first_config, &address) {
+                    Ok(config) => connections.start(NetworkId::FIRST, config),
+                    Err(reason) => {
+                        let event = NetEvent::Failed { reason };
+                        let network = NetworkId::FIRST;
+                        let more = app.update(AppEvent::NetOf { network, event });
+                        queue.extend(more.into_iter().map(|e| (app.network, e)));
+                    }
+                }
+            }
             // App turns these into the two above before they get here.
             Effect::OpenNetwork { .. } | Effect::CloseNetwork { .. } => {}
             Effect::SaveIgnores(masks) => {

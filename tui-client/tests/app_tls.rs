@@ -41,6 +41,11 @@ fn trusted(effects: &[Effect]) -> Vec<(String, bool)> {
     effects
         .iter()
         .filter_map(|effect| match effect {
+            // Answers are addressed to the network that asked.
+            Effect::Network { effect, .. } => Some(effect.as_ref()),
+            _ => None,
+        })
+        .filter_map(|effect| match effect {
             Effect::TrustCertificate {
                 fingerprint,
                 remember,

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use natter::chat::commands::COMMAND_HELP;
-use natter::ui::help::MOUSE_HELP;
+use natter::ui::help::{MOUSE_HELP, QUESTION_HELP};
 use natter::view::keymap::{Action, KeyMap};
 
 /// The README, whose client section documents keys, commands and the config.
@@ -21,7 +21,7 @@ fn every_key_is_documented() {
         let row = format!("| {key} | `{name}` | {what} |");
         assert!(docs.contains(&row), "the client docs lack the row {row}");
     }
-    for (key, what) in MOUSE_HELP {
+    for (key, what) in MOUSE_HELP.iter().chain(QUESTION_HELP) {
         let row = format!("| {key} | | {what} |");
         assert!(docs.contains(&row), "the client docs lack the row {row}");
     }

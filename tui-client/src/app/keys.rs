@@ -130,6 +130,7 @@ impl App {
                 _ => {}
             },
             Overlay::TrustCertificate(question) => self.trust_key(key, &question),
+            Overlay::PickServer(picker) => self.picker_key(key, &picker),
             Overlay::ConfirmPaste { lines } => match key.code {
                 KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
                     view.overlay = None;

@@ -9,6 +9,7 @@
 pub mod keys;
 pub mod mouse;
 pub mod networks;
+pub mod picker;
 pub mod search;
 pub mod trust;
 
@@ -39,6 +40,8 @@ pub struct App {
     next_network: u32,
     /// Effects sorted by `networks::route`, returned by the next `update`.
     pending: Vec<Effect>,
+    /// Certificate questions of other networks waiting for the open one.
+    waiting_questions: std::collections::VecDeque<trust::Question>,
     dirty: bool,
 }
 
@@ -57,6 +60,7 @@ impl App {
             others: Vec::new(),
             next_network: NetworkId::FIRST.0 + 1,
             pending: Vec::new(),
+            waiting_questions: std::collections::VecDeque::new(),
             dirty: true,
         }
     }

@@ -114,13 +114,11 @@ impl App {
     }
 
     /// Applies a network event to its network's model, wherever it is. A
-    /// certificate question brings its network to the screen first.
+    /// certificate question brings its network to the screen (when no
+    /// other question or the picker is open; then it waits its turn).
     pub(super) fn network_event(&mut self, network: NetworkId, event: NetEvent) {
-        if matches!(event, NetEvent::Untrusted { .. }) {
-            self.show_network(network);
-        }
+        self.ask_about_certificate(network, &event);
         if network == self.network {
-            self.ask_about_certificate(&event);
             self.chat.handle_net(event);
             return;
         }

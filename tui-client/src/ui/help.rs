@@ -26,6 +26,7 @@ pub fn render_overlay(app: &App, area: Rect, buf: &mut Buffer) {
         Some(Overlay::Links { links, selected }) => {
             render_links(theme, links, *selected, area, buf)
         }
+        Some(Overlay::PickServer(picker)) => super::picker::render(theme, picker, area, buf),
     }
 }
 
@@ -93,13 +94,27 @@ pub const MOUSE_HELP: &[(&str, &str)] = &[
     ("mouse wheel", "scroll the messages"),
 ];
 
+/// The keys of the windows natter opens by itself (they are not in the
+/// key table: they cannot be rebound).
+pub const QUESTION_HELP: &[(&str, &str)] = &[
+    (
+        "server picker: ↑↓ j k 1-9",
+        "choose among the servers found on the LAN; Enter connects, Esc or q quits",
+    ),
+    (
+        "certificate: a o r",
+        "trust a new certificate always (kept in known_servers), this time only, or refuse (Esc)",
+    ),
+];
+
 /// The help text, one row per entry, as the overlay shows it: the key
-/// table, the mouse, the commands.
+/// table, the mouse, the questions, the commands.
 pub fn help_rows(keys: &KeyMap) -> Vec<(String, String)> {
     let mut rows = keys.help_rows();
     rows.extend(
         MOUSE_HELP
             .iter()
+            .chain(QUESTION_HELP)
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
     );
     rows.push((String::new(), String::new()));

@@ -3,6 +3,7 @@
 pub mod help;
 pub mod input;
 pub mod messages;
+pub mod picker;
 pub mod sidebar;
 pub mod status;
 pub mod tabs;

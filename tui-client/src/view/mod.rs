@@ -27,6 +27,8 @@ pub enum Overlay {
     /// A self-signed certificate seen for the first time: trust it always,
     /// this time only, or refuse.
     TrustCertificate(crate::app::trust::Question),
+    /// Several servers answered on the LAN: pick the one to connect to.
+    PickServer(crate::app::picker::Picker),
     /// The visible buffer's recent links, newest first, to pick one to open.
     Links {
         /// Link targets (checked by `links::target`).
