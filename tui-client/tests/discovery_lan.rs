@@ -11,6 +11,7 @@
 //! root and installs `unshare` and `ip`) it fails instead.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod natterd_bin;
 mod tools;
 
 use std::process::Command;
@@ -121,4 +122,42 @@ fn natter_finds_natterd_on_the_lan_and_forgets_it_when_it_stops() {
     );
     assert!(said.contains("natter HOST[:PORT]"), "{said}");
     drop(server);
+}
+
+#[test]
+fn the_natterd_binary_announces_itself_until_it_stops() {
+    if std::env::var_os(INSIDE).is_none() {
+        rerun_in_private_network("the_natterd_binary_announces_itself_until_it_stops");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Discovery is on by default: no flag turns it on.
+    let natterd = natterd_bin::Natterd::start_with(dir.path(), &[]);
+    let tls_port = natterd.tls_addr.rsplit(':').next().unwrap().to_owned();
+    let output = Command::new(env!("CARGO_BIN_EXE_natter"))
+        .arg("--discover")
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    let line = listed
+        .lines()
+        .find(|line| line.contains(&format!("TLS {tls_port}")))
+        .unwrap_or_else(|| panic!("natterd not listed: {listed}"));
+    assert!(line.contains("127.0.0.1"), "{line}");
+    assert!(
+        line.contains(&format!("SHA-256 {}", natterd.fingerprint)),
+        "{line}"
+    );
+    // Stopped like an admin stops it: gone from the LAN.
+    assert!(natterd.terminate().success());
+    let output = Command::new(env!("CARGO_BIN_EXE_natter"))
+        .arg("--discover")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no natter server answered on the LAN"),
+        "{output:?}"
+    );
 }

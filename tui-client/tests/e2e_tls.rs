@@ -7,80 +7,17 @@
 //! port is a permanent failure with advice.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod natterd_bin;
 mod tmux;
 mod tools;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use natter_protocol::Fingerprint;
+use natterd_bin::Natterd;
 use tmux::Tmux;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// The natterd binary beside natter's, built now if needed (cargo builds
-/// only this package's binaries for its tests).
-fn natterd_binary() -> PathBuf {
-    let natter = Path::new(env!("CARGO_BIN_EXE_natter"));
-    let profile_dir = natter.parent().unwrap();
-    let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    build.args([
-        "build",
-        "--quiet",
-        "-p",
-        "natterd",
-        "--bin",
-        "natterd",
-        "--target-dir",
-    ]);
-    build.arg(profile_dir.parent().unwrap());
-    if profile_dir.ends_with("release") {
-        build.arg("--release");
-    }
-    let status = build.status().expect("running cargo build -p natterd");
-    assert!(status.success(), "cargo build -p natterd failed");
-    natter.with_file_name("natterd")
-}
-
-/// natterd on loopback, killed on drop.
-struct Natterd {
-    child: Child,
-    tls_addr: String,
-    fingerprint: Fingerprint,
-}
-
-impl Natterd {
-    fn start(data_dir: &Path) -> Natterd {
-        let mut child = Command::new(natterd_binary())
-            .args(["--bind", "127.0.0.1:0", "--tls-bind", "127.0.0.1:0"])
-            .args(["--no-history", "--no-discovery", "--data-dir"])
-            .arg(data_dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = lines.next().unwrap().unwrap();
-        let (tls_addr, fingerprint) = line
-            .strip_prefix("natterd: TLS on ")
-            .and_then(|rest| rest.split_once(", certificate SHA-256 fingerprint "))
-            .unwrap_or_else(|| panic!("natterd printed {line:?}"));
-        Natterd {
-            tls_addr: tls_addr.to_owned(),
-            fingerprint: fingerprint.parse().unwrap(),
-            child,
-        }
-    }
-}
-
-impl Drop for Natterd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A TCP relay to `target` that keeps a copy of every byte in both
 /// directions: what someone on the LAN would capture.
