@@ -112,6 +112,7 @@ fn run(shape: &Shape, threads: usize) -> anyhow::Result<(u64, Duration, Option<f
                     outbound: outbound.clone(),
                     kill: CancellationToken::new(),
                     dialect_name: "bench",
+                    secure: false,
                     account: None,
                 };
                 context

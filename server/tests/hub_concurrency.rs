@@ -44,6 +44,7 @@ fn register(context: &Context, nick: &str) -> Member {
         outbound: outbound.clone(),
         kill: CancellationToken::new(),
         dialect_name: "test",
+        secure: false,
         account: None,
     };
     context.hub.with(|hub| hub.register(id, new)).unwrap();

@@ -170,6 +170,7 @@ impl World {
             outbound: outbound.clone(),
             kill: CancellationToken::new(),
             dialect_name: "test",
+            secure: false,
             account: None,
         };
         self.context.hub.with(|hub| hub.register(id, new)).unwrap();

@@ -55,6 +55,55 @@ async fn irc_registration_over_tls() {
 }
 
 #[tokio::test]
+async fn whois_says_who_is_connected_over_tls() {
+    let server = start_with(|_| {}).await;
+    let mut alice = tls_client(&server, "localhost").await;
+    alice.send("NICK alice").await;
+    alice.send("USER alice 0 * :Alice").await;
+    alice.expect(|line| line.contains(" 001 ")).await;
+    let mut carol = tls_client(&server, "127.0.0.1").await;
+    carol.send("carol").await;
+    carol
+        .expect(|line| line.starts_with("*** Welcome to natter, carol"))
+        .await;
+    let mut bob = Client::register(&server, "bob").await;
+    for secure in ["alice", "carol"] {
+        bob.send(&format!("WHOIS {secure}"));
+        let mut lines = Vec::new();
+        loop {
+            let line = bob.recv_line().await;
+            let end = line.contains(" 318 ");
+            lines.push(line);
+            if end {
+                break;
+            }
+        }
+        assert!(
+            lines.contains(&format!(
+                ":{SERVER} 671 bob {secure} :is using a secure connection"
+            )),
+            "{lines:#?}"
+        );
+    }
+    // Over TLS, asking about a plaintext user: no 671.
+    alice.send("WHOIS bob").await;
+    let mut seen = Vec::new();
+    loop {
+        let line = alice.expect(|_| true).await;
+        let end = line.contains(" 318 ");
+        seen.push(line);
+        if end {
+            break;
+        }
+    }
+    assert!(
+        seen.iter().any(|l| l.contains(" 311 alice bob ")),
+        "{seen:#?}"
+    );
+    assert!(!seen.iter().any(|l| l.contains(" 671 ")), "{seen:#?}");
+}
+
+#[tokio::test]
 async fn plain_dialect_over_tls() {
     let server = start_with(|_| {}).await;
     // Verified by address too: the certificate names 127.0.0.1.

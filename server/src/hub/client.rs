@@ -102,6 +102,8 @@ pub struct NewClient {
     pub dialect_name: &'static str,
     /// The account it logged in to before registering (SASL), if any: (name, folded).
     pub account: Option<(String, String)>,
+    /// Whether it is connected over TLS (WHOIS shows 671).
+    pub secure: bool,
 }
 
 /// A registered client.
@@ -139,6 +141,8 @@ pub struct Client {
     pub account: Option<(String, String)>,
     /// A random token naming this connection's private history while it is not logged in.
     pub connection_token: String,
+    /// Whether it is connected over TLS (WHOIS shows 671).
+    pub secure: bool,
     /// Taken (with the other side's, in id order) by every whisper to or
     /// from it, so both see a conversation in the order history stores it.
     pub(crate) private_order: Mutex<()>,

@@ -58,6 +58,8 @@ pub struct WhoisInfo {
     /// The cluster node it is on, when not this one (312 names it; idle
     /// and signon times are not known here).
     pub node: Option<String>,
+    /// Whether it is connected over TLS (671; not known for remote users).
+    pub secure: bool,
 }
 
 /// One LIST entry.
@@ -221,6 +223,7 @@ impl HubState {
             dialect: client.dialect_name,
             account: client.account.as_ref().map(|(name, _)| name.clone()),
             node: None,
+            secure: client.secure,
         })
     }
 
@@ -243,6 +246,7 @@ impl HubState {
             dialect: "remote",
             account: remote.account.clone(),
             node: Some(remote.node),
+            secure: false,
         })
     }
 

@@ -248,6 +248,7 @@ impl HubState {
                 dialect_name: new.dialect_name,
                 account: new.account,
                 connection_token: crate::history::new_msgid(),
+                secure: new.secure,
                 private_order: Mutex::new(()),
             },
         );

@@ -43,6 +43,7 @@ impl IrcSession {
             outbound: connection.outbound.clone(),
             kill: connection.kill.clone(),
             dialect_name: "irc",
+            secure: connection.secure,
             account: self
                 .account
                 .as_ref()

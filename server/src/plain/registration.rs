@@ -78,6 +78,7 @@ impl PlainSession {
             outbound: connection.outbound.clone(),
             kill: connection.kill.clone(),
             dialect_name: "plain",
+            secure: connection.secure,
             account: self
                 .pending_account
                 .take()

@@ -83,6 +83,15 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
             [found, account.as_str(), "is logged in as"],
         );
     }
+    if info.secure {
+        // 671 is what clients (irssi, weechat, HexChat) show; natterd sets
+        // no user mode for it (+z/+Z differ between servers).
+        session.reply(
+            connection,
+            numeric::RPL_WHOISSECURE,
+            [found, "is using a secure connection"],
+        );
+    }
     if let Some(away) = &info.away {
         session.reply(connection, numeric::RPL_AWAY, [found, away.as_str()]);
     }
