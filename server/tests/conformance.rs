@@ -4,9 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts_support;
 mod common;
+mod history_support;
 
 use common::{Client, QUIET, SERVER, command, parse, start};
+use natterd::testing::TestServer;
 
 /// Modern IRC: in 265/266 `<m>` is the most clients there have been at once,
 /// not the configured connection limit.
@@ -97,4 +100,48 @@ async fn names_for_several_channels_ends_with_one_366() {
         ))
         .await;
     nick1.assert_no_line_within(QUIET).await;
+}
+
+/// IRCv3 SASL: 905 answers one AUTHENTICATE chunk over 400 bytes; a payload
+/// sent in 400-byte chunks that grows past what a login needs fails with 904
+/// (irctest's testPlainInfiniteMessages), and the connection can log in after.
+#[tokio::test]
+async fn sasl_payload_too_long_fails_with_904_and_long_chunk_with_905() {
+    let server = TestServer::start_with(history_support::history_config()).await;
+    let mut owner = Client::connect(&server).await;
+    owner.send("CAP LS 302");
+    owner.send("REGISTER carol * sesame123");
+    owner.expect(|line| line.contains(" 900 ")).await;
+
+    let mut client = Client::connect(&server).await;
+    client.send("CAP REQ sasl");
+    client.expect(|line| line.contains(" CAP * ACK ")).await;
+    client.send("AUTHENTICATE PLAIN");
+    client.expect_next("AUTHENTICATE +").await;
+    client.send(&format!("AUTHENTICATE {}", "x".repeat(401)));
+    client
+        .expect_next(format!(":{SERVER} 905 * :SASL message too long"))
+        .await;
+
+    client.send("AUTHENTICATE PLAIN");
+    client.expect_next("AUTHENTICATE +").await;
+    let chunk = "eHh4".repeat(100);
+    for _ in 0..6 {
+        client.send(&format!("AUTHENTICATE {chunk}"));
+    }
+    client
+        .expect_next(format!(
+            ":{SERVER} 904 * :SASL authentication failed: the message is too long"
+        ))
+        .await;
+    client.send("PING :after");
+    client
+        .expect_next(format!(":{SERVER} PONG {SERVER} :after"))
+        .await;
+
+    let lines = accounts_support::sasl_plain(&mut client, "carol", "sesame123").await;
+    assert_eq!(
+        lines.last().unwrap(),
+        &format!(":{SERVER} 903 * :SASL authentication successful")
+    );
 }

@@ -86,12 +86,23 @@ pub async fn authenticate(
         start(session, connection, param);
         return;
     };
-    if param.len() > CHUNK || exchange.buffer.len() + param.len() > MAX_PAYLOAD {
+    // IRCv3 SASL: 905 is for one chunk over 400 bytes; a payload that grows
+    // past what any PLAIN login needs is a failed authentication (904).
+    if param.len() > CHUNK {
         session.sasl = None;
         session.reply(
             connection,
             numeric::ERR_SASLTOOLONG,
             ["SASL message too long"],
+        );
+        return;
+    }
+    if exchange.buffer.len() + param.len() > MAX_PAYLOAD {
+        session.sasl = None;
+        session.reply(
+            connection,
+            numeric::ERR_SASLFAIL,
+            ["SASL authentication failed: the message is too long"],
         );
         return;
     }
