@@ -406,6 +406,27 @@ mod history_store {
             .await
             .unwrap();
         assert_eq!(window, [("#Lobby".to_owned(), at(T0 + 2000))]);
+
+        // A target that has spoken since the window is not listed in it
+        // (IRCv3 chathistory: its latest message must fall in the window).
+        history.record(message(
+            Conversation::channel("#lobby"),
+            "bob",
+            "#Lobby",
+            T0 + 4000,
+            "f",
+        ));
+        history.flush().await.unwrap();
+        let window = history
+            .targets("alice", &readable, at(T0 + 1500), at(T0 + 2500), 10)
+            .await
+            .unwrap();
+        assert_eq!(window, []);
+        let newest = history
+            .targets("alice", &readable, at(T0 + 10_000), at(T0), 1)
+            .await
+            .unwrap();
+        assert_eq!(newest, [("#Lobby".to_owned(), at(T0 + 4000))]);
     }
 
     async fn eventually_count(

@@ -328,7 +328,7 @@ pub(crate) fn time_from_millis(time_ms: i64) -> DateTime<Utc> {
 }
 
 /// What `CHATHISTORY TARGETS` asks: the viewer's private partners and the given
-/// channels with a message strictly between `from` and `to`, by latest message
+/// channels whose latest message is strictly between `from` and `to`, by that
 /// time ascending; the earliest `limit` if `from <= to`, else the latest `limit`.
 pub(crate) struct TargetsQuery {
     pub(crate) viewer: String,
@@ -384,16 +384,15 @@ fn targets(conn: &Connection, query: &TargetsQuery) -> SqlResult<Vec<(String, Da
             candidates.push(found);
         }
     }
+    // IRCv3 chathistory (and ergo): a target is listed when its latest
+    // message falls in the window; one that has spoken since is not.
     let mut latest = conn.prepare_cached(
-        "SELECT time_ms FROM messages WHERE conversation = ?1 AND time_ms > ?2 AND time_ms < ?3
-         ORDER BY time_ms DESC LIMIT 1",
+        "SELECT time_ms FROM messages WHERE conversation = ?1 ORDER BY time_ms DESC LIMIT 1",
     )?;
     let mut active = Vec::new();
     for (id, display) in candidates {
-        let time: Option<i64> = latest
-            .query_row(params![id, low, high], |row| row.get(0))
-            .optional()?;
-        if let Some(time_ms) = time {
+        let time: Option<i64> = latest.query_row([id], |row| row.get(0)).optional()?;
+        if let Some(time_ms) = time.filter(|&time_ms| low < time_ms && time_ms < high) {
             active.push((display, time_ms));
         }
     }
