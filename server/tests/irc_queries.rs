@@ -177,3 +177,68 @@ async fn who_finds_an_invisible_user_by_exact_nick_but_not_by_mask() {
     bob.expect_next(format!(":{SERVER} 315 bob ali* :End of WHO list"))
         .await;
 }
+
+/// WHOWAS lists who went by a nick, most recent first (a quit and a rename
+/// both count), each as 314 then 312; a count limits it; an unknown nick gets
+/// 406; every request ends with one 369; no nick is 431.
+#[tokio::test]
+async fn whowas_lists_past_holders_of_a_nick_most_recent_first() {
+    let server = start().await;
+    let mut asker = Client::register(&server, "asker").await;
+    let mut first = Client::register(&server, "Bob").await;
+    first.send("QUIT :bye");
+    first.closed().await;
+    let mut second = Client::connect(&server).await;
+    second.send("NICK bob");
+    second.send("USER second 0 * :Second Bob");
+    second.expect_command("001").await;
+    second.send("NICK robert");
+    second.expect_command("NICK").await;
+    asker.sync().await;
+
+    asker.send("WHOWAS BOB");
+    asker
+        .expect_next(format!(
+            ":{SERVER} 314 asker bob ~second 127.0.0.1 * :Second Bob"
+        ))
+        .await;
+    let left = parse(&asker.recv_line().await);
+    assert_eq!(left.command, "312");
+    assert_eq!(left.params[..3], ["asker", "bob", SERVER]);
+    assert!(left.params[3].ends_with(" UTC"), "{left:?}");
+    asker
+        .expect_next(format!(
+            ":{SERVER} 314 asker Bob ~Bob 127.0.0.1 * :Bob tester"
+        ))
+        .await;
+    assert_eq!(command(&asker.recv_line().await), "312");
+    asker
+        .expect_next(format!(":{SERVER} 369 asker BOB :End of WHOWAS"))
+        .await;
+
+    asker.send("WHOWAS bob 1");
+    asker
+        .expect_next(format!(
+            ":{SERVER} 314 asker bob ~second 127.0.0.1 * :Second Bob"
+        ))
+        .await;
+    assert_eq!(command(&asker.recv_line().await), "312");
+    asker
+        .expect_next(format!(":{SERVER} 369 asker bob :End of WHOWAS"))
+        .await;
+
+    asker.send("WHOWAS nobody");
+    asker
+        .expect_next(format!(
+            ":{SERVER} 406 asker nobody :There was no such nickname"
+        ))
+        .await;
+    asker
+        .expect_next(format!(":{SERVER} 369 asker nobody :End of WHOWAS"))
+        .await;
+
+    asker.send("WHOWAS");
+    asker
+        .expect_next(format!(":{SERVER} 431 asker :No nickname given"))
+        .await;
+}

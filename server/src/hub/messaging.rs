@@ -38,6 +38,7 @@ impl HubState {
         }
         let source = std::sync::Arc::new(client.source());
         let old_nick = client.nick.clone();
+        let was = super::whowas::WasUser::of(client);
         tracing::info!(client = id, old = %old_nick, new = %new_nick, "nick changed");
         self.deliver_to_peers_and_self(
             id,
@@ -46,6 +47,7 @@ impl HubState {
                 new_nick: new_nick.to_string(),
             },
         );
+        self.remember_identity(was);
         self.unindex_nick(&old_nick, id);
         self.index_nick(new_nick, id);
         if let Some(client) = self.clients.get_mut(&id) {

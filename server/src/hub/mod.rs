@@ -40,6 +40,7 @@ mod remembered;
 mod remote;
 mod say;
 pub mod state;
+pub mod whowas;
 
 pub use membership::{BacklogEnd, InviteError, JoinError, JoinOutcome, KickError, PartError};
 pub use messaging::{NickChangeError, TopicError};

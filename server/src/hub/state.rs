@@ -85,6 +85,8 @@ pub struct HubState {
     peak_clients: usize,
     /// The last `Guest<N>` number handed out.
     pub(crate) guest_counter: u64,
+    /// Identities clients left behind (WHOWAS).
+    pub(crate) whowas: super::whowas::Whowas,
 }
 
 impl HubState {
@@ -106,6 +108,7 @@ impl HubState {
             overflowed: Vec::new(),
             peak_clients: 0,
             guest_counter: 0,
+            whowas: super::whowas::Whowas::default(),
         }
     }
 
@@ -273,6 +276,7 @@ impl HubState {
         let Some(client) = self.clients.remove(&id) else {
             return;
         };
+        self.remember_identity(super::whowas::WasUser::of(&client));
         self.unindex_nick(&client.nick, id);
         let source = Arc::new(client.source());
         let peers = self.peers_of(&client.channels, id);

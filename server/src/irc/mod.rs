@@ -186,6 +186,7 @@ impl IrcSession {
             "MODE" => commands::mode::handle(self, connection, message),
             "WHO" => commands::who::handle(self, connection, message),
             "WHOIS" => commands::whois::handle(self, connection, message),
+            "WHOWAS" => commands::whowas::handle(self, connection, message),
             "LIST" => commands::list::handle(self, connection, message),
             "ISON" => commands::ison::handle(self, connection, message),
             "USERHOST" => commands::userhost::handle(self, connection, message),

@@ -21,6 +21,7 @@ pub mod user;
 pub mod userhost;
 pub mod who;
 pub mod whois;
+pub mod whowas;
 
 use super::IrcSession;
 use crate::session::Connection;
