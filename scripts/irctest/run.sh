@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the irctest conformance suite against natterd (see README.md beside this file).
+#   scripts/irctest/run.sh [IRCTEST_DIR] [extra pytest arguments...]
+# IRCTEST_DIR (default: $IRCTEST_DIR, else ./irctest) is a clone of
+# https://github.com/progval/irctest with pytest installed for python3
+# (or a venv in IRCTEST_DIR/../venv). natterd is $NATTERD_BIN, else
+# target/release/natterd (built with `cargo build --release -p natterd`).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+irctest="${1:-${IRCTEST_DIR:-$PWD/irctest}}"
+[ $# -gt 0 ] && shift
+export NATTERD_BIN="${NATTERD_BIN:-$repo/target/release/natterd}"
+[ -x "$NATTERD_BIN" ] || { echo "run.sh: no natterd at $NATTERD_BIN (cargo build --release -p natterd)" >&2; exit 2; }
+[ -d "$irctest/irctest/controllers" ] || { echo "run.sh: $irctest is not an irctest clone" >&2; exit 2; }
+python=python3
+[ -x "$irctest/../venv/bin/python" ] && python="$irctest/../venv/bin/python"
+cp "$here/natterd.py" "$irctest/irctest/controllers/natterd.py"
+cd "$irctest"
+# What natterd does not claim (see README.md beside this file): tests
+# specific to other servers, deprecated behaviour, and features natterd lacks.
+exec nice -n 19 "$python" -m pytest -p no:cacheprovider \
+    --controller irctest.controllers.natterd \
+    -m 'not implementation-specific and not deprecated and not strict' \
+    -k "${IRCTEST_SELECTORS:-not (foo)}" \
+    "$@"
