@@ -302,6 +302,22 @@ async fn bind_error(adjust: impl FnOnce(&mut Config)) -> String {
     }
 }
 
+/// The start-up error for serving `cert` with `key`.
+async fn files_error(cert: &Path, key: &Path) -> String {
+    bind_error(|c| {
+        c.tls.cert_file = Some(cert.to_path_buf());
+        c.tls.key_file = Some(key.to_path_buf());
+    })
+    .await
+}
+
+fn assert_starts_with(text: &str, prefix: &str) {
+    assert!(
+        text.starts_with(prefix),
+        "{text:?} does not start with {prefix:?}"
+    );
+}
+
 #[tokio::test]
 async fn bad_certificate_files_are_start_up_errors_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -310,59 +326,30 @@ async fn bad_certificate_files_are_start_up_errors_naming_the_file() {
     std::fs::write(&garbage, "not a certificate\n").unwrap();
     let missing = dir.path().join("missing.pem");
 
-    let text = bind_error(|c| {
-        c.tls.cert_file = Some(garbage.clone());
-        c.tls.key_file = Some(key.clone());
-    })
-    .await;
     assert_eq!(
-        text,
+        files_error(&garbage, &key).await,
         format!(
             "TLS certificate {} is not usable: no \"BEGIN CERTIFICATE\" block found (a PEM certificate is expected)",
             garbage.display()
         )
     );
-
-    let text = bind_error(|c| {
-        c.tls.cert_file = Some(missing.clone());
-        c.tls.key_file = Some(key.clone());
-    })
-    .await;
-    assert!(
-        text.starts_with(&format!(
-            "cannot read TLS certificate {}: ",
-            missing.display()
-        )),
-        "{text}"
+    assert_starts_with(
+        &files_error(&missing, &key).await,
+        &format!("cannot read TLS certificate {}: ", missing.display()),
     );
-
-    let text = bind_error(|c| {
-        c.tls.cert_file = Some(cert.clone());
-        c.tls.key_file = Some(garbage.clone());
-    })
-    .await;
-    assert!(
-        text.starts_with(&format!(
-            "TLS key {} is not usable: no \"BEGIN",
-            garbage.display()
-        )),
-        "{text}"
+    assert_starts_with(
+        &files_error(&cert, &garbage).await,
+        &format!("TLS key {} is not usable: no \"BEGIN", garbage.display()),
     );
-
     // A key that is not the certificate's.
     let (_, other_key) = own_certificate(&tempfile::tempdir().unwrap().keep());
-    let text = bind_error(|c| {
-        c.tls.cert_file = Some(cert.clone());
-        c.tls.key_file = Some(other_key.clone());
-    })
-    .await;
-    assert!(
-        text.starts_with(&format!(
+    assert_starts_with(
+        &files_error(&cert, &other_key).await,
+        &format!(
             "TLS certificate {} and key {} cannot be used together: ",
             cert.display(),
             other_key.display()
-        )),
-        "{text}"
+        ),
     );
 }
 
@@ -373,13 +360,9 @@ async fn half_a_generated_pair_is_not_silently_replaced() {
     std::fs::create_dir_all(cert.parent().unwrap()).unwrap();
     std::fs::write(&cert, "kept\n").unwrap();
     let text = bind_error(|c| c.server.data_dir = Some(dir.path().to_path_buf())).await;
-    assert!(
-        text.starts_with(&format!(
-            "found {} but not {}",
-            cert.display(),
-            key.display()
-        )),
-        "{text}"
+    assert_starts_with(
+        &text,
+        &format!("found {} but not {}", cert.display(), key.display()),
     );
 }
 
