@@ -113,6 +113,9 @@ class NatterdController(BaseServerController, DirectoryBasedController):
         if websocket_hostname is not None or websocket_port is not None:
             raise NotImplementedByController("Websocket")
         assert self.proc is None
+        # irctest offers the wildcard address ("0.0.0.0"); natterd under test
+        # listens on loopback only, as ergo's controller does.
+        hostname = "127.0.0.1"
         self.port = port
         self.hostname = hostname
         self.create_config()
@@ -122,12 +125,12 @@ class NatterdController(BaseServerController, DirectoryBasedController):
         if ssl:
             self.gen_ssl()
             # The tested port is the TLS one; plaintext goes to a spare port.
-            (plain_host, plain_port) = self.get_hostname_and_port()
+            (_, plain_port) = self.get_hostname_and_port()
             tls_bind = f"{hostname}:{port}"
             tls_files = (
                 f'cert_file = "{self.pem_path}"\nkey_file = "{self.key_path}"'
             )
-            (hostname, port) = (plain_host, plain_port)
+            port = plain_port
         else:
             tls_bind = ""
 
@@ -164,6 +167,12 @@ class NatterdController(BaseServerController, DirectoryBasedController):
                 os.environ.get("NATTERD_LOG", "warn"),
             ]
         )
+        # irctest skips tearDown when a test's setUp fails after the server
+        # started; run.sh stops what is listed here once pytest is done.
+        pid_file = os.environ.get("NATTERD_IRCTEST_PIDS")
+        if pid_file:
+            with open(pid_file, "a") as fd:
+                fd.write(f"{self.proc.pid}\n")
 
     def registerUser(
         self,

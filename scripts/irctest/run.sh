@@ -19,7 +19,19 @@ cp "$here/natterd.py" "$irctest/irctest/controllers/natterd.py"
 cd "$irctest"
 # What natterd does not claim (see README.md beside this file): tests
 # specific to other servers, deprecated behaviour, and features natterd lacks.
-exec nice -n 19 "$python" -m pytest -p no:cacheprovider \
+pids="$(mktemp)"
+export NATTERD_IRCTEST_PIDS="$pids"
+stop_leftovers() {
+    # natterd processes this run started and irctest did not stop, by pid.
+    while read -r pid; do
+        if [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$NATTERD_BIN")" ]; then
+            kill "$pid" 2>/dev/null || true
+        fi
+    done <"$pids"
+    rm -f "$pids"
+}
+trap stop_leftovers EXIT
+nice -n 19 "$python" -m pytest -p no:cacheprovider \
     --controller irctest.controllers.natterd \
     -m 'not implementation-specific and not deprecated and not strict' \
     -k "${IRCTEST_SELECTORS:-not (foo)}" \
