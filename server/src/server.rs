@@ -302,23 +302,37 @@ async fn serve(
         Transport::Plain => {
             if let Some(reason) = plaintext_refusal(&context, &stream, peer) {
                 tracing::info!(%peer, "plaintext refused by [tls] plaintext");
-                refuse(stream, Transport::Plain, reason).await;
+                Box::pin(refuse(stream, Transport::Plain, reason)).await;
                 return;
             }
             let halves = stream.into_split();
             session::run(context, halves, peer, None, shutdown, Some(slot)).await;
         }
+        // Boxed: a TLS handshake's state is kilobytes; inline, it would size
+        // the task of every connection, plaintext ones included.
         Transport::Tls(tls) => {
-            let Some(stream) = handshake(&tls, stream, peer).await else {
-                return;
-            };
-            let tls = TlsPeer {
-                client_cert: crate::tls::client_cert::fingerprint_of(stream.get_ref().1),
-            };
-            let halves = tokio::io::split(stream);
-            session::run(context, halves, peer, Some(tls), shutdown, Some(slot)).await;
+            Box::pin(serve_tls(context, tls, stream, peer, shutdown, slot)).await
         }
     }
+}
+
+/// The TLS side of [`serve`]: the handshake, then the session.
+async fn serve_tls(
+    context: Arc<Context>,
+    tls: Arc<Tls>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    shutdown: CancellationToken,
+    slot: Slot,
+) {
+    let Some(stream) = handshake(&tls, stream, peer).await else {
+        return;
+    };
+    let tls = TlsPeer {
+        client_cert: crate::tls::client_cert::fingerprint_of(stream.get_ref().1),
+    };
+    let halves = tokio::io::split(stream);
+    session::run(context, halves, peer, Some(tls), shutdown, Some(slot)).await;
 }
 
 /// After a failed accept: when the process is out of file descriptors,

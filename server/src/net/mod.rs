@@ -1,5 +1,5 @@
-//! Byte-level plumbing shared by both dialects: framing lines off the socket,
-//! the bounded outbound queue and its writer, capturing a command's output
+//! Byte-level plumbing shared by both dialects: framing lines off the socket
+//! (without a buffer while idle), the bounded outbound queue and its writer, capturing a command's output
 //! (labeled-response), and flood control.
 
 pub mod admission;
@@ -8,3 +8,5 @@ pub mod codec;
 pub mod fd_limit;
 pub mod flood;
 pub mod outbound;
+pub mod reader;
+pub mod writer;

@@ -1,18 +1,19 @@
-//! A client's outbound queue, bounded in bytes, and the writer task that drains it.
+//! A client's outbound queue, bounded in bytes, drained by its session's writer.
 //!
 //! The hub pushes already-encoded, shared `Bytes` here while holding its lock,
-//! so `push` never blocks and never does I/O. The writer takes everything that
-//! is queued and sends it in one write, so a busy channel costs one syscall
-//! per wake-up rather than one per line. When the queue would exceed its byte
-//! limit the client is marked overflowed and must be dropped; the other
-//! clients never wait for it.
+//! so `push` never blocks and never does I/O. The writer ([`super::writer`])
+//! takes everything that is queued and sends it in one write, so a busy
+//! channel costs one syscall per wake-up rather than one per line. When the
+//! queue would exceed its byte limit the client is marked overflowed and must
+//! be dropped; the other clients never wait for it.
 
+use super::writer::{Writer, WriterEnd};
 use bytes::{Bytes, BytesMut};
+use futures::task::AtomicWaker;
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::time::Duration;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::sync::Notify;
+use std::task::Waker;
+use tokio::io::AsyncWrite;
 
 /// Returned by [`Outbound::push`] when the queue is over its byte limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,23 +32,24 @@ struct State {
     held_at: Option<usize>,
 }
 
+/// Line slots an empty queue keeps allocated (16 bytes each); a larger one is released.
+const QUEUE_SLOTS_KEPT: usize = 8;
+
 /// The bounded queue between the hub and one client's socket writer.
 #[derive(Debug)]
 pub struct Outbound {
     state: Mutex<State>,
-    wake: Notify,
+    /// The one writer waiting for lines (see [`Outbound::register_writer`]).
+    writer: AtomicWaker,
     limit: usize,
 }
-
-/// How long the writer tries to deliver the final lines of a closing connection.
-const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 impl Outbound {
     /// A queue that holds at most `limit` bytes.
     pub fn new(limit: usize) -> Outbound {
         Outbound {
             state: Mutex::new(State::default()),
-            wake: Notify::new(),
+            writer: AtomicWaker::new(),
             limit,
         }
     }
@@ -84,7 +86,7 @@ impl Outbound {
         state.queued_bytes += line.len();
         state.queue.push_back(line);
         drop(state);
-        self.wake.notify_one();
+        self.writer.wake();
         Ok(())
     }
 
@@ -107,7 +109,7 @@ impl Outbound {
             state.queue.push_back(line);
         }
         drop(state);
-        self.wake.notify_one();
+        self.writer.wake();
     }
 
     /// Holds back lines queued from now on (the writer sends only what is
@@ -138,7 +140,7 @@ impl Outbound {
         state.queue.extend(later);
         state.queued_bytes += size;
         drop(state);
-        self.wake.notify_one();
+        self.writer.wake();
         Ok(())
     }
 
@@ -157,8 +159,14 @@ impl Outbound {
         self.lock().queued_bytes
     }
 
-    /// Takes everything queued as one buffer, and whether the queue is closing.
-    fn take_batch(&self, buffer: &mut BytesMut) -> bool {
+    /// Wakes `waker` at the next push or close. One writer drains a queue:
+    /// a later registration replaces an earlier one.
+    pub(super) fn register_writer(&self, waker: &Waker) {
+        self.writer.register(waker);
+    }
+
+    /// Takes everything queued (up to a hold) into `buffer`, and whether the queue is closing.
+    pub(super) fn take_batch(&self, buffer: &mut BytesMut) -> bool {
         let mut state = self.lock();
         let count = match state.held_at {
             Some(held_at) if !state.closing => held_at,
@@ -175,51 +183,19 @@ impl Outbound {
         if let Some(held_at) = &mut state.held_at {
             *held_at = 0;
         }
+        // A burst (the welcome, a NAMES reply) grows the queue; an idle
+        // connection gives that back, keeping a few slots for everyday traffic.
+        if state.queue.is_empty() && state.queue.capacity() > QUEUE_SLOTS_KEPT {
+            state.queue = VecDeque::new();
+        }
         state.closing
     }
 
-    /// The writer task: drains the queue into `writer` until closed or the socket fails.
-    ///
-    /// Its buffer exists only while there is something to write: allocated to
-    /// the size of a batch, kept while more keeps coming, and given back
-    /// before waiting on an empty queue, so an idle connection holds none.
-    pub async fn run_writer<W: AsyncWrite + Unpin>(&self, mut writer: W) {
-        let mut buffer = BytesMut::new();
-        loop {
-            let closing = self.take_batch(&mut buffer);
-            if !buffer.is_empty() {
-                // Flushing matters for TLS: a TLS stream may accept the bytes
-                // while the socket is full and send them only when flushed.
-                let write = async {
-                    writer.write_all(&buffer).await?;
-                    writer.flush().await
-                };
-                let result = if closing {
-                    tokio::time::timeout(CLOSE_GRACE, write)
-                        .await
-                        .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
-                } else {
-                    write.await
-                };
-                if result.is_ok() {
-                    crate::metrics::sent(buffer.len());
-                }
-                buffer.clear();
-                if let Err(error) = result {
-                    tracing::debug!(%error, "write failed");
-                    self.close(None);
-                    break;
-                }
-            }
-            if closing {
-                let _ = tokio::time::timeout(CLOSE_GRACE, writer.shutdown()).await;
-                break;
-            }
-            if buffer.capacity() > 0 && self.queued_bytes() == 0 {
-                buffer = BytesMut::new();
-            }
-            self.wake.notified().await;
-        }
+    /// Drains the queue into `writer` until it is closed and written or the
+    /// socket fails (for a writer that is a task of its own; sessions poll a
+    /// [`Writer`] themselves).
+    pub async fn run_writer<W: AsyncWrite + Unpin>(&self, writer: W) -> WriterEnd {
+        Writer::new(writer).drive(self).await
     }
 }
 
@@ -275,6 +251,19 @@ mod tests {
         outbound.take_batch(&mut buffer);
         assert_eq!(&buffer[..], b"response\r\nmeanwhile\r\n");
         assert_eq!(outbound.queued_bytes(), 0);
+    }
+
+    #[test]
+    fn a_drained_burst_gives_its_queue_memory_back() {
+        let outbound = Outbound::new(100_000);
+        for _ in 0..100 {
+            outbound.push(Bytes::from_static(b"welcome\r\n")).unwrap();
+        }
+        assert!(outbound.lock().queue.capacity() >= 100);
+        let mut buffer = BytesMut::new();
+        outbound.take_batch(&mut buffer);
+        assert_eq!(buffer.len(), 900);
+        assert!(outbound.lock().queue.capacity() <= QUEUE_SLOTS_KEPT);
     }
 
     #[tokio::test]

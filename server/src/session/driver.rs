@@ -2,18 +2,18 @@
 //! them through flood control, enforce registration and ping timeouts, stop on
 //! shutdown, and leave the hub cleanly whatever ends the connection.
 
-use super::Connection;
+use super::{Connection, Wire};
 use crate::context::Context;
-use crate::net::codec::{Inbound, LineCodec};
+use crate::net::codec::Inbound;
 use crate::net::flood::TokenBucket;
+use crate::net::writer::WriterEnd;
 use bytes::Bytes;
 use futures::StreamExt;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::AsyncRead;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, sleep_until};
-use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 /// What a handler wants after a line.
@@ -34,6 +34,8 @@ pub enum Close {
     ConnectionClosed,
     /// Reading failed.
     ReadError(String),
+    /// Writing failed (the client is gone or reset the connection).
+    WriteError(String),
     /// No answer to our PING.
     PingTimeout(Duration),
     /// Never registered in time.
@@ -59,6 +61,7 @@ impl Close {
             Close::Quit(_) => "quit",
             Close::ConnectionClosed => "connection_closed",
             Close::ReadError(_) => "read_error",
+            Close::WriteError(_) => "write_error",
             Close::PingTimeout(_) => "ping_timeout",
             Close::RegistrationTimeout => "registration_timeout",
             Close::ExcessFlood => "excess_flood",
@@ -77,6 +80,7 @@ impl Close {
             Close::Quit(message) => format!("Quit: {message}"),
             Close::ConnectionClosed => "Connection closed".to_string(),
             Close::ReadError(error) => format!("Read error: {error}"),
+            Close::WriteError(error) => format!("Write error: {error}"),
             Close::PingTimeout(waited) => format!("Ping timeout: {} seconds", waited.as_secs()),
             Close::RegistrationTimeout => "Registration timed out".to_string(),
             Close::ExcessFlood => "Excess Flood".to_string(),
@@ -149,6 +153,10 @@ impl RecvQueue {
         if let Inbound::Line(line) = &inbound {
             self.bytes -= line.len() + 2;
         }
+        if self.lines.is_empty() {
+            // Nothing kept allocated while the client is quiet.
+            self.lines = VecDeque::new();
+        }
         Some(inbound)
     }
 
@@ -173,32 +181,34 @@ impl Driver {
     }
 
     /// Runs `handler` over the connection's lines until something ends it.
-    pub async fn drive<R, H>(
+    pub async fn drive<R, W, H>(
         &self,
         connection: &mut Connection,
-        lines: &mut FramedRead<R, LineCodec>,
+        wire: &mut Wire<R, W>,
         handler: &mut H,
         first: Bytes,
     ) where
         R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
         H: LineHandler,
     {
-        let close = self.run_loop(connection, lines, handler, first).await;
+        let close = self.run_loop(connection, wire, handler, first).await;
         self.finish(connection, handler, close);
     }
 
-    async fn run_loop<R, H>(
+    async fn run_loop<R, W, H>(
         &self,
         connection: &mut Connection,
-        lines: &mut FramedRead<R, LineCodec>,
+        wire: &mut Wire<R, W>,
         handler: &mut H,
         first: Bytes,
     ) -> Close
     where
         R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
         H: LineHandler,
     {
-        let limits = self.context.config.limits.clone();
+        let limits = &self.context.config.limits;
         let mut bucket = TokenBucket::new(limits.flood_burst, limits.flood_rate);
         let mut queued = RecvQueue::default();
         queued.push(Inbound::Line(first));
@@ -209,7 +219,11 @@ impl Driver {
                 let flow = match queued.pop() {
                     Some(Inbound::Line(line)) => {
                         tracing::trace!(client = connection.id, line = %String::from_utf8_lossy(&line).escape_debug(), "<-");
-                        handler.handle_line(connection, &line).await
+                        // Boxed: a command's future (the largest state of
+                        // a session) exists only while it runs, not in the
+                        // task every idle connection keeps.
+                        wire.alongside(Box::pin(handler.handle_line(connection, &line)))
+                            .await
                     }
                     Some(Inbound::TooLong) => {
                         handler.handle_too_long(connection);
@@ -225,6 +239,9 @@ impl Driver {
                 }
                 if connection.outbound.overflowed() {
                     return Close::SendQExceeded;
+                }
+                if let Some(error) = wire.write_failure() {
+                    return Close::WriteError(error.to_string());
                 }
             }
             let flood_wake = (!queued.lines.is_empty())
@@ -242,12 +259,18 @@ impl Driver {
             tokio::select! {
                 _ = self.shutdown.cancelled() => return Close::Shutdown,
                 _ = connection.kill.cancelled() => return Close::Killed,
-                item = lines.next() => match item {
+                end = wire.writer.drive(&wire.outbound), if wire.writer.end().is_none() => match end {
+                    WriterEnd::Failed(error) => return Close::WriteError(error),
+                    // Closed by whoever ends this client (it is killed, or
+                    // says goodbye): what follows decides how it ends.
+                    WriterEnd::Closed => {}
+                },
+                item = wire.lines.next() => match item {
                     Some(Ok(inbound)) => {
                         last_heard = Instant::now();
                         ping_sent_at = None;
                         queued.push(inbound);
-                        if queued.over(&limits) {
+                        if queued.over(limits) {
                             return Close::ExcessFlood;
                         }
                     }
@@ -256,8 +279,12 @@ impl Driver {
                     // with it: nothing is said in the name of a client that left.
                     None => return Close::ConnectionClosed,
                 },
-                _ = sleep_until(flood_wake.unwrap_or_else(far_future)), if flood_wake.is_some() => {}
-                _ = sleep_until(liveness) => {
+                // One timer for both: flood control's next token and liveness.
+                _ = sleep_until(flood_wake.map_or(liveness, |flood| flood.min(liveness))) => {
+                    if Instant::now() < liveness {
+                        // Flood control's wait is over: the loop takes the next line.
+                        continue;
+                    }
                     if !handler.is_registered() {
                         if Instant::now() >= self.registration_deadline() {
                             return Close::RegistrationTimeout;
@@ -298,5 +325,22 @@ impl Driver {
         }
         let last = handler.farewell(&close, &connection.host());
         connection.close_with(last);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_receive_queue_holds_no_memory_once_drained() {
+        let mut queue = RecvQueue::default();
+        for n in 0..10 {
+            queue.push(Inbound::Line(Bytes::from(format!("PRIVMSG #a :{n}"))));
+        }
+        assert_eq!(queue.bytes, 10 * (13 + 2));
+        while queue.pop().is_some() {}
+        assert_eq!(queue.bytes, 0);
+        assert_eq!(queue.lines.capacity(), 0);
     }
 }

@@ -5,26 +5,24 @@
 mod connection;
 mod detect;
 mod driver;
+mod wire;
 
 pub use connection::Connection;
 pub use detect::{FirstLine, classify};
 pub use driver::{Close, Driver, Flow, LineHandler};
+pub use wire::Wire;
 
 use crate::context::Context;
-use crate::metrics::CountedRead;
 use crate::net::admission::Slot;
-use crate::net::codec::{Inbound, LineCodec};
+use crate::net::codec::Inbound;
 use crate::net::outbound::Outbound;
+use crate::net::writer::WriterEnd;
 use bytes::Bytes;
 use futures::StreamExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_util::codec::FramedRead;
-
-/// Bytes of read buffer a new connection starts with.
-const READ_BUFFER_START: usize = 1024;
 use tokio_util::sync::CancellationToken;
 
 /// How long to wait for a client to speak first before prompting for a
@@ -44,7 +42,8 @@ pub struct TlsPeer {
 
 /// Runs one connection to completion, given its two halves (TCP's own split
 /// halves, or a TLS stream's); `tls` is set for a TLS connection, `slot` is
-/// its place in the listener's counts.
+/// its place in the listener's counts. Reading and writing both happen in the
+/// caller's task (see [`Wire`]).
 pub async fn run<R, W>(
     context: Arc<Context>,
     (read_half, write_half): (R, W),
@@ -54,55 +53,46 @@ pub async fn run<R, W>(
     slot: Option<Slot>,
 ) where
     R: AsyncRead + Unpin,
-    W: AsyncWrite + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin,
 {
     let limits = &context.config.limits;
     let outbound = Arc::new(Outbound::new(limits.sendq_bytes));
-    let writer = {
-        let outbound = outbound.clone();
-        tokio::spawn(async move { outbound.run_writer(write_half).await })
-    };
-    // Small to start (tokio-util's default is 8 KiB up front): most connections
-    // are idle most of the time; a longer line grows the buffer as needed.
-    let mut lines = FramedRead::with_capacity(
-        CountedRead::new(read_half),
-        LineCodec::for_limits(limits),
-        READ_BUFFER_START,
-    );
+    let mut wire = Wire::new(read_half, write_half, limits, outbound.clone());
     let driver = Driver::new(context.clone(), shutdown);
     let mut connection = Connection::new(context.next_client_id(), peer, outbound.clone(), slot);
     connection.secure = tls.is_some();
     connection.client_cert = tls.and_then(|tls| tls.client_cert);
-    let first = first_line(&context, &driver, &mut lines, &mut connection).await;
+    // Everything but the connection's own state is boxed and lives only while
+    // it is needed: the task every idle connection keeps stays small.
+    let first = Box::pin(first_line(&context, &driver, &mut wire, &mut connection)).await;
     match first {
-        Some(Inbound::Line(line)) => dispatch(&driver, &mut connection, &mut lines, line).await,
+        Some(Inbound::Line(line)) => {
+            Box::pin(dispatch(&driver, &mut connection, &mut wire, line)).await;
+        }
         Some(Inbound::TooLong) => {
             connection.send_error("Input line was too long");
         }
         None => {}
     }
     outbound.close(None);
-    // A client that stopped reading (e.g. dropped for SendQ) leaves the writer
-    // blocked mid-write; it must not hold its connection and slot forever.
-    let mut writer = writer;
-    if tokio::time::timeout(WRITER_GRACE, &mut writer)
-        .await
-        .is_err()
-    {
-        tracing::info!(%peer, "client is not reading; closing its connection");
-        writer.abort();
+    // A client that stopped reading (e.g. dropped for SendQ) would leave the
+    // last lines unwritten forever; it must not hold its connection and slot.
+    match Box::pin(tokio::time::timeout(WRITER_GRACE, wire.write())).await {
+        Err(_) => tracing::info!(%peer, "client is not reading; closing its connection"),
+        Ok(WriterEnd::Failed(error)) => tracing::debug!(%peer, %error, "last lines not written"),
+        Ok(WriterEnd::Closed) => {}
     }
     tracing::debug!(%peer, "connection closed");
 }
 
 /// Waits for the first line, prompting for a nickname if the client is quiet.
-async fn first_line<R: AsyncRead + Unpin>(
+async fn first_line<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     context: &Context,
     driver: &Driver,
-    lines: &mut FramedRead<CountedRead<R>, LineCodec>,
+    wire: &mut Wire<R, W>,
     connection: &mut Connection,
 ) -> Option<Inbound> {
-    if let Ok(item) = tokio::time::timeout(PROMPT_DELAY, lines.next()).await {
+    if let Ok(item) = tokio::time::timeout(PROMPT_DELAY, wire.lines.next()).await {
         return item.and_then(Result::ok);
     }
     connection.send_raw(crate::plain::nickname_prompt(context));
@@ -111,7 +101,9 @@ async fn first_line<R: AsyncRead + Unpin>(
         let deadline = driver.registration_deadline();
         let recheck = tokio::time::Instant::now() + Duration::from_secs(1);
         tokio::select! {
-            item = tokio::time::timeout_at(deadline.min(recheck), lines.next()) => match item {
+            // Only a failure ends writing before the first line; the session then ends.
+            _ = wire.writer.drive(&wire.outbound), if wire.writer.end().is_none() => return None,
+            item = tokio::time::timeout_at(deadline.min(recheck), wire.lines.next()) => match item {
                 Ok(item) => return item.and_then(Result::ok),
                 Err(_) if tokio::time::Instant::now() >= driver.registration_deadline() => {
                     connection.send_error("Registration timed out");
@@ -127,10 +119,10 @@ async fn first_line<R: AsyncRead + Unpin>(
     }
 }
 
-async fn dispatch<R: AsyncRead + Unpin>(
+async fn dispatch<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     driver: &Driver,
     connection: &mut Connection,
-    lines: &mut FramedRead<CountedRead<R>, LineCodec>,
+    wire: &mut Wire<R, W>,
     line: Bytes,
 ) {
     let context = &driver.context;
@@ -141,11 +133,11 @@ async fn dispatch<R: AsyncRead + Unpin>(
         }
         FirstLine::Irc => {
             let mut handler = crate::irc::IrcSession::new(context.clone(), connection);
-            driver.drive(connection, lines, &mut handler, line).await;
+            driver.drive(connection, wire, &mut handler, line).await;
         }
         FirstLine::Plain => {
             let mut handler = crate::plain::PlainSession::new(context.clone(), connection);
-            driver.drive(connection, lines, &mut handler, line).await;
+            driver.drive(connection, wire, &mut handler, line).await;
         }
     }
 }
