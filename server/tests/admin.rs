@@ -300,9 +300,19 @@ fn channel_list_shows_registered_channels_and_forget_needs_the_server_stopped() 
         "--data-dir".as_ref(),
         data.as_os_str(),
     ];
-    let (code, stdout, stderr) = run(&list);
+    // Channel state is written behind the hub by the store's own thread:
+    // read until that write is in (or patience runs out).
+    let expected = "#Club\t+int\tbans:0\toperators:alice\n";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let (code, stdout, stderr) = loop {
+        let listed = run(&list);
+        if listed.1 == expected || std::time::Instant::now() > deadline {
+            break listed;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(stdout, "#Club\t+int\tbans:0\toperators:alice\n");
+    assert_eq!(stdout, expected);
     assert!(stderr.contains("1 stored channels"), "{stderr}");
 
     let forget = [
