@@ -89,13 +89,15 @@ impl Ballast {
     }
 }
 
-/// Connects one client after another while descriptors last (each costs two
-/// in this process: the client's end and the server's) until one is
-/// refused; returns the first line each received.
-async fn connect_until_refused<C, F>(mut connect: impl FnMut() -> F) -> (Vec<String>, Vec<C>)
+/// With only a few descriptors left, connects one client after another
+/// (each costs two in this process: the client's end and the server's)
+/// until one is refused; checks that the last one, and only it, got the
+/// refusal as its first line, and returns the clients (the limit is back).
+async fn refused_past_the_limit<C, F>(mut connect: impl FnMut() -> F) -> Vec<C>
 where
     F: Future<Output = Option<(C, String)>>,
 {
+    let limit = LoweredLimit::leaving(10);
     let mut ballast = Ballast::hold(3);
     let mut answers = Vec::new();
     let mut clients = Vec::new();
@@ -114,7 +116,14 @@ where
             break;
         }
     }
-    (answers, clients)
+    drop((ballast, limit));
+    assert_eq!(
+        answers.last().map(String::as_str),
+        Some(REFUSAL),
+        "{answers:#?}"
+    );
+    assert!(answers.len() > 1, "others got in first: {answers:#?}");
+    clients
 }
 
 #[test]
@@ -126,23 +135,14 @@ async fn plaintext_client_past_the_limit() {
     let server = TestServer::start_with(test_config()).await;
     let mut first = Client::register(&server, "first").await;
     first.sync().await;
-    let (answers, clients) = {
-        let _limit = LoweredLimit::leaving(10);
-        connect_until_refused(|| async {
-            let stream = tokio::net::TcpStream::connect(server.addr).await.ok()?;
-            let mut client = Client::from_stream(stream);
-            client.send("CAP LS 302");
-            let answer = client.recv_line().await;
-            Some((client, answer))
-        })
-        .await
-    };
-    assert_eq!(
-        answers.last().map(String::as_str),
-        Some(REFUSAL),
-        "{answers:#?}"
-    );
-    assert!(answers.len() > 1, "others got in first: {answers:#?}");
+    let clients = refused_past_the_limit(|| async {
+        let stream = tokio::net::TcpStream::connect(server.addr).await.ok()?;
+        let mut client = Client::from_stream(stream);
+        client.send("CAP LS 302");
+        let answer = client.recv_line().await;
+        Some((client, answer))
+    })
+    .await;
     // Once descriptors are free again, clients get in as before.
     drop(clients);
     let mut later = Client::register(&server, "later").await;
@@ -160,24 +160,15 @@ async fn tls_client_past_the_limit() {
     let (cert, _) = self_signed_paths(&server.data_dir);
     let trust = trusting(&cert);
     let address = server.tls_addr.unwrap();
-    let (answers, clients) = {
-        let _limit = LoweredLimit::leaving(10);
-        connect_until_refused(|| async {
-            let mut client = TlsClient::connect(address, "localhost", trust.clone())
-                .await
-                .ok()?;
-            client.send("CAP LS 302").await;
-            let answer = client.next_line().await?;
-            Some((client, answer))
-        })
-        .await
-    };
-    assert_eq!(
-        answers.last().map(String::as_str),
-        Some(REFUSAL),
-        "{answers:#?}"
-    );
-    assert!(answers.len() > 1, "others got in first: {answers:#?}");
+    let clients = refused_past_the_limit(|| async {
+        let mut client = TlsClient::connect(address, "localhost", trust.clone())
+            .await
+            .ok()?;
+        client.send("CAP LS 302").await;
+        let answer = client.next_line().await?;
+        Some((client, answer))
+    })
+    .await;
     drop(clients);
     let mut later = TlsClient::connect(address, "localhost", trust)
         .await
