@@ -15,6 +15,20 @@ use std::time::Duration;
 /// as the link never coming up; a success is waited for with PATIENCE).
 const REFUSED: Duration = Duration::from_secs(2);
 
+/// Whether a link made with `config` comes up within `within`.
+async fn comes_up_within(config: &ClusterConfig, within: Duration) -> bool {
+    Link::connect(config, "a")
+        .await
+        .unwrap()
+        .wait_up(within)
+        .await
+}
+
+/// Whether a link made with `config` comes up within [`PATIENCE`].
+async fn comes_up(config: &ClusterConfig) -> bool {
+    comes_up_within(config, PATIENCE).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_link_reports_nats_going_away_and_coming_back() {
     let Some(mut nats) = NatsServer::start() else {
@@ -73,24 +87,12 @@ async fn user_and_password() {
         password: Some("s3cret".into()),
         ..config(&nats)
     };
-    assert!(
-        Link::connect(&good, "a")
-            .await
-            .unwrap()
-            .wait_up(PATIENCE)
-            .await
-    );
+    assert!(comes_up(&good).await);
     let bad = ClusterConfig {
         password: Some("wrong".into()),
         ..good
     };
-    assert!(
-        !Link::connect(&bad, "a")
-            .await
-            .unwrap()
-            .wait_up(REFUSED)
-            .await
-    );
+    assert!(!comes_up_within(&bad, REFUSED).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -102,21 +104,9 @@ async fn token() {
         token: Some("t0ken".into()),
         ..config(&nats)
     };
-    assert!(
-        Link::connect(&good, "a")
-            .await
-            .unwrap()
-            .wait_up(PATIENCE)
-            .await
-    );
+    assert!(comes_up(&good).await);
     let none = config(&nats);
-    assert!(
-        !Link::connect(&none, "a")
-            .await
-            .unwrap()
-            .wait_up(REFUSED)
-            .await
-    );
+    assert!(!comes_up_within(&none, REFUSED).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,26 +124,14 @@ async fn nkey() {
         nkey_seed_file: Some(seed_file.clone()),
         ..config(&nats)
     };
-    assert!(
-        Link::connect(&good, "a")
-            .await
-            .unwrap()
-            .wait_up(PATIENCE)
-            .await
-    );
+    assert!(comes_up(&good).await);
     let stranger = nats.dir().join("stranger.nk");
     std::fs::write(&stranger, nkeys::KeyPair::new_user().seed().unwrap()).unwrap();
     let bad = ClusterConfig {
         nkey_seed_file: Some(stranger),
         ..config(&nats)
     };
-    assert!(
-        !Link::connect(&bad, "a")
-            .await
-            .unwrap()
-            .wait_up(REFUSED)
-            .await
-    );
+    assert!(!comes_up_within(&bad, REFUSED).await);
     // A file that is no seed is an error up front, naming the key and file.
     std::fs::write(&seed_file, "hello\n").unwrap();
     let error = Link::connect(&good, "a").await.unwrap_err().to_string();
@@ -217,13 +195,7 @@ async fn tls_to_nats_with_a_private_ca() {
         nats: Some(url),
         ..config(&nats)
     };
-    assert!(
-        !Link::connect(&untrusted, "a")
-            .await
-            .unwrap()
-            .wait_up(REFUSED)
-            .await
-    );
+    assert!(!comes_up_within(&untrusted, REFUSED).await);
     // A missing CA file is an error up front.
     let missing = ClusterConfig {
         ca_file: Some(dir.path().join("nope.pem")),
