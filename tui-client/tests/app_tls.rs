@@ -64,7 +64,7 @@ fn the_question_shows_the_fingerprint_and_waits() {
     ));
     assert!(matches!(
         app.chat.connection,
-        ConnectionState::Failed { .. }
+        ConnectionState::Untrusted { .. }
     ));
     let told = texts(&app).join("\n");
     assert!(told.contains(&fingerprint().to_string()), "{told}");
@@ -168,4 +168,51 @@ fn a_changed_certificate_is_a_loud_refusal_not_a_question() {
 fn the_question_on_screen() {
     let app = asked();
     insta::assert_snapshot!(render(&app, 80, 24).backend());
+}
+
+/// A known_servers path wider than the screen is wrapped inside the box,
+/// never cut: the user sees exactly which file "always" writes.
+#[test]
+fn a_long_known_servers_path_is_shown_whole() {
+    let mut app = fresh();
+    let known = "/tmp/tmp.Xq3ZpL0aVb/alice-home/.local/share/natter/known_servers";
+    net(
+        &mut app,
+        NetEvent::Untrusted {
+            address: "chat.lan:6697".into(),
+            fingerprint: fingerprint(),
+            known_file: known.into(),
+        },
+    );
+    let screen = screen_text(&app, 80, 24);
+    // The box's rows after the answers line, up to its bottom border.
+    let joined: String = screen
+        .lines()
+        .skip_while(|row| !row.contains("r / Esc: refuse"))
+        .skip(1)
+        .take_while(|row| !row.starts_with('└'))
+        .map(|row| row.trim_matches(|c: char| c == '│' || c == ' '))
+        .collect();
+    assert!(joined.contains(known), "{screen}");
+}
+
+/// The status line says what the user is asked for, not "cannot
+/// connect", while the question is open; after a refusal it points at
+/// /reconnect.
+#[test]
+fn the_status_line_follows_the_question() {
+    let mut app = asked();
+    let status = |app: &App| screen_text(app, 80, 24);
+    let asking = status(&app);
+    assert!(
+        asking.contains("new certificate · answer a / o / r"),
+        "{asking}"
+    );
+    assert!(!asking.contains("cannot connect"), "{asking}");
+    key(&mut app, KeyCode::Esc);
+    let refused = status(&app);
+    assert!(
+        refused.contains("certificate refused · /reconnect"),
+        "{refused}"
+    );
 }

@@ -53,6 +53,12 @@ pub enum ConnectionState {
         /// Why.
         reason: String,
     },
+    /// The server presented a certificate nobody trusts yet: the trust
+    /// question is open, or was refused (then /reconnect asks again).
+    Untrusted {
+        /// `host:port` that presented it.
+        address: String,
+    },
     /// Lost; retrying at `retry_at`.
     Disconnected {
         /// Why.
@@ -174,8 +180,8 @@ impl Chat {
                      Its SHA-256 fingerprint is {fingerprint}. Compare it with the one natterd \
                      printed at start (`natterd fingerprint`) before trusting it."
                 ));
-                self.connection = ConnectionState::Failed {
-                    reason: "certificate not trusted yet".to_owned(),
+                self.connection = ConnectionState::Untrusted {
+                    address: address.clone(),
                 };
             }
             NetEvent::Failed { reason } => {

@@ -9,6 +9,7 @@ use ratatui::style::{Modifier, Style};
 use super::{fill, put};
 use crate::app::{App, ConnectionState};
 use crate::chat::buffers::BufferKind;
+use crate::view::Overlay;
 
 /// Draws the status line.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -77,6 +78,14 @@ fn state_text(app: &App) -> (String, Style) {
         ConnectionState::Registering => ("registering…".to_owned(), theme.warn),
         ConnectionState::Online => ("connected".to_owned(), theme.good),
         ConnectionState::Failed { .. } => ("cannot connect · /reconnect".to_owned(), theme.error),
+        // The question is the next step while it is open; after a refusal
+        // only /reconnect asks it again.
+        ConnectionState::Untrusted { .. } => match &app.view.overlay {
+            Some(Overlay::TrustCertificate(question)) if question.network == app.network => {
+                ("new certificate · answer a / o / r".to_owned(), theme.warn)
+            }
+            _ => ("certificate refused · /reconnect".to_owned(), theme.error),
+        },
         ConnectionState::Disconnected { retry_at, .. } => {
             let seconds = crate::chat::seconds_until(app.chat.now, *retry_at);
             let at = app.chat.settings.zone.local(*retry_at).format("%H:%M:%S");

@@ -233,7 +233,9 @@ impl Chat {
             "ignore" => self.cmd_ignore(args, true),
             "unignore" => self.cmd_ignore(args, false),
             "reconnect" => match self.connection {
-                ConnectionState::Failed { .. } => self.emit(Effect::Reconnect),
+                ConnectionState::Failed { .. } | ConnectionState::Untrusted { .. } => {
+                    self.emit(Effect::Reconnect)
+                }
                 _ => self.info("natter reconnects by itself; /reconnect is for after a failure it cannot retry."),
             },
             "notice" => self.cmd_notice(args),
