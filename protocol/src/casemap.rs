@@ -97,7 +97,21 @@ impl Casemapping {
 
 /// PRECIS `UsernameCaseMapped` enforcement, or (for strings it refuses, such
 /// as channel names with symbols) width-insensitive Unicode lower case in NFC.
+///
+/// ASCII takes a shortcut with the same result: both branches leave ASCII
+/// unchanged but for lower-casing its letters (width mapping, NFC and NFKC
+/// do nothing to it). Nicks and channel names are usually ASCII, and the hub
+/// folds a target on every message, so this keeps the PRECIS tables off the
+/// message path.
 fn fold_rfc8265(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    fold_precis(s)
+}
+
+/// [`fold_rfc8265`] without the ASCII shortcut.
+fn fold_precis(s: &str) -> String {
     match UsernameCaseMapped::enforce(s) {
         Ok(folded) => folded.into_owned(),
         Err(_) => s.nfkc().flat_map(char::to_lowercase).nfc().collect(),
@@ -166,6 +180,33 @@ mod tests {
         assert!(Rfc8265.eq("#ＴＥＡ☕", "#tea☕"));
         assert!(Rfc8265.accepts("Zoë"));
         assert!(Rfc1459.accepts("a b"));
+    }
+
+    #[test]
+    fn rfc8265_ascii_shortcut_matches_precis_for_every_character() {
+        for byte in 0u8..=0x7f {
+            let one = char::from(byte).to_string();
+            assert_eq!(
+                super::fold_rfc8265(&one),
+                super::fold_precis(&one),
+                "{byte:#04x}"
+            );
+            let nick = format!("Ab{one}Z9");
+            assert_eq!(
+                super::fold_rfc8265(&nick),
+                super::fold_precis(&nick),
+                "{byte:#04x}"
+            );
+        }
+        assert_eq!(super::fold_rfc8265(""), super::fold_precis(""));
+        assert_eq!(Rfc8265.fold("#Chan-1_[x]"), "#chan-1_[x]");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rfc8265_ascii_shortcut_matches_precis(s in "[\\x00-\\x7f]{0,32}") {
+            proptest::prop_assert_eq!(super::fold_rfc8265(&s), super::fold_precis(&s));
+        }
     }
 
     #[test]
