@@ -19,7 +19,7 @@ Probes:
   flood-plain      N connections (32 addresses) that never register and send
                    maximal lines: RSS under 100 MB, and a normal user can
                    still register (its time to 001 is reported)
-  flood-tls        the same over TLS
+  flood-tls        the same over TLS (the normal user too)
   flood-registered N registered clients in #lobby flooding maximal PRIVMSGs
                    (200 each) and never reading: peak RSS under the README's
                    bound (25 MB + ~110 KiB per client), a normal user
@@ -28,10 +28,16 @@ Probes:
                    (FIN, socket kept open, never read): only the flood burst
                    of what they queued is said (under half of it), every QUIT
                    arrives, and their nicknames are free again
-  disk             SIGTERM while the history "disk" is full (RLIMIT_FSIZE)
-                   after 5000 unsaved messages: exit 0 within 15 s
+  disk             SIGTERM while the history disk is full (a 512 KiB tmpfs
+                   in a private mount namespace when run as root, else
+                   RLIMIT_FSIZE) after 5000 unsaved messages: exit 0 within 15 s
                    (shutdown_timeout 10 s; the unit allows 30), saying how
                    many messages were not saved
+  vanished         (only when named; root, nft, run under `unshare --net`)
+                   an IRC client, an idle plain user and a plain user in a
+                   busy room vanish without a FIN (nft drops their packets):
+                   each is gone within its bound (PING 120 s + 60 s; TCP
+                   keepalive / TCP_USER_TIMEOUT 120 s) plus 15 s
 
 Only the Python 3 standard library is used. The tool raises its own and
 natterd's RLIMIT_NOFILE (to the hard limit, at most 65536) for N connections.
@@ -43,6 +49,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import signal
 import socket
 import ssl
@@ -61,7 +68,7 @@ PATIENCE = 30.0  # seconds before a wait is a failure (a hang, not a timing)
 class Natterd:
     """One natterd process on loopback ports chosen by the kernel."""
 
-    def __init__(self, binary, limits="", history="", fsize_blocks=None):
+    def __init__(self, binary, limits="", history="", fsize_blocks=None, tmpfs_kib=None):
         self.dir = tempfile.TemporaryDirectory(prefix="natter-probe-")
         config = os.path.join(self.dir.name, "natterd.toml")
         with open(config, "w") as f:
@@ -70,6 +77,15 @@ class Natterd:
                 "--tls-bind", "127.0.0.1:0",
                 "--data-dir", os.path.join(self.dir.name, "data"), "--log", "warn"]
         env = dict(os.environ, NATTERD_NO_DISCOVERY="1")
+        if tmpfs_kib is not None:
+            # A really full disk: the data directory is a small tmpfs, mounted
+            # in a mount namespace of natterd's own (gone when it exits).
+            # unshare and sh exec, so the process is natterd itself.
+            data = os.path.join(self.dir.name, "data")
+            os.mkdir(data, 0o700)
+            args = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    f'mount -t tmpfs -o size={tmpfs_kib}k,mode=700 natter-probe "$0" && exec "$@"',
+                    data] + args
 
         def limit():
             _raise_nofile()
@@ -278,9 +294,9 @@ async def escapes_round(server, tls):
             "forbidden": forbidden(got) + forbidden(backlog)}
 
 
-async def normal_user(server):
+async def normal_user(server, tls=False):
     started = time.monotonic()
-    c = await irc(server, "normal", local="127.0.200.1")
+    c = await irc(server, "normal", tls, local="127.0.200.1")
     took = time.monotonic() - started
     c.close()
     return took
@@ -298,6 +314,7 @@ async def flood(binary, n, tls, registered):
     try:
         before, _ = server.memory_mb()
         conns, refused, cut_off = [], 0, 0
+        why = {}  # failure reason -> count, for connects and sends
         if registered:
             # Maximal valid lines (510 bytes + CRLF), ten per write: the
             # burst is said to everyone, the rest waits in the recvq until
@@ -308,39 +325,57 @@ async def flood(binary, n, tls, registered):
             # whole before the length check (no line end at all here).
             line = b"A" * 8703
 
+        # At most 64 connects (TLS handshakes) in flight: asyncio serves its
+        # connections round-robin, so 1024 handshakes started at once all
+        # finish at about the same time, and on a starved machine all of
+        # them after PATIENCE (last session's flood-tls "failures").
+        connecting = asyncio.Semaphore(64)
+        started = time.monotonic()
+        connected_at = []  # seconds from the start until each connection was up
+
         async def one(i):
             nonlocal refused, cut_off
             try:
-                if registered:
-                    c = await irc(server, f"h{i}", tls, address(i, spread))
-                    await c.send("JOIN #lobby")
-                else:
-                    c = await Conn.open(server, tls, address(i, spread))
+                async with connecting:
+                    if registered:
+                        c = await irc(server, f"h{i}", tls, address(i, spread))
+                        await c.send("JOIN #lobby")
+                    else:
+                        c = await Conn.open(server, tls, address(i, spread))
+                connected_at.append(time.monotonic() - started)
                 conns.append(c)
-            except (OSError, RuntimeError, asyncio.TimeoutError, ssl.SSLError):
+            except (OSError, RuntimeError, asyncio.TimeoutError, ssl.SSLError) as error:
                 refused += 1
+                reason = f"connect: {type(error).__name__}: {error}"[:120]
+                why[reason] = why.get(reason, 0) + 1
                 return
             try:
                 for _ in range(20):
                     c.w.write(line)
                     await asyncio.wait_for(c.w.drain(), 5)
-            except (OSError, asyncio.TimeoutError, ssl.SSLError):
+            except (OSError, asyncio.TimeoutError, ssl.SSLError) as error:
                 cut_off += 1  # closed by the server (or it stopped reading)
+                reason = f"send: {type(error).__name__}: {error}"[:120]
+                why[reason] = why.get(reason, 0) + 1
 
         await asyncio.gather(*(one(i) for i in range(n)))
         await asyncio.sleep(2)
         now, peak = server.memory_mb()
-        took = await normal_user(server)
+        took = await normal_user(server, tls)
         for c in conns:
             c.close()
         bound = 100 if not registered else 25 + n * 110 / 1024
         ok = peak < bound
         return ok, {"connections": n, "addresses": spread, "tls": tls, "registered": registered,
                     "connect_failed": refused, "cut_off_while_sending": cut_off,
+                    "failures": why,
+                    "all_connected_within_s": round(max(connected_at, default=0), 2),
                     "rss_before_mb": round(before, 1),
                     "rss_mb": round(now, 1), "rss_peak_mb": round(peak, 1),
                     "rss_bound_mb": round(bound), "normal_user_registered_s": round(took, 3)}, \
-            f"peak RSS {peak:.0f} MB (bound {bound:.0f}); a normal user registered in {took:.2f} s"
+            f"{len(conns)} connected ({refused} failed, {cut_off} cut off while sending); " \
+            f"peak RSS {peak:.0f} MB (bound {bound:.0f}); a normal user registered " \
+            f"{'over TLS ' if tls else ''}in {took:.2f} s"
     finally:
         server.stop()
 
@@ -416,11 +451,28 @@ async def half_open(binary, n):
         server.stop()
 
 
+def can_mount_tmpfs():
+    """Whether a private tmpfs can be mounted (root, unshare, mount allowed)."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                            "mount -t tmpfs -o size=64k natter-probe /mnt"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
 async def disk(binary, n):
     # Default history settings (shutdown_timeout 10 s); flood control off so
-    # the disk fills fast; a 200 KiB "disk".
-    server = Natterd(binary, limits="flood_burst = 100000\nflood_rate = 100000.0",
-                     fsize_blocks=400)
+    # the disk fills fast. The disk is a 512 KiB tmpfs when it can be mounted
+    # (writes fail with ENOSPC, as on a full disk), else a 200 KiB
+    # RLIMIT_FSIZE (EFBIG).
+    flood_off = "flood_burst = 100000\nflood_rate = 100000.0"
+    if can_mount_tmpfs():
+        how = "tmpfs of 512 KiB (ENOSPC)"
+        server = Natterd(binary, limits=flood_off, tmpfs_kib=512)
+    else:
+        how = "RLIMIT_FSIZE of 200 KiB (EFBIG; not root, so no tmpfs)"
+        server = Natterd(binary, limits=flood_off, fsize_blocks=400)
     try:
         c = await irc(server, "a")
         await c.send("JOIN #x")
@@ -435,7 +487,7 @@ async def disk(binary, n):
                 if server.logged("cannot write history"):
                     break
         if not server.logged("cannot write history"):
-            return False, {}, "the small disk never filled"
+            return False, {"full_disk": how}, f"the small disk ({how}) never filled"
         # A long failure: thousands more that cannot be saved.
         await c.send(*[f"PRIVMSG #x :late {k} {text}" for k in range(5000)], "PING :end")
         await c.until(b"PONG", timeout=120)
@@ -447,11 +499,95 @@ async def disk(binary, n):
         # shutdown_timeout (10 s) and the rest of the stop, well within the
         # systemd unit's TimeoutStopSec (30 s).
         ok = code == 0 and took <= 15 and bool(lost)
-        return ok, {"exit_code": code, "stop_s": round(took, 2), "bound_s": 15,
+        return ok, {"full_disk": how, "exit_code": code, "stop_s": round(took, 2), "bound_s": 15,
                     "log": lost[-1] if lost else None}, \
-            f"exit {code} in {took:.1f} s (bound 15 s); {lost[-1] if lost else 'no loss line'}"
+            f"{how}: exit {code} in {took:.1f} s (bound 15 s); " \
+            f"{lost[-1] if lost else 'no loss line'}"
     finally:
         server.stop()
+
+
+def in_private_netns():
+    """Whether this process has a network namespace of its own (only `lo`)."""
+    with open("/proc/self/net/dev") as f:  # per namespace, unlike /sys/class/net
+        interfaces = [line.split(":")[0].strip() for line in f.readlines()[2:]]
+    return interfaces == ["lo"]
+
+
+async def vanished(binary, n):
+    """Peers that vanish without a FIN (their packets dropped both ways)."""
+    if not in_private_netns() or not shutil.which("nft"):
+        return False, {}, "needs root, nft and a network namespace of its own: run " \
+            "`unshare --net bench/probes/hostile.py vanished`"
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    ping_interval, ping_timeout = 120, 60  # natterd's defaults
+    server = Natterd(binary)
+    try:
+        observer = await irc(server, "observer")
+        await observer.send("JOIN #lobby,#quiet")  # first in #lobby: its operator
+        await observer.until(b" #quiet :End of")
+        # An IRC client (PING finds it), an idle plain user (TCP keepalive
+        # finds it) and a plain user who keeps being whispered to, so sent
+        # data is always in flight: Linux sends no keepalive probe then, and
+        # without TCP_USER_TIMEOUT only the retransmission timeout (~15 min)
+        # would end the connection. They share no channel, so no one's QUIT
+        # is data in flight for another.
+        ghosts = {"ircghost": ("127.0.0.2", "irc", ping_interval + ping_timeout),
+                  "idleghost": ("127.0.0.3", "plain", 120),
+                  "busyghost": ("127.0.0.4", "plain", 120)}
+        conns = []
+        for nick, (local, dialect, _) in ghosts.items():
+            if dialect == "irc":
+                c = await irc(server, nick, local=local)
+                await c.send("JOIN #quiet")
+                await c.until(b" 366 ")
+            else:
+                c = await Conn.open(server, local=local)
+                await c.send(nick)
+                await c.until(b"Type & for help")
+            conns.append(c)
+        await observer.send("KICK #lobby busyghost :whispers only", "PING :kicked")
+        await observer.until(b"kicked")
+        await asyncio.sleep(2)  # everything said so far has been acknowledged
+        addresses = "{ " + ", ".join(local for local, _, _ in ghosts.values()) + " }"
+        subprocess.run(["nft", "-f", "-"], check=True, text=True, input=(
+            "table inet vanished {\n chain input {\n  type filter hook input priority 0;\n"
+            f"  ip saddr {addresses} drop\n  ip daddr {addresses} drop\n }}\n}}\n"))
+        dropped = time.monotonic()
+        longest = max(bound for _, _, bound in ghosts.values()) + 30
+        gone, reasons = {}, {}
+        k = 0
+        while len(gone) < len(ghosts) and time.monotonic() - dropped < longest:
+            observer.data = b""
+            await observer.send(f"PRIVMSG busyghost :still talking {k}",
+                                "ISON " + " ".join(ghosts))
+            k += 1
+            data = await observer.until(b" 303 ")
+            data += await observer.drain_for(2)
+            for m in re.finditer(rb":(\w+)!\S+ QUIT :?([^\r\n]*)", data):
+                reasons[m.group(1).decode()] = m.group(2).decode()
+            online = re.search(rb" 303 observer :?([^\r\n]*)", data).group(1).decode().split()
+            for nick in ghosts:
+                if nick not in online and nick not in gone:
+                    gone[nick] = round(time.monotonic() - dropped, 1)
+        for c in conns:
+            c.close()
+        # The bound: the mechanism's own (PING interval + timeout, or
+        # keepalive's 60 s + 6 x 10 s) plus 15 s of slack for timer rounding.
+        ok = all(nick in gone and gone[nick] <= bound + 15
+                 for nick, (_, _, bound) in ghosts.items())
+        details = {nick: {"dialect": dialect, "bound_s": bound,
+                          "gone_after_s": gone.get(nick), "quit": reasons.get(nick)}
+                   for nick, (_, dialect, bound) in ghosts.items()}
+        summary = "; ".join(
+            f"{nick} ({d['dialect']}) gone after {d['gone_after_s']} s "
+            f"(bound {d['bound_s']}): {d['quit']}" if d["gone_after_s"] is not None
+            else f"{nick} ({d['dialect']}) still there after {longest} s"
+            for nick, d in details.items())
+        return ok, details, summary
+    finally:
+        server.stop()
+        subprocess.run(["nft", "delete", "table", "inet", "vanished"], capture_output=True)
 
 
 PROBES = {
@@ -461,7 +597,10 @@ PROBES = {
     "flood-registered": lambda b, n: flood(b, n, tls=False, registered=True),
     "half-open": lambda b, n: half_open(b, n),
     "disk": lambda b, n: disk(b, n),
+    "vanished": lambda b, n: vanished(b, n),
 }
+# Run only when named: it needs its own network namespace and takes ~3 minutes.
+DEFAULT_PROBES = [name for name in PROBES if name != "vanished"]
 
 
 async def main():
@@ -482,7 +621,7 @@ async def main():
                      "`cargo build --release -p natterd` or pass --natterd PATH")
     _raise_nofile()
     failed, report = False, {}
-    for name in args.probes or list(PROBES):
+    for name in args.probes or DEFAULT_PROBES:
         started = time.monotonic()
         try:
             ok, details, summary = await PROBES[name](args.natterd, args.connections)
