@@ -160,6 +160,10 @@ pub enum Command {
     /// Print the TLS certificate's SHA-256 fingerprint (making the self-signed
     /// certificate if there is none yet) and exit, to read out to users.
     Fingerprint,
+    /// Read a password (asked twice without echo on a terminal, else the first
+    /// line of stdin) and print its argon2id hash, for `password` in an
+    /// `[[operators]]` block.
+    HashPassword,
 }
 
 /// `natterd channel` actions.

@@ -22,6 +22,7 @@ pub mod irc;
 pub mod metrics;
 pub mod net;
 pub mod nick_guard;
+pub mod operators;
 pub mod plain;
 pub mod reload;
 pub mod server;

@@ -3,7 +3,7 @@
 //! The binary's edge: parse flags, load the config, bind the listeners, open
 //! history, run the server (SIGHUP reloads) until SIGINT/SIGTERM, then close
 //! every connection and commit history. The subcommands (backup, export,
-//! channel, completions, man) run instead of the server.
+//! channel, completions, man, hash-password) run instead of the server.
 
 use anyhow::Context as _;
 use clap::Parser;
@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Some(Command::Man) => {
             return exit(tools::docs::man::<Cli>(&mut std::io::stdout()).map_err(Into::into));
         }
+        Some(Command::HashPassword) => return exit(tools::hash_password::run()),
         _ => {}
     }
     init_logging(cli.log.as_deref(), cli.log_format);

@@ -12,7 +12,7 @@
 pub mod certs;
 pub mod config;
 pub mod limiter;
-mod password;
+pub mod password;
 mod store;
 
 pub use config::AccountsConfig;

@@ -25,6 +25,12 @@ pub fn verify(password: &str, stored: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether `stored` is an argon2id PHC string `verify` can check (what
+/// `natterd hash-password` prints), so config mistakes show at start-up.
+pub fn is_argon2id(stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|parsed| parsed.algorithm.as_str() == "argon2id")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +45,10 @@ mod tests {
         assert!(verify("sesame", &first));
         assert!(!verify("Sesame", &first));
         assert!(!verify("sesame", "not a hash"));
+        assert!(is_argon2id(&first));
+        assert!(!is_argon2id("sesame"));
+        assert!(!is_argon2id(
+            "$argon2i$v=19$m=16,t=2,p=1$c2FsdHNhbHQ$Q9bFvEE5p0Yn3Hy1Xfcx3A"
+        ));
     }
 }

@@ -72,6 +72,57 @@ impl ConfigError {
     }
 }
 
+impl ConfigError {
+    /// A bad `field` in the `index`th `[[array]]` block: the line of that
+    /// block's field, or of its header when the field is not written.
+    pub(crate) fn invalid_in_array(
+        path: &Path,
+        text: &str,
+        array: &str,
+        index: usize,
+        field: &str,
+        message: String,
+    ) -> ConfigError {
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: line_in_array(text, array, index, field).unwrap_or(0),
+            key: format!("{array}[{index}].{field}"),
+            message,
+        }
+    }
+}
+
+/// The line of `field` in the `index`th `[[array]]` block (0-based), or of
+/// the block's header when the field is not written in it.
+fn line_in_array(text: &str, array: &str, index: usize, field: &str) -> Option<usize> {
+    let header = format!("[[{array}]]");
+    let mut seen = 0;
+    let mut header_line = None;
+    for (number, content) in text.lines().enumerate() {
+        let content = content.trim();
+        if content.starts_with('[') {
+            if header_line.is_some() {
+                break;
+            }
+            if content.replace(' ', "") == header {
+                if seen == index {
+                    header_line = Some(number + 1);
+                }
+                seen += 1;
+            }
+            continue;
+        }
+        if header_line.is_some()
+            && content
+                .split_once('=')
+                .is_some_and(|(key, _)| key.trim().trim_matches('"') == field)
+        {
+            return Some(number + 1);
+        }
+    }
+    header_line
+}
+
 fn line_of_offset(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
     text.as_bytes()[..offset]
@@ -118,5 +169,14 @@ mod tests {
         assert_eq!(key_at_line(text, 5).as_deref(), Some("limits.max_clients"));
         assert_eq!(line_of_key(text, "limits.max_clients"), Some(5));
         assert_eq!(line_of_key(text, "limits.nope"), None);
+    }
+
+    #[test]
+    fn finds_fields_of_the_nth_array_block() {
+        let text = "[[operators]]\nname = \"a\"\npassword = \"x\"\n\n[[operators]]\nname = \"b\"\npassword = \"y\"\n[tls]\n";
+        assert_eq!(line_in_array(text, "operators", 0, "password"), Some(3));
+        assert_eq!(line_in_array(text, "operators", 1, "password"), Some(7));
+        assert_eq!(line_in_array(text, "operators", 1, "certfp"), Some(5));
+        assert_eq!(line_in_array(text, "operators", 2, "name"), None);
     }
 }

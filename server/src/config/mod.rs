@@ -15,6 +15,7 @@ use crate::accounts::AccountsConfig;
 use crate::cluster::ClusterConfig;
 use crate::discovery::DiscoveryConfig;
 use crate::history::HistoryConfig;
+use crate::operators::OperatorConfig;
 use crate::tls::TlsConfig;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -41,6 +42,9 @@ pub struct Config {
     pub cluster: ClusterConfig,
     /// Announcing the server on the LAN (DNS-SD over mDNS).
     pub discovery: DiscoveryConfig,
+    /// IRC operators (`[[operators]]` blocks): who may `OPER`; none by default.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub operators: Vec<OperatorConfig>,
 }
 
 /// The `[metrics]` table: an HTTP endpoint serving Prometheus' text format.
@@ -207,6 +211,9 @@ impl Config {
         config
             .validate()
             .map_err(|(key, message)| ConfigError::invalid(path, text, key, message))?;
+        crate::operators::validate(&config.operators).map_err(|(index, field, message)| {
+            ConfigError::invalid_in_array(path, text, "operators", index, field, message)
+        })?;
         Ok(config)
     }
 
@@ -378,6 +385,43 @@ mod tests {
         let text = error.to_string();
         assert!(text.starts_with("/etc/natter/natterd.toml:5:"), "{text}");
         assert!(text.contains("limits.max_clients"), "{text}");
+    }
+
+    #[test]
+    fn operator_blocks_parse_and_errors_name_the_block_and_line() {
+        let hash = crate::accounts::password::hash("operpassword").unwrap_or_default();
+        let good = format!(
+            "[[operators]]\nname = \"root\"\npassword = \"{hash}\"\nhost = \"192.168.1.*\"\n"
+        );
+        let config = parse(&good).unwrap();
+        assert_eq!(config.operators.len(), 1);
+        assert_eq!(config.operators[0].host.as_deref(), Some("192.168.1.*"));
+        let bad = format!("{good}\n[[operators]]\nname = \"two\"\npassword = \"plaintext\"\n");
+        let text = parse(&bad).unwrap_err().to_string();
+        assert!(
+            text.starts_with(
+                "/etc/natter/natterd.toml:8: key `operators[1].password` must be an argon2id hash"
+            ),
+            "{text}"
+        );
+        // The shipped file's commented example, uncommented with a real hash.
+        let example: String = SHIPPED
+            .lines()
+            .skip_while(|line| *line != "# [[operators]]")
+            .map(|line| line.trim_start_matches("# "))
+            .map(|line| match line.starts_with("password") {
+                true => format!("password = \"{hash}\"\n"),
+                false => format!("{line}\n"),
+            })
+            .collect();
+        assert_eq!(parse(&example).unwrap().operators[0].name, "admin");
+        let unknown = parse("[[operators]]\nname = \"x\"\npasword = \"y\"\n").unwrap_err();
+        assert!(
+            unknown
+                .to_string()
+                .starts_with("/etc/natter/natterd.toml:3:"),
+            "{unknown}"
+        );
     }
 
     #[test]

@@ -123,6 +123,10 @@ pub struct Client {
     pub away: Option<String>,
     /// User mode +i.
     pub invisible: bool,
+    /// User mode +o: the `[[operators]]` block it opered up with.
+    pub oper: Option<String>,
+    /// User mode +w: receives WALLOPS.
+    pub wallops: bool,
     /// Folded names of the channels it is in.
     pub channels: BTreeSet<Folded>,
     /// How it receives events.

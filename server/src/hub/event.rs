@@ -162,6 +162,17 @@ pub trait Encoder: Send + Sync + 'static {
                 .to_wire(),
         )
     }
+    /// What a client an operator kills gets before its farewell
+    /// (`:<killer> KILL <nick> :<reason>` unless the dialect says otherwise;
+    /// `None` for nothing).
+    fn killed(&self, killer: &Source, nick: &str, reason: &str) -> Option<Bytes> {
+        Some(Bytes::from(
+            natter_protocol::Message::new("KILL")
+                .with_source(killer.prefix())
+                .with_params([nick, reason])
+                .to_wire(),
+        ))
+    }
     /// The last line a client the server drops gets (`ERROR :<reason>` unless
     /// the dialect says it otherwise).
     fn farewell(&self, reason: &str) -> Bytes {

@@ -34,6 +34,7 @@ mod membership;
 mod messaging;
 mod modes;
 pub mod name;
+mod operators;
 mod ownership;
 mod queries;
 mod remembered;
@@ -46,6 +47,7 @@ pub use membership::{BacklogEnd, InviteError, JoinError, JoinOutcome, KickError,
 pub use messaging::{NickChangeError, TopicError};
 pub use modes::{ChannelModeOutcome, ModeChange, ModeError};
 pub use name::Folded;
+pub use operators::KillError;
 pub use queries::{ChannelListing, MemberInfo, Names, WhoisInfo};
 pub use remembered::CHANSERV;
 pub use remote::LocalMember;

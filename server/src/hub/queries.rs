@@ -25,6 +25,9 @@ pub struct MemberInfo {
     pub away: bool,
     /// The account it is logged in to (WHOX `a`).
     pub account: Option<String>,
+    /// Whether it is an IRC operator here (WHO flag `*`, WHOIS 313; not
+    /// known for users on other nodes).
+    pub oper: bool,
 }
 
 /// A channel's member list.
@@ -82,6 +85,7 @@ fn member_info(client: &Client, membership: Membership) -> MemberInfo {
         membership,
         away: client.away.is_some(),
         account: client.account.as_ref().map(|(name, _)| name.clone()),
+        oper: client.oper.is_some(),
     }
 }
 
@@ -94,6 +98,7 @@ fn remote_info(user: &RemoteUser) -> MemberInfo {
         membership: Membership::default(),
         away: user.away.is_some(),
         account: user.account.clone(),
+        oper: false,
     }
 }
 

@@ -242,6 +242,8 @@ impl HubState {
                 realname: new.realname,
                 away: None,
                 invisible: false,
+                oper: None,
+                wallops: false,
                 channels: BTreeSet::new(),
                 format: new.format,
                 outbound: new.outbound,

@@ -50,6 +50,8 @@ pub struct IrcSession {
     sasl: Option<sasl::SaslExchange>,
     /// Failed logins on this connection.
     login_failures: crate::accounts::Window,
+    /// Failed `OPER` attempts on this connection.
+    oper_failures: crate::accounts::Window,
 }
 
 impl IrcSession {
@@ -67,6 +69,7 @@ impl IrcSession {
             account: None,
             sasl: None,
             login_failures: crate::accounts::Window::new(),
+            oper_failures: crate::accounts::Window::new(),
         }
     }
 
@@ -193,6 +196,10 @@ impl IrcSession {
             "MOTD" => registration::send_motd(self, connection),
             "LUSERS" => registration::send_lusers(self, connection),
             "VERSION" => commands::info::version(self, connection),
+            "INFO" => commands::info::info(self, connection, message),
+            "OPER" => commands::oper::handle(self, connection, message).await,
+            "KILL" => commands::kill::handle(self, connection, message),
+            "WALLOPS" => commands::wallops::handle(self, connection, message),
             "TIME" => commands::info::time(self, connection),
             other => {
                 self.reply(

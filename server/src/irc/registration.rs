@@ -110,7 +110,7 @@ impl IrcSession {
         self.reply(
             connection,
             numeric::RPL_MYINFO,
-            [server, VERSION, "i", "biklmnostv", "bklov"],
+            [server, VERSION, "iow", "biklmnostv", "bklov"],
         );
         let tokens = isupport::tokens(&context);
         for chunk in tokens.chunks(12) {
@@ -125,10 +125,11 @@ impl IrcSession {
 
 /// RPL_LUSERCLIENT .. RPL_LUSERME, and the local/global user counts.
 pub(crate) fn send_lusers(session: &IrcSession, connection: &mut Connection) {
-    let (users, invisible, channels, peak, remote) = session.context.hub.read(|hub| {
+    let (users, invisible, opers, channels, peak, remote) = session.context.hub.read(|hub| {
         (
             hub.client_count(),
             hub.invisible_count(),
+            hub.oper_count(),
             hub.channel_count(),
             hub.peak_client_count(),
             hub.remote_user_count(),
@@ -153,7 +154,7 @@ pub(crate) fn send_lusers(session: &IrcSession, connection: &mut Connection) {
     session.reply(
         connection,
         numeric::RPL_LUSEROP,
-        ["0", "operator(s) online"],
+        [opers.to_string().as_str(), "operator(s) online"],
     );
     session.reply(
         connection,

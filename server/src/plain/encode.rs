@@ -8,6 +8,7 @@
 //! channel names, backlog). So nothing anyone sends can drive a plain user's
 //! terminal or disguise what it shows.
 
+use crate::hub::client::Source;
 use crate::hub::event::{Encoder, Envelope, Event, MessageKind};
 use bytes::Bytes;
 use natter_protocol::{is_action, is_bidi_control, strip_formatting};
@@ -150,6 +151,11 @@ impl Encoder for PlainEncoder {
 
     fn server_notice(&self, _server: &str, _nick: &str, text: &str) -> Bytes {
         line(&format!("*** {text}"))
+    }
+
+    fn killed(&self, _killer: &Source, _nick: &str, _reason: &str) -> Option<Bytes> {
+        // The farewell says who killed it and why.
+        None
     }
 
     fn farewell(&self, reason: &str) -> Bytes {

@@ -1,5 +1,5 @@
 //! The settings sessions read at the moment they use them, so a reload reaches
-//! every later registration: the MOTD and the server password.
+//! every later registration: the MOTD, the server password and the operators.
 
 use crate::config::{Config, ConfigError};
 
@@ -11,17 +11,21 @@ pub struct Live {
     pub motd: Option<Vec<String>>,
     /// The password clients must give, if any.
     pub password: Option<String>,
+    /// The `[[operators]]` blocks `OPER` is checked against (operators
+    /// already up keep +o when a reload removes their block, as on other servers).
+    pub operators: std::sync::Arc<crate::operators::Operators>,
 }
 
 impl Live {
     /// The config keys [`Live`] applies at run time.
-    pub const KEYS: &'static [&'static str] = &["server.motd_file", "server.password"];
+    pub const KEYS: &'static [&'static str] = &["server.motd_file", "server.password", "operators"];
 
     /// Builds the live settings from a config and its already read MOTD text.
     pub fn new(config: &Config, motd: Option<String>) -> Live {
         Live {
             motd: motd.map(|text| text.lines().map(str::to_string).collect()),
             password: config.server.password.clone(),
+            operators: std::sync::Arc::new(crate::operators::Operators::new(&config.operators)),
         }
     }
 

@@ -114,7 +114,7 @@ impl Reloader {
             })?;
             staged.push(commit);
         }
-        let mut applied = vec!["motd", "password"];
+        let mut applied = vec!["motd", "password", "operators"];
         self.context.set_live(live);
         for (hook, commit) in hooks.iter().zip(staged) {
             commit();
@@ -184,7 +184,7 @@ mod tests {
         .unwrap();
         let reloader = Reloader::new(context.clone(), ConfigSource::new(Some(path), |_| {}));
         let report = reloader.reload().unwrap();
-        assert_eq!(report.applied, ["motd", "password", "counter"]);
+        assert_eq!(report.applied, ["motd", "password", "operators", "counter"]);
         assert!(
             report.restart_needed.is_empty(),
             "{:?}",

@@ -1,9 +1,9 @@
-//! VERSION and TIME: facts about the server.
+//! VERSION, TIME and INFO: facts about the server.
 
 use super::super::IrcSession;
 use crate::context::VERSION;
 use crate::session::Connection;
-use natter_protocol::numeric;
+use natter_protocol::{Message, numeric};
 
 /// Handles `VERSION`: 351 and the ISUPPORT tokens again.
 pub fn version(session: &mut IrcSession, connection: &mut Connection) {
@@ -22,4 +22,43 @@ pub fn time(session: &mut IrcSession, connection: &mut Connection) {
         .format("%A %B %d %Y -- %H:%M:%S UTC")
         .to_string();
     session.reply(connection, numeric::RPL_TIME, [server, now]);
+}
+
+/// What `INFO` tells: the software and where to read more.
+const INFO_LINES: &[&str] = &[
+    "natterd: the natter LAN chat server (IRC and a plain line dialect on one port)",
+    "Source, documentation and licence: see README.md of the natter project",
+];
+
+/// Handles `INFO [<server>]`: 371 lines and 374. A target other than this
+/// server (by name or wildcard) or one of its users gets 402.
+pub fn info(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
+    let server = session.context.server_name().to_string();
+    if let Some(target) = message.arg(0).filter(|t| !t.is_empty()) {
+        let folded = target.to_ascii_lowercase();
+        let here = natter_protocol::wildcard_match(&folded, &server.to_ascii_lowercase())
+            || session
+                .context
+                .hub
+                .read(|hub| hub.client_by_nick(target).is_some());
+        if !here {
+            session.reply(
+                connection,
+                numeric::ERR_NOSUCHSERVER,
+                [target, "No such server"],
+            );
+            return;
+        }
+    }
+    let version = format!("{VERSION} on {server}");
+    session.reply(connection, numeric::RPL_INFO, [version]);
+    for line in INFO_LINES {
+        session.reply(connection, numeric::RPL_INFO, [*line]);
+    }
+    let started = format!(
+        "Up since {}",
+        session.context.created.format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    session.reply(connection, numeric::RPL_INFO, [started]);
+    session.reply(connection, numeric::RPL_ENDOFINFO, ["End of INFO list"]);
 }

@@ -8,10 +8,12 @@ pub mod invite;
 pub mod ison;
 pub mod join;
 pub mod kick;
+pub mod kill;
 pub mod list;
 pub mod mode;
 pub mod names;
 pub mod nick;
+pub mod oper;
 pub mod part;
 pub mod pass;
 pub mod ping;
@@ -19,6 +21,7 @@ pub mod privmsg;
 pub mod topic;
 pub mod user;
 pub mod userhost;
+pub mod wallops;
 pub mod who;
 pub mod whois;
 pub mod whowas;
@@ -56,4 +59,21 @@ pub(crate) fn already_registered(session: &IrcSession, connection: &mut Connecti
         );
     }
     session.registered
+}
+
+/// Whether this client is an IRC operator (user mode +o); replies 481 when not.
+pub(crate) fn require_oper(session: &IrcSession, connection: &mut Connection) -> bool {
+    let id = connection.id;
+    let oper = session
+        .context
+        .hub
+        .read(|hub| hub.client(id).is_some_and(|c| c.oper.is_some()));
+    if !oper {
+        session.reply(
+            connection,
+            numeric::ERR_NOPRIVILEGES,
+            ["Permission Denied- You're not an IRC operator"],
+        );
+    }
+    oper
 }

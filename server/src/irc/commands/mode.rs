@@ -1,4 +1,5 @@
-//! MODE: channel modes (o v t n s i m k l, and the ban list b) and user mode i.
+//! MODE: channel modes (o v t n s i m k l, and the ban list b) and user
+//! modes i, w and o (o only to give it up: OPER grants it).
 
 use super::super::IrcSession;
 use crate::hub::{ModeChange, ModeError};
@@ -194,10 +195,10 @@ fn valid_key(key: &str) -> bool {
 fn user_mode(session: &mut IrcSession, connection: &mut Connection, params: &[String]) {
     let nick = params[0].as_str();
     let id = connection.id;
-    let (exists, is_self, invisible) = session.context.hub.read(|hub| {
+    let (exists, is_self, current) = session.context.hub.read(|hub| {
         let target = hub.client_by_nick(nick).map(|c| c.id);
-        let invisible = hub.client(id).is_some_and(|c| c.invisible);
-        (target.is_some(), target == Some(id), invisible)
+        let current = hub.client(id).map(user_modes).unwrap_or_default();
+        (target.is_some(), target == Some(id), current)
     });
     if !exists {
         session.reply(
@@ -216,31 +217,38 @@ fn user_mode(session: &mut IrcSession, connection: &mut Connection, params: &[St
         return;
     }
     let Some(modestring) = params.get(1) else {
-        session.reply(
-            connection,
-            numeric::RPL_UMODEIS,
-            [if invisible { "+i" } else { "+" }],
-        );
+        session.reply(connection, numeric::RPL_UMODEIS, [format!("+{current}")]);
         return;
     };
     let mut adding = true;
     let mut applied = String::new();
+    let mut last_sign = None;
     let mut unknown = false;
     for letter in modestring.chars() {
-        match letter {
-            '+' => adding = true,
-            '-' => adding = false,
-            'i' => {
-                if session
-                    .context
-                    .hub
-                    .with(|hub| hub.set_invisible(id, adding))
-                {
-                    applied.push(if adding { '+' } else { '-' });
-                    applied.push('i');
-                }
+        let changed = match letter {
+            '+' | '-' => {
+                adding = letter == '+';
+                continue;
             }
-            _ => unknown = true,
+            'i' => session
+                .context
+                .hub
+                .with(|hub| hub.set_invisible(id, adding)),
+            'w' => session.context.hub.with(|hub| hub.set_wallops(id, adding)),
+            // Operator status is given by OPER only; MODE can only give it up.
+            'o' if adding => false,
+            'o' => session.context.hub.with(|hub| hub.set_oper(id, None)),
+            _ => {
+                unknown = true;
+                false
+            }
+        };
+        if changed {
+            if last_sign != Some(adding) {
+                applied.push(if adding { '+' } else { '-' });
+                last_sign = Some(adding);
+            }
+            applied.push(letter);
         }
     }
     if unknown {
@@ -257,4 +265,17 @@ fn user_mode(session: &mut IrcSession, connection: &mut Connection, params: &[St
             .with_params([own.as_str(), applied.as_str()]);
         connection.send(&line);
     }
+}
+
+/// A client's user mode letters (`iow` order), without the sign.
+fn user_modes(client: &crate::hub::client::Client) -> String {
+    [
+        (client.invisible, 'i'),
+        (client.oper.is_some(), 'o'),
+        (client.wallops, 'w'),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, letter)| *letter)
+    .collect()
 }

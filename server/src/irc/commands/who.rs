@@ -55,8 +55,9 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
     let rows = session.context.hub.read(|hub| hub.who(&mask, id));
     for (channel, member) in rows {
         let flags = format!(
-            "{}{}",
+            "{}{}{}",
             if member.away { 'G' } else { 'H' },
+            if member.oper { "*" } else { "" },
             member.membership.prefixes(all_prefixes)
         );
         let row = Row {

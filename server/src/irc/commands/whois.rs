@@ -76,6 +76,13 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
         numeric::RPL_WHOISSERVER,
         [found, server.as_str(), via.as_str()],
     );
+    if info.member.oper {
+        session.reply(
+            connection,
+            numeric::RPL_WHOISOPERATOR,
+            [found, "is an IRC operator"],
+        );
+    }
     if let Some(account) = &info.account {
         session.reply(
             connection,
