@@ -8,6 +8,7 @@ into irctest's controllers package. natterd is taken from $NATTERD_BIN, else
 
 import os
 import shutil
+import subprocess
 from typing import Optional, Set, Type
 
 from irctest import patma
@@ -47,7 +48,14 @@ sts = false
 
 [discovery]
 enabled = false
+
+[[operators]]
+name = "operuser"
+password = "{oper_hash}"
 """
+
+# irctest's operator credentials (`OPER operuser operpassword`).
+OPER_PASSWORD = "operpassword"
 
 
 class NatterdController(BaseServerController, DirectoryBasedController):
@@ -93,6 +101,23 @@ class NatterdController(BaseServerController, DirectoryBasedController):
         "TARGMAX": patma.ANYSTR,
     }
 
+    _oper_hash: Optional[str] = None
+
+    @classmethod
+    def oper_hash(cls, natterd: str) -> str:
+        """The argon2id hash of irctest's operator password, made once by
+        `natterd hash-password` (the config holds hashes only)."""
+        if cls._oper_hash is None:
+            done = subprocess.run(
+                [natterd, "hash-password"],
+                input=OPER_PASSWORD + "\n",
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            cls._oper_hash = done.stdout.strip()
+        return cls._oper_hash
+
     def create_config(self) -> None:
         super().create_config()
         with self.open_file("natterd.toml"):
@@ -134,6 +159,9 @@ class NatterdController(BaseServerController, DirectoryBasedController):
         else:
             tls_bind = ""
 
+        natterd = os.environ.get("NATTERD_BIN") or shutil.which("natterd")
+        if not natterd:
+            raise RuntimeError("set NATTERD_BIN or put natterd on PATH")
         password_field = f'password = "{password}"' if password else ""
         data_dir = self.directory / "data"
         data_dir.mkdir(exist_ok=True)
@@ -147,12 +175,10 @@ class NatterdController(BaseServerController, DirectoryBasedController):
                     history="true",
                     tls_bind=tls_bind,
                     tls_files=tls_files,
+                    oper_hash=self.oper_hash(natterd),
                 )
             )
 
-        natterd = os.environ.get("NATTERD_BIN") or shutil.which("natterd")
-        if not natterd:
-            raise RuntimeError("set NATTERD_BIN or put natterd on PATH")
         faketime_cmd = []
         if faketime and shutil.which("faketime"):
             faketime_cmd = ["faketime", "-f", faketime]

@@ -35,7 +35,7 @@ async fn welcome_burst_is_001_to_005_then_lusers_then_422() {
     assert_eq!(myinfo.command, "004");
     assert_eq!(myinfo.params[0], "alice");
     assert_eq!(myinfo.params[1], SERVER);
-    assert_eq!(myinfo.params[3], "i");
+    assert_eq!(myinfo.params[3], "iow");
     assert_eq!(myinfo.params[4], "biklmnostv");
 
     let mut tokens = Vec::new();
