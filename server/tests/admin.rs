@@ -289,6 +289,8 @@ fn channel_list_shows_registered_channels_and_forget_needs_the_server_stopped() 
     alice.until(|line| line.contains(" 900 "));
     alice.send("JOIN #Club");
     alice.until(|line| line.contains(" 366 "));
+    alice.send("PRIVMSG ChanServ :REGISTER #Club");
+    alice.until(|line| line.contains("is now registered to alice"));
     alice.send("MODE #Club +i");
     alice.send("PRIVMSG #Club :members only");
     alice.send("QUIT");
@@ -302,7 +304,7 @@ fn channel_list_shows_registered_channels_and_forget_needs_the_server_stopped() 
     ];
     // Channel state is written behind the hub by the store's own thread:
     // read until that write is in (or patience runs out).
-    let expected = "#Club\t+int\tbans:0\toperators:alice\n";
+    let expected = "#Club\t+int\tfounder:alice\tbans:0\toperators:alice\n";
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let (code, stdout, stderr) = loop {
         let listed = run(&list);
@@ -331,7 +333,7 @@ fn channel_list_shows_registered_channels_and_forget_needs_the_server_stopped() 
     let (code, _, stderr) = run(&forget);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.contains("#CLUB: forgot its stored state (#Club +int bans:0 operators:alice); deleted 1 messages of its history"),
+        stderr.contains("#CLUB: forgot its stored state (#Club +int founder:alice bans:0 operators:alice); deleted 1 messages of its history"),
         "{stderr}"
     );
     let (code, stdout, _) = run(&list);

@@ -24,6 +24,9 @@ pub struct AccountsConfig {
     /// The window the failure limits count over.
     #[serde(with = "crate::config::duration")]
     pub failure_window: Duration,
+    /// How many channels one account may register with ChanServ (ergo's
+    /// default is 15).
+    pub max_channels_per_account: usize,
 }
 
 impl Default for AccountsConfig {
@@ -35,6 +38,7 @@ impl Default for AccountsConfig {
             max_failures_per_connection: 3,
             max_failures_per_address: 10,
             failure_window: Duration::from_secs(60),
+            max_channels_per_account: 15,
         }
     }
 }

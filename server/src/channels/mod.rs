@@ -4,8 +4,10 @@
 //! server that restarts, does not hand the channel and its history to the
 //! next joiner.
 //!
-//! A channel is registered once an operator of it is logged in to an account
-//! (see [`ChannelRecord::is_registered`]). Only registered channels keep their
+//! A channel is registered explicitly, as on ergo and Atheme: a logged-in
+//! operator of it asks `ChanServ REGISTER` and becomes its founder (see
+//! [`ChannelRecord::is_registered`]); an account founds at most
+//! `[accounts] max_channels_per_account`. Only registered channels keep their
 //! state once empty. An unregistered channel vanishes when it empties, as on
 //! ergo, and if it kept anyone out (`+i +k +l +s`, bans) its stored history
 //! goes with it; so nobody can lock a channel name by setting `+i` and
@@ -23,7 +25,7 @@
 mod record;
 mod store;
 
-pub use record::{ChannelRecord, NEW_CHANNEL_FLAGS, RecordedBan, RecordedTopic};
+pub use record::{ChannelRecord, Founder, NEW_CHANNEL_FLAGS, RecordedBan, RecordedTopic};
 
 use rusqlite::Connection;
 use std::collections::{BTreeSet, HashMap};
@@ -90,12 +92,21 @@ impl ChannelStates {
         let conn = Connection::open(path).map_err(|error| error.to_string())?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(|error| error.to_string())?;
-        let records: HashMap<String, ChannelRecord> = store::load_all(&conn)?.into_iter().collect();
+        let mut upgraded = BTreeSet::new();
+        let records: HashMap<String, ChannelRecord> =
+            store::load_all(&conn, &mut upgraded)?.into_iter().collect();
         tracing::info!(channels = records.len(), "channel states loaded");
+        if !upgraded.is_empty() {
+            tracing::info!(
+                channels = upgraded.len(),
+                "channels registered by their operators before ChanServ stay registered to their first operator account"
+            );
+        }
         let inner = Arc::new(Inner {
             path: path.to_path_buf(),
             shared: Mutex::new(Shared {
                 records,
+                dirty: upgraded,
                 ..Shared::default()
             }),
             changed: Condvar::new(),
@@ -135,11 +146,21 @@ impl ChannelStates {
         self.inner.changed.notify_all();
     }
 
+    /// How many channels the account `folded_account` founded.
+    pub fn founded_by(&self, folded_account: &str) -> usize {
+        self.shared()
+            .records
+            .values()
+            .filter(|record| record.is_founder(folded_account))
+            .count()
+    }
+
     /// Removes the account `folded_account` (dropped) from every stored
-    /// channel's operators, so that whoever registers the name later does
-    /// not inherit them. A channel that is not `live` and has no operator
-    /// account left vanishes: it is forgotten and returned (the caller
-    /// deletes the history of those that [guarded it](ChannelRecord::guards_history)).
+    /// channel's operators, and unregisters the channels it founded, so that
+    /// whoever registers the name later does not inherit them. A channel
+    /// that is not `live` and is left unregistered vanishes: it is forgotten
+    /// and returned (the caller deletes the history of those that
+    /// [guarded it](ChannelRecord::guards_history)).
     pub fn forget_operator(
         &self,
         folded_account: &str,
@@ -149,7 +170,12 @@ impl ChannelStates {
         let Shared { records, dirty, .. } = &mut *shared;
         let mut vanished = Vec::new();
         for (folded, record) in records.iter_mut() {
-            if record.operators.remove(folded_account) {
+            let founded = record.is_founder(folded_account);
+            if founded {
+                record.founder = None;
+                record.operators.clear();
+            }
+            if record.operators.remove(folded_account) || founded {
                 dirty.insert(folded.clone());
                 if record.is_plain() || (!record.is_registered() && !live(folded)) {
                     vanished.push(folded.clone());
@@ -246,7 +272,7 @@ impl ChannelStates {
 /// Every record stored in the (already migrated) database `conn`, sorted by
 /// folded name: for tools that read beside a running server.
 pub fn read_all(conn: &Connection) -> Result<Vec<(String, ChannelRecord)>, String> {
-    let mut all = store::load_all(conn)?;
+    let mut all = store::load_all(conn, &mut BTreeSet::new())?;
     all.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(all)
 }

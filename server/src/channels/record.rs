@@ -30,6 +30,21 @@ pub struct ChannelRecord {
     /// and pass the key, invitation, limit and bans.
     #[serde(default)]
     pub operators: BTreeSet<String>,
+    /// Who registered the channel (`ChanServ REGISTER`); `None`: unregistered.
+    #[serde(default)]
+    pub founder: Option<Founder>,
+}
+
+/// The account that registered a channel: it gets `+o` on every join and
+/// alone may drop the registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Founder {
+    /// The account, case-folded (the key compared with a client's account).
+    pub account: String,
+    /// The account's name as registered (for display).
+    pub name: String,
+    /// When the channel was registered, in Unix milliseconds.
+    pub registered_ms: i64,
 }
 
 /// A stored topic.
@@ -69,14 +84,41 @@ impl ChannelRecord {
             && self.topic.is_none()
             && self.bans.is_empty()
             && self.operators.is_empty()
+            && self.founder.is_none()
     }
 
-    /// Whether the channel is registered: some operator was logged in to an
-    /// account. Only registered channels keep their state once empty; an
+    /// Whether the channel is registered (it has a founder, see `ChanServ
+    /// REGISTER`). Only registered channels keep their state once empty; an
     /// unregistered one vanishes, as on ergo, so nobody can lock a channel
     /// name by setting `+i` or `+k` and leaving.
     pub fn is_registered(&self) -> bool {
-        !self.operators.is_empty()
+        self.founder.is_some()
+    }
+
+    /// Brings a record stored before explicit registration up to date.
+    /// Until then a channel was registered by having operator accounts, and
+    /// only registered channels stored any (so a founder-less record with
+    /// operators is one of those): it stays registered, founded by its
+    /// first operator account (`name_of` gives the account's display name),
+    /// registered when the channel was created. Returns whether it changed.
+    pub fn upgrade_legacy(&mut self, name_of: impl Fn(&str) -> Option<String>) -> bool {
+        if self.founder.is_some() {
+            return false;
+        }
+        let Some(first) = self.operators.first().cloned() else {
+            return false;
+        };
+        self.founder = Some(Founder {
+            name: name_of(&first).unwrap_or_else(|| first.clone()),
+            account: first,
+            registered_ms: self.created_ms,
+        });
+        true
+    }
+
+    /// Whether the account `folded` founded the channel.
+    pub fn is_founder(&self, folded: &str) -> bool {
+        self.founder.as_ref().is_some_and(|f| f.account == folded)
     }
 
     /// Whether the channel keeps anyone out of its history: `+i`, `+k`,
@@ -121,10 +163,16 @@ mod tests {
         assert!(!open.is_plain(), "-n is a choice worth keeping");
         let owned = ChannelRecord {
             operators: BTreeSet::from(["alice".to_string()]),
+            founder: Some(Founder {
+                account: "alice".into(),
+                name: "Alice".into(),
+                registered_ms: 1,
+            }),
             ..plain
         };
         assert!(!owned.is_plain());
         assert!(owned.is_registered() && !owned.guards_history());
+        assert!(owned.is_founder("alice") && !owned.is_founder("bob"));
     }
 
     #[test]
@@ -189,6 +237,11 @@ mod tests {
                 set_at_ms: 8,
             }],
             operators: BTreeSet::from(["alice".to_string()]),
+            founder: Some(Founder {
+                account: "alice".into(),
+                name: "Alice".into(),
+                registered_ms: 6,
+            }),
         };
         let json = serde_json::to_string(&record).unwrap_or_default();
         let back: ChannelRecord = serde_json::from_str(&json).unwrap_or_default();
@@ -198,5 +251,32 @@ mod tests {
                 .unwrap_or_default();
         assert!(minimal.is_plain());
         assert_eq!(minimal.name, "#a");
+    }
+
+    #[test]
+    fn a_record_from_before_explicit_registration_stays_registered_to_its_first_operator() {
+        let mut legacy: ChannelRecord = serde_json::from_str(
+            r##"{"name":"#a","created_ms":9,"flags":"int","operators":["bob","alice"]}"##,
+        )
+        .unwrap_or_default();
+        assert!(!legacy.is_registered());
+        let name_of = |folded: &str| (folded == "alice").then(|| "Alice".to_string());
+        assert!(legacy.upgrade_legacy(name_of));
+        assert_eq!(
+            legacy.founder,
+            Some(Founder {
+                account: "alice".into(),
+                name: "Alice".into(),
+                registered_ms: 9,
+            })
+        );
+        assert!(!legacy.upgrade_legacy(name_of), "done once");
+        let mut unregistered = ChannelRecord {
+            name: "#b".into(),
+            flags: "int".into(),
+            ..ChannelRecord::default()
+        };
+        assert!(!unregistered.upgrade_legacy(name_of));
+        assert!(!unregistered.is_registered());
     }
 }

@@ -3,11 +3,16 @@
 
 use super::ChannelRecord;
 use rusqlite::{Connection, params};
+use std::collections::BTreeSet;
 
 /// Every stored record, by folded name. A row that does not parse is an
 /// error naming the channel: starting without its protections would serve
-/// its history to anyone.
-pub(super) fn load_all(conn: &Connection) -> Result<Vec<(String, ChannelRecord)>, String> {
+/// its history to anyone. Records from before explicit registration are
+/// [upgraded](ChannelRecord::upgrade_legacy) and their names added to `upgraded`.
+pub(super) fn load_all(
+    conn: &Connection,
+    upgraded: &mut BTreeSet<String>,
+) -> Result<Vec<(String, ChannelRecord)>, String> {
     let mut statement = conn
         .prepare("SELECT folded, state FROM channel_state")
         .map_err(|error| error.to_string())?;
@@ -19,12 +24,25 @@ pub(super) fn load_all(conn: &Connection) -> Result<Vec<(String, ChannelRecord)>
     let mut records = Vec::new();
     for row in rows {
         let (folded, state) = row.map_err(|error| error.to_string())?;
-        let record = serde_json::from_str(&state).map_err(|error| {
+        let mut record: ChannelRecord = serde_json::from_str(&state).map_err(|error| {
             format!("the stored state of channel {folded} is unreadable: {error}")
         })?;
+        if record.upgrade_legacy(|account| account_name(conn, account)) {
+            upgraded.insert(folded.clone());
+        }
         records.push((folded, record));
     }
     Ok(records)
+}
+
+/// The display name of the account `folded`, if it exists.
+fn account_name(conn: &Connection, folded: &str) -> Option<String> {
+    conn.query_row(
+        "SELECT name FROM accounts WHERE folded = ?1",
+        [folded],
+        |row| row.get(0),
+    )
+    .ok()
 }
 
 /// Writes (or, for `None`, deletes) the given records in one transaction.

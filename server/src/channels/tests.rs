@@ -14,7 +14,16 @@ fn keyed(name: &str, key: &str) -> ChannelRecord {
         flags: "nst".into(),
         key: Some(key.into()),
         operators: BTreeSet::from(["alice".to_string()]),
+        founder: Some(founder("alice")),
         ..ChannelRecord::default()
+    }
+}
+
+fn founder(account: &str) -> Founder {
+    Founder {
+        account: account.into(),
+        name: account.into(),
+        registered_ms: 1_700_000_000_000,
     }
 }
 
@@ -67,6 +76,7 @@ fn a_dropped_account_is_no_longer_anyones_operator() {
     let registered = ChannelRecord {
         name: "#kept".into(),
         operators: BTreeSet::from(["alice".to_string(), "bob".to_string()]),
+        founder: Some(founder("bob")),
         ..keyed("#kept", "k")
     };
     states.put("#kept", Some(registered));
@@ -74,12 +84,17 @@ fn a_dropped_account_is_no_longer_anyones_operator() {
     let vanished = states.forget_operator("alice", |folded| folded == "#live");
     let mut vanished: Vec<&str> = vanished.iter().map(|(folded, _)| folded.as_str()).collect();
     vanished.sort_unstable();
-    assert_eq!(vanished, ["#secret", "#team"], "unregistered and not live");
+    assert_eq!(
+        vanished,
+        ["#secret", "#team"],
+        "founded by alice (or never registered) and not live"
+    );
     assert!(states.get("#secret").is_none());
     assert!(states.get("#team").is_none(), "nothing left to keep");
+    let live = states.get("#live").unwrap();
     assert!(
-        states.get("#live").unwrap().operators.is_empty(),
-        "live: its members decide"
+        live.operators.is_empty() && !live.is_registered(),
+        "live: unregistered, its members decide"
     );
     let kept = states.get("#kept").unwrap();
     assert_eq!(kept.operators, BTreeSet::from(["bob".to_string()]));
@@ -115,6 +130,7 @@ fn unregistered_records_are_taken_and_registered_ones_stay() {
     states.put("#owned", Some(keyed("#owned", "k")));
     let unowned = ChannelRecord {
         operators: BTreeSet::new(),
+        founder: None,
         ..keyed("#unowned", "k")
     };
     states.put("#unowned", Some(unowned.clone()));
@@ -128,4 +144,49 @@ fn unregistered_records_are_taken_and_registered_ones_stay() {
     assert_eq!(states.shutdown(WAIT), 0);
     let states = ChannelStates::open(&path).unwrap();
     assert!(states.get("#unowned").is_none());
+}
+
+#[test]
+fn a_channel_registered_before_chanserv_stays_registered_to_its_first_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    drop(History::open(dir.path(), &HistoryConfig::default()).unwrap());
+    let conn = Connection::open(&path).unwrap();
+    conn.execute(
+        "INSERT INTO accounts (name, folded, skeleton, password_hash, created_ms)
+         VALUES ('Alice', 'alice', 'alice', 'x', 0)",
+        [],
+    )
+    .unwrap();
+    // As stored by the previous release: operators, no founder.
+    conn.execute(
+        "INSERT INTO channel_state (folded, state, updated_ms) VALUES ('#old', ?1, 0)",
+        [r##"{"name":"#Old","created_ms":5,"flags":"int","operators":["bob","alice"]}"##],
+    )
+    .unwrap();
+    drop(conn);
+    let states = ChannelStates::open(&path).unwrap();
+    let old = states.get("#old").unwrap();
+    assert_eq!(
+        old.founder,
+        Some(Founder {
+            account: "alice".into(),
+            name: "Alice".into(),
+            registered_ms: 5,
+        })
+    );
+    assert_eq!(states.founded_by("alice"), 1);
+    assert_eq!(states.founded_by("bob"), 0);
+    assert!(states.take_unregistered().is_empty(), "still registered");
+    assert_eq!(states.shutdown(WAIT), 0);
+    // Written back: the row now names its founder.
+    let conn = Connection::open(&path).unwrap();
+    let state: String = conn
+        .query_row(
+            "SELECT state FROM channel_state WHERE folded = '#old'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(state.contains(r#""founder":{"account":"alice""#), "{state}");
 }

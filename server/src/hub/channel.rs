@@ -138,6 +138,10 @@ pub struct Channel {
     /// The accounts (case-folded) of its operators: remembered with its
     /// other protections, they get +o whenever they join.
     pub operators: BTreeSet<String>,
+    /// Who registered it (`ChanServ REGISTER`): only a registered channel
+    /// keeps its state once empty, and only its operator accounts get `+o`
+    /// by account.
+    pub founder: Option<crate::channels::Founder>,
     /// Taken by every message to the channel (under the shared hub lock).
     order: Mutex<ChannelOrder>,
 }
@@ -154,6 +158,7 @@ impl Channel {
             bans: Vec::new(),
             invited: HashSet::new(),
             operators: BTreeSet::new(),
+            founder: None,
             order: Mutex::new(ChannelOrder::default()),
         }
     }

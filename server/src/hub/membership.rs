@@ -133,10 +133,9 @@ impl HubState {
             }
             None => false,
         };
-        // Whoever creates a channel operates it, unless it is remembered
-        // with operator accounts: then only they do.
-        let op =
-            by_account || (created && restored.as_ref().is_none_or(|c| c.operators.is_empty()));
+        // Whoever creates a channel operates it, unless it is registered:
+        // then only its founder and operator accounts do.
+        let op = by_account || (created && restored.as_ref().is_none_or(|c| c.founder.is_none()));
         let channel = self.channels.entry(folded.clone()).or_insert_with(|| {
             restored.unwrap_or_else(|| Channel::new(name.to_string(), Utc::now()))
         });

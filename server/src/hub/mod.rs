@@ -26,6 +26,7 @@
 
 pub mod bus;
 pub mod channel;
+mod chanserv;
 pub mod client;
 pub mod event;
 mod fanout;
@@ -43,6 +44,7 @@ mod say;
 pub mod state;
 pub mod whowas;
 
+pub use chanserv::{ChannelDropError, ChannelRegisterError, ChannelRegistration};
 pub use membership::{BacklogEnd, InviteError, JoinError, JoinOutcome, KickError, PartError};
 pub use messaging::{NickChangeError, TopicError};
 pub use modes::{ChannelModeOutcome, ModeChange, ModeError};

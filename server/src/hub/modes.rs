@@ -186,8 +186,9 @@ impl HubState {
                 };
                 let changed = *flag != adding;
                 *flag = adding;
-                // An operator's account is remembered as the channel's.
-                if let (Some(account), 'o') = (account, letter) {
+                // In a registered channel an operator's account is
+                // remembered as the channel's.
+                if let (Some(account), 'o', true) = (account, letter, channel.founder.is_some()) {
                     if adding {
                         channel.operators.insert(account);
                     } else {

@@ -1,8 +1,8 @@
 //! Channels that outlive their members: the hub's side of [`crate::channels`].
 //!
 //! A channel's protections (modes, key, limit, bans, topic, operators by
-//! account) are remembered whenever they change. When a registered channel
-//! (one with an operator account) empties they are kept, and restored when it
+//! account, founder) are remembered whenever they change. When a registered
+//! channel (one with a founder, see [`super::chanserv`]) empties they are kept, and restored when it
 //! is re-created, before the joiner is checked against them, so an emptied
 //! `+k`/`+i` channel, or one from before a restart, is not handed with its
 //! history to whoever joins first. An unregistered channel vanishes when it
@@ -52,7 +52,7 @@ impl HubState {
 
     /// Forgets the unregistered channel `folded`, deleting its history if
     /// its `record` guarded it.
-    fn vanish(&self, folded: &str, record: &ChannelRecord) {
+    pub(super) fn vanish(&self, folded: &str, record: &ChannelRecord) {
         let Some(history) = self.history.as_ref() else {
             return;
         };
@@ -67,21 +67,30 @@ impl HubState {
         self.channel_states()?.get(folded).map(channel_of)
     }
 
-    /// Whether `id` is logged in to one of `channel`'s operator accounts.
+    /// Whether `channel` is registered and `id` is logged in to its
+    /// founder's or one of its operator accounts.
     pub(crate) fn is_operator_account(&self, channel: &Channel, id: ClientId) -> bool {
+        let Some(founder) = &channel.founder else {
+            return false;
+        };
         self.clients
             .get(&id)
             .and_then(|client| client.account.as_ref())
-            .is_some_and(|(_, folded)| channel.operators.contains(folded))
+            .is_some_and(|(_, folded)| {
+                *folded == founder.account || channel.operators.contains(folded)
+            })
     }
 
-    /// `id` just became (or stopped being) an operator of `folded`: its
-    /// account, if any, is (or is no longer) one of the channel's operators.
+    /// `id` just became (or stopped being) an operator of `folded`: in a
+    /// registered channel its account, if any, is (or is no longer) one of
+    /// the channel's operators.
     pub(crate) fn note_operator(&mut self, folded: &str, id: ClientId, op: bool) {
         let Some((_, account)) = self.clients.get(&id).and_then(|c| c.account.clone()) else {
             return;
         };
-        if let Some(channel) = self.channels.get_mut(folded) {
+        if let Some(channel) = self.channels.get_mut(folded)
+            && channel.founder.is_some()
+        {
             if op {
                 channel.operators.insert(account);
             } else {
@@ -106,12 +115,20 @@ impl HubState {
     }
 
     /// The account `folded_account` was dropped: it operates no channel any
-    /// more, live or remembered (whoever registers the name later must not
-    /// inherit them).
+    /// more, live or remembered, and the channels it founded are no longer
+    /// registered (whoever registers the name later must not inherit them).
     pub fn forget_operator_account(&mut self, folded_account: &str) {
         let mut changed = Vec::new();
         for (folded, channel) in &mut self.channels {
-            if channel.operators.remove(folded_account) {
+            let founded = channel
+                .founder
+                .as_ref()
+                .is_some_and(|founder| founder.account == folded_account);
+            if founded {
+                channel.founder = None;
+                channel.operators.clear();
+            }
+            if channel.operators.remove(folded_account) || founded {
                 changed.push(folded.clone());
             }
         }
@@ -165,7 +182,7 @@ fn time(ms: i64) -> DateTime<Utc> {
 }
 
 /// What is remembered of a live channel.
-fn record_of(channel: &Channel) -> ChannelRecord {
+pub(super) fn record_of(channel: &Channel) -> ChannelRecord {
     let modes = &channel.modes;
     let flags = [
         (modes.invite_only, 'i'),
@@ -198,6 +215,7 @@ fn record_of(channel: &Channel) -> ChannelRecord {
             })
             .collect(),
         operators: channel.operators.clone(),
+        founder: channel.founder.clone(),
     }
 }
 
@@ -228,6 +246,7 @@ fn channel_of(record: ChannelRecord) -> Channel {
         })
         .collect();
     channel.operators = record.operators;
+    channel.founder = record.founder;
     channel
 }
 
@@ -254,6 +273,11 @@ mod tests {
             set_at: time(1_700_000_002_000),
         });
         channel.operators.insert("alice".into());
+        channel.founder = Some(crate::channels::Founder {
+            account: "alice".into(),
+            name: "Alice".into(),
+            registered_ms: 1_700_000_003_000,
+        });
         let record = record_of(&channel);
         assert_eq!(record.flags, "ist");
         let back = channel_of(record);
@@ -263,6 +287,7 @@ mod tests {
         assert_eq!(back.topic, channel.topic);
         assert_eq!(back.bans, channel.bans);
         assert_eq!(back.operators, channel.operators);
+        assert_eq!(back.founder, channel.founder);
         assert!(back.members.is_empty());
     }
 

@@ -7,6 +7,7 @@
 
 mod account;
 pub mod caps;
+mod chanserv;
 mod commands;
 pub mod encode;
 mod isupport;
@@ -177,6 +178,9 @@ impl IrcSession {
             "PART" => commands::part::handle(self, connection, message),
             "PRIVMSG" if message.arg(0).is_some_and(nickserv::is_nickserv) => {
                 nickserv::handle(self, connection, message.arg(1).unwrap_or("")).await
+            }
+            "PRIVMSG" if message.arg(0).is_some_and(chanserv::is_chanserv) => {
+                chanserv::handle(self, connection, message.arg(1).unwrap_or(""))
             }
             "PRIVMSG" | "NOTICE" | "TAGMSG" => {
                 commands::privmsg::handle(self, connection, message).await

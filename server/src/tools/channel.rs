@@ -9,7 +9,8 @@ use std::io::Write;
 use std::path::Path;
 
 /// One line of `natterd channel list`: name, modes (the key itself is not
-/// shown), limit, bans, operator accounts and topic, tab-separated. Nothing
+/// shown), limit, founder (`-`: unregistered), bans, operator accounts and
+/// topic, tab-separated. Nothing
 /// from the network reaches the terminal as an escape sequence.
 pub fn describe(record: &ChannelRecord) -> String {
     let clean = |text: &str| strip_controls(&strip_formatting(text));
@@ -26,12 +27,16 @@ pub fn describe(record: &ChannelRecord) -> String {
     } else {
         operators.join(",")
     };
+    let founder = record
+        .founder
+        .as_ref()
+        .map_or_else(|| "-".to_string(), |founder| clean(&founder.name));
     let topic = record
         .topic
         .as_ref()
         .map_or_else(String::new, |topic| clean(&topic.text));
     format!(
-        "{}\t{modes}\tbans:{}\toperators:{operators}\t{topic}",
+        "{}\t{modes}\tfounder:{founder}\tbans:{}\toperators:{operators}\t{topic}",
         clean(&record.name),
         record.bans.len(),
     )
@@ -109,11 +114,16 @@ mod tests {
                 set_at_ms: 3,
             }],
             operators: ["alice".to_string(), "bob".to_string()].into(),
+            founder: Some(crate::channels::Founder {
+                account: "alice".into(),
+                name: "Alice".into(),
+                registered_ms: 4,
+            }),
         };
         let line = describe(&record);
         assert_eq!(
             line,
-            "#club\t+instkl 5\tbans:1\toperators:alice,bob\tmembers [31monly"
+            "#club\t+instkl 5\tfounder:Alice\tbans:1\toperators:alice,bob\tmembers [31monly"
         );
         assert!(!line.contains("sesame"));
     }
