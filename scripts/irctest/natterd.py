@@ -40,6 +40,7 @@ enabled = {history}
 
 [accounts]
 registration = true
+register_before_connect = {before_connect}
 
 [tls]
 bind = "{tls_bind}"
@@ -173,6 +174,13 @@ class NatterdController(BaseServerController, DirectoryBasedController):
                     data_dir=data_dir,
                     password_field=password_field,
                     history="true",
+                    # As ergo's controller: REGISTER before connecting only
+                    # where the test asks for it.
+                    before_connect=(
+                        "true"
+                        if self.test_config.account_registration_before_connect
+                        else "false"
+                    ),
                     tls_bind=tls_bind,
                     tls_files=tls_files,
                     oper_hash=self.oper_hash(natterd),

@@ -347,3 +347,64 @@ async fn whox_shows_who_is_logged_in_as_whom() {
         ))
         .await;
 }
+
+/// draft/account-registration: ACCOUNT_EXISTS for a nick someone else is
+/// using (the spec's wording: "a nick that is not available as a new
+/// account's name"), also when the client's own NICK was refused for it;
+/// NEED_NICK only before any NICK.
+#[tokio::test]
+async fn register_grabs_no_nick_from_under_its_holder() {
+    let server = start().await;
+    let _root = Client::register(&server, "root").await;
+    let mut bar = Client::connect(&server).await;
+    bar.send("CAP LS 302");
+    bar.send("REGISTER * * shivarampassphrase");
+    bar.expect_line(&format!(
+        ":{SERVER} FAIL REGISTER NEED_NICK * :Choose a nickname first, or name the account"
+    ))
+    .await;
+    bar.send("NICK root");
+    bar.expect_command("433").await;
+    bar.send("REGISTER * * shivarampassphrase");
+    bar.expect_next(format!(
+        ":{SERVER} FAIL REGISTER ACCOUNT_EXISTS root :root is in use by someone else; choose another nick"
+    ))
+    .await;
+    bar.send("REGISTER Root * shivarampassphrase");
+    bar.expect_next(format!(
+        ":{SERVER} FAIL REGISTER ACCOUNT_EXISTS Root :Root is in use by someone else; choose another name"
+    ))
+    .await;
+    // Once bar has a nick of its own, `*` is that nick.
+    bar.send("NICK bar");
+    bar.send("REGISTER * * shivarampassphrase");
+    bar.expect_next(format!(":{SERVER} REGISTER SUCCESS bar :Account created"))
+        .await;
+}
+
+#[tokio::test]
+async fn register_before_connect_can_be_turned_off() {
+    let mut config = history_config();
+    config.accounts.register_before_connect = false;
+    let server = TestServer::start_with(config).await;
+    let mut bar = Client::connect(&server).await;
+    bar.send("CAP LS 302");
+    let ls = bar.expect(|line| line.contains(" CAP * LS ")).await;
+    assert!(
+        ls.split([' ', ':'])
+            .any(|word| word == "draft/account-registration=custom-account-name"),
+        "{ls}"
+    );
+    bar.send("NICK bar");
+    bar.send("REGISTER * * shivarampassphrase");
+    bar.expect_next(format!(
+        ":{SERVER} FAIL REGISTER COMPLETE_CONNECTION_REQUIRED * :Register your account once you are connected"
+    ))
+    .await;
+    bar.send("USER bar 0 * :Bar");
+    bar.send("CAP END");
+    bar.expect_command("001").await;
+    bar.send("REGISTER * * shivarampassphrase");
+    bar.expect_line(&format!(":{SERVER} REGISTER SUCCESS bar :Account created"))
+        .await;
+}

@@ -9,6 +9,11 @@ use std::time::Duration;
 pub struct AccountsConfig {
     /// Whether anyone may register an account (REGISTER, NickServ, plain `/register`).
     pub registration: bool,
+    /// Whether IRCv3 `REGISTER` is accepted before connection registration
+    /// completes (the `before-connect` key of `draft/account-registration`,
+    /// ergo's `allow-before-connect`); when off it answers
+    /// `FAIL REGISTER COMPLETE_CONNECTION_REQUIRED`.
+    pub register_before_connect: bool,
     /// Whether everyone must log in to an account to get in (IRC: SASL or
     /// `PASS account:password` before registering; nc: the password prompt,
     /// which also registers a new nick when registration is open).
@@ -33,6 +38,7 @@ impl Default for AccountsConfig {
     fn default() -> Self {
         AccountsConfig {
             registration: true,
+            register_before_connect: true,
             require: false,
             nick_grace: Duration::from_secs(30),
             max_failures_per_connection: 3,

@@ -5,6 +5,7 @@
 
 use super::IrcSession;
 use crate::accounts::{Account, AccountError, Limits};
+use crate::hub::NickTaken;
 use crate::session::Connection;
 use natter_protocol::{Message, Nick, numeric};
 
@@ -149,10 +150,26 @@ pub async fn register(session: &mut IrcSession, connection: &mut Connection, mes
         );
         return;
     };
+    if !session.registered && !session.context.config.accounts.register_before_connect {
+        let fail = session.server_message("FAIL").with_params([
+            "REGISTER",
+            "COMPLETE_CONNECTION_REQUIRED",
+            account,
+            "Register your account once you are connected",
+        ]);
+        connection.send(&fail);
+        return;
+    }
     let name = if account == "*" {
-        match session.nick.clone() {
-            Some(nick) => nick,
-            None => {
+        match (session.nick.clone(), session.refused_nick.clone()) {
+            (Some(nick), _) => nick,
+            // The spec: ACCOUNT_EXISTS once a NICK was sent, for a nick that
+            // is not available; nobody registers a nick from under its holder.
+            (None, Some(refused)) => {
+                let text = format!("{refused} is in use by someone else; choose another nick");
+                return register_fail(session, connection, "ACCOUNT_EXISTS", &refused, &text);
+            }
+            (None, None) => {
                 return register_fail(
                     session,
                     connection,
@@ -196,6 +213,23 @@ pub async fn register(session: &mut IrcSession, connection: &mut Connection, mes
     if let Err(error) = Nick::parse(&name, max) {
         let text = format!("Account names follow the nickname rules: {error}");
         return register_fail(session, connection, "BAD_ACCOUNT_NAME", &name, &text);
+    }
+    // No land grabs: a nick someone else is using cannot become an account.
+    let me = session.registered.then_some(connection.id);
+    let held = session
+        .context
+        .hub
+        .read(|hub| hub.check_nick(&name, me))
+        .err()
+        .filter(|taken| {
+            matches!(
+                taken,
+                NickTaken::InUse | NickTaken::LooksLike(_) | NickTaken::OnAnotherNode(_)
+            )
+        });
+    if held.is_some() {
+        let text = format!("{name} is in use by someone else; choose another name");
+        return register_fail(session, connection, "ACCOUNT_EXISTS", &name, &text);
     }
     match accounts.register(&name, password).await {
         Ok(account) => {

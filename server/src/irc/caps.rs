@@ -47,6 +47,9 @@ pub struct Offer {
     pub registration: bool,
     /// Nobody gets in without logging in (`[accounts] require`).
     pub account_required: bool,
+    /// REGISTER is accepted before connection registration completes
+    /// (`[accounts] register_before_connect`).
+    pub before_connect: bool,
 }
 
 /// The capabilities this server offers: [`SUPPORTED`] less what is off.
@@ -70,10 +73,11 @@ pub fn informational(name: &str) -> bool {
 }
 
 /// The value shown after a capability's name in `CAP LS 302`, if any.
-pub fn value(name: &str) -> Option<&'static str> {
+pub fn value(name: &str, offer: Offer) -> Option<&'static str> {
     match name {
         SASL => Some(SASL_MECHANISMS),
-        ACCOUNT_REGISTRATION => Some("before-connect,custom-account-name"),
+        ACCOUNT_REGISTRATION if offer.before_connect => Some("before-connect,custom-account-name"),
+        ACCOUNT_REGISTRATION => Some("custom-account-name"),
         _ => None,
     }
 }

@@ -45,6 +45,9 @@ pub struct IrcSession {
     registered: bool,
     /// Batch references handed out so far (see `new_batch_id`).
     batches: u64,
+    /// A nickname refused (in use) before registration, while no other is
+    /// chosen: `REGISTER *` then names it in ACCOUNT_EXISTS.
+    refused_nick: Option<String>,
     /// The account logged in to before registration (SASL, REGISTER).
     account: Option<crate::accounts::Account>,
     /// A SASL exchange in progress.
@@ -61,6 +64,7 @@ impl IrcSession {
         IrcSession {
             context,
             nick: None,
+            refused_nick: None,
             user: None,
             password: None,
             cap_negotiating: false,
@@ -81,6 +85,7 @@ impl IrcSession {
             accounts: self.context.accounts.is_some(),
             registration: self.context.config.accounts.registration,
             account_required: self.context.config.accounts.require,
+            before_connect: self.context.config.accounts.register_before_connect,
         }
     }
 

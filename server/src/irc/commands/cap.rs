@@ -29,9 +29,10 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
                 // 302 clients get cap-notify implicitly.
                 session.caps.set("cap-notify", true);
             }
-            let mut offered: Vec<String> = offered(session.offer())
+            let offer = session.offer();
+            let mut offered: Vec<String> = offered(offer)
                 .into_iter()
-                .map(|name| match value(name) {
+                .map(|name| match value(name, offer) {
                     Some(value) if version >= 302 => format!("{name}={value}"),
                     _ => name.to_string(),
                 })

@@ -38,9 +38,13 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
                 numeric::ERR_NICKNAMEINUSE,
                 [requested, reason.as_str()],
             );
+            if session.nick.is_none() {
+                session.refused_nick = Some(requested.to_string());
+            }
             return;
         }
         session.nick = Some(requested.to_string());
+        session.refused_nick = None;
         return;
     }
     // Claimed in the cluster first, so no other node gives it out meanwhile.
