@@ -8,6 +8,7 @@ use clap::Parser;
 use crate::app::{DEFAULT_CHANNEL, Settings};
 use crate::config::ConfigFile;
 use crate::net::NetConfig;
+use crate::net::client_cert::ClientCert;
 use crate::net::known_servers::KnownServers;
 use crate::net::registration::Identity;
 use crate::net::sts::StsPolicies;
@@ -81,6 +82,17 @@ pub struct Cli {
     /// and sent as PASS (a server password, or on natterd/ergo the nick's account password).
     #[arg(long, env = "NATTER_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
+
+    /// TLS client certificate (PEM) to present over TLS: a server that knows
+    /// it (natterd: /msg NickServ CERT ADD) logs you in with SASL EXTERNAL,
+    /// no password needed. Overrides the config's `client_cert`.
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+
+    /// The client certificate's private key (PEM; only you may read it,
+    /// chmod 600). Default: the config's `client_key`, else the certificate file.
+    #[arg(long, value_name = "FILE")]
+    pub client_key: Option<PathBuf>,
 
     /// Config file to read instead of the platform default; it must exist.
     #[arg(short, long, value_name = "FILE", env = "NATTER_CONFIG")]
@@ -306,6 +318,7 @@ pub fn net_config_for(base: &NetConfig, address: &str) -> Result<NetConfig, Stri
         identity: Identity {
             password: None,
             account: None,
+            client_cert: None,
             ..base.identity.clone()
         },
         registration_timeout: base.registration_timeout,
@@ -369,6 +382,26 @@ impl Target {
     }
 }
 
+/// The client certificate to present, from the command line or the config
+/// (the command line wins), checked now so that a missing file or a key
+/// others can read stops natter at start with the file named.
+fn client_cert_of(cli: &Cli, config: &ConfigFile) -> Result<Option<ClientCert>, String> {
+    let Some(cert) = cli
+        .client_cert
+        .clone()
+        .or_else(|| config.client_cert.clone())
+    else {
+        if cli.client_key.is_some() || config.client_key.is_some() {
+            return Err("client_key is set but client_cert is not: set both".to_owned());
+        }
+        return Ok(None);
+    };
+    let key = cli.client_key.clone().or_else(|| config.client_key.clone());
+    let client_cert = ClientCert::new(cert, key);
+    client_cert.load()?;
+    Ok(Some(client_cert))
+}
+
 /// Combines the command line and config file: command line wins; a server
 /// `found` on the LAN stands in when neither names one.
 pub fn resolve(
@@ -407,6 +440,7 @@ pub fn resolve(
         .or_else(|| config.nick.clone())
         .unwrap_or_else(login_nick);
     check_nick(&nick)?;
+    let client_cert = client_cert_of(cli, config)?;
     let channels = channels_to_join(cli, config);
     let net = NetConfig {
         host,
@@ -423,6 +457,7 @@ pub fn resolve(
             realname: config.realname.clone().unwrap_or_else(|| nick.clone()),
             password: cli.password.clone().or_else(|| config.password.clone()),
             account: config.account.clone(),
+            client_cert,
         },
     };
     let mut settings = Settings::new(&nick, &net.address());
@@ -644,6 +679,59 @@ mod tests {
         let plain = retarget(&net, "irc://192.168.1.40:6667").unwrap();
         assert!(plain.tls.is_none());
         assert!(retarget(&net, "http://x").is_err());
+    }
+
+    #[test]
+    fn a_client_certificate_is_checked_at_start_and_stays_with_the_first_server() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["alice".to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let cert_path = dir.path().join("alice.crt");
+        let key_path = dir.path().join("alice.key");
+        std::fs::write(&cert_path, cert.pem()).unwrap();
+        std::fs::write(&key_path, key.serialize_pem()).unwrap();
+        std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let args = |extra: &[&str]| {
+            let mut args = vec!["natter", "--nick", "alice"];
+            args.extend_from_slice(extra);
+            Cli::parse_from(args)
+        };
+        let cert_arg = cert_path.to_str().unwrap();
+        let key_arg = key_path.to_str().unwrap();
+        let cli = args(&["--client-cert", cert_arg, "--client-key", key_arg]);
+        let (_, net) = resolve(&cli, &ConfigFile::default(), None).unwrap();
+        assert_eq!(
+            net.identity.client_cert,
+            Some(ClientCert::new(cert_path.clone(), Some(key_path.clone())))
+        );
+        let other = net_config_for(&net, "ircs://chat.example.net").unwrap();
+        assert_eq!(other.identity.client_cert, None);
+        // From the config, the command line winning.
+        let config = ConfigFile {
+            client_cert: Some(dir.path().join("elsewhere.crt")),
+            client_key: Some(key_path.clone()),
+            ..ConfigFile::default()
+        };
+        let cli = args(&["--client-cert", cert_arg]);
+        let (_, net) = resolve(&cli, &config, None).unwrap();
+        assert_eq!(
+            net.identity.client_cert,
+            Some(ClientCert::new(cert_path.clone(), Some(key_path.clone())))
+        );
+        // A key others can read stops natter, as ssh does.
+        std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let cli = args(&["--client-cert", cert_arg, "--client-key", key_arg]);
+        let error = resolve(&cli, &ConfigFile::default(), None).unwrap_err();
+        assert!(error.ends_with(&format!("chmod 600 {key_arg}")), "{error}");
+        let cli = args(&["--client-key", key_arg]);
+        assert_eq!(
+            resolve(&cli, &ConfigFile::default(), None).unwrap_err(),
+            "client_key is set but client_cert is not: set both"
+        );
     }
 
     #[test]

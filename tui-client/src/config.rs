@@ -26,6 +26,11 @@ pub struct ConfigFile {
     pub password: Option<String>,
     /// The account SASL logs in to (default: the nick).
     pub account: Option<String>,
+    /// A TLS client certificate (PEM) presented over TLS; logs in with SASL
+    /// EXTERNAL where the server knows it.
+    pub client_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM, mode 0600); default: in `client_cert`.
+    pub client_key: Option<PathBuf>,
     /// Channels to join besides `#lobby`.
     pub channels: Vec<String>,
     /// Ring the bell for mentions and whispers in hidden buffers.

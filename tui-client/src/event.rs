@@ -90,6 +90,9 @@ pub enum NetEvent {
     },
     /// IRCv3 STS news (an upgrade to TLS, a policy kept or dropped).
     Sts(StsNews),
+    /// Something about logging in the user should know (a client
+    /// certificate that did not log in, and what to do about it).
+    LoginNote(String),
     /// The connection is gone; the next attempt is scheduled.
     Disconnected {
         /// Why, in words a user understands.

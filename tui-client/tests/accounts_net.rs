@@ -38,6 +38,7 @@ fn identity(nick: &str, account: Option<&str>, password: &str) -> Identity {
         realname: nick.into(),
         password: Some(password.into()),
         account: account.map(str::to_owned),
+        client_cert: None,
     }
 }
 

@@ -216,3 +216,22 @@ fn the_status_line_follows_the_question() {
         "{refused}"
     );
 }
+
+#[test]
+fn a_client_certificate_that_did_not_log_in_is_explained_where_the_user_looks() {
+    let mut app = fresh();
+    let note = "Your TLS client certificate did not log you in (SASL EXTERNAL: SASL \
+                authentication failed). Add it to your account once: log in with your \
+                password, then /msg NickServ CERT ADD. Trying your password (SASL PLAIN) instead.";
+    let effects = net(&mut app, NetEvent::LoginNote(note.to_owned()));
+    assert!(effects.iter().all(|e| !matches!(e, Effect::Send(_))));
+    assert_eq!(last(&app), note);
+    // Server text inside it reaches the screen without control characters.
+    net(
+        &mut app,
+        NetEvent::LoginNote("did not log you in (SASL EXTERNAL: \u{1b}[2Jgone)".to_owned()),
+    );
+    let screen = screen_text(&app, 100, 30);
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+    assert!(screen.contains("did not log you in"), "{screen}");
+}

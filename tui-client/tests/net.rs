@@ -41,6 +41,7 @@ fn start_with(host: &str, port: u16, nick: &str, registration_timeout: Duration)
             realname: nick.to_owned(),
             password: None,
             account: None,
+            client_cert: None,
         },
     };
     let task = tokio::spawn(net::run(config, app_tx, net_rx));

@@ -35,6 +35,7 @@ fn identity() -> Identity {
         realname: "alice".to_owned(),
         password: Some("hunter2-secret".to_owned()),
         account: None,
+        client_cert: None,
     }
 }
 

@@ -44,6 +44,7 @@ fn start(port: u16, known: &Path, accept: Option<Fingerprint>) -> Client {
             realname: "alice".to_owned(),
             password: None,
             account: None,
+            client_cert: None,
         },
     };
     let task = tokio::spawn(net::run(config, app_tx, net_rx));

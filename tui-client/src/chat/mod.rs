@@ -163,6 +163,7 @@ impl Chat {
                 self.handle_message(&message, received_at);
             }
             NetEvent::Disconnected { reason, retry_at } => self.on_disconnected(reason, retry_at),
+            NetEvent::LoginNote(text) => self.server_info(text),
             NetEvent::Sts(news) => match news {
                 StsNews::NotKept { .. } => {
                     let text = news.describe();

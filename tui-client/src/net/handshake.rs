@@ -7,6 +7,7 @@ use natter_protocol::Fingerprint;
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 
+use super::client_cert::ClientCert;
 use super::tls::{self, Seen, TlsSettings};
 use super::{CONNECT_TIMEOUT, Reader, Writer};
 
@@ -24,15 +25,17 @@ pub enum HandshakeError {
 }
 
 /// Runs the TLS handshake for `host` (`address` is `HOST:PORT`, the key in
-/// known_servers) within [`CONNECT_TIMEOUT`].
+/// known_servers) within [`CONNECT_TIMEOUT`], presenting `client_cert` if any
+/// (a certificate or key that cannot be used is a permanent error).
 pub async fn secure(
     stream: TcpStream,
     host: &str,
     address: &str,
     settings: &TlsSettings,
+    client_cert: Option<&ClientCert>,
 ) -> Result<(Reader, Writer), HandshakeError> {
     let (client, seen) =
-        tls::client_config(settings, address).map_err(HandshakeError::Permanent)?;
+        tls::client_config(settings, address, client_cert).map_err(HandshakeError::Permanent)?;
     let name = ServerName::try_from(host.to_owned())
         .map_err(|_| HandshakeError::Permanent(format!("`{host}` cannot be a TLS server name")))?;
     let connect = tokio_rustls::TlsConnector::from(client).connect(name, stream);

@@ -4,6 +4,7 @@
 //! IRCv3 STS (see [`sts`]) moves a plaintext connection to TLS: when the
 //! server asks, and at every attempt while a stored policy says so.
 
+pub mod client_cert;
 pub mod codec;
 pub mod handshake;
 pub mod known_servers;
@@ -336,7 +337,14 @@ async fn connect_and_serve(
                     (Box::new(reader) as Reader, Box::new(writer) as Writer)
                 }
                 Some(settings) => {
-                    let handshake = handshake::secure(stream, &config.host, address, settings);
+                    let client_cert = identity.client_cert.clone();
+                    let handshake = handshake::secure(
+                        stream,
+                        &config.host,
+                        address,
+                        settings,
+                        client_cert.as_ref(),
+                    );
                     match while_offline(handshake, identity, commands).await? {
                         Ok(halves) => halves,
                         Err(HandshakeError::Untrusted(fingerprint)) => {
@@ -576,6 +584,11 @@ impl Connection {
             tracing::info!("registered");
         }
         self.write(&replies).await?;
+        for note in self.registration.take_notes() {
+            app.send(AppEvent::Net(NetEvent::LoginNote(note)))
+                .await
+                .map_err(|_| Outcome::AppGone)?;
+        }
         match message.command.as_str() {
             "PING" => return Ok(()),
             "ERROR" => self.server_error = message.params.last().cloned(),

@@ -1,6 +1,7 @@
 //! Registration as a pure state machine: CAP negotiation (LS 302, REQ what
-//! we want of what is offered, END), SASL PLAIN with the password when the
-//! server offers it, PASS/NICK/USER, a taken nick retried with a suffix, and
+//! we want of what is offered, END), SASL EXTERNAL when a TLS client
+//! certificate is presented and the server offers it, else (or when that
+//! fails) SASL PLAIN with the password when the server offers it, PASS/NICK/USER, a taken nick retried with a suffix, and
 //! PING answered. The network task feeds it lines.
 //!
 //! On a plaintext connection only `CAP LS 302` goes out at first: PASS, NICK
@@ -52,6 +53,9 @@ pub struct Identity {
     pub password: Option<String>,
     /// The account to log in to with SASL (default: the nick).
     pub account: Option<String>,
+    /// A TLS client certificate to present: over TLS, SASL EXTERNAL is
+    /// tried with it first when the server offers it.
+    pub client_cert: Option<super::client_cert::ClientCert>,
 }
 
 /// The SASL capability.
@@ -59,15 +63,33 @@ const SASL: &str = "sasl";
 /// The most bytes of base64 one AUTHENTICATE line carries (IRCv3 sasl-3.1).
 const AUTHENTICATE_CHUNK: usize = 400;
 
+/// A SASL mechanism natter speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mechanism {
+    /// The TLS client certificate's fingerprint (no credentials sent).
+    External,
+    /// Account and password.
+    Plain,
+}
+
+impl Mechanism {
+    fn name(self) -> &'static str {
+        match self {
+            Mechanism::External => "EXTERNAL",
+            Mechanism::Plain => "PLAIN",
+        }
+    }
+}
+
 /// Where SASL is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sasl {
-    /// Not started (or not offered, or no password).
+    /// Not started (or not offered, or nothing to log in with).
     Idle,
-    /// `AUTHENTICATE PLAIN` sent; waiting for `AUTHENTICATE +`.
-    Started,
+    /// `AUTHENTICATE <mechanism>` sent; waiting for `AUTHENTICATE +`.
+    Started(Mechanism),
     /// Credentials sent; waiting for 903/904.
-    Sent,
+    Sent(Mechanism),
     /// Over (success or failure): negotiation may end.
     Done,
 }
@@ -112,7 +134,11 @@ pub struct Registration {
     negotiating: bool,
     /// Whether the server offered SASL PLAIN (or SASL without a mechanism list).
     plain_offered: bool,
+    /// Whether the server offered SASL EXTERNAL (or SASL without a mechanism list).
+    external_offered: bool,
     sasl: Sasl,
+    /// What the user should know about logging in (taken by the network task).
+    notes: Vec<String>,
     /// Whether 001 arrived.
     pub registered: bool,
 }
@@ -132,7 +158,9 @@ impl Registration {
             offered: BTreeSet::new(),
             negotiating: true,
             plain_offered: false,
+            external_offered: false,
             sasl: Sasl::Idle,
+            notes: Vec::new(),
             registered: false,
         }
     }
@@ -168,6 +196,12 @@ impl Registration {
     /// capabilities (it ignores CAP silently): the caller's patience ran out.
     pub fn release(&mut self) -> Vec<Message> {
         std::mem::take(&mut self.held)
+    }
+
+    /// What the user should know about logging in, once (the network task
+    /// shows it): a client certificate that did not log in, and why.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
     }
 
     /// What the server's `sts` asked, once (the network task acts on it).
@@ -236,21 +270,58 @@ impl Registration {
                 self.negotiating = false;
                 Vec::new()
             }
-            "AUTHENTICATE" if self.sasl == Sasl::Started && msg.arg(0) == Some("+") => {
-                self.sasl = Sasl::Sent;
-                self.credentials()
+            "AUTHENTICATE" if msg.arg(0) == Some("+") => match self.sasl {
+                Sasl::Started(mechanism) => {
+                    self.sasl = Sasl::Sent(mechanism);
+                    match mechanism {
+                        // No authorization identity: the certificate's account.
+                        Mechanism::External => vec![Message::new("AUTHENTICATE").with_param("+")],
+                        Mechanism::Plain => self.credentials(),
+                    }
+                }
+                _ => Vec::new(),
+            },
+            // A failed EXTERNAL falls back to PLAIN when there is a password.
+            ERR_SASLFAIL | ERR_SASLTOOLONG | ERR_SASLABORTED
+                if matches!(
+                    self.sasl,
+                    Sasl::Started(Mechanism::External) | Sasl::Sent(Mechanism::External)
+                ) =>
+            {
+                self.external_failed(msg)
             }
             // Success or failure alike end negotiation: a failed login is
             // shown (by the chat) and the connection goes on without it.
             RPL_SASLSUCCESS | ERR_SASLFAIL | ERR_SASLTOOLONG | ERR_SASLABORTED
             | ERR_SASLALREADY
-                if matches!(self.sasl, Sasl::Started | Sasl::Sent) =>
+                if matches!(self.sasl, Sasl::Started(_) | Sasl::Sent(_)) =>
             {
                 self.sasl = Sasl::Done;
                 self.end_negotiation()
             }
             _ => Vec::new(),
         }
+    }
+
+    /// SASL EXTERNAL was refused: says so, and tries PLAIN if it can.
+    fn external_failed(&mut self, msg: &Message) -> Vec<Message> {
+        let said = msg.params.last().cloned().unwrap_or_default();
+        let plain = self.plain_offered && self.identity.password.is_some();
+        let next = if plain {
+            " Trying your password (SASL PLAIN) instead."
+        } else {
+            ""
+        };
+        self.notes.push(format!(
+            "Your TLS client certificate did not log you in (SASL EXTERNAL: {said}). Add it to \
+             your account once: log in with your password, then /msg NickServ CERT ADD.{next}"
+        ));
+        if plain {
+            self.sasl = Sasl::Started(Mechanism::Plain);
+            return vec![Message::new("AUTHENTICATE").with_param(Mechanism::Plain.name())];
+        }
+        self.sasl = Sasl::Done;
+        self.end_negotiation()
     }
 
     fn end_negotiation(&mut self) -> Vec<Message> {
@@ -285,9 +356,27 @@ impl Registration {
         lines
     }
 
-    /// Whether SASL PLAIN is worth asking for: offered, and we have a password.
+    /// The mechanism to log in with first, if any: EXTERNAL when a client
+    /// certificate is presented (over TLS) and it is offered, else PLAIN
+    /// when it is offered and we have a password.
+    fn first_mechanism(&self) -> Option<Mechanism> {
+        if self.sasl != Sasl::Idle {
+            return None;
+        }
+        if self.presents_cert() && self.external_offered {
+            return Some(Mechanism::External);
+        }
+        (self.plain_offered && self.identity.password.is_some()).then_some(Mechanism::Plain)
+    }
+
+    /// Whether SASL is worth asking for.
     fn wants_sasl(&self) -> bool {
-        self.plain_offered && self.identity.password.is_some() && self.sasl == Sasl::Idle
+        self.first_mechanism().is_some()
+    }
+
+    /// Whether the handshake presented a client certificate.
+    fn presents_cert(&self) -> bool {
+        self.identity.client_cert.is_some() && self.transport == Transport::Tls
     }
 
     fn on_cap(&mut self, msg: &Message) -> Vec<Message> {
@@ -302,8 +391,12 @@ impl Registration {
                         self.on_sts(value);
                     }
                     if name == SASL {
-                        self.plain_offered =
-                            value.is_empty() || value.split(',').any(|m| m == "PLAIN");
+                        let offers = |wanted: &str| {
+                            value.is_empty()
+                                || value.split(',').any(|m| m.eq_ignore_ascii_case(wanted))
+                        };
+                        self.plain_offered = offers("PLAIN");
+                        self.external_offered = offers("EXTERNAL");
                     }
                     self.offered.insert(name.to_owned());
                 }
@@ -311,6 +404,13 @@ impl Registration {
                     return Vec::new();
                 }
                 self.listed = true;
+                if self.presents_cert() && !self.external_offered {
+                    self.notes.push(
+                        "The server does not offer SASL EXTERNAL: your TLS client certificate \
+                         was presented but does not log you in there."
+                            .to_owned(),
+                    );
+                }
                 let mut wanted = self.wanted_of(&self.offered);
                 if self.wants_sasl() {
                     wanted.push(SASL);
@@ -321,9 +421,11 @@ impl Registration {
                 vec![Message::new("CAP").with_params(["REQ".to_owned(), wanted.join(" ")])]
             }
             "ACK" if self.negotiating && self.wants_sasl() => {
-                if list.split_whitespace().any(|cap| cap == SASL) {
-                    self.sasl = Sasl::Started;
-                    return vec![Message::new("AUTHENTICATE").with_param("PLAIN")];
+                if list.split_whitespace().any(|cap| cap == SASL)
+                    && let Some(mechanism) = self.first_mechanism()
+                {
+                    self.sasl = Sasl::Started(mechanism);
+                    return vec![Message::new("AUTHENTICATE").with_param(mechanism.name())];
                 }
                 self.end_negotiation()
             }
@@ -404,6 +506,19 @@ mod tests {
             realname: "Alice".into(),
             password: Some("secret".into()),
             account: None,
+            client_cert: None,
+        }
+    }
+
+    /// `identity()` with a client certificate (never read by registration).
+    fn with_cert(password: Option<&str>) -> Identity {
+        Identity {
+            password: password.map(str::to_owned),
+            client_cert: Some(crate::net::client_cert::ClientCert::new(
+                "alice.pem".into(),
+                None,
+            )),
+            ..identity()
         }
     }
 
@@ -524,6 +639,96 @@ mod tests {
         let mut registration = Registration::new(identity(), Transport::Tls);
         let out = registration.on_message(&parse(":s CAP * LS :sasl=EXTERNAL"));
         assert_eq!(lines(&out), vec!["CAP END"]);
+    }
+
+    #[test]
+    fn a_client_certificate_logs_in_with_sasl_external_first() {
+        let mut registration = Registration::new(with_cert(Some("secret")), Transport::Tls);
+        let out = registration.on_message(&parse(":s CAP * LS :sasl=PLAIN,EXTERNAL"));
+        assert_eq!(lines(&out), vec!["CAP REQ :sasl"]);
+        let out = registration.on_message(&parse(":s CAP * ACK :sasl"));
+        assert_eq!(lines(&out), vec!["AUTHENTICATE EXTERNAL"]);
+        let out = registration.on_message(&parse("AUTHENTICATE +"));
+        assert_eq!(lines(&out), vec!["AUTHENTICATE +"]);
+        let out = registration.on_message(&parse(":s 903 alice :SASL authentication successful"));
+        assert_eq!(lines(&out), vec!["CAP END"]);
+        assert!(registration.take_notes().is_empty());
+    }
+
+    #[test]
+    fn a_refused_certificate_falls_back_to_the_password_and_says_why() {
+        let mut registration = Registration::new(with_cert(Some("secret")), Transport::Tls);
+        registration.on_message(&parse(":s CAP * LS :sasl=PLAIN,EXTERNAL"));
+        registration.on_message(&parse(":s CAP * ACK :sasl"));
+        registration.on_message(&parse("AUTHENTICATE +"));
+        let out = registration.on_message(&parse(
+            ":s 904 alice :SASL authentication failed: your client certificate is not added to any account",
+        ));
+        assert_eq!(lines(&out), vec!["AUTHENTICATE PLAIN"]);
+        assert_eq!(
+            registration.take_notes(),
+            vec![
+                "Your TLS client certificate did not log you in (SASL EXTERNAL: SASL \
+                 authentication failed: your client certificate is not added to any account). \
+                 Add it to your account once: log in with your password, then /msg NickServ \
+                 CERT ADD. Trying your password (SASL PLAIN) instead."
+                    .to_owned()
+            ]
+        );
+        let out = registration.on_message(&parse("AUTHENTICATE +"));
+        assert_eq!(lines(&out), vec!["AUTHENTICATE YWxpY2UAYWxpY2UAc2VjcmV0"]);
+        let out = registration.on_message(&parse(":s 903 alice :SASL authentication successful"));
+        assert_eq!(lines(&out), vec!["CAP END"]);
+    }
+
+    #[test]
+    fn a_refused_certificate_without_a_password_ends_negotiation() {
+        let mut registration = Registration::new(with_cert(None), Transport::Tls);
+        registration.on_message(&parse(":s CAP * LS :sasl=EXTERNAL"));
+        let out = registration.on_message(&parse(":s CAP * ACK :sasl"));
+        assert_eq!(lines(&out), vec!["AUTHENTICATE EXTERNAL"]);
+        let out = registration.on_message(&parse(":s 904 alice :SASL authentication failed"));
+        assert_eq!(lines(&out), vec!["CAP END"]);
+        let notes = registration.take_notes();
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].ends_with("then /msg NickServ CERT ADD."),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn a_certificate_is_not_used_in_clear_or_where_external_is_not_offered() {
+        // Plaintext: no certificate was presented, so PLAIN as before.
+        let mut registration = Registration::new(with_cert(Some("secret")), Transport::Plaintext);
+        registration.start();
+        let out = registration.on_message(&parse(":s CAP * LS :sasl=PLAIN,EXTERNAL"));
+        assert_eq!(
+            lines(&out),
+            vec![
+                "PASS secret",
+                "NICK alice",
+                "USER alice 0 * Alice",
+                "CAP REQ :sasl"
+            ]
+        );
+        let out = registration.on_message(&parse(":s CAP * ACK :sasl"));
+        assert_eq!(lines(&out), vec!["AUTHENTICATE PLAIN"]);
+        assert!(registration.take_notes().is_empty());
+        // TLS, but the server knows no EXTERNAL: PLAIN, and the user is told.
+        let mut registration = Registration::new(with_cert(Some("secret")), Transport::Tls);
+        let out = registration.on_message(&parse(":s CAP * LS :sasl=PLAIN"));
+        assert_eq!(lines(&out), vec!["CAP REQ :sasl"]);
+        assert_eq!(
+            registration.take_notes(),
+            vec![
+                "The server does not offer SASL EXTERNAL: your TLS client certificate was \
+                 presented but does not log you in there."
+                    .to_owned()
+            ]
+        );
+        let out = registration.on_message(&parse(":s CAP * ACK :sasl"));
+        assert_eq!(lines(&out), vec!["AUTHENTICATE PLAIN"]);
     }
 
     #[test]

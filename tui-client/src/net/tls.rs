@@ -4,6 +4,7 @@
 //! `--accept-fingerprint`, like ssh's host keys. The handshake's signatures
 //! are always checked, so the server must hold the key of what it shows.
 
+use super::client_cert::ClientCert;
 use super::known_servers::KnownServers;
 use natter_protocol::Fingerprint;
 use rustls::client::WebPkiServerVerifier;
@@ -133,10 +134,13 @@ fn system_roots() -> Arc<rustls::RootCertStore> {
 pub type SeenSlot = Arc<Mutex<Option<Seen>>>;
 
 /// A client config for one connection to `server` (`HOST:PORT`), and where
-/// the verifier reports what it refused.
+/// the verifier reports what it refused. With `client_cert` the handshake
+/// presents it (read afresh for every connection, so a replaced file is used
+/// at the next reconnect).
 pub fn client_config(
     settings: &TlsSettings,
     server: &str,
+    client_cert: Option<&ClientCert>,
 ) -> Result<(Arc<rustls::ClientConfig>, SeenSlot), String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let pinned = match settings.accept.or(settings.once) {
@@ -161,12 +165,26 @@ pub fn client_config(
         pinned,
         seen: seen.clone(),
     };
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|error| error.to_string())?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    let config = match client_cert {
+        None => builder.with_no_client_auth(),
+        Some(client_cert) => {
+            let loaded = client_cert.load()?;
+            builder
+                .with_client_auth_cert(loaded.chain, loaded.key)
+                .map_err(|error| {
+                    format!(
+                        "cannot use the client certificate {} with the key {}: {error}",
+                        client_cert.cert.display(),
+                        client_cert.key.display()
+                    )
+                })?
+        }
+    };
     Ok((Arc::new(config), seen))
 }
 

@@ -45,6 +45,7 @@ impl Headless {
                 realname: nick.into(),
                 password: None,
                 account: None,
+                client_cert: None,
             },
         )
     }
