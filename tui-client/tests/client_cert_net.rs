@@ -116,8 +116,8 @@ impl Client {
 }
 
 /// A self-signed certificate and its key in `dir` (key mode 0600), as a
-/// user makes them with openssl.
-fn make_cert(dir: &Path) -> ClientCert {
+/// user makes them with openssl, and its fingerprint.
+fn make_cert(dir: &Path) -> (ClientCert, Fingerprint) {
     let key = rcgen::KeyPair::generate().unwrap();
     let cert = rcgen::CertificateParams::new(vec!["alice".to_owned()])
         .unwrap()
@@ -128,7 +128,10 @@ fn make_cert(dir: &Path) -> ClientCert {
     std::fs::write(&cert_path, cert.pem()).unwrap();
     std::fs::write(&key_path, key.serialize_pem()).unwrap();
     std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    ClientCert::new(cert_path, Some(key_path))
+    (
+        ClientCert::new(cert_path, Some(key_path)),
+        Fingerprint::of_der(cert.der()),
+    )
 }
 
 #[tokio::test]
@@ -138,7 +141,7 @@ async fn a_client_certificate_logs_in_with_sasl_external_once_the_account_added_
     let fingerprint = server.context.tls.as_ref().unwrap().fingerprint();
     let dir = tempfile::tempdir().unwrap();
     let known = dir.path().join("known_servers");
-    let cert = make_cert(dir.path());
+    let (cert, cert_fingerprint) = make_cert(dir.path());
 
     // Not added to any account yet: natter says so and goes on without one.
     let mut alice = start(port, &known, fingerprint, cert.clone(), "alice");
@@ -160,9 +163,11 @@ async fn a_client_certificate_logs_in_with_sasl_external_once_the_account_added_
     );
     alice.send("PRIVMSG NickServ :CERT ADD").await;
     let added = alice.line("NOTICE").await;
-    assert!(
-        added.params[1].starts_with("Certificate ") && added.params[1].ends_with(" added to alice"),
-        "{added:?}"
+    assert_eq!(
+        added.params[1],
+        format!(
+            "Certificate {cert_fingerprint} added to alice: it logs you in with SASL EXTERNAL."
+        )
     );
     alice.quit().await;
 
@@ -182,7 +187,7 @@ async fn a_key_others_can_read_stops_the_connection_with_the_fix() {
     let port = server.tls_addr.unwrap().port();
     let fingerprint = server.context.tls.as_ref().unwrap().fingerprint();
     let dir = tempfile::tempdir().unwrap();
-    let cert = make_cert(dir.path());
+    let (cert, _) = make_cert(dir.path());
     std::fs::set_permissions(&cert.key, std::fs::Permissions::from_mode(0o644)).unwrap();
     let mut client = start(
         port,

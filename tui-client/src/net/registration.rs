@@ -645,7 +645,7 @@ mod tests {
     fn a_client_certificate_logs_in_with_sasl_external_first() {
         let mut registration = Registration::new(with_cert(Some("secret")), Transport::Tls);
         let out = registration.on_message(&parse(":s CAP * LS :sasl=PLAIN,EXTERNAL"));
-        assert_eq!(lines(&out), vec!["CAP REQ :sasl"]);
+        assert_eq!(lines(&out), vec!["CAP REQ sasl"]);
         let out = registration.on_message(&parse(":s CAP * ACK :sasl"));
         assert_eq!(lines(&out), vec!["AUTHENTICATE EXTERNAL"]);
         let out = registration.on_message(&parse("AUTHENTICATE +"));
@@ -709,7 +709,7 @@ mod tests {
                 "PASS secret",
                 "NICK alice",
                 "USER alice 0 * Alice",
-                "CAP REQ :sasl"
+                "CAP REQ sasl"
             ]
         );
         let out = registration.on_message(&parse(":s CAP * ACK :sasl"));
@@ -718,7 +718,7 @@ mod tests {
         // TLS, but the server knows no EXTERNAL: PLAIN, and the user is told.
         let mut registration = Registration::new(with_cert(Some("secret")), Transport::Tls);
         let out = registration.on_message(&parse(":s CAP * LS :sasl=PLAIN"));
-        assert_eq!(lines(&out), vec!["CAP REQ :sasl"]);
+        assert_eq!(lines(&out), vec!["CAP REQ sasl"]);
         assert_eq!(
             registration.take_notes(),
             vec![
