@@ -254,64 +254,134 @@ async fn said(client: &mut Client, channel: &str, count: usize) -> Vec<String> {
     texts
 }
 
+/// Waits until `client` has seen each of `others` JOIN `channel` (in any
+/// order: a roster answer may come after later joins).
+async fn wait_joins(client: &mut Client, channel: &str, others: &[&str]) {
+    let mut waiting: Vec<String> = others
+        .iter()
+        .map(|other| format!(":{} JOIN {channel}", prefix(other)))
+        .collect();
+    while !waiting.is_empty() {
+        let line = client.recv_line().await;
+        // (Tags, when the client asked for them, come first.)
+        waiting.retain(|join| !line.ends_with(join.as_str()));
+    }
+}
+
+/// The texts in `texts` that do not start with `prefix`.
+fn without(texts: &[String], prefix: char) -> Vec<String> {
+    texts
+        .iter()
+        .filter(|text| !text.starts_with(prefix))
+        .cloned()
+        .collect()
+}
+
+/// The texts in `texts` that start with `prefix`.
+fn from(texts: &[String], prefix: char) -> Vec<String> {
+    texts
+        .iter()
+        .filter(|text| text.starts_with(prefix))
+        .cloned()
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn three_nodes_see_each_message_once_and_in_the_streams_order() {
+async fn every_member_on_every_node_sees_one_order() {
     let Some(nats) = NatsServer::start() else {
         return;
     };
     let a = node(&nats, "node-a").await;
     let b = node(&nats, "node-b").await;
     let c = node(&nats, "node-c").await;
+    // A sender and an observer on each node.
     let mut ann = Client::member(&a, "ann", "#room").await;
+    let mut alma = Client::member(&a, "alma", "#room").await;
     let mut ben = Client::member(&b, "ben", "#room").await;
+    let mut bea = Client::member(&b, "bea", "#room").await;
     let mut cid = Client::member(&c, "cid", "#room").await;
     let mut cora = Client::member(&c, "cora", "#room").await;
-    // Everyone has seen everyone: the nodes follow the room.
-    // (In any order: a roster answer may come after later joins.)
-    for (client, others) in [
-        (&mut ann, ["ben", "cid", "cora"]),
-        (&mut ben, ["ann", "cid", "cora"]),
-        (&mut cid, ["ann", "ben", "cora"]),
+    let everyone = ["ann", "alma", "ben", "bea", "cid", "cora"];
+    // Everyone has seen everyone: every node follows the room.
+    for (client, me) in [
+        (&mut ann, "ann"),
+        (&mut alma, "alma"),
+        (&mut ben, "ben"),
+        (&mut bea, "bea"),
+        (&mut cid, "cid"),
+        (&mut cora, "cora"),
     ] {
-        let mut waiting: Vec<String> = others
+        // The remote ones; the local ones joined after could be checked too,
+        // but the first of each node saw its neighbour join before anything.
+        let others: Vec<&str> = everyone
             .iter()
-            .map(|other| format!(":{} JOIN #room", prefix(other)))
+            .copied()
+            .filter(|nick| nick.as_bytes()[0] != me.as_bytes()[0])
             .collect();
-        while !waiting.is_empty() {
-            let line = client.recv_line().await;
-            waiting.retain(|join| *join != line);
-        }
+        wait_joins(client, "#room", &others).await;
     }
-    assert_eq!(
-        names(&mut cid, "#room").await,
-        ["ann", "ben", "cid", "cora"]
-    );
-    const EACH: usize = 30;
+    // Three senders on three nodes, interleaved.
+    const EACH: usize = 20;
     for index in 0..EACH {
         ann.send(&format!("PRIVMSG #room :a{index}"));
         ben.send(&format!("PRIVMSG #room :b{index}"));
+        cid.send(&format!("PRIVMSG #room :c{index}"));
     }
-    let on_c = said(&mut cid, "#room", 2 * EACH).await;
-    let also_on_c = said(&mut cora, "#room", 2 * EACH).await;
-    assert_eq!(on_c, also_on_c, "one order on a node");
-    let from = |texts: &[String], prefix: char| -> Vec<String> {
-        texts
-            .iter()
-            .filter(|text| text.starts_with(prefix))
-            .cloned()
-            .collect()
-    };
-    let expected = |prefix: char| -> Vec<String> {
-        (0..EACH).map(|index| format!("{prefix}{index}")).collect()
-    };
+    let on_a = said(&mut alma, "#room", 3 * EACH).await;
+    let on_b = said(&mut bea, "#room", 3 * EACH).await;
+    let on_c = said(&mut cora, "#room", 3 * EACH).await;
+    assert_eq!(on_a, on_b, "node A and node B show one order");
+    assert_eq!(on_a, on_c, "node A and node C show one order");
     // Once each, and each sender's order kept.
-    assert_eq!(from(&on_c, 'a'), expected('a'));
-    assert_eq!(from(&on_c, 'b'), expected('b'));
-    // Node A shows ben's messages once each, in his order, too.
-    let on_a = said(&mut ann, "#room", EACH).await;
-    assert_eq!(on_a, expected('b'));
-    cid.assert_no_line_within(common::QUIET).await;
+    for sender in ['a', 'b', 'c'] {
+        let expected: Vec<String> = (0..EACH).map(|index| format!("{sender}{index}")).collect();
+        assert_eq!(from(&on_a, sender), expected);
+    }
+    // Senders see everyone else's messages in that same order.
+    assert_eq!(said(&mut ann, "#room", 2 * EACH).await, without(&on_a, 'a'));
+    assert_eq!(said(&mut ben, "#room", 2 * EACH).await, without(&on_a, 'b'));
+    assert_eq!(said(&mut cid, "#room", 2 * EACH).await, without(&on_a, 'c'));
+    for client in [&mut alma, &mut bea, &mut cora] {
+        client.assert_no_line_within(common::QUIET).await;
+    }
     a.shutdown().await;
     b.shutdown().await;
     c.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_with_echo_message_has_its_echo_at_once_and_others_see_it_in_order() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "node-a").await;
+    let b = node(&nats, "node-b").await;
+    let mut ann = Client::register_with_caps(
+        &a,
+        "ann",
+        &["batch", "echo-message", "labeled-response", "message-tags"],
+    )
+    .await;
+    ann.join("#room").await;
+    let mut alma = Client::member(&a, "alma", "#room").await;
+    let mut ben = Client::member(&b, "ben", "#room").await;
+    wait_joins(&mut ann, "#room", &["alma", "ben"]).await;
+    wait_joins(&mut alma, "#room", &["ben"]).await;
+    wait_joins(&mut ben, "#room", &["ann", "alma"]).await;
+    ann.send("@label=x1 PRIVMSG #room :hello");
+    let echo = ann.recv_line().await;
+    assert!(
+        echo.starts_with("@label=x1;"),
+        "the echo is the labelled response: {echo}"
+    );
+    let echoed = common::parse(&echo);
+    assert_eq!(echoed.command, "PRIVMSG", "{echo}");
+    assert_eq!(echoed.params, ["#room", "hello"], "{echo}");
+    // The node's other member and the other node's get it once, from the stream.
+    assert_eq!(said(&mut alma, "#room", 1).await, ["hello"]);
+    assert_eq!(said(&mut ben, "#room", 1).await, ["hello"]);
+    ann.assert_no_line_within(common::QUIET).await;
+    alma.assert_no_line_within(common::QUIET).await;
+    a.shutdown().await;
+    b.shutdown().await;
 }

@@ -83,6 +83,7 @@ impl ClusterNode {
         if let Some(follow) = self.followed().remove(room) {
             follow.stop.cancel();
         }
+        self.held().forget_room(room);
         self.roster().forget_channel(room);
     }
 
@@ -165,6 +166,16 @@ impl ClusterNode {
     async fn receive_room(&self, parts: &Parts, sequenced: Sequenced) {
         let Sequenced { room, envelope, .. } = sequenced;
         if envelope.node == self.me.name && envelope.incarnation == self.me.incarnation {
+            // Delivered here when it happened, except this node's held
+            // messages: their place in the room's order is now.
+            if let wire::Event::Message { msgid, .. } = &envelope.event {
+                let held = self.held().take(msgid);
+                if let (Some(held), Some(context)) = (held, self.context()) {
+                    context
+                        .hub
+                        .deliver_ordered(&held.room, held.envelope, held.sender);
+                }
+            }
             return;
         }
         let Some(context) = self.context() else {

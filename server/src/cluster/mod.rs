@@ -22,7 +22,8 @@
 //! - [`node`]: this natterd as a node: start, stop, nick claims; split by
 //!   direction into `outbox` (hub to NATS, the hub's bus and directory),
 //!   `inbound` (NATS to hub) and `presence` (deaths, outages, claims), with
-//!   [`translate`] between hub and wire events.
+//!   [`translate`] between hub and wire events; `held` keeps this node's own
+//!   channel messages until the room stream gives them their place.
 //! - [`testing`]: a real nats-server for tests.
 //!
 //! ARCHITECTURE.md ("Cluster") says what each part guarantees.
@@ -30,6 +31,7 @@
 mod bucket;
 pub mod channels;
 pub mod config;
+mod held;
 mod inbound;
 pub mod link;
 pub mod liveness;

@@ -15,6 +15,7 @@
 //! [`super::presence`] follows nodes and the link (deaths, outages,
 //! re-announcing) and nick claims.
 
+use super::held::HeldMessages;
 use super::liveness::Liveness;
 use super::nicks::NickRegistry;
 use super::ordering::RoomLog;
@@ -85,6 +86,8 @@ pub struct ClusterNode {
     /// Nicks this node claimed for its users (folded).
     pub(crate) holders: Mutex<HashMap<String, Holder>>,
     pub(crate) outbox: Outbox,
+    /// This node's channel messages waiting for their place in the room order.
+    pub(crate) held: Mutex<HeldMessages>,
     pub(crate) shutdown: CancellationToken,
     pub(crate) tasks: TaskTracker,
     /// Whether the node has joined (attached to the hub, announced).
@@ -120,6 +123,7 @@ impl ClusterNode {
             followed: Mutex::new(HashMap::new()),
             holders: Mutex::new(HashMap::new()),
             outbox: Outbox::new(),
+            held: Mutex::new(HeldMessages::default()),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             joined: tokio::sync::watch::Sender::new(false),
@@ -177,6 +181,10 @@ impl ClusterNode {
 
     pub(crate) fn followed(&self) -> MutexGuard<'_, HashMap<String, Follow>> {
         self.followed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn held(&self) -> MutexGuard<'_, HeldMessages> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn holders(&self) -> MutexGuard<'_, HashMap<String, Holder>> {

@@ -9,11 +9,13 @@
 //! this node did not follow makes the node follow it from that join on; the
 //! last local member leaving stops that.
 
+use super::held::Held;
 use super::node::{ClusterNode, Parts};
 use super::translate::{self, Outgoing};
 use super::wire;
 use crate::hub::Folded;
-use crate::hub::bus::{Bus, Directory, Published, RemoteUser};
+use crate::hub::bus::{Bus, Directory, Published, RemoteUser, Scope};
+use crate::hub::client::ClientId;
 use crate::hub::event::Event;
 use async_nats::jetstream::context::PublishAckFuture;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -67,6 +69,42 @@ fn weight(published: &Published) -> usize {
 
 impl Bus for ClusterNode {
     fn publish(&self, published: Published) {
+        self.enqueue(published);
+    }
+
+    fn publish_ordered(&self, published: Published, sender: ClientId) -> bool {
+        let (Scope::Channel(room), Event::Message { msgid, .. }) =
+            (&published.scope, &published.envelope.event)
+        else {
+            self.enqueue(published);
+            return false;
+        };
+        let msgid = msgid.clone();
+        let held = Held {
+            sender,
+            room: room.clone(),
+            envelope: Arc::clone(&published.envelope),
+        };
+        // Held only when the room's follower will surely read it back.
+        let held = self.link.state() == super::LinkState::Up
+            && self
+                .followed()
+                .get(&**room)
+                .is_some_and(|follow| follow.last.load(Ordering::Relaxed) != 0)
+            && self.held().hold(msgid.clone(), held);
+        if !self.enqueue(published) {
+            if held {
+                self.held().take(&msgid);
+            }
+            return false;
+        }
+        held
+    }
+}
+
+impl ClusterNode {
+    /// Queues an event for the publisher; false when it was not queued.
+    fn enqueue(&self, published: Published) -> bool {
         let bytes = weight(&published);
         let before = self.outbox.queued.fetch_add(bytes, Ordering::Relaxed);
         if before + bytes > MAX_QUEUED_BYTES {
@@ -74,10 +112,25 @@ impl Bus for ClusterNode {
             crate::warn_throttled!(
                 "cluster: too much waiting to be sent to NATS; an event was not shared with the other nodes"
             );
-            return;
+            return false;
         }
         if self.outbox.sender.send((published, bytes)).is_err() {
             self.outbox.queued.fetch_sub(bytes, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Delivers a held message of this node now, if it still is held: the
+    /// stream refused it, so it will not come back with a place.
+    pub(crate) fn release_held(&self, msgid: &str) {
+        let Some(held) = self.held().take(msgid) else {
+            return;
+        };
+        if let Some(context) = self.context() {
+            context
+                .hub
+                .deliver_ordered(&held.room, held.envelope, held.sender);
         }
     }
 }
@@ -131,7 +184,7 @@ impl ClusterNode {
             return;
         };
         let (acks, pending) = mpsc::channel(ACKS_IN_FLIGHT);
-        self.tasks.spawn(check_acks(pending));
+        self.tasks.spawn(check_acks(self.clone(), pending));
         let node = self.clone();
         self.tasks.spawn(async move {
             loop {
@@ -157,7 +210,7 @@ impl ClusterNode {
     async fn send_local(
         self: &Arc<Self>,
         published: Published,
-        acks: &mpsc::Sender<PublishAckFuture>,
+        acks: &mpsc::Sender<(PublishAckFuture, String)>,
     ) {
         let Some(parts) = self.parts.get() else {
             return;
@@ -179,7 +232,7 @@ impl ClusterNode {
         parts: &Parts,
         room: String,
         event: wire::Event,
-        acks: &mpsc::Sender<PublishAckFuture>,
+        acks: &mpsc::Sender<(PublishAckFuture, String)>,
     ) {
         let joined = matches!(event, wire::Event::Join { .. });
         let msgid = match &event {
@@ -203,10 +256,11 @@ impl ClusterNode {
                 self.follow(&room, after);
             }
             Ok(ack) => {
-                let _ = acks.send(ack).await;
+                let _ = acks.send((ack, msgid)).await;
             }
             Err(error) => {
                 crate::warn_throttled!(%error, %room, "cluster: an event was not shared with the other nodes");
+                self.release_held(&msgid);
                 if joined {
                     self.follow(&room, None);
                 }
@@ -257,7 +311,6 @@ impl ClusterNode {
 
 /// The rooms a local user left with this event (part, kick, quit).
 fn left_rooms(published: &Published) -> Vec<String> {
-    use crate::hub::bus::Scope;
     match (&published.envelope.event, &published.scope) {
         (Event::Part { .. } | Event::Kick { .. }, Scope::Channel(room)) => vec![room.to_string()],
         (Event::Quit { .. }, Scope::Peers(rooms)) => rooms.iter().map(|r| r.to_string()).collect(),
@@ -265,11 +318,16 @@ fn left_rooms(published: &Published) -> Vec<String> {
     }
 }
 
-/// Logs publishes the stream did not confirm, in the order they were sent.
-async fn check_acks(mut pending: mpsc::Receiver<PublishAckFuture>) {
-    while let Some(ack) = pending.recv().await {
+/// Logs publishes the stream did not confirm, in the order they were sent,
+/// and delivers this node's messages among them here at once.
+async fn check_acks(
+    node: Arc<ClusterNode>,
+    mut pending: mpsc::Receiver<(PublishAckFuture, String)>,
+) {
+    while let Some((ack, msgid)) = pending.recv().await {
         if let Err(error) = ack.await {
             crate::warn_throttled!(%error, "cluster: the room stream did not confirm an event; other nodes may miss it");
+            node.release_held(&msgid);
         }
     }
 }

@@ -10,6 +10,7 @@
 //! is exactly the sequence its local members receive. A bus must therefore
 //! never block or await in `publish`: it queues and returns.
 
+use super::client::ClientId;
 use super::event::Envelope;
 use super::name::Folded;
 use std::fmt::Debug;
@@ -41,6 +42,19 @@ pub struct Published {
 pub trait Bus: Send + Sync + Debug {
     /// Takes one locally routed event, in its scope's order (see the module).
     fn publish(&self, published: Published);
+
+    /// Takes a message to a channel (PRIVMSG, NOTICE, TAGMSG) said by the
+    /// local client `sender`, under the channel's order lock. Returns true
+    /// when the bus takes over delivering it to this node's other members
+    /// (in an order all nodes share: the cluster delivers it when it comes
+    /// back from the room stream, see [`super::Hub::deliver_ordered`]);
+    /// false when the hub must push it to them at once, as without a bus.
+    /// The sender's echo (echo-message) is always pushed at once.
+    fn publish_ordered(&self, published: Published, sender: ClientId) -> bool {
+        let _ = sender;
+        self.publish(published);
+        false
+    }
 }
 
 /// A user on another node, as this node's queries (NAMES, WHO, WHOIS,

@@ -35,6 +35,28 @@ impl Hub {
     }
 }
 
+impl Hub {
+    /// Delivers a message this node's client `sender` said in `channel`
+    /// (folded) and the bus took over ([`super::bus::Bus::publish_ordered`]),
+    /// now that its place in the cluster's order is known: to every local
+    /// member but the sender, under the channel's order lock. Not recorded
+    /// again: it went into history when it was said.
+    pub fn deliver_ordered(&self, channel: &Folded, envelope: Arc<Envelope>, sender: ClientId) {
+        let mut overflowed = Vec::new();
+        self.read(|hub| {
+            let Some(channel) = hub.channels.get(channel) else {
+                return;
+            };
+            let _order = channel.lock_order();
+            let members = channel.members.keys().copied().filter(|id| *id != sender);
+            hub.push_all(&mut Fanout::shared(envelope), members, &mut overflowed);
+        });
+        if !overflowed.is_empty() {
+            self.with(|hub| hub.note_overflowed(overflowed));
+        }
+    }
+}
+
 /// How history files a message event, or `None` for what it does not keep.
 fn stored_kind(envelope: &Envelope) -> Option<StoredKind> {
     match &envelope.event {

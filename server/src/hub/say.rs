@@ -277,19 +277,29 @@ impl HubState {
             );
         }
         let mut fanout = Fanout::new(envelope);
-        if self.bus.is_some() {
-            let scope = match destination {
-                Destination::Channel(folded) => Some(Scope::Channel(folded)),
-                Destination::User(id) => self
-                    .clients
-                    .get(&id)
-                    .map(|c| Scope::User(self.fold(&c.nick))),
-            };
-            if let Some(scope) = scope {
-                self.publish(scope, &fanout);
+        let mut ordered_by_bus = false;
+        if let Some(bus) = &self.bus {
+            match destination {
+                Destination::Channel(folded) => {
+                    let published = super::bus::Published {
+                        scope: Scope::Channel(folded),
+                        envelope: fanout.envelope(),
+                    };
+                    ordered_by_bus = bus.publish_ordered(published, sender);
+                }
+                Destination::User(id) => {
+                    if let Some(client) = self.clients.get(&id) {
+                        self.publish(Scope::User(self.fold(&client.nick)), &fanout);
+                    }
+                }
             }
         }
-        self.push_all(&mut fanout, recipients.into_iter(), overflowed);
+        // The bus delivers to the other members in the cluster's order; only
+        // the sender's own echo (part of its labelled response) goes now.
+        let recipients = recipients
+            .into_iter()
+            .filter(|member| !ordered_by_bus || *member == sender);
+        self.push_all(&mut fanout, recipients, overflowed);
         if to_self {
             self.push_incoming(&mut fanout, sender, overflowed);
         }
