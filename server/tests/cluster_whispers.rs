@@ -77,18 +77,62 @@ async fn a_whisper_reaches_the_node_holding_the_nick_and_only_whispers_do() {
         on_a.send("bob", &leaving).await.is_err(),
         "only whispers are sent to users"
     );
-    on_a.send("bob", &whisper("Bob", "psst")).await.unwrap();
-    on_a.send("carol", &whisper("carol", "hi carol"))
-        .await
-        .unwrap();
-    let got = tokio::time::timeout(PATIENCE, bobs.next())
+    // Each whisper waits for node-b's acknowledgement, which its receiving
+    // streams send as they are read: read them meanwhile.
+    let sent = async {
+        on_a.send("bob", &whisper("Bob", "psst")).await.unwrap();
+        on_a.send("carol", &whisper("carol", "hi carol"))
+            .await
+            .unwrap();
+    };
+    let received = async {
+        let bob = tokio::time::timeout(PATIENCE, bobs.next())
+            .await
+            .unwrap()
+            .unwrap();
+        let carol = tokio::time::timeout(PATIENCE, carols.next())
+            .await
+            .unwrap()
+            .unwrap();
+        (bob, carol)
+    };
+    let ((), (bob, carol)) = tokio::join!(sent, received);
+    assert_eq!(bob, whisper("Bob", "psst"));
+    assert_eq!(carol, whisper("carol", "hi carol"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whisper_sent_before_the_recipient_listens_arrives_once_it_does() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = Node::start(&nats, "node-a").await;
+    let b = Node::start(&nats, "node-b").await;
+    let subjects = Subjects::new(NETWORK);
+    let on_a = Whispers::new(&a.link, &subjects);
+    let on_b = Whispers::new(&b.link, &subjects);
+    // Sent while nobody listens for dave (as right after his node claimed
+    // the nick): NATS says "no responders" and node-a sends it again.
+    let sending = tokio::spawn(async move { on_a.send("dave", &whisper("dave", "early")).await });
+    let mut daves = Box::pin(on_b.receive("dave").await.unwrap());
+    let got = tokio::time::timeout(PATIENCE, daves.next())
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(got, whisper("Bob", "psst"));
-    let got = tokio::time::timeout(PATIENCE, carols.next())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(got, whisper("carol", "hi carol"));
+    assert_eq!(got, whisper("dave", "early"));
+    assert!(sending.await.unwrap().is_ok(), "acknowledged");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whisper_nobody_ever_listens_for_is_an_error() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = Node::start(&nats, "node-a").await;
+    let on_a = Whispers::new(&a.link, &Subjects::new(NETWORK));
+    assert!(
+        on_a.send("nobody", &whisper("nobody", "hello?"))
+            .await
+            .is_err()
+    );
 }

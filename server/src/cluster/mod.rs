@@ -18,7 +18,9 @@
 //!   sequence, and every node delivers a room's events in that order.
 //! - [`roster`]: who is on the other nodes (the remote half of NAMES, WHO,
 //!   WHOIS, LUSERS), fed by their events and node deaths.
-//! - [`whispers`]: private messages on the recipient's user subject.
+//! - [`whispers`]: private messages on the recipient's user subject,
+//!   acknowledged; `directory` keeps every nick of the cluster in memory
+//!   (the nick bucket watched) so a whisper reaches any remote user.
 //! - [`node`]: this natterd as a node: start, stop, nick claims; split by
 //!   direction into `outbox` (hub to NATS, the hub's bus and directory),
 //!   `inbound` (NATS to hub) and `presence` (deaths, outages, claims), with
@@ -31,6 +33,7 @@
 mod bucket;
 pub mod channels;
 pub mod config;
+mod directory;
 mod held;
 mod inbound;
 pub mod link;

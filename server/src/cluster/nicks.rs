@@ -184,6 +184,38 @@ impl NickRegistry {
         Ok(released)
     }
 
+    /// Every claim (folded nick and owner) as it stands, then every change
+    /// (`None`: released), until the watch ends or fails. Unreadable claims
+    /// are logged and skipped.
+    pub async fn watch(
+        &self,
+    ) -> Result<impl futures::Stream<Item = (String, Option<NickOwner>)> + Send + use<>, ClusterError>
+    {
+        let watch = self
+            .store
+            .watch_with_history(">")
+            .await
+            .map_err(|error| ClusterError::jetstream("watching nicks", error))?;
+        Ok(watch
+            .take_while(|entry| std::future::ready(entry.is_ok()))
+            .filter_map(|entry| {
+                let claim = entry.ok().and_then(|entry| {
+                    let folded = untoken(&entry.key)?;
+                    match entry.operation {
+                        kv::Operation::Put => match decode(&entry.value) {
+                            Ok(owner) => Some((folded, Some(owner))),
+                            Err(error) => {
+                                tracing::warn!(key = %folded, %error, "cluster: unreadable nick claim");
+                                None
+                            }
+                        },
+                        kv::Operation::Delete | kv::Operation::Purge => Some((folded, None)),
+                    }
+                });
+                std::future::ready(claim)
+            }))
+    }
+
     async fn entry(&self, key: &str) -> Result<Option<kv::Entry>, ClusterError> {
         bucket::value(&self.store, key)
             .await

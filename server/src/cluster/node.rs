@@ -15,6 +15,7 @@
 //! [`super::presence`] follows nodes and the link (deaths, outages,
 //! re-announcing) and nick claims.
 
+use super::directory::NickDirectory;
 use super::held::HeldMessages;
 use super::liveness::Liveness;
 use super::nicks::NickRegistry;
@@ -86,6 +87,8 @@ pub struct ClusterNode {
     /// Nicks this node claimed for its users (folded).
     pub(crate) holders: Mutex<HashMap<String, Holder>>,
     pub(crate) outbox: Outbox,
+    /// Every nick held in the cluster (the nick bucket watched).
+    pub(crate) directory: Mutex<NickDirectory>,
     /// This node's channel messages waiting for their place in the room order.
     pub(crate) held: Mutex<HeldMessages>,
     pub(crate) shutdown: CancellationToken,
@@ -124,6 +127,7 @@ impl ClusterNode {
             holders: Mutex::new(HashMap::new()),
             outbox: Outbox::new(),
             held: Mutex::new(HeldMessages::default()),
+            directory: Mutex::new(NickDirectory::default()),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             joined: tokio::sync::watch::Sender::new(false),
@@ -183,6 +187,10 @@ impl ClusterNode {
         self.followed.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    pub(crate) fn directory(&self) -> MutexGuard<'_, NickDirectory> {
+        self.directory.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub(crate) fn held(&self) -> MutexGuard<'_, HeldMessages> {
         self.held.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -221,9 +229,43 @@ impl ClusterNode {
         self.tasks
             .spawn(liveness.clone().run(rejoined, self.shutdown.clone()));
         self.spawn_publisher();
+        self.tasks.spawn(self.clone().watch_nicks());
         self.spawn_presence(&liveness, rejoins);
         self.announce().await;
         self.joined.send_replace(true);
+    }
+
+    /// Keeps [`NickDirectory`] in step with the nick bucket; watches again
+    /// (replaying what stands) whenever the watch ends, e.g. after an outage.
+    async fn watch_nicks(self: Arc<Self>) {
+        let Some(parts) = self.parts.get() else {
+            return;
+        };
+        loop {
+            match parts.nicks.watch().await {
+                Ok(claims) => {
+                    self.directory().clear();
+                    let mut claims = std::pin::pin!(claims);
+                    loop {
+                        let next = tokio::select! {
+                            () = self.shutdown.cancelled() => return,
+                            next = futures::StreamExt::next(&mut claims) => next,
+                        };
+                        let Some((folded, owner)) = next else {
+                            break;
+                        };
+                        self.directory().apply(folded, owner);
+                    }
+                }
+                Err(error) => {
+                    crate::warn_throttled!(%error, "cluster: cannot watch the nick bucket yet; retrying");
+                }
+            }
+            tokio::select! {
+                () = self.shutdown.cancelled() => return,
+                () = tokio::time::sleep(OPEN_RETRY) => {}
+            }
+        }
     }
 
     async fn open(&self) -> Result<Parts, ClusterError> {

@@ -34,6 +34,13 @@ const SEND_RETRY: std::time::Duration = std::time::Duration::from_millis(200);
 /// Acks awaited at once: how far the publisher may run ahead of the stream.
 const ACKS_IN_FLIGHT: usize = 1024;
 
+/// Whispers waiting for their own sender task (each awaits its
+/// acknowledgement, so they do not hold up the rooms).
+const WHISPERS_WAITING: usize = 1024;
+
+/// Whispers on their way to the whisper task: recipient (folded) and envelope.
+type WhisperQueue = mpsc::Sender<(String, wire::Envelope)>;
+
 /// The queue between the hub and the publisher task.
 #[derive(Debug)]
 pub(crate) struct Outbox {
@@ -155,7 +162,22 @@ fn remote(user: &super::roster::RemoteUser) -> RemoteUser {
 
 impl Directory for ClusterNode {
     fn remote_user(&self, folded_nick: &str) -> Option<RemoteUser> {
-        self.roster().user(folded_nick).map(remote)
+        if let Some(user) = self.roster().user(folded_nick) {
+            return Some(remote(user));
+        }
+        // Sharing no room with this node: only the nick and node are known.
+        let directory = self.directory();
+        let owner = directory.remote_owner(folded_nick, &self.me)?;
+        Some(RemoteUser {
+            nick: owner.nick.clone(),
+            user: "*".to_string(),
+            host: "*".to_string(),
+            realname: String::new(),
+            account: None,
+            away: None,
+            node: owner.node.name.clone(),
+            channels: Vec::new(),
+        })
     }
 
     fn remote_members(&self, folded_channel: &str) -> Vec<RemoteUser> {
@@ -167,7 +189,8 @@ impl Directory for ClusterNode {
     }
 
     fn remote_user_count(&self) -> usize {
-        self.roster().len()
+        let sharing = self.roster().len();
+        sharing.max(self.directory().remote_count(&self.me))
     }
 }
 
@@ -185,6 +208,8 @@ impl ClusterNode {
         };
         let (acks, pending) = mpsc::channel(ACKS_IN_FLIGHT);
         self.tasks.spawn(check_acks(self.clone(), pending));
+        let (whispers, waiting) = mpsc::channel(WHISPERS_WAITING);
+        self.tasks.spawn(self.clone().send_whispers(waiting));
         let node = self.clone();
         self.tasks.spawn(async move {
             loop {
@@ -197,11 +222,11 @@ impl ClusterNode {
                     break;
                 };
                 node.outbox.queued.fetch_sub(bytes, Ordering::Relaxed);
-                node.send_local(published, &acks).await;
+                node.send_local(published, &acks, &whispers).await;
             }
             // Stopping: what the hub queued before (its users' quits) still goes.
             while let Ok((published, _)) = queue.try_recv() {
-                node.send_local(published, &acks).await;
+                node.send_local(published, &acks, &whispers).await;
             }
         });
     }
@@ -211,6 +236,7 @@ impl ClusterNode {
         self: &Arc<Self>,
         published: Published,
         acks: &mpsc::Sender<(PublishAckFuture, String)>,
+        whispers: &WhisperQueue,
     ) {
         let Some(parts) = self.parts.get() else {
             return;
@@ -219,7 +245,7 @@ impl ClusterNode {
         for outgoing in translate::outgoing(&published) {
             match outgoing {
                 Outgoing::Room { room, event } => self.send_room(parts, room, event, acks).await,
-                Outgoing::Whisper { to, event } => self.send_whisper(parts, &to, event).await,
+                Outgoing::Whisper { to, event } => self.send_whisper(to, event, whispers).await,
             }
         }
         for room in left_rooms(&published) {
@@ -294,17 +320,28 @@ impl ClusterNode {
         }
     }
 
-    async fn send_whisper(&self, parts: &Parts, to: &str, event: wire::Event) {
+    async fn send_whisper(&self, to: String, event: wire::Event, whispers: &WhisperQueue) {
         // A whisper between two users of this node is already delivered.
         let local = self
             .context()
-            .is_some_and(|context| context.hub.read(|hub| hub.client_by_nick(to).is_some()));
+            .is_some_and(|context| context.hub.read(|hub| hub.client_by_nick(&to).is_some()));
         if local {
             return;
         }
         let envelope = wire::Envelope::new(&self.me.name, self.me.incarnation, event);
-        if let Err(error) = parts.whispers.send(to, &envelope).await {
-            crate::warn_throttled!(%error, "cluster: a whisper could not be sent to another node");
+        let _ = whispers.send((to, envelope)).await;
+    }
+
+    /// Sends whispers one after the other (so one sender's whispers keep
+    /// their order), each until the recipient's node acknowledged it.
+    async fn send_whispers(self: Arc<Self>, mut waiting: mpsc::Receiver<(String, wire::Envelope)>) {
+        while let Some((to, envelope)) = waiting.recv().await {
+            let Some(parts) = self.parts.get() else {
+                continue;
+            };
+            if let Err(error) = parts.whispers.send(&to, &envelope).await {
+                crate::warn_throttled!(%error, "cluster: a whisper could not be delivered to another node");
+            }
         }
     }
 }

@@ -224,6 +224,7 @@ impl ClusterNode {
             return;
         };
         let seen = self.roster().node_down(gone);
+        self.directory().forget_node(gone);
         tracing::info!(node = %gone, users = seen.len(), "cluster: a node is gone; its users quit");
         self.present(&context, seen, None, &gone.name).await;
         if let Some(parts) = self.parts.get()
