@@ -24,6 +24,7 @@ pub mod net;
 pub mod nick_guard;
 pub mod operators;
 pub mod plain;
+pub mod refusal;
 pub mod reload;
 pub mod server;
 pub mod service;

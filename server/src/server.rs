@@ -6,16 +6,15 @@ use crate::config::{Config, ConfigError};
 use crate::context::Context;
 use crate::history::History;
 use crate::net::admission::{Admission, Slot};
+use crate::refusal::{self, Refusals};
 use crate::session::{self, TlsPeer};
 use crate::tls::accept::{Transport, handshake, plaintext_refusal};
 use crate::tls::{CertificateSource, Tls, TlsError};
-use bytes::Bytes;
 use futures::FutureExt;
 use natter_protocol::Message;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -87,6 +86,7 @@ pub struct Server {
     listener: TcpListener,
     tls_listener: Option<TcpListener>,
     context: Arc<Context>,
+    refusals: Refusals,
 }
 
 /// The bound ports, the TLS certificate ready to serve on the TLS one, and
@@ -165,6 +165,7 @@ impl Server {
             listener: listeners.plain,
             tls_listener,
             context: Arc::new(context),
+            refusals: Refusals::default(),
         }
     }
 
@@ -239,7 +240,7 @@ impl Server {
                 accepted = listener.accept() => match accepted {
                     Ok(accepted) => accepted,
                     Err(error) => {
-                        refuse_while_out_of_descriptors(listener, &transport, &error, &mut spare, tasks);
+                        refuse_while_out_of_descriptors(listener, &transport, &error, &mut spare, (&self.refusals, tasks));
                         // Back off instead of spinning on an error that persists.
                         tokio::select! {
                             _ = shutdown.cancelled() => break,
@@ -254,7 +255,7 @@ impl Server {
             if spare.reopen() == Spare::OutOfDescriptors {
                 // This client took the last descriptor, the one the spare
                 // needs: it is told so, as the next would have been.
-                refuse_out_of_descriptors(stream, peer, &transport, tasks);
+                refuse_out_of_descriptors(stream, peer, &transport, (&self.refusals, tasks));
                 spare.reopen();
                 continue;
             }
@@ -263,12 +264,13 @@ impl Server {
                 Err(refusal) => {
                     crate::warn_throttled!(%peer, %refusal, "connection refused");
                     crate::metrics::refused(refusal.label());
-                    tasks.spawn(refuse(stream, transport.clone(), refusal.to_string()));
+                    self.refusals
+                        .refuse(stream, &transport, refusal.to_string(), tasks);
                     continue;
                 }
             };
             tracing::info!(%peer, tls = transport.is_tls(), "connection accepted");
-            configure_socket(&stream);
+            crate::net::socket::configure(&stream);
             let context = self.context.clone();
             tasks.spawn(serve(
                 context,
@@ -302,7 +304,7 @@ async fn serve(
         Transport::Plain => {
             if let Some(reason) = plaintext_refusal(&context, &stream, peer) {
                 tracing::info!(%peer, "plaintext refused by [tls] plaintext");
-                Box::pin(refuse(stream, Transport::Plain, reason)).await;
+                Box::pin(refusal::answer(stream, Transport::Plain, reason)).await;
                 return;
             }
             let halves = stream.into_split();
@@ -343,7 +345,7 @@ fn refuse_while_out_of_descriptors(
     transport: &Transport,
     error: &std::io::Error,
     spare: &mut SpareDescriptor,
-    tasks: &TaskTracker,
+    answering: (&Refusals, &TaskTracker),
 ) {
     crate::warn_throttled!(%error, "accept failed");
     if !is_out_of_descriptors(error) {
@@ -355,7 +357,7 @@ fn refuse_while_out_of_descriptors(
         return;
     }
     if let Some(Ok((stream, peer))) = listener.accept().now_or_never() {
-        refuse_out_of_descriptors(stream, peer, transport, tasks);
+        refuse_out_of_descriptors(stream, peer, transport, answering);
     }
     spare.reopen();
 }
@@ -369,7 +371,7 @@ fn refuse_out_of_descriptors(
     stream: TcpStream,
     peer: SocketAddr,
     transport: &Transport,
-    tasks: &TaskTracker,
+    (refusals, tasks): (&Refusals, &TaskTracker),
 ) {
     crate::warn_throttled!(%peer, "connection refused: out of file descriptors");
     crate::metrics::refused("file_descriptors");
@@ -391,11 +393,7 @@ fn refuse_out_of_descriptors(
             drop(stream);
         }
         Transport::Tls(_) => {
-            tasks.spawn(refuse(
-                stream,
-                transport.clone(),
-                OUT_OF_DESCRIPTORS.to_string(),
-            ));
+            refusals.refuse(stream, transport, OUT_OF_DESCRIPTORS.to_string(), tasks);
         }
     }
 }
@@ -458,41 +456,3 @@ impl SpareDescriptor {
 const NULL_DEVICE: &str = "/dev/null";
 #[cfg(not(unix))]
 const NULL_DEVICE: &str = "NUL";
-
-/// Enables TCP keepalive, so half-open connections of clients that cannot
-/// answer PING (plain users) are still noticed, and disables Nagle for chat latency.
-fn configure_socket(stream: &TcpStream) {
-    let _ = stream.set_nodelay(true);
-    let socket = socket2::SockRef::from(stream);
-    let keepalive = socket2::TcpKeepalive::new()
-        .with_time(Duration::from_secs(60))
-        .with_interval(Duration::from_secs(10))
-        .with_retries(6);
-    if let Err(error) = socket.set_tcp_keepalive(&keepalive) {
-        tracing::debug!(%error, "could not enable TCP keepalive");
-    }
-}
-
-/// Tells a client why it cannot stay (over TLS on the TLS port) and closes.
-async fn refuse(stream: TcpStream, transport: Transport, reason: String) {
-    let line = Bytes::from(Message::new("ERROR").with_param(reason).to_wire());
-    match transport {
-        Transport::Plain => say_and_close(stream, &line).await,
-        Transport::Tls(tls) => {
-            let peer = stream
-                .peer_addr()
-                .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
-            if let Some(stream) = handshake(&tls, stream, peer).await {
-                say_and_close(stream, &line).await;
-            }
-        }
-    }
-}
-
-async fn say_and_close<S: AsyncWrite + Unpin>(mut stream: S, line: &[u8]) {
-    let _ = tokio::time::timeout(Duration::from_secs(2), async {
-        let _ = stream.write_all(line).await;
-        let _ = stream.shutdown().await;
-    })
-    .await;
-}

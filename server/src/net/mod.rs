@@ -9,4 +9,5 @@ pub mod fd_limit;
 pub mod flood;
 pub mod outbound;
 pub mod reader;
+pub mod socket;
 pub mod writer;
