@@ -3,91 +3,26 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod headless;
+mod net_support;
 
 use std::time::Duration;
 
-use natter::event::{AppEvent, NetEvent};
-use natter::net::registration::Identity;
-use natter::net::{self, NetCommand, NetConfig};
+use natter::event::NetEvent;
+use natter::net::{NetCommand, NetConfig};
 use natter_protocol::Message;
+use net_support::{NetClient, PATIENCE};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 
-const PATIENCE: Duration = Duration::from_secs(20);
-
-struct Client {
-    events: mpsc::Receiver<AppEvent>,
-    commands: mpsc::Sender<NetCommand>,
-    task: tokio::task::JoinHandle<()>,
+fn start(host: &str, port: u16, nick: &str) -> NetClient {
+    NetClient::start(net_support::config(host, port, nick))
 }
 
-fn start(host: &str, port: u16, nick: &str) -> Client {
-    start_with(host, port, nick, net::REGISTRATION_TIMEOUT)
-}
-
-fn start_with(host: &str, port: u16, nick: &str, registration_timeout: Duration) -> Client {
-    let (app_tx, events) = mpsc::channel(256);
-    let (commands, net_rx) = mpsc::channel(64);
-    let config = NetConfig {
-        host: host.to_owned(),
-        port,
+fn start_with(host: &str, port: u16, nick: &str, registration_timeout: Duration) -> NetClient {
+    NetClient::start(NetConfig {
         registration_timeout,
-        tls: None,
-        sts: None,
-        identity: Identity {
-            nick: nick.to_owned(),
-            username: nick.to_owned(),
-            realname: nick.to_owned(),
-            password: None,
-            account: None,
-            client_cert: None,
-        },
-    };
-    let task = tokio::spawn(net::run(config, app_tx, net_rx));
-    Client {
-        events,
-        commands,
-        task,
-    }
-}
-
-impl Client {
-    /// Waits for the first network event that `pick` accepts.
-    async fn until<T>(&mut self, what: &str, mut pick: impl FnMut(&NetEvent) -> Option<T>) -> T {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let event = tokio::time::timeout_at(deadline, self.events.recv())
-                .await
-                .unwrap_or_else(|_| panic!("no {what} within {PATIENCE:?}"))
-                .unwrap_or_else(|| panic!("network task ended before {what}"));
-            if let AppEvent::Net(event) = event
-                && let Some(found) = pick(&event)
-            {
-                return found;
-            }
-        }
-    }
-
-    /// Asks the network task to quit and waits for it to end.
-    async fn quit(self) {
-        self.commands
-            .send(NetCommand::Quit("bye".into()))
-            .await
-            .unwrap();
-        tokio::time::timeout(PATIENCE, self.task)
-            .await
-            .unwrap()
-            .unwrap();
-    }
-
-    async fn line(&mut self, what: &str, test: impl Fn(&Message) -> bool) -> Message {
-        self.until(what, |event| match event {
-            NetEvent::Line { message, .. } if test(message) => Some(message.clone()),
-            _ => None,
-        })
-        .await
-    }
+        ..net_support::config(host, port, nick)
+    })
 }
 
 #[tokio::test]
@@ -118,7 +53,7 @@ async fn registers_with_natterd_and_negotiates_capabilities() {
     let welcome = client.line("001", |m| m.command == "001").await;
     assert_eq!(welcome.arg(0), Some("alice"));
     let join = Message::new("JOIN").with_param("#lobby");
-    client.commands.send(NetCommand::Send(join)).await.unwrap();
+    client.command(NetCommand::Send(join)).await;
     client
         .line("our JOIN", |m| {
             m.command == "JOIN" && m.source_nick() == Some("alice")
@@ -250,7 +185,7 @@ async fn a_tls_port_spoken_to_in_clear_is_a_permanent_failure() {
         .await;
     assert!(reason.contains("TLS"), "{reason}");
     // No retry until the user asks; then it dials again.
-    client.commands.send(NetCommand::Reconnect).await.unwrap();
+    client.command(NetCommand::Reconnect).await;
     let attempt = client
         .until("Connecting", |e| match e {
             NetEvent::Connecting { attempt, .. } => Some(*attempt),

@@ -5,93 +5,48 @@
 //! at once; `duration=0` removes the policy.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
+mod net_support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use natter::event::{AppEvent, NetEvent, StsNews};
+use natter::event::{NetEvent, StsNews};
 use natter::net::known_servers::KnownServers;
 use natter::net::registration::Identity;
 use natter::net::sts::StsPolicies;
 use natter::net::tls::TlsSettings;
-use natter::net::{self, NetCommand, NetConfig};
+use natter::net::{NetCommand, NetConfig};
 use natterd::testing::TestServer;
+use net_support::{NetClient, PATIENCE, is_welcome, mode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::time::Instant;
 
-const PATIENCE: Duration = Duration::from_secs(20);
-
-struct Client {
-    events: mpsc::Receiver<AppEvent>,
-    commands: mpsc::Sender<NetCommand>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-fn identity() -> Identity {
-    Identity {
-        nick: "alice".to_owned(),
-        username: "alice".to_owned(),
-        realname: "alice".to_owned(),
-        password: Some("hunter2-secret".to_owned()),
-        account: None,
-        client_cert: None,
-    }
-}
-
-fn start(port: u16, tls: Option<TlsSettings>, policies: &StsPolicies) -> Client {
-    let (app_tx, events) = mpsc::channel(256);
-    let (commands, net_rx) = mpsc::channel(64);
-    let config = NetConfig {
-        host: "127.0.0.1".to_owned(),
-        port,
-        registration_timeout: net::REGISTRATION_TIMEOUT,
+fn start(port: u16, tls: Option<TlsSettings>, policies: &StsPolicies) -> NetClient {
+    NetClient::start(NetConfig {
         tls,
         sts: Some(policies.clone()),
-        identity: identity(),
-    };
-    let task = tokio::spawn(net::run(config, app_tx, net_rx));
-    Client {
-        events,
-        commands,
-        task,
-    }
+        identity: Identity {
+            password: Some("hunter2-secret".to_owned()),
+            ..net_support::identity("alice")
+        },
+        ..net_support::config("127.0.0.1", port, "alice")
+    })
 }
 
-impl Client {
-    /// The next event that matters here: STS news, a trust question, a
-    /// failure, a retry or the welcome (001). Connecting events are
-    /// collected in `dialled`.
-    async fn next(&mut self, dialled: &mut Vec<String>) -> NetEvent {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let event = tokio::time::timeout_at(deadline, self.events.recv())
-                .await
-                .expect("no event in time")
-                .expect("network task ended");
-            let AppEvent::Net(event) = event else {
-                continue;
-            };
-            match event {
-                NetEvent::Connecting { address, .. } => dialled.push(address),
-                NetEvent::Line { ref message, .. } if message.command != "001" => {}
-                NetEvent::Connected { .. } => {}
-                event => return event,
-            }
+/// The next event that matters here: STS news, a trust question, a
+/// failure, a retry or the welcome (001). Connecting events are
+/// collected in `dialled`.
+async fn next(client: &mut NetClient, dialled: &mut Vec<String>) -> NetEvent {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        match client.next_net("event", deadline).await {
+            NetEvent::Connecting { address, .. } => dialled.push(address),
+            NetEvent::Line { ref message, .. } if message.command != "001" => {}
+            NetEvent::Connected { .. } => {}
+            event => return event,
         }
     }
-
-    async fn quit(self) {
-        let _ = self.commands.send(NetCommand::Quit("bye".into())).await;
-        tokio::time::timeout(PATIENCE, self.task)
-            .await
-            .unwrap()
-            .unwrap();
-    }
-}
-
-fn is_welcome(event: &NetEvent) -> bool {
-    matches!(event, NetEvent::Line { message, .. } if message.command == "001")
 }
 
 /// A one-connection TCP proxy to `target` recording what the client sent;
@@ -134,12 +89,6 @@ async fn recording_proxy(
     (port, captured, task)
 }
 
-#[cfg(unix)]
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
 #[tokio::test]
 async fn a_plaintext_connection_follows_sts_to_tls_and_keeps_the_policy() {
     let server = TestServer::start().await;
@@ -153,7 +102,7 @@ async fn a_plaintext_connection_follows_sts_to_tls_and_keeps_the_policy() {
     let (proxy_port, captured, proxy) = recording_proxy(server.addr).await;
     let mut client = start(proxy_port, None, &policies);
     let mut dialled = Vec::new();
-    let event = client.next(&mut dialled).await;
+    let event = next(&mut client, &mut dialled).await;
     let NetEvent::Sts(StsNews::Upgrade { from, to }) = event else {
         panic!("expected the STS upgrade, got {event:?}");
     };
@@ -170,7 +119,7 @@ async fn a_plaintext_connection_follows_sts_to_tls_and_keeps_the_policy() {
     );
 
     // The self-signed certificate is asked about like any other.
-    let event = client.next(&mut dialled).await;
+    let event = next(&mut client, &mut dialled).await;
     let NetEvent::Untrusted {
         address,
         fingerprint: shown,
@@ -183,18 +132,16 @@ async fn a_plaintext_connection_follows_sts_to_tls_and_keeps_the_policy() {
     assert_eq!(shown, fingerprint);
     assert_eq!(known_file, known.path());
     client
-        .commands
-        .send(NetCommand::Trust {
+        .command(NetCommand::Trust {
             fingerprint,
             remember: true,
         })
-        .await
-        .unwrap();
+        .await;
     // Over TLS natterd states its policy (30 days by default): kept.
     let mut kept = None;
     let mut welcomed = false;
     while kept.is_none() || !welcomed {
-        match client.next(&mut dialled).await {
+        match next(&mut client, &mut dialled).await {
             NetEvent::Sts(StsNews::Kept {
                 host,
                 port,
@@ -224,13 +171,13 @@ async fn a_plaintext_connection_follows_sts_to_tls_and_keeps_the_policy() {
     // no question (the certificate was kept), no news but the policy's.
     let mut client = start(server.addr.port(), None, &policies);
     let mut dialled = Vec::new();
-    let event = client.next(&mut dialled).await;
+    let event = next(&mut client, &mut dialled).await;
     assert!(
         matches!(&event, NetEvent::Sts(StsNews::Remembered { to, .. })
             if *to == format!("127.0.0.1:{tls_port}")),
         "{event:?}"
     );
-    assert!(is_welcome(&client.next(&mut dialled).await));
+    assert!(is_welcome(&next(&mut client, &mut dialled).await));
     assert_eq!(dialled, vec![format!("127.0.0.1:{tls_port}")]);
     client.quit().await;
 }
@@ -259,7 +206,7 @@ async fn duration_zero_removes_the_policy() {
     let mut removed = false;
     let mut welcomed = false;
     while !removed || !welcomed {
-        match client.next(&mut dialled).await {
+        match next(&mut client, &mut dialled).await {
             NetEvent::Sts(StsNews::Removed { host }) => {
                 assert_eq!(host, "127.0.0.1");
                 removed = true;

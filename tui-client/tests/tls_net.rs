@@ -5,90 +5,42 @@
 //! file, and a plaintext port spoken to in TLS is a permanent failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::time::Duration;
+mod net_support;
 
-use natter::event::{AppEvent, NetEvent};
+use std::path::Path;
+
+use natter::event::NetEvent;
 use natter::net::known_servers::KnownServers;
-use natter::net::registration::Identity;
 use natter::net::tls::TlsSettings;
-use natter::net::{self, NetCommand, NetConfig};
+use natter::net::{NetCommand, NetConfig};
 use natter_protocol::Fingerprint;
 use natterd::testing::TestServer;
-use tokio::sync::mpsc;
+use net_support::{NetClient, PATIENCE, is_welcome, mode};
+use tokio::time::Instant;
 
-const PATIENCE: Duration = Duration::from_secs(20);
-
-struct Client {
-    events: mpsc::Receiver<AppEvent>,
-    commands: mpsc::Sender<NetCommand>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-fn start(port: u16, known: &Path, accept: Option<Fingerprint>) -> Client {
-    let (app_tx, events) = mpsc::channel(256);
-    let (commands, net_rx) = mpsc::channel(64);
-    let config = NetConfig {
-        host: "127.0.0.1".to_owned(),
-        port,
-        registration_timeout: net::REGISTRATION_TIMEOUT,
+fn start(port: u16, known: &Path, accept: Option<Fingerprint>) -> NetClient {
+    NetClient::start(NetConfig {
         tls: Some(TlsSettings {
             known: KnownServers::at(known.to_path_buf()),
             accept,
             once: None,
         }),
-        sts: None,
-        identity: Identity {
-            nick: "alice".to_owned(),
-            username: "alice".to_owned(),
-            realname: "alice".to_owned(),
-            password: None,
-            account: None,
-            client_cert: None,
-        },
-    };
-    let task = tokio::spawn(net::run(config, app_tx, net_rx));
-    Client {
-        events,
-        commands,
-        task,
-    }
+        ..net_support::config("127.0.0.1", port, "alice")
+    })
 }
 
-impl Client {
-    /// The first event that is a failure, a trust question, a welcome (001)
-    /// or a retry.
-    async fn outcome(&mut self) -> NetEvent {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let event = tokio::time::timeout_at(deadline, self.events.recv())
-                .await
-                .expect("no outcome in time")
-                .expect("network task ended");
-            match event {
-                AppEvent::Net(
-                    event @ (NetEvent::Failed { .. }
-                    | NetEvent::Untrusted { .. }
-                    | NetEvent::Disconnected { .. }),
-                ) => {
-                    return event;
-                }
-                AppEvent::Net(NetEvent::Line { ref message, .. }) if message.command == "001" => {
-                    if let AppEvent::Net(event) = event {
-                        return event;
-                    }
-                }
-                _ => {}
-            }
+/// The first event that is a failure, a trust question, a welcome (001)
+/// or a retry.
+async fn outcome(client: &mut NetClient) -> NetEvent {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        match client.next_net("outcome", deadline).await {
+            event @ (NetEvent::Failed { .. }
+            | NetEvent::Untrusted { .. }
+            | NetEvent::Disconnected { .. }) => return event,
+            event if is_welcome(&event) => return event,
+            _ => {}
         }
-    }
-
-    async fn quit(self) {
-        let _ = self.commands.send(NetCommand::Quit("bye".into())).await;
-        tokio::time::timeout(PATIENCE, self.task)
-            .await
-            .unwrap()
-            .unwrap();
     }
 }
 
@@ -117,12 +69,6 @@ fn untrusted(event: NetEvent) -> (Fingerprint, std::path::PathBuf) {
     }
 }
 
-#[cfg(unix)]
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
 #[tokio::test]
 async fn trust_on_first_use_once_always_then_a_change_is_refused() {
     let server = TestServer::start().await;
@@ -134,27 +80,27 @@ async fn trust_on_first_use_once_always_then_a_change_is_refused() {
     // Unknown self-signed certificate: the user is asked, nothing is kept.
     let mut client = start(port, &known, None);
     assert_eq!(
-        untrusted(client.outcome().await),
+        untrusted(outcome(&mut client).await),
         (fingerprint, known.clone())
     );
     // Refusing and asking again (/reconnect) asks again.
-    client.commands.send(NetCommand::Reconnect).await.unwrap();
-    assert_eq!(untrusted(client.outcome().await).0, fingerprint);
+    client.command(NetCommand::Reconnect).await;
+    assert_eq!(untrusted(outcome(&mut client).await).0, fingerprint);
     // "This time only": connects, still nothing kept.
     let trust = |remember| NetCommand::Trust {
         fingerprint,
         remember,
     };
-    client.commands.send(trust(false)).await.unwrap();
-    welcomed(client.outcome().await);
+    client.command(trust(false)).await;
+    welcomed(outcome(&mut client).await);
     client.quit().await;
     assert!(!known.exists());
 
     // Next run asks again; "always" keeps it in a 0600 file.
     let mut client = start(port, &known, None);
-    untrusted(client.outcome().await);
-    client.commands.send(trust(true)).await.unwrap();
-    welcomed(client.outcome().await);
+    untrusted(outcome(&mut client).await);
+    client.command(trust(true)).await;
+    welcomed(outcome(&mut client).await);
     client.quit().await;
     let kept = KnownServers::at(known.clone());
     let address = format!("127.0.0.1:{port}");
@@ -164,7 +110,7 @@ async fn trust_on_first_use_once_always_then_a_change_is_refused() {
 
     // Later runs trust it without asking.
     let mut client = start(port, &known, None);
-    welcomed(client.outcome().await);
+    welcomed(outcome(&mut client).await);
     client.quit().await;
 
     // A different certificate for the same server is refused loudly,
@@ -175,7 +121,7 @@ async fn trust_on_first_use_once_always_then_a_change_is_refused() {
     )
     .unwrap();
     let mut client = start(port, &known, None);
-    let reason = failure(client.outcome().await);
+    let reason = failure(outcome(&mut client).await);
     assert!(
         reason.starts_with(&format!(
             "WARNING: {address} presents a different certificate"
@@ -184,8 +130,8 @@ async fn trust_on_first_use_once_always_then_a_change_is_refused() {
     );
     assert!(reason.contains(&fingerprint.to_string()), "{reason}");
     assert!(reason.contains(&known.display().to_string()), "{reason}");
-    client.commands.send(NetCommand::Reconnect).await.unwrap();
-    assert!(failure(client.outcome().await).starts_with("WARNING"));
+    client.command(NetCommand::Reconnect).await;
+    assert!(failure(outcome(&mut client).await).starts_with("WARNING"));
     client.quit().await;
 }
 
@@ -200,13 +146,13 @@ async fn accept_fingerprint_pins_without_asking_and_is_kept() {
     // The wrong fingerprint on the command line is a loud refusal.
     let wrong = Fingerprint::of_der(b"wrong");
     let mut client = start(port, &known, Some(wrong));
-    let reason = failure(client.outcome().await);
+    let reason = failure(outcome(&mut client).await);
     assert!(reason.starts_with("WARNING"), "{reason}");
     client.quit().await;
     assert!(!known.exists());
 
     let mut client = start(port, &known, Some(fingerprint));
-    welcomed(client.outcome().await);
+    welcomed(outcome(&mut client).await);
     client.quit().await;
     let kept = KnownServers::at(known.clone());
     assert_eq!(
@@ -220,7 +166,7 @@ async fn tls_to_a_plaintext_port_is_a_permanent_failure() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let mut client = start(server.addr.port(), &dir.path().join("known"), None);
-    let reason = failure(client.outcome().await);
+    let reason = failure(outcome(&mut client).await);
     assert!(reason.contains("did not answer in TLS"), "{reason}");
     client.quit().await;
 }
