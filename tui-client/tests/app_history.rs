@@ -328,6 +328,30 @@ fn private_buffers_load_their_history_too() {
     assert_eq!(app.chat.buffers.active().older, Older::Unknown);
 }
 
+/// `/query bob` on a new, empty buffer asks for the conversation so far
+/// at once (a whisper reopened after a restart is not an empty pane), and
+/// the answer fills it; reopening a buffer that has lines asks nothing.
+#[test]
+fn a_new_query_loads_the_conversation_so_far() {
+    let mut app = history_app();
+    let asked = requests(&submit(&mut app, "/query bob"));
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(
+        asked[0].starts_with("CHATHISTORY BEFORE bob timestamp="),
+        "{asked:?}"
+    );
+    assert!(asked[0].ends_with(" 100"), "{asked:?}");
+    line(&mut app, ":srv BATCH +q chathistory bob");
+    line(
+        &mut app,
+        "@batch=q;time=2026-11-21T10:00:00.000Z;msgid=q1 :alice!a@h PRIVMSG bob :the secret is tangerine",
+    );
+    line(&mut app, ":srv BATCH -q");
+    assert_eq!(said(&app), ["the secret is tangerine"]);
+    submit(&mut app, "/query #lobby");
+    assert!(requests(&submit(&mut app, "/query bob")).is_empty());
+}
+
 #[test]
 fn never_asks_beyond_the_scrollback_cap() {
     let mut settings = Settings::new("alice", "chat.lan:6667");

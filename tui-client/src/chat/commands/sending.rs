@@ -51,12 +51,22 @@ impl Chat {
         }
     }
 
-    /// Opens (or shows) the private buffer with `nick`.
+    /// Opens (or shows) the private buffer with `nick`. A buffer with
+    /// nothing in it asks the server for the conversation so far (history
+    /// is kept per account on natterd), so reopening a whisper after a
+    /// restart shows what was said instead of an empty pane.
     pub(crate) fn open_private(&mut self, nick: &str) {
         let index = self
             .buffers
             .ensure(BufferKind::Private, nick, self.session.casemapping);
         self.switch_to(index);
+        if self
+            .buffers
+            .get(index)
+            .is_some_and(|buffer| buffer.lines.is_empty())
+        {
+            self.request_older(index);
+        }
     }
 
     /// Sends `text` to the visible channel or private chat.
