@@ -13,22 +13,8 @@ mod history_support;
 
 use accounts_support::login_and_register;
 use common::{Client, SERVER, command, parse};
-use history_support::{ALL_CAPS, history_config, next_batch, say_all, texts};
-use natterd::Config;
+use history_support::{ALL_CAPS, next_batch, say_all, start_in, texts};
 use natterd::testing::TestServer;
-use std::net::SocketAddr;
-use std::path::Path;
-
-fn config_in(dir: &Path) -> Config {
-    let mut config = history_config();
-    config.server.bind = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.server.data_dir = Some(dir.to_path_buf());
-    config
-}
-
-async fn start_in(dir: &Path) -> TestServer {
-    TestServer::start_exact(config_in(dir), dir.to_path_buf()).await
-}
 
 /// Sends a JOIN and returns the numeric (or JOIN) that answers it.
 async fn try_join(client: &mut Client, line: &str) -> String {

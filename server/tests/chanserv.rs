@@ -9,22 +9,9 @@ mod common;
 mod history_support;
 
 use common::{Client, SERVER, command, parse};
-use history_support::{ALL_CAPS, history_config, next_batch, say_all, texts};
-use natterd::Config;
+use history_support::{ALL_CAPS, history_config_in, next_batch, say_all, start_in, texts};
 use natterd::testing::TestServer;
-use std::net::SocketAddr;
 use std::path::Path;
-
-fn config_in(dir: &Path) -> Config {
-    let mut config = history_config();
-    config.server.bind = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.server.data_dir = Some(dir.to_path_buf());
-    config
-}
-
-async fn start_in(dir: &Path) -> TestServer {
-    TestServer::start_exact(config_in(dir), dir.to_path_buf()).await
-}
 
 /// A ChanServ notice to `nick`.
 fn notice(nick: &str, text: &str) -> String {
@@ -297,7 +284,7 @@ async fn only_the_founder_drops_and_a_dropped_channel_vanishes_with_its_guarded_
 #[tokio::test]
 async fn an_account_registers_at_most_the_configured_number_of_channels() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = config_in(dir.path());
+    let mut config = history_config_in(dir.path());
     config.accounts.max_channels_per_account = 2;
     let server = TestServer::start_exact(config, dir.path().to_path_buf()).await;
     let mut alice = logged_in(&server, "alice").await;

@@ -5,24 +5,16 @@ mod common;
 mod history_support;
 
 use common::{Client, command, prefix};
-use history_support::{ALL_CAPS, history_config, next_batch, say_all, tag, text};
-use natterd::Config;
+use history_support::{ALL_CAPS, history_config_in, next_batch, say_all, tag, text};
 use natterd::history::SyncMode;
 use natterd::testing::TestServer;
-use std::net::SocketAddr;
 use std::path::Path;
-
-fn config_in(dir: &Path) -> Config {
-    let mut config = history_config();
-    config.server.bind = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.server.data_dir = Some(dir.to_path_buf());
-    config
-}
 
 #[tokio::test]
 async fn a_restart_keeps_history_with_original_times() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_exact(config_in(dir.path()), dir.path().to_path_buf()).await;
+    let server =
+        TestServer::start_exact(history_config_in(dir.path()), dir.path().to_path_buf()).await;
     let mut alice = Client::register_with_caps(&server, "alice", ALL_CAPS).await;
     let mut bob = Client::register_with_caps(&server, "bob", ALL_CAPS).await;
     alice.join("#lobby").await;
@@ -32,7 +24,8 @@ async fn a_restart_keeps_history_with_original_times() {
     // The commit interval is an hour: only the clean shutdown saves them.
     server.shutdown().await;
 
-    let server = TestServer::start_exact(config_in(dir.path()), dir.path().to_path_buf()).await;
+    let server =
+        TestServer::start_exact(history_config_in(dir.path()), dir.path().to_path_buf()).await;
     let mut bob = Client::register_with_caps(&server, "bob", ALL_CAPS).await;
     bob.send("JOIN #lobby");
     let (_, backlog) = next_batch(&mut bob).await;
@@ -78,7 +71,7 @@ fn stored_count(dir: &Path, body: &str) -> i64 {
 #[tokio::test]
 async fn sync_full_commits_before_delivering() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = config_in(dir.path());
+    let mut config = history_config_in(dir.path());
     config.history.sync = SyncMode::Full;
     let server = TestServer::start_exact(config, dir.path().to_path_buf()).await;
     let mut alice = Client::register_with_caps(&server, "alice", ALL_CAPS).await;
@@ -105,7 +98,8 @@ async fn batched_mode_delivers_before_the_commit() {
     // The counterpart of the test above: with batched commits and an hour's
     // interval, a delivered message is not yet in the file.
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_exact(config_in(dir.path()), dir.path().to_path_buf()).await;
+    let server =
+        TestServer::start_exact(history_config_in(dir.path()), dir.path().to_path_buf()).await;
     let mut alice = Client::register(&server, "alice").await;
     let mut bob = Client::register(&server, "bob").await;
     alice.join("#lobby").await;
@@ -120,7 +114,7 @@ async fn batched_mode_delivers_before_the_commit() {
 #[tokio::test]
 async fn a_burst_larger_than_the_history_queue_is_stored_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = config_in(dir.path());
+    let mut config = history_config_in(dir.path());
     // Room for one waiting message, a commit every 10 ms: the burst below
     // outruns the writer, so senders must wait for it rather than messages
     // being delivered but left out of history.

@@ -31,6 +31,20 @@ pub async fn start() -> TestServer {
     TestServer::start_with(history_config()).await
 }
 
+/// [`history_config`] on loopback port 0 with its data in `dir`, for tests
+/// that stop a server and start another on the same files.
+pub fn history_config_in(dir: &std::path::Path) -> Config {
+    let mut config = history_config();
+    config.server.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    config.server.data_dir = Some(dir.to_path_buf());
+    config
+}
+
+/// Starts a server on [`history_config_in`] `dir`; `dir` outlives it.
+pub async fn start_in(dir: &std::path::Path) -> TestServer {
+    TestServer::start_exact(history_config_in(dir), dir.to_path_buf()).await
+}
+
 /// The value of tag `key` on a server line.
 pub fn tag(line: &str, key: &str) -> Option<String> {
     parse(line).tag_value(key).map(str::to_string)
