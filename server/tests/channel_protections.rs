@@ -12,7 +12,7 @@ mod common;
 mod history_support;
 
 use accounts_support::login_and_register;
-use common::{Client, SERVER, command, parse};
+use common::{Client, SERVER, command};
 use history_support::{ALL_CAPS, next_batch, say_all, start_in, texts};
 use natterd::testing::TestServer;
 
@@ -22,21 +22,6 @@ async fn try_join(client: &mut Client, line: &str) -> String {
     client
         .expect(|l| matches!(command(l).as_str(), "JOIN" | "471" | "473" | "474" | "475"))
         .await
-}
-
-/// The nicks of a channel's NAMES reply as `client` sees them, prefixes kept.
-async fn names(client: &mut Client, channel: &str) -> Vec<String> {
-    client.send(&format!("NAMES {channel}"));
-    let line = client.expect(|l| command(l) == "353").await;
-    let mut nicks: Vec<String> = parse(&line)
-        .params
-        .last()
-        .unwrap()
-        .split(' ')
-        .map(str::to_string)
-        .collect();
-    nicks.sort();
-    nicks
 }
 
 /// Registers `channel` (which `client` operates) with ChanServ.
@@ -106,7 +91,7 @@ async fn an_emptied_registered_keyed_channel_keeps_its_key_across_a_restart() {
     bob.expect(|l| command(l) == "366").await;
     let (_, backlog) = next_batch(&mut bob).await;
     assert_eq!(texts(&backlog), ["the plan"]);
-    assert_eq!(names(&mut bob, "#secret").await, ["bob"]);
+    assert_eq!(bob.names("#secret").await, ["bob"]);
     bob.send("MODE #secret");
     let modes = bob.expect(|l| command(l) == "324").await;
     assert_eq!(modes, format!(":{SERVER} 324 bob #secret +ntk sesame"));
@@ -145,7 +130,7 @@ async fn an_unregistered_channel_vanishes_when_empty_with_the_history_it_guarded
     let mut mallory = Client::register_with_caps(&server, "mallory", ALL_CAPS).await;
     let joined = try_join(&mut mallory, "JOIN #locked").await;
     assert!(joined.ends_with(" JOIN #locked"), "{joined}");
-    assert_eq!(names(&mut mallory, "#locked").await, ["@mallory"]);
+    assert_eq!(mallory.names("#locked").await, ["@mallory"]);
     mallory.send("MODE #locked");
     let modes = mallory.expect(|l| command(l) == "324").await;
     assert_eq!(modes, format!(":{SERVER} 324 mallory #locked +nt"));
@@ -204,7 +189,7 @@ async fn an_unregistered_keyed_channel_does_not_outlive_a_restart() {
     let mut carol = Client::register_with_caps(&server, "carol", ALL_CAPS).await;
     let joined = try_join(&mut carol, "JOIN #keyed").await;
     assert!(joined.ends_with(" JOIN #keyed"), "{joined}");
-    assert_eq!(names(&mut carol, "#keyed").await, ["@carol"]);
+    assert_eq!(carol.names("#keyed").await, ["@carol"]);
     carol.send("CHATHISTORY LATEST #keyed * 10");
     let (_, replayed) = next_batch(&mut carol).await;
     assert_eq!(texts(&replayed), Vec::<String>::new());
@@ -255,7 +240,7 @@ async fn invite_only_bans_and_topic_come_back_and_operators_by_account() {
     alice.expect(|l| command(l) == "366").await;
     let (_, backlog) = next_batch(&mut alice).await;
     assert_eq!(texts(&backlog), ["for members"]);
-    assert_eq!(names(&mut alice, "#club").await, ["@alice"]);
+    assert_eq!(alice.names("#club").await, ["@alice"]);
     alice.send("MODE #club b");
     alice
         .expect(|l| command(l) == "367" && l.contains("#club mallory!*@*"))
@@ -282,7 +267,7 @@ async fn an_operator_account_is_opped_on_joining_and_others_are_not() {
     // The channel is remembered as alice's: bob re-creates it but does not operate it.
     let mut bob = Client::register(&server, "bob").await;
     bob.join("#team").await;
-    assert_eq!(names(&mut bob, "#team").await, ["bob"]);
+    assert_eq!(bob.names("#team").await, ["bob"]);
     bob.send("MODE #team +k mine");
     bob.expect(|l| command(l) == "482").await;
 
@@ -291,7 +276,7 @@ async fn an_operator_account_is_opped_on_joining_and_others_are_not() {
         .await;
     bob.expect_next(":ChanServ!ChanServ@services. MODE #team +o alice")
         .await;
-    assert_eq!(names(&mut bob, "#team").await, ["@alice", "bob"]);
+    assert_eq!(bob.names("#team").await, ["@alice", "bob"]);
 
     // alice gives bob operator status: bob has no account, nothing to
     // remember. Deopping herself does not unregister the channel: she founded it.
@@ -306,7 +291,7 @@ async fn an_operator_account_is_opped_on_joining_and_others_are_not() {
         .await;
     let mut carol = Client::register(&server, "carol").await;
     carol.join("#team").await;
-    assert_eq!(names(&mut carol, "#team").await, ["carol"]);
+    assert_eq!(carol.names("#team").await, ["carol"]);
     alice.join("#team").await;
     carol
         .expect_line(":ChanServ!ChanServ@services. MODE #team +o alice")
@@ -330,7 +315,7 @@ async fn a_dropped_account_operates_nothing_and_plain_channels_are_forgotten() {
     // Someone who registers the name again does not inherit the channel.
     let mut heir = registered(&server, "alice", &[]).await;
     heir.join("#team").await;
-    assert_eq!(names(&mut heir, "#team").await, ["@alice"]);
+    assert_eq!(heir.names("#team").await, ["@alice"]);
 
     // A channel with nothing to protect is forgotten: first in operates it.
     let mut bob = Client::register(&server, "bob").await;
@@ -339,7 +324,7 @@ async fn a_dropped_account_operates_nothing_and_plain_channels_are_forgotten() {
     bob.expect(|l| command(l) == "PART").await;
     let mut carol = Client::register(&server, "carol").await;
     carol.join("#plain").await;
-    assert_eq!(names(&mut carol, "#plain").await, ["@carol"]);
+    assert_eq!(carol.names("#plain").await, ["@carol"]);
     server.shutdown().await;
     let db = rusqlite::Connection::open(dir.path().join("history.db")).unwrap();
     let stored: Vec<String> = db

@@ -8,7 +8,7 @@
 mod common;
 mod history_support;
 
-use common::{Client, SERVER, command, parse};
+use common::{Client, SERVER, command};
 use history_support::{ALL_CAPS, history_config_in, next_batch, say_all, start_in, texts};
 use natterd::testing::TestServer;
 use std::path::Path;
@@ -37,21 +37,6 @@ async fn logged_in(server: &TestServer, nick: &str) -> Client {
     client.send("PRIVMSG NickServ :REGISTER sesame123");
     client.expect_command("900").await;
     client
-}
-
-/// The nicks of a channel's NAMES reply, prefixes kept, sorted.
-async fn names(client: &mut Client, channel: &str) -> Vec<String> {
-    client.send(&format!("NAMES {channel}"));
-    let line = client.expect(|l| command(l) == "353").await;
-    let mut nicks: Vec<String> = parse(&line)
-        .params
-        .last()
-        .unwrap()
-        .split(' ')
-        .map(str::to_string)
-        .collect();
-    nicks.sort();
-    nicks
 }
 
 fn stored_channels(dir: &Path) -> Vec<String> {
@@ -86,14 +71,14 @@ async fn creating_a_channel_while_logged_in_registers_nothing() {
 
     let mut mallory = Client::register(&server, "mallory").await;
     mallory.join("#lobby").await;
-    assert_eq!(names(&mut mallory, "#lobby").await, ["@mallory"]);
+    assert_eq!(mallory.names("#lobby").await, ["@mallory"]);
     mallory.send("PART #lobby");
     mallory.expect(|l| command(l) == "PART").await;
     // dora comes back: nothing makes her its operator.
     let mut carol = Client::register(&server, "carol").await;
     carol.join("#lobby").await;
     dora.join("#lobby").await;
-    assert_eq!(names(&mut carol, "#lobby").await, ["@carol", "dora"]);
+    assert_eq!(carol.names("#lobby").await, ["@carol", "dora"]);
     server.shutdown().await;
     assert!(stored_channels(dir.path()).is_empty());
 }
@@ -181,7 +166,7 @@ async fn a_logged_in_operator_registers_a_channel_and_it_outlives_a_restart() {
     alice.expect(|l| command(l) == "366").await;
     let (_, backlog) = next_batch(&mut alice).await;
     assert_eq!(texts(&backlog), ["members only"]);
-    assert_eq!(names(&mut alice, "#club").await, ["@alice"]);
+    assert_eq!(alice.names("#club").await, ["@alice"]);
     server.shutdown().await;
 }
 
@@ -245,7 +230,7 @@ async fn only_the_founder_drops_and_a_dropped_channel_vanishes_with_its_guarded_
     // Gone: mallory creates it afresh, operates it, and reads nothing of its +i past.
     let mut mallory = Client::register_with_caps(&server, "mallory", ALL_CAPS).await;
     mallory.join("#club").await;
-    assert_eq!(names(&mut mallory, "#club").await, ["@mallory"]);
+    assert_eq!(mallory.names("#club").await, ["@mallory"]);
     mallory.send("CHATHISTORY LATEST #club * 10");
     let (_, replay) = next_batch(&mut mallory).await;
     assert!(texts(&replay).is_empty(), "{replay:?}");
@@ -276,7 +261,7 @@ async fn only_the_founder_drops_and_a_dropped_channel_vanishes_with_its_guarded_
     bob.send("PART #live");
     bob.expect(|l| command(l) == "PART").await;
     bob.join("#live").await;
-    assert_eq!(names(&mut bob, "#live").await, ["@bob"]);
+    assert_eq!(bob.names("#live").await, ["@bob"]);
     ask(&mut bob, "bob", "INFO #live", "#live is not registered.").await;
     server.shutdown().await;
 }

@@ -335,6 +335,22 @@ impl Client {
             .await;
     }
 
+    /// The nicks of `channel`'s NAMES reply (its first 353 line), prefixes
+    /// kept, sorted.
+    pub async fn names(&mut self, channel: &str) -> Vec<String> {
+        self.send(&format!("NAMES {channel}"));
+        let line = self.expect(|l| command(l) == "353").await;
+        let mut nicks: Vec<String> = parse(&line)
+            .params
+            .last()
+            .unwrap()
+            .split(' ')
+            .map(str::to_string)
+            .collect();
+        nicks.sort();
+        nicks
+    }
+
     /// Panics if any line arrives within [`QUIET`] (checks absence, not speed).
     pub async fn assert_no_line_within(&mut self, window: Duration) {
         match self.read(window).await {
