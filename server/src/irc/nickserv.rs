@@ -10,6 +10,9 @@ use natter_protocol::{Casemapping, Message};
 /// The service's nickname (reserved: nobody can take it).
 pub const NICKSERV: &str = "NickServ";
 
+/// What NickServ says to a command that needs a logged-in account.
+pub(super) const LOG_IN_FIRST: &str = "Log in first: /msg NickServ IDENTIFY <password>.";
+
 /// What `HELP` says.
 const HELP: &[&str] = &[
     "NickServ keeps accounts: a registered nick is yours, and so are your whispers.",
@@ -128,11 +131,7 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, line:
         }
         ("SET", [what, password]) if what.eq_ignore_ascii_case("PASSWORD") => {
             let Some(own) = own else {
-                return say(
-                    session,
-                    connection,
-                    "Log in first: /msg NickServ IDENTIFY <password>.",
-                );
+                return say(session, connection, LOG_IN_FIRST);
             };
             let folded = Casemapping::Rfc8265.fold(&own);
             match accounts.set_password(&folded, password).await {
@@ -146,11 +145,7 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, line:
         }
         ("DROP", rest) => {
             let Some(own) = own else {
-                return say(
-                    session,
-                    connection,
-                    "Log in first: /msg NickServ IDENTIFY <password>.",
-                );
+                return say(session, connection, LOG_IN_FIRST);
             };
             if let Some(named) = rest.first()
                 && !Casemapping::Rfc8265.eq(named, &own)

@@ -4,7 +4,7 @@
 
 use super::IrcSession;
 use super::account::capitalized;
-use super::nickserv::say;
+use super::nickserv::{LOG_IN_FIRST, say};
 use crate::accounts::Accounts;
 use crate::session::Connection;
 use natter_protocol::{Casemapping, Fingerprint};
@@ -18,11 +18,7 @@ pub(super) async fn handle(
     args: &[&str],
 ) {
     let Some(own) = own else {
-        return say(
-            session,
-            connection,
-            "Log in first: /msg NickServ IDENTIFY <password>.",
-        );
+        return say(session, connection, LOG_IN_FIRST);
     };
     let folded = Casemapping::Rfc8265.fold(&own);
     let action = args.first().map(|word| word.to_ascii_uppercase());
