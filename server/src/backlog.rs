@@ -22,6 +22,11 @@ pub async fn fetch(context: &Context, folded: &str, end: &BacklogEnd) -> Vec<Sto
     let Some(history) = context.history.as_ref().filter(|_| limit > 0) else {
         return Vec::new();
     };
+    // In a cluster: what other nodes recorded while nobody here was in it.
+    context
+        .hub
+        .history_ready(&crate::hub::Folded::from_folded(folded.to_string()))
+        .await;
     if let Err(error) = history.flush().await {
         crate::warn_throttled!(%error, "backlog: the latest messages could not be committed first");
     }

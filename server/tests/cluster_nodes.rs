@@ -6,6 +6,7 @@
 
 mod cluster_support;
 mod common;
+mod history_support;
 mod process;
 
 use cluster_support::{NETWORK, PATIENCE};
@@ -426,4 +427,92 @@ async fn a_sender_with_echo_message_has_its_echo_at_once_and_others_see_it_in_or
     alma.assert_no_line_within(common::QUIET).await;
     a.shutdown().await;
     b.shutdown().await;
+}
+
+/// A node like [`node`] with history on (its own temporary store).
+async fn node_with_history(nats: &NatsServer, name: &str) -> TestServer {
+    let mut config = history_support::history_config();
+    config.server.network = NETWORK.to_string();
+    config.cluster = cluster_support::config(nats);
+    config.cluster.node = Some(name.to_string());
+    let server = TestServer::start_with(config).await;
+    let cluster = server.context.cluster.clone().expect("a cluster node");
+    assert!(
+        cluster.wait_joined(PATIENCE).await,
+        "node {name} never joined"
+    );
+    server
+}
+
+/// Joins `channel` and returns the texts of its join backlog (a batch,
+/// after the member list).
+async fn join_backlog(client: &mut Client, channel: &str) -> Vec<String> {
+    client.send(&format!("JOIN {channel}"));
+    client.expect_command("366").await;
+    let (_, lines) = history_support::next_batch(client).await;
+    history_support::texts(&lines)
+}
+
+/// The texts CHATHISTORY LATEST returns for `channel`.
+async fn latest(client: &mut Client, channel: &str) -> Vec<String> {
+    client.send(&format!("CHATHISTORY LATEST {channel} * 50"));
+    let (_, lines) = history_support::next_batch(client).await;
+    history_support::texts(&lines)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chathistory_on_any_node_has_what_was_said_on_another_before_it_had_members() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node_with_history(&nats, "node-a").await;
+    let c = node_with_history(&nats, "node-c").await;
+    let reader_caps = ["batch", "draft/chathistory", "message-tags", "server-time"];
+    let mut alice = Client::member(&a, "alice", "#history").await;
+    // amy gets alice's messages only once the room stream has them.
+    let mut amy = Client::member(&a, "amy", "#history").await;
+    for text in ["one", "two", "three"] {
+        alice.send(&format!("PRIVMSG #history :{text}"));
+    }
+    assert_eq!(said(&mut amy, "#history", 3).await, ["one", "two", "three"]);
+    // node-c has never had anyone in #history: it copies the room's history
+    // from the stream before carol's backlog and CHATHISTORY read it.
+    let mut carol = Client::register_with_caps(&c, "carol", &reader_caps).await;
+    assert_eq!(
+        join_backlog(&mut carol, "#history").await,
+        ["one", "two", "three"]
+    );
+    assert_eq!(
+        latest(&mut carol, "#history").await,
+        ["one", "two", "three"]
+    );
+    // While node-c follows the room, it records what comes live.
+    alice.send("PRIVMSG #history :four");
+    assert_eq!(said(&mut carol, "#history", 1).await, ["four"]);
+    assert_eq!(said(&mut amy, "#history", 1).await, ["four"]);
+    assert_eq!(
+        latest(&mut carol, "#history").await,
+        ["one", "two", "three", "four"]
+    );
+    // Nobody left on node-c: what is said meanwhile is copied on the next join.
+    carol.send("PART #history");
+    let parted = format!(":{} PART #history", prefix("carol"));
+    carol.expect(|line| line.ends_with(&parted)).await;
+    alice
+        .expect_line(&format!(":{} PART #history", prefix("carol")))
+        .await;
+    alice.send("PRIVMSG #history :five");
+    alice.send("NOTICE #history :six");
+    assert_eq!(said(&mut amy, "#history", 1).await, ["five"]);
+    amy.expect(|line| line.ends_with("NOTICE #history six"))
+        .await;
+    let mut cleo = Client::register_with_caps(&c, "cleo", &reader_caps).await;
+    let everything = ["one", "two", "three", "four", "five", "six"];
+    assert_eq!(join_backlog(&mut cleo, "#history").await, everything);
+    assert_eq!(latest(&mut cleo, "#history").await, everything);
+    // And the same from node-a, where it was all said.
+    let mut ada = Client::register_with_caps(&a, "ada", &reader_caps).await;
+    assert_eq!(join_backlog(&mut ada, "#history").await, everything);
+    a.shutdown().await;
+    c.shutdown().await;
 }

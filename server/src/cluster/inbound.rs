@@ -82,6 +82,7 @@ impl ClusterNode {
         }
         if let Some(follow) = self.followed().remove(room) {
             follow.stop.cancel();
+            self.stop_catching_up(room, follow.last.load(Ordering::Relaxed));
         }
         self.held().forget_room(room);
         self.roster().forget_channel(room);
@@ -111,6 +112,11 @@ impl ClusterNode {
                         };
                         self.send_control(parts, &room, request).await;
                         asked = true;
+                    }
+                    if !self.catch_ups.is_done(&room) {
+                        // What the room said before this follower took over.
+                        let through = last.load(Ordering::Relaxed);
+                        self.catch_up(parts, &room, through).await;
                     }
                     let mut events = std::pin::pin!(events);
                     loop {

@@ -16,6 +16,8 @@
 //!   operators), updated only by compare-and-set.
 //! - [`ordering`]: the room stream: every channel event gets a JetStream
 //!   sequence, and every node delivers a room's events in that order.
+//! - `catchup`: one history for the cluster: each node's store catches up
+//!   with the room stream for the time it did not follow a room.
 //! - [`roster`]: who is on the other nodes (the remote half of NAMES, WHO,
 //!   WHOIS, LUSERS), fed by their events and node deaths.
 //! - [`whispers`]: private messages on the recipient's user subject,
@@ -31,6 +33,7 @@
 //! ARCHITECTURE.md ("Cluster") says what each part guarantees.
 
 mod bucket;
+mod catchup;
 pub mod channels;
 pub mod config;
 mod directory;

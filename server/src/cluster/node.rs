@@ -15,6 +15,7 @@
 //! [`super::presence`] follows nodes and the link (deaths, outages,
 //! re-announcing) and nick claims.
 
+use super::catchup::CatchUps;
 use super::directory::NickDirectory;
 use super::held::HeldMessages;
 use super::liveness::Liveness;
@@ -91,6 +92,8 @@ pub struct ClusterNode {
     pub(crate) directory: Mutex<NickDirectory>,
     /// This node's channel messages waiting for their place in the room order.
     pub(crate) held: Mutex<HeldMessages>,
+    /// Which followed rooms' histories are complete here.
+    pub(crate) catch_ups: CatchUps,
     pub(crate) shutdown: CancellationToken,
     pub(crate) tasks: TaskTracker,
     /// Whether the node has joined (attached to the hub, announced).
@@ -127,6 +130,7 @@ impl ClusterNode {
             holders: Mutex::new(HashMap::new()),
             outbox: Outbox::new(),
             held: Mutex::new(HeldMessages::default()),
+            catch_ups: CatchUps::default(),
             directory: Mutex::new(NickDirectory::default()),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),

@@ -214,6 +214,96 @@ impl RoomLog {
         }))
     }
 
+    /// The sequence of `room`'s last stored event (0: the stream keeps none).
+    pub async fn last_in_room(&self, room: &str) -> Result<u64, ClusterError> {
+        use async_nats::jetstream::stream::LastRawMessageErrorKind;
+        match self
+            .stream
+            .get_last_raw_message_by_subject(&self.subjects.room(room))
+            .await
+        {
+            Ok(message) => Ok(message.sequence),
+            Err(error) if error.kind() == LastRawMessageErrorKind::NoMessageFound => Ok(0),
+            Err(error) => Err(ClusterError::jetstream(
+                "reading a room's last event",
+                error,
+            )),
+        }
+    }
+
+    /// `room`'s stored events after sequence `after` up to `through`
+    /// (inclusive), in stream order, at most `max` of them (read the rest
+    /// after the last returned): what a node missed while it did not follow
+    /// the room. Ends early when the stream holds nothing more; an event that
+    /// does not come within `patience` is an error (NATS away). Also returns
+    /// the last sequence read (`after` when none), which undecodable events
+    /// advance too.
+    pub async fn read_range(
+        &self,
+        room: &str,
+        (after, through): (u64, u64),
+        max: usize,
+        patience: Duration,
+    ) -> Result<(Vec<Sequenced>, u64), ClusterError> {
+        let mut events = Vec::new();
+        let mut last = after;
+        if through <= after {
+            return Ok((events, last));
+        }
+        let deliver_policy = match after {
+            0 => consumer::DeliverPolicy::All,
+            after => consumer::DeliverPolicy::ByStartSequence {
+                start_sequence: after + 1,
+            },
+        };
+        let config = consumer::pull::OrderedConfig {
+            filter_subject: self.subjects.room(room),
+            deliver_policy,
+            ..consumer::pull::OrderedConfig::default()
+        };
+        let reading = |error: &dyn std::fmt::Display| {
+            ClusterError::jetstream("reading a room's history", error.to_string())
+        };
+        let consumer = self
+            .stream
+            .create_consumer(config)
+            .await
+            .map_err(|error| reading(&error))?;
+        let mut messages = consumer.messages().await.map_err(|error| reading(&error))?;
+        loop {
+            let next = tokio::time::timeout(patience, messages.next())
+                .await
+                .map_err(|_| reading(&"no answer from the room stream"))?;
+            let Some(message) = next else {
+                return Ok((events, last));
+            };
+            let message = message.map_err(|error| reading(&error))?;
+            let info = message.info().map_err(|error| reading(&error))?;
+            let (sequence, pending) = (info.stream_sequence, info.pending);
+            if sequence > through {
+                return Ok((events, last));
+            }
+            last = sequence;
+            match (
+                self.subjects.room_of(message.subject.as_str()),
+                Envelope::decode(&message.payload),
+            ) {
+                (Some(room), Ok(envelope)) => events.push(Sequenced {
+                    sequence,
+                    room,
+                    envelope,
+                }),
+                (_, Err(error)) => {
+                    log_rejected(message.subject.as_str(), message.payload.len(), &error);
+                }
+                (None, Ok(_)) => {}
+            }
+            if sequence >= through || pending == 0 || events.len() >= max {
+                return Ok((events, last));
+            }
+        }
+    }
+
     /// The last sequence stored in the stream (0 when empty): where a node
     /// that has caught up stands.
     pub async fn last_sequence(&self) -> Result<u64, ClusterError> {

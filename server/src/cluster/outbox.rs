@@ -107,6 +107,10 @@ impl Bus for ClusterNode {
         }
         held
     }
+
+    fn history_ready(&self, channel: &Folded) -> futures::future::BoxFuture<'static, ()> {
+        self.history_ready_for(channel)
+    }
 }
 
 impl ClusterNode {

@@ -84,8 +84,12 @@ pub(crate) fn delete_channels<'a>(
         let mut delete = tx.prepare_cached(
             "DELETE FROM messages WHERE conversation = (SELECT id FROM conversations WHERE key = ?1)",
         )?;
+        // A cluster node that caught up with the room stream starts over:
+        // what it had applied is gone (see super::sync).
+        let mut unsync = tx.prepare_cached("DELETE FROM room_sync WHERE room = ?1")?;
         for name in folded {
             deleted += delete.execute([Conversation::channel(name).key()])?;
+            unsync.execute([name])?;
         }
     }
     tx.commit()?;

@@ -53,6 +53,7 @@ pub mod offline;
 mod query;
 mod reader;
 mod retention;
+mod room_sync;
 mod schema;
 mod writer;
 
@@ -169,6 +170,8 @@ struct Inner {
     channel_states: ChannelStates,
     /// Channel histories being deleted, hidden from readers meanwhile.
     purging: Arc<Purging>,
+    /// How far each room has caught up with the cluster's room stream.
+    room_sync: Arc<room_sync::RoomSync>,
 }
 
 /// How much longer than its own timeout [`History::shutdown`] waits for the
@@ -193,6 +196,7 @@ impl History {
                 reason: format!("channel states: {reason}"),
             })?;
         let readers = ReaderPool::open(path.clone())?;
+        let room_sync = room_sync::RoomSync::new(&path);
         let drops = Arc::new(DropCounter::new());
         let capacity = config.queue_capacity.clamp(1, Semaphore::MAX_PERMITS);
         let room = Arc::new(Semaphore::new(capacity));
@@ -231,6 +235,7 @@ impl History {
                 accounts,
                 channel_states,
                 purging,
+                room_sync,
             }),
         };
         history.drop_unregistered_channels();
@@ -404,6 +409,31 @@ impl History {
             .readers
             .read(move |conn, path| query::run_partner(conn, path, &viewer, &partner, casemapping))
             .await
+    }
+
+    /// In a cluster: the last room stream sequence of the channel `folded`
+    /// whose messages are all committed here (0: none). See
+    /// `crate::cluster::catchup`.
+    pub async fn room_applied(&self, folded: &str) -> Result<u64, HistoryError> {
+        let (sync, room) = (Arc::clone(&self.inner.room_sync), folded.to_owned());
+        tokio::task::spawn_blocking(move || sync.applied(&room))
+            .await
+            .map_err(|_| HistoryError::Closed)?
+    }
+
+    /// Records that every message of the channel `folded` up to the room
+    /// stream's `sequence` is committed here. Flushes first, so the position
+    /// never runs ahead of what is on disk; never lowers it.
+    pub async fn raise_room_applied(
+        &self,
+        folded: &str,
+        sequence: u64,
+    ) -> Result<(), HistoryError> {
+        self.flush().await?;
+        let (sync, room) = (Arc::clone(&self.inner.room_sync), folded.to_owned());
+        tokio::task::spawn_blocking(move || sync.raise(&room, sequence))
+            .await
+            .map_err(|_| HistoryError::Closed)?
     }
 
     /// Waits until everything recorded before this call is committed. An error

@@ -73,6 +73,14 @@ const MIGRATIONS: &[&str] = &[
         added_ms INTEGER NOT NULL
      ) WITHOUT ROWID;
      CREATE INDEX account_certs_by_account ON account_certs(account);",
+    // Version 6: in a cluster, how far this node's copy of each room's
+    // history has caught up with the room stream (the cluster's record): the
+    // last stream sequence whose messages are all committed here, by folded
+    // room name. See crate::cluster::catchup.
+    "CREATE TABLE room_sync (
+        room TEXT PRIMARY KEY,
+        applied INTEGER NOT NULL
+     ) WITHOUT ROWID;",
 ];
 
 /// The newest schema version this build knows.

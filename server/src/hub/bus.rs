@@ -55,6 +55,16 @@ pub trait Bus: Send + Sync + Debug {
         self.publish(published);
         false
     }
+
+    /// Resolves once this node's history of `channel` holds what the bus
+    /// knows was said there (a cluster node copies what other nodes
+    /// recorded while it had nobody in the channel). Awaited, lock-free,
+    /// before a join backlog or CHATHISTORY reads the channel's history;
+    /// the hub bounds the wait. Without a bus there is nothing to wait for.
+    fn history_ready(&self, channel: &Folded) -> futures::future::BoxFuture<'static, ()> {
+        let _ = channel;
+        Box::pin(std::future::ready(()))
+    }
 }
 
 /// A user on another node, as this node's queries (NAMES, WHO, WHOIS,

@@ -63,6 +63,11 @@ use client::ClientId;
 use event::MessageKind;
 use natter_protocol::Casemapping;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+/// The longest a join backlog or CHATHISTORY waits for the bus to complete
+/// a channel's history ([`Hub::history_ready`]) before reading what is there.
+pub const HISTORY_READY_WAIT: Duration = Duration::from_secs(5);
 
 /// Settings the hub needs: how names compare, and the configured limits
 /// (lengths of names, topics and reasons; channels per client).
@@ -95,6 +100,22 @@ impl Hub {
     /// Publishes every event routed from now on to `bus` (see [`bus`]).
     pub fn attach_bus(&self, bus: Arc<dyn Bus>) {
         self.with(|hub| hub.bus = Some(bus));
+    }
+
+    /// Waits (at most [`HISTORY_READY_WAIT`]) until this node's history of
+    /// the channel `folded` is complete as far as the bus knows (see
+    /// [`Bus::history_ready`]); at once without a bus.
+    pub async fn history_ready(&self, folded: &Folded) {
+        let Some(ready) = self.read(|hub| hub.bus.as_ref().map(|bus| bus.history_ready(folded)))
+        else {
+            return;
+        };
+        if tokio::time::timeout(HISTORY_READY_WAIT, ready)
+            .await
+            .is_err()
+        {
+            crate::warn_throttled!(channel = %&**folded, "history of a channel read before other nodes' messages were copied in");
+        }
     }
 
     /// Answers questions about users on other nodes from `directory` from

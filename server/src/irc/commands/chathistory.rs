@@ -312,6 +312,11 @@ async fn messages(
         );
         return;
     };
+    if let Conversation::Channel(folded) = &conversation {
+        // In a cluster: what other nodes recorded before this one followed it.
+        let folded = crate::hub::Folded::from_folded(folded.clone());
+        session.context.hub.history_ready(&folded).await;
+    }
     let query = HistoryQuery {
         conversation,
         selection,
