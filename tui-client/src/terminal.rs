@@ -1,10 +1,12 @@
 //! The run loop: sets the terminal up (and always back), starts the
-//! terminal-event, tick and network tasks feeding one app channel, applies
-//! events in batches, runs effects and draws once per batch after a change.
+//! terminal-event task (its own input channel) and the tick and network
+//! tasks (the app channel), applies events in batches, terminal input
+//! first, runs effects, and draws at most once per frame budget after a
+//! change (`redraw` decides when; this file only waits and draws).
 
 use std::collections::VecDeque;
 use std::io::{Write, stdout};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use crossterm::event::{
@@ -21,12 +23,14 @@ use crate::app::{App, Settings};
 use crate::connections::Connections;
 use crate::event::{AppEvent, Effect, NetEvent, NetworkId};
 use crate::net::{NetCommand, NetConfig};
+use crate::redraw::{self, Arrival, Frame, FrameClock, Pending};
 use crate::ui::{self, LinkArea};
 
-/// Capacity of the app event channel.
+/// Capacity of the app event channel (network events and ticks).
 const APP_CHANNEL: usize = 1024;
-/// Most events applied before a draw.
-const MAX_BATCH: usize = 512;
+/// Capacity of the terminal input channel: keys never queue behind
+/// network lines.
+const INPUT_CHANNEL: usize = 256;
 
 /// Runs natter in the terminal until the user quits. With `pick` (several
 /// servers found on the LAN) the first network connects only once the user
@@ -98,16 +102,27 @@ async fn event_loop(
     let effects = app.update(AppEvent::Tick(Utc::now()));
     let mut quit_reason = run_effects(&mut app, effects, terminal, &mut connections, &net_config)?;
 
-    let mut terminal_task = tokio::spawn(terminal_events(app_tx.clone()));
+    let (input_tx, mut input_rx) = mpsc::channel::<AppEvent>(INPUT_CHANNEL);
+    let mut terminal_task = tokio::spawn(terminal_events(input_tx));
     let tick_task = tokio::spawn(ticks(app_tx.clone()));
     drop(app_tx);
     let mut stop_signal = StopSignal::new();
 
     let mut shown_links: Vec<LinkArea> = Vec::new();
+    let mut clock = FrameClock::new(redraw::FRAME_BUDGET);
+    app.take_needs_redraw();
+    clock.drawn(Instant::now());
     draw(terminal, &app, &mut shown_links)?;
+    let mut next_frame: Option<Instant> = None;
     while quit_reason.is_none() {
+        let frame_due = async {
+            match next_frame {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
         let first = tokio::select! {
-            event = app_rx.recv() => event,
+            biased;
             () = stop_signal.recv() => {
                 quit_reason = Some("natter was stopped".to_owned());
                 break;
@@ -116,26 +131,34 @@ async fn event_loop(
                 quit_reason = Some("terminal closed".to_owned());
                 break;
             }
+            Some(event) = input_rx.recv() => Arrival::Input(event),
+            event = app_rx.recv() => match event {
+                Some(event) => Arrival::Net(event),
+                None => break,
+            },
+            () = frame_due => Arrival::FrameDue,
         };
-        let Some(first) = first else { break };
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match app_rx.try_recv() {
-                Ok(event) => batch.push(event),
-                Err(_) => break,
-            }
-        }
         // Effects run after each event: a plain network effect goes to the
         // network visible at that moment.
-        for event in batch {
+        for event in redraw::gather(first, &mut input_rx, &mut app_rx) {
             let effects = app.update(event);
             quit_reason = run_effects(&mut app, effects, terminal, &mut connections, &net_config)?;
             if quit_reason.is_some() {
                 break;
             }
         }
+        let now = Instant::now();
         if app.take_needs_redraw() {
-            draw(terminal, &app, &mut shown_links)?;
+            clock.changed(now);
+        }
+        next_frame = None;
+        match clock.decide(now, !input_rx.is_idle() || !app_rx.is_idle()) {
+            Frame::Idle => {}
+            Frame::At(at) => next_frame = Some(at),
+            Frame::Draw => {
+                clock.drawn(now);
+                draw(terminal, &app, &mut shown_links)?;
+            }
         }
     }
     connections
@@ -263,7 +286,8 @@ fn run_effects(
     Ok(quit_reason)
 }
 
-/// Forwards terminal input; mouse motion is dropped (nothing uses it).
+/// Forwards terminal input to the loop's input channel; mouse motion is
+/// dropped (nothing uses it).
 async fn terminal_events(app: mpsc::Sender<AppEvent>) {
     let mut events = EventStream::new();
     while let Some(event) = events.next().await {
