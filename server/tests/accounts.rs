@@ -184,6 +184,16 @@ async fn nickserv_registers_identifies_changes_password_and_drops() {
     assert!(info.ends_with(" UTC."), "{info}");
 
     let mut other = Client::register(&server, "robert").await;
+    // The short form tries the account named like the nick (after a rename
+    // to Guest<N>, not the user's own): the answer says so and how to name one.
+    other.send("PRIVMSG NickServ :IDENTIFY hunter33");
+    other
+        .expect_next(
+            ":NickServ!NickServ@services. NOTICE robert :Invalid account name or password. \
+             That tried the account named like your nick, robert; \
+             for another account: /msg NickServ IDENTIFY <account> <password>.",
+        )
+        .await;
     other.send("PRIVMSG NickServ :IDENTIFY bob hunter22");
     other
         .expect_next(

@@ -3,7 +3,7 @@
 //! `NickServ!NickServ@services.`; logging in also sends 900 like SASL does.
 
 use super::IrcSession;
-use super::account::capitalized;
+use super::account::{LoginError, capitalized};
 use crate::session::Connection;
 use natter_protocol::{Casemapping, Message};
 
@@ -100,6 +100,16 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, line:
                     let text = format!("You are now logged in as {}.", account.name);
                     say(session, connection, &text);
                     session.log_in(connection, account);
+                }
+                Err(LoginError::Bad) if args.len() == 1 => {
+                    // The short form names no account, so it tried the nick,
+                    // which after a rename to Guest<N> is not the user's own:
+                    // say which account was tried and how to name another.
+                    let text = format!(
+                        "{}. That tried the account named like your nick, {name}; for another account: /msg NickServ IDENTIFY <account> <password>.",
+                        LoginError::Bad.text()
+                    );
+                    say(session, connection, &text);
                 }
                 Err(error) => say(session, connection, &format!("{}.", error.text())),
             }
