@@ -196,10 +196,10 @@ async fn concurrent_channel_changes_on_two_nodes_are_all_kept() {
     let b = Node::start(&nats, "node-b").await;
     // Exactly one creator, whoever asks first.
     let create = |record: Option<&ChannelRecord>| match record {
-        None => Change::Write(ChannelRecord {
+        None => Change::Write(Box::new(ChannelRecord {
             name: "#Lobby".into(),
             ..ChannelRecord::default()
-        }),
+        })),
         Some(_) => Change::Keep,
     };
     let (one, two) = tokio::join!(
@@ -220,7 +220,7 @@ async fn concurrent_channel_changes_on_two_nodes_are_all_kept() {
                     } else {
                         next.modes.topic_lock = true;
                     }
-                    Change::Write(next)
+                    Change::Write(Box::new(next))
                 })
                 .await
                 .unwrap();

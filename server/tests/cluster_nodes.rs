@@ -516,3 +516,149 @@ async fn chathistory_on_any_node_has_what_was_said_on_another_before_it_had_memb
     a.shutdown().await;
     c.shutdown().await;
 }
+
+/// Waits until `server`'s node knows the cluster's record of `channel`.
+async fn knows_channel(server: &TestServer, channel: &str) {
+    let cluster = server.context.cluster.clone().expect("a cluster node");
+    cluster_support::eventually(&format!("the record of {channel}"), || {
+        let known = cluster.knows_channel(channel);
+        async move { known }
+    })
+    .await;
+}
+
+/// The 324 reply to `MODE channel`: the modes and their arguments.
+async fn modes_of(client: &mut Client, channel: &str) -> String {
+    client.send(&format!("MODE {channel}"));
+    let line = client.expect(|line| common::command(line) == "324").await;
+    common::parse(&line).params[2..].join(" ")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn modes_topic_bans_and_operators_set_on_one_node_hold_on_another() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "node-a").await;
+    let b = node(&nats, "node-b").await;
+    let mut alice = Client::member(&a, "alice", "#c").await;
+    knows_channel(&b, "#c").await;
+    let mut bob = Client::member(&b, "bob", "#c").await;
+    alice
+        .expect_line(&format!(":{} JOIN #c", prefix("bob")))
+        .await;
+    // Created on a: bob, first on b, is no operator there.
+    bob.send("MODE #c +m");
+    bob.expect(|line| common::command(line) == "482").await;
+
+    // +o given on a makes bob an operator on b.
+    alice.send("MODE #c +o bob");
+    alice
+        .expect_line(&format!(":{} MODE #c +o bob", prefix("alice")))
+        .await;
+    bob.expect_line(&format!(":{} MODE #c +o bob", prefix("alice")))
+        .await;
+    // Modes and topic set on b: the live lines and the state on a.
+    bob.send("MODE #c +m");
+    alice
+        .expect_line(&format!(":{} MODE #c +m", prefix("bob")))
+        .await;
+    assert_eq!(modes_of(&mut alice, "#c").await, "+mnt");
+    bob.send("TOPIC #c :set on b");
+    alice
+        .expect_line(&format!(":{} TOPIC #c :set on b", prefix("bob")))
+        .await;
+    alice.send("TOPIC #c");
+    alice
+        .expect(|line| line.ends_with(" 332 alice #c :set on b"))
+        .await;
+    let whotime = alice.expect(|line| common::command(line) == "333").await;
+    assert_eq!(common::parse(&whotime).params[2], prefix("bob"));
+    // +t from a: bob is an operator, so his topic still goes.
+    assert_eq!(
+        names_with_prefixes(&mut alice, "#c").await,
+        ["@alice", "@bob"]
+    );
+
+    // +k and +b set on a refuse JOINs on b.
+    alice.send("MODE #c +k sesame");
+    bob.expect_line(&format!(":{} MODE #c +k sesame", prefix("alice")))
+        .await;
+    alice.send("MODE #c +b dave!*@*");
+    bob.expect_line(&format!(":{} MODE #c +b dave!*@*", prefix("alice")))
+        .await;
+    let mut carol = Client::register(&b, "carol").await;
+    carol.send("JOIN #c");
+    carol.expect(|line| common::command(line) == "475").await;
+    carol.send("JOIN #c sesame");
+    carol
+        .expect_line(&format!(":{} JOIN #c", prefix("carol")))
+        .await;
+    let mut dave = Client::register(&b, "dave").await;
+    dave.send("JOIN #c sesame");
+    dave.expect(|line| common::command(line) == "474").await;
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+/// NAMES of `channel` with the prefixes kept, sorted.
+async fn names_with_prefixes(client: &mut Client, channel: &str) -> Vec<String> {
+    client.send(&format!("NAMES {channel}"));
+    let line = client.expect(|line| common::command(line) == "353").await;
+    client.expect(|line| common::command(line) == "366").await;
+    let mut names: Vec<String> = common::parse(&line).params[3]
+        .split(' ')
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conflicting_mode_changes_on_two_nodes_at_once_end_in_one_state() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "node-a").await;
+    let b = node(&nats, "node-b").await;
+    let mut alice = Client::member(&a, "alice", "#c").await;
+    knows_channel(&b, "#c").await;
+    let mut bob = Client::member(&b, "bob", "#c").await;
+    alice
+        .expect_line(&format!(":{} JOIN #c", prefix("bob")))
+        .await;
+    alice.send("MODE #c +o bob");
+    bob.expect_line(&format!(":{} MODE #c +o bob", prefix("alice")))
+        .await;
+    // Each node says the opposite at the same moment.
+    for round in 0..10 {
+        alice.send(&format!("MODE #c +k-m alpha{round}"));
+        bob.send(&format!("MODE #c +mk beta{round}"));
+        alice.send("MODE #c +s");
+        bob.send("MODE #c -s+i");
+    }
+    // The last change of each: once both show, all of each node's are written.
+    alice.send("MODE #c +l 50");
+    bob.send("MODE #c -n");
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let last = loop {
+        let (on_a, on_b) = (
+            modes_of(&mut alice, "#c").await,
+            modes_of(&mut bob, "#c").await,
+        );
+        let flags = on_a.split(' ').next().unwrap_or_default().to_string();
+        if on_a == on_b && !flags.contains('n') && on_a.contains(" 50") {
+            break (on_a, on_b);
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the nodes never agreed: {on_a} / {on_b}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    // And they stay agreed: nothing was still on its way.
+    assert_eq!(modes_of(&mut alice, "#c").await, last.0);
+    assert_eq!(modes_of(&mut bob, "#c").await, last.0);
+    a.shutdown().await;
+    b.shutdown().await;
+}

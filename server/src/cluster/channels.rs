@@ -10,11 +10,12 @@
 //! record because there is only one. Members are not in the record: each
 //! node announces its own (see `wire::Event::Roster`).
 
-use super::subject::token;
+use super::subject::{token, untoken};
 use super::{ClusterError, Link, Subjects, bucket};
 use async_nats::jetstream::kv;
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A channel's modes, as the cluster stores them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,13 +90,22 @@ pub struct ChannelRecord {
     /// Folded nick -> privileges, for members that have any.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub privileges: BTreeMap<String, PrivilegeRecord>,
+    /// Folded nicks invited since they last joined.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub invited: BTreeSet<String>,
+    /// The nodes (by name) with members in it: when the last one leaves,
+    /// the channel ends everywhere.
+    pub nodes: BTreeSet<String>,
+    /// `nick!user@host` of whoever made the latest change of its modes or
+    /// topic (the source of the lines other nodes show for it).
+    pub changed_by: String,
 }
 
 /// What an update function decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// Write this record.
-    Write(ChannelRecord),
+    Write(Box<ChannelRecord>),
     /// Delete the channel (its last member anywhere left).
     Delete,
     /// Leave it as it is (the change is refused or makes no difference).
@@ -136,20 +146,20 @@ impl ChannelStore {
 
     /// Applies `change` to the current record (`None`: no such channel)
     /// until it is written without anyone writing in between; returns the
-    /// record in force afterwards. `change` may run several times: it must
-    /// only compute.
+    /// record in force afterwards and its revision. `change` may run
+    /// several times: it must only compute.
     pub async fn update(
         &self,
         folded: &str,
         mut change: impl FnMut(Option<&ChannelRecord>) -> Change,
-    ) -> Result<Option<ChannelRecord>, ClusterError> {
+    ) -> Result<Option<(ChannelRecord, u64)>, ClusterError> {
         let key = token(folded);
         for _ in 0..ATTEMPTS {
             let current = self.read(&key).await?;
             let record = current.as_ref().map(|(record, _)| record);
             let revision = current.as_ref().map(|(_, revision)| *revision);
             let written = match (change(record), revision) {
-                (Change::Keep, _) => return Ok(current.map(|(record, _)| record)),
+                (Change::Keep, _) => return Ok(current),
                 (Change::Delete, None) => return Ok(None),
                 (Change::Delete, Some(revision)) => self
                     .store
@@ -158,7 +168,7 @@ impl ChannelStore {
                     .map(|()| None),
                 (Change::Write(next), None) => {
                     match self.store.create(&key, encode(&next)?).await {
-                        Ok(_) => Ok(Some(next)),
+                        Ok(revision) => Ok(Some((*next, revision))),
                         Err(error) if bucket::exists(&error) => continue,
                         Err(error) => {
                             return Err(ClusterError::jetstream("creating a channel", error));
@@ -169,7 +179,7 @@ impl ChannelStore {
                     .store
                     .update(&key, encode(&next)?, revision)
                     .await
-                    .map(|_| Some(next)),
+                    .map(|revision| Some((*next, revision))),
             };
             match written {
                 Ok(record) => return Ok(record),
@@ -181,6 +191,42 @@ impl ChannelStore {
             what: "updating a channel",
             attempts: ATTEMPTS,
         })
+    }
+
+    /// Every record (folded channel, revision, record) as it stands, then
+    /// every change (`None`: the channel ended), until the watch ends
+    /// or fails. Unreadable records are logged and skipped.
+    pub async fn watch(
+        &self,
+    ) -> Result<
+        impl futures::Stream<Item = (String, u64, Option<ChannelRecord>)> + Send + use<>,
+        ClusterError,
+    > {
+        let watch = self
+            .store
+            .watch_with_history(">")
+            .await
+            .map_err(|error| ClusterError::jetstream("watching channels", error))?;
+        Ok(watch
+            .take_while(|entry| std::future::ready(entry.is_ok()))
+            .filter_map(|entry| {
+                let change = entry.ok().and_then(|entry| {
+                    let folded = untoken(&entry.key)?;
+                    match entry.operation {
+                        kv::Operation::Put => match decode(&entry.value) {
+                            Ok(record) => Some((folded, entry.revision, Some(record))),
+                            Err(error) => {
+                                tracing::warn!(channel = %folded, %error, "cluster: unreadable channel record");
+                                None
+                            }
+                        },
+                        kv::Operation::Delete | kv::Operation::Purge => {
+                            Some((folded, entry.revision, None))
+                        }
+                    }
+                });
+                std::future::ready(change)
+            }))
     }
 
     async fn read(&self, key: &str) -> Result<Option<(ChannelRecord, u64)>, ClusterError> {

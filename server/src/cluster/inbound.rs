@@ -198,14 +198,10 @@ impl ClusterNode {
                     context.hub.deliver_remote(published).await;
                 }
             }
-            wire::Event::Topic { by, topic, .. } => {
-                let source = hub_source(by, "");
-                context
-                    .hub
-                    .with(|hub| hub.set_remote_topic(&folded, source, topic));
-            }
             wire::Event::RosterRequest { .. } => self.send_roster(parts, &context, &room).await,
-            wire::Event::Mode { .. } | wire::Event::Whisper { .. } => {}
+            // Topics and modes reach the hub through the channel's shared
+            // record (`shared_state`); older nodes still send topics here.
+            wire::Event::Topic { .. } | wire::Event::Mode { .. } | wire::Event::Whisper { .. } => {}
             wire::Event::Away { from, message } => {
                 let changed = {
                     let mut roster = self.roster();

@@ -13,7 +13,9 @@
 //!   so a dead node is noticed within `node_timeout`.
 //! - [`nicks`]: nick ownership, arbitrated with compare-and-set revisions.
 //! - [`channels`]: each channel's shared state (modes, topic, bans,
-//!   operators), updated only by compare-and-set.
+//!   operators, invitations), updated only by compare-and-set
+//!   (`channel_changes`: what each event does to it); `shared_state`
+//!   writes this node's changes and watches everyone's into the hub.
 //! - [`ordering`]: the room stream: every channel event gets a JetStream
 //!   sequence, and every node delivers a room's events in that order.
 //! - `catchup`: one history for the cluster: each node's store catches up
@@ -34,6 +36,7 @@
 
 mod bucket;
 mod catchup;
+mod channel_changes;
 pub mod channels;
 pub mod config;
 mod directory;
@@ -47,6 +50,7 @@ pub mod ordering;
 mod outbox;
 pub mod presence;
 pub mod roster;
+mod shared_state;
 pub mod subject;
 pub mod testing;
 pub mod translate;

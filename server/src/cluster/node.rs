@@ -16,6 +16,7 @@
 //! re-announcing) and nick claims.
 
 use super::catchup::CatchUps;
+use super::channels::ChannelStore;
 use super::directory::NickDirectory;
 use super::held::HeldMessages;
 use super::liveness::Liveness;
@@ -23,6 +24,7 @@ use super::nicks::NickRegistry;
 use super::ordering::RoomLog;
 use super::outbox::Outbox;
 use super::roster::Roster;
+use super::shared_state::SharedState;
 use super::whispers::Whispers;
 use super::{ClusterConfig, ClusterError, Link, NodeId, Subjects};
 use crate::context::Context;
@@ -46,6 +48,7 @@ const NO_HISTORY_RETENTION: Duration = Duration::from_secs(3600);
 #[derive(Debug)]
 pub(crate) struct Parts {
     pub(crate) liveness: Liveness,
+    pub(crate) channels: ChannelStore,
     pub(crate) nicks: NickRegistry,
     pub(crate) rooms: RoomLog,
     pub(crate) whispers: Whispers,
@@ -92,6 +95,8 @@ pub struct ClusterNode {
     pub(crate) directory: Mutex<NickDirectory>,
     /// This node's channel messages waiting for their place in the room order.
     pub(crate) held: Mutex<HeldMessages>,
+    /// The channel bucket as watched, and our own changes on their way.
+    pub(crate) shared: Mutex<SharedState>,
     /// Which followed rooms' histories are complete here.
     pub(crate) catch_ups: CatchUps,
     pub(crate) shutdown: CancellationToken,
@@ -131,6 +136,7 @@ impl ClusterNode {
             outbox: Outbox::new(),
             held: Mutex::new(HeldMessages::default()),
             catch_ups: CatchUps::default(),
+            shared: Mutex::new(SharedState::default()),
             directory: Mutex::new(NickDirectory::default()),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
@@ -199,6 +205,10 @@ impl ClusterNode {
         self.held.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    pub(crate) fn shared(&self) -> MutexGuard<'_, SharedState> {
+        self.shared.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub(crate) fn holders(&self) -> MutexGuard<'_, HashMap<String, Holder>> {
         self.holders.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -234,6 +244,10 @@ impl ClusterNode {
             .spawn(liveness.clone().run(rejoined, self.shutdown.clone()));
         self.spawn_publisher();
         self.tasks.spawn(self.clone().watch_nicks());
+        let channels = self.parts.get().map(|parts| parts.channels.clone());
+        if let Some(channels) = channels {
+            self.tasks.spawn(self.clone().watch_channels(channels));
+        }
         self.spawn_presence(&liveness, rejoins);
         self.announce().await;
         self.joined.send_replace(true);
@@ -294,8 +308,10 @@ impl ClusterNode {
         )
         .await?;
         let whispers = Whispers::new(&self.link, &self.subjects);
+        let channels = ChannelStore::open(&self.link, &self.subjects, replicas).await?;
         Ok(Parts {
             liveness,
+            channels,
             nicks,
             rooms,
             whispers,

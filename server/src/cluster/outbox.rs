@@ -11,12 +11,14 @@
 
 use super::held::Held;
 use super::node::{ClusterNode, Parts};
+use super::shared_state::StateChange;
 use super::translate::{self, Outgoing};
 use super::wire;
 use crate::hub::Folded;
 use crate::hub::bus::{Bus, Directory, Published, RemoteUser, Scope};
 use crate::hub::client::ClientId;
 use crate::hub::event::Event;
+use crate::hub::shared::SharedChannel;
 use async_nats::jetstream::context::PublishAckFuture;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -116,6 +118,15 @@ impl Bus for ClusterNode {
 impl ClusterNode {
     /// Queues an event for the publisher; false when it was not queued.
     fn enqueue(&self, published: Published) -> bool {
+        let shared = self.begin_state_changes(&published);
+        let queued = self.enqueue_counted(published.clone());
+        if !queued && shared > 0 {
+            self.abandon_state_changes(&published);
+        }
+        queued
+    }
+
+    fn enqueue_counted(&self, published: Published) -> bool {
         let bytes = weight(&published);
         let before = self.outbox.queued.fetch_add(bytes, Ordering::Relaxed);
         if before + bytes > MAX_QUEUED_BYTES {
@@ -196,6 +207,10 @@ impl Directory for ClusterNode {
         let sharing = self.roster().len();
         sharing.max(self.directory().remote_count(&self.me))
     }
+
+    fn shared_channel(&self, folded_channel: &str) -> Option<SharedChannel> {
+        self.shared_record(folded_channel)
+    }
 }
 
 impl ClusterNode {
@@ -214,6 +229,11 @@ impl ClusterNode {
         self.tasks.spawn(check_acks(self.clone(), pending));
         let (whispers, waiting) = mpsc::channel(WHISPERS_WAITING);
         self.tasks.spawn(self.clone().send_whispers(waiting));
+        let (writes, to_write) = mpsc::channel(super::shared_state::WRITES_WAITING);
+        if let Some(parts) = self.parts.get() {
+            let store = parts.channels.clone();
+            self.tasks.spawn(self.clone().write_states(store, to_write));
+        }
         let node = self.clone();
         self.tasks.spawn(async move {
             loop {
@@ -226,11 +246,11 @@ impl ClusterNode {
                     break;
                 };
                 node.outbox.queued.fetch_sub(bytes, Ordering::Relaxed);
-                node.send_local(published, &acks, &whispers).await;
+                node.send_local(published, &acks, &whispers, &writes).await;
             }
             // Stopping: what the hub queued before (its users' quits) still goes.
             while let Ok((published, _)) = queue.try_recv() {
-                node.send_local(published, &acks, &whispers).await;
+                node.send_local(published, &acks, &whispers, &writes).await;
             }
         });
     }
@@ -241,10 +261,13 @@ impl ClusterNode {
         published: Published,
         acks: &mpsc::Sender<(PublishAckFuture, String)>,
         whispers: &WhisperQueue,
+        writes: &mpsc::Sender<(String, StateChange)>,
     ) {
         let Some(parts) = self.parts.get() else {
+            self.abandon_state_changes(&published);
             return;
         };
+        self.queue_state_changes(&published, writes).await;
         self.track_nicks(&published.envelope.event).await;
         for outgoing in translate::outgoing(&published) {
             match outgoing {

@@ -2,9 +2,10 @@
 //! event its hub routed, and the hub event a received one becomes. Pure
 //! functions, no I/O.
 //!
-//! Not every hub event crosses: MODE, INVITE and account changes stay on
-//! the node where they happen (channel modes and operators are per node in
-//! this version; see ARCHITECTURE.md "Cluster").
+//! Not every hub event crosses the room stream: MODE and TOPIC changes go
+//! through the channel's shared record instead (`shared_state`), which
+//! every node watches and shows its members; account changes stay on the
+//! node where they happen.
 
 use super::wire::{self, Kind, RosterMember};
 use crate::hub::bus::{Published, Scope};
@@ -124,15 +125,6 @@ fn room_event(envelope: &Envelope) -> Option<wire::Event> {
             by: wire_source(source),
             nick: victim.clone(),
             reason: reason.clone(),
-        },
-        Event::Topic {
-            source,
-            channel,
-            topic,
-        } => wire::Event::Topic {
-            channel: channel.clone(),
-            by: wire_source(source),
-            topic: topic.clone(),
         },
         Event::Away { source, message } => wire::Event::Away {
             from: wire_source(source),

@@ -99,4 +99,11 @@ pub trait Directory: Send + Sync + Debug {
     fn remote_members(&self, folded_channel: &str) -> Vec<RemoteUser>;
     /// How many users other nodes have that this node knows of.
     fn remote_user_count(&self) -> usize;
+    /// The cluster's shared record of a channel (folded name), if it
+    /// exists anywhere: what a channel created here starts from and a JOIN
+    /// here is checked against (see [`super::shared`]).
+    fn shared_channel(&self, folded_channel: &str) -> Option<super::shared::SharedChannel> {
+        let _ = folded_channel;
+        None
+    }
 }

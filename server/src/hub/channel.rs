@@ -135,6 +135,9 @@ pub struct Channel {
     pub bans: Vec<Ban>,
     /// Clients invited since the last time they joined.
     pub invited: HashSet<ClientId>,
+    /// Privileges of members on other nodes (folded nick), as the cluster's
+    /// shared record of the channel has them (see [`super::shared`]).
+    pub remote_privileges: BTreeMap<String, Membership>,
     /// The accounts (case-folded) of its operators: remembered with its
     /// other protections, they get +o whenever they join.
     pub operators: BTreeSet<String>,
@@ -157,6 +160,7 @@ impl Channel {
             modes: ChannelModes::new_channel(),
             bans: Vec::new(),
             invited: HashSet::new(),
+            remote_privileges: BTreeMap::new(),
             operators: BTreeSet::new(),
             founder: None,
             order: Mutex::new(ChannelOrder::default()),

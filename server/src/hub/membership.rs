@@ -117,30 +117,55 @@ impl HubState {
             return Err(JoinError::TooManyChannels);
         }
         let folded_prefix = self.fold_text(&client.source().prefix());
+        let folded_nick = self.fold_text(&client.nick);
         let created = !self.channels.contains_key(&folded);
-        // A channel re-created gets its remembered protections back before
-        // the joiner is checked against them.
-        let restored = if created {
-            self.recall_channel(&folded)
+        // A channel that exists on other nodes of a cluster starts from the
+        // cluster's record: its modes, bans and privileges, no operator
+        // for whoever happens to be first here.
+        let shared = if created {
+            self.shared_channel(&folded)
         } else {
             None
+        };
+        // A channel re-created gets its remembered protections back before
+        // the joiner is checked against them.
+        let restored = match &shared {
+            Some(shared) => {
+                let mut channel = shared.to_channel();
+                if shared.invited.contains(&folded_nick) {
+                    channel.invited.insert(id);
+                }
+                Some(channel)
+            }
+            None if created => self.recall_channel(&folded),
+            None => None,
         };
         let by_account = match restored.as_ref().or_else(|| self.channels.get(&folded)) {
             Some(channel) if self.is_operator_account(channel, id) => true,
             Some(channel) => {
-                self.check_join_allowed(channel, id, key, &folded_prefix)?;
+                self.check_join_allowed(channel, id, key, &folded_prefix, &folded)?;
                 false
             }
             None => false,
         };
         // Whoever creates a channel operates it, unless it is registered:
         // then only its founder and operator accounts do.
-        let op = by_account || (created && restored.as_ref().is_none_or(|c| c.founder.is_none()));
+        let op = match &shared {
+            Some(shared) => by_account || shared.privileges.get(&folded_nick).is_some_and(|p| p.op),
+            None => {
+                by_account || (created && restored.as_ref().is_none_or(|c| c.founder.is_none()))
+            }
+        };
+        let voice = shared
+            .as_ref()
+            .and_then(|shared| shared.privileges.get(&folded_nick))
+            .is_some_and(|p| p.voice);
         let channel = self.channels.entry(folded.clone()).or_insert_with(|| {
             restored.unwrap_or_else(|| Channel::new(name.to_string(), Utc::now()))
         });
         channel.invited.remove(&id);
-        channel.members.insert(id, Membership { op, voice: false });
+        channel.remote_privileges.remove(&folded_nick);
+        channel.members.insert(id, Membership { op, voice });
         let display = channel.name.clone();
         let topic = channel.topic.clone();
         let backlog_end = match &channel.order_mut().last_message {
@@ -202,6 +227,7 @@ impl HubState {
         id: ClientId,
         key: Option<&str>,
         folded_prefix: &str,
+        folded_channel: &str,
     ) -> Result<(), JoinError> {
         let invited = channel.invited.contains(&id);
         if channel.modes.invite_only && !invited {
@@ -214,7 +240,7 @@ impl HubState {
         }
         // An invitation lets its holder past +l, as it does past +i and +b.
         if let Some(limit) = channel.modes.limit
-            && channel.members.len() >= limit
+            && channel.members.len() + self.remote_members(folded_channel).len() >= limit
             && !invited
         {
             return Err(JoinError::Full);

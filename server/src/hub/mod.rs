@@ -41,6 +41,7 @@ mod queries;
 mod remembered;
 mod remote;
 mod say;
+pub mod shared;
 pub mod state;
 pub mod whowas;
 

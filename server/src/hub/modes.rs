@@ -131,10 +131,7 @@ impl HubState {
     ) -> Option<(bool, char, Option<String>)> {
         let member_id = match &change {
             ModeChange::Privilege { nick, .. } => match self.client_by_nick(nick) {
-                None => {
-                    errors.push(ModeError::NoSuchNick(nick.clone()));
-                    return None;
-                }
+                None => return self.remote_privilege(folded, change, errors),
                 Some(client) => Some((
                     client.id,
                     client.nick.clone(),
@@ -231,5 +228,49 @@ impl HubState {
                 }
             }
         }
+    }
+
+    /// `+o`/`+v` (or `-`) on a member of the channel on another node: kept
+    /// with the channel's remote privileges here, and in the cluster's
+    /// record once published, which gives it effect on that member's node.
+    fn remote_privilege(
+        &mut self,
+        folded: &str,
+        change: ModeChange,
+        errors: &mut Vec<ModeError>,
+    ) -> Option<(bool, char, Option<String>)> {
+        let ModeChange::Privilege {
+            adding,
+            letter,
+            nick,
+        } = change
+        else {
+            return None;
+        };
+        let folded_nick = self.fold_text(&nick);
+        let Some(remote) = self.remote_user(&nick) else {
+            errors.push(ModeError::NoSuchNick(nick));
+            return None;
+        };
+        if !remote.channels.iter().any(|channel| **channel == *folded) {
+            errors.push(ModeError::UserNotInChannel(nick));
+            return None;
+        }
+        let channel = self.channels.get_mut(folded)?;
+        let membership = channel
+            .remote_privileges
+            .entry(folded_nick.clone())
+            .or_default();
+        let flag = if letter == 'o' {
+            &mut membership.op
+        } else {
+            &mut membership.voice
+        };
+        let changed = *flag != adding;
+        *flag = adding;
+        if *membership == super::channel::Membership::default() {
+            channel.remote_privileges.remove(&folded_nick);
+        }
+        changed.then_some((adding, letter, Some(remote.nick)))
     }
 }

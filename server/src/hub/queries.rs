@@ -105,7 +105,7 @@ fn remote_info(user: &RemoteUser) -> MemberInfo {
 impl HubState {
     /// Users on other nodes of the cluster that share a channel with this
     /// one, when clustered.
-    fn remote_members(&self, folded_channel: &str) -> Vec<RemoteUser> {
+    pub(crate) fn remote_members(&self, folded_channel: &str) -> Vec<RemoteUser> {
         self.directory
             .as_ref()
             .map(|directory| directory.remote_members(folded_channel))
@@ -143,9 +143,16 @@ impl HubState {
                 (is_member || !client.invisible).then(|| member_info(client, *membership))
             })
             .collect();
-        // Members on other nodes; their channel privileges stay on their node.
+        // Members on other nodes, with the privileges the cluster's record
+        // of the channel gives them.
         let folded = self.fold(name);
-        members.extend(self.remote_members(&folded).iter().map(remote_info));
+        members.extend(self.remote_members(&folded).iter().map(|user| {
+            let mut info = remote_info(user);
+            if let Some(membership) = channel.remote_privileges.get(&self.fold_text(&user.nick)) {
+                info.membership = *membership;
+            }
+            info
+        }));
         members.sort_by(|a, b| {
             (!a.membership.op, !a.membership.voice, self.fold(&a.nick)).cmp(&(
                 !b.membership.op,

@@ -4,7 +4,6 @@
 
 use super::Hub;
 use super::bus::{Published, Scope};
-use super::channel::Topic;
 use super::client::{Client, ClientId, Source};
 use super::event::{Envelope, Event, MessageKind};
 use super::fanout::Fanout;
@@ -189,31 +188,6 @@ impl HubState {
                 overflowed.push(client.id);
             }
         }
-        self.note_overflowed(overflowed);
-    }
-
-    /// A topic set on another node: kept here and shown to local members.
-    pub fn set_remote_topic(&mut self, folded_channel: &Folded, source: Arc<Source>, text: &str) {
-        let Some(channel) = self.channels.get_mut(folded_channel) else {
-            return;
-        };
-        channel.topic = (!text.is_empty()).then(|| Topic {
-            text: text.to_string(),
-            set_by: source.prefix(),
-            set_at: chrono::Utc::now(),
-        });
-        let event = Event::Topic {
-            source,
-            channel: channel.name.clone(),
-            topic: text.to_string(),
-        };
-        let members: Vec<ClientId> = channel.members.keys().copied().collect();
-        let mut fanout = Fanout::new(Envelope {
-            event,
-            time: chrono::Utc::now(),
-        });
-        let mut overflowed = Vec::new();
-        self.push_all(&mut fanout, members.into_iter(), &mut overflowed);
         self.note_overflowed(overflowed);
     }
 }
