@@ -7,6 +7,9 @@ use ratatui::style::{Color, Modifier, Style};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
+mod clusters;
+pub use clusters::{Clusters, clusters, printable_ascii};
+
 /// A run of text with one style, already free of control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StyledText {
@@ -169,11 +172,17 @@ fn palette_color(index: u8) -> Color {
 
 /// Display width of a string in terminal cells.
 pub fn width(text: &str) -> usize {
+    if clusters::printable_ascii(text) {
+        return text.len();
+    }
     text.graphemes(true).map(grapheme_width).sum()
 }
 
 /// Width of one grapheme cluster as the terminal draws it.
 pub fn grapheme_width(grapheme: &str) -> usize {
+    if let [byte] = grapheme.as_bytes() {
+        return usize::from((b' '..=b'~').contains(byte));
+    }
     if grapheme.contains(char::is_control) {
         0
     } else {
@@ -185,7 +194,7 @@ pub fn grapheme_width(grapheme: &str) -> usize {
 pub fn truncate(text: &str, max: usize) -> String {
     let mut used = 0;
     let mut out = String::new();
-    for grapheme in text.graphemes(true) {
+    for grapheme in clusters(text) {
         let w = grapheme_width(grapheme);
         if used + w > max {
             break;
@@ -293,7 +302,7 @@ fn words(runs: &[StyledText]) -> Vec<Vec<(&str, &StyledText)>> {
         if starts_link {
             words.push(std::mem::take(&mut current));
         }
-        for grapheme in run.text.graphemes(true) {
+        for grapheme in clusters(&run.text) {
             let space = grapheme.trim().is_empty();
             // Wide characters (CJK) may break anywhere, like spaces.
             let breakable = grapheme_width(grapheme) > 1 && !linked;

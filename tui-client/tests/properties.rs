@@ -36,6 +36,18 @@ fn row_width(row: &[StyledText]) -> usize {
 
 proptest! {
     #[test]
+    fn width_and_clusters_agree_with_full_segmentation(input in prop_oneof!["[ -~]{0,80}", "[\\x00-\\x7f]{0,40}", mixed_text()]) {
+        use unicode_segmentation::UnicodeSegmentation;
+        let tables: Vec<&str> = input.graphemes(true).collect();
+        let fast: Vec<&str> = text::clusters(&input).collect();
+        prop_assert_eq!(&fast, &tables);
+        let widths: usize = tables.iter().map(|g| {
+            if g.contains(char::is_control) { 0 } else { unicode_width::UnicodeWidthStr::width(*g) }
+        }).sum();
+        prop_assert_eq!(text::width(&input), widths);
+    }
+
+    #[test]
     fn wrapped_rows_fit_and_keep_every_visible_character(input in mixed_text(), width in 2usize..60) {
         let runs = text::parse_irc_text(&input);
         let rows = text::wrap(&runs, width, width);

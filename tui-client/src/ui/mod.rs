@@ -115,6 +115,17 @@ pub fn put(buf: &mut Buffer, x: u16, y: u16, max: u16, text: &str, style: Style)
     if y < area.top() || y >= area.bottom() || x >= area.right() || max == 0 {
         return x;
     }
+    if text::printable_ascii(text) && x >= area.left() {
+        // Most of a busy room: one cell per byte, nothing to clean or
+        // segment (what `set_stringn` would do, without its grapheme walk).
+        let room = usize::from(max.min(area.right() - x));
+        let mut cursor = x;
+        for ch in text.chars().take(room) {
+            buf[(cursor, y)].set_char(ch).set_style(style);
+            cursor += 1;
+        }
+        return cursor;
+    }
     let clean = text::clean(text);
     buf.set_stringn(x, y, clean, usize::from(max), style).0
 }
@@ -188,6 +199,38 @@ pub fn fill(buf: &mut Buffer, area: Rect, style: Style) {
             if let Some(cell) = buf.cell_mut((x, y)) {
                 cell.reset();
                 cell.set_style(style);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::style::{Color, Modifier};
+
+    /// `put`'s ASCII path leaves exactly the cells `set_stringn` would,
+    /// clipped by `max` and by the buffer's edge, styles patched alike.
+    #[test]
+    fn ascii_is_put_like_set_stringn() {
+        let area = Rect::new(2, 1, 12, 3);
+        let style = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
+        for text in ["hello", "a longer line than the area", "", " ~!", "x"] {
+            for x in 2..15 {
+                for max in 0..14 {
+                    let mut base = Buffer::empty(area);
+                    base.set_style(area, Style::new().bg(Color::Blue));
+                    let mut fast = base.clone();
+                    let end = put(&mut fast, x, 2, max, text, style);
+                    let mut slow = base.clone();
+                    let slow_end = if x < area.right() && max > 0 {
+                        slow.set_stringn(x, 2, text, usize::from(max), style).0
+                    } else {
+                        x
+                    };
+                    assert_eq!(fast, slow, "{text:?} at {x} max {max}");
+                    assert_eq!(end, slow_end, "{text:?} at {x} max {max}");
+                }
             }
         }
     }
