@@ -21,6 +21,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
+mod allocator;
+
 /// Exit code for a bad config, bad flags or an unusable data directory.
 const EXIT_CONFIG: u8 = 2;
 
