@@ -1,6 +1,6 @@
 //! Writing one batch of messages in one transaction.
 
-use super::model::{Conversation, StoredMessage};
+use super::queued::QueuedMessage;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use std::collections::HashMap;
@@ -8,9 +8,9 @@ use std::collections::HashMap;
 /// Conversation ids cached by the writer before the cache is reset.
 const CACHE_LIMIT: usize = 10_000;
 
-/// The writer's cache of conversation rows (looked up without formatting
-/// [`Conversation::key`] for every message).
-pub(crate) type ConversationCache = HashMap<Conversation, CachedConversation>;
+/// The writer's cache of conversation rows, by stored key (which every
+/// [`QueuedMessage`] carries ready-made).
+pub(crate) type ConversationCache = HashMap<Box<str>, CachedConversation>;
 
 /// A conversation row as the writer last wrote it.
 pub(crate) struct CachedConversation {
@@ -32,7 +32,7 @@ const ROWS_PER_INSERT: usize = 64;
 pub(crate) fn insert_batch(
     conn: &mut Connection,
     cache: &mut ConversationCache,
-    batch: &[StoredMessage],
+    batch: &[QueuedMessage],
 ) -> rusqlite::Result<()> {
     if cache.len() > CACHE_LIMIT {
         cache.clear();
@@ -85,18 +85,18 @@ fn insert_sql(rows: usize) -> String {
 /// Binds `messages` (with their conversation ids) to a statement from [`insert_sql`].
 fn bind_rows(
     statement: &mut rusqlite::CachedStatement<'_>,
-    messages: &[StoredMessage],
+    messages: &[QueuedMessage],
     ids: &[i64],
 ) -> rusqlite::Result<()> {
     for (row, (message, id)) in messages.iter().zip(ids).enumerate() {
         let at = row * 7;
         statement.raw_bind_parameter(at + 1, id)?;
-        statement.raw_bind_parameter(at + 2, message.time.timestamp_millis())?;
-        statement.raw_bind_parameter(at + 3, &message.msgid)?;
-        statement.raw_bind_parameter(at + 4, message.kind.to_column())?;
-        statement.raw_bind_parameter(at + 5, &message.source)?;
-        statement.raw_bind_parameter(at + 6, &message.target)?;
-        statement.raw_bind_parameter(at + 7, &message.text)?;
+        statement.raw_bind_parameter(at + 2, message.time_ms())?;
+        statement.raw_bind_parameter(at + 3, message.msgid())?;
+        statement.raw_bind_parameter(at + 4, message.kind().to_column())?;
+        statement.raw_bind_parameter(at + 5, message.source())?;
+        statement.raw_bind_parameter(at + 6, message.target())?;
+        statement.raw_bind_parameter(at + 7, message.text())?;
     }
     Ok(())
 }
@@ -105,25 +105,15 @@ fn bind_rows(
 fn conversation_id(
     conn: &Connection,
     cache: &mut ConversationCache,
-    message: &StoredMessage,
+    message: &QueuedMessage,
 ) -> rusqlite::Result<i64> {
-    let (peer_a, peer_b, display_a, display_b) = match &message.conversation {
-        Conversation::Channel(name) => (name.as_str(), None, message.target.as_str(), None),
-        Conversation::Private(pair) => {
-            let (sender, recipient) = (message.source_nick(), message.target.as_str());
-            let (display_a, display_b) = if pair.actor_is_a() {
-                (sender, recipient)
-            } else {
-                (recipient, sender)
-            };
-            (pair.a(), Some(pair.b()), display_a, Some(display_b))
-        }
-    };
-    if !cache.contains_key(&message.conversation) {
-        let key = message.conversation.key();
+    let peers = message.peers();
+    let (display_a, display_b) = (peers.display_a, peers.display_b);
+    let key = message.key();
+    if !cache.contains_key(key) {
         let found = conn
             .prepare_cached("SELECT id, display_a, display_b FROM conversations WHERE key = ?1")?
-            .query_row([&key], |row| {
+            .query_row([key], |row| {
                 Ok(CachedConversation {
                     id: row.get(0)?,
                     display_a: row.get(1)?,
@@ -138,7 +128,14 @@ fn conversation_id(
                     "INSERT INTO conversations (key, is_channel, peer_a, peer_b, display_a, display_b)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?
-                .execute(params![key, peer_b.is_none(), peer_a, peer_b, display_a, display_b])?;
+                .execute(params![
+                    key,
+                    peers.b.is_none(),
+                    peers.a,
+                    peers.b,
+                    display_a,
+                    display_b
+                ])?;
                 CachedConversation {
                     id: conn.last_insert_rowid(),
                     display_a: display_a.to_owned(),
@@ -146,9 +143,9 @@ fn conversation_id(
                 }
             }
         };
-        cache.insert(message.conversation.clone(), cached);
+        cache.insert(key.into(), cached);
     }
-    let Some(cached) = cache.get_mut(&message.conversation) else {
+    let Some(cached) = cache.get_mut(key) else {
         return Err(rusqlite::Error::QueryReturnedNoRows);
     };
     if cached.display_a != display_a || cached.display_b.as_deref() != display_b {

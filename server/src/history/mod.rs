@@ -51,6 +51,7 @@ mod forget;
 mod model;
 pub mod offline;
 mod query;
+mod queued;
 mod reader;
 mod retention;
 mod room_sync;
@@ -64,6 +65,7 @@ pub use config::{HistoryConfig, SyncMode};
 pub use error::HistoryError;
 pub use model::{Conversation, MessageKind, PrivatePair, StoredMessage, new_msgid};
 pub use query::{Anchor, HistoryQuery, Selection};
+pub use queued::{Between, QueuedMessage};
 
 use crate::accounts::Accounts;
 use crate::channels::ChannelStates;
@@ -111,22 +113,22 @@ pub struct Reservation {
 
 impl Reservation {
     /// Queues `message` for the next batch (`sync = "batched"`).
-    pub fn record(self, message: StoredMessage) {
+    pub fn record(self, message: impl Into<QueuedMessage>) {
         if let Some(permit) = self.permit {
             permit.forget();
         }
-        self.history.push_record(Command::Record(message));
+        self.history.push_record(Command::Record(message.into()));
     }
 
     /// Queues `message` for a commit before delivery (`sync = "full"`); await
     /// [`DurableCommit::committed`] with the hub lock released.
-    pub fn record_durable(self, message: StoredMessage) -> DurableCommit {
+    pub fn record_durable(self, message: impl Into<QueuedMessage>) -> DurableCommit {
         let (reply, answer) = oneshot::channel();
         if let Some(permit) = self.permit {
             permit.forget();
         }
         self.history
-            .push_record(Command::RecordDurable(message, reply));
+            .push_record(Command::RecordDurable(message.into(), reply));
         self.history.wake_writer();
         DurableCommit {
             answer: Some(answer),
@@ -298,7 +300,7 @@ impl History {
     /// the queue is full (or the store is closed) the message is left out of
     /// history only, counted and warned about. Senders should prefer
     /// [`History::reserve`], which waits for room instead.
-    pub fn record(&self, message: StoredMessage) {
+    pub fn record(&self, message: impl Into<QueuedMessage>) {
         match Arc::clone(&self.inner.room).try_acquire_owned() {
             Ok(permit) => Reservation {
                 history: self.clone(),
@@ -314,7 +316,7 @@ impl History {
 
     /// Like [`Reservation::record_durable`] without a reservation: `None` (the
     /// message counted as left out of history) when the queue is full.
-    pub fn try_record_durable(&self, message: StoredMessage) -> Option<DurableCommit> {
+    pub fn try_record_durable(&self, message: impl Into<QueuedMessage>) -> Option<DurableCommit> {
         match Arc::clone(&self.inner.room).try_acquire_owned() {
             Ok(permit) => Some(
                 Reservation {
@@ -336,7 +338,10 @@ impl History {
     /// `sync = "full"`). If the disk is failing this resolves at once with
     /// [`HistoryError::Write`]: the message stays queued and is retried, and the
     /// caller should deliver it anyway.
-    pub async fn record_durable(&self, message: StoredMessage) -> Result<(), HistoryError> {
+    pub async fn record_durable(
+        &self,
+        message: impl Into<QueuedMessage>,
+    ) -> Result<(), HistoryError> {
         self.reserve()
             .await
             .record_durable(message)

@@ -12,11 +12,10 @@ use super::config::HistoryConfig;
 use super::drops::DropCounter;
 use super::error::HistoryError;
 use super::forget::Purging;
-use super::model::StoredMessage;
+use super::queued::QueuedMessage;
 use super::retention::Retention;
 use super::schema::WriterConnection;
 use rusqlite::{Connection, ErrorCode};
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
@@ -42,9 +41,9 @@ pub(crate) type Reply = oneshot::Sender<Result<(), HistoryError>>;
 /// What the writer thread is asked to do.
 pub(crate) enum Command {
     /// Store a message in the next batch.
-    Record(StoredMessage),
+    Record(QueuedMessage),
     /// Store a message and reply once it is committed (or the commit failed).
-    RecordDurable(StoredMessage, Reply),
+    RecordDurable(QueuedMessage, Reply),
     /// Commit everything queued before this and reply.
     Flush(Reply),
     /// Delete the stored history of a channel (case-folded name), with the
@@ -69,7 +68,7 @@ pub(crate) struct Writer {
     commit_interval: Duration,
     shutdown_timeout: Duration,
     max_pending: usize,
-    pending: Vec<StoredMessage>,
+    pending: Vec<QueuedMessage>,
     /// Channels whose stored history is deleted before `pending` is
     /// inserted, with the cutoffs readers hide until then.
     purges: Vec<(String, i64)>,
@@ -124,7 +123,7 @@ impl Writer {
             waiters: Vec::new(),
             force_commit: false,
             failure: None,
-            conversations: HashMap::new(),
+            conversations: ConversationCache::new(),
             retention: Retention::new(config),
             drops,
             room,
@@ -221,9 +220,7 @@ impl Writer {
                 }
             }
             Command::ForgetChannel(folded, cutoff) => {
-                let conversation = super::model::Conversation::channel(folded.as_str());
-                self.pending
-                    .retain(|message| message.conversation != conversation);
+                self.pending.retain(|message| !message.in_channel(&folded));
                 self.purges.push((folded, cutoff));
                 self.force_commit = true;
             }
@@ -245,7 +242,7 @@ impl Writer {
         Flow::Continue
     }
 
-    fn push(&mut self, message: StoredMessage) {
+    fn push(&mut self, message: QueuedMessage) {
         if self.pending.len() >= self.max_pending {
             // Only while commits fail: the backlog is bounded like the queue.
             self.drops.dropped(

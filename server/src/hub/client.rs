@@ -50,12 +50,22 @@ impl Identity {
     /// The stored form (`account:<folded>` or `conn:<token>`); nicknames
     /// cannot contain `:`, so it never equals a nick stored by older versions.
     pub fn key(&self) -> String {
+        self.key_pieces().concat()
+    }
+
+    /// [`key`](Self::key) as two pieces to concatenate, without allocating.
+    pub fn key_pieces(&self) -> [&str; 2] {
         match self {
-            Identity::Account(folded) => format!("account:{folded}"),
-            Identity::Connection(token) => format!("conn:{token}"),
+            Identity::Account(folded) => [ACCOUNT_KEY, folded],
+            Identity::Connection(token) => [CONNECTION_KEY, token],
         }
     }
 }
+
+/// The start of an account's [`Identity::key`].
+const ACCOUNT_KEY: &str = "account:";
+/// The start of a connection's [`Identity::key`].
+const CONNECTION_KEY: &str = "conn:";
 
 /// How events reach a client: its dialect's encoder and what it asked for.
 #[derive(Clone, Copy)]
@@ -209,6 +219,15 @@ impl Client {
         match &self.account {
             Some((_, folded)) => Identity::Account(folded.clone()),
             None => Identity::Connection(self.connection_token.clone()),
+        }
+    }
+
+    /// [`identity`](Self::identity)'s [`key`](Identity::key) as two pieces
+    /// to concatenate, without allocating (history's hot path).
+    pub fn identity_key_pieces(&self) -> [&str; 2] {
+        match &self.account {
+            Some((_, folded)) => [ACCOUNT_KEY, folded],
+            None => [CONNECTION_KEY, &self.connection_token],
         }
     }
 

@@ -14,7 +14,7 @@ use super::fanout::Fanout;
 use super::name::Folded;
 use super::state::HubState;
 use crate::history::{
-    Conversation, DurableCommit, MessageKind as StoredKind, Reservation, StoredMessage, SyncMode,
+    Between, DurableCommit, MessageKind as StoredKind, QueuedMessage, Reservation, SyncMode,
     new_msgid,
 };
 use chrono::Utc;
@@ -78,12 +78,14 @@ pub struct PreparedSay {
     destination: Destination,
 }
 
-/// Who a message goes to and how it is filed, as worked out under the lock.
-struct Route {
+/// Who a message goes to and how it is filed, as worked out under the lock
+/// (borrowing the hub's state for what history copies).
+struct Route<'a> {
     recipients: Vec<ClientId>,
-    conversation: Conversation,
+    /// The recipient of a whisper (its identity files the conversation).
+    peer: Option<&'a Client>,
     /// The channel's display name or the recipient's nick: how history names it.
-    stored_target: String,
+    stored_target: &'a str,
     destination: Destination,
     outcome: SayOutcome,
 }
@@ -132,7 +134,7 @@ impl HubState {
             let Some(recipient) = self.client_by_nick(&request.target) else {
                 return self.whisper_remote(sender, source, request, overflowed);
             };
-            let route = route_private(sender, recipient);
+            let route = route_private(recipient);
             let _order = Client::lock_private_pair(sender, recipient);
             let said = self.stamp(sender, source, request, route, reservation, None);
             Ok(self.deliver_unless_pending(said, overflowed))
@@ -187,7 +189,7 @@ impl HubState {
         sender: &Client,
         source: Arc<Source>,
         request: SayRequest,
-        route: Route,
+        route: Route<'_>,
         reservation: Option<Reservation>,
         order: Option<&mut ChannelOrder>,
     ) -> (SayOutcome, PreparedSay, Option<DurableCommit>) {
@@ -200,15 +202,23 @@ impl HubState {
         };
         let mut commit = None;
         if let (Some(history), Some(kind)) = (&self.history, stored_kind) {
-            let stored = StoredMessage {
-                msgid: msgid.clone(),
-                time,
-                conversation: route.conversation,
-                kind,
-                source: source.prefix(),
-                target: route.stored_target,
-                text: request.text.clone(),
+            let between = match (&route.destination, route.peer) {
+                (Destination::Channel(folded), _) => Between::Channel(folded),
+                (Destination::User(_), peer) => Between::Private {
+                    sender: sender.identity_key_pieces(),
+                    recipient: peer.unwrap_or(sender).identity_key_pieces(),
+                },
             };
+            // One allocation, freed by the writer thread (see QueuedMessage).
+            let stored = QueuedMessage::new(
+                &msgid,
+                time,
+                kind,
+                [&source.nick, &source.user, &source.host],
+                route.stored_target,
+                &request.text,
+                between,
+            );
             // Queued under the order lock, so the store's order is the destination's.
             match (history.sync_mode(), reservation) {
                 (SyncMode::Full, Some(room)) => commit = Some(room.record_durable(stored)),
@@ -347,13 +357,13 @@ impl HubState {
     }
 
     /// Checks that `id` may speak in `channel` and lists who receives it.
-    fn route_channel(
+    fn route_channel<'a>(
         &self,
         id: ClientId,
         source: &Source,
-        channel: &super::channel::Channel,
+        channel: &'a super::channel::Channel,
         folded: Folded,
-    ) -> Result<Route, SayError> {
+    ) -> Result<Route<'a>, SayError> {
         let membership = channel.membership(id);
         if membership.is_none() && channel.modes.no_external {
             return Err(SayError::CannotSendToChannel(
@@ -379,8 +389,8 @@ impl HubState {
             .collect();
         Ok(Route {
             recipients,
-            conversation: Conversation::Channel(folded.to_string()),
-            stored_target: channel.name.clone(),
+            peer: None,
+            stored_target: &channel.name,
             destination: Destination::Channel(folded),
             outcome: SayOutcome {
                 recipient: channel.name.clone(),
@@ -390,17 +400,18 @@ impl HubState {
     }
 }
 
-/// A whisper belongs to the identities of both sides (account, or
-/// connection when not logged in), never to the nicks they use.
-fn route_private(sender: &Client, recipient: &Client) -> Route {
+/// A whisper's route. Its history belongs to the identities of both sides
+/// (account, or connection when not logged in; see `stamp`), never to the
+/// nicks they use.
+fn route_private<'a>(recipient: &'a Client) -> Route<'a> {
     let away = recipient
         .away
         .clone()
         .map(|message| (recipient.nick.clone(), message));
     Route {
         recipients: vec![recipient.id],
-        conversation: Conversation::private(sender.identity().key(), recipient.identity().key()),
-        stored_target: recipient.nick.clone(),
+        peer: Some(recipient),
+        stored_target: &recipient.nick,
         destination: Destination::User(recipient.id),
         outcome: SayOutcome {
             away,
