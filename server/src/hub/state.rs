@@ -65,7 +65,10 @@ impl NickTaken {
 #[derive(Debug)]
 pub struct HubState {
     pub(crate) settings: HubSettings,
-    pub(crate) clients: HashMap<ClientId, Client>,
+    /// Boxed: the map keeps ~1/8-1/2 of its buckets empty, and a bucket of a
+    /// whole `Client` is hundreds of bytes (measured ~0.3 KB per idle
+    /// connection at 9 000 clients); a boxed one is a pointer.
+    pub(crate) clients: HashMap<ClientId, Box<Client>>,
     /// Folded nickname -> client.
     pub(crate) nicks: HashMap<Folded, ClientId>,
     /// Confusable skeleton of each online nickname -> client.
@@ -125,7 +128,7 @@ impl HubState {
 
     /// The client with this id.
     pub fn client(&self, id: ClientId) -> Option<&Client> {
-        self.clients.get(&id)
+        self.clients.get(&id).map(|client| &**client)
     }
 
     /// The client with this nickname.
@@ -133,6 +136,7 @@ impl HubState {
         self.nicks
             .get(&self.fold(nick))
             .and_then(|id| self.clients.get(id))
+            .map(|client| &**client)
     }
 
     /// The channel with this name.
@@ -234,7 +238,7 @@ impl HubState {
         self.index_nick(&new.nick, id);
         self.clients.insert(
             id,
-            Client {
+            Box::new(Client {
                 id,
                 nick: new.nick,
                 user: new.user,
@@ -255,7 +259,7 @@ impl HubState {
                 connection_token: crate::history::new_msgid(),
                 secure: new.secure,
                 private_order: Mutex::new(()),
-            },
+            }),
         );
         self.peak_clients = self.peak_clients.max(self.clients.len());
         if let Some((_, folded)) = self.clients.get(&id).and_then(|c| c.account.clone()) {
