@@ -14,9 +14,13 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 pub const POLL: Duration = Duration::from_millis(100);
 
 /// A private tmux server (its socket in the test's temporary directory),
-/// killed on drop, also when the test fails.
+/// killed on drop, also when the test fails. Programs it starts get a home
+/// of their own in that directory (HOME and the XDG directories), so nothing
+/// in the user's home (a stored STS policy for 127.0.0.1, known servers, a
+/// config) changes what a test sees, and tests write nothing there.
 pub struct Tmux {
     socket: std::path::PathBuf,
+    home: std::path::PathBuf,
 }
 
 impl Tmux {
@@ -28,7 +32,9 @@ impl Tmux {
         )?;
         let tmux = Tmux {
             socket: dir.join("tmux.sock"),
+            home: dir.join("home"),
         };
+        std::fs::create_dir_all(&tmux.home).unwrap();
         std::fs::write(config, "set -g remain-on-exit on\nset -g status off\n").unwrap();
         Some(tmux)
     }
@@ -48,20 +54,28 @@ impl Tmux {
             .arg(&self.socket)
             .arg("-f")
             .arg(config)
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                session,
-                "-x",
-                "100",
-                "-y",
-                "30",
-                command,
-            ])
+            .args(["new-session", "-d", "-s", session, "-x", "100", "-y", "30"])
+            .args(self.private_home())
+            .arg(command)
             .output()
             .expect("running tmux");
         assert!(output.status.success(), "tmux new-session: {output:?}");
+    }
+
+    /// `-e NAME=VALUE` arguments pointing HOME and the XDG directories
+    /// into the test's directory.
+    fn private_home(&self) -> Vec<String> {
+        let home = self.home.display();
+        [
+            format!("HOME={home}"),
+            format!("XDG_CONFIG_HOME={home}/config"),
+            format!("XDG_DATA_HOME={home}/data"),
+            format!("XDG_STATE_HOME={home}/state"),
+            format!("XDG_CACHE_HOME={home}/cache"),
+        ]
+        .into_iter()
+        .flat_map(|pair| ["-e".to_owned(), pair])
+        .collect()
     }
 
     pub fn keys(&self, session: &str, keys: &[&str]) {
