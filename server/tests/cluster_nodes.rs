@@ -662,3 +662,96 @@ async fn conflicting_mode_changes_on_two_nodes_at_once_end_in_one_state() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_kicked_from_another_node_leaves_the_channel_everywhere() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "node-a").await;
+    let b = node(&nats, "node-b").await;
+    let c = node(&nats, "node-c").await;
+    let mut alice = Client::member(&a, "alice", "#c").await;
+    knows_channel(&b, "#c").await;
+    knows_channel(&c, "#c").await;
+    let mut bob = Client::member(&b, "bob", "#c").await;
+    let mut ben = Client::member(&b, "ben", "#c").await;
+    let mut cid = Client::member(&c, "cid", "#c").await;
+    wait_joins(&mut alice, "#c", &["bob", "ben", "cid"]).await;
+    wait_joins(&mut cid, "#c", &["alice", "bob", "ben"]).await;
+    wait_joins(&mut ben, "#c", &["cid"]).await;
+
+    alice.send("KICK #c bob :out you go");
+    let kick = format!(":{} KICK #c bob :out you go", prefix("alice"));
+    alice.expect_line(&kick).await;
+    bob.expect_line(&kick).await;
+    ben.expect_line(&kick).await;
+    cid.expect_line(&kick).await;
+    assert_eq!(names(&mut alice, "#c").await, ["alice", "ben", "cid"]);
+    assert_eq!(names(&mut ben, "#c").await, ["alice", "ben", "cid"]);
+    assert_eq!(names(&mut cid, "#c").await, ["alice", "ben", "cid"]);
+    // bob is out on his own node too: he can speak there no more (+n).
+    bob.send("PRIVMSG #c :still here?");
+    bob.expect(|line| common::command(line) == "404").await;
+    a.shutdown().await;
+    b.shutdown().await;
+    c.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_from_another_node_lets_its_holder_into_an_invite_only_channel() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "node-a").await;
+    let b = node(&nats, "node-b").await;
+    let c = node(&nats, "node-c").await;
+    let mut alice = Client::member(&a, "alice", "#c").await;
+    knows_channel(&b, "#c").await;
+    let mut bob = Client::member(&b, "bob", "#c").await;
+    alice
+        .expect_line(&format!(":{} JOIN #c", prefix("bob")))
+        .await;
+    alice.send("MODE #c +i");
+    bob.expect_line(&format!(":{} MODE #c +i", prefix("alice")))
+        .await;
+    let mut carol = Client::register(&a, "carol").await;
+    carol.send("JOIN #c");
+    carol.expect(|line| common::command(line) == "473").await;
+    let mut dave = Client::register(&c, "dave").await;
+    let node_c = c.context.cluster.clone().expect("a cluster node");
+    cluster_support::eventually("node-c knows #c is +i", || {
+        let invite_only = node_c
+            .channel_record("#c")
+            .is_some_and(|record| record.modes.invite_only);
+        async move { invite_only }
+    })
+    .await;
+    dave.send("JOIN #c");
+    dave.expect(|line| common::command(line) == "473").await;
+
+    // Invitations need an operator in a +i channel; bob on b becomes one.
+    bob.send("INVITE carol #c");
+    bob.expect(|line| common::command(line) == "482").await;
+    alice.send("MODE #c +o bob");
+    bob.expect_line(&format!(":{} MODE #c +o bob", prefix("alice")))
+        .await;
+    // carol is on a, where #c has members; dave on c, where it has none.
+    for (invitee, client) in [("carol", &mut carol), ("dave", &mut dave)] {
+        bob.send(&format!("INVITE {invitee} #c"));
+        bob.expect(|line| common::command(line) == "341").await;
+        client
+            .expect_line(&format!(":{} INVITE {invitee} #c", prefix("bob")))
+            .await;
+        client.send("JOIN #c");
+        client
+            .expect_line(&format!(":{} JOIN #c", prefix(invitee)))
+            .await;
+    }
+    // Already a member: no second invitation.
+    bob.send("INVITE carol #c");
+    bob.expect(|line| common::command(line) == "443").await;
+    a.shutdown().await;
+    b.shutdown().await;
+    c.shutdown().await;
+}

@@ -198,6 +198,18 @@ impl ClusterNode {
                     context.hub.deliver_remote(published).await;
                 }
             }
+            wire::Event::Kick {
+                by, nick, reason, ..
+            } if context.hub.read(|hub| hub.client_by_nick(nick).is_some()) => {
+                // One of ours, kicked from another node.
+                let source = hub_source(by, "");
+                let kicked = context
+                    .hub
+                    .with(|hub| hub.kicked_remotely(&folded, source, nick, reason));
+                if kicked {
+                    self.left_here(&room, self.fold(nick)).await;
+                }
+            }
             wire::Event::RosterRequest { .. } => self.send_roster(parts, &context, &room).await,
             // Topics and modes reach the hub through the channel's shared
             // record (`shared_state`); older nodes still send topics here.
@@ -349,9 +361,19 @@ impl ClusterNode {
                 };
                 let own =
                     envelope.node == node.me.name && envelope.incarnation == node.me.incarnation;
-                let (Some(context), Some(message), false) =
-                    (node.context(), translate::whisper(&envelope.event), own)
-                else {
+                let Some(context) = node.context().filter(|_| !own) else {
+                    continue;
+                };
+                if let Some(invite) = translate::invite(&envelope.event) {
+                    if let wire::Event::Invite { channel, .. } = &envelope.event {
+                        node.note_invitation(channel, &folded).await;
+                    }
+                    context
+                        .hub
+                        .with(|hub| hub.invited_remotely(&folded, invite));
+                    continue;
+                }
+                let Some(message) = translate::whisper(&envelope.event) else {
                     continue;
                 };
                 let published = Published {

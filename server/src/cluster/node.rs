@@ -24,7 +24,7 @@ use super::nicks::NickRegistry;
 use super::ordering::RoomLog;
 use super::outbox::Outbox;
 use super::roster::Roster;
-use super::shared_state::SharedState;
+use super::shared_state::{SharedState, StateChange};
 use super::whispers::Whispers;
 use super::{ClusterConfig, ClusterError, Link, NodeId, Subjects};
 use crate::context::Context;
@@ -97,6 +97,8 @@ pub struct ClusterNode {
     pub(crate) held: Mutex<HeldMessages>,
     /// The channel bucket as watched, and our own changes on their way.
     pub(crate) shared: Mutex<SharedState>,
+    /// The queue of the task writing this node's changes to it.
+    pub(crate) writes: OnceLock<tokio::sync::mpsc::Sender<(String, StateChange)>>,
     /// Which followed rooms' histories are complete here.
     pub(crate) catch_ups: CatchUps,
     pub(crate) shutdown: CancellationToken,
@@ -137,6 +139,7 @@ impl ClusterNode {
             held: Mutex::new(HeldMessages::default()),
             catch_ups: CatchUps::default(),
             shared: Mutex::new(SharedState::default()),
+            writes: OnceLock::new(),
             directory: Mutex::new(NickDirectory::default()),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),

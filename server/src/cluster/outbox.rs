@@ -78,6 +78,17 @@ fn weight(published: &Published) -> usize {
 
 impl Bus for ClusterNode {
     fn publish(&self, published: Published) {
+        if let (
+            Event::Kick {
+                channel, victim, ..
+            },
+            Scope::Channel(_),
+        ) = (&published.envelope.event, &published.scope)
+        {
+            // A member of another node kicked from here is gone at once
+            // for this node's queries (its own node takes it out).
+            self.roster().kick(channel, victim);
+        }
         self.enqueue(published);
     }
 
@@ -230,6 +241,7 @@ impl ClusterNode {
         let (whispers, waiting) = mpsc::channel(WHISPERS_WAITING);
         self.tasks.spawn(self.clone().send_whispers(waiting));
         let (writes, to_write) = mpsc::channel(super::shared_state::WRITES_WAITING);
+        let _ = self.writes.set(writes.clone());
         if let Some(parts) = self.parts.get() {
             let store = parts.channels.clone();
             self.tasks.spawn(self.clone().write_states(store, to_write));

@@ -147,6 +147,7 @@ impl Roster {
             } => self.roster_chunk(&node, channel, members, *complete),
             Event::Message { .. }
             | Event::Whisper { .. }
+            | Event::Invite { .. }
             | Event::Topic { .. }
             | Event::Mode { .. }
             | Event::RosterRequest { .. } => Vec::new(),
@@ -230,7 +231,7 @@ impl Roster {
 
     /// Removes `nick` from `channel` whoever says so (a kick may come from
     /// any node).
-    fn kick(&mut self, channel: &str, nick: &str) -> Vec<Seen> {
+    pub(crate) fn kick(&mut self, channel: &str, nick: &str) -> Vec<Seen> {
         let key = self.fold(nick);
         let folded_channel = self.fold(channel);
         let Some(user) = self.users.get_mut(&key) else {

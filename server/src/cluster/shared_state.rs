@@ -317,8 +317,10 @@ fn next_record(
     let mut next = current.clone();
     let now = Utc::now().timestamp_millis();
     match change {
-        StateChange::Joined(_) => {
+        StateChange::Joined(by) => {
             next.nodes.insert(node.to_string());
+            let nick = by.split_once('!').map_or(by.as_str(), |(nick, _)| nick);
+            next.invited.remove(&fold(nick));
         }
         StateChange::Left(nick) => {
             next.forget_member(nick);
@@ -378,6 +380,62 @@ impl ClusterNode {
             let room = write.0.clone();
             if writes.send(write).await.is_err() {
                 let _ = self.shared().finish(&room);
+            }
+        }
+    }
+
+    /// A local member (folded nick) was taken out of `room` by another
+    /// node (a KICK): stop following it if nobody here is left, and say so
+    /// in the record.
+    pub(crate) async fn left_here(&self, room: &str, nick: String) {
+        self.unfollow_if_empty(room);
+        let Some(writes) = self.writes.get() else {
+            return;
+        };
+        self.shared().begin(room);
+        if writes
+            .send((room.to_string(), StateChange::Left(nick)))
+            .await
+            .is_err()
+        {
+            let _ = self.shared().finish(room);
+        }
+    }
+
+    /// An invitation to `channel` from another node for the local user
+    /// `nick` (folded): when nobody here is in the channel, the JOIN that
+    /// follows is checked against the record, so the invitation is made
+    /// sure to be in it before the invitee hears of it.
+    pub(crate) async fn note_invitation(&self, channel: &str, nick: &str) {
+        let room = self.fold(channel);
+        let (Some(parts), Some(context)) = (self.parts.get(), self.context()) else {
+            return;
+        };
+        if context
+            .hub
+            .read(|hub| hub.channels.contains_key(room.as_str()))
+        {
+            return;
+        }
+        let written = parts
+            .channels
+            .update(&room, |current| match current {
+                Some(record) if !record.invited.contains(nick) => {
+                    let mut next = record.clone();
+                    next.invited.insert(nick.to_string());
+                    Change::Write(Box::new(next))
+                }
+                _ => Change::Keep,
+            })
+            .await;
+        match written {
+            Ok(Some((record, revision))) => {
+                let applied = self.shared().learn(&room, revision, Some(record));
+                apply(&context, &room, applied);
+            }
+            Ok(None) => {}
+            Err(error) => {
+                crate::warn_throttled!(%error, %room, "cluster: an invitation could not be noted in the channel's record");
             }
         }
     }
@@ -454,6 +512,12 @@ impl ClusterNode {
     /// (any case): it exists somewhere and JOINs here are checked against it.
     pub fn knows_channel(&self, name: &str) -> bool {
         self.shared().record(&self.fold(name)).is_some()
+    }
+
+    /// The cluster's record of channel `name` (any case) as this node
+    /// last saw it, in the hub's terms.
+    pub fn channel_record(&self, name: &str) -> Option<SharedChannel> {
+        self.shared_record(&self.fold(name))
     }
 
     /// The shared record of `room` in the hub's terms, if it exists.

@@ -4,8 +4,9 @@
 //!
 //! Not every hub event crosses the room stream: MODE and TOPIC changes go
 //! through the channel's shared record instead (`shared_state`), which
-//! every node watches and shows its members; account changes stay on the
-//! node where they happen.
+//! every node watches and shows its members; an INVITE goes to the
+//! invitee's node like a whisper; account changes stay on the node where
+//! they happen.
 
 use super::wire::{self, Kind, RosterMember};
 use crate::hub::bus::{Published, Scope};
@@ -66,6 +67,18 @@ pub fn outgoing(published: &Published) -> Vec<Outgoing> {
                     text: text.clone(),
                     msgid: msgid.clone(),
                     time_ms: envelope.time.timestamp_millis(),
+                },
+            }],
+            Event::Invite {
+                source,
+                target,
+                channel,
+            } => vec![Outgoing::Whisper {
+                to: folded.to_string(),
+                event: wire::Event::Invite {
+                    to: target.clone(),
+                    channel: channel.clone(),
+                    by: wire_source(source),
                 },
             }],
             _ => Vec::new(),
@@ -285,6 +298,21 @@ pub fn whisper(event: &wire::Event) -> Option<Envelope> {
             client_tags: Vec::new(),
         },
         time: hub_time(*time_ms),
+    })
+}
+
+/// An invitation from another node, as the hub delivers it.
+pub fn invite(event: &wire::Event) -> Option<Envelope> {
+    let wire::Event::Invite { to, channel, by } = event else {
+        return None;
+    };
+    Some(Envelope {
+        event: Event::Invite {
+            source: hub_source(by, ""),
+            target: to.clone(),
+            channel: channel.clone(),
+        },
+        time: Utc::now(),
     })
 }
 

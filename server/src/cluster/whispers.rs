@@ -12,8 +12,9 @@
 //! registration is not lost, whatever the NATS topology. Still at most
 //! once: a whisper whose acknowledgement is lost (the recipient's node cut
 //! off at that moment) is reported as an error and not repeated. Only
-//! [`Event::Whisper`] envelopes are accepted on a user subject; anything else
-//! is refused and logged.
+//! [`Event::Whisper`] and [`Event::Invite`] envelopes (both for that one
+//! user) are accepted on a user subject; anything else is refused and
+//! logged.
 
 use super::wire::{Envelope, Event, log_rejected};
 use super::{ClusterError, Link, Subjects};
@@ -45,9 +46,9 @@ impl Whispers {
 
     /// Sends a whisper envelope to whoever holds folded nick `to`.
     pub async fn send(&self, to: &str, envelope: &Envelope) -> Result<(), ClusterError> {
-        if !matches!(envelope.event, Event::Whisper { .. }) {
+        if !matches!(envelope.event, Event::Whisper { .. } | Event::Invite { .. }) {
             return Err(ClusterError::Wire(super::wire::WireError::Invalid {
-                field: "event (only whispers go to a user)",
+                field: "event (only whispers and invitations go to a user)",
             }));
         }
         let payload = bytes::Bytes::from(envelope.encode()?);
@@ -110,13 +111,15 @@ impl Whispers {
 /// The whisper in `message`, or `None` (logged) for anything else.
 fn accept(message: &async_nats::Message) -> Option<Envelope> {
     match Envelope::decode(&message.payload) {
-        Ok(envelope) if matches!(envelope.event, Event::Whisper { .. }) => Some(envelope),
+        Ok(envelope) if matches!(envelope.event, Event::Whisper { .. } | Event::Invite { .. }) => {
+            Some(envelope)
+        }
         Ok(_) => {
             log_rejected(
                 message.subject.as_str(),
                 message.payload.len(),
                 &super::wire::WireError::Invalid {
-                    field: "event (only whispers go to a user)",
+                    field: "event (only whispers and invitations go to a user)",
                 },
             );
             None

@@ -184,6 +184,15 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         params: Vec<String>,
     },
+    /// An invitation to a channel (on the invitee's user subject).
+    Invite {
+        /// The invitee's nick as the inviter wrote it.
+        to: String,
+        /// The channel.
+        channel: String,
+        /// Who invited.
+        by: Source,
+    },
     /// A user of the sending node went away (`Some`) or came back (`None`).
     Away {
         /// Who.
@@ -367,6 +376,11 @@ impl Event {
                 params
                     .iter()
                     .try_for_each(|param| name(param, "mode parameter"))
+            }
+            Event::Invite { to, channel, by } => {
+                name(to, "nick")?;
+                name(channel, "channel")?;
+                by.check()
             }
             Event::Away { from, message } => {
                 from.check()?;

@@ -314,16 +314,26 @@ impl HubState {
         let folded = self.fold(name);
         let channel = self.channels.get(&folded).ok_or(KickError::NoSuchChannel)?;
         let kicker = channel.membership(id).ok_or(KickError::NotOnChannel)?;
-        let victim_id = self
+        let local_victim = self
             .client_by_nick(victim)
-            .map(|c| c.id)
-            .filter(|victim_id| channel.members.contains_key(victim_id))
-            .ok_or(KickError::TargetNotOnChannel)?;
+            .map(|c| (c.id, c.nick.clone()))
+            .filter(|(victim_id, _)| channel.members.contains_key(victim_id));
+        // A member on another node of a cluster: its node takes it out
+        // when the KICK reaches it.
+        let (victim_id, victim_nick) = match local_victim {
+            Some((victim_id, nick)) => (Some(victim_id), nick),
+            None => {
+                let remote = self
+                    .remote_user(victim)
+                    .filter(|remote| remote.channels.iter().any(|c| **c == *folded))
+                    .ok_or(KickError::TargetNotOnChannel)?;
+                (None, remote.nick)
+            }
+        };
         if !kicker.op {
             return Err(KickError::NotOperator);
         }
         let display = channel.name.clone();
-        let victim_nick = self.clients[&victim_id].nick.clone();
         let reason: String = truncate(reason, self.settings.limits.kick_length);
         let source = self.source_of(id).ok_or(KickError::NotOnChannel)?;
         let members: Vec<ClientId> = channel.members.keys().copied().collect();
@@ -337,7 +347,15 @@ impl HubState {
             },
             members.into_iter(),
         );
-        self.remove_member(&folded, victim_id);
+        match victim_id {
+            Some(victim_id) => self.remove_member(&folded, victim_id),
+            None => {
+                let folded_victim = self.fold_text(victim);
+                if let Some(channel) = self.channels.get_mut(&folded) {
+                    channel.remote_privileges.remove(&folded_victim);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -348,9 +366,15 @@ impl HubState {
         nick: &str,
         name: &str,
     ) -> Result<(String, String), InviteError> {
-        let target = self.client_by_nick(nick).ok_or(InviteError::NoSuchNick)?;
-        let target_id = target.id;
-        let target_nick = target.nick.clone();
+        // The invitee may be on another node of a cluster: the invitation
+        // then travels to it (and into the channel's shared record).
+        let (target_id, target_nick, remote_channels) = match self.client_by_nick(nick) {
+            Some(target) => (Some(target.id), target.nick.clone(), Vec::new()),
+            None => {
+                let remote = self.remote_user(nick).ok_or(InviteError::NoSuchNick)?;
+                (None, remote.nick, remote.channels)
+            }
+        };
         let folded = self.fold(name);
         let channel = self
             .channels
@@ -360,11 +384,15 @@ impl HubState {
         if channel.modes.invite_only && !inviter.op {
             return Err(InviteError::NotOperator);
         }
-        if channel.members.contains_key(&target_id) {
+        let member = match target_id {
+            Some(target_id) => channel.members.contains_key(&target_id),
+            None => remote_channels.contains(&folded),
+        };
+        if member {
             return Err(InviteError::AlreadyOnChannel);
         }
         let display = channel.name.clone();
-        if let Some(channel) = self.channels.get_mut(&folded) {
+        if let (Some(channel), Some(target_id)) = (self.channels.get_mut(&folded), target_id) {
             channel.invited.insert(target_id);
         }
         let source = self.source_of(id).ok_or(InviteError::NotOnChannel)?;
@@ -375,7 +403,7 @@ impl HubState {
                 target: target_nick.clone(),
                 channel: display.clone(),
             },
-            std::iter::once(target_id),
+            target_id.into_iter(),
         );
         Ok((target_nick, display))
     }

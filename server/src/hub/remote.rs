@@ -190,4 +190,64 @@ impl HubState {
         }
         self.note_overflowed(overflowed);
     }
+
+    /// A KICK another node's user made of a local member: shown to the
+    /// local members (the victim too) and the victim taken out here; not
+    /// published back. False when the victim is not a member here.
+    pub fn kicked_remotely(
+        &mut self,
+        folded: &Folded,
+        source: Arc<Source>,
+        victim: &str,
+        reason: &str,
+    ) -> bool {
+        let Some((victim_id, victim_nick)) =
+            self.client_by_nick(victim).map(|c| (c.id, c.nick.clone()))
+        else {
+            return false;
+        };
+        let Some(channel) = self.channels.get(folded) else {
+            return false;
+        };
+        if !channel.members.contains_key(&victim_id) {
+            return false;
+        }
+        let event = Event::Kick {
+            source,
+            channel: channel.name.clone(),
+            victim: victim_nick,
+            reason: reason.to_string(),
+        };
+        let members: Vec<ClientId> = channel.members.keys().copied().collect();
+        let mut fanout = Fanout::new(Envelope {
+            event,
+            time: chrono::Utc::now(),
+        });
+        let mut overflowed = Vec::new();
+        self.push_all(&mut fanout, members.into_iter(), &mut overflowed);
+        self.note_overflowed(overflowed);
+        self.remove_member(folded, victim_id);
+        true
+    }
+
+    /// An invitation from another node's user to the local user `folded_nick`:
+    /// they may join `channel` past +i, +l and bans (when the channel has
+    /// local members; otherwise the shared record says so) and get the
+    /// INVITE line. False when nobody here holds the nick.
+    pub fn invited_remotely(&mut self, folded_nick: &str, envelope: Envelope) -> bool {
+        let Some(id) = self.nicks.get(folded_nick).copied() else {
+            return false;
+        };
+        if let Event::Invite { channel, .. } = &envelope.event {
+            let folded = self.fold(channel);
+            if let Some(channel) = self.channels.get_mut(&folded) {
+                channel.invited.insert(id);
+            }
+        }
+        let mut fanout = Fanout::new(envelope);
+        let mut overflowed = Vec::new();
+        self.push_all(&mut fanout, std::iter::once(id), &mut overflowed);
+        self.note_overflowed(overflowed);
+        true
+    }
 }
