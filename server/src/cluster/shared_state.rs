@@ -447,7 +447,16 @@ impl ClusterNode {
         store: ChannelStore,
         mut writes: mpsc::Receiver<(String, StateChange)>,
     ) {
-        while let Some((room, change)) = writes.recv().await {
+        loop {
+            let next = tokio::select! {
+                biased;
+                next = writes.recv() => next,
+                // Stopping: what is queued (its users leaving) still goes.
+                () = self.shutdown.cancelled() => writes.try_recv().ok(),
+            };
+            let Some((room, change)) = next else {
+                return;
+            };
             let Some(context) = self.context() else {
                 let _ = self.shared().finish(&room);
                 continue;
