@@ -218,6 +218,10 @@ async fn a_killed_node_takes_its_users_and_frees_their_nicks() {
     alice
         .expect_line(&format!(":{} JOIN #lobby", prefix("bob")))
         .await;
+    alice.send("MODE #lobby +o bob");
+    alice
+        .expect_line(&format!(":{} MODE #lobby +o bob", prefix("alice")))
+        .await;
     // No goodbye: the process is killed; its heartbeat stops.
     b.child.kill().unwrap();
     b.child.wait().unwrap();
@@ -228,10 +232,24 @@ async fn a_killed_node_takes_its_users_and_frees_their_nicks() {
         ))
         .await;
     assert_eq!(names(&mut alice, "#lobby").await, ["alice"]);
-    // Its users' nicks are free again.
+    // Its users' nicks are free again, and their channel privileges gone:
+    // a new bob is no operator.
+    let node_a = a.context.cluster.clone().expect("a cluster node");
+    cluster_support::eventually("node-b forgotten in #lobby", || {
+        let forgotten = node_a
+            .channel_record("#lobby")
+            .is_some_and(|record| record.privileges.keys().all(|nick| nick == "alice"));
+        async move { forgotten }
+    })
+    .await;
     let mut new_bob = Client::register(&a, "bob").await;
     new_bob.send("WHOIS bob");
     new_bob.expect_command("311").await;
+    new_bob.join("#lobby").await;
+    assert_eq!(
+        names_with_prefixes(&mut alice, "#lobby").await,
+        ["@alice", "bob"]
+    );
     let _ = std::fs::remove_dir_all(&dir);
     a.shutdown().await;
 }

@@ -15,6 +15,7 @@
 use super::liveness::{Liveness, NodeChange};
 use super::nicks::Claim;
 use super::node::{ClusterNode, Holder, Parts};
+use super::roster::Seen;
 use super::{ClusterError, LinkState, NodeId};
 use crate::hub::NickTaken;
 use crate::hub::event::Event;
@@ -225,6 +226,18 @@ impl ClusterNode {
         };
         let seen = self.roster().node_down(gone);
         self.directory().forget_node(gone);
+        let mut members: std::collections::HashMap<String, Vec<String>> = Default::default();
+        for fact in &seen {
+            if let Seen::Quit { who, channels } = fact {
+                for channel in channels {
+                    members
+                        .entry(channel.clone())
+                        .or_default()
+                        .push(self.fold(&who.nick));
+                }
+            }
+        }
+        self.forget_node_state(&gone.name, members).await;
         tracing::info!(node = %gone, users = seen.len(), "cluster: a node is gone; its users quit");
         self.present(&context, seen, None, &gone.name).await;
         if let Some(parts) = self.parts.get()

@@ -58,6 +58,8 @@ pub(crate) enum StateChange {
     Topic { text: String, setter: String },
     /// A user (folded nick) was invited.
     Invited(String),
+    /// A node run died: its members (folded nicks) are gone, and so is it.
+    NodeGone { node: String, nicks: Vec<String> },
 }
 
 /// The changes a locally routed event makes to shared channel state, by
@@ -161,6 +163,15 @@ impl SharedState {
             }
             None => Applied::Wait,
         }
+    }
+
+    /// The channels whose record names `node` as having members.
+    pub(crate) fn rooms_of_node(&self, node: &str) -> Vec<String> {
+        self.records
+            .iter()
+            .filter(|(_, (_, record))| record.as_ref().is_some_and(|r| r.nodes.contains(node)))
+            .map(|(room, _)| room.clone())
+            .collect()
     }
 
     /// The current record of `room`, if it exists.
@@ -302,7 +313,10 @@ fn next_record(
             StateChange::Joined(by)
             | StateChange::Modes { setter: by, .. }
             | StateChange::Topic { setter: by, .. } => by,
-            StateChange::Left(_) | StateChange::Renamed(..) | StateChange::Invited(_) => {
+            StateChange::Left(_)
+            | StateChange::Renamed(..)
+            | StateChange::Invited(_)
+            | StateChange::NodeGone { .. } => {
                 return Change::Keep;
             }
         };
@@ -340,6 +354,15 @@ fn next_record(
         StateChange::Topic { text, setter } => next.set_topic(text, setter, now),
         StateChange::Invited(nick) => {
             next.invited.insert(nick.clone());
+        }
+        StateChange::NodeGone { node: gone, nicks } => {
+            for nick in nicks {
+                next.forget_member(nick);
+            }
+            next.nodes.remove(gone);
+            if next.nodes.is_empty() {
+                return Change::Delete;
+            }
         }
     }
     if next == *current {
@@ -379,6 +402,34 @@ impl ClusterNode {
         for write in state_changes(published, |nick| self.fold(nick)) {
             let room = write.0.clone();
             if writes.send(write).await.is_err() {
+                let _ = self.shared().finish(&room);
+            }
+        }
+    }
+
+    /// A node run died: its members (folded nicks by folded channel, as
+    /// the roster knew them) lose their privileges and invitations, and
+    /// every record naming the node forgets it (a channel only it had
+    /// members in ends). Every surviving node writes this; the second
+    /// write finds nothing left to change.
+    pub(crate) async fn forget_node_state(
+        &self,
+        node: &str,
+        mut members: HashMap<String, Vec<String>>,
+    ) {
+        for room in self.shared().rooms_of_node(node) {
+            members.entry(room).or_default();
+        }
+        let Some(writes) = self.writes.get() else {
+            return;
+        };
+        for (room, nicks) in members {
+            self.shared().begin(&room);
+            let change = StateChange::NodeGone {
+                node: node.to_string(),
+                nicks,
+            };
+            if writes.send((room.clone(), change)).await.is_err() {
                 let _ = self.shared().finish(&room);
             }
         }
@@ -594,6 +645,26 @@ mod tests {
         let joined = StateChange::Joined("a!a@h".into());
         let joined = next_record(Some(&next), &joined, None, "a", &fold);
         assert!(matches!(joined, Change::Write(r) if r.nodes.len() == 2));
+    }
+
+    #[test]
+    fn a_dead_node_takes_its_members_privileges_and_its_place() {
+        let mut both = record(&["a", "b"]);
+        both.apply_modes("+oo", &["Bob".into(), "Ann".into()], "x!x@h", 1, fold);
+        let gone = StateChange::NodeGone {
+            node: "b".into(),
+            nicks: vec!["bob".into()],
+        };
+        let Change::Write(next) = next_record(Some(&both), &gone, Some(&both), "a", &fold) else {
+            panic!("a still has members");
+        };
+        assert_eq!(next.privileges.keys().collect::<Vec<_>>(), ["ann"]);
+        assert_eq!(next.nodes.len(), 1);
+        let only_b = record(&["b"]);
+        assert_eq!(
+            next_record(Some(&only_b), &gone, None, "a", &fold),
+            Change::Delete
+        );
     }
 
     #[test]
