@@ -159,17 +159,20 @@ pub async fn register(addr: SocketAddr, nick: &str) -> anyhow::Result<Registered
 }
 
 /// Registers `count` connections named `nick(tag, 0..count)`, at most
-/// `parallel` at a time (a burst of thousands of SYNs overflows listen queues).
+/// `parallel` at a time (a burst of thousands of SYNs overflows listen queues);
+/// connection `i` goes to `servers[i % servers.len()]`.
 pub async fn register_many(
-    addr: SocketAddr,
+    servers: &[SocketAddr],
     tag: char,
     count: usize,
     parallel: usize,
 ) -> anyhow::Result<Vec<Registered>> {
     let permits = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
     let mut tasks = Vec::with_capacity(count);
+    anyhow::ensure!(!servers.is_empty(), "no server to connect to");
     for index in 0..count {
         let permits = Arc::clone(&permits);
+        let addr = servers[index % servers.len()];
         tasks.push(tokio::spawn(async move {
             let _permit = permits.acquire_owned().await?;
             register(addr, &nick(tag, index)).await

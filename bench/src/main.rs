@@ -26,6 +26,7 @@ const EXAMPLES: &str = "Examples:
   natter-bench fanout --receivers 100 --senders 10 --messages 100000
   natter-bench fanout --receivers 100 --senders 10 --rate 14600 --duration 10 --server-pid $(pidof natterd)
   natter-bench whisper --pairs 100 --messages 1000000 --json whisper.json
+  natter-bench fanout --receivers 100 --senders 10 --server 127.0.0.1:6667 --server 127.0.0.1:6668
   natter-bench idle --connections 10000 --server-pid $(pidof natterd)
   natter-bench table results/*.json --baseline ngircd";
 
@@ -77,9 +78,11 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct CommonArgs {
-    /// The server, HOST:PORT.
-    #[arg(long, default_value = "127.0.0.1:6667")]
-    server: String,
+    /// The server, HOST:PORT. Give it several times for the nodes of one
+    /// natterd cluster: connections are spread over them in turn, and a
+    /// fan-out starts once every member's NAMES lists everyone.
+    #[arg(long = "server", default_value = "127.0.0.1:6667")]
+    servers: Vec<String>,
     /// The server's process id: report its CPU time and memory (Linux /proc).
     #[arg(long)]
     server_pid: Option<u32>,
@@ -147,7 +150,7 @@ async fn main() -> anyhow::Result<()> {
             common,
         } => {
             let options = IdleOptions {
-                addr: resolve(&common.server)?,
+                addr: resolve(only_one(&common.servers)?)?,
                 connections,
                 hold: seconds(hold, "--hold")?,
                 server_pid: common.server_pid,
@@ -188,7 +191,12 @@ async fn run_traffic(shape: Shape, name: String, args: TrafficArgs) -> anyhow::R
         bail!("--rate must be a positive number of messages per second, got {rate}");
     }
     let options = TrafficOptions {
-        addr: resolve(&args.common.server)?,
+        servers: args
+            .common
+            .servers
+            .iter()
+            .map(|server| resolve(server))
+            .collect::<anyhow::Result<_>>()?,
         shape,
         amount,
         rate: args.rate,
@@ -217,7 +225,7 @@ fn empty_report(common: &CommonArgs) -> Report {
         tool: "natter-bench".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         label: common.label.clone(),
-        server: common.server.clone(),
+        server: common.servers.join(","),
         scenario: String::new(),
         traffic: None,
         idle: None,
@@ -238,6 +246,14 @@ fn emit(report: &Report, json: Option<&PathBuf>) -> anyhow::Result<()> {
         None => print!("{}", report.table()),
     }
     Ok(())
+}
+
+/// The one `--server` a scenario that measures one server takes.
+fn only_one(servers: &[String]) -> anyhow::Result<&str> {
+    match servers {
+        [server] => Ok(server),
+        _ => bail!("this scenario measures one server: give --server once"),
+    }
 }
 
 fn resolve(server: &str) -> anyhow::Result<SocketAddr> {

@@ -99,8 +99,9 @@ pub enum Amount {
 /// Everything a traffic run needs.
 #[derive(Debug, Clone)]
 pub struct TrafficOptions {
-    /// The server.
-    pub addr: SocketAddr,
+    /// The servers: connections are spread over them in turn (several
+    /// nodes of one natterd cluster: the room spans them all).
+    pub servers: Vec<SocketAddr>,
     /// Who talks to whom.
     pub shape: Shape,
     /// How much.
@@ -140,7 +141,7 @@ pub async fn run(options: &TrafficOptions) -> anyhow::Result<TrafficResult> {
     let epoch = Instant::now();
     let tag = run_tag();
     let connections = conn::register_many(
-        options.addr,
+        &options.servers,
         tag,
         options.shape.connections(),
         options.parallel_connects,
@@ -153,6 +154,12 @@ pub async fn run(options: &TrafficOptions) -> anyhow::Result<TrafficResult> {
     let mut joins = Vec::new();
     let mut writers = Vec::new();
     let mut readers = Vec::new();
+    // On several servers (cluster nodes) a member list fills as the nodes
+    // exchange rosters: sending starts once every member lists everyone.
+    let names_wanted = match (&options.shape, options.servers.len()) {
+        (Shape::Fanout { members, .. }, servers) if servers > 1 => *members,
+        _ => 0,
+    };
     for connection in connections {
         let Registered { reader, writer, .. } = connection;
         let joined = match &options.shape {
@@ -175,6 +182,8 @@ pub async fn run(options: &TrafficOptions) -> anyhow::Result<TrafficResult> {
             epoch,
             progress: Arc::clone(&progress),
             joined,
+            names_wanted,
+            names_seen: 0,
             stop: stop.clone(),
         };
         readers.push(tokio::spawn(reader_task.run()));
@@ -366,6 +375,11 @@ struct ReaderTask {
     progress: Arc<AtomicU64>,
     /// For fan-out: the channel, and whom to tell once its member list arrived.
     joined: Option<(String, oneshot::Sender<()>)>,
+    /// Members the list must show before `joined` is told (0: the first
+    /// list will do); NAMES is asked again until it does.
+    names_wanted: usize,
+    /// Names counted in the member list being received.
+    names_seen: usize,
     stop: CancellationToken,
 }
 
@@ -385,10 +399,10 @@ impl ReaderTask {
                     let _ = self.writer.lock().await.write_all(&pong).await;
                 } else {
                     let (command, _) = conn::command_of(line);
-                    if command == b"366" && self.joined.is_some() {
-                        if let Some((_, done)) = self.joined.take() {
-                            let _ = done.send(());
-                        }
+                    if command == b"353" {
+                        self.names_seen += names_in(line);
+                    } else if command == b"366" && self.joined.is_some() {
+                        self.member_list_ended();
                     } else if command == b"ERROR" {
                         closing = Some(String::from_utf8_lossy(line).into_owned());
                     }
@@ -408,11 +422,54 @@ impl ReaderTask {
         };
         ReaderOutcome { stats, closed }
     }
+
+    /// A member list ended: tell the run when it is complete enough, else
+    /// ask again a little later (the nodes are still exchanging rosters).
+    fn member_list_ended(&mut self) {
+        let seen = std::mem::take(&mut self.names_seen);
+        if seen >= self.names_wanted {
+            if let Some((_, done)) = self.joined.take() {
+                let _ = done.send(());
+            }
+            return;
+        }
+        if let Some((channel, _)) = &self.joined {
+            let (writer, ask) = (Arc::clone(&self.writer), format!("NAMES {channel}\r\n"));
+            tokio::spawn(async move {
+                tokio::time::sleep(NAMES_AGAIN).await;
+                let _ = writer.lock().await.write_all(ask.as_bytes()).await;
+            });
+        }
+    }
+}
+
+/// How long to wait before asking for a member list again.
+const NAMES_AGAIN: Duration = Duration::from_millis(50);
+
+/// How many names a 353 line lists: its last parameter, space-separated
+/// (a single name may come without the `:`).
+fn names_in(line: &[u8]) -> usize {
+    match line.windows(2).rposition(|pair| pair == b" :") {
+        Some(start) => line[start + 2..]
+            .split(|byte| *byte == b' ')
+            .filter(|name| !name.is_empty())
+            .count(),
+        None => usize::from(line.split(|byte| *byte == b' ').filter(|w| !w.is_empty()).count() > 5),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn member_lists_are_counted() {
+        assert_eq!(names_in(b":s 353 me = #b :me @op +v x"), 4);
+        assert_eq!(names_in(b":s 353 me = #b :solo"), 1);
+        assert_eq!(names_in(b":s 353 me = #b solo"), 1);
+        assert_eq!(names_in(b":s 353 me = #b :"), 0);
+        assert_eq!(names_in(b"junk"), 0);
+    }
 
     #[test]
     fn messages_are_shared_out_evenly() {

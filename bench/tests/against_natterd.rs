@@ -4,6 +4,7 @@
 use natter_bench::idle::{self, IdleOptions};
 use natter_bench::traffic::{self, Amount, Shape, TrafficOptions};
 use natterd::Config;
+use natterd::cluster::testing::NatsServer;
 use natterd::testing::TestServer;
 use std::time::Duration;
 
@@ -19,7 +20,7 @@ async fn server() -> TestServer {
 
 fn options(server: &TestServer, shape: Shape, rate: Option<f64>) -> TrafficOptions {
     TrafficOptions {
-        addr: server.addr,
+        servers: vec![server.addr],
         shape,
         amount: Amount::Messages(300),
         rate,
@@ -93,7 +94,7 @@ async fn a_server_that_is_not_there_is_a_clear_error() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let options = TrafficOptions {
-        addr,
+        servers: vec![addr],
         shape: Shape::Whisper { pairs: 1 },
         amount: Amount::Messages(1),
         rate: None,
@@ -107,4 +108,46 @@ async fn a_server_that_is_not_there_is_a_clear_error() {
         format!("{error:#}").contains(&format!("cannot connect to {addr}")),
         "{error:#}"
     );
+}
+
+/// A benchmark-ready natterd as node `name` of a cluster on `nats`.
+async fn cluster_node(nats: &NatsServer, name: &str) -> TestServer {
+    let mut config = Config::default();
+    config.limits.flood_burst = 1_000_000;
+    config.limits.flood_rate = 1e9;
+    config.limits.flood_max_queued = 1_000_000;
+    config.limits.max_unregistered_per_ip = 64;
+    config.cluster.nats = Some(nats.url());
+    config.cluster.node = Some(name.to_string());
+    let server = TestServer::start_with(config).await;
+    let node = server.context.cluster.clone().expect("a cluster node");
+    assert!(
+        node.wait_joined(Duration::from_secs(30)).await,
+        "{name} never joined"
+    );
+    server
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fanout_over_two_cluster_nodes_counts_every_delivery_in_order() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = cluster_node(&nats, "node-a").await;
+    let b = cluster_node(&nats, "node-b").await;
+    let shape = Shape::Fanout {
+        members: 6,
+        senders: 2,
+        channel: "#bench".into(),
+    };
+    let mut options = options(&a, shape, None);
+    // Members and senders alternate: node-a, node-b, node-a, ...
+    options.servers.push(b.addr);
+    let summary = traffic::run(&options).await.unwrap().summary;
+    assert_eq!(summary.sent, 300);
+    assert_eq!(summary.expected, 300 * 5);
+    assert_eq!(summary.received, 300 * 5);
+    assert_eq!((summary.lost, summary.order_violations), (0, 0));
+    a.shutdown().await;
+    b.shutdown().await;
 }
