@@ -454,7 +454,12 @@ fn names_in(line: &[u8]) -> usize {
             .split(|byte| *byte == b' ')
             .filter(|name| !name.is_empty())
             .count(),
-        None => usize::from(line.split(|byte| *byte == b' ').filter(|w| !w.is_empty()).count() > 5),
+        None => usize::from(
+            line.split(|byte| *byte == b' ')
+                .filter(|w| !w.is_empty())
+                .count()
+                > 5,
+        ),
     }
 }
 

@@ -1,6 +1,8 @@
 //! natter-bench against a real natterd, in-process on 127.0.0.1:0: every
 //! scenario completes, counts every delivery, and finds no loss or disorder.
 
+#![allow(clippy::expect_used)]
+
 use natter_bench::idle::{self, IdleOptions};
 use natter_bench::traffic::{self, Amount, Shape, TrafficOptions};
 use natterd::Config;
