@@ -773,3 +773,32 @@ async fn an_invitation_from_another_node_lets_its_holder_into_an_invite_only_cha
     b.shutdown().await;
     c.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_on_one_node_is_shown_with_account_notify_on_another() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node_with_history(&nats, "node-a").await;
+    let b = node_with_history(&nats, "node-b").await;
+    let caps = ["account-notify", "extended-join"];
+    let mut watcher = Client::register_with_caps(&a, "watcher", &caps).await;
+    watcher.join("#room").await;
+    knows_channel(&b, "#room").await;
+    let mut dave = Client::member(&b, "dave", "#room").await;
+    watcher
+        .expect_line(&format!(":{} JOIN #room * :dave tester", prefix("dave")))
+        .await;
+    dave.send("PRIVMSG NickServ :REGISTER correcthorse");
+    dave.expect_command("900").await;
+    watcher
+        .expect_line(&format!(":{} ACCOUNT dave", prefix("dave")))
+        .await;
+    dave.send("PRIVMSG NickServ :LOGOUT");
+    dave.expect_command("901").await;
+    watcher
+        .expect_line(&format!(":{} ACCOUNT *", prefix("dave")))
+        .await;
+    a.shutdown().await;
+    b.shutdown().await;
+}

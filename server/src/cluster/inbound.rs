@@ -214,6 +214,28 @@ impl ClusterNode {
             // Topics and modes reach the hub through the channel's shared
             // record (`shared_state`); older nodes still send topics here.
             wire::Event::Topic { .. } | wire::Event::Mode { .. } | wire::Event::Whisper { .. } => {}
+            wire::Event::Account { from, account } => {
+                // Sent into every shared room: shown once, when it changes.
+                let changed = {
+                    let mut roster = self.roster();
+                    let before = roster
+                        .user(&from.nick)
+                        .map(|user| user.member.member.account.clone());
+                    roster.apply(&envelope);
+                    let after = roster
+                        .user(&from.nick)
+                        .map(|user| user.member.member.account.clone());
+                    before.is_some() && before != after
+                };
+                if changed {
+                    let event = Event::Account {
+                        source: hub_source(from, ""),
+                        account: account.clone(),
+                    };
+                    let channels = self.channels_of(&from.nick);
+                    deliver(&context, Scope::Peers(channels), event).await;
+                }
+            }
             wire::Event::Away { from, message } => {
                 let changed = {
                     let mut roster = self.roster();

@@ -140,6 +140,15 @@ impl Roster {
                 }
                 Vec::new()
             }
+            Event::Account { from, account } => {
+                let key = self.fold(&from.nick);
+                if let Some(user) = self.users.get_mut(&key)
+                    && user.node == node
+                {
+                    user.member.member.account = account.clone();
+                }
+                Vec::new()
+            }
             Event::Roster {
                 channel,
                 members,

@@ -5,8 +5,8 @@
 //! Not every hub event crosses the room stream: MODE and TOPIC changes go
 //! through the channel's shared record instead (`shared_state`), which
 //! every node watches and shows its members; an INVITE goes to the
-//! invitee's node like a whisper; account changes stay on the node where
-//! they happen.
+//! invitee's node like a whisper; account changes go into every room the
+//! user is in, like AWAY.
 
 use super::wire::{self, Kind, RosterMember};
 use crate::hub::bus::{Published, Scope};
@@ -149,6 +149,10 @@ fn room_event(envelope: &Envelope) -> Option<wire::Event> {
 
 fn peer_event(envelope: &Envelope) -> Option<wire::Event> {
     Some(match &envelope.event {
+        Event::Account { source, account } => wire::Event::Account {
+            from: wire_source(source),
+            account: account.clone(),
+        },
         Event::Quit { source, reason } => wire::Event::Quit {
             from: wire_source(source),
             reason: reason.clone(),

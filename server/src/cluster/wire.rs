@@ -193,6 +193,14 @@ pub enum Event {
         /// Who invited.
         by: Source,
     },
+    /// A user of the sending node logged in to an account (`Some`) or out.
+    Account {
+        /// Who (with the account before the change).
+        from: Source,
+        /// The account now.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+    },
     /// A user of the sending node went away (`Some`) or came back (`None`).
     Away {
         /// Who.
@@ -376,6 +384,12 @@ impl Event {
                 params
                     .iter()
                     .try_for_each(|param| name(param, "mode parameter"))
+            }
+            Event::Account { from, account } => {
+                from.check()?;
+                account
+                    .as_deref()
+                    .map_or(Ok(()), |account| name(account, "account"))
             }
             Event::Invite { to, channel, by } => {
                 name(to, "nick")?;
