@@ -802,3 +802,68 @@ async fn a_login_on_one_node_is_shown_with_account_notify_on_another() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protected_channel_that_ends_everywhere_leaves_no_history_to_catch_up() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node_with_history(&nats, "node-a").await;
+    let c = node_with_history(&nats, "node-c").await;
+    let cluster = a.context.cluster.clone().expect("a cluster node");
+    let reader_caps = ["batch", "draft/chathistory", "message-tags", "server-time"];
+    // #open kept nobody out: its history outlives it, as on one server.
+    // #hush had a key: when it ends on every node, so does its history.
+    let mut alice = Client::member(&a, "alice", "#hush").await;
+    alice.send("MODE #hush +k sesame");
+    alice.expect(|line| line.contains(" MODE #hush +k")).await;
+    alice.send("JOIN #open");
+    alice.expect_command("366").await;
+    let mut bob = Client::register(&c, "bob").await;
+    bob.send("JOIN #hush sesame");
+    bob.expect_command("366").await;
+    alice
+        .expect_line(&format!(":{} JOIN #hush", prefix("bob")))
+        .await;
+    alice.send("PRIVMSG #hush :the plan");
+    alice.send("PRIVMSG #open :hello all");
+    assert_eq!(said(&mut bob, "#hush", 1).await, ["the plan"]);
+    cluster_support::eventually("both messages in the room stream", || {
+        let cluster = cluster.clone();
+        async move {
+            cluster.stream_history("#hush").await == Some(vec!["the plan".to_string()])
+                && cluster.stream_history("#open").await == Some(vec!["hello all".to_string()])
+        }
+    })
+    .await;
+    bob.send("PART #hush");
+    alice
+        .expect_line(&format!(":{} PART #hush", prefix("bob")))
+        .await;
+    alice.send("PART #hush");
+    alice.send("PART #open");
+    alice.expect(|line| line.contains(" PART #open")).await;
+    cluster_support::eventually("#hush purged from the room stream", || {
+        let cluster = cluster.clone();
+        async move { cluster.stream_history("#hush").await == Some(Vec::new()) }
+    })
+    .await;
+    // A new #hush, on either node, starts with nothing; #open kept its past.
+    // (No backlog comes with an empty history; a backlog batch would be
+    // the first batch `latest` reads.)
+    let mut carol = Client::register_with_caps(&c, "carol", &reader_caps).await;
+    carol.send("JOIN #hush");
+    carol.expect_command("366").await;
+    assert_eq!(latest(&mut carol, "#hush").await, Vec::<String>::new());
+    assert_eq!(join_backlog(&mut carol, "#open").await, ["hello all"]);
+    // A node that never followed #hush catches up from the stream's start.
+    let d = node_with_history(&nats, "node-d").await;
+    let mut dave = Client::register_with_caps(&d, "dave", &reader_caps).await;
+    dave.send("JOIN #hush");
+    dave.expect_command("366").await;
+    assert_eq!(latest(&mut dave, "#hush").await, Vec::<String>::new());
+    assert_eq!(join_backlog(&mut dave, "#open").await, ["hello all"]);
+    a.shutdown().await;
+    c.shutdown().await;
+    d.shutdown().await;
+}

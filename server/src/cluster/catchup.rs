@@ -133,6 +133,35 @@ impl ClusterNode {
     }
 }
 
+impl ClusterNode {
+    /// The texts of the messages the room stream holds for channel `name`
+    /// (any case), oldest first: what a node catching up with it would copy
+    /// (for tests and diagnostics; `None` when the stream cannot be read).
+    pub async fn stream_history(&self, name: &str) -> Option<Vec<String>> {
+        let (parts, room) = (self.parts.get()?, self.fold(name));
+        let through = parts.rooms.last_in_room(&room).await.ok()?;
+        let (mut after, mut texts) = (0, Vec::new());
+        while after < through {
+            let (events, last) = parts
+                .rooms
+                .read_range(&room, (after, through), PAGE, READ_PATIENCE)
+                .await
+                .ok()?;
+            texts.extend(
+                events
+                    .iter()
+                    .filter_map(|event| stored(&room, &event.envelope.event))
+                    .map(|message| message.text),
+            );
+            if last == after {
+                break;
+            }
+            after = last;
+        }
+        Some(texts)
+    }
+}
+
 /// The catch-up itself: returns how many messages were copied.
 async fn copy_missed(
     parts: &Parts,

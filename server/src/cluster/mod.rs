@@ -40,6 +40,7 @@ mod channel_changes;
 pub mod channels;
 pub mod config;
 mod directory;
+mod ended;
 mod held;
 mod inbound;
 pub mod link;

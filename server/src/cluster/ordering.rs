@@ -231,6 +231,20 @@ impl RoomLog {
         }
     }
 
+    /// Deletes `room`'s stored events up to sequence `through` (inclusive),
+    /// later ones kept; returns how many went. For a channel whose history
+    /// must not outlive it (see `cluster::ended`).
+    pub async fn purge_room(&self, room: &str, through: u64) -> Result<u64, ClusterError> {
+        let purged = self
+            .stream
+            .purge()
+            .filter(self.subjects.room(room))
+            .sequence(through.saturating_add(1))
+            .await
+            .map_err(|error| ClusterError::jetstream("purging a room's history", error))?;
+        Ok(purged.purged)
+    }
+
     /// `room`'s stored events after sequence `after` up to `through`
     /// (inclusive), in stream order, at most `max` of them (read the rest
     /// after the last returned): what a node missed while it did not follow

@@ -514,11 +514,21 @@ impl ClusterNode {
             };
             let local = context.hub.read(|hub| snapshot(hub, &room, &self.me.name));
             let fold = |text: &str| self.fold(text);
+            let last = self.last_before_end(&room, &change, local.is_some()).await;
+            let mut ended = None;
             let written = store
                 .update(&room, |current| {
-                    next_record(current, &change, local.as_ref(), &self.me.name, &fold)
+                    let next = next_record(current, &change, local.as_ref(), &self.me.name, &fold);
+                    ended = match next {
+                        Change::Delete => current.cloned(),
+                        _ => None,
+                    };
+                    next
                 })
                 .await;
+            if let (Ok(None), Some(ended), Some(last)) = (&written, &ended, last) {
+                self.purge_ended(&room, ended, last).await;
+            }
             let applied = {
                 let mut shared = self.shared();
                 match written {
