@@ -11,6 +11,8 @@
 //! (defaults 100 members, 4 senders, 20 000 messages per sender, 5 rounds).
 //! History is off: this measures the hub.
 
+mod support;
+
 use anyhow::Context as _;
 use natterd::Config;
 use natterd::context::Context;
@@ -20,46 +22,12 @@ use natterd::hub::client::{Format, NewClient};
 use natterd::hub::event::MessageKind;
 use natterd::irc::encode::IRC_ENCODER;
 use natterd::net::outbound::Outbound;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Poll;
 use std::time::{Duration, Instant};
-use tokio::io::AsyncWrite;
+use support::{BATCH, LineCounter, cpu_seconds};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-
-/// Messages a sender says between yields (a session's read batch).
-const BATCH: usize = 32;
-
-/// A socket stand-in that counts the lines written to it.
-struct LineCounter(Arc<AtomicU64>);
-
-impl AsyncWrite for LineCounter {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        let lines = buf.iter().filter(|&&b| b == b'\n').count();
-        self.0.fetch_add(lines as u64, Ordering::Relaxed);
-        Poll::Ready(Ok(buf.len()))
-    }
-
-    fn poll_flush(
-        self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(
-        self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
 
 /// The in-process bus: queues every event (never blocking, as the seam
 /// requires) for a task that takes them off the queue.
@@ -76,15 +44,6 @@ struct Shape {
     members: usize,
     senders: usize,
     messages: usize,
-}
-
-/// This process's CPU time so far (user + system) from `/proc/self/stat`.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
-    Some((ticks(11)? + ticks(12)?) / 100.0)
 }
 
 /// One run: deliveries per second and CPU-seconds per million deliveries.

@@ -12,6 +12,8 @@
 //! (defaults 64 channels, 10 members, 5 000 messages per channel, threads up
 //! to the machine's parallelism). History is off: this measures the hub.
 
+mod support;
+
 use anyhow::Context as _;
 use natterd::Config;
 use natterd::context::Context;
@@ -20,60 +22,16 @@ use natterd::hub::client::{Format, NewClient};
 use natterd::hub::event::MessageKind;
 use natterd::irc::encode::IRC_ENCODER;
 use natterd::net::outbound::Outbound;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Poll;
 use std::time::{Duration, Instant};
-use tokio::io::AsyncWrite;
+use support::{BATCH, LineCounter, cpu_seconds};
 use tokio_util::sync::CancellationToken;
-
-/// Messages a sender says between yields (a session's read batch).
-const BATCH: usize = 32;
-
-/// A socket stand-in that counts the lines written to it.
-struct LineCounter(Arc<AtomicU64>);
-
-impl AsyncWrite for LineCounter {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        let lines = buf.iter().filter(|&&b| b == b'\n').count();
-        self.0.fetch_add(lines as u64, Ordering::Relaxed);
-        Poll::Ready(Ok(buf.len()))
-    }
-
-    fn poll_flush(
-        self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(
-        self: Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
 
 struct Shape {
     channels: usize,
     members: usize,
     messages: usize,
-}
-
-/// This process's CPU time so far (user + system), from `/proc/self/stat`
-/// (Linux; `None` elsewhere). Clock ticks are 1/100 s on Linux.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
-    Some((ticks(11)? + ticks(12)?) / 100.0)
 }
 
 /// One run on `threads` worker threads: deliveries, the time they took and

@@ -18,7 +18,17 @@ use natterd::testing::TestServer;
 
 /// A node of the test network called `name`, on `nats`.
 async fn node(nats: &NatsServer, name: &str) -> TestServer {
-    let mut config: Config = common::test_config();
+    node_from(common::test_config(), nats, name).await
+}
+
+/// A node like [`node`] with history on (its own temporary store).
+async fn node_with_history(nats: &NatsServer, name: &str) -> TestServer {
+    node_from(history_support::history_config(), nats, name).await
+}
+
+/// Starts `config` as node `name` of the test network on `nats`, once it
+/// has joined the cluster.
+async fn node_from(mut config: Config, nats: &NatsServer, name: &str) -> TestServer {
     config.server.network = NETWORK.to_string();
     config.cluster = cluster_support::config(nats);
     config.cluster.node = Some(name.to_string());
@@ -445,21 +455,6 @@ async fn a_sender_with_echo_message_has_its_echo_at_once_and_others_see_it_in_or
     alma.assert_no_line_within(common::QUIET).await;
     a.shutdown().await;
     b.shutdown().await;
-}
-
-/// A node like [`node`] with history on (its own temporary store).
-async fn node_with_history(nats: &NatsServer, name: &str) -> TestServer {
-    let mut config = history_support::history_config();
-    config.server.network = NETWORK.to_string();
-    config.cluster = cluster_support::config(nats);
-    config.cluster.node = Some(name.to_string());
-    let server = TestServer::start_with(config).await;
-    let cluster = server.context.cluster.clone().expect("a cluster node");
-    assert!(
-        cluster.wait_joined(PATIENCE).await,
-        "node {name} never joined"
-    );
-    server
 }
 
 /// Joins `channel` and returns the texts of its join backlog (a batch,
