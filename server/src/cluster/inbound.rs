@@ -172,6 +172,13 @@ impl ClusterNode {
     async fn receive_room(&self, parts: &Parts, sequenced: Sequenced) {
         let Sequenced { room, envelope, .. } = sequenced;
         if envelope.node == self.me.name && envelope.incarnation == self.me.incarnation {
+            if let wire::Event::Kick { channel, nick, .. } = &envelope.event {
+                // Taken out of the roster when it happened, and again now,
+                // in the room's order: a roster answer the victim's node
+                // sent before it heard of the kick may have been read in
+                // between and put them back. Shown already: nothing to show.
+                let _ = self.roster().kick(channel, nick);
+            }
             // Delivered here when it happened, except this node's held
             // messages: their place in the room's order is now.
             if let wire::Event::Message { msgid, .. } = &envelope.event {
