@@ -71,13 +71,13 @@ async fn two_nodes_chat_in_one_room() {
     let b = node(&nats, "node-b").await;
     let mut alice = Client::member(&a, "alice", "#lobby").await;
     let mut bob = Client::member(&b, "bob", "#lobby").await;
-    // Each sees the other arrive: bob through his node's roster request,
-    // alice through bob's join in the room stream.
+    // alice sees bob arrive through his join in the room stream; bob finds
+    // alice in the member list of his join, or (if his node had not yet
+    // heard that #lobby lives on node-a) through its roster exchange.
     alice
         .expect_line(&format!(":{} JOIN #lobby", prefix("bob")))
         .await;
-    bob.expect_line(&format!(":{} JOIN #lobby", prefix("alice")))
-        .await;
+    wait_joins(&mut bob, "#lobby", &["alice"]).await;
     assert_eq!(names(&mut alice, "#lobby").await, ["alice", "bob"]);
     assert_eq!(names(&mut bob, "#Lobby").await, ["alice", "bob"]);
 
@@ -332,17 +332,19 @@ async fn said(client: &mut Client, channel: &str, count: usize) -> Vec<String> {
     texts
 }
 
-/// Waits until `client` has seen each of `others` JOIN `channel` (in any
-/// order: a roster answer may come after later joins).
+/// Waits until `client`'s NAMES of `channel` lists each of `others`: they
+/// were there when it joined (its join reply listed them) or joined after
+/// (it saw their JOIN), on any node.
 async fn wait_joins(client: &mut Client, channel: &str, others: &[&str]) {
-    let mut waiting: Vec<String> = others
-        .iter()
-        .map(|other| format!(":{} JOIN {channel}", prefix(other)))
-        .collect();
-    while !waiting.is_empty() {
-        let line = client.recv_line().await;
-        // (Tags, when the client asked for them, come first.)
-        waiting.retain(|join| !line.ends_with(join.as_str()));
+    loop {
+        let names = names(client, channel).await;
+        if others
+            .iter()
+            .all(|other| names.iter().any(|name| name == other))
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
 
@@ -861,4 +863,34 @@ async fn a_protected_channel_that_ends_everywhere_leaves_no_history_to_catch_up(
     a.shutdown().await;
     c.shutdown().await;
     d.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_joiner_on_a_node_new_to_the_room_finds_everyone_in_its_first_names() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "node-a").await;
+    let b = node(&nats, "node-b").await;
+    let mut alice = Client::member(&a, "alice", "#early").await;
+    let _amy = Client::member(&a, "amy", "#early").await;
+    alice
+        .expect_line(&format!(":{} JOIN #early", prefix("amy")))
+        .await;
+    knows_channel(&b, "#early").await;
+    // node-b has nobody in #early: bob's JOIN reply lists node-a's members
+    // with their status, and nobody "joins" after him who was there first.
+    let mut bob = Client::register(&b, "bob").await;
+    bob.send("JOIN #early");
+    bob.expect_line(&format!(":{} JOIN #early", prefix("bob")))
+        .await;
+    let line = bob.expect(|line| common::command(line) == "353").await;
+    let reply = common::parse(&line);
+    let mut names: Vec<&str> = reply.params[3].split(' ').collect();
+    names.sort_unstable();
+    assert_eq!(names, ["@alice", "amy", "bob"], "{line}");
+    bob.expect_command("366").await;
+    bob.assert_no_line_within(common::QUIET).await;
+    a.shutdown().await;
+    b.shutdown().await;
 }

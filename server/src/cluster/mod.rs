@@ -45,6 +45,7 @@ mod held;
 mod inbound;
 pub mod link;
 pub mod liveness;
+mod members_first;
 pub mod nicks;
 pub mod node;
 pub mod ordering;

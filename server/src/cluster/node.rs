@@ -247,6 +247,7 @@ impl ClusterNode {
             .spawn(liveness.clone().run(rejoined, self.shutdown.clone()));
         self.spawn_publisher();
         self.tasks.spawn(self.clone().watch_nicks());
+        self.tasks.spawn(self.clone().answer_member_questions());
         let channels = self.parts.get().map(|parts| parts.channels.clone());
         if let Some(channels) = channels {
             self.tasks.spawn(self.clone().watch_channels(channels));

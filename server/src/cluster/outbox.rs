@@ -124,6 +124,10 @@ impl Bus for ClusterNode {
     fn history_ready(&self, channel: &Folded) -> futures::future::BoxFuture<'static, ()> {
         self.history_ready_for(channel)
     }
+
+    fn members_ready(&self, channel: &Folded) -> futures::future::BoxFuture<'static, ()> {
+        self.members_ready_for(channel)
+    }
 }
 
 impl ClusterNode {

@@ -65,6 +65,16 @@ pub trait Bus: Send + Sync + Debug {
         let _ = channel;
         Box::pin(std::future::ready(()))
     }
+
+    /// Resolves once this node knows who other nodes have in `channel`, so
+    /// a local user joining it is shown everyone in its member list (a
+    /// cluster node asks the nodes the channel lives on when it does not
+    /// follow the channel yet). Awaited, lock-free, before a JOIN; the hub
+    /// bounds the wait. Without a bus there is nothing to wait for.
+    fn members_ready(&self, channel: &Folded) -> futures::future::BoxFuture<'static, ()> {
+        let _ = channel;
+        Box::pin(std::future::ready(()))
+    }
 }
 
 /// A user on another node, as this node's queries (NAMES, WHO, WHOIS,

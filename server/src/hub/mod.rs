@@ -69,6 +69,9 @@ use std::time::Duration;
 /// The longest a join backlog or CHATHISTORY waits for the bus to complete
 /// a channel's history ([`Hub::history_ready`]) before reading what is there.
 pub const HISTORY_READY_WAIT: Duration = Duration::from_secs(5);
+/// The longest a JOIN waits for the bus to learn the channel's members on
+/// other nodes ([`Hub::members_ready`]).
+pub const MEMBERS_READY_WAIT: Duration = Duration::from_secs(2);
 
 /// Settings the hub needs: how names compare, and the configured limits
 /// (lengths of names, topics and reasons; channels per client).
@@ -117,6 +120,17 @@ impl Hub {
         {
             crate::warn_throttled!(channel = %&**folded, "history of a channel read before other nodes' messages were copied in");
         }
+    }
+
+    /// Waits (at most [`MEMBERS_READY_WAIT`]) until the bus knows who
+    /// other nodes have in the channel `folded` (see
+    /// [`Bus::members_ready`]); at once without a bus. Before a JOIN.
+    pub async fn members_ready(&self, folded: &Folded) {
+        let Some(ready) = self.read(|hub| hub.bus.as_ref().map(|bus| bus.members_ready(folded)))
+        else {
+            return;
+        };
+        let _ = tokio::time::timeout(MEMBERS_READY_WAIT, ready).await;
     }
 
     /// Answers questions about users on other nodes from `directory` from

@@ -32,6 +32,10 @@ pub(crate) async fn join_one(
     key: Option<&str>,
 ) {
     let id = connection.id;
+    // In a cluster, learn who other nodes have there first, so the member
+    // list below shows everyone (at once on one server).
+    let folded = session.context.hub.read(|hub| hub.fold(channel));
+    session.context.hub.members_ready(&folded).await;
     match session.context.hub.with(|hub| hub.join(id, channel, key)) {
         Ok(outcome) => {
             session.send_topic(connection, &outcome.channel, outcome.topic.as_ref(), false);
