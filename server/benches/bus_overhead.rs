@@ -16,18 +16,12 @@ mod support;
 use anyhow::Context as _;
 use natterd::Config;
 use natterd::context::Context;
-use natterd::hub::SayRequest;
 use natterd::hub::bus::{Bus, Published};
-use natterd::hub::client::{Format, NewClient};
-use natterd::hub::event::MessageKind;
-use natterd::irc::encode::IRC_ENCODER;
-use natterd::net::outbound::Outbound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use support::{BATCH, LineCounter, cpu_seconds};
+use support::{cpu_seconds, join_member, say_messages};
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 /// The in-process bus: queues every event (never blocking, as the seam
 /// requires) for a task that takes them off the queue.
@@ -70,43 +64,13 @@ fn run(shape: &Shape, with_bus: bool) -> anyhow::Result<(f64, Option<f64>)> {
             });
         }
         let delivered = Arc::new(AtomicU64::new(0));
-        let (mut outbounds, mut writers, mut senders) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut members, mut senders) = (Vec::new(), Vec::new());
         for m in 0..shape.members {
-            let nick = format!("u{m}");
-            let outbound = Arc::new(Outbound::new(64 << 20));
-            let id = context.next_client_id();
-            let new = NewClient {
-                nick: nick.clone(),
-                user: nick.clone(),
-                host: "127.0.0.1".into(),
-                realname: nick,
-                format: Format {
-                    encoder: &IRC_ENCODER,
-                    variant: 0,
-                    echo_own_messages: false,
-                    sees_own_events: true,
-                },
-                outbound: outbound.clone(),
-                kill: CancellationToken::new(),
-                dialect_name: "bench",
-                secure: false,
-                account: None,
-            };
-            context
-                .hub
-                .with(|hub| hub.register(id, new))
-                .map_err(|e| anyhow::anyhow!("register: {e:?}"))?;
-            context
-                .hub
-                .with(|hub| hub.join(id, "#bench", None))
-                .map_err(|e| anyhow::anyhow!("join: {e:?}"))?;
-            let writer = outbound.clone();
-            let sink = LineCounter(delivered.clone());
-            writers.push(tokio::spawn(async move { writer.run_writer(sink).await }));
-            outbounds.push(outbound);
+            let member = join_member(&context, format!("u{m}"), "#bench", &delivered)?;
             if m < shape.senders {
-                senders.push(id);
+                senders.push(member.id);
             }
+            members.push(member);
         }
         // Let the writers flush the JOIN lines, then count only messages.
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -118,22 +82,7 @@ fn run(shape: &Shape, with_bus: bool) -> anyhow::Result<(f64, Option<f64>)> {
             .map(|id| {
                 let context = context.clone();
                 let messages = shape.messages;
-                tokio::spawn(async move {
-                    for n in 0..messages {
-                        let request = SayRequest {
-                            kind: MessageKind::Privmsg,
-                            target: "#bench".into(),
-                            text: format!("message number {n} of a hundred-byte-ish benchmark line, padded to size...."),
-                            client_tags: Vec::new(),
-                        };
-                        if context.hub.say(id, request).await.is_err() {
-                            return;
-                        }
-                        if n % BATCH == BATCH - 1 {
-                            tokio::task::yield_now().await;
-                        }
-                    }
-                })
+                tokio::spawn(async move { say_messages(&context, id, "#bench", messages).await })
             })
             .collect();
         for task in tasks {
@@ -147,11 +96,11 @@ fn run(shape: &Shape, with_bus: bool) -> anyhow::Result<(f64, Option<f64>)> {
         }
         let seconds = start.elapsed().as_secs_f64().max(1e-9);
         let cpu = cpu_seconds().zip(cpu_start).map(|(end, start)| end - start);
-        for outbound in &outbounds {
-            outbound.close(None);
+        for member in &members {
+            member.outbound.close(None);
         }
-        for writer in writers {
-            writer.await?;
+        for member in members {
+            member.writer.await?;
         }
         let millions = expected as f64 / 1e6;
         anyhow::Ok((expected as f64 / seconds, cpu.map(|cpu| cpu / millions)))

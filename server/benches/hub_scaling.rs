@@ -17,16 +17,10 @@ mod support;
 use anyhow::Context as _;
 use natterd::Config;
 use natterd::context::Context;
-use natterd::hub::SayRequest;
-use natterd::hub::client::{Format, NewClient};
-use natterd::hub::event::MessageKind;
-use natterd::irc::encode::IRC_ENCODER;
-use natterd::net::outbound::Outbound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use support::{BATCH, LineCounter, cpu_seconds};
-use tokio_util::sync::CancellationToken;
+use support::{cpu_seconds, join_member, say_messages};
 
 struct Shape {
     channels: usize,
@@ -47,47 +41,15 @@ fn run(shape: &Shape, threads: usize) -> anyhow::Result<(u64, Duration, Option<f
         config.limits.max_clients_per_ip = usize::MAX;
         let context = Arc::new(Context::new(config, None, None));
         let delivered = Arc::new(AtomicU64::new(0));
-        let mut outbounds = Vec::new();
-        let mut writers = Vec::new();
-        let mut senders = Vec::new();
+        let (mut members, mut senders) = (Vec::new(), Vec::new());
         for c in 0..shape.channels {
             let channel = format!("#c{c}");
             for m in 0..shape.members {
-                let nick = format!("u{c}x{m}");
-                let outbound = Arc::new(Outbound::new(64 << 20));
-                let id = context.next_client_id();
-                let new = NewClient {
-                    nick: nick.clone(),
-                    user: nick.clone(),
-                    host: "127.0.0.1".into(),
-                    realname: nick,
-                    format: Format {
-                        encoder: &IRC_ENCODER,
-                        variant: 0,
-                        echo_own_messages: false,
-                        sees_own_events: true,
-                    },
-                    outbound: outbound.clone(),
-                    kill: CancellationToken::new(),
-                    dialect_name: "bench",
-                    secure: false,
-                    account: None,
-                };
-                context
-                    .hub
-                    .with(|hub| hub.register(id, new))
-                    .map_err(|e| anyhow::anyhow!("register: {e:?}"))?;
-                context
-                    .hub
-                    .with(|hub| hub.join(id, &channel, None))
-                    .map_err(|e| anyhow::anyhow!("join: {e:?}"))?;
-                let sink = LineCounter(delivered.clone());
-                let writer = outbound.clone();
-                writers.push(tokio::spawn(async move { writer.run_writer(sink).await }));
-                outbounds.push(outbound);
+                let member = join_member(&context, format!("u{c}x{m}"), &channel, &delivered)?;
                 if m == 0 {
-                    senders.push((id, channel.clone()));
+                    senders.push((member.id, channel.clone()));
                 }
+                members.push(member);
             }
         }
         // Let the writers flush the JOIN lines, then count only messages.
@@ -101,22 +63,7 @@ fn run(shape: &Shape, threads: usize) -> anyhow::Result<(u64, Duration, Option<f
             .map(|(id, channel)| {
                 let context = context.clone();
                 let messages = shape.messages;
-                tokio::spawn(async move {
-                    for n in 0..messages {
-                        let request = SayRequest {
-                            kind: MessageKind::Privmsg,
-                            target: channel.clone(),
-                            text: format!("message number {n} of a hundred-byte-ish benchmark line, padded to size...."),
-                            client_tags: Vec::new(),
-                        };
-                        if context.hub.say(id, request).await.is_err() {
-                            return;
-                        }
-                        if n % BATCH == BATCH - 1 {
-                            tokio::task::yield_now().await;
-                        }
-                    }
-                })
+                tokio::spawn(async move { say_messages(&context, id, &channel, messages).await })
             })
             .collect();
         for task in tasks {
@@ -127,11 +74,11 @@ fn run(shape: &Shape, threads: usize) -> anyhow::Result<(u64, Duration, Option<f
         }
         let elapsed = start.elapsed();
         let cpu = cpu_seconds().zip(cpu_start).map(|(end, start)| end - start);
-        for outbound in &outbounds {
-            outbound.close(None);
+        for member in &members {
+            member.outbound.close(None);
         }
-        for writer in writers {
-            writer.await?;
+        for member in members {
+            member.writer.await?;
         }
         anyhow::Ok((delivered.load(Ordering::Relaxed), elapsed, cpu))
     })
