@@ -153,20 +153,26 @@ impl ClusterNode {
 
     /// Tells the others who of this node is in `room` (folded).
     pub(crate) async fn send_roster(&self, parts: &Parts, context: &Context, room: &str) {
+        for chunk in self.roster_of(context, room) {
+            self.send_control(parts, room, chunk.event).await;
+        }
+    }
+
+    /// This node's members of `room` (folded) as roster envelopes, the last
+    /// one complete; none if they cannot be listed (logged).
+    pub(crate) fn roster_of(&self, context: &Context, room: &str) -> Vec<wire::Envelope> {
         let members: Vec<wire::RosterMember> = context
             .hub
             .read(|hub| hub.local_members(room))
             .into_iter()
             .map(|member| translate::roster_member(&member.source, member.away))
             .collect();
-        match wire::roster_chunks(&self.me.name, self.me.incarnation, room, &members) {
-            Ok(chunks) => {
-                for chunk in chunks {
-                    self.send_control(parts, room, chunk.event).await;
-                }
-            }
-            Err(error) => tracing::warn!(%error, %room, "cluster: cannot list this node's members"),
-        }
+        wire::roster_chunks(&self.me.name, self.me.incarnation, room, &members).unwrap_or_else(
+            |error| {
+                tracing::warn!(%error, %room, "cluster: cannot list this node's members");
+                Vec::new()
+            },
+        )
     }
 
     async fn receive_room(&self, parts: &Parts, sequenced: Sequenced) {

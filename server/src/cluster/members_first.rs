@@ -15,7 +15,6 @@
 //! [`Bus::members_ready`]: crate::hub::bus::Bus::members_ready
 
 use super::node::ClusterNode;
-use super::translate;
 use super::wire::{self, Envelope, Event};
 use crate::hub::Folded;
 use futures::StreamExt;
@@ -184,21 +183,7 @@ impl ClusterNode {
         let Some(context) = self.context() else {
             return;
         };
-        let members: Vec<wire::RosterMember> = context
-            .hub
-            .read(|hub| hub.local_members(&room))
-            .into_iter()
-            .map(|member| translate::roster_member(&member.source, member.away))
-            .collect();
-        let chunks = match wire::roster_chunks(&self.me.name, self.me.incarnation, &room, &members)
-        {
-            Ok(chunks) => chunks,
-            Err(error) => {
-                tracing::warn!(%error, %room, "cluster: cannot list this node's members");
-                return;
-            }
-        };
-        for chunk in chunks {
+        for chunk in self.roster_of(&context, &room) {
             let Ok(payload) = chunk.encode() else {
                 return;
             };
