@@ -19,6 +19,7 @@
 //! either), and membership events. Who may read a channel's history is
 //! decided where it is read, by the same rules as on one node.
 
+use super::ClusterError;
 use super::node::{ClusterNode, Parts};
 use super::translate::hub_source;
 use super::wire::{self, Kind};
@@ -140,23 +141,9 @@ impl ClusterNode {
     pub async fn stream_history(&self, name: &str) -> Option<Vec<String>> {
         let (parts, room) = (self.parts.get()?, self.fold(name));
         let through = parts.rooms.last_in_room(&room).await.ok()?;
-        let (mut after, mut texts) = (0, Vec::new());
-        while after < through {
-            let (events, last) = parts
-                .rooms
-                .read_range(&room, (after, through), PAGE, READ_PATIENCE)
-                .await
-                .ok()?;
-            texts.extend(
-                events
-                    .iter()
-                    .filter_map(|event| stored(&room, &event.envelope.event))
-                    .map(|message| message.text),
-            );
-            if last == after {
-                break;
-            }
-            after = last;
+        let (mut pages, mut texts) = (StoredPages::new(&room, 0, through), Vec::new());
+        while let Some(messages) = pages.next(parts).await.ok()? {
+            texts.extend(messages.into_iter().map(|message| message.text));
         }
         Some(texts)
     }
@@ -174,27 +161,60 @@ async fn copy_missed(
         0 => parts.rooms.last_in_room(room).await?,
         through => through,
     };
-    let (mut after, mut copied) = (applied, 0);
-    while after < through {
-        let (events, last) = parts
-            .rooms
-            .read_range(room, (after, through), PAGE, READ_PATIENCE)
-            .await?;
-        for event in &events {
-            if let Some(message) = stored(room, &event.envelope.event) {
-                history.reserve().await.record(message);
-                copied += 1;
-            }
+    let (mut pages, mut copied) = (StoredPages::new(room, applied, through), 0);
+    while let Some(messages) = pages.next(parts).await? {
+        for message in messages {
+            history.reserve().await.record(message);
+            copied += 1;
         }
-        if last == after {
-            break;
-        }
-        after = last;
     }
-    if after > applied {
-        history.raise_room_applied(room, after).await?;
+    if pages.after > applied {
+        history.raise_room_applied(room, pages.after).await?;
     }
     Ok(copied)
+}
+
+/// A room's stored messages after one stream sequence up to another, read
+/// a page of [`PAGE`] events at a time (so a long stream is never held
+/// whole).
+struct StoredPages<'a> {
+    room: &'a str,
+    /// The last sequence read.
+    after: u64,
+    through: u64,
+}
+
+impl<'a> StoredPages<'a> {
+    fn new(room: &'a str, after: u64, through: u64) -> StoredPages<'a> {
+        StoredPages {
+            room,
+            after,
+            through,
+        }
+    }
+
+    /// The messages of the next page (`None`: all read up to `through`, or
+    /// the stream held nothing more).
+    async fn next(&mut self, parts: &Parts) -> Result<Option<Vec<StoredMessage>>, ClusterError> {
+        if self.after >= self.through {
+            return Ok(None);
+        }
+        let (events, last) = parts
+            .rooms
+            .read_range(self.room, (self.after, self.through), PAGE, READ_PATIENCE)
+            .await?;
+        if last == self.after {
+            // The stream holds nothing more: this page is the last.
+            self.through = last;
+        }
+        self.after = last;
+        Ok(Some(
+            events
+                .iter()
+                .filter_map(|event| stored(self.room, &event.envelope.event))
+                .collect(),
+        ))
+    }
 }
 
 /// A room stream event as the store keeps it, for what history keeps.
