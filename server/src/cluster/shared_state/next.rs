@@ -1,0 +1,153 @@
+//! The next record after one change (pure): what the writer writes by
+//! compare-and-set.
+
+use super::StateChange;
+use crate::cluster::channels::{Change, ChannelRecord};
+use chrono::Utc;
+
+/// The next record after `change`, given the current one (`None`: none yet)
+/// and this node's copy of the channel (`None`: nobody here any more).
+pub(super) fn next_record(
+    current: Option<&ChannelRecord>,
+    change: &StateChange,
+    local: Option<&ChannelRecord>,
+    node: &str,
+    fold: &impl Fn(&str) -> String,
+) -> Change {
+    let Some(current) = current else {
+        // The first write of a channel: it is what this node has, made by
+        // whoever made it so.
+        let by = match change {
+            StateChange::Joined(by)
+            | StateChange::Modes { setter: by, .. }
+            | StateChange::Topic { setter: by, .. } => by,
+            StateChange::Left(_)
+            | StateChange::Renamed(..)
+            | StateChange::Invited(_)
+            | StateChange::NodeGone { .. } => {
+                return Change::Keep;
+            }
+        };
+        return match local {
+            Some(local) => Change::Write(Box::new(ChannelRecord {
+                changed_by: by.clone(),
+                ..local.clone()
+            })),
+            None => Change::Keep,
+        };
+    };
+    let mut next = current.clone();
+    let now = Utc::now().timestamp_millis();
+    match change {
+        StateChange::Joined(by) => {
+            next.nodes.insert(node.to_string());
+            let nick = by.split_once('!').map_or(by.as_str(), |(nick, _)| nick);
+            next.invited.remove(&fold(nick));
+        }
+        StateChange::Left(nick) => {
+            next.forget_member(nick);
+            if local.is_none() {
+                next.nodes.remove(node);
+                if next.nodes.is_empty() {
+                    return Change::Delete;
+                }
+            }
+        }
+        StateChange::Renamed(old, new) => next.rename_member(old, new),
+        StateChange::Modes {
+            changes,
+            args,
+            setter,
+        } => next.apply_modes(changes, args, setter, now, fold),
+        StateChange::Topic { text, setter } => next.set_topic(text, setter, now),
+        StateChange::Invited(nick) => {
+            next.invited.insert(nick.clone());
+        }
+        StateChange::NodeGone { node: gone, nicks } => {
+            for nick in nicks {
+                next.forget_member(nick);
+            }
+            next.nodes.remove(gone);
+            if next.nodes.is_empty() {
+                return Change::Delete;
+            }
+        }
+    }
+    if next == *current {
+        Change::Keep
+    } else {
+        Change::Write(Box::new(next))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fold(text: &str) -> String {
+        text.to_lowercase()
+    }
+
+    fn record(nodes: &[&str]) -> ChannelRecord {
+        ChannelRecord {
+            name: "#c".into(),
+            nodes: nodes.iter().map(|n| n.to_string()).collect(),
+            ..ChannelRecord::default()
+        }
+    }
+
+    #[test]
+    fn the_first_write_creates_the_record_from_this_nodes_copy() {
+        let local = record(&["a"]);
+        let joined = StateChange::Joined("ann!a@h".into());
+        let Change::Write(created) = next_record(None, &joined, Some(&local), "a", &fold) else {
+            panic!("not created");
+        };
+        assert_eq!(
+            (created.nodes, created.changed_by.as_str()),
+            (local.nodes.clone(), "ann!a@h")
+        );
+        let left = StateChange::Left("bob".into());
+        assert_eq!(
+            next_record(None, &left, Some(&local), "a", &fold),
+            Change::Keep
+        );
+    }
+
+    #[test]
+    fn the_channel_ends_when_the_last_node_with_members_leaves() {
+        let both = record(&["a", "b"]);
+        let left = StateChange::Left("bob".into());
+        let Change::Write(next) = next_record(Some(&both), &left, None, "a", &fold) else {
+            panic!("b still has members");
+        };
+        assert_eq!(next.nodes.len(), 1);
+        assert_eq!(
+            next_record(Some(&next), &left, None, "b", &fold),
+            Change::Delete
+        );
+        let joined = StateChange::Joined("a!a@h".into());
+        let joined = next_record(Some(&next), &joined, None, "a", &fold);
+        assert!(matches!(joined, Change::Write(r) if r.nodes.len() == 2));
+    }
+
+    #[test]
+    fn a_dead_node_takes_its_members_privileges_and_its_place() {
+        let mut both = record(&["a", "b"]);
+        both.apply_modes("+oo", &["Bob".into(), "Ann".into()], "x!x@h", 1, fold);
+        let gone = StateChange::NodeGone {
+            node: "b".into(),
+            nicks: vec!["bob".into()],
+        };
+        let Change::Write(next) = next_record(Some(&both), &gone, Some(&both), "a", &fold) else {
+            panic!("a still has members");
+        };
+        assert_eq!(next.privileges.keys().collect::<Vec<_>>(), ["ann"]);
+        assert_eq!(next.nodes.len(), 1);
+        let only_b = record(&["b"]);
+        assert_eq!(
+            next_record(Some(&only_b), &gone, None, "a", &fold),
+            Change::Delete
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! The channel bucket watched into memory and into the hub.
+
+use super::known::Applied;
+use super::shared_channel;
+use crate::cluster::channels::ChannelStore;
+use crate::cluster::node::ClusterNode;
+use crate::context::Context;
+use crate::hub::Folded;
+use crate::hub::shared::SharedChannel;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Pause before watching the channel bucket again after the watch ended.
+const WATCH_RETRY: Duration = Duration::from_secs(1);
+
+impl ClusterNode {
+    /// Keeps [`SharedState`] in step with the channel bucket and gives the
+    /// hub each newer record; watches again whenever the watch ends.
+    pub(crate) async fn watch_channels(self: Arc<Self>, store: ChannelStore) {
+        loop {
+            match store.watch().await {
+                Ok(changes) => {
+                    let mut changes = std::pin::pin!(changes);
+                    loop {
+                        let next = tokio::select! {
+                            () = self.shutdown.cancelled() => return,
+                            next = futures::StreamExt::next(&mut changes) => next,
+                        };
+                        let Some((room, revision, record)) = next else {
+                            break;
+                        };
+                        let applied = self.shared().learn(&room, revision, record);
+                        if let Some(context) = self.context() {
+                            apply(&context, &room, applied);
+                        }
+                    }
+                }
+                Err(error) => {
+                    crate::warn_throttled!(%error, "cluster: cannot watch the channel bucket yet; retrying");
+                }
+            }
+            tokio::select! {
+                () = self.shutdown.cancelled() => return,
+                () = tokio::time::sleep(WATCH_RETRY) => {}
+            }
+        }
+    }
+
+    /// Whether this node knows the cluster's record of channel `name`
+    /// (any case): it exists somewhere and JOINs here are checked against it.
+    pub fn knows_channel(&self, name: &str) -> bool {
+        self.shared().record(&self.fold(name)).is_some()
+    }
+
+    /// The cluster's record of channel `name` (any case) as this node
+    /// last saw it, in the hub's terms.
+    pub fn channel_record(&self, name: &str) -> Option<SharedChannel> {
+        self.shared_record(&self.fold(name))
+    }
+
+    /// The shared record of `room` in the hub's terms, if it exists.
+    pub(crate) fn shared_record(&self, room: &str) -> Option<SharedChannel> {
+        self.shared().record(room).map(shared_channel)
+    }
+}
+
+/// Gives the hub a record to show, if there is one.
+pub(super) fn apply(context: &Context, room: &str, applied: Applied) {
+    let Applied::Record(record) = applied else {
+        return;
+    };
+    let shared = shared_channel(&record);
+    let folded = Folded::from_folded(room.to_string());
+    context.hub.with(|hub| hub.apply_shared(&folded, &shared));
+}

@@ -1,0 +1,188 @@
+//! This node's writes of channel state: the writer task (one change at a
+//! time, each by compare-and-set) and what feeds it.
+
+use super::convert::snapshot;
+use super::next::next_record;
+use super::watch::apply;
+use super::{StateChange, state_changes};
+use crate::cluster::channels::{Change, ChannelStore};
+use crate::cluster::node::ClusterNode;
+use crate::hub::bus::Published;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+impl ClusterNode {
+    /// Counts the shared-state changes of a locally routed event as pending
+    /// (called under the hub lock, before it is queued).
+    pub(crate) fn begin_state_changes(&self, published: &Published) -> usize {
+        let changes = state_changes(published, |nick| self.fold(nick));
+        let mut shared = self.shared();
+        for (room, _) in &changes {
+            shared.begin(room);
+        }
+        changes.len()
+    }
+
+    /// Gives up pending changes that will not be written (the event was
+    /// not queued).
+    pub(crate) fn abandon_state_changes(&self, published: &Published) {
+        for (room, _) in state_changes(published, |nick| self.fold(nick)) {
+            let _ = self.shared().finish(&room);
+        }
+    }
+
+    /// Queues the shared-state changes of a locally routed event (counted
+    /// by [`ClusterNode::begin_state_changes`]) for the writer.
+    pub(crate) async fn queue_state_changes(
+        &self,
+        published: &Published,
+        writes: &mpsc::Sender<(String, StateChange)>,
+    ) {
+        for write in state_changes(published, |nick| self.fold(nick)) {
+            let room = write.0.clone();
+            if writes.send(write).await.is_err() {
+                let _ = self.shared().finish(&room);
+            }
+        }
+    }
+
+    /// A node run died: its members (folded nicks by folded channel, as
+    /// the roster knew them) lose their privileges and invitations, and
+    /// every record naming the node forgets it (a channel only it had
+    /// members in ends). Every surviving node writes this; the second
+    /// write finds nothing left to change.
+    pub(crate) async fn forget_node_state(
+        &self,
+        node: &str,
+        mut members: HashMap<String, Vec<String>>,
+    ) {
+        for room in self.shared().rooms_of_node(node) {
+            members.entry(room).or_default();
+        }
+        let Some(writes) = self.writes.get() else {
+            return;
+        };
+        for (room, nicks) in members {
+            self.shared().begin(&room);
+            let change = StateChange::NodeGone {
+                node: node.to_string(),
+                nicks,
+            };
+            if writes.send((room.clone(), change)).await.is_err() {
+                let _ = self.shared().finish(&room);
+            }
+        }
+    }
+
+    /// A local member (folded nick) was taken out of `room` by another
+    /// node (a KICK): stop following it if nobody here is left, and say so
+    /// in the record.
+    pub(crate) async fn left_here(&self, room: &str, nick: String) {
+        self.unfollow_if_empty(room);
+        let Some(writes) = self.writes.get() else {
+            return;
+        };
+        self.shared().begin(room);
+        if writes
+            .send((room.to_string(), StateChange::Left(nick)))
+            .await
+            .is_err()
+        {
+            let _ = self.shared().finish(room);
+        }
+    }
+
+    /// An invitation to `channel` from another node for the local user
+    /// `nick` (folded): when nobody here is in the channel, the JOIN that
+    /// follows is checked against the record, so the invitation is made
+    /// sure to be in it before the invitee hears of it.
+    pub(crate) async fn note_invitation(&self, channel: &str, nick: &str) {
+        let room = self.fold(channel);
+        let (Some(parts), Some(context)) = (self.parts.get(), self.context()) else {
+            return;
+        };
+        if context
+            .hub
+            .read(|hub| hub.channels.contains_key(room.as_str()))
+        {
+            return;
+        }
+        let written = parts
+            .channels
+            .update(&room, |current| match current {
+                Some(record) if !record.invited.contains(nick) => {
+                    let mut next = record.clone();
+                    next.invited.insert(nick.to_string());
+                    Change::Write(Box::new(next))
+                }
+                _ => Change::Keep,
+            })
+            .await;
+        match written {
+            Ok(Some((record, revision))) => {
+                let applied = self.shared().learn(&room, revision, Some(record));
+                apply(&context, &room, applied);
+            }
+            Ok(None) => {}
+            Err(error) => {
+                crate::warn_throttled!(%error, %room, "cluster: an invitation could not be noted in the channel's record");
+            }
+        }
+    }
+
+    /// Writes queued changes one after the other, each by compare-and-set,
+    /// then gives the hub the record in force.
+    pub(crate) async fn write_states(
+        self: Arc<Self>,
+        store: ChannelStore,
+        mut writes: mpsc::Receiver<(String, StateChange)>,
+    ) {
+        loop {
+            let next = tokio::select! {
+                biased;
+                next = writes.recv() => next,
+                // Stopping: what is queued (its users leaving) still goes.
+                () = self.shutdown.cancelled() => writes.try_recv().ok(),
+            };
+            let Some((room, change)) = next else {
+                return;
+            };
+            let Some(context) = self.context() else {
+                let _ = self.shared().finish(&room);
+                continue;
+            };
+            let local = context.hub.read(|hub| snapshot(hub, &room, &self.me.name));
+            let fold = |text: &str| self.fold(text);
+            let last = self.last_before_end(&room, &change, local.is_some()).await;
+            let mut ended = None;
+            let written = store
+                .update(&room, |current| {
+                    let next = next_record(current, &change, local.as_ref(), &self.me.name, &fold);
+                    ended = match next {
+                        Change::Delete => current.cloned(),
+                        _ => None,
+                    };
+                    next
+                })
+                .await;
+            if let (Ok(None), Some(ended), Some(last)) = (&written, &ended, last) {
+                self.purge_ended(&room, ended, last).await;
+            }
+            let applied = {
+                let mut shared = self.shared();
+                match written {
+                    Ok(Some((record, revision))) => {
+                        let _ = shared.learn(&room, revision, Some(record));
+                    }
+                    Ok(None) => {}
+                    Err(error) => {
+                        crate::warn_throttled!(%error, %room, "cluster: a channel's modes or topic could not be shared; other nodes keep theirs");
+                    }
+                }
+                shared.finish(&room)
+            };
+            apply(&context, &room, applied);
+        }
+    }
+}
