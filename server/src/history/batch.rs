@@ -110,43 +110,13 @@ fn conversation_id(
     let peers = message.peers();
     let (display_a, display_b) = (peers.display_a, peers.display_b);
     let key = message.key();
-    if !cache.contains_key(key) {
-        let found = conn
-            .prepare_cached("SELECT id, display_a, display_b FROM conversations WHERE key = ?1")?
-            .query_row([key], |row| {
-                Ok(CachedConversation {
-                    id: row.get(0)?,
-                    display_a: row.get(1)?,
-                    display_b: row.get(2)?,
-                })
-            })
-            .optional()?;
-        let cached = match found {
-            Some(cached) => cached,
-            None => {
-                conn.prepare_cached(
-                    "INSERT INTO conversations (key, is_channel, peer_a, peer_b, display_a, display_b)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![
-                    key,
-                    peers.b.is_none(),
-                    peers.a,
-                    peers.b,
-                    display_a,
-                    display_b
-                ])?;
-                CachedConversation {
-                    id: conn.last_insert_rowid(),
-                    display_a: display_a.to_owned(),
-                    display_b: display_b.map(str::to_owned),
-                }
-            }
-        };
-        cache.insert(key.into(), cached);
-    }
-    let Some(cached) = cache.get_mut(key) else {
-        return Err(rusqlite::Error::QueryReturnedNoRows);
+    // One hash of the key per message when its row is cached (nearly always).
+    let cached = match cache.get_mut(key) {
+        Some(cached) => cached,
+        None => {
+            let row = find_or_create(conn, key, &peers)?;
+            cache.entry(key.into()).or_insert(row)
+        }
     };
     if cached.display_a != display_a || cached.display_b.as_deref() != display_b {
         conn.prepare_cached(
@@ -157,4 +127,42 @@ fn conversation_id(
         cached.display_b = display_b.map(str::to_owned);
     }
     Ok(cached.id)
+}
+
+/// The stored row of the conversation `key`, inserted if there is none yet.
+fn find_or_create(
+    conn: &Connection,
+    key: &str,
+    peers: &super::queued::Peers<'_>,
+) -> rusqlite::Result<CachedConversation> {
+    let found = conn
+        .prepare_cached("SELECT id, display_a, display_b FROM conversations WHERE key = ?1")?
+        .query_row([key], |row| {
+            Ok(CachedConversation {
+                id: row.get(0)?,
+                display_a: row.get(1)?,
+                display_b: row.get(2)?,
+            })
+        })
+        .optional()?;
+    if let Some(found) = found {
+        return Ok(found);
+    }
+    conn.prepare_cached(
+        "INSERT INTO conversations (key, is_channel, peer_a, peer_b, display_a, display_b)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        key,
+        peers.b.is_none(),
+        peers.a,
+        peers.b,
+        peers.display_a,
+        peers.display_b
+    ])?;
+    Ok(CachedConversation {
+        id: conn.last_insert_rowid(),
+        display_a: peers.display_a.to_owned(),
+        display_b: peers.display_b.map(str::to_owned),
+    })
 }

@@ -311,3 +311,56 @@ async fn unregistered_channels_left_by_the_last_run_vanish_at_start() {
     );
     history.shutdown().await.unwrap();
 }
+
+/// The writer's connection skips SQLite's foreign-key lookup per stored
+/// message (see `schema::configure`), so the writer itself keeps the
+/// reference: every message stored, over several batches of channel and
+/// private messages, names an existing conversation row.
+#[tokio::test]
+async fn history_every_stored_message_names_its_conversation_without_fk_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let writer = super::schema::open_writer(dir.path()).unwrap();
+        let enforced: bool = writer
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+            .unwrap();
+        assert!(!enforced, "the writer's connection checks foreign keys");
+    }
+    let history = History::open(dir.path(), &HistoryConfig::default()).unwrap();
+    let mut recorded = 0;
+    for batch in 0..3 {
+        for n in 0..100 {
+            let conversation = match n % 3 {
+                0 => Conversation::channel(format!("#room{}", n % 7)),
+                1 => Conversation::private(format!("nick{}", n % 5), "alice"),
+                _ => Conversation::private("alice", format!("nick{batch}")),
+            };
+            history.reserve().await.record(StoredMessage {
+                conversation,
+                text: format!("batch {batch} message {n}"),
+                ..channel_message(n)
+            });
+            recorded += 1;
+        }
+        history.flush().await.unwrap();
+    }
+    history.shutdown().await.unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("history.db")).unwrap();
+    let violations: Vec<String> = conn
+        .prepare("PRAGMA foreign_key_check")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(violations, Vec::<String>::new());
+    let joined: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(joined, recorded);
+}
