@@ -180,23 +180,11 @@ impl Driver {
         self.connected_at + self.context.admission.registration_timeout()
     }
 
-    /// Runs `handler` over the connection's lines until something ends it.
-    pub async fn drive<R, W, H>(
-        &self,
-        connection: &mut Connection,
-        wire: &mut Wire<R, W>,
-        handler: &mut H,
-        first: Bytes,
-    ) where
-        R: AsyncRead + Unpin,
-        W: AsyncWrite + Unpin,
-        H: LineHandler,
-    {
-        let close = self.run_loop(connection, wire, handler, first).await;
-        self.finish(connection, handler, close);
-    }
-
-    async fn run_loop<R, W, H>(
+    /// Runs `handler` over the connection's lines until something ends it,
+    /// and says why; then call [`finish`](Self::finish). (Two calls rather
+    /// than one `async fn` around both: a wrapper would keep a second copy of
+    /// the arguments in every idle connection's state.)
+    pub async fn run_loop<R, W, H>(
         &self,
         connection: &mut Connection,
         wire: &mut Wire<R, W>,
@@ -304,7 +292,7 @@ impl Driver {
     }
 
     /// Leaves the hub (freeing the nickname at once) and sends the final line.
-    fn finish<H: LineHandler>(&self, connection: &mut Connection, handler: &H, close: Close) {
+    pub fn finish<H: LineHandler>(&self, connection: &mut Connection, handler: &H, close: Close) {
         let reason = close.quit_reason();
         crate::metrics::disconnected(close.label());
         // The reason as a fixed label: a QUIT's text is the user's and is never logged.

@@ -19,6 +19,7 @@ use crate::net::outbound::Outbound;
 use crate::net::writer::WriterEnd;
 use bytes::Bytes;
 use futures::StreamExt;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,50 +45,60 @@ pub struct TlsPeer {
 /// halves, or a TLS stream's); `tls` is set for a TLS connection, `slot` is
 /// its place in the listener's counts. Reading and writing both happen in the
 /// caller's task (see [`Wire`]).
-pub async fn run<R, W>(
+///
+/// Not an `async fn`: the connection's state is built first and the returned
+/// future holds only that state, not the arguments as well (an `async fn`
+/// keeps its arguments beside the locals made from them, in the task of
+/// every idle connection).
+pub fn run<R, W>(
     context: Arc<Context>,
     (read_half, write_half): (R, W),
     peer: SocketAddr,
     tls: Option<TlsPeer>,
     shutdown: CancellationToken,
     slot: Option<Slot>,
-) where
+) -> impl Future<Output = ()>
+where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
     let limits = &context.config.limits;
     let outbound = Arc::new(Outbound::new(limits.sendq_bytes));
     let mut wire = Wire::new(read_half, write_half, limits, outbound.clone());
-    let driver = Driver::new(context.clone(), shutdown);
-    let mut connection = Connection::new(context.next_client_id(), peer, outbound.clone(), slot);
+    let mut connection = Connection::new(context.next_client_id(), peer, outbound, slot);
     connection.secure = tls.is_some();
     connection.client_cert = tls.and_then(|tls| tls.client_cert);
-    // Everything but the connection's own state is boxed and lives only while
-    // it is needed: the task every idle connection keeps stays small.
-    let first = Box::pin(first_line(&context, &driver, &mut wire, &mut connection)).await;
-    match first {
-        Some(Inbound::Line(line)) => {
-            Box::pin(dispatch(&driver, &mut connection, &mut wire, line)).await;
+    let driver = Driver::new(context, shutdown);
+    async move {
+        // Everything but the connection's own state is boxed and lives only
+        // while it is needed: the task every idle connection keeps stays small.
+        let first = Box::pin(first_line(&driver, &mut wire, &mut connection)).await;
+        match first {
+            Some(Inbound::Line(line)) => {
+                Box::pin(dispatch(&driver, &mut connection, &mut wire, line)).await;
+            }
+            Some(Inbound::TooLong) => {
+                connection.send_error("Input line was too long");
+            }
+            None => {}
         }
-        Some(Inbound::TooLong) => {
-            connection.send_error("Input line was too long");
+        connection.outbound.close(None);
+        // A client that stopped reading (e.g. dropped for SendQ) would leave the
+        // last lines unwritten forever; it must not hold its connection and slot.
+        let peer = connection.peer;
+        match Box::pin(tokio::time::timeout(WRITER_GRACE, wire.write())).await {
+            Err(_) => tracing::info!(%peer, "client is not reading; closing its connection"),
+            Ok(WriterEnd::Failed(error)) => {
+                tracing::debug!(%peer, %error, "last lines not written")
+            }
+            Ok(WriterEnd::Closed) => {}
         }
-        None => {}
+        tracing::debug!(%peer, "connection closed");
     }
-    outbound.close(None);
-    // A client that stopped reading (e.g. dropped for SendQ) would leave the
-    // last lines unwritten forever; it must not hold its connection and slot.
-    match Box::pin(tokio::time::timeout(WRITER_GRACE, wire.write())).await {
-        Err(_) => tracing::info!(%peer, "client is not reading; closing its connection"),
-        Ok(WriterEnd::Failed(error)) => tracing::debug!(%peer, %error, "last lines not written"),
-        Ok(WriterEnd::Closed) => {}
-    }
-    tracing::debug!(%peer, "connection closed");
 }
 
 /// Waits for the first line, prompting for a nickname if the client is quiet.
 async fn first_line<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
-    context: &Context,
     driver: &Driver,
     wire: &mut Wire<R, W>,
     connection: &mut Connection,
@@ -95,7 +106,7 @@ async fn first_line<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     if let Ok(item) = tokio::time::timeout(PROMPT_DELAY, wire.lines.next()).await {
         return item.and_then(Result::ok);
     }
-    connection.send_raw(crate::plain::nickname_prompt(context));
+    connection.send_raw(crate::plain::nickname_prompt(&driver.context));
     loop {
         // The deadline shrinks as the server fills, so it is looked at again now and then.
         let deadline = driver.registration_deadline();
@@ -133,11 +144,13 @@ async fn dispatch<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
         }
         FirstLine::Irc => {
             let mut handler = crate::irc::IrcSession::new(context.clone(), connection);
-            driver.drive(connection, wire, &mut handler, line).await;
+            let close = driver.run_loop(connection, wire, &mut handler, line).await;
+            driver.finish(connection, &handler, close);
         }
         FirstLine::Plain => {
             let mut handler = crate::plain::PlainSession::new(context.clone(), connection);
-            driver.drive(connection, wire, &mut handler, line).await;
+            let close = driver.run_loop(connection, wire, &mut handler, line).await;
+            driver.finish(connection, &handler, close);
         }
     }
 }
