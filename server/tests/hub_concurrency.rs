@@ -17,7 +17,6 @@ use natterd::hub::client::{ClientId, Format, NewClient};
 use natterd::hub::event::MessageKind;
 use natterd::net::outbound::Outbound;
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 
 const SENDERS: usize = 4;
 const MESSAGES: usize = 400;
@@ -42,7 +41,6 @@ fn register(context: &Context, nick: &str) -> Member {
             sees_own_events: true,
         },
         outbound: outbound.clone(),
-        kill: CancellationToken::new(),
         dialect_name: "test",
         secure: false,
         account: None,

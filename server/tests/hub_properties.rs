@@ -19,7 +19,6 @@ use natterd::net::outbound::Outbound;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 
 const CHANNELS: [&str; 3] = ["#a", "#b", "#C"];
 const NICKS: [&str; 6] = ["ann", "bob", "cy", "dee", "eve", "fay"];
@@ -168,7 +167,6 @@ impl World {
                 sees_own_events: true,
             },
             outbound: outbound.clone(),
-            kill: CancellationToken::new(),
             dialect_name: "test",
             secure: false,
             account: None,

@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 use tokio::io::AsyncWrite;
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 /// Messages a sender says between yields (a session's read batch).
 const BATCH: usize = 32;
@@ -93,7 +92,6 @@ pub fn join_member(
             sees_own_events: true,
         },
         outbound: outbound.clone(),
-        kill: CancellationToken::new(),
         dialect_name: "bench",
         secure: false,
         account: None,

@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 /// The hub's handle for a connection; unique for the server's lifetime.
 pub type ClientId = u64;
@@ -106,8 +105,6 @@ pub struct NewClient {
     pub format: Format,
     /// Its outbound queue.
     pub outbound: Arc<Outbound>,
-    /// Cancelled when the hub drops the client (e.g. SendQ exceeded), to stop its session.
-    pub kill: CancellationToken,
     /// `Irc` or `Plain`, for WHOIS and logs.
     pub dialect_name: &'static str,
     /// The account it logged in to before registering (SASL), if any: (name, folded).
@@ -143,8 +140,6 @@ pub struct Client {
     pub format: Format,
     /// Its outbound queue.
     pub outbound: Arc<Outbound>,
-    /// Cancelled when the hub drops it.
-    pub kill: CancellationToken,
     /// When it registered.
     pub signon: DateTime<Utc>,
     /// When it last sent a message (WHOIS idle time).

@@ -251,7 +251,6 @@ impl HubState {
                 channels: BTreeSet::new(),
                 format: new.format,
                 outbound: new.outbound,
-                kill: new.kill,
                 signon: Utc::now(),
                 last_active: LastActive::now(),
                 dialect_name: new.dialect_name,
@@ -312,10 +311,10 @@ impl HubState {
         let Some(client) = self.clients.get(&id) else {
             return;
         };
+        // Stops its session too (it reads nothing more).
         client
             .outbound
-            .close(Some(client.format.encoder.farewell(reason)));
-        client.kill.cancel();
+            .kill(Some(client.format.encoder.farewell(reason)));
         self.quit(id, reason);
     }
 

@@ -41,7 +41,6 @@ impl IrcSession {
             realname,
             format: self.caps.format(),
             outbound: connection.outbound.clone(),
-            kill: connection.kill.clone(),
             dialect_name: "irc",
             secure: connection.secure,
             account: self

@@ -12,7 +12,7 @@ use bytes::{Bytes, BytesMut};
 use futures::task::AtomicWaker;
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 use tokio::io::AsyncWrite;
 
 /// Returned by [`Outbound::push`] when the queue is over its byte limit.
@@ -27,6 +27,9 @@ struct State {
     /// line) and then closes the connection.
     closing: bool,
     overflowed: bool,
+    /// Set with `closing` when the hub drops the client: its session stops
+    /// reading at once (see [`Outbound::kill`]).
+    killed: bool,
     /// While a labelled command runs: how many queued lines the writer may
     /// send; the command's response goes in after them (see [`Outbound::hold`]).
     held_at: Option<usize>,
@@ -110,6 +113,36 @@ impl Outbound {
         }
         drop(state);
         self.writer.wake();
+    }
+
+    /// Closes like [`Outbound::close`] and stops the client's session: the
+    /// hub drops a client this way (SendQ exceeded, KILL). The session sees it
+    /// through [`Outbound::poll_killed`] and reads nothing more; its writer
+    /// still sends `final_line`.
+    ///
+    /// A flag here rather than a cancellation token per connection: the
+    /// session's task already waits on this queue's waker for its writer, and
+    /// a token was 112 bytes of every connection plus a 72-byte future in
+    /// every idle session's state.
+    pub fn kill(&self, final_line: Option<Bytes>) {
+        self.lock().killed = true;
+        self.close(final_line);
+    }
+
+    /// True once [`Outbound::kill`] was called.
+    pub fn killed(&self) -> bool {
+        self.lock().killed
+    }
+
+    /// Ready once [`Outbound::kill`] was called; otherwise the queue's waker
+    /// (the session's task, which also polls the writer) is woken by it.
+    pub fn poll_killed(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.writer.register(cx.waker());
+        if self.killed() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 
     /// Holds back lines queued from now on (the writer sends only what is
@@ -212,6 +245,33 @@ mod tests {
         assert!(outbound.overflowed());
         // Once overflowed, it stays so even if a smaller line would fit.
         assert_eq!(outbound.push(Bytes::new()), Err(Overflow));
+    }
+
+    #[tokio::test]
+    async fn a_kill_wakes_the_session_and_its_final_line_is_still_written() {
+        let outbound = std::sync::Arc::new(Outbound::new(1000));
+        let (client, mut server) = tokio::io::duplex(1024);
+        let session = {
+            let outbound = outbound.clone();
+            tokio::spawn(async move {
+                std::future::poll_fn(|cx| outbound.poll_killed(cx)).await;
+                outbound.run_writer(client).await
+            })
+        };
+        outbound.push(Bytes::from_static(b"a\r\n")).unwrap();
+        tokio::task::yield_now().await;
+        assert!(!outbound.killed());
+        outbound.kill(Some(Bytes::from_static(b"ERROR :SendQ exceeded\r\n")));
+        assert!(outbound.killed() && outbound.is_closing());
+        assert_eq!(session.await.unwrap(), WriterEnd::Closed);
+        let mut received = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut server, &mut received)
+            .await
+            .unwrap();
+        assert_eq!(received, b"a\r\nERROR :SendQ exceeded\r\n");
+        // Lines after the kill go nowhere.
+        assert!(outbound.push(Bytes::from_static(b"late\r\n")).is_ok());
+        assert_eq!(outbound.queued_bytes(), 0);
     }
 
     #[tokio::test]

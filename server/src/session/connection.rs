@@ -13,7 +13,6 @@ use bytes::Bytes;
 use natter_protocol::Message;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 
 /// One client connection as its commands see it.
 #[derive(Debug)]
@@ -24,8 +23,6 @@ pub struct Connection {
     pub id: ClientId,
     /// The outbound queue.
     pub outbound: Arc<Outbound>,
-    /// Cancelled by the hub when it drops this client.
-    pub kill: CancellationToken,
     /// Whether the connection is TLS.
     pub secure: bool,
     /// The fingerprint of the TLS client certificate, if one was presented.
@@ -63,7 +60,6 @@ impl Connection {
             peer,
             id,
             outbound,
-            kill: CancellationToken::new(),
             secure: false,
             client_cert: None,
             slot,

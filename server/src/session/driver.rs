@@ -222,7 +222,7 @@ impl Driver {
                 if let Flow::Close(close) = flow {
                     return close;
                 }
-                if connection.kill.is_cancelled() {
+                if connection.outbound.killed() {
                     return Close::Killed;
                 }
                 if connection.outbound.overflowed() {
@@ -246,7 +246,7 @@ impl Driver {
             };
             tokio::select! {
                 _ = self.shutdown.cancelled() => return Close::Shutdown,
-                _ = connection.kill.cancelled() => return Close::Killed,
+                _ = std::future::poll_fn(|cx| connection.outbound.poll_killed(cx)) => return Close::Killed,
                 end = wire.writer.drive(&wire.outbound), if wire.writer.end().is_none() => match end {
                     WriterEnd::Failed(error) => return Close::WriteError(error),
                     // Closed by whoever ends this client (it is killed, or
