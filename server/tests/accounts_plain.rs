@@ -34,12 +34,13 @@ async fn an_nc_user_registers_and_logs_in_again_after_a_restart() {
         .expect_line("*** The nickname carol is registered. Type its password (or just Enter to go on without logging in):")
         .await;
     carol.send("wrong-password");
+    // A mistyped password asks for the password again: the next line is
+    // never taken as a nickname, so retyping the password cannot make it
+    // everyone's to read in the member list.
     carol
-        .expect_line("*** Wrong password. Choose a nickname:")
-        .await;
-    carol.send("carol");
-    carol
-        .expect(|line| line.contains("Type its password"))
+        .expect_line(
+            "*** Wrong password. Type it again (or just Enter to go on without logging in):",
+        )
         .await;
     carol.send("secret99");
     carol.expect_line("*** You are logged in as carol.").await;
@@ -76,5 +77,44 @@ async fn a_registered_nick_without_its_password_gets_the_grace_warning() {
     impostor.send("");
     impostor
         .expect_line("*** The nickname erin is registered. Log in within 3600 seconds (/login PASSWORD) or you will be renamed.")
+        .await;
+}
+
+#[tokio::test]
+async fn past_the_failure_limit_the_password_prompt_gives_way_to_choosing_a_nickname() {
+    let mut config = history_config();
+    config.accounts.max_failures_per_connection = 2;
+    let server = TestServer::start_with(config).await;
+    let mut owner = Client::plain(&server, "gina").await;
+    owner.send("/register ginapass");
+    owner.expect_line("*** You are logged in as gina.").await;
+    owner.send("/quit");
+    owner.closed().await;
+
+    let mut guesser = Client::connect(&server).await;
+    guesser.send("gina");
+    guesser
+        .expect(|line| line.contains("Type its password"))
+        .await;
+    for guess in ["guess-one", "guess-two"] {
+        guesser.send(guess);
+        guesser
+            .expect_line(
+                "*** Wrong password. Type it again (or just Enter to go on without logging in):",
+            )
+            .await;
+    }
+    guesser.send("guess-three");
+    let refused = guesser
+        .expect(|line| line.starts_with("*** Too many failed logins; try again in "))
+        .await;
+    assert!(
+        refused.ends_with(" seconds. Choose a nickname:"),
+        "{refused}"
+    );
+    // Back at the nickname prompt: the next line is a nickname.
+    guesser.send("hank");
+    guesser
+        .expect_line("*** Welcome to natter, hank! You are in #lobby.")
         .await;
 }

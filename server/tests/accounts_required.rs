@@ -152,6 +152,12 @@ async fn nc_users_register_or_log_in_at_the_prompt() {
     again
         .expect(|line| line.contains("type its password"))
         .await;
+    again.send("secret98");
+    again
+        .expect_line(
+            "*** Wrong password. Type it again (or just Enter to choose another nickname):",
+        )
+        .await;
     again.send("secret99");
     again.expect_line("*** You are logged in as carol.").await;
 }

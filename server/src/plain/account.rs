@@ -134,9 +134,26 @@ impl PlainSession {
                 self.pending_account = Some(account);
                 self.register(connection, &nick).await
             }
-            Err(text) => {
+            // A mistyped password asks for the password again (the failure
+            // limits bound the tries): if it went back to the nickname
+            // prompt, a user retyping the password would make it their
+            // nickname, for everyone in the room to read.
+            Err(LoginRefused::WrongPassword) => {
+                self.stage = Stage::AccountPassword(nick);
+                let or = if self.context.config.accounts.require {
+                    "choose another nickname"
+                } else {
+                    "go on without logging in"
+                };
+                notice(
+                    connection,
+                    &format!("Wrong password. Type it again (or just Enter to {or}):"),
+                );
+                Flow::Continue
+            }
+            Err(refused) => {
                 self.stage = Stage::Nickname;
-                notice(connection, &format!("{text}. Choose a nickname:"));
+                notice(connection, &format!("{refused}. Choose a nickname:"));
                 Flow::Continue
             }
         }
@@ -156,7 +173,7 @@ impl PlainSession {
         }
         match self.check_login(connection, &name, password).await {
             Ok(account) => self.logged_in(connection, &account),
-            Err(text) => notice(connection, &format!("{text}.")),
+            Err(refused) => notice(connection, &format!("{refused}.")),
         }
     }
 
@@ -203,15 +220,17 @@ impl PlainSession {
         );
     }
 
-    /// Checks a password within the failed-login limits; `Err` is a sentence.
+    /// Checks a password within the failed-login limits.
     async fn check_login(
         &mut self,
         connection: &Connection,
         name: &str,
         password: &str,
-    ) -> Result<Account, String> {
+    ) -> Result<Account, LoginRefused> {
         let Some(accounts) = self.context.accounts.clone() else {
-            return Err("Accounts are not available on this server".to_string());
+            return Err(LoginRefused::Other(
+                "Accounts are not available on this server".to_string(),
+            ));
         };
         let config = &self.context.config.accounts;
         let limits = Limits {
@@ -224,9 +243,9 @@ impl PlainSession {
             .limiter()
             .check(&mut self.login_failures, ip, limits)
         {
-            return Err(format!(
+            return Err(LoginRefused::Other(format!(
                 "Too many failed logins; try again in {seconds} seconds"
-            ));
+            )));
         }
         match accounts.authenticate(name, password).await {
             Ok(account) => Ok(account),
@@ -234,9 +253,28 @@ impl PlainSession {
                 accounts
                     .limiter()
                     .failed(&mut self.login_failures, ip, limits);
-                Err("Wrong password".to_string())
+                Err(LoginRefused::WrongPassword)
             }
-            Err(other) => Err(other.to_string()),
+            Err(other) => Err(LoginRefused::Other(other.to_string())),
+        }
+    }
+}
+
+/// Why a login was refused: a wrong password may be typed again, anything
+/// else (the failure limit, no accounts) may not. Displays as a sentence
+/// without its full stop.
+enum LoginRefused {
+    /// The password did not match.
+    WrongPassword,
+    /// Refused without checking the password, or the check failed.
+    Other(String),
+}
+
+impl std::fmt::Display for LoginRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoginRefused::WrongPassword => f.write_str("Wrong password"),
+            LoginRefused::Other(text) => f.write_str(text),
         }
     }
 }
