@@ -14,8 +14,8 @@
 //! as its server password or (natterd, ergo) as the nick's account password,
 //! and one that logs us in with SASL first ignores it.
 //!
-//! One idea per file: [`caps`] is the CAP negotiation (and `sts` as it
-//! reads it), [`sasl`] logging in, [`nick`] the nick to try when one is
+//! One idea per file: `caps` is the CAP negotiation (and `sts` as it
+//! reads it), `sasl` logging in, `nick` the nick to try when one is
 //! refused; this file is the state machine that ties them together.
 
 mod caps;
