@@ -91,6 +91,10 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", requires = "tls_key", global = true)]
     pub tls_cert: Option<PathBuf>,
 
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert", global = true)]
+    pub tls_key: Option<PathBuf>,
+
     /// Join a cluster: NATS server URL(s), e.g. nats://127.0.0.1:4222 (tls:// requires TLS).
     #[arg(long, value_name = "URL", env = "NATTERD_CLUSTER")]
     pub cluster: Option<String>,
@@ -98,10 +102,6 @@ pub struct Cli {
     /// This node's name in the cluster [default: the host name].
     #[arg(long, value_name = "NAME", env = "NATTERD_NODE")]
     pub node: Option<String>,
-
-    /// PEM private key of --tls-cert.
-    #[arg(long, value_name = "FILE", requires = "tls_cert", global = true)]
-    pub tls_key: Option<PathBuf>,
 }
 
 /// `--tls-bind`'s value: an address, or none (`""`, TLS off).

@@ -235,3 +235,60 @@ fn a_closed_stderr_does_not_stop_a_clean_shutdown() {
     assert!(read_rest(&mut dave).contains("ERROR :Server shutting down"));
     assert_eq!(wait_exit(&mut child).code(), Some(0));
 }
+
+/// The README's "Running natterd" synopsis names every flag and subcommand
+/// `natterd --help` lists, so the two cannot drift apart (`hash-password`
+/// once did).
+#[test]
+fn readme_synopsis_names_every_flag_and_subcommand_of_help() {
+    let output = natterd().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout).into_owned();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let start = readme.find("## Running natterd").unwrap();
+    let end = start + readme[start..].find("\n```\n").unwrap();
+    let synopsis = &readme[start..end];
+    let mut checked = 0;
+    let mut in_commands = false;
+    for line in help.lines() {
+        let trimmed = line.trim_start();
+        if line.starts_with("Commands:") {
+            in_commands = true;
+            continue;
+        }
+        if in_commands && !line.starts_with("  ") {
+            in_commands = false;
+        }
+        if in_commands && !line.starts_with("   ") {
+            let name = trimmed.split_whitespace().next().unwrap();
+            if name != "help" {
+                assert!(
+                    synopsis.contains(&format!("natterd {name}")),
+                    "the README's synopsis lacks `natterd {name}`"
+                );
+                checked += 1;
+            }
+        }
+        // Flags are indented 2 (with a short form) or 6 spaces; deeper
+        // lines starting with '-' list a flag's possible values.
+        let indent = line.len() - trimmed.len();
+        if trimmed.starts_with('-') && (2..=6).contains(&indent) {
+            let flag = trimmed
+                .split([',', ' '])
+                .find(|word| word.starts_with("--"))
+                .unwrap();
+            if !["--help", "--version"].contains(&flag) {
+                assert!(
+                    synopsis.contains(&format!("[{flag}"))
+                        || synopsis.contains(&format!(" {flag} ")),
+                    "the README's synopsis lacks {flag}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked > 20,
+        "found only {checked} flags and subcommands in:\n{help}"
+    );
+}

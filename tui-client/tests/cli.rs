@@ -184,3 +184,32 @@ fn a_server_argument_is_still_a_server() {
     assert_eq!(cli.server.as_deref(), Some("chat.lan:6667"));
     assert!(cli.command.is_none());
 }
+
+/// The README documents every flag `natter --help` lists (`--no-bell` once
+/// was only in the help), so a user reading either finds the same options.
+#[test]
+fn the_readme_documents_every_flag_of_help() {
+    let (ok, help, _) = natter(&["--help"]);
+    assert!(ok);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let mut checked = 0;
+    for line in help.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        // Flags are indented 2 (with a short form) or 6 spaces.
+        if !trimmed.starts_with('-') || !(2..=6).contains(&indent) {
+            continue;
+        }
+        let flag = trimmed
+            .split([',', ' '])
+            .find(|word| word.starts_with("--"))
+            .unwrap();
+        if ["--help", "--version"].contains(&flag) {
+            continue;
+        }
+        assert!(readme.contains(flag), "the README does not mention {flag}");
+        checked += 1;
+    }
+    assert!(checked > 10, "found only {checked} flags in:\n{help}");
+}
