@@ -13,7 +13,8 @@ use natterd::testing::TestServer;
 
 const PASSWORD: &str = "operpassword";
 
-/// A config with operator `root` (any host) and `lan` (only from 192.168.1.*).
+/// A config with operator `root` (any host), `lan` (only from 192.168.1.*)
+/// and `ident` (only for the username carol, from 127.0.0.1).
 fn config_with_operators() -> Config {
     let hash = natterd::accounts::password::hash(PASSWORD).unwrap();
     let mut config = test_config();
@@ -26,8 +27,14 @@ fn config_with_operators() -> Config {
         },
         OperatorConfig {
             name: "lan".into(),
-            password: Some(hash),
+            password: Some(hash.clone()),
             host: Some("192.168.1.*".into()),
+            ..OperatorConfig::default()
+        },
+        OperatorConfig {
+            name: "ident".into(),
+            password: Some(hash),
+            host: Some("*carol@127.0.0.1".into()),
             ..OperatorConfig::default()
         },
     ];
@@ -99,6 +106,22 @@ async fn mode_can_give_up_operator_status_but_never_grant_it() {
     alice.send("LUSERS");
     alice
         .expect_line(&format!(":{SERVER} 252 alice 0 :operator(s) online"))
+        .await;
+}
+
+/// The username of a `user@host` mask is the one given with USER at
+/// registration (the hub's; the session keeps none once registered).
+#[tokio::test]
+async fn an_operator_mask_with_a_username_matches_the_registered_username() {
+    let server = start().await;
+    let mut carol = Client::register(&server, "carol").await;
+    carol.send(&format!("OPER ident {PASSWORD}"));
+    carol
+        .expect_next(format!(":{SERVER} 381 carol :You are now an IRC operator"))
+        .await;
+    let mut dave = Client::register(&server, "dave").await;
+    dave.send(&format!("OPER ident {PASSWORD}"));
+    dave.expect_next(format!(":{SERVER} 491 dave :No O-lines for your host"))
         .await;
 }
 

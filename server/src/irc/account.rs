@@ -19,13 +19,14 @@ impl IrcSession {
                 .read(|hub| hub.account_of(id))
                 .map(|(name, _)| name)
         } else {
-            self.account.as_ref().map(|account| account.name.clone())
+            (self.registering().account.as_ref()).map(|account| account.name.clone())
         }
     }
 
     /// `nick!user@host` as far as known, for 900/901.
     fn mask(&self, connection: &Connection) -> String {
         let user = self
+            .registering()
             .user
             .as_ref()
             .map(|(user, _)| user.as_str())
@@ -56,7 +57,7 @@ impl IrcSession {
             [mask.as_str(), account.name.as_str(), text.as_str()],
         );
         if !self.registered {
-            self.account = Some(account);
+            self.registering_mut().account = Some(account);
         }
     }
 
@@ -66,7 +67,7 @@ impl IrcSession {
         let mask = if self.registered {
             self.context.hub.with(|hub| hub.logout(id))
         } else {
-            self.account.take().map(|_| self.mask(connection))
+            (self.registering_mut().account.take()).map(|_| self.mask(connection))
         };
         if let Some(mask) = mask {
             self.reply(
@@ -161,7 +162,10 @@ pub async fn register(session: &mut IrcSession, connection: &mut Connection, mes
         return;
     }
     let name = if account == "*" {
-        match (session.nick.clone(), session.refused_nick.clone()) {
+        match (
+            session.nick.clone(),
+            session.registering().refused_nick.clone(),
+        ) {
             (Some(nick), _) => nick,
             // The spec: ACCOUNT_EXISTS once a NICK was sent, for a nick that
             // is not available; nobody registers a nick from under its holder.

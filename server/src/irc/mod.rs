@@ -35,21 +35,12 @@ pub struct IrcSession {
     context: Arc<Context>,
     /// The nickname: requested before registration, current after.
     nick: Option<String>,
-    /// `USER` username and real name.
-    user: Option<(String, String)>,
-    /// The password given with `PASS`.
-    password: Option<String>,
-    /// True between `CAP LS`/`CAP REQ` and `CAP END` before registration.
-    cap_negotiating: bool,
+    /// What only registration needs; `None` once registered (see [`Registering`]).
+    registering: Option<Box<Registering>>,
     caps: CapSet,
     registered: bool,
     /// Batch references handed out so far (see `new_batch_id`).
     batches: u64,
-    /// A nickname refused (in use) before registration, while no other is
-    /// chosen: `REGISTER *` then names it in ACCOUNT_EXISTS.
-    refused_nick: Option<String>,
-    /// The account logged in to before registration (SASL, REGISTER).
-    account: Option<crate::accounts::Account>,
     /// A SASL exchange in progress.
     sasl: Option<sasl::SaslExchange>,
     /// Failed logins on this connection.
@@ -58,20 +49,53 @@ pub struct IrcSession {
     oper_failures: crate::accounts::Window,
 }
 
+/// What a connection gathers while it registers and needs no longer after:
+/// boxed and dropped at registration, so that every registered connection
+/// does not keep ~150 bytes of empty fields in its state.
+#[derive(Debug, Default)]
+struct Registering {
+    /// `USER` username and real name.
+    user: Option<(String, String)>,
+    /// The password given with `PASS`.
+    password: Option<String>,
+    /// A nickname refused (in use) while no other is chosen: `REGISTER *`
+    /// then names it in ACCOUNT_EXISTS.
+    refused_nick: Option<String>,
+    /// The account logged in to before registration (SASL, REGISTER).
+    account: Option<crate::accounts::Account>,
+    /// True between `CAP LS`/`CAP REQ` and `CAP END`.
+    cap_negotiating: bool,
+}
+
+/// What a registered connection reads in place of its dropped [`Registering`].
+static REGISTERED: Registering = Registering {
+    user: None,
+    password: None,
+    refused_nick: None,
+    account: None,
+    cap_negotiating: false,
+};
+
 impl IrcSession {
+    /// The registration-only state; empty once registered.
+    fn registering(&self) -> &Registering {
+        self.registering.as_deref().unwrap_or(&REGISTERED)
+    }
+
+    /// The registration-only state, to fill in before registration.
+    fn registering_mut(&mut self) -> &mut Registering {
+        self.registering.get_or_insert_with(Box::default)
+    }
+
     /// A session for a connection whose first line looked like IRC.
     pub fn new(context: Arc<Context>, _connection: &Connection) -> IrcSession {
         IrcSession {
             context,
             nick: None,
-            refused_nick: None,
-            user: None,
-            password: None,
-            cap_negotiating: false,
+            registering: Some(Box::default()),
             caps: CapSet::default(),
             registered: false,
             batches: 0,
-            account: None,
             sasl: None,
             login_failures: crate::accounts::Window::new(),
             oper_failures: crate::accounts::Window::new(),

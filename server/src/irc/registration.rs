@@ -11,15 +11,17 @@ use natter_protocol::numeric;
 impl IrcSession {
     /// Registers the client once NICK, USER (and CAP END, and the password) are in.
     pub(crate) async fn try_complete_registration(&mut self, connection: &mut Connection) -> Flow {
-        if self.registered || self.cap_negotiating {
+        if self.registered || self.registering().cap_negotiating {
             return Flow::Continue;
         }
-        let (Some(nick), Some((user, realname))) = (self.nick.clone(), self.user.clone()) else {
+        let (Some(nick), Some((user, realname))) =
+            (self.nick.clone(), self.registering().user.clone())
+        else {
             return Flow::Continue;
         };
         let live = self.context.live();
         if let Some(expected) = &live.password
-            && self.password.as_deref() != Some(expected.as_str())
+            && self.registering().password.as_deref() != Some(expected.as_str())
         {
             self.reply(
                 connection,
@@ -31,7 +33,7 @@ impl IrcSession {
         if live.password.is_none() {
             self.pass_as_login(connection, &nick).await;
         }
-        if self.context.config.accounts.require && self.account.is_none() {
+        if self.context.config.accounts.require && self.registering().account.is_none() {
             return self.refuse_without_account(connection);
         }
         let new_client = NewClient {
@@ -44,6 +46,7 @@ impl IrcSession {
             dialect_name: "irc",
             secure: connection.secure,
             account: self
+                .registering()
                 .account
                 .as_ref()
                 .map(|account| (account.name.clone(), account.folded.clone())),
@@ -74,6 +77,7 @@ impl IrcSession {
             }
         }
         self.registered = true;
+        self.registering = None;
         connection.mark_registered();
         connection.log_registered(&self.context, &nick, "irc");
         self.send_welcome(connection, &nick);
@@ -242,10 +246,10 @@ impl IrcSession {
     /// Without a server password, `PASS` logs in to the account of the nick
     /// (or `PASS account:password`), as ergo allows, for clients that know no SASL.
     async fn pass_as_login(&mut self, connection: &mut Connection, nick: &str) {
-        let Some(given) = self.password.take() else {
+        let Some(given) = self.registering_mut().password.take() else {
             return;
         };
-        if self.account.is_some() || self.context.accounts.is_none() {
+        if self.registering().account.is_some() || self.context.accounts.is_none() {
             return;
         }
         let (name, password) = match given.split_once(':') {

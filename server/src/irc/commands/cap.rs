@@ -22,7 +22,7 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
     match subcommand.as_str() {
         "LS" => {
             if !session.registered {
-                session.cap_negotiating = true;
+                session.registering_mut().cap_negotiating = true;
             }
             let version: u32 = message.arg(1).and_then(|v| v.parse().ok()).unwrap_or(0);
             if version >= 302 {
@@ -51,12 +51,14 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
         }
         "REQ" => {
             if !session.registered {
-                session.cap_negotiating = true;
+                session.registering_mut().cap_negotiating = true;
             }
             request(session, connection, message.arg(1).unwrap_or(""));
         }
         "END" => {
-            session.cap_negotiating = false;
+            if let Some(registering) = &mut session.registering {
+                registering.cap_negotiating = false;
+            }
         }
         other => {
             session.reply(connection, "410", [other, "Invalid CAP command"]);

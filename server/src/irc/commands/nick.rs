@@ -39,12 +39,12 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
                 [requested, reason.as_str()],
             );
             if session.nick.is_none() {
-                session.refused_nick = Some(requested.to_string());
+                session.registering_mut().refused_nick = Some(requested.to_string());
             }
             return;
         }
         session.nick = Some(requested.to_string());
-        session.refused_nick = None;
+        session.registering_mut().refused_nick = None;
         return;
     }
     // Claimed in the cluster first, so no other node gives it out meanwhile.

@@ -15,10 +15,12 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
     };
     let (name, password) = (params[0].clone(), params[1].clone());
     let id = connection.id;
-    let already = session
-        .context
-        .hub
-        .read(|hub| hub.client(id).is_some_and(|c| c.oper.is_some()));
+    // The username as registered (the session keeps none once registered).
+    let (already, user) = session.context.hub.read(|hub| {
+        hub.client(id).map_or((false, String::new()), |c| {
+            (c.oper.is_some(), c.user.clone())
+        })
+    });
     if already {
         session.reply(
             connection,
@@ -27,11 +29,6 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
         );
         return;
     }
-    let user = session
-        .user
-        .as_ref()
-        .map(|(user, _)| user.clone())
-        .unwrap_or_default();
     let host = connection.host();
     let applicant = Applicant {
         user: &user,

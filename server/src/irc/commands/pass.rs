@@ -12,5 +12,5 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
     let Some(params) = super::require_params(session, connection, message, 1) else {
         return;
     };
-    session.password = Some(params[0].clone());
+    session.registering_mut().password = Some(params[0].clone());
 }

@@ -21,7 +21,8 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
         );
         return;
     }
-    session.user = Some((username(&message.params[0]), message.params[3].clone()));
+    session.registering_mut().user =
+        Some((username(&message.params[0]), message.params[3].clone()));
 }
 
 /// A safe username: ident-like characters only, prefixed `~` because it is unverified.
