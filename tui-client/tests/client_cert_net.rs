@@ -5,57 +5,44 @@
 //! the `chmod 600` to run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod net_support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::time::Duration;
 
-use natter::event::{AppEvent, NetEvent};
+use natter::event::NetEvent;
 use natter::net::client_cert::ClientCert;
 use natter::net::known_servers::KnownServers;
 use natter::net::registration::Identity;
 use natter::net::tls::TlsSettings;
-use natter::net::{self, NetCommand, NetConfig};
+use natter::net::{NetCommand, NetConfig};
 use natter_protocol::{Fingerprint, Message};
 use natterd::testing::TestServer;
-use tokio::sync::mpsc;
+use net_support::{NetClient, PATIENCE};
+use tokio::time::Instant;
 
-const PATIENCE: Duration = Duration::from_secs(30);
-
+/// The network task over TLS to natterd on `port`, trusting its certificate
+/// `server`, presenting `cert`; and every login note natter showed, in order.
 struct Client {
-    events: mpsc::Receiver<AppEvent>,
-    commands: mpsc::Sender<NetCommand>,
-    task: tokio::task::JoinHandle<()>,
-    /// Every login note natter showed, in order.
+    net: NetClient,
     notes: Vec<String>,
 }
 
 fn start(port: u16, known: &Path, server: Fingerprint, cert: ClientCert, nick: &str) -> Client {
-    let (app_tx, events) = mpsc::channel(1024);
-    let (commands, net_rx) = mpsc::channel(64);
     let config = NetConfig {
-        host: "127.0.0.1".to_owned(),
-        port,
-        registration_timeout: net::REGISTRATION_TIMEOUT,
         tls: Some(TlsSettings {
             known: KnownServers::at(known.to_path_buf()),
             accept: Some(server),
             once: None,
         }),
-        sts: None,
         identity: Identity {
-            nick: nick.to_owned(),
-            username: nick.to_owned(),
-            realname: nick.to_owned(),
-            password: None,
-            account: None,
             client_cert: Some(cert),
+            ..net_support::identity(nick)
         },
+        ..net_support::config("127.0.0.1", port, nick)
     };
-    let task = tokio::spawn(net::run(config, app_tx, net_rx));
     Client {
-        events,
-        commands,
-        task,
+        net: NetClient::start(config),
         notes: Vec::new(),
     }
 }
@@ -64,20 +51,14 @@ impl Client {
     /// The next server line with `command` (login notes are collected on the
     /// way); panics on a failure or disconnection.
     async fn line(&mut self, command: &str) -> Message {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let deadline = Instant::now() + PATIENCE;
         loop {
-            let event = tokio::time::timeout_at(deadline, self.events.recv())
-                .await
-                .unwrap_or_else(|_| panic!("no {command} in time; notes {:?}", self.notes))
-                .expect("network task ended");
-            match event {
-                AppEvent::Net(NetEvent::Line { message, .. }) if message.command == command => {
-                    return message;
+            match self.net.next_net(command, deadline).await {
+                NetEvent::Line { message, .. } if message.command == command => return message,
+                NetEvent::LoginNote(note) => self.notes.push(note),
+                event @ (NetEvent::Failed { .. } | NetEvent::Disconnected { .. }) => {
+                    panic!("waiting for {command}: {event:?}; notes {:?}", self.notes)
                 }
-                AppEvent::Net(NetEvent::LoginNote(note)) => self.notes.push(note),
-                AppEvent::Net(
-                    event @ (NetEvent::Failed { .. } | NetEvent::Disconnected { .. }),
-                ) => panic!("waiting for {command}: {event:?}"),
                 _ => {}
             }
         }
@@ -85,15 +66,11 @@ impl Client {
 
     /// The permanent failure the task reports.
     async fn failure(&mut self) -> String {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let deadline = Instant::now() + PATIENCE;
         loop {
-            let event = tokio::time::timeout_at(deadline, self.events.recv())
-                .await
-                .expect("no failure in time")
-                .expect("network task ended");
-            match event {
-                AppEvent::Net(NetEvent::Failed { reason }) => return reason,
-                AppEvent::Net(NetEvent::Line { message, .. }) if message.command == "001" => {
+            match self.net.next_net("a failure", deadline).await {
+                NetEvent::Failed { reason } => return reason,
+                NetEvent::Line { message, .. } if message.command == "001" => {
                     panic!("connected with an unprotected key")
                 }
                 _ => {}
@@ -103,15 +80,11 @@ impl Client {
 
     async fn send(&self, line: &str) {
         let message = Message::parse(line).unwrap();
-        self.commands.send(NetCommand::Send(message)).await.unwrap();
+        self.net.command(NetCommand::Send(message)).await;
     }
 
     async fn quit(self) {
-        let _ = self.commands.send(NetCommand::Quit("bye".into())).await;
-        tokio::time::timeout(PATIENCE, self.task)
-            .await
-            .unwrap()
-            .unwrap();
+        self.net.quit().await;
     }
 }
 

@@ -1,6 +1,6 @@
 //! The network task as the net tests drive it: started on its own with the
 //! channels the app would hold, read event by event against a deadline, and
-//! asked to quit. Shared by net.rs, sts_net.rs and tls_net.rs.
+//! asked to quit. Shared by net.rs, sts_net.rs, tls_net.rs and client_cert_net.rs.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
