@@ -12,8 +12,8 @@ mod process;
 use cluster_support::{NETWORK, PATIENCE};
 use common::{Client, prefix};
 use natterd::Config;
-use natterd::cluster::presence;
 use natterd::cluster::testing::NatsServer;
+use natterd::cluster::{ClusterConfig, presence};
 use natterd::testing::TestServer;
 
 /// A node of the test network called `name`, on `nats`.
@@ -26,11 +26,25 @@ async fn node_with_history(nats: &NatsServer, name: &str) -> TestServer {
     node_from(history_support::history_config(), nats, name).await
 }
 
+/// A node like [`node`] that the others count dead only after a minute,
+/// so a short NATS outage is only an outage.
+async fn patient_node(nats: &NatsServer, name: &str) -> TestServer {
+    let mut cluster = cluster_support::config(nats);
+    cluster.node_timeout = std::time::Duration::from_secs(60);
+    node_in(common::test_config(), cluster, name).await
+}
+
 /// Starts `config` as node `name` of the test network on `nats`, once it
 /// has joined the cluster.
-async fn node_from(mut config: Config, nats: &NatsServer, name: &str) -> TestServer {
+async fn node_from(config: Config, nats: &NatsServer, name: &str) -> TestServer {
+    node_in(config, cluster_support::config(nats), name).await
+}
+
+/// Starts `config` as node `name` of the test network with `cluster`'s
+/// settings, once it has joined the cluster.
+async fn node_in(mut config: Config, cluster: ClusterConfig, name: &str) -> TestServer {
     config.server.network = NETWORK.to_string();
-    config.cluster = cluster_support::config(nats);
+    config.cluster = cluster;
     config.cluster.node = Some(name.to_string());
     let server = TestServer::start_with(config).await;
     let cluster = server.context.cluster.clone().expect("a cluster node");
@@ -893,4 +907,175 @@ async fn a_joiner_on_a_node_new_to_the_room_finds_everyone_in_its_first_names() 
     bob.assert_no_line_within(common::QUIET).await;
     a.shutdown().await;
     b.shutdown().await;
+}
+
+/// How long NATS stays away in the outage tests that need more than a
+/// blip: longer than the NATS client's 5 s request timeout.
+const LONG_OUTAGE: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// Asks `MODE channel` and `TOPIC channel` until `client` sees `modes` and
+/// `topic` (the nodes write and read the records in the background).
+async fn until_state(client: &mut Client, channel: &str, modes: &str, topic: &str) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let now_modes = modes_of(client, channel).await;
+        client.send(&format!("TOPIC {channel}"));
+        let line = client
+            .expect(|line| ["331", "332"].contains(&common::command(line).as_str()))
+            .await;
+        let now_topic = match common::command(&line).as_str() {
+            "332" => common::parse(&line).params[2].clone(),
+            _ => String::new(),
+        };
+        if now_modes == modes && now_topic == topic {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{channel} stayed at {now_modes:?} {now_topic:?}, not {modes:?} {topic:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_changes_made_while_nats_is_away_reach_every_node_when_it_is_back() {
+    let Some(mut nats) = NatsServer::start() else {
+        return;
+    };
+    let a = patient_node(&nats, "node-a").await;
+    let b = patient_node(&nats, "node-b").await;
+    let mut alice = Client::member(&a, "alice", "#c").await;
+    knows_channel(&b, "#c").await;
+    let mut bob = Client::member(&b, "bob", "#c").await;
+    alice
+        .expect_line(&format!(":{} JOIN #c", prefix("bob")))
+        .await;
+    alice.send("MODE #c +o bob");
+    bob.expect_line(&format!(":{} MODE #c +o bob", prefix("alice")))
+        .await;
+
+    nats.stop();
+    alice
+        .expect(|line| line.contains(presence::LOST_NOTICE))
+        .await;
+    bob.expect(|line| line.contains(presence::LOST_NOTICE))
+        .await;
+    // Each side changes the channel while cut off: shown there at once.
+    alice.send("MODE #c +m");
+    alice
+        .expect_line(&format!(":{} MODE #c +m", prefix("alice")))
+        .await;
+    alice.send("TOPIC #c :set while away");
+    alice
+        .expect_line(&format!(":{} TOPIC #c :set while away", prefix("alice")))
+        .await;
+    bob.send("MODE #c +k sesame");
+    bob.expect_line(&format!(":{} MODE #c +k sesame", prefix("bob")))
+        .await;
+    // Kept to be written, not given up.
+    let cluster_a = a.context.cluster.clone().expect("a cluster node");
+    assert!(cluster_a.channel_changes_waiting() >= 2);
+    let cluster_b = b.context.cluster.clone().expect("a cluster node");
+    assert!(cluster_b.channel_changes_waiting() >= 1);
+    assert_eq!(modes_of(&mut bob, "#c").await, "+ntk sesame");
+    // The outage is the scenario, not a wait for something: it outlasts
+    // the NATS client's request timeout (5 s), so a write tried while NATS
+    // is away fails instead of waiting the outage out.
+    tokio::time::sleep(LONG_OUTAGE).await;
+
+    nats.restart();
+    // Each node's members see the other node's changes as they arrive...
+    bob.expect(|line| line.ends_with(" MODE #c +m")).await;
+    bob.expect(|line| line.ends_with(" TOPIC #c :set while away"))
+        .await;
+    alice
+        .expect(|line| line.ends_with(" MODE #c +k sesame"))
+        .await;
+    // ...and both end in one state with everything, and stay in step.
+    until_state(&mut alice, "#c", "+mntk sesame", "set while away").await;
+    until_state(&mut bob, "#c", "+mntk sesame", "set while away").await;
+    assert_eq!(cluster_a.channel_changes_waiting(), 0);
+    bob.send("MODE #c -m");
+    alice
+        .expect_line(&format!(":{} MODE #c -m", prefix("bob")))
+        .await;
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_outlives_an_outage_that_made_its_nodes_count_each_other_dead() {
+    let Some(mut nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "node-a").await;
+    let b = node(&nats, "node-b").await;
+    let mut alice = Client::member(&a, "alice", "#c").await;
+    alice.send("MODE #c +k sesame");
+    alice
+        .expect_line(&format!(":{} MODE #c +k sesame", prefix("alice")))
+        .await;
+    knows_channel(&b, "#c").await;
+    let mut bob = Client::register(&b, "bob").await;
+    bob.send("JOIN #c sesame");
+    bob.expect_command("366").await;
+    alice
+        .expect_line(&format!(":{} JOIN #c", prefix("bob")))
+        .await;
+
+    nats.stop();
+    alice
+        .expect(|line| line.contains(presence::LOST_NOTICE))
+        .await;
+    bob.expect(|line| line.contains(presence::LOST_NOTICE))
+        .await;
+    alice.send("TOPIC #c :said while away");
+    alice
+        .expect_line(&format!(":{} TOPIC #c :said while away", prefix("alice")))
+        .await;
+    // Longer than node_timeout: back, each node learns the other was
+    // counted dead (its users quit there, then join again) and each wrote
+    // the other out of the channel's record.
+    tokio::time::sleep(LONG_OUTAGE).await;
+    nats.restart();
+    alice
+        .expect_line(&format!(":{} JOIN #c", prefix("bob")))
+        .await;
+    bob.expect_line(&format!(":{} JOIN #c", prefix("alice")))
+        .await;
+    // The record is back as the channel is: a node with nobody in #c
+    // checks a JOIN against its key, instead of making a new #c.
+    let c = node(&nats, "node-c").await;
+    let cluster_c = c.context.cluster.clone().expect("a cluster node");
+    let cluster_a = a.context.cluster.clone().expect("a cluster node");
+    let cluster_b = b.context.cluster.clone().expect("a cluster node");
+    cluster_support::eventually("#c's record back, with its key and topic", || {
+        let record = cluster_c.channel_record("#c");
+        let settled =
+            cluster_a.channel_changes_waiting() == 0 && cluster_b.channel_changes_waiting() == 0;
+        async move {
+            settled
+                && record.is_some_and(|record| {
+                    record.modes.key.as_deref() == Some("sesame")
+                        && record.topic.is_some_and(|t| t.text == "said while away")
+                })
+        }
+    })
+    .await;
+    let mut carol = Client::register(&c, "carol").await;
+    carol.send("JOIN #c");
+    carol.expect_command("475").await;
+    carol.send("JOIN #c sesame");
+    carol
+        .expect_line(&format!(":{} JOIN #c", prefix("carol")))
+        .await;
+    carol.expect_command("366").await;
+    carol.send("TOPIC #c");
+    carol
+        .expect(|line| line.ends_with(" 332 carol #c :said while away"))
+        .await;
+    a.shutdown().await;
+    b.shutdown().await;
+    c.shutdown().await;
 }

@@ -10,7 +10,9 @@
 //! - NATS out of reach: local users get a NOTICE and keep chatting with each
 //!   other; when it is back they get another, and this node claims its nicks
 //!   and lists its members again ([`ClusterNode::announce`]), so the others
-//!   converge whether or not they had counted it dead meanwhile.
+//!   converge whether or not they had counted it dead meanwhile; its
+//!   channel changes made meanwhile are written, and every channel it has
+//!   members in is read back from the cluster's records.
 
 use super::liveness::{Liveness, NodeChange};
 use super::nicks::Claim;
@@ -273,9 +275,14 @@ impl ClusterNode {
                 }
             }
         }
-        for room in context.hub.read(|hub| hub.local_channels()) {
-            self.follow(&room, None);
-            self.send_roster(parts, &context, &room).await;
+        let rooms = context.hub.read(|hub| hub.local_channels());
+        for room in &rooms {
+            self.follow(room, None);
+            self.send_roster(parts, &context, room).await;
         }
+        // Channel state: what this node changed while away is written
+        // first (the writer keeps it in order), then every channel here is
+        // made sure to be in the records and read back into the hub.
+        self.say_here(rooms, context.server_name()).await;
     }
 }

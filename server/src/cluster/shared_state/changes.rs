@@ -24,6 +24,10 @@ pub(crate) enum StateChange {
     Invited(String),
     /// A node run died: its members (folded nicks) are gone, and so is it.
     NodeGone { node: String, nicks: Vec<String> },
+    /// This node has members in the channel (said at start and after an
+    /// outage): the record lists the node, or is made from this node's
+    /// copy, changed by `by` (the server's name); it is read back either way.
+    Here(String),
 }
 
 /// The changes a locally routed event makes to shared channel state, by

@@ -72,6 +72,17 @@ impl SharedState {
             .collect()
     }
 
+    /// Whether a change of `room` of this node is on its way.
+    pub(crate) fn is_pending(&self, room: &str) -> bool {
+        self.pending.contains_key(room)
+    }
+
+    /// How many of this node's changes are not written yet (queued, or
+    /// kept while NATS is away).
+    pub(crate) fn waiting(&self) -> usize {
+        self.pending.values().sum()
+    }
+
     /// The current record of `room`, if it exists.
     pub(crate) fn record(&self, room: &str) -> Option<&ChannelRecord> {
         self.records

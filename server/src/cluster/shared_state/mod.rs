@@ -20,13 +20,17 @@
 //! - `next`: the next record after a change (pure).
 //! - `known`: the records as this node knows them, and its pending writes.
 //! - `convert`: records in the hub's terms and back.
-//! - `writer`: the writer task and the other ways this node writes.
+//! - `writer`: what feeds the writer task; `task`: the writer task, which
+//!   keeps what NATS cannot take in a bounded `backlog` and writes it, in
+//!   order, when NATS is back.
 //! - `watch`: the bucket watched into memory and into the hub.
 
+mod backlog;
 mod changes;
 mod convert;
 mod known;
 mod next;
+mod task;
 mod watch;
 mod writer;
 

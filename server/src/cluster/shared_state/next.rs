@@ -19,6 +19,7 @@ pub(super) fn next_record(
         // whoever made it so.
         let by = match change {
             StateChange::Joined(by)
+            | StateChange::Here(by)
             | StateChange::Modes { setter: by, .. }
             | StateChange::Topic { setter: by, .. } => by,
             StateChange::Left(_)
@@ -43,6 +44,15 @@ pub(super) fn next_record(
             next.nodes.insert(node.to_string());
             let nick = by.split_once('!').map_or(by.as_str(), |(nick, _)| nick);
             next.invited.remove(&fold(nick));
+        }
+        StateChange::Here(_) if local.is_some() => {
+            next.nodes.insert(node.to_string());
+        }
+        StateChange::Here(_) => {
+            next.nodes.remove(node);
+            if next.nodes.is_empty() {
+                return Change::Delete;
+            }
         }
         StateChange::Left(nick) => {
             next.forget_member(nick);
@@ -149,5 +159,36 @@ mod tests {
             next_record(Some(&only_b), &gone, None, "a", &fold),
             Change::Delete
         );
+    }
+
+    #[test]
+    fn saying_here_lists_the_node_or_makes_the_record_from_this_nodes_copy() {
+        let here = StateChange::Here("irc.example".into());
+        let local = record(&["a"]);
+        let Change::Write(created) = next_record(None, &here, Some(&local), "a", &fold) else {
+            panic!("no record: made from this node's copy");
+        };
+        assert_eq!(created.changed_by, "irc.example");
+        let only_b = record(&["b"]);
+        let Change::Write(listed) = next_record(Some(&only_b), &here, Some(&local), "a", &fold)
+        else {
+            panic!("this node is added");
+        };
+        assert_eq!(listed.nodes.len(), 2);
+        assert_eq!(
+            next_record(Some(&listed), &here, Some(&local), "a", &fold),
+            Change::Keep,
+            "already listed: read back only"
+        );
+        // Nobody here any more by the time it is written: this node leaves.
+        assert!(matches!(
+            next_record(Some(&listed), &here, None, "a", &fold),
+            Change::Write(r) if r.nodes.len() == 1
+        ));
+        assert_eq!(
+            next_record(Some(&record(&["a"])), &here, None, "a", &fold),
+            Change::Delete
+        );
+        assert_eq!(next_record(None, &here, None, "a", &fold), Change::Keep);
     }
 }

@@ -29,9 +29,16 @@ impl ClusterNode {
                         let Some((room, revision, record)) = next else {
                             break;
                         };
+                        let without_us = record
+                            .as_ref()
+                            .is_none_or(|record| !record.nodes.contains(&self.me.name));
                         let applied = self.shared().learn(&room, revision, record);
                         if let Some(context) = self.context() {
                             apply(&context, &room, applied);
+                            if without_us && self.left_out(&context, &room) {
+                                let room = Folded::from_folded(room);
+                                self.say_here(vec![room], context.server_name()).await;
+                            }
                         }
                     }
                 }
@@ -46,6 +53,24 @@ impl ClusterNode {
         }
     }
 
+    /// Whether the record of `room` lacks this node (or the channel ended)
+    /// although it has members there and no change of its own on the way:
+    /// another node counted it dead during an outage and wrote so. Left
+    /// alone, the channel could end while it has members, and a JOIN on a
+    /// node without members would make a new channel of the name.
+    fn left_out(&self, context: &Context, room: &str) -> bool {
+        let here = context.hub.read(|hub| {
+            hub.channels
+                .get(room)
+                .is_some_and(|channel| !channel.members.is_empty())
+        });
+        let shared = self.shared();
+        here && !shared.is_pending(room)
+            && shared
+                .record(room)
+                .is_none_or(|record| !record.nodes.contains(&self.me.name))
+    }
+
     /// Whether this node knows the cluster's record of channel `name`
     /// (any case): it exists somewhere and JOINs here are checked against it.
     pub fn knows_channel(&self, name: &str) -> bool {
@@ -56,6 +81,13 @@ impl ClusterNode {
     /// last saw it, in the hub's terms.
     pub fn channel_record(&self, name: &str) -> Option<SharedChannel> {
         self.shared_record(&self.fold(name))
+    }
+
+    /// How many of this node's channel changes are not in the cluster's
+    /// records yet: queued for the writer, or kept while NATS is away
+    /// (written when it is back).
+    pub fn channel_changes_waiting(&self) -> usize {
+        self.shared().waiting()
     }
 
     /// The shared record of `room` in the hub's terms, if it exists.

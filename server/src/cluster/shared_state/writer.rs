@@ -1,15 +1,14 @@
-//! This node's writes of channel state: the writer task (one change at a
-//! time, each by compare-and-set) and what feeds it.
+//! What feeds this node's writes of channel state: local events, node
+//! deaths, kicks from elsewhere, invitations, and saying which channels
+//! this node has members in (the writer task itself is `task`).
 
-use super::convert::snapshot;
-use super::next::next_record;
 use super::watch::apply;
 use super::{StateChange, state_changes};
-use crate::cluster::channels::{Change, ChannelStore};
+use crate::cluster::channels::Change;
 use crate::cluster::node::ClusterNode;
+use crate::hub::Folded;
 use crate::hub::bus::Published;
 use std::collections::HashMap;
-use std::sync::Arc;
 use tokio::sync::mpsc;
 
 impl ClusterNode {
@@ -131,58 +130,23 @@ impl ClusterNode {
         }
     }
 
-    /// Writes queued changes one after the other, each by compare-and-set,
-    /// then gives the hub the record in force.
-    pub(crate) async fn write_states(
-        self: Arc<Self>,
-        store: ChannelStore,
-        mut writes: mpsc::Receiver<(String, StateChange)>,
-    ) {
-        loop {
-            let next = tokio::select! {
-                biased;
-                next = writes.recv() => next,
-                // Stopping: what is queued (its users leaving) still goes.
-                () = self.shutdown.cancelled() => writes.try_recv().ok(),
-            };
-            let Some((room, change)) = next else {
-                return;
-            };
-            let Some(context) = self.context() else {
+    /// Says that this node has members in `rooms` (at start, after NATS
+    /// came back, after being counted dead): each record is made sure to
+    /// list the node (or made from this node's copy if the channel has no
+    /// record), and read back into the hub, after every change of ours
+    /// still waiting to be written. `by` (the server's name) is who the
+    /// other nodes' members see making a record made this way.
+    pub(crate) async fn say_here(&self, rooms: Vec<Folded>, by: &str) {
+        let Some(writes) = self.writes.get() else {
+            return;
+        };
+        for room in rooms {
+            let room = room.to_string();
+            self.shared().begin(&room);
+            let change = StateChange::Here(by.to_string());
+            if writes.send((room.clone(), change)).await.is_err() {
                 let _ = self.shared().finish(&room);
-                continue;
-            };
-            let local = context.hub.read(|hub| snapshot(hub, &room, &self.me.name));
-            let fold = |text: &str| self.fold(text);
-            let last = self.last_before_end(&room, &change, local.is_some()).await;
-            let mut ended = None;
-            let written = store
-                .update(&room, |current| {
-                    let next = next_record(current, &change, local.as_ref(), &self.me.name, &fold);
-                    ended = match next {
-                        Change::Delete => current.cloned(),
-                        _ => None,
-                    };
-                    next
-                })
-                .await;
-            if let (Ok(None), Some(ended), Some(last)) = (&written, &ended, last) {
-                self.purge_ended(&room, ended, last).await;
             }
-            let applied = {
-                let mut shared = self.shared();
-                match written {
-                    Ok(Some((record, revision))) => {
-                        let _ = shared.learn(&room, revision, Some(record));
-                    }
-                    Ok(None) => {}
-                    Err(error) => {
-                        crate::warn_throttled!(%error, %room, "cluster: a channel's modes or topic could not be shared; other nodes keep theirs");
-                    }
-                }
-                shared.finish(&room)
-            };
-            apply(&context, &room, applied);
         }
     }
 }
