@@ -18,9 +18,10 @@ use super::liveness::{Liveness, NodeChange};
 use super::nicks::Claim;
 use super::node::{ClusterNode, Holder, Parts};
 use super::roster::Seen;
-use super::{ClusterError, LinkState, NodeId};
+use super::{ClusterError, LinkState, NodeId, wire};
 use crate::hub::NickTaken;
 use crate::hub::event::Event;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -182,9 +183,21 @@ impl ClusterNode {
         let mut changes = liveness.watch(self.shutdown.clone());
         let node = self.clone();
         self.tasks.spawn(async move {
+            // Runs counted dead here; one per node name at most.
+            let mut counted_dead: HashSet<NodeId> = HashSet::new();
             while let Some(change) = changes.recv().await {
-                if let NodeChange::Down(gone) = change {
-                    node.node_gone(&gone).await;
+                match change {
+                    NodeChange::Down(gone) => {
+                        counted_dead.insert(gone.clone());
+                        node.node_gone(&gone).await;
+                    }
+                    NodeChange::Up(back) => {
+                        let came_back = counted_dead.remove(&back);
+                        counted_dead.retain(|dead| dead.name != back.name);
+                        if came_back {
+                            node.ask_rosters_again().await;
+                        }
+                    }
                 }
             }
         });
@@ -246,6 +259,22 @@ impl ClusterNode {
             && let Err(error) = parts.nicks.release_node(gone).await
         {
             tracing::debug!(%error, "cluster: could not tidy a gone node's nicks");
+        }
+    }
+
+    /// A node run counted dead here is alive after all (it was cut off
+    /// from NATS for longer than `node_timeout`): its users quit here, and
+    /// its own re-announcement may have come before that, so every room
+    /// here asks again who is in it (answers show them joining again).
+    async fn ask_rosters_again(&self) {
+        let (Some(parts), Some(context)) = (self.parts.get(), self.context()) else {
+            return;
+        };
+        for room in context.hub.read(|hub| hub.local_channels()) {
+            let request = wire::Event::RosterRequest {
+                channel: room.to_string(),
+            };
+            self.send_control(parts, &room, request).await;
         }
     }
 

@@ -83,11 +83,13 @@ impl SharedState {
         self.pending.values().sum()
     }
 
-    /// The current record of `room`, if it exists.
+    /// The current record of `room`, if the channel exists (a record that
+    /// lists no node is only kept for nodes counted dead while cut off).
     pub(crate) fn record(&self, room: &str) -> Option<&ChannelRecord> {
         self.records
             .get(room)
             .and_then(|(_, record)| record.as_ref())
+            .filter(|record| !record.nodes.is_empty())
     }
 }
 

@@ -7,6 +7,11 @@ use chrono::Utc;
 
 /// The next record after `change`, given the current one (`None`: none yet)
 /// and this node's copy of the channel (`None`: nobody here any more).
+///
+/// A record that lists no node is what is left of a channel whose every
+/// node with members was counted dead: its last state, kept for a node
+/// that was only cut off from NATS. `Here` from such a node resumes it;
+/// to anything else the channel has ended and starts anew.
 pub(super) fn next_record(
     current: Option<&ChannelRecord>,
     change: &StateChange,
@@ -14,6 +19,8 @@ pub(super) fn next_record(
     node: &str,
     fold: &impl Fn(&str) -> String,
 ) -> Change {
+    let current = current
+        .filter(|current| !current.nodes.is_empty() || matches!(change, StateChange::Here(_)));
     let Some(current) = current else {
         // The first write of a channel: it is what this node has, made by
         // whoever made it so.
@@ -77,10 +84,9 @@ pub(super) fn next_record(
             for nick in nicks {
                 next.forget_member(nick);
             }
+            // Even when no node is left: the dead may only have been cut
+            // off, and resume the channel as it was (see above).
             next.nodes.remove(gone);
-            if next.nodes.is_empty() {
-                return Change::Delete;
-            }
         }
     }
     if next == *current {
@@ -155,9 +161,45 @@ mod tests {
         assert_eq!(next.privileges.keys().collect::<Vec<_>>(), ["ann"]);
         assert_eq!(next.nodes.len(), 1);
         let only_b = record(&["b"]);
+        let Change::Write(left) = next_record(Some(&only_b), &gone, None, "a", &fold) else {
+            panic!("kept, listing nobody");
+        };
+        assert!(left.nodes.is_empty());
+    }
+
+    #[test]
+    fn a_channel_left_by_nodes_counted_dead_is_resumed_by_here_only() {
+        let mut last = record(&[]);
+        last.topic = Some(crate::cluster::channels::TopicRecord {
+            text: "kept".into(),
+            setter: "b!b@h".into(),
+            time_ms: 1,
+        });
+        let here = StateChange::Here("irc.example".into());
+        let Change::Write(resumed) =
+            next_record(Some(&last), &here, Some(&record(&["a"])), "a", &fold)
+        else {
+            panic!("resumed");
+        };
+        assert_eq!(resumed.nodes.len(), 1);
+        assert_eq!(resumed.topic, last.topic);
+        // A node joining anew starts the channel from its own copy.
+        let fresh = record(&["c"]);
+        let joined = StateChange::Joined("cid!c@h".into());
+        let Change::Write(anew) = next_record(Some(&last), &joined, Some(&fresh), "c", &fold)
+        else {
+            panic!("started anew");
+        };
+        assert_eq!(anew.topic, None);
         assert_eq!(
-            next_record(Some(&only_b), &gone, None, "a", &fold),
-            Change::Delete
+            next_record(
+                Some(&last),
+                &StateChange::Left("x".into()),
+                None,
+                "c",
+                &fold
+            ),
+            Change::Keep
         );
     }
 

@@ -169,14 +169,18 @@ impl ClusterNode {
         let written = store
             .update(room, |current| {
                 let next = next_record(current, change, local.as_ref(), &self.me.name, &fold);
-                ended = match next {
+                // Deleted, or no node with members left (nodes counted dead).
+                ended = match &next {
                     Change::Delete => current.cloned(),
+                    Change::Write(next) if next.nodes.is_empty() => {
+                        current.filter(|current| !current.nodes.is_empty()).cloned()
+                    }
                     _ => None,
                 };
                 next
             })
             .await;
-        if let (Ok(None), Some(ended), Some(last)) = (&written, &ended, last) {
+        if let (Ok(_), Some(ended), Some(last)) = (&written, &ended, last) {
             self.purge_ended(room, ended, last).await;
         }
         let applied = {
