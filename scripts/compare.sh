@@ -121,6 +121,10 @@ recvq_bytes = 1048576
 flood_burst = 1000000000
 flood_rate = 1000000000.0
 flood_max_queued = 1000000000
+[tls]
+bind = ""
+[discovery]
+enabled = false
 [history]
 enabled = $history
 EOF
