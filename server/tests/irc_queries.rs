@@ -242,3 +242,81 @@ async fn whowas_lists_past_holders_of_a_nick_most_recent_first() {
         .expect_next(format!(":{SERVER} 431 asker :No nickname given"))
         .await;
 }
+
+#[tokio::test]
+async fn help_explains_a_command_lists_them_all_and_says_524_for_the_rest() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.send("HELP join");
+    alice
+        .expect_next(format!(
+            ":{SERVER} 704 alice JOIN :JOIN <#channel>[,<#channel>...] [<key>[,<key>...]] | JOIN 0"
+        ))
+        .await;
+    alice
+        .expect_next(format!(
+            ":{SERVER} 705 alice JOIN :Joins channels (creating them; the first member is operator). JOIN 0"
+        ))
+        .await;
+    alice
+        .expect_next(format!(":{SERVER} 706 alice JOIN :leaves every channel."))
+        .await;
+
+    // HELPOP is the same command; two lines are a start and an end.
+    alice.send("HELPOP Time");
+    alice
+        .expect_next(format!(":{SERVER} 704 alice TIME :TIME"))
+        .await;
+    alice
+        .expect_next(format!(
+            ":{SERVER} 706 alice TIME :Shows the server's clock."
+        ))
+        .await;
+
+    // Without a subject: the index, every line of it about "index".
+    alice.send("HELP");
+    let mut index = vec![alice.recv_line().await];
+    while command(index.last().unwrap()) != "706" {
+        index.push(alice.recv_line().await);
+    }
+    assert_eq!(
+        index[0],
+        format!(
+            ":{SERVER} 704 alice index :natterd understands these commands; HELP <command> explains one:"
+        )
+    );
+    let listed: Vec<String> = index[1..index.len() - 1]
+        .iter()
+        .map(|line| {
+            let message = parse(line);
+            assert_eq!(message.command, "705", "{line}");
+            assert_eq!(message.params[..2], ["alice", "index"]);
+            message.params[2].clone()
+        })
+        .collect();
+    let listed = listed.join(" ");
+    for name in [
+        "PRIVMSG",
+        "CHATHISTORY",
+        "WHOWAS",
+        "OPER",
+        "HELP",
+        "NICKSERV",
+    ] {
+        assert!(
+            listed.split(' ').any(|word| word == name),
+            "{name}: {listed}"
+        );
+    }
+    assert_eq!(
+        index.last().unwrap(),
+        &format!(":{SERVER} 706 alice index :End of HELP")
+    );
+
+    alice.send("HELP FROBNICATE");
+    alice
+        .expect_next(format!(
+            ":{SERVER} 524 alice FROBNICATE :No help available on this topic"
+        ))
+        .await;
+}

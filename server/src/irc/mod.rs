@@ -234,6 +234,7 @@ impl IrcSession {
             "KILL" => commands::kill::handle(self, connection, message),
             "WALLOPS" => commands::wallops::handle(self, connection, message),
             "TIME" => commands::info::time(self, connection),
+            "HELP" | "HELPOP" => commands::help::handle(self, connection, message),
             other => {
                 self.reply(
                     connection,

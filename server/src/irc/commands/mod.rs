@@ -3,6 +3,7 @@
 pub mod away;
 pub mod cap;
 pub mod chathistory;
+pub mod help;
 pub mod info;
 pub mod invite;
 pub mod ison;
