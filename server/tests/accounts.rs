@@ -264,6 +264,34 @@ async fn account_notify_extended_join_and_account_tag() {
         .await;
 }
 
+/// natterd reuses a sender's source from one message to the next
+/// (`Client::shared_source`), but never past a change: the first message
+/// after a nick change, and after a login, shows the new nick and account.
+#[tokio::test]
+async fn each_message_carries_the_senders_nick_and_account_as_they_are_then() {
+    let server = start().await;
+    let mut watcher = Client::register_with_caps(&server, "watcher", &["account-tag"]).await;
+    watcher.join("#room").await;
+    let mut dave = Client::member(&server, "dave", "#room").await;
+    watcher.expect_command("JOIN").await;
+    dave.send("PRIVMSG #room :one");
+    watcher
+        .expect_next(":dave!~dave@127.0.0.1 PRIVMSG #room :one")
+        .await;
+    dave.send("NICK davy");
+    watcher.expect_command("NICK").await;
+    dave.send("PRIVMSG #room :two");
+    watcher
+        .expect_next(":davy!~dave@127.0.0.1 PRIVMSG #room :two")
+        .await;
+    dave.send("PRIVMSG NickServ :REGISTER correcthorse");
+    dave.expect_command("900").await;
+    dave.send("PRIVMSG #room :three");
+    watcher
+        .expect_next("@account=davy :davy!~dave@127.0.0.1 PRIVMSG #room :three")
+        .await;
+}
+
 #[tokio::test]
 async fn whispers_follow_accounts_across_reconnects_and_a_restart() {
     let dir = tempfile::tempdir().unwrap();

@@ -115,7 +115,7 @@ impl HubState {
         if request.kind != MessageKind::Tagmsg {
             sender.last_active.touch();
         }
-        let source = Arc::new(sender.source());
+        let source = sender.shared_source();
         if natter_protocol::is_channel_name(&request.target) {
             let folded = self.fold(&request.target);
             let channel = self.channels.get(&folded).ok_or(SayError::NoSuchChannel)?;

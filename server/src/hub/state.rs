@@ -258,6 +258,7 @@ impl HubState {
                 connection_token: crate::history::new_msgid(),
                 secure: new.secure,
                 private_order: Mutex::new(()),
+                source_cache: Mutex::new(None),
             }),
         );
         self.peak_clients = self.peak_clients.max(self.clients.len());
