@@ -37,8 +37,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Completions { shell }) => {
-            tools::docs::completions::<Cli>(*shell, &mut std::io::stdout());
-            return ExitCode::SUCCESS;
+            let printed = tools::docs::completions::<Cli>(*shell, &mut std::io::stdout());
+            return exit(printed.map_err(Into::into));
         }
         Some(Command::Man) => {
             return exit(tools::docs::man::<Cli>(&mut std::io::stdout()).map_err(Into::into));
@@ -79,15 +79,28 @@ fn main() -> ExitCode {
     runtime.block_on(serve(config, source))
 }
 
-/// Exit status of a subcommand: its error on stderr and 1.
+/// Exit status of a subcommand: its error on stderr and 1 (a reader that
+/// closed the pipe early is no error).
 fn exit(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`natterd export ... | head`): it has what it
+        // wanted, so stop quietly, as a program killed by SIGPIPE would.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             report!("{error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether `error` comes from writing to a pipe nobody reads any more.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn init_logging(filter: Option<&str>, format: LogFormat) {

@@ -292,3 +292,25 @@ fn readme_synopsis_names_every_flag_and_subcommand_of_help() {
         "found only {checked} flags and subcommands in:\n{help}"
     );
 }
+
+/// A reader that went away (`natterd completions bash | head -0`) is no
+/// error: no panic (clap_complete panicked on a failed write), no message,
+/// exit 0, as a program killed by SIGPIPE. The pipe's read end is closed
+/// before natterd starts, so its first write fails every time.
+#[test]
+fn printing_into_a_closed_pipe_stops_quietly() {
+    for args in [&["completions", "bash"][..], &["man"], &["--print-config"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = natterd()
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    }
+}

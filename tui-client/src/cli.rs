@@ -133,13 +133,17 @@ pub enum Command {
 }
 
 impl Command {
-    /// Writes what the subcommand prints to `out`.
+    /// Writes what the subcommand prints to `out`. The completion script is
+    /// built in memory first: clap_complete panics when its writer fails
+    /// (`natter completions bash | true`), this returns the error.
     pub fn run(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         use clap::CommandFactory;
         match self {
             Command::Completions { shell } => {
-                clap_complete::generate(*shell, &mut Cli::command(), "natter", out);
-                Ok(())
+                let mut script = Vec::new();
+                clap_complete::generate(*shell, &mut Cli::command(), "natter", &mut script);
+                out.write_all(&script)?;
+                out.flush()
             }
             Command::Man => clap_mangen::Man::new(Cli::command()).render(out),
         }

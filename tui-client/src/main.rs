@@ -13,6 +13,9 @@ fn main() -> ExitCode {
     if let Some(command) = &cli.command {
         return match command.run(&mut std::io::stdout()) {
             Ok(()) => ExitCode::SUCCESS,
+            // The reader went away (`natter man | head`): stop quietly, as a
+            // program killed by SIGPIPE would.
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("natter: {error}");
                 ExitCode::FAILURE
@@ -24,12 +27,33 @@ fn main() -> ExitCode {
             tracing::info!("natter exits");
             ExitCode::SUCCESS
         }
+        // `natter --print-keys | head`: the reader has what it wanted.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error:#}");
             eprintln!("natter: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints `text` on stdout; unlike `print!`, a closed stdout is an error
+/// to return, not a panic.
+fn print_out(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Whether `error` comes from writing to a pipe nobody reads any more.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Starts the log when `--log-file` asked for one.
@@ -68,7 +92,7 @@ fn list_servers() -> anyhow::Result<()> {
         anyhow::bail!("{}", nothing_found());
     }
     for server in &found {
-        println!("{}", server.describe());
+        print_out(&format!("{}\n", server.describe()))?;
     }
     Ok(())
 }
@@ -131,11 +155,10 @@ fn nothing_found() -> String {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let default_path = config::default_path();
     if cli.print_config_path {
-        match (&cli.config, &default_path) {
-            (Some(path), _) | (None, Some(path)) => println!("{}", path.display()),
-            (None, None) => println!("(no config directory on this system)"),
-        }
-        return Ok(());
+        return match (&cli.config, &default_path) {
+            (Some(path), _) | (None, Some(path)) => print_out(&format!("{}\n", path.display())),
+            (None, None) => print_out("(no config directory on this system)\n"),
+        };
     }
     let config = match (&cli.config, &default_path) {
         (Some(path), _) => config::load(path, true)?,
@@ -145,8 +168,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.print_keys {
         let keys = natter::view::keymap::KeyMap::with_overrides(&config.key_overrides())
             .map_err(anyhow::Error::msg)?;
-        print!("{}", keys.print());
-        return Ok(());
+        return print_out(&keys.print());
     }
     if cli.discover {
         return list_servers();

@@ -213,3 +213,34 @@ fn the_readme_documents_every_flag_of_help() {
     }
     assert!(checked > 10, "found only {checked} flags in:\n{help}");
 }
+
+/// A reader that went away (`natter --print-keys | head -0`) is no error:
+/// no panic (println! and clap_complete panicked on a failed write), no
+/// message, exit 0. The pipe's read end is closed before natter starts, so
+/// its first write fails every time.
+#[test]
+fn printing_into_a_closed_pipe_stops_quietly() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        &["completions", "bash"][..],
+        &["man"],
+        &["--print-keys"],
+        &["--print-config-path"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = Command::new(env!("CARGO_BIN_EXE_natter"))
+            .args(args)
+            .env_remove("NATTER_CONFIG")
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path())
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}

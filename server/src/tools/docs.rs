@@ -5,10 +5,18 @@ use clap::CommandFactory;
 use std::io::Write;
 
 /// Writes the completion script for `shell` for the program described by `C`.
-pub fn completions<C: CommandFactory>(shell: clap_complete::Shell, out: &mut dyn Write) {
+/// The script is built in memory first: clap_complete panics when its
+/// writer fails (`natterd completions bash | true`), this returns the error.
+pub fn completions<C: CommandFactory>(
+    shell: clap_complete::Shell,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut command = C::command();
     let name = command.get_name().to_string();
-    clap_complete::generate(shell, &mut command, name, out);
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, name, &mut script);
+    out.write_all(&script)?;
+    out.flush()
 }
 
 /// Writes the roff manual page (section 1) for the program described by `C`.
