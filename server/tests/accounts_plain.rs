@@ -118,3 +118,23 @@ async fn past_the_failure_limit_the_password_prompt_gives_way_to_choosing_a_nick
         .expect_line("*** Welcome to natter, hank! You are in #lobby.")
         .await;
 }
+
+#[tokio::test]
+async fn exit_at_the_password_prompt_leaves_as_it_does_at_the_nickname_prompt() {
+    let server = TestServer::start_with(history_config()).await;
+    let mut owner = Client::plain(&server, "ivy").await;
+    owner.send("/register ivypass1");
+    owner.expect_line("*** You are logged in as ivy.").await;
+    owner.send("/quit");
+    owner.closed().await;
+
+    for leave in ["exit", "/QUIT"] {
+        let mut again = Client::connect(&server).await;
+        again.send("ivy");
+        again
+            .expect(|line| line.contains("Type its password"))
+            .await;
+        again.send(leave);
+        assert_eq!(again.closed().await, ["*** Bye!"], "{leave}");
+    }
+}

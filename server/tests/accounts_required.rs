@@ -182,3 +182,13 @@ async fn with_registration_closed_only_existing_accounts_get_in() {
         )
     );
 }
+
+#[tokio::test]
+async fn exit_at_the_new_account_prompt_leaves() {
+    let server = TestServer::start_with(required()).await;
+    let mut carol = Client::connect(&server).await;
+    carol.send("carol");
+    carol.expect(|line| line.contains("register carol")).await;
+    carol.send("exit");
+    assert_eq!(carol.closed().await, ["*** Bye!"]);
+}

@@ -71,6 +71,9 @@ impl PlainSession {
         given: &str,
     ) -> Flow {
         let given = given.trim();
+        if is_leaving(given) {
+            return Flow::Close(Close::Quit(String::new()));
+        }
         let Some(accounts) = self.context.accounts.clone().filter(|_| !given.is_empty()) else {
             self.stage = Stage::Nickname;
             notice(connection, "Choose a nickname:");
@@ -118,6 +121,9 @@ impl PlainSession {
         given: &str,
     ) -> Flow {
         let given = given.trim();
+        if is_leaving(given) {
+            return Flow::Close(Close::Quit(String::new()));
+        }
         if given.is_empty() && self.context.config.accounts.require {
             self.stage = Stage::Nickname;
             notice(
@@ -258,6 +264,14 @@ impl PlainSession {
             Err(other) => Err(LoginRefused::Other(other.to_string())),
         }
     }
+}
+
+/// Whether a line typed at a password prompt means "leave", as it does at
+/// the nickname prompt: `exit` and `/quit` are shorter than any password
+/// can be, so they are never somebody's password.
+fn is_leaving(line: &str) -> bool {
+    const _: () = assert!(MIN_PASSWORD_CHARS > "/quit".len());
+    line == "exit" || line.eq_ignore_ascii_case("/quit")
 }
 
 /// Why a login was refused: a wrong password may be typed again, anything
