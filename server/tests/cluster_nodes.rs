@@ -1086,3 +1086,37 @@ async fn a_channel_outlives_an_outage_that_made_its_nodes_count_each_other_dead(
     b.shutdown().await;
     c.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whisper_to_another_node_while_nats_is_away_is_refused_at_once() {
+    let Some(mut nats) = NatsServer::start() else {
+        return;
+    };
+    let a = patient_node(&nats, "node-a").await;
+    let b = patient_node(&nats, "node-b").await;
+    let mut alice = Client::register(&a, "alice").await;
+    let mut bob = Client::register(&b, "bob").await;
+    whois_until_known(&mut alice, "bob").await;
+
+    nats.stop();
+    alice
+        .expect(|line| line.contains(presence::LOST_NOTICE))
+        .await;
+    alice.send("PRIVMSG bob :are you there?");
+    alice
+        .expect_line(&format!(
+            ":{} 437 alice bob :Cannot reach bob's node right now; message not delivered",
+            common::SERVER
+        ))
+        .await;
+
+    nats.restart();
+    alice
+        .expect(|line| line.contains(presence::BACK_NOTICE))
+        .await;
+    alice.send("PRIVMSG bob :back?");
+    bob.expect_line(&format!(":{} PRIVMSG bob :back?", prefix("alice")))
+        .await;
+    a.shutdown().await;
+    b.shutdown().await;
+}

@@ -226,6 +226,10 @@ impl Directory for ClusterNode {
     fn shared_channel(&self, folded_channel: &str) -> Option<SharedChannel> {
         self.shared_record(folded_channel)
     }
+
+    fn reaches(&self, _node: &str) -> bool {
+        self.link.state() == super::LinkState::Up
+    }
 }
 
 impl ClusterNode {
@@ -384,8 +388,36 @@ impl ClusterNode {
             };
             if let Err(error) = parts.whispers.send(&to, &envelope).await {
                 crate::warn_throttled!(%error, "cluster: a whisper could not be delivered to another node");
+                self.tell_undelivered(&envelope.event);
             }
         }
+    }
+}
+
+impl ClusterNode {
+    /// A whisper (PRIVMSG) or invitation of a local user did not reach the
+    /// recipient's node (it did not acknowledge in time: cut off, or NATS
+    /// went away while it was sent): the sender is told, so nothing is lost
+    /// silently. NOTICEs and TAGMSGs get no answer, as in IRC.
+    fn tell_undelivered(&self, event: &wire::Event) {
+        let (from, to) = match event {
+            wire::Event::Whisper {
+                from,
+                to,
+                kind: wire::Kind::Privmsg,
+                ..
+            } => (from, to),
+            wire::Event::Invite { by, to, .. } => (by, to),
+            _ => return,
+        };
+        let Some(context) = self.context() else {
+            return;
+        };
+        let server = context.server_name().to_string();
+        let text = crate::hub::unreachable_text(to);
+        context
+            .hub
+            .with(|hub| hub.notice_nick(&server, &from.nick, &text));
     }
 }
 

@@ -116,4 +116,12 @@ pub trait Directory: Send + Sync + Debug {
         let _ = folded_channel;
         None
     }
+
+    /// Whether a whisper to a user of `node` can be sent now: false while
+    /// the nodes cannot reach each other, so the sender is told at once
+    /// instead of the whisper being lost.
+    fn reaches(&self, node: &str) -> bool {
+        let _ = node;
+        true
+    }
 }

@@ -54,7 +54,7 @@ pub use operators::KillError;
 pub use queries::{ChannelListing, MemberInfo, Names, WhoisInfo};
 pub use remembered::CHANSERV;
 pub use remote::LocalMember;
-pub use say::{PreparedSay, SayError, SayOutcome, SayRequest};
+pub use say::{PreparedSay, SayError, SayOutcome, SayRequest, unreachable_text};
 pub use state::{HubState, NickTaken, RegisterError};
 
 use crate::config::LimitsConfig;

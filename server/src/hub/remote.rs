@@ -191,6 +191,23 @@ impl HubState {
         self.note_overflowed(overflowed);
     }
 
+    /// Sends the local client called `nick` a notice from the server, in
+    /// its dialect; false when nobody here has that nick.
+    pub fn notice_nick(&mut self, server: &str, nick: &str, text: &str) -> bool {
+        let Some(client) = self.client_by_nick(nick) else {
+            return false;
+        };
+        let line = client
+            .format
+            .encoder
+            .server_notice(server, &client.nick, text);
+        if client.outbound.push_uncaptured(line).is_err() {
+            let id = client.id;
+            self.note_overflowed(vec![id]);
+        }
+        true
+    }
+
     /// A KICK another node's user made of a local member: shown to the
     /// local members (the victim too) and the victim taken out here; not
     /// published back. False when the victim is not a member here.

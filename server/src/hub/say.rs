@@ -54,6 +54,15 @@ pub enum SayError {
     NoSuchChannel,
     /// The channel refuses (+n from outside, +m without voice, or banned).
     CannotSendToChannel(&'static str),
+    /// The recipient (their nick) is on another node that cannot be reached
+    /// now (the cluster's NATS is away): refused rather than lost.
+    Unreachable(String),
+}
+
+/// What the sender of a whisper to `nick`, a user of a node this node
+/// cannot reach now, is told (the message was not delivered).
+pub fn unreachable_text(nick: &str) -> String {
+    format!("Cannot reach {nick}'s node right now; message not delivered")
 }
 
 /// Where a message goes: the lock that orders it and the bus scope.
@@ -329,6 +338,9 @@ impl HubState {
             .remote_user(&request.target)
             .filter(|_| self.bus.is_some())
             .ok_or(SayError::NoSuchNick)?;
+        if !self.reaches(&remote.node) {
+            return Err(SayError::Unreachable(remote.nick));
+        }
         let _order = Client::lock_private_pair(sender, sender);
         let msgid = new_msgid();
         crate::metrics::message(request.kind.command(), true, 1);

@@ -193,6 +193,14 @@ impl HubState {
         directory.remote_user(&self.fold(nick))
     }
 
+    /// Whether a whisper to a user on `node` can be sent now (always, on a
+    /// single node).
+    pub(crate) fn reaches(&self, node: &str) -> bool {
+        self.directory
+            .as_ref()
+            .is_none_or(|directory| directory.reaches(node))
+    }
+
     /// Records `nick` as `id`'s in the name and skeleton indexes.
     pub(crate) fn index_nick(&mut self, nick: &str, id: ClientId) {
         self.nicks.insert(self.fold(nick), id);

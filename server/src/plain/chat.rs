@@ -170,6 +170,10 @@ impl PlainSession {
                 notice(connection, &format!("Your message was not sent: {why}."));
                 None
             }
+            Err(SayError::Unreachable(nick)) => {
+                notice(connection, &crate::hub::unreachable_text(&clean(&nick)));
+                None
+            }
         }
     }
 

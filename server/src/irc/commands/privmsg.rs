@@ -84,6 +84,14 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
                     [target, text.as_str()],
                 );
             }
+            Err(SayError::Unreachable(nick)) => {
+                let text = crate::hub::unreachable_text(&nick);
+                session.reply(
+                    connection,
+                    numeric::ERR_UNAVAILRESOURCE,
+                    [target, text.as_str()],
+                );
+            }
         }
     }
 }
