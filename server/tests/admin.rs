@@ -222,6 +222,31 @@ fn backup_without_history_says_where_it_looked() {
     );
 }
 
+/// `channel forget` with a mistyped --data-dir refuses as `channel list`
+/// and `backup` do, instead of creating an empty history.db there and
+/// reporting the channel forgotten.
+#[test]
+fn channel_forget_without_history_says_where_it_looked_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("mistyped");
+    let (code, _, stderr) = run(&[
+        "channel".as_ref(),
+        "forget".as_ref(),
+        "#club".as_ref(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "no history database at {}",
+            data.join("history.db").display()
+        )),
+        "{stderr}"
+    );
+    assert!(!data.exists(), "{} was created", data.display());
+}
+
 #[test]
 fn export_prints_a_channel_as_text_or_json_lines() {
     let dir = tempfile::tempdir().unwrap();

@@ -70,11 +70,19 @@ fn rfc3339<S: serde::Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<
 /// How long to wait for the running server's writer to let go of a lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn open(data_dir: &Path) -> Result<(Connection, PathBuf), OfflineError> {
+/// The history database in `data_dir`, or [`OfflineError::Missing`]: an
+/// admin tool that would write to it checks first, so a mistyped
+/// `--data-dir` is an error rather than a new, empty database.
+pub fn existing_database(data_dir: &Path) -> Result<PathBuf, OfflineError> {
     let path = schema::database_path(data_dir);
     if !path.is_file() {
         return Err(OfflineError::Missing { path });
     }
+    Ok(path)
+}
+
+fn open(data_dir: &Path) -> Result<(Connection, PathBuf), OfflineError> {
+    let path = existing_database(data_dir)?;
     let read_error = |error: rusqlite::Error| OfflineError::Read {
         path: path.clone(),
         reason: error.to_string(),

@@ -72,6 +72,9 @@ pub async fn forget(
     folded: &str,
     keep_history: bool,
 ) -> anyhow::Result<Forgotten> {
+    // Opening would create the database: a mistyped --data-dir must not
+    // end in "forgotten" over a new, empty one.
+    offline::existing_database(data_dir)?;
     let history = History::open(data_dir, config).map_err(|error| {
         anyhow::anyhow!("{error} (stop natterd first: it keeps channel states in memory)")
     })?;
