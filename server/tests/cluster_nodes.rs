@@ -1120,3 +1120,24 @@ async fn a_whisper_to_another_node_while_nats_is_away_is_refused_at_once() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_user_on_a_node_new_to_the_lobby_sees_everyone_in_its_first_member_list() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "node-a").await;
+    let b = node(&nats, "node-b").await;
+    let _alice = Client::member(&a, "alice", "#lobby").await;
+    knows_channel(&b, "#lobby").await;
+    // node-b has nobody in #lobby: the plain user's automatic join first
+    // learns who node-a has there, as an IRC JOIN does.
+    let mut pat = Client::connect(&b).await;
+    pat.send("pat");
+    let line = pat
+        .expect(|line| line.starts_with("*** Online in #lobby"))
+        .await;
+    assert_eq!(line, "*** Online in #lobby (2): alice, pat");
+    a.shutdown().await;
+    b.shutdown().await;
+}

@@ -112,7 +112,7 @@ impl PlainSession {
         connection.mark_registered();
         connection.log_registered(&self.context, nick, "plain");
         let channel = self.channel();
-        let joined = self.try_join_default(connection);
+        let joined = self.try_join_default(connection).await;
         match &joined {
             Ok(_) => notice(
                 connection,
@@ -136,12 +136,16 @@ impl PlainSession {
     }
 
     /// Joins the default channel; the error is a sentence for the user.
-    pub(super) fn try_join_default(
+    /// In a cluster it first learns who other nodes have there (as an IRC
+    /// JOIN does), so the member list shown after it has everyone.
+    pub(super) async fn try_join_default(
         &mut self,
         connection: &mut Connection,
     ) -> Result<JoinOutcome, String> {
         let channel = self.channel();
         let id = connection.id;
+        let folded = self.context.hub.read(|hub| hub.fold(&channel));
+        self.context.hub.members_ready(&folded).await;
         self.context
             .hub
             .with(|hub| hub.join(id, &channel, None))
@@ -163,7 +167,7 @@ impl PlainSession {
 
     /// `/join`: back into the default channel, e.g. after a kick.
     pub(super) async fn rejoin(&mut self, connection: &mut Connection) {
-        match self.try_join_default(connection) {
+        match self.try_join_default(connection).await {
             Ok(joined) => {
                 notice(connection, &format!("You are in {}.", joined.channel));
                 self.show_channel(connection, &joined).await;
