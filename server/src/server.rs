@@ -161,6 +161,10 @@ impl Server {
             let casemapping = context.hub.read(|hub| hub.settings.casemapping);
             ClusterNode::new(link, &context.config, casemapping)
         });
+        // A node changes accounts only through the cluster's store.
+        if let (Some(_), Some(accounts)) = (&context.cluster, &context.accounts) {
+            accounts.expect_shared();
+        }
         Server {
             listener: listeners.plain,
             tls_listener,

@@ -1,12 +1,22 @@
-//! Nick ownership, channel state and node liveness across nodes, against a
-//! real nats-server (skipped with a note when it is not installed, failed
-//! under CI).
+//! Nick ownership, channel state, node liveness, accounts and ChanServ
+//! registrations across nodes, against a real nats-server (skipped with a
+//! note when it is not installed, failed under CI).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts_support;
 mod cluster_support;
+mod common;
+mod history_support;
 
-use cluster_support::{Node, eventually};
+use accounts_support::login_and_register;
+use cluster_support::{NETWORK, Node, PATIENCE, eventually};
+use common::{Client, SERVER};
+use natter_protocol::Fingerprint;
+use natterd::Config;
+use natterd::accounts::Accounts;
+use natterd::testing::TestServer;
+use std::time::Duration;
 use natterd::cluster::channels::{BanRecord, Change, ChannelRecord};
 use natterd::cluster::liveness::NodeChange;
 use natterd::cluster::nicks::Claim;
@@ -240,4 +250,198 @@ async fn concurrent_channel_changes_on_two_nodes_are_all_kept() {
         .await
         .unwrap();
     assert_eq!(b.channels.get("#lobby").await.unwrap(), None);
+}
+
+/// `config` as node `name` of the test network on `nats`, with its data in
+/// `dir`, once it has joined the cluster.
+async fn node_in(nats: &NatsServer, name: &str, dir: &std::path::Path) -> TestServer {
+    let mut config = cluster_config(nats, name);
+    config.server.data_dir = Some(dir.to_path_buf());
+    config.server.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    joined(TestServer::start_exact(config, dir.to_path_buf()).await, name).await
+}
+
+/// A node with history (accounts live in its database) and a short grace
+/// for impostors of registered nicks.
+async fn node_with_accounts(nats: &NatsServer, name: &str) -> TestServer {
+    joined(TestServer::start_with(cluster_config(nats, name)).await, name).await
+}
+
+fn cluster_config(nats: &NatsServer, name: &str) -> Config {
+    let mut config = history_support::history_config();
+    config.accounts.nick_grace = Duration::from_millis(200);
+    config.server.network = NETWORK.to_string();
+    config.cluster = cluster_support::config(nats);
+    config.cluster.node = Some(name.to_string());
+    config
+}
+
+async fn joined(server: TestServer, name: &str) -> TestServer {
+    let cluster = server.context.cluster.clone().expect("a cluster node");
+    assert!(
+        cluster.wait_joined(PATIENCE).await,
+        "node {name} never joined"
+    );
+    server
+}
+
+fn accounts(server: &TestServer) -> Accounts {
+    server.context.accounts.clone().expect("accounts")
+}
+
+/// Registers `name` before connecting (draft/account-registration).
+async fn register_account(server: &TestServer, name: &str, password: &str) -> Client {
+    let mut client = Client::connect(server).await;
+    client.send("CAP LS 302");
+    client.send(&format!("REGISTER {name} * {password}"));
+    client.expect(|line| line.contains(" 900 ")).await;
+    client
+}
+
+/// When the account `name` was created, as `server` knows it.
+fn created(server: &TestServer, name: &str) -> Option<i64> {
+    accounts(server)
+        .lookup(name)
+        .map(|account| account.created.timestamp_millis())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_registered_on_one_node_is_the_same_account_on_every_node() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node_with_accounts(&nats, "node-a").await;
+    let b = node_with_accounts(&nats, "node-b").await;
+    let _owner = register_account(&a, "alice", "wonderland").await;
+    eventually("node-b knows alice", || async { created(&b, "alice").is_some() }).await;
+    assert_eq!(created(&a, "alice"), created(&b, "alice"));
+    // Neither the name, another case of it, nor a look-alike can be
+    // registered on node-b as another account.
+    let mut rival = Client::connect(&b).await;
+    rival.send("CAP LS 302");
+    rival.send("REGISTER ALICE * looking-glass");
+    rival
+        .expect_line(&format!(
+            ":{SERVER} FAIL REGISTER ACCOUNT_EXISTS ALICE :The account alice already exists"
+        ))
+        .await;
+    rival.send("REGISTER a1ice * looking-glass");
+    rival
+        .expect_line(&format!(
+            ":{SERVER} FAIL REGISTER ACCOUNT_EXISTS a1ice :The account name looks too much like the account alice"
+        ))
+        .await;
+    // The nick is alice's on node-b too: an impostor is warned and renamed.
+    let mut mallory = Client::connect(&b).await;
+    mallory.send("NICK alice");
+    mallory.send("USER m 0 * :m");
+    mallory
+        .expect(|line| line.contains("NOTICE alice :The nickname alice is registered."))
+        .await;
+    mallory
+        .expect(|line| line.starts_with(":alice!~m@127.0.0.1 NICK Guest"))
+        .await;
+    // She logs in on node-b with the password given on node-a (SASL), and
+    // a password changed on node-b holds on node-a.
+    let mut alice = login_and_register(&b, "alice_", "alice", "wonderland", &[]).await;
+    alice.send("PRIVMSG NickServ :SET PASSWORD through-the-glass");
+    alice
+        .expect(|line| line.ends_with("NOTICE alice_ :Your password is changed."))
+        .await;
+    let on_a = accounts(&a);
+    eventually("node-a has the new password", || {
+        let on_a = on_a.clone();
+        async move { on_a.authenticate("alice", "through-the-glass").await.is_ok() }
+    })
+    .await;
+    assert!(on_a.authenticate("alice", "wonderland").await.is_err());
+    // A certificate added on node-a logs in to alice on node-b (SASL EXTERNAL).
+    let fingerprint: Fingerprint = "ab".repeat(32).parse().unwrap();
+    on_a.add_cert("alice", fingerprint).await.unwrap();
+    eventually("node-b knows alice's certificate", || async {
+        accounts(&b).account_for_cert(&fingerprint).map(|a| a.name) == Some("alice".into())
+    })
+    .await;
+    // Dropped on node-a: gone on node-b, with its certificate; her session
+    // there is logged out; the name can be registered again, anywhere.
+    let mut dropper =
+        login_and_register(&a, "alice2", "alice", "through-the-glass", &[]).await;
+    dropper.send("PRIVMSG NickServ :DROP");
+    dropper
+        .expect(|line| line.ends_with(":Account alice is dropped; its nick is free."))
+        .await;
+    eventually("node-b forgot alice", || async { created(&b, "alice").is_none() }).await;
+    assert_eq!(accounts(&b).account_for_cert(&fingerprint), None);
+    let logged_in = b.context.hub.read(|hub| {
+        hub.client_by_nick("alice_")
+            .map(|client| client.account.clone())
+    });
+    assert_eq!(logged_in, Some(None));
+    let _heir = register_account(&b, "alice", "a-new-alice").await;
+    eventually("node-a knows the new alice", || async {
+        created(&a, "alice").is_some()
+    })
+    .await;
+    assert!(accounts(&a).authenticate("alice", "a-new-alice").await.is_ok());
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_nodes_registering_one_name_at_once_exactly_one_wins() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node_with_accounts(&nats, "node-a").await;
+    let b = node_with_accounts(&nats, "node-b").await;
+    for round in 0..5 {
+        let name = format!("racer{round}");
+        let (on_a, on_b) = (accounts(&a), accounts(&b));
+        let upper = name.to_uppercase();
+        let (first, second) = tokio::join!(
+            on_a.register(&name, "password-a"),
+            on_b.register(&upper, "password-b")
+        );
+        assert!(first.is_ok() != second.is_ok(), "{first:?} {second:?}");
+        let winner = if first.is_ok() { "password-a" } else { "password-b" };
+        eventually("both nodes agree", || async {
+            created(&a, &name).is_some() && created(&a, &name) == created(&b, &name)
+        })
+        .await;
+        assert!(on_a.authenticate(&name, winner).await.is_ok());
+        assert!(on_b.authenticate(&name, winner).await.is_ok());
+    }
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_joining_a_cluster_brings_its_accounts_but_not_a_name_taken_first() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    // node-c ran alone first, with accounts carol and alice of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let alone = TestServer::start_exact(
+        history_support::history_config_in(dir.path()),
+        dir.path().to_path_buf(),
+    )
+    .await;
+    let _carol = register_account(&alone, "carol", "carols-password").await;
+    let _alice = register_account(&alone, "alice", "c-alices-password").await;
+    alone.shutdown().await;
+    // Meanwhile the cluster gave alice to someone else.
+    let a = node_with_accounts(&nats, "node-a").await;
+    let _owner = register_account(&a, "alice", "a-alices-password").await;
+    let c = node_in(&nats, "node-c", dir.path()).await;
+    eventually("node-a knows carol", || async { created(&a, "carol").is_some() }).await;
+    assert!(accounts(&a).authenticate("carol", "carols-password").await.is_ok());
+    eventually("node-c uses the cluster's alice", || async {
+        created(&c, "alice") == created(&a, "alice")
+    })
+    .await;
+    assert!(accounts(&c).authenticate("alice", "a-alices-password").await.is_ok());
+    assert!(accounts(&c).authenticate("alice", "c-alices-password").await.is_err());
+    a.shutdown().await;
+    c.shutdown().await;
 }

@@ -3,7 +3,7 @@
 //! A certificate belongs to at most one account; an account has at most
 //! [`MAX_CERTS`] of them.
 
-use super::{Account, AccountError, Accounts, Write};
+use super::{Account, AccountError, AccountRecord, Accounts, Write};
 use natter_protocol::Fingerprint;
 use rusqlite::{Connection, params};
 
@@ -64,6 +64,24 @@ impl Accounts {
                 return Err(AccountError::TooManyCerts);
             }
         }
+        if let Some(shared) = self.shared()? {
+            let hex = fingerprint.hex();
+            let change = |record: &mut AccountRecord| {
+                if record.certs.contains(&hex) {
+                    return Err(AccountError::CertAlreadyAdded);
+                }
+                if record.certs.len() >= MAX_CERTS {
+                    return Err(AccountError::TooManyCerts);
+                }
+                record.certs.push(hex.clone());
+                record.certs.sort();
+                Ok(())
+            };
+            let record = shared.update(folded, &change).await?;
+            self.apply_shared(record).await;
+            tracing::info!(account = %folded, %fingerprint, "client certificate added");
+            return Ok(());
+        }
         let (key, hex) = (folded.to_owned(), fingerprint.hex());
         let now = chrono::Utc::now().timestamp_millis();
         self.write(move |conn| {
@@ -99,6 +117,20 @@ impl Accounts {
             != Some(folded)
         {
             return Err(AccountError::NoSuchCert);
+        }
+        if let Some(shared) = self.shared()? {
+            let hex = fingerprint.hex();
+            let change = |record: &mut AccountRecord| {
+                if !record.certs.contains(&hex) {
+                    return Err(AccountError::NoSuchCert);
+                }
+                record.certs.retain(|held| *held != hex);
+                Ok(())
+            };
+            let record = shared.update(folded, &change).await?;
+            self.apply_shared(record).await;
+            tracing::info!(account = %folded, %fingerprint, "client certificate removed");
+            return Ok(());
         }
         let (key, hex) = (folded.to_owned(), fingerprint.hex());
         self.write(move |conn| {

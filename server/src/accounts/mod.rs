@@ -13,17 +13,20 @@ pub mod certs;
 pub mod config;
 pub mod limiter;
 pub mod password;
+pub mod shared;
 mod store;
 
 pub use config::AccountsConfig;
 pub use limiter::{Limiter, Limits, Window};
+pub use shared::{AccountRecord, SharedAccounts};
 
 use chrono::{DateTime, Utc};
 use natter_protocol::{Casemapping, Fingerprint, Skeleton};
 use rusqlite::{Connection, ErrorCode};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// Shortest password accepted, in characters.
@@ -77,6 +80,15 @@ pub enum AccountError {
     /// The database failed; the account was not changed.
     #[error("accounts are temporarily unavailable ({0})")]
     Unavailable(String),
+    /// In a cluster, the shared account store is out of reach (NATS is
+    /// down or not yet joined): accounts are not changed on one node alone.
+    #[error(
+        "accounts cannot be changed while this server is cut off from the rest of its network ({0}); try again later"
+    )]
+    Unreachable(String),
+    /// The account was dropped (on another server of the network) meanwhile.
+    #[error("the account no longer exists")]
+    Gone,
 }
 
 /// What the directory keeps per account.
@@ -116,6 +128,11 @@ struct Inner {
     conn: Mutex<Connection>,
     directory: Mutex<Directory>,
     limiter: Limiter,
+    /// Set when this server is a cluster node: changes must go through
+    /// `shared` ([`Accounts::expect_shared`]).
+    clustered: AtomicBool,
+    /// The cluster's account store, once joined ([`Accounts::attach_shared`]).
+    shared: OnceLock<Arc<dyn SharedAccounts>>,
 }
 
 /// The account store; clones share it.
@@ -162,6 +179,8 @@ impl Accounts {
                 conn: Mutex::new(conn),
                 directory: Mutex::new(directory),
                 limiter: Limiter::default(),
+                clustered: AtomicBool::new(false),
+                shared: OnceLock::new(),
             }),
         })
     }
@@ -211,12 +230,16 @@ impl Accounts {
                 AccountError::LooksLike(owner.name)
             });
         }
+        let shared = self.shared()?;
         let hash = hash_off_runtime(password.to_owned()).await?;
         let account = Account {
             name: name.to_owned(),
             folded: Casemapping::Rfc8265.fold(name),
             created: store::now(),
         };
+        if let Some(shared) = shared {
+            return self.register_shared(shared.as_ref(), account, hash).await;
+        }
         let row = store::Row {
             account: account.clone(),
             password_hash: hash.clone(),
@@ -265,7 +288,17 @@ impl Accounts {
     /// Replaces the password of the account `folded`.
     pub async fn set_password(&self, folded: &str, password: &str) -> Result<(), AccountError> {
         check_password(password)?;
+        let shared = self.shared()?;
         let hash = hash_off_runtime(password.to_owned()).await?;
+        if let Some(shared) = shared {
+            let change = |record: &mut AccountRecord| {
+                record.password_hash.clone_from(&hash);
+                Ok(())
+            };
+            let record = shared.update(folded, &change).await?;
+            self.apply_shared(record).await;
+            return Ok(());
+        }
         let (key, stored) = (folded.to_owned(), hash.clone());
         self.write(move |conn| store::set_password(conn, &key, &stored))
             .await
@@ -278,6 +311,17 @@ impl Accounts {
 
     /// Deletes the account `folded`.
     pub async fn unregister(&self, folded: &str) -> Result<(), AccountError> {
+        if let Some(shared) = self.shared()? {
+            let created_ms = self
+                .directory()
+                .by_folded
+                .get(folded)
+                .map(|entry| entry.account.created.timestamp_millis())
+                .ok_or(AccountError::Gone)?;
+            shared.drop_account(folded, created_ms).await?;
+            self.apply_dropped(folded, created_ms).await;
+            return Ok(());
+        }
         let key = folded.to_owned();
         self.write(move |conn| {
             // One transaction: an heir of the name must not inherit certificates.

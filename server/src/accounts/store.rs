@@ -58,7 +58,40 @@ pub(super) fn delete(conn: &Connection, folded: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Now, for `created`.
+/// Now, for `created`, to the millisecond (what is stored and shared).
 pub(super) fn now() -> DateTime<Utc> {
-    Utc::now()
+    DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap_or_default()
+}
+
+/// Makes `row` (with its certificates, hex) the account of its name in
+/// this cache: whatever account had the same folded name or skeleton
+/// before goes, with its certificates; so do other accounts' rows of the
+/// same certificates. One transaction.
+pub(super) fn replace(
+    conn: &Connection,
+    row: &Row,
+    skeleton: &str,
+    certs: &[String],
+    now_ms: i64,
+) -> rusqlite::Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    let replaced: Vec<String> = {
+        let mut statement =
+            tx.prepare("SELECT folded FROM accounts WHERE folded = ?1 OR skeleton = ?2")?;
+        let rows = statement.query_map(params![row.account.folded, skeleton], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for folded in &replaced {
+        tx.execute("DELETE FROM accounts WHERE folded = ?1", [folded])?;
+        tx.execute("DELETE FROM account_certs WHERE account = ?1", [folded])?;
+    }
+    insert(&tx, row, skeleton)?;
+    for hex in certs {
+        tx.execute("DELETE FROM account_certs WHERE fingerprint = ?1", [hex])?;
+        tx.execute(
+            "INSERT INTO account_certs (fingerprint, account, added_ms) VALUES (?1, ?2, ?3)",
+            params![hex, row.account.folded, now_ms],
+        )?;
+    }
+    tx.commit()
 }

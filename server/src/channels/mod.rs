@@ -51,9 +51,16 @@ struct Shared {
     stopping: bool,
 }
 
+/// Told of every change that involves a registered channel: its folded
+/// name, the record before and after (see [`ChannelStates::observe`]).
+pub type Observer =
+    Box<dyn Fn(&str, Option<&ChannelRecord>, Option<&ChannelRecord>) + Send + Sync>;
+
 struct Inner {
     path: PathBuf,
     shared: Mutex<Shared>,
+    /// In a cluster: shares registrations with the other nodes.
+    observer: std::sync::OnceLock<Observer>,
     /// Signalled when `dirty` grows, a batch is stored, or on stop.
     changed: Condvar,
     writer: Mutex<Option<JoinHandle<()>>>,
@@ -111,6 +118,7 @@ impl ChannelStates {
             }),
             changed: Condvar::new(),
             writer: Mutex::new(None),
+            observer: std::sync::OnceLock::new(),
         });
         let for_writer = Arc::clone(&inner);
         let handle = std::thread::Builder::new()
@@ -132,18 +140,47 @@ impl ChannelStates {
     /// Remembers `record` for the channel `folded` (`None` or a plain record:
     /// forget it). Never blocks on the disk; unchanged records are not rewritten.
     pub fn put(&self, folded: &str, record: Option<ChannelRecord>) {
+        self.store(folded, record, true);
+    }
+
+    /// Like [`ChannelStates::put`], for a record that comes from the
+    /// cluster: the observer is not told (it would only send it back).
+    pub fn adopt(&self, folded: &str, record: Option<ChannelRecord>) {
+        self.store(folded, record, false);
+    }
+
+    /// Tells `observer` of every later change involving a registered
+    /// channel (in a cluster: to share registrations). Set once.
+    pub fn observe(&self, observer: Observer) {
+        let _ = self.inner.observer.set(observer);
+    }
+
+    fn store(&self, folded: &str, record: Option<ChannelRecord>, tell: bool) {
         let record = record.filter(|record| !record.is_plain());
         let mut shared = self.shared();
         if shared.records.get(folded) == record.as_ref() {
             return;
         }
-        match record {
+        let old = match record.clone() {
             Some(record) => shared.records.insert(folded.to_owned(), record),
             None => shared.records.remove(folded),
         };
         shared.dirty.insert(folded.to_owned());
         drop(shared);
         self.inner.changed.notify_all();
+        if tell {
+            self.tell(folded, old.as_ref(), record.as_ref());
+        }
+    }
+
+    /// Tells the observer, if any, of a change that involves a registration.
+    fn tell(&self, folded: &str, old: Option<&ChannelRecord>, new: Option<&ChannelRecord>) {
+        let involved = |record: Option<&ChannelRecord>| record.is_some_and(|r| r.is_registered());
+        if let Some(observer) = self.inner.observer.get()
+            && (involved(old) || involved(new))
+        {
+            observer(folded, old, new);
+        }
     }
 
     /// How many channels the account `folded_account` founded.
@@ -169,7 +206,9 @@ impl ChannelStates {
         let mut shared = self.shared();
         let Shared { records, dirty, .. } = &mut *shared;
         let mut vanished = Vec::new();
+        let mut told = Vec::new();
         for (folded, record) in records.iter_mut() {
+            let old = record.clone();
             let founded = record.is_founder(folded_account);
             if founded {
                 record.founder = None;
@@ -177,9 +216,11 @@ impl ChannelStates {
             }
             if record.operators.remove(folded_account) || founded {
                 dirty.insert(folded.clone());
-                if record.is_plain() || (!record.is_registered() && !live(folded)) {
+                let gone = record.is_plain() || (!record.is_registered() && !live(folded));
+                if gone {
                     vanished.push(folded.clone());
                 }
+                told.push((folded.clone(), old, (!gone).then(|| record.clone())));
             }
         }
         let vanished = vanished
@@ -188,6 +229,9 @@ impl ChannelStates {
             .collect();
         drop(shared);
         self.inner.changed.notify_all();
+        for (folded, old, new) in told {
+            self.tell(&folded, Some(&old), new.as_ref());
+        }
         vanished
     }
 

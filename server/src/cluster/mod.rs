@@ -12,6 +12,8 @@
 //! - [`liveness`]: node heartbeats in a key-value bucket whose entries expire,
 //!   so a dead node is noticed within `node_timeout`.
 //! - [`nicks`]: nick ownership, arbitrated with compare-and-set revisions.
+//! - [`accounts`]: accounts (NickServ), one bucket arbitrated the same way
+//!   and watched into every node's accounts.
 //! - [`channels`]: each channel's shared state (modes, topic, bans,
 //!   operators, invitations), updated only by compare-and-set
 //!   (`channel_changes`: what each event does to it); `shared_state`
@@ -34,6 +36,7 @@
 //!
 //! ARCHITECTURE.md ("Cluster") says what each part guarantees.
 
+pub mod accounts;
 mod bucket;
 mod catchup;
 mod channel_changes;

@@ -15,6 +15,7 @@
 //! [`super::presence`] follows nodes and the link (deaths, outages,
 //! re-announcing) and nick claims.
 
+use super::accounts::AccountBucket;
 use super::catchup::CatchUps;
 use super::channels::ChannelStore;
 use super::directory::NickDirectory;
@@ -47,6 +48,7 @@ const NO_HISTORY_RETENTION: Duration = Duration::from_secs(3600);
 /// The JetStream parts, opened once NATS answered.
 #[derive(Debug)]
 pub(crate) struct Parts {
+    pub(crate) accounts: AccountBucket,
     pub(crate) liveness: Liveness,
     pub(crate) channels: ChannelStore,
     pub(crate) nicks: NickRegistry,
@@ -248,6 +250,10 @@ impl ClusterNode {
         self.spawn_publisher();
         self.tasks.spawn(self.clone().watch_nicks());
         self.tasks.spawn(self.clone().answer_member_questions());
+        let accounts = self.parts.get().map(|parts| parts.accounts.clone());
+        if let Some(accounts) = accounts {
+            self.tasks.spawn(self.clone().share_accounts(accounts));
+        }
         let channels = self.parts.get().map(|parts| parts.channels.clone());
         if let Some(channels) = channels {
             self.tasks.spawn(self.clone().watch_channels(channels));
@@ -313,7 +319,9 @@ impl ClusterNode {
         .await?;
         let whispers = Whispers::new(&self.link, &self.subjects);
         let channels = ChannelStore::open(&self.link, &self.subjects, replicas).await?;
+        let accounts = AccountBucket::open(&self.link, &self.subjects, replicas).await?;
         Ok(Parts {
+            accounts,
             liveness,
             channels,
             nicks,

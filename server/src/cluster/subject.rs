@@ -136,6 +136,16 @@ impl Subjects {
         format!("natter_{}_channels", self.resource)
     }
 
+    /// The key-value bucket of accounts (by confusable skeleton).
+    pub fn account_bucket(&self) -> String {
+        format!("natter_{}_accounts", self.resource)
+    }
+
+    /// The key-value bucket of ChanServ-registered channels.
+    pub fn registration_bucket(&self) -> String {
+        format!("natter_{}_registered", self.resource)
+    }
+
     /// The key-value bucket of node heartbeats.
     pub fn node_bucket(&self) -> String {
         format!("natter_{}_nodes", self.resource)
