@@ -15,12 +15,13 @@ use common::{Client, SERVER};
 use natter_protocol::Fingerprint;
 use natterd::Config;
 use natterd::accounts::Accounts;
-use natterd::testing::TestServer;
-use std::time::Duration;
 use natterd::cluster::channels::{BanRecord, Change, ChannelRecord};
 use natterd::cluster::liveness::NodeChange;
 use natterd::cluster::nicks::Claim;
 use natterd::cluster::testing::NatsServer;
+use natterd::hub::bus::Directory;
+use natterd::testing::TestServer;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -258,13 +259,21 @@ async fn node_in(nats: &NatsServer, name: &str, dir: &std::path::Path) -> TestSe
     let mut config = cluster_config(nats, name);
     config.server.data_dir = Some(dir.to_path_buf());
     config.server.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    joined(TestServer::start_exact(config, dir.to_path_buf()).await, name).await
+    joined(
+        TestServer::start_exact(config, dir.to_path_buf()).await,
+        name,
+    )
+    .await
 }
 
 /// A node with history (accounts live in its database) and a short grace
 /// for impostors of registered nicks.
 async fn node_with_accounts(nats: &NatsServer, name: &str) -> TestServer {
-    joined(TestServer::start_with(cluster_config(nats, name)).await, name).await
+    joined(
+        TestServer::start_with(cluster_config(nats, name)).await,
+        name,
+    )
+    .await
 }
 
 fn cluster_config(nats: &NatsServer, name: &str) -> Config {
@@ -313,7 +322,10 @@ async fn an_account_registered_on_one_node_is_the_same_account_on_every_node() {
     let a = node_with_accounts(&nats, "node-a").await;
     let b = node_with_accounts(&nats, "node-b").await;
     let _owner = register_account(&a, "alice", "wonderland").await;
-    eventually("node-b knows alice", || async { created(&b, "alice").is_some() }).await;
+    eventually("node-b knows alice", || async {
+        created(&b, "alice").is_some()
+    })
+    .await;
     assert_eq!(created(&a, "alice"), created(&b, "alice"));
     // Neither the name, another case of it, nor a look-alike can be
     // registered on node-b as another account.
@@ -351,7 +363,11 @@ async fn an_account_registered_on_one_node_is_the_same_account_on_every_node() {
     let on_a = accounts(&a);
     eventually("node-a has the new password", || {
         let on_a = on_a.clone();
-        async move { on_a.authenticate("alice", "through-the-glass").await.is_ok() }
+        async move {
+            on_a.authenticate("alice", "through-the-glass")
+                .await
+                .is_ok()
+        }
     })
     .await;
     assert!(on_a.authenticate("alice", "wonderland").await.is_err());
@@ -364,13 +380,15 @@ async fn an_account_registered_on_one_node_is_the_same_account_on_every_node() {
     .await;
     // Dropped on node-a: gone on node-b, with its certificate; her session
     // there is logged out; the name can be registered again, anywhere.
-    let mut dropper =
-        login_and_register(&a, "alice2", "alice", "through-the-glass", &[]).await;
+    let mut dropper = login_and_register(&a, "alice2", "alice", "through-the-glass", &[]).await;
     dropper.send("PRIVMSG NickServ :DROP");
     dropper
         .expect(|line| line.ends_with(":Account alice is dropped; its nick is free."))
         .await;
-    eventually("node-b forgot alice", || async { created(&b, "alice").is_none() }).await;
+    eventually("node-b forgot alice", || async {
+        created(&b, "alice").is_none()
+    })
+    .await;
     assert_eq!(accounts(&b).account_for_cert(&fingerprint), None);
     let logged_in = b.context.hub.read(|hub| {
         hub.client_by_nick("alice_")
@@ -382,7 +400,12 @@ async fn an_account_registered_on_one_node_is_the_same_account_on_every_node() {
         created(&a, "alice").is_some()
     })
     .await;
-    assert!(accounts(&a).authenticate("alice", "a-new-alice").await.is_ok());
+    assert!(
+        accounts(&a)
+            .authenticate("alice", "a-new-alice")
+            .await
+            .is_ok()
+    );
     a.shutdown().await;
     b.shutdown().await;
 }
@@ -403,7 +426,11 @@ async fn of_two_nodes_registering_one_name_at_once_exactly_one_wins() {
             on_b.register(&upper, "password-b")
         );
         assert!(first.is_ok() != second.is_ok(), "{first:?} {second:?}");
-        let winner = if first.is_ok() { "password-a" } else { "password-b" };
+        let winner = if first.is_ok() {
+            "password-a"
+        } else {
+            "password-b"
+        };
         eventually("both nodes agree", || async {
             created(&a, &name).is_some() && created(&a, &name) == created(&b, &name)
         })
@@ -434,14 +461,104 @@ async fn a_server_joining_a_cluster_brings_its_accounts_but_not_a_name_taken_fir
     let a = node_with_accounts(&nats, "node-a").await;
     let _owner = register_account(&a, "alice", "a-alices-password").await;
     let c = node_in(&nats, "node-c", dir.path()).await;
-    eventually("node-a knows carol", || async { created(&a, "carol").is_some() }).await;
-    assert!(accounts(&a).authenticate("carol", "carols-password").await.is_ok());
+    eventually("node-a knows carol", || async {
+        created(&a, "carol").is_some()
+    })
+    .await;
+    assert!(
+        accounts(&a)
+            .authenticate("carol", "carols-password")
+            .await
+            .is_ok()
+    );
     eventually("node-c uses the cluster's alice", || async {
         created(&c, "alice") == created(&a, "alice")
     })
     .await;
-    assert!(accounts(&c).authenticate("alice", "a-alices-password").await.is_ok());
-    assert!(accounts(&c).authenticate("alice", "c-alices-password").await.is_err());
+    assert!(
+        accounts(&c)
+            .authenticate("alice", "a-alices-password")
+            .await
+            .is_ok()
+    );
+    assert!(
+        accounts(&c)
+            .authenticate("alice", "c-alices-password")
+            .await
+            .is_err()
+    );
     a.shutdown().await;
     c.shutdown().await;
+}
+
+/// Whether `server` holds `channel` as registered (with a key, if `keyed`).
+fn registered_on(server: &TestServer, channel: &str, keyed: bool) -> bool {
+    let history = server.context.history.as_ref().expect("history");
+    history
+        .channel_states()
+        .get(channel)
+        .is_some_and(|record| record.is_registered() && (record.key.is_some() || !keyed))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_registered_on_one_node_is_registered_on_every_node() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node_with_accounts(&nats, "node-a").await;
+    let b = node_with_accounts(&nats, "node-b").await;
+    let mut alice = Client::register(&a, "alice").await;
+    alice.send("PRIVMSG NickServ :REGISTER sesame123");
+    alice.expect_command("900").await;
+    alice.join("#reg").await;
+    alice.send("PRIVMSG ChanServ :REGISTER #reg");
+    alice
+        .expect(|line| line.ends_with("NOTICE alice :#reg is now registered to alice."))
+        .await;
+    alice.send("MODE #reg +k sesame");
+    alice.expect(|line| common::command(line) == "MODE").await;
+    eventually("node-b has #reg registered with its key", || async {
+        registered_on(&b, "#reg", true)
+    })
+    .await;
+    let mut bob = Client::register(&b, "bob").await;
+    bob.send("PRIVMSG ChanServ :INFO #reg");
+    bob.expect_line(":ChanServ!ChanServ@services. NOTICE bob :Information on #reg:")
+        .await;
+    bob.expect_next(":ChanServ!ChanServ@services. NOTICE bob :Founder    : alice")
+        .await;
+    // Nobody is left in #reg anywhere: it stays registered, so on node-b
+    // its key holds and its founder alone is opped.
+    alice.send("QUIT");
+    alice.expect(|line| line.starts_with("ERROR")).await;
+    eventually("#reg has ended on node-b", || async {
+        b.context
+            .cluster
+            .as_ref()
+            .unwrap()
+            .shared_channel("#reg")
+            .is_none()
+    })
+    .await;
+    bob.send("JOIN #reg");
+    bob.expect_line(&format!(":{SERVER} 475 bob #reg :Cannot join channel (+k)"))
+        .await;
+    let mut founder = login_and_register(&b, "alice_", "alice", "sesame123", &[]).await;
+    founder.send("JOIN #reg");
+    founder.expect_command("366").await;
+    assert_eq!(founder.names("#reg").await, ["@alice_"]);
+    bob.send("JOIN #reg sesame");
+    bob.expect_command("366").await;
+    assert_eq!(bob.names("#reg").await, ["@alice_", "bob"]);
+    // Dropped on node-b: node-a forgets the registration too.
+    founder.send("PRIVMSG ChanServ :DROP #reg");
+    founder
+        .expect(|line| line.ends_with("NOTICE alice_ :#reg is no longer registered."))
+        .await;
+    eventually("node-a has #reg unregistered", || async {
+        !registered_on(&a, "#reg", false)
+    })
+    .await;
+    a.shutdown().await;
+    b.shutdown().await;
 }

@@ -53,8 +53,7 @@ struct Shared {
 
 /// Told of every change that involves a registered channel: its folded
 /// name, the record before and after (see [`ChannelStates::observe`]).
-pub type Observer =
-    Box<dyn Fn(&str, Option<&ChannelRecord>, Option<&ChannelRecord>) + Send + Sync>;
+pub type Observer = Box<dyn Fn(&str, Option<&ChannelRecord>, Option<&ChannelRecord>) + Send + Sync>;
 
 struct Inner {
     path: PathBuf,

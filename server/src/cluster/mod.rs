@@ -13,7 +13,8 @@
 //!   so a dead node is noticed within `node_timeout`.
 //! - [`nicks`]: nick ownership, arbitrated with compare-and-set revisions.
 //! - [`accounts`]: accounts (NickServ), one bucket arbitrated the same way
-//!   and watched into every node's accounts.
+//!   and watched into every node's accounts; [`registrations`]: ChanServ
+//!   registrations, the same way.
 //! - [`channels`]: each channel's shared state (modes, topic, bans,
 //!   operators, invitations), updated only by compare-and-set
 //!   (`channel_changes`: what each event does to it); `shared_state`
@@ -54,6 +55,7 @@ pub mod node;
 pub mod ordering;
 mod outbox;
 pub mod presence;
+pub mod registrations;
 pub mod roster;
 mod shared_state;
 pub mod subject;

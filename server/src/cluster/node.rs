@@ -24,6 +24,7 @@ use super::liveness::Liveness;
 use super::nicks::NickRegistry;
 use super::ordering::RoomLog;
 use super::outbox::Outbox;
+use super::registrations::RegistrationBucket;
 use super::roster::Roster;
 use super::shared_state::{SharedState, StateChange};
 use super::whispers::Whispers;
@@ -49,6 +50,7 @@ const NO_HISTORY_RETENTION: Duration = Duration::from_secs(3600);
 #[derive(Debug)]
 pub(crate) struct Parts {
     pub(crate) accounts: AccountBucket,
+    pub(crate) registrations: RegistrationBucket,
     pub(crate) liveness: Liveness,
     pub(crate) channels: ChannelStore,
     pub(crate) nicks: NickRegistry,
@@ -250,9 +252,11 @@ impl ClusterNode {
         self.spawn_publisher();
         self.tasks.spawn(self.clone().watch_nicks());
         self.tasks.spawn(self.clone().answer_member_questions());
-        let accounts = self.parts.get().map(|parts| parts.accounts.clone());
-        if let Some(accounts) = accounts {
+        if let Some(parts) = self.parts.get() {
+            let (accounts, registrations) = (parts.accounts.clone(), parts.registrations.clone());
             self.tasks.spawn(self.clone().share_accounts(accounts));
+            self.tasks
+                .spawn(self.clone().share_registrations(registrations));
         }
         let channels = self.parts.get().map(|parts| parts.channels.clone());
         if let Some(channels) = channels {
@@ -320,8 +324,10 @@ impl ClusterNode {
         let whispers = Whispers::new(&self.link, &self.subjects);
         let channels = ChannelStore::open(&self.link, &self.subjects, replicas).await?;
         let accounts = AccountBucket::open(&self.link, &self.subjects, replicas).await?;
+        let registrations = RegistrationBucket::open(&self.link, &self.subjects, replicas).await?;
         Ok(Parts {
             accounts,
+            registrations,
             liveness,
             channels,
             nicks,

@@ -135,6 +135,12 @@ impl HubState {
                 if shared.invited.contains(&folded_nick) {
                     channel.invited.insert(id);
                 }
+                // Its registration (founder, operator accounts) is this
+                // node's stored record, shared through the cluster.
+                if let Some(remembered) = self.recall_channel(&folded) {
+                    channel.founder = remembered.founder;
+                    channel.operators = remembered.operators;
+                }
                 Some(channel)
             }
             None if created => self.recall_channel(&folded),

@@ -144,6 +144,39 @@ impl HubState {
         }
     }
 
+    /// The cluster's registration of `folded` (`None`: not registered),
+    /// made, changed or dropped on another node, becomes this node's: in
+    /// its stored record and, if the channel is live here, in its founder
+    /// and operator accounts (its modes and topic follow the cluster's
+    /// channel record). Not sent back to the cluster.
+    pub fn adopt_registration(&mut self, folded: &str, record: Option<ChannelRecord>) {
+        let Some(states) = self.channel_states().cloned() else {
+            return;
+        };
+        if let Some(channel) = self.channels.get_mut(folded) {
+            let (founder, operators) = record
+                .map(|record| (record.founder, record.operators))
+                .unwrap_or_default();
+            channel.founder = founder;
+            channel.operators = operators;
+            states.adopt(folded, Some(record_of(channel)));
+            return;
+        }
+        match record {
+            Some(record) => states.adopt(folded, Some(record)),
+            None => {
+                if let Some(old) = states.get(folded) {
+                    states.adopt(folded, None);
+                    if old.guards_history()
+                        && let Some(history) = &self.history
+                    {
+                        history.forget_channel_history(folded);
+                    }
+                }
+            }
+        }
+    }
+
     /// Tells every member of `folded` that `id` got `+o` by account on joining.
     pub(crate) fn announce_operator_by_account(&mut self, folded: &Folded, id: ClientId) {
         let (Some(channel), Some(client)) = (self.channels.get(folded), self.clients.get(&id))
