@@ -8,6 +8,9 @@
 //! `alice` (and every nick that folds or looks like it) alice's. Besides its
 //! password, an account may be logged in to with TLS client certificates
 //! ([`certs`], SASL EXTERNAL).
+//!
+//! In a cluster the accounts are the cluster's ([`shared`]): this database
+//! is then the node's cache of them.
 
 pub mod certs;
 pub mod config;
