@@ -1094,7 +1094,7 @@ async fn a_whisper_to_another_node_while_nats_is_away_is_refused_at_once() {
     };
     let a = patient_node(&nats, "node-a").await;
     let b = patient_node(&nats, "node-b").await;
-    let mut alice = Client::register(&a, "alice").await;
+    let mut alice = Client::member(&a, "alice", "#c").await;
     let mut bob = Client::register(&b, "bob").await;
     whois_until_known(&mut alice, "bob").await;
 
@@ -1103,12 +1103,14 @@ async fn a_whisper_to_another_node_while_nats_is_away_is_refused_at_once() {
         .expect(|line| line.contains(presence::LOST_NOTICE))
         .await;
     alice.send("PRIVMSG bob :are you there?");
-    alice
-        .expect_line(&format!(
-            ":{} 437 alice bob :Cannot reach bob's node right now; message not delivered",
-            common::SERVER
-        ))
-        .await;
+    let refused = format!(
+        ":{} 437 alice bob :Cannot reach bob's node right now; message not delivered",
+        common::SERVER
+    );
+    alice.expect_line(&refused).await;
+    // An invitation would be lost the same way: refused too.
+    alice.send("INVITE bob #c");
+    alice.expect_line(&refused).await;
 
     nats.restart();
     alice

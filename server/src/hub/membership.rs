@@ -95,6 +95,9 @@ pub enum InviteError {
     NotOperator,
     /// The invited user is already a member.
     AlreadyOnChannel,
+    /// The invitee (their nick) is on another node that cannot be reached
+    /// now (the cluster's NATS is away): refused rather than lost.
+    Unreachable(String),
 }
 
 impl HubState {
@@ -378,6 +381,9 @@ impl HubState {
             Some(target) => (Some(target.id), target.nick.clone(), Vec::new()),
             None => {
                 let remote = self.remote_user(nick).ok_or(InviteError::NoSuchNick)?;
+                if !self.reaches(&remote.node) {
+                    return Err(InviteError::Unreachable(remote.nick));
+                }
                 (None, remote.nick, remote.channels)
             }
         };

@@ -46,6 +46,14 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
                 [channel, "You're not channel operator"],
             );
         }
+        Err(InviteError::Unreachable(nick)) => {
+            let text = crate::hub::unreachable_text(&nick);
+            session.reply(
+                connection,
+                numeric::ERR_UNAVAILRESOURCE,
+                [nick.as_str(), text.as_str()],
+            );
+        }
         Err(InviteError::AlreadyOnChannel) => {
             session.reply(
                 connection,
