@@ -232,12 +232,7 @@ impl AccountBucket {
     }
 
     async fn read(&self, key: &str) -> Result<Option<(Slot, u64)>, ClusterError> {
-        let entry = bucket::value(&self.store, key)
-            .await
-            .map_err(|error| ClusterError::jetstream("reading an account", error))?;
-        entry
-            .map(|entry| decode(&entry.value).map(|slot| (slot, entry.revision)))
-            .transpose()
+        bucket::read(&self.store, key, "reading an account", "account").await
     }
 }
 
@@ -400,19 +395,11 @@ fn contended() -> AccountError {
 }
 
 fn encode(slot: &Slot) -> Result<bytes::Bytes, ClusterError> {
-    serde_json::to_vec(slot)
-        .map(bytes::Bytes::from)
-        .map_err(|error| ClusterError::Corrupt {
-            what: "account",
-            reason: error.to_string(),
-        })
+    bucket::encode("account", slot)
 }
 
 fn decode(bytes: &[u8]) -> Result<Slot, ClusterError> {
-    serde_json::from_slice(bytes).map_err(|error| ClusterError::Corrupt {
-        what: "account",
-        reason: error.to_string(),
-    })
+    bucket::decode("account", bytes)
 }
 
 #[cfg(test)]

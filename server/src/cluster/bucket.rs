@@ -8,6 +8,8 @@
 
 use super::ClusterError;
 use async_nats::jetstream::{self, kv, stream};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::time::Duration;
 
 /// Opens bucket `name`, creating it when no node has yet. `max_age` zero
@@ -70,4 +72,47 @@ pub(crate) async fn value(
         .entry(key)
         .await?
         .filter(|entry| entry.operation == kv::Operation::Put))
+}
+
+/// `value` as the JSON every bucket stores; `what` names the kind of value
+/// in the error.
+pub(crate) fn encode<T: Serialize>(
+    what: &'static str,
+    value: &T,
+) -> Result<bytes::Bytes, ClusterError> {
+    serde_json::to_vec(value)
+        .map(bytes::Bytes::from)
+        .map_err(|error| corrupt(what, error))
+}
+
+/// A stored value read back; `what` names the kind of value in the error.
+pub(crate) fn decode<T: DeserializeOwned>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, ClusterError> {
+    serde_json::from_slice(bytes).map_err(|error| corrupt(what, error))
+}
+
+/// The current value of `key` decoded, with its revision for a following
+/// compare-and-set; `None` when it has none. `reading` says what failed
+/// when the bucket cannot be read, `what` names the kind of value.
+pub(crate) async fn read<T: DeserializeOwned>(
+    store: &kv::Store,
+    key: &str,
+    reading: &'static str,
+    what: &'static str,
+) -> Result<Option<(T, u64)>, ClusterError> {
+    let entry = value(store, key)
+        .await
+        .map_err(|error| ClusterError::jetstream(reading, error))?;
+    entry
+        .map(|entry| decode(what, &entry.value).map(|found| (found, entry.revision)))
+        .transpose()
+}
+
+fn corrupt(what: &'static str, error: serde_json::Error) -> ClusterError {
+    ClusterError::Corrupt {
+        what,
+        reason: error.to_string(),
+    }
 }

@@ -230,27 +230,14 @@ impl ChannelStore {
     }
 
     async fn read(&self, key: &str) -> Result<Option<(ChannelRecord, u64)>, ClusterError> {
-        let entry = bucket::value(&self.store, key)
-            .await
-            .map_err(|error| ClusterError::jetstream("reading a channel", error))?;
-        entry
-            .map(|entry| decode(&entry.value).map(|record| (record, entry.revision)))
-            .transpose()
+        bucket::read(&self.store, key, "reading a channel", "channel record").await
     }
 }
 
 fn encode(record: &ChannelRecord) -> Result<bytes::Bytes, ClusterError> {
-    serde_json::to_vec(record)
-        .map(bytes::Bytes::from)
-        .map_err(|error| ClusterError::Corrupt {
-            what: "channel record",
-            reason: error.to_string(),
-        })
+    bucket::encode("channel record", record)
 }
 
 fn decode(bytes: &[u8]) -> Result<ChannelRecord, ClusterError> {
-    serde_json::from_slice(bytes).map_err(|error| ClusterError::Corrupt {
-        what: "channel record",
-        reason: error.to_string(),
-    })
+    bucket::decode("channel record", bytes)
 }

@@ -232,17 +232,9 @@ impl NickRegistry {
 }
 
 fn encode(owner: &NickOwner) -> Result<bytes::Bytes, ClusterError> {
-    serde_json::to_vec(owner)
-        .map(bytes::Bytes::from)
-        .map_err(|error| ClusterError::Corrupt {
-            what: "nick claim",
-            reason: error.to_string(),
-        })
+    bucket::encode("nick claim", owner)
 }
 
 fn decode(bytes: &[u8]) -> Result<NickOwner, ClusterError> {
-    serde_json::from_slice(bytes).map_err(|error| ClusterError::Corrupt {
-        what: "nick claim",
-        reason: error.to_string(),
-    })
+    bucket::decode("nick claim", bytes)
 }

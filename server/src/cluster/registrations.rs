@@ -250,12 +250,13 @@ impl RegistrationBucket {
     }
 
     async fn read(&self, key: &str) -> Result<Option<(Slot, u64)>, ClusterError> {
-        let entry = bucket::value(&self.store, key)
-            .await
-            .map_err(|error| ClusterError::jetstream("reading a registration", error))?;
-        entry
-            .map(|entry| decode(&entry.value).map(|slot| (slot, entry.revision)))
-            .transpose()
+        bucket::read(
+            &self.store,
+            key,
+            "reading a registration",
+            "channel registration",
+        )
+        .await
     }
 }
 
@@ -419,19 +420,11 @@ fn contended() -> ClusterError {
 }
 
 fn encode(slot: &Slot) -> Result<bytes::Bytes, ClusterError> {
-    serde_json::to_vec(slot)
-        .map(bytes::Bytes::from)
-        .map_err(|error| ClusterError::Corrupt {
-            what: "channel registration",
-            reason: error.to_string(),
-        })
+    bucket::encode("channel registration", slot)
 }
 
 fn decode(bytes: &[u8]) -> Result<Slot, ClusterError> {
-    serde_json::from_slice(bytes).map_err(|error| ClusterError::Corrupt {
-        what: "channel registration",
-        reason: error.to_string(),
-    })
+    bucket::decode("channel registration", bytes)
 }
 
 #[cfg(test)]
