@@ -1,0 +1,25 @@
+//! Accounts across the cluster: one JetStream key-value bucket that every
+//! node writes by compare-and-set and watches into its own
+//! [`Accounts`](crate::accounts::Accounts).
+//!
+//! The key is the account name's confusable skeleton (which folds case
+//! first), so one key holds a name, every spelling that folds to it and
+//! every look-alike: creating it is `create`, which exactly one of any
+//! number of nodes racing wins. The value is the [`AccountRecord`] (the
+//! argon2id hash, never a password; creation time; certificates), or, once
+//! dropped, a tombstone naming the dropped account, so a node that was away
+//! does not publish it again from its cache, and the name can be taken
+//! again by compare-and-set on the tombstone's revision.
+//!
+//! When a node joins it publishes the accounts of its own database that the
+//! bucket lacks (a server that ran alone before joining keeps its users'
+//! accounts); an account of the same name that is a different account
+//! (other creation time) loses to the bucket's, with a warning naming both.
+//! Then it watches the bucket: every account as it stands, then every change.
+
+mod share;
+mod slot;
+mod store;
+
+pub use slot::Slot;
+pub use store::{AccountBucket, Published};
