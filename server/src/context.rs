@@ -91,12 +91,29 @@ impl Context {
         self.next_client_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Claims `nick` for client `id` across the cluster before the hub gives
-    /// it out (always granted on a single node). Pair a claim whose
-    /// registration or rename then fails with [`Context::release_nick`].
+    /// Claims `nick` for the registered client `id` across the cluster before
+    /// the hub renames it (always granted on a single node). Pair a claim
+    /// whose rename then fails with [`Context::release_nick`].
     pub async fn claim_nick(&self, nick: &str, id: ClientId) -> Result<(), NickTaken> {
+        let Some(cluster) = &self.cluster else {
+            return Ok(());
+        };
+        let account = self.hub.read(|hub| hub.account_of(id));
+        let account = account.as_ref().map(|(_, folded)| folded.as_str());
+        cluster.claim(nick, id, account).await
+    }
+
+    /// Claims the first nick of client `id`, about to register logged in to
+    /// `account` (folded) or not, as [`Context::claim_nick`] does: the other
+    /// nodes learn with the nick that its holder's account is online.
+    pub async fn claim_first_nick(
+        &self,
+        nick: &str,
+        id: ClientId,
+        account: Option<&str>,
+    ) -> Result<(), NickTaken> {
         match &self.cluster {
-            Some(cluster) => cluster.claim(nick, id).await,
+            Some(cluster) => cluster.claim(nick, id, account).await,
             None => Ok(()),
         }
     }

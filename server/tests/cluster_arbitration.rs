@@ -32,15 +32,15 @@ async fn a_nick_claimed_on_one_node_is_refused_on_another() {
     let a = Node::start(&nats, "node-a").await;
     let b = Node::start(&nats, "node-b").await;
     assert_eq!(
-        a.nicks.claim("alice", "Alice", 1).await.unwrap(),
+        a.nicks.claim("alice", "Alice", 1, None).await.unwrap(),
         Claim::Granted
     );
     // Idempotent for its holder, even under another spelling.
     assert_eq!(
-        a.nicks.claim("alice", "ALICE", 1).await.unwrap(),
+        a.nicks.claim("alice", "ALICE", 1, None).await.unwrap(),
         Claim::Granted
     );
-    match b.nicks.claim("alice", "alice", 7).await.unwrap() {
+    match b.nicks.claim("alice", "alice", 7, None).await.unwrap() {
         Claim::Taken(owner) => {
             assert_eq!(owner.node, a.id());
             assert_eq!(owner.client, 1);
@@ -50,19 +50,19 @@ async fn a_nick_claimed_on_one_node_is_refused_on_another() {
     }
     // Another client of the same node is refused too.
     assert!(matches!(
-        a.nicks.claim("alice", "alice", 2).await.unwrap(),
+        a.nicks.claim("alice", "alice", 2, None).await.unwrap(),
         Claim::Taken(_)
     ));
     // Someone else's release changes nothing; the holder's frees it.
     b.nicks.release("alice", 7).await.unwrap();
     assert!(matches!(
-        b.nicks.claim("alice", "alice", 7).await.unwrap(),
+        b.nicks.claim("alice", "alice", 7, None).await.unwrap(),
         Claim::Taken(_)
     ));
     a.nicks.release("alice", 1).await.unwrap();
     assert_eq!(a.nicks.owner("alice").await.unwrap(), None);
     assert_eq!(
-        b.nicks.claim("alice", "alice", 7).await.unwrap(),
+        b.nicks.claim("alice", "alice", 7, None).await.unwrap(),
         Claim::Granted
     );
     assert_eq!(a.nicks.owner("alice").await.unwrap().unwrap().node, b.id());
@@ -79,9 +79,12 @@ async fn of_many_nodes_racing_for_one_nick_exactly_one_wins() {
     }
     for round in 0..5 {
         let nick = format!("racer{round}");
-        let claims =
-            futures::future::join_all(nodes.iter().map(|node| node.nicks.claim(&nick, &nick, 1)))
-                .await;
+        let claims = futures::future::join_all(
+            nodes
+                .iter()
+                .map(|node| node.nicks.claim(&nick, &nick, 1, None)),
+        )
+        .await;
         let winners: Vec<usize> = claims
             .iter()
             .enumerate()
@@ -103,18 +106,18 @@ async fn a_dead_nodes_nicks_become_free_after_its_heartbeat_expires() {
     let a = Node::start(&nats, "node-a").await;
     let a_id = a.id();
     assert_eq!(
-        a.nicks.claim("carol", "carol", 3).await.unwrap(),
+        a.nicks.claim("carol", "carol", 3, None).await.unwrap(),
         Claim::Granted
     );
     // node-a is alive: the nick stays taken.
     assert!(matches!(
-        b.nicks.claim("carol", "carol", 9).await.unwrap(),
+        b.nicks.claim("carol", "carol", 9, None).await.unwrap(),
         Claim::Taken(_)
     ));
     // node-a dies without a goodbye: no more heartbeats, nothing deleted.
     drop(a);
     eventually("carol is free once node-a's heartbeat expired", || async {
-        b.nicks.claim("carol", "carol", 9).await.unwrap() == Claim::Granted
+        b.nicks.claim("carol", "carol", 9, None).await.unwrap() == Claim::Granted
     })
     .await;
     assert!(!b.liveness.is_alive(&a_id).await.unwrap());
@@ -128,7 +131,7 @@ async fn a_restarted_node_is_a_new_run_and_the_old_runs_claims_are_stale() {
     };
     let old = Node::start(&nats, "node-a").await;
     assert_eq!(
-        old.nicks.claim("dave", "dave", 1).await.unwrap(),
+        old.nicks.claim("dave", "dave", 1, None).await.unwrap(),
         Claim::Granted
     );
     let old_id = old.id();
@@ -138,13 +141,13 @@ async fn a_restarted_node_is_a_new_run_and_the_old_runs_claims_are_stale() {
     assert_ne!(new.id(), old_id);
     assert!(!new.liveness.is_alive(&old_id).await.unwrap());
     assert_eq!(
-        new.nicks.claim("dave", "dave", 5).await.unwrap(),
+        new.nicks.claim("dave", "dave", 5, None).await.unwrap(),
         Claim::Granted
     );
     // Tidying up after a run seen to be gone deletes only its claims.
     let b = Node::start(&nats, "node-b").await;
     assert_eq!(
-        b.nicks.claim("erin", "erin", 1).await.unwrap(),
+        b.nicks.claim("erin", "erin", 1, None).await.unwrap(),
         Claim::Granted
     );
     assert_eq!(new.nicks.release_node(&b.id()).await.unwrap(), 1);
@@ -406,6 +409,84 @@ async fn an_account_registered_on_one_node_is_the_same_account_on_every_node() {
             .await
             .is_ok()
     );
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+/// Whether `nick` may be taken on `server` by someone not logged in.
+fn free_on(server: &TestServer, nick: &str) -> bool {
+    server
+        .context
+        .hub
+        .read(|hub| hub.check_nick(nick, None).is_ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registered_nick_is_its_owners_on_every_node_while_she_is_online_on_any() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    // A grace far longer than the test: every rename seen is her login's doing.
+    let patient = |name: &str| {
+        let mut config = cluster_config(&nats, name);
+        config.accounts.nick_grace = Duration::from_secs(3600);
+        config
+    };
+    let a = joined(TestServer::start_with(patient("node-a")).await, "node-a").await;
+    let b = joined(TestServer::start_with(patient("node-b")).await, "node-b").await;
+    drop(register_account(&a, "alice", "wonderland").await);
+    eventually("node-b knows alice", || async {
+        created(&b, "alice").is_some()
+    })
+    .await;
+    // She is offline: mallory may sit on her nick on node-b, warned.
+    let mut mallory = Client::connect(&b).await;
+    mallory.send("NICK alice");
+    mallory.send("USER m 0 * :m");
+    mallory
+        .expect(|line| line.contains("NOTICE alice :The nickname alice is registered."))
+        .await;
+    // She logs in on node-a under another nick: node-b renames mallory now.
+    let mut alice = login_and_register(&a, "alice_", "alice", "wonderland", &[]).await;
+    mallory
+        .expect(|line| line.starts_with(":alice!~m@127.0.0.1 NICK Guest"))
+        .await;
+    // While she is online on node-a, node-b refuses her nick at once, with
+    // the numeric one server gives.
+    let mut eve = Client::connect(&b).await;
+    eve.send("NICK alice");
+    eve.expect_line(&format!(
+        ":{SERVER} 433 * alice :Nickname is registered and its owner is online"
+    ))
+    .await;
+    eve.send("NICK eve");
+    eve.send("USER e 0 * :e");
+    eve.expect_command("001").await;
+    eve.send("NICK alice");
+    eve.expect_line(&format!(
+        ":{SERVER} 433 eve alice :Nickname is registered and its owner is online"
+    ))
+    .await;
+    // She logs out: her nick may be taken on node-b again (with the warning).
+    alice.send("PRIVMSG NickServ :LOGOUT");
+    eventually("node-b sees alice logged out", || async {
+        free_on(&b, "alice")
+    })
+    .await;
+    eve.send("NICK alice");
+    eve.expect(|line| {
+        line.starts_with(":eve!~e@127.0.0.1 NICK :alice")
+            || line.starts_with(":eve!~e@127.0.0.1 NICK alice")
+    })
+    .await;
+    // She identifies again on node-a: eve is renamed on node-b now.
+    alice.send("PRIVMSG NickServ :IDENTIFY alice wonderland");
+    eve.expect(|line| line.starts_with(":alice!~e@127.0.0.1 NICK Guest"))
+        .await;
+    assert!(!free_on(&b, "alice"));
+    // She quits: the nick is free on node-b again.
+    alice.send("QUIT :bye");
+    eventually("node-b sees alice gone", || async { free_on(&b, "alice") }).await;
     a.shutdown().await;
     b.shutdown().await;
 }

@@ -3,29 +3,62 @@
 //! to a user of any node, sharing a channel or not, is routed from memory
 //! under the hub's locks without asking NATS. The roster knows more about
 //! users who share a room (user, host, real name, away); this knows only
-//! the nick, the node and the run holding it.
+//! the nick, the node and the run holding it, and the account its holder
+//! is logged in to (so an owned nick is refused on every node while its
+//! owner is online on any).
 
 use super::NodeId;
 use super::nicks::NickOwner;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The claims seen in the nick bucket, by folded nick.
 #[derive(Debug, Default)]
 pub(crate) struct NickDirectory {
     by_folded: HashMap<String, NickOwner>,
+    /// The folded nicks whose holders are logged in, by folded account.
+    by_account: HashMap<String, HashSet<String>>,
 }
 
 impl NickDirectory {
     /// Records a claim (`Some`) or its release (`None`).
     pub(crate) fn apply(&mut self, folded: String, owner: Option<NickOwner>) {
-        match owner {
+        let old = match owner {
             Some(owner) => {
-                self.by_folded.insert(folded, owner);
+                if let Some(account) = &owner.account {
+                    self.by_account
+                        .entry(account.clone())
+                        .or_default()
+                        .insert(folded.clone());
+                }
+                let new_account = owner.account.clone();
+                self.by_folded
+                    .insert(folded.clone(), owner)
+                    .filter(|old| old.account != new_account)
             }
-            None => {
-                self.by_folded.remove(&folded);
+            None => self.by_folded.remove(&folded),
+        };
+        if let Some(account) = old.and_then(|old| old.account) {
+            self.unindex(&account, &folded);
+        }
+    }
+
+    fn unindex(&mut self, account: &str, folded: &str) {
+        if let Some(nicks) = self.by_account.get_mut(account) {
+            nicks.remove(folded);
+            if nicks.is_empty() {
+                self.by_account.remove(account);
             }
         }
+    }
+
+    /// Whether a user of another node is logged in to the account
+    /// `folded_account` (this node's own users are the hub's to know).
+    pub(crate) fn account_online(&self, folded_account: &str, me: &NodeId) -> bool {
+        self.by_account.get(folded_account).is_some_and(|nicks| {
+            nicks
+                .iter()
+                .any(|nick| self.remote_owner(nick, me).is_some())
+        })
     }
 
     /// Who holds `folded`, unless it is a run of this node (`me`: its own
@@ -46,12 +79,21 @@ impl NickDirectory {
 
     /// Forgets every claim of a run seen to be gone (its deletes follow).
     pub(crate) fn forget_node(&mut self, node: &NodeId) {
-        self.by_folded.retain(|_, owner| owner.node != *node);
+        let gone: Vec<String> = self
+            .by_folded
+            .iter()
+            .filter(|(_, owner)| owner.node == *node)
+            .map(|(folded, _)| folded.clone())
+            .collect();
+        for folded in gone {
+            self.apply(folded, None);
+        }
     }
 
     /// Forgets everything (the watch restarts and replays what stands).
     pub(crate) fn clear(&mut self) {
         self.by_folded.clear();
+        self.by_account.clear();
     }
 }
 
@@ -64,7 +106,46 @@ mod tests {
             node: node.clone(),
             client: 7,
             nick: nick.to_string(),
+            account: None,
         }
+    }
+
+    fn logged_in(node: &NodeId, nick: &str, account: &str) -> NickOwner {
+        NickOwner {
+            account: Some(account.to_string()),
+            ..owner(node, nick)
+        }
+    }
+
+    #[test]
+    fn an_account_is_online_elsewhere_while_a_user_of_another_node_is_logged_in_to_it() {
+        let me = NodeId::new("node-a");
+        let other = NodeId::new("node-b");
+        let mut directory = NickDirectory::default();
+        directory.apply("alice_".into(), Some(owner(&other, "alice_")));
+        assert!(!directory.account_online("alice", &me), "not logged in");
+        directory.apply("alice_".into(), Some(logged_in(&other, "alice_", "alice")));
+        directory.apply("alice2".into(), Some(logged_in(&other, "alice2", "alice")));
+        assert!(directory.account_online("alice", &me));
+        // One of her two sessions renames away, the other logs out.
+        directory.apply("alice_".into(), None);
+        assert!(directory.account_online("alice", &me));
+        directory.apply("alice2".into(), Some(owner(&other, "alice2")));
+        assert!(!directory.account_online("alice", &me));
+        assert!(
+            directory.by_account.is_empty(),
+            "{:?}",
+            directory.by_account
+        );
+        // This node's own users are not "elsewhere"; a gone node's are forgotten.
+        directory.apply("bob".into(), Some(logged_in(&me, "bob", "bob")));
+        assert!(!directory.account_online("bob", &me));
+        directory.apply("carol".into(), Some(logged_in(&other, "carol", "carol")));
+        directory.forget_node(&other);
+        assert!(!directory.account_online("carol", &me));
+        directory.apply("dave".into(), Some(logged_in(&other, "dave", "dave")));
+        directory.clear();
+        assert!(!directory.account_online("dave", &me));
     }
 
     #[test]

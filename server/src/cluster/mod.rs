@@ -49,6 +49,7 @@ mod held;
 mod inbound;
 pub mod link;
 pub mod liveness;
+mod logins;
 mod members_first;
 pub mod nicks;
 pub mod node;

@@ -29,6 +29,11 @@ pub struct NickOwner {
     pub client: u64,
     /// The nick as its owner typed it.
     pub nick: String,
+    /// The account (folded) its holder is logged in to, so every node knows
+    /// which accounts are online anywhere (owned nicks: "its owner is
+    /// online"). Absent in claims written by nodes that predate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// The result of a claim.
@@ -75,19 +80,22 @@ impl NickRegistry {
         self.liveness.me()
     }
 
-    /// Claims `folded` (typed as `nick`) for local `client`. Claiming a nick
-    /// the same client already holds is granted again (idempotent).
+    /// Claims `folded` (typed as `nick`) for local `client`, logged in to
+    /// `account` (folded). Claiming a nick the same client already holds is
+    /// granted again (idempotent); a changed spelling or account is written.
     pub async fn claim(
         &self,
         folded: &str,
         nick: &str,
         client: u64,
+        account: Option<&str>,
     ) -> Result<Claim, ClusterError> {
         let key = token(folded);
         let mine = NickOwner {
             node: self.me().clone(),
             client,
             nick: nick.to_string(),
+            account: account.map(str::to_owned),
         };
         let value = encode(&mine)?;
         for _ in 0..ATTEMPTS {
@@ -101,13 +109,13 @@ impl NickRegistry {
             };
             let owner = decode(&entry.value)?;
             if owner.node == mine.node && owner.client == client {
-                if owner.nick == nick {
+                if owner == mine {
                     return Ok(Claim::Granted);
                 }
             } else if self.liveness.is_alive(&owner.node).await? {
                 return Ok(Claim::Taken(owner));
             }
-            // Ours under another spelling, or a dead run's: replace it,
+            // Ours under another spelling or account, or a dead run's: replace it,
             // unless someone else changes it first.
             match self.store.update(&key, value.clone(), entry.revision).await {
                 Ok(_) => {

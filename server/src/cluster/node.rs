@@ -286,7 +286,9 @@ impl ClusterNode {
                         let Some((folded, owner)) = next else {
                             break;
                         };
+                        let seen = owner.clone();
                         self.directory().apply(folded, owner);
+                        self.claim_seen(seen.as_ref());
                     }
                 }
                 Err(error) => {

@@ -21,6 +21,7 @@ use super::roster::Seen;
 use super::{ClusterError, LinkState, NodeId, wire};
 use crate::hub::NickTaken;
 use crate::hub::event::Event;
+use natter_protocol::Casemapping;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,17 +37,22 @@ pub const LOST_NOTICE: &str = "This server lost contact with the other chat node
 pub const BACK_NOTICE: &str = "This server is in contact with the other chat nodes again.";
 
 impl ClusterNode {
-    /// Claims `nick` for local `client` before the hub gives it out. Refused
-    /// only when a user of another live node holds it; when NATS is away it
-    /// is granted here and claimed again once NATS is back.
-    pub async fn claim(self: &Arc<Self>, nick: &str, client: u64) -> Result<(), NickTaken> {
+    /// Claims `nick` for local `client`, logged in to `account` (folded),
+    /// before the hub gives it out. Refused only when a user of another live
+    /// node holds it; when NATS is away it is granted here and claimed again
+    /// once NATS is back.
+    pub async fn claim(
+        self: &Arc<Self>,
+        nick: &str,
+        client: u64,
+        account: Option<&str>,
+    ) -> Result<(), NickTaken> {
         let Some(parts) = self.parts.get() else {
             return Ok(());
         };
         let folded = self.fold(nick);
-        match tokio::time::timeout(CLAIM_TIMEOUT, self.claim_for(parts, &folded, nick, client))
-            .await
-        {
+        let claimed = self.claim_for(parts, &folded, nick, client, account);
+        match tokio::time::timeout(CLAIM_TIMEOUT, claimed).await {
             Ok(Ok(Claim::Granted)) => Ok(()),
             Ok(Ok(Claim::Taken(owner))) => Err(NickTaken::OnAnotherNode(owner.node.name)),
             Ok(Err(error)) => {
@@ -71,14 +77,15 @@ impl ClusterNode {
             .spawn(async move { node.release_now(&folded, client).await });
     }
 
-    async fn claim_for(
+    pub(crate) async fn claim_for(
         self: &Arc<Self>,
         parts: &Parts,
         folded: &str,
         nick: &str,
         client: u64,
+        account: Option<&str>,
     ) -> Result<Claim, ClusterError> {
-        let mut claim = parts.nicks.claim(folded, nick, client).await?;
+        let mut claim = parts.nicks.claim(folded, nick, client, account).await?;
         if let Claim::Taken(owner) = &claim
             && owner.node == self.me
             && !self.holds_here(owner.client, folded)
@@ -86,7 +93,7 @@ impl ClusterNode {
             // This node's claim for a client that left: its release is
             // still queued behind the event that made it leave.
             parts.nicks.release(folded, owner.client).await?;
-            claim = parts.nicks.claim(folded, nick, client).await?;
+            claim = parts.nicks.claim(folded, nick, client, account).await?;
         }
         if claim == Claim::Granted {
             self.hold(folded, client).await;
@@ -137,10 +144,16 @@ impl ClusterNode {
         }
     }
 
-    /// Keeps claims in step with local quits and renames (including those
-    /// the server makes, such as a Guest rename).
+    /// Keeps claims in step with local quits, renames (including those the
+    /// server makes, such as a Guest rename) and logins.
     pub(crate) async fn track_nicks(self: &Arc<Self>, event: &Event) {
         match event {
+            Event::Account { source, account } => {
+                let account = account
+                    .as_deref()
+                    .map(|name| Casemapping::Rfc8265.fold(name));
+                self.claim_logged_in(&source.nick, account.as_deref()).await;
+            }
             Event::Quit { source, .. } => {
                 let folded = self.fold(&source.nick);
                 let client = self.holders().get(&folded).map(|holder| holder.client);
@@ -155,7 +168,9 @@ impl ClusterNode {
                 };
                 let new = self.fold(new_nick);
                 if let Some(parts) = self.parts.get() {
-                    match self.claim_for(parts, &new, new_nick, client).await {
+                    let account = self.account_of(client);
+                    let claimed = self.claim_for(parts, &new, new_nick, client, account.as_deref());
+                    match claimed.await {
                         Ok(Claim::Granted) => {}
                         Ok(Claim::Taken(owner)) => {
                             tracing::warn!(nick = %new_nick, node = %owner.node, "cluster: a local rename took a nick another node holds")
@@ -294,7 +309,11 @@ impl ClusterNode {
         };
         for (client, nick) in context.hub.read(|hub| hub.local_nicks()) {
             let folded = self.fold(&nick);
-            match self.claim_for(parts, &folded, &nick, client).await {
+            let account = self.account_of(client);
+            match self
+                .claim_for(parts, &folded, &nick, client, account.as_deref())
+                .await
+            {
                 Ok(Claim::Granted) => {}
                 Ok(Claim::Taken(owner)) => {
                     tracing::warn!(%nick, node = %owner.node, "cluster: a nick given out while NATS was away is held on another node too")

@@ -124,4 +124,12 @@ pub trait Directory: Send + Sync + Debug {
         let _ = node;
         true
     }
+
+    /// Whether a user of another node is logged in to the account
+    /// `folded_account`: its owned nick is then refused here as if its
+    /// owner were online on this node.
+    fn account_online(&self, folded_account: &str) -> bool {
+        let _ = folded_account;
+        false
+    }
 }

@@ -20,11 +20,16 @@ impl HubState {
         (!own).then_some(owner)
     }
 
-    /// Whether a client logged in to the account `folded` is online.
+    /// Whether a client logged in to the account `folded` is online, here
+    /// or (in a cluster) on any other node.
     pub(crate) fn account_online(&self, folded: &str) -> bool {
         self.clients
             .values()
             .any(|c| c.account.as_ref().is_some_and(|(_, f)| f == folded))
+            || self
+                .directory
+                .as_ref()
+                .is_some_and(|directory| directory.account_online(folded))
     }
 
     /// Renames `id` to `Guest<N>` if it still holds `nick` without owning it

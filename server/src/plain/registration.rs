@@ -84,7 +84,11 @@ impl PlainSession {
                 .map(|account| (account.name, account.folded)),
         };
         let id = connection.id;
-        let registered = match self.context.claim_nick(nick, id).await {
+        let account = new_client
+            .account
+            .as_ref()
+            .map(|(_, folded)| folded.as_str());
+        let registered = match self.context.claim_first_nick(nick, id, account).await {
             Ok(()) => {
                 let registered = self.context.hub.with(|hub| hub.register(id, new_client));
                 if registered.is_err() {

@@ -44,6 +44,10 @@ impl Directory for ClusterNode {
         })
     }
 
+    fn account_online(&self, folded_account: &str) -> bool {
+        self.directory().account_online(folded_account, &self.me)
+    }
+
     fn remote_members(&self, folded_channel: &str) -> Vec<RemoteUser> {
         self.roster()
             .members(folded_channel)
