@@ -551,6 +551,87 @@ async fn chathistory_on_any_node_has_what_was_said_on_another_before_it_had_memb
     c.shutdown().await;
 }
 
+/// The messages of `channel` (folded) in `server`'s store as (text,
+/// time_ms, stream sequence), once it holds `count` and each has its room
+/// stream sequence (a node learns its own messages' sequences when it reads
+/// them back).
+async fn placed(server: &TestServer, channel: &str, count: usize) -> Vec<(String, i64, i64)> {
+    let history = server.context.history.clone().expect("history on");
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        history.flush().await.unwrap();
+        let conn = rusqlite::Connection::open(history.path()).unwrap();
+        let mut rows = conn
+            .prepare(
+                "SELECT m.text, m.time_ms, m.stream_seq FROM messages m
+                 JOIN conversations c ON c.id = m.conversation WHERE c.key = ?1",
+            )
+            .unwrap();
+        let mut found: Vec<(String, i64, i64)> = rows
+            .query_map([format!("chan:{channel}")], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        if found.len() == count && found.iter().all(|(_, _, seq)| *seq > 0) {
+            found.sort();
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{channel}: never stored {count} messages with their places: {found:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_node_lists_a_rooms_history_in_one_order_even_within_a_millisecond() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node_with_history(&nats, "node-a").await;
+    let b = node_with_history(&nats, "node-b").await;
+    let caps = ["batch", "draft/chathistory", "message-tags", "server-time"];
+    let mut alice = Client::register_with_caps(&a, "alice", &caps).await;
+    alice.join("#tie").await;
+    let mut bob = Client::register_with_caps(&b, "bob", &caps).await;
+    bob.join("#tie").await;
+    wait_joins(&mut alice, "#tie", &["bob"]).await;
+    wait_joins(&mut bob, "#tie", &["alice"]).await;
+    // Both say a burst at once. Messages of the two nodes share
+    // milliseconds, and each node stores its own as they are said and the
+    // other's as the room stream brings them: in a different order.
+    const EACH: usize = 40;
+    let burst = |who: char| -> Vec<u8> {
+        (0..EACH)
+            .map(|index| format!("PRIVMSG #tie :{who}{index}\r\n"))
+            .collect::<String>()
+            .into_bytes()
+    };
+    alice.send_bytes(&burst('a'));
+    bob.send_bytes(&burst('b'));
+    assert_eq!(said(&mut alice, "#tie", EACH).await.len(), EACH);
+    assert_eq!(said(&mut bob, "#tie", EACH).await.len(), EACH);
+    // Both stores hold every message with the same time and place.
+    let on_a = placed(&a, "#tie", 2 * EACH).await;
+    let on_b = placed(&b, "#tie", 2 * EACH).await;
+    assert_eq!(on_a, on_b);
+    // So both nodes list the room in one order: by time, and within a
+    // millisecond by the room stream's order.
+    let mut expected = on_a.clone();
+    expected.sort_by_key(|(_, time_ms, seq)| (*time_ms, *seq));
+    let expected: Vec<String> = expected.into_iter().map(|(text, ..)| text).collect();
+    for client in [&mut alice, &mut bob] {
+        client.send("CHATHISTORY LATEST #tie * 100");
+        let (_, lines) = history_support::next_batch(client).await;
+        assert_eq!(history_support::texts(&lines), expected);
+    }
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
 /// Waits until `server`'s node knows the cluster's record of `channel`.
 async fn knows_channel(server: &TestServer, channel: &str) {
     let cluster = server.context.cluster.clone().expect("a cluster node");

@@ -129,6 +129,129 @@ mod history_store {
         );
     }
 
+    /// The same three messages of one millisecond, as two cluster nodes
+    /// stored them: each its own first. With their room stream sequences
+    /// both list them in the stream's order, by every selection.
+    #[tokio::test]
+    async fn messages_of_one_millisecond_list_by_their_room_stream_sequence() {
+        let same_ms = |text: &str| {
+            let mut message = lobby(10);
+            message.text = text.into();
+            message
+        };
+        let (x, y, z) = (same_ms("x"), same_ms("y"), same_ms("z"));
+        let stream = [(&y, 7), (&z, 8), (&x, 9)];
+        for stored_order in [[&x, &y, &z], [&z, &x, &y]] {
+            let dir = tempfile::tempdir().unwrap();
+            let history = open(dir.path());
+            history.record(lobby(9));
+            for message in stored_order {
+                history.record(message.clone());
+            }
+            history.record(lobby(11));
+            history.flush().await.unwrap();
+            let before: Vec<String> = stored_order.iter().map(|m| m.text.clone()).collect();
+            let latest = select(&history, Selection::Latest { since: None }, 3).await;
+            assert_eq!(latest[..2], before[1..], "no sequence yet: stored order");
+
+            for (message, sequence) in stream {
+                history
+                    .record_place("#lobby", &message.msgid, sequence)
+                    .await;
+            }
+            // Another conversation's message with one of these msgids is
+            // never touched (a node names only its room's messages).
+            history.record_place("#other", &x.msgid, 1).await;
+            history.flush().await.unwrap();
+
+            let msgid = |m: &StoredMessage| Anchor::MsgId(m.msgid.clone());
+            let at_ms = |ms: i64| Anchor::Timestamp(at(ms));
+            let latest = select(&history, Selection::Latest { since: None }, 10).await;
+            assert_eq!(latest, ["m9", "y", "z", "x", "m11"]);
+            assert_eq!(
+                select(&history, Selection::Before(msgid(&x)), 2).await,
+                ["y", "z"]
+            );
+            assert_eq!(
+                select(&history, Selection::After(msgid(&y)), 2).await,
+                ["z", "x"]
+            );
+            assert_eq!(
+                select(&history, Selection::Around(msgid(&z)), 3).await,
+                ["y", "z", "x"]
+            );
+            assert_eq!(
+                select(&history, Selection::Between(msgid(&y), msgid(&x)), 10).await,
+                ["z"]
+            );
+            assert_eq!(
+                select(&history, Selection::Between(msgid(&x), msgid(&y)), 10).await,
+                ["z"]
+            );
+            assert_eq!(
+                select(&history, Selection::UpTo(msgid(&z)), 10).await,
+                ["m9", "y", "z"]
+            );
+            assert_eq!(
+                select(&history, Selection::Before(at_ms(T0 + 10_000)), 10).await,
+                ["m9"]
+            );
+            assert_eq!(
+                select(&history, Selection::After(at_ms(T0 + 9_999)), 3).await,
+                ["y", "z", "x"]
+            );
+            assert_eq!(
+                select(
+                    &history,
+                    Selection::Latest {
+                        since: Some(msgid(&z))
+                    },
+                    10
+                )
+                .await,
+                ["x", "m11"]
+            );
+            history.shutdown().await.unwrap();
+        }
+    }
+
+    /// A database from before stream sequences (schema version 6) opens: it
+    /// is migrated in place and lists every message as before.
+    #[tokio::test]
+    async fn a_database_from_before_stream_sequences_is_migrated_and_keeps_its_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let (history, recorded) = populated(dir.path()).await;
+        history.shutdown().await.unwrap();
+        {
+            let conn = rusqlite::Connection::open(dir.path().join("history.db")).unwrap();
+            conn.execute_batch(
+                "ALTER TABLE messages DROP COLUMN stream_seq; PRAGMA user_version = 6;",
+            )
+            .unwrap();
+        }
+        let history = open(dir.path());
+        let query = HistoryQuery {
+            conversation: Conversation::channel("#lobby"),
+            selection: Selection::Latest { since: None },
+            limit: 100,
+        };
+        assert_eq!(history.query(query).await.unwrap(), recorded);
+        history.shutdown().await.unwrap();
+        let conn = rusqlite::Connection::open(dir.path().join("history.db")).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert!(version >= 7, "{version}");
+        let unplaced: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM messages WHERE stream_seq = 0",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(unplaced, 14);
+    }
+
     #[tokio::test]
     async fn latest_without_and_with_anchor() {
         let dir = tempfile::tempdir().unwrap();

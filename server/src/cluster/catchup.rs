@@ -14,6 +14,13 @@
 //! anyone in the room. Copying is idempotent (msgids are unique in the
 //! store), so a position lost in a crash only costs reading again.
 //!
+//! Every copy lists a room in the same order: history lists by server time,
+//! and messages of one millisecond (said on different nodes, each node
+//! storing its own first) by their stream sequence, which each node stores
+//! with the message (`stream_seq`, schema version 7): at once for what it
+//! copies, when it reads a message back for what it recorded as it was said
+//! or delivered.
+//!
 //! What is not copied: whispers (never in the room stream: they stay in the
 //! history of the node that carried them), TAGMSG (no history on one node
 //! either), and membership events. Who may read a channel's history is
@@ -116,6 +123,24 @@ impl ClusterNode {
         self.catch_ups.done(room);
     }
 
+    /// Stores the stream sequence of a room message this node recorded
+    /// (said here, or delivered from another node), so its history lists
+    /// the room in the cluster's order. Nothing for what history does not
+    /// keep.
+    pub(crate) async fn record_place(&self, room: &str, event: &wire::Event, sequence: u64) {
+        let wire::Event::Message {
+            msgid,
+            kind: Kind::Privmsg | Kind::Notice,
+            ..
+        } = event
+        else {
+            return;
+        };
+        if let Some(history) = self.context().and_then(|context| context.history.clone()) {
+            history.record_place(room, msgid, sequence).await;
+        }
+    }
+
     /// `room` (folded) is no longer followed, last delivered `last`: if its
     /// history was complete, remember how far (so the next catch-up starts
     /// there) once what was recorded is committed.
@@ -143,7 +168,7 @@ impl ClusterNode {
         let through = parts.rooms.last_in_room(&room).await.ok()?;
         let (mut pages, mut texts) = (StoredPages::new(&room, 0, through), Vec::new());
         while let Some(messages) = pages.next(parts).await.ok()? {
-            texts.extend(messages.into_iter().map(|message| message.text));
+            texts.extend(messages.into_iter().map(|(message, _)| message.text));
         }
         Some(texts)
     }
@@ -163,8 +188,10 @@ async fn copy_missed(
     };
     let (mut pages, mut copied) = (StoredPages::new(room, applied, through), 0);
     while let Some(messages) = pages.next(parts).await? {
-        for message in messages {
+        for (message, sequence) in messages {
+            let msgid = message.msgid.clone();
             history.reserve().await.record(message);
+            history.record_place(room, &msgid, sequence).await;
             copied += 1;
         }
     }
@@ -193,9 +220,12 @@ impl<'a> StoredPages<'a> {
         }
     }
 
-    /// The messages of the next page (`None`: all read up to `through`, or
-    /// the stream held nothing more).
-    async fn next(&mut self, parts: &Parts) -> Result<Option<Vec<StoredMessage>>, ClusterError> {
+    /// The messages of the next page with their stream sequences (`None`:
+    /// all read up to `through`, or the stream held nothing more).
+    async fn next(
+        &mut self,
+        parts: &Parts,
+    ) -> Result<Option<Vec<(StoredMessage, u64)>>, ClusterError> {
         if self.after >= self.through {
             return Ok(None);
         }
@@ -211,7 +241,10 @@ impl<'a> StoredPages<'a> {
         Ok(Some(
             events
                 .iter()
-                .filter_map(|event| stored(self.room, &event.envelope.event))
+                .filter_map(|event| {
+                    stored(self.room, &event.envelope.event)
+                        .map(|message| (message, event.sequence))
+                })
                 .collect(),
         ))
     }

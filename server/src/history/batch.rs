@@ -1,5 +1,6 @@
 //! Writing one batch of messages in one transaction.
 
+use super::model::Conversation;
 use super::queued::QueuedMessage;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -19,12 +20,34 @@ pub(crate) struct CachedConversation {
     display_b: Option<String>,
 }
 
+/// A room message's stream sequence to store, once the message is stored
+/// (see `super::query`: it orders messages of one millisecond).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Placed {
+    /// The room's conversation key.
+    key: Box<str>,
+    msgid: Box<str>,
+    sequence: i64,
+}
+
+impl Placed {
+    /// The message `msgid` of the channel `folded` has stream sequence `sequence`.
+    pub(crate) fn new(folded: &str, msgid: &str, sequence: u64) -> Placed {
+        Placed {
+            key: Conversation::channel(folded).key().into_boxed_str(),
+            msgid: msgid.into(),
+            sequence: i64::try_from(sequence).unwrap_or(i64::MAX),
+        }
+    }
+}
+
 /// Rows per multi-row `INSERT`: one statement execution for this many
 /// messages (7 parameters each, far below SQLite's 32 766 limit).
 const ROWS_PER_INSERT: usize = 64;
 
-/// Inserts `batch` in one transaction. On error nothing is written, and the
-/// caller must clear `cache` (it may name rows of the rolled-back transaction).
+/// Inserts `batch`, then stores the stream sequences `places`, in one
+/// transaction. On error nothing is written, and the caller must clear
+/// `cache` (it may name rows of the rolled-back transaction).
 ///
 /// Messages go in through a prepared multi-row `INSERT` of
 /// [`ROWS_PER_INSERT`] rows (the rest one at a time): the statement is
@@ -33,6 +56,7 @@ pub(crate) fn insert_batch(
     conn: &mut Connection,
     cache: &mut ConversationCache,
     batch: &[QueuedMessage],
+    places: &[Placed],
 ) -> rusqlite::Result<()> {
     if cache.len() > CACHE_LIMIT {
         cache.clear();
@@ -64,7 +88,26 @@ pub(crate) fn insert_batch(
         single.raw_execute()?;
     }
     drop(single);
+    place(&tx, places)?;
     tx.commit()
+}
+
+/// Stores each message's stream sequence. Only a message of the named
+/// room is changed: a msgid another node chose cannot touch a private
+/// conversation's message. A message not stored (left out, or its channel's
+/// history deleted meanwhile) changes nothing.
+fn place(tx: &rusqlite::Transaction<'_>, places: &[Placed]) -> rusqlite::Result<()> {
+    if places.is_empty() {
+        return Ok(());
+    }
+    let mut update = tx.prepare_cached(
+        "UPDATE messages SET stream_seq = ?3
+         WHERE msgid = ?2 AND conversation = (SELECT id FROM conversations WHERE key = ?1)",
+    )?;
+    for placed in places {
+        update.execute(params![placed.key, placed.msgid, placed.sequence])?;
+    }
+    Ok(())
 }
 
 /// `INSERT OR IGNORE ... VALUES (...), (...)` for `rows` messages. OR IGNORE:

@@ -416,6 +416,24 @@ impl History {
             .await
     }
 
+    /// In a cluster: the channel message `msgid` of `folded` (case-folded)
+    /// has the room stream sequence `sequence`, its place in the cluster's
+    /// order; stored with the next batch, after the message itself if that
+    /// is still queued. Messages of one millisecond list by it, so every
+    /// node lists a room in the same order. Waits for room in the queue like
+    /// a message. See `crate::cluster::catchup`.
+    pub async fn record_place(&self, folded: &str, msgid: &str, sequence: u64) {
+        let reservation = self.reserve().await;
+        if let Some(permit) = reservation.permit {
+            permit.forget();
+        }
+        let placed = batch::Placed::new(folded, msgid, sequence);
+        if self.inner.commands.send(Command::Place(placed)).is_err() {
+            // Closed: nothing is stored any more.
+            self.inner.room.add_permits(1);
+        }
+    }
+
     /// In a cluster: the last room stream sequence of the channel `folded`
     /// whose messages are all committed here (0: none). See
     /// `crate::cluster::catchup`.

@@ -181,7 +181,7 @@ pub fn export(
         .prepare(
             "SELECT m.time_ms, m.msgid, m.kind, m.source, m.target, m.text
              FROM messages m JOIN conversations c ON c.id = m.conversation
-             WHERE c.key = ?1 AND m.time_ms >= ?2 ORDER BY m.time_ms, m.id",
+             WHERE c.key = ?1 AND m.time_ms >= ?2 ORDER BY m.time_ms, m.stream_seq, m.id",
         )
         .map_err(read_error)?;
     let mut rows = statement

@@ -1,7 +1,11 @@
 //! Reading history: the IRCv3 `draft/chathistory` selections and their SQL.
 //!
-//! Order is (server time, insertion order), so messages with the same
-//! millisecond keep the order in which they were delivered. All anchors are
+//! Order is (server time, room stream sequence, insertion order). On one
+//! node the sequence is always 0, so messages with the same millisecond keep
+//! the order in which they were delivered. In a cluster a room message's
+//! stream sequence (schema version 7) breaks ties, so messages said on
+//! different nodes in the same millisecond list in the same order on every
+//! node (each node may have stored them in a different order). All anchors are
 //! exclusive, as in the spec, except that `AROUND msgid=…` includes the anchor
 //! message itself (it is the context being asked about). A msgid that is
 //! unknown *in this conversation* selects nothing: the result is empty, like the
@@ -61,19 +65,22 @@ pub enum Anchor {
     Timestamp(DateTime<Utc>),
 }
 
-/// A place in the (time, insertion id) order.
+/// A place in the (time, stream sequence, insertion id) order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Position {
     time_ms: i64,
+    seq: i64,
     id: i64,
 }
 
 const START: Position = Position {
     time_ms: i64::MIN,
+    seq: i64::MIN,
     id: i64::MIN,
 };
 const END: Position = Position {
     time_ms: i64::MAX,
+    seq: i64::MAX,
     id: i64::MAX,
 };
 
@@ -91,6 +98,7 @@ impl Resolved {
             Resolved::Message(position) => position,
             Resolved::Time(time_ms) => Position {
                 time_ms,
+                seq: i64::MAX,
                 id: i64::MAX,
             },
         }
@@ -102,6 +110,7 @@ impl Resolved {
             Resolved::Message(position) => position,
             Resolved::Time(time_ms) => Position {
                 time_ms,
+                seq: i64::MIN,
                 id: i64::MIN,
             },
         }
@@ -116,6 +125,7 @@ impl Resolved {
             },
             Resolved::Time(time_ms) => Position {
                 time_ms,
+                seq: i64::MAX,
                 id: i64::MAX,
             },
         }
@@ -130,6 +140,7 @@ impl Resolved {
             },
             Resolved::Time(time_ms) => Position {
                 time_ms,
+                seq: i64::MIN,
                 id: i64::MIN,
             },
         }
@@ -217,12 +228,13 @@ fn resolve(
         Anchor::Timestamp(time) => Ok(Some(Resolved::Time(time.timestamp_millis()))),
         Anchor::MsgId(msgid) => conn
             .prepare_cached(
-                "SELECT time_ms, id FROM messages WHERE msgid = ?1 AND conversation = ?2",
+                "SELECT time_ms, stream_seq, id FROM messages WHERE msgid = ?1 AND conversation = ?2",
             )?
             .query_row(params![msgid, conversation_id], |row| {
                 Ok(Resolved::Message(Position {
                     time_ms: row.get(0)?,
-                    id: row.get(1)?,
+                    seq: row.get(1)?,
+                    id: row.get(2)?,
                 }))
             })
             .optional(),
@@ -237,10 +249,11 @@ struct Range<'a> {
 }
 
 /// Rows strictly between two positions; `time_ms` bounds come first so the
-/// (conversation, time_ms) index drives the scan.
+/// (conversation, time_ms) index drives the scan (ties within one
+/// millisecond, rare, are sorted after it).
 const RANGE_FILTER: &str = "conversation = ?1
-    AND time_ms >= ?2 AND (time_ms > ?2 OR id > ?3)
-    AND time_ms <= ?4 AND (time_ms < ?4 OR id < ?5)";
+    AND time_ms >= ?2 AND (time_ms > ?2 OR (stream_seq, id) > (?3, ?4))
+    AND time_ms <= ?5 AND (time_ms < ?5 OR (stream_seq, id) < (?6, ?7))";
 
 impl Range<'_> {
     /// The oldest `limit` messages strictly between `lower` and `upper`.
@@ -252,7 +265,7 @@ impl Range<'_> {
     ) -> SqlResult<Vec<StoredMessage>> {
         let sql = format!(
             "SELECT msgid, time_ms, kind, source, target, text FROM messages
-             WHERE {RANGE_FILTER} ORDER BY time_ms ASC, id ASC LIMIT ?6"
+             WHERE {RANGE_FILTER} ORDER BY time_ms ASC, stream_seq ASC, id ASC LIMIT ?8"
         );
         self.fetch(&sql, lower, upper, limit)
     }
@@ -266,7 +279,7 @@ impl Range<'_> {
     ) -> SqlResult<Vec<StoredMessage>> {
         let sql = format!(
             "SELECT msgid, time_ms, kind, source, target, text FROM messages
-             WHERE {RANGE_FILTER} ORDER BY time_ms DESC, id DESC LIMIT ?6"
+             WHERE {RANGE_FILTER} ORDER BY time_ms DESC, stream_seq DESC, id DESC LIMIT ?8"
         );
         let mut messages = self.fetch(&sql, lower, upper, limit)?;
         messages.reverse();
@@ -301,8 +314,10 @@ impl Range<'_> {
             params![
                 self.conversation_id,
                 lower.time_ms,
+                lower.seq,
                 lower.id,
                 upper.time_ms,
+                upper.seq,
                 upper.id,
                 limit
             ],

@@ -81,6 +81,13 @@ const MIGRATIONS: &[&str] = &[
         room TEXT PRIMARY KEY,
         applied INTEGER NOT NULL
      ) WITHOUT ROWID;",
+    // Version 7: in a cluster, a room message's place in the room stream
+    // (its JetStream sequence; 0 until known, and always 0 on a single node
+    // and for private messages). Messages of one millisecond are listed by
+    // it, so every node lists a room in the same order. See
+    // crate::cluster::catchup. Adding a column with a constant default does
+    // not rewrite the table: the migration takes the same time at any size.
+    "ALTER TABLE messages ADD COLUMN stream_seq INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The newest schema version this build knows.
@@ -252,7 +259,7 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), HistoryError> {
 fn check_schema(conn: &Connection) -> rusqlite::Result<()> {
     conn.prepare(
         "SELECT m.id, m.conversation, m.time_ms, m.msgid, m.kind, m.source, m.target, m.text,
-                c.key, c.is_channel, c.peer_a, c.peer_b, c.display_a, c.display_b
+                m.stream_seq, c.key, c.is_channel, c.peer_a, c.peer_b, c.display_a, c.display_b
          FROM messages m JOIN conversations c ON c.id = m.conversation LIMIT 0",
     )?
     .query([])?

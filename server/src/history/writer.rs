@@ -7,7 +7,7 @@
 //! command that waits for it, or [`WAKE_AT`] messages queued): messages in
 //! between cost the sender no wake-up at all.
 
-use super::batch::{self, ConversationCache};
+use super::batch::{self, ConversationCache, Placed};
 use super::config::HistoryConfig;
 use super::drops::DropCounter;
 use super::error::HistoryError;
@@ -44,6 +44,9 @@ pub(crate) enum Command {
     Record(QueuedMessage),
     /// Store a message and reply once it is committed (or the commit failed).
     RecordDurable(QueuedMessage, Reply),
+    /// Store a room message's stream sequence with the next batch (after
+    /// the messages queued before it).
+    Place(Placed),
     /// Commit everything queued before this and reply.
     Flush(Reply),
     /// Delete the stored history of a channel (case-folded name), with the
@@ -69,6 +72,8 @@ pub(crate) struct Writer {
     shutdown_timeout: Duration,
     max_pending: usize,
     pending: Vec<QueuedMessage>,
+    /// Stream sequences stored with the next batch, after `pending`.
+    places: Vec<Placed>,
     /// Channels whose stored history is deleted before `pending` is
     /// inserted, with the cutoffs readers hide until then.
     purges: Vec<(String, i64)>,
@@ -117,6 +122,7 @@ impl Writer {
             shutdown_timeout: config.shutdown_timeout,
             max_pending: config.queue_capacity.max(BATCH_LIMIT),
             pending: Vec::new(),
+            places: Vec::new(),
             purges: Vec::new(),
             purging,
             oldest_pending: None,
@@ -190,7 +196,10 @@ impl Writer {
 
     /// Handles one command, counting the room in the queue it held.
     fn handle_counted(&mut self, command: Command) -> Flow {
-        if matches!(command, Command::Record(_) | Command::RecordDurable(..)) {
+        if matches!(
+            command,
+            Command::Record(_) | Command::RecordDurable(..) | Command::Place(_)
+        ) {
             self.taken += 1;
         }
         self.handle(command)
@@ -212,6 +221,7 @@ impl Writer {
                     }
                 }
             }
+            Command::Place(placed) => self.place(placed),
             Command::Flush(reply) => {
                 self.waiters.push(reply);
                 self.force_commit = true;
@@ -255,6 +265,17 @@ impl Writer {
         self.pending.push(message);
     }
 
+    fn place(&mut self, placed: Placed) {
+        if self.pending.len() + self.places.len() >= self.max_pending {
+            // Only while commits fail; the message keeps its place by
+            // time and arrival, only ties within a millisecond may differ.
+            crate::warn_throttled!(path = %self.path.display(), "history writes are failing and the backlog is full: a message's room stream sequence is not stored");
+            return;
+        }
+        self.oldest_pending.get_or_insert_with(Instant::now);
+        self.places.push(placed);
+    }
+
     fn next_wakeup(&self) -> Instant {
         let far = Instant::now() + Duration::from_secs(3600);
         let commit = match (&self.failure, self.oldest_pending) {
@@ -293,7 +314,7 @@ impl Writer {
     }
 
     fn has_work(&self) -> bool {
-        !self.pending.is_empty() || !self.purges.is_empty()
+        !self.pending.is_empty() || !self.places.is_empty() || !self.purges.is_empty()
     }
 
     /// Deletes the history of the channels in `purges`, before anything
@@ -332,14 +353,19 @@ impl Writer {
     /// Commits the pending batch; on failure keeps it and schedules a retry.
     fn commit(&mut self) -> Result<(), HistoryError> {
         self.purge()?;
-        if self.pending.is_empty() {
+        if self.pending.is_empty() && self.places.is_empty() {
             if let Some(failure) = self.failure.take() {
                 tracing::info!(path = %self.path.display(), after = %failure.reason, "history writes recovered");
             }
             return Ok(());
         }
         let started = std::time::Instant::now();
-        match batch::insert_batch(&mut self.conn, &mut self.conversations, &self.pending) {
+        match batch::insert_batch(
+            &mut self.conn,
+            &mut self.conversations,
+            &self.pending,
+            &self.places,
+        ) {
             Ok(()) => {
                 crate::metrics::history_committed(self.pending.len(), started);
                 if let Some(failure) = self.failure.take() {
@@ -351,6 +377,7 @@ impl Writer {
                     );
                 }
                 self.pending.clear();
+                self.places.clear();
                 self.oldest_pending = None;
                 Ok(())
             }
@@ -371,6 +398,7 @@ impl Writer {
                         self.drops.dropped(&self.path, "history batch rejected");
                     }
                     self.pending.clear();
+                    self.places.clear();
                     self.oldest_pending = None;
                 }
                 Err(self.write_error(reason))

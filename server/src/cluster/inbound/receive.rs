@@ -13,7 +13,11 @@ use std::sync::Arc;
 
 impl ClusterNode {
     pub(super) async fn receive_room(&self, parts: &Parts, sequenced: Sequenced) {
-        let Sequenced { room, envelope, .. } = sequenced;
+        let Sequenced {
+            room,
+            envelope,
+            sequence,
+        } = sequenced;
         if envelope.node == self.me.name && envelope.incarnation == self.me.incarnation {
             if let wire::Event::Kick { channel, nick, .. } = &envelope.event {
                 // Taken out of the roster when it happened, and again now,
@@ -32,6 +36,8 @@ impl ClusterNode {
                         .deliver_ordered(&held.room, held.envelope, held.sender);
                 }
             }
+            // Recorded here when it was said; its place is known now.
+            self.record_place(&room, &envelope.event, sequence).await;
             return;
         }
         let Some(context) = self.context() else {
@@ -46,6 +52,7 @@ impl ClusterNode {
                         envelope: Arc::new(message),
                     };
                     context.hub.deliver_remote(published).await;
+                    self.record_place(&room, &envelope.event, sequence).await;
                 }
             }
             wire::Event::Kick {
