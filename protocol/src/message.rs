@@ -291,7 +291,7 @@ impl Message {
             write_middle_param(out, param)?;
         }
         out.write_char(' ')?;
-        if last.is_empty() || last.starts_with(':') || last.contains([' ', '\r', '\n', '\0']) {
+        if line::needs_colon(last) {
             out.write_char(':')?;
         }
         write_trailing_param(out, last)
@@ -421,6 +421,8 @@ fn write_trailing_param<W: fmt::Write>(out: &mut W, param: &str) -> fmt::Result 
     }
     Ok(())
 }
+
+pub mod line;
 
 #[cfg(test)]
 mod tests;

@@ -1,10 +1,11 @@
 //! Turns hub events into IRC lines, once per combination of the capabilities
 //! that change the bytes (server-time, message-tags, away-notify).
 
+use crate::hub::client::Source;
 use crate::hub::event::{Encoder, Envelope, Event, MessageKind};
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
-use natter_protocol::Message;
+use natter_protocol::{LineWriter, Message};
 
 /// The capability bits that select an encoding variant.
 pub mod variant {
@@ -188,30 +189,133 @@ impl Encoder for IrcEncoder {
     }
 
     fn encode(&self, envelope: &Envelope, variant: u8) -> Option<Bytes> {
-        let mut message = event_message(&envelope.event, variant)?;
-        fit_to_line(&mut message);
-        if variant & variant::ACCOUNT_TAG != 0
-            && let Some(account) = event_source(&envelope.event).and_then(|s| s.account.clone())
+        if let Event::Message {
+            source,
+            target,
+            kind: kind @ (MessageKind::Privmsg | MessageKind::Notice),
+            text,
+            msgid,
+            client_tags,
+            ..
+        } = &envelope.event
+            && distinct_keys(client_tags)
         {
-            message
-                .tags
-                .insert(0, natter_protocol::Tag::new("account", Some(account)));
+            let message = TextMessage {
+                source,
+                command: kind.command(),
+                target,
+                text,
+                msgid,
+                client_tags,
+            };
+            return Some(message.encode(envelope.time, variant));
         }
+        encode_event(envelope, variant)
+    }
+}
+
+/// Any event, through a [`Message`]: what [`IrcEncoder`] does for all but
+/// PRIVMSG and NOTICE, and the reference [`TextMessage`] must match.
+fn encode_event(envelope: &Envelope, variant: u8) -> Option<Bytes> {
+    let mut message = event_message(&envelope.event, variant)?;
+    fit_to_line(&mut message);
+    if variant & variant::ACCOUNT_TAG != 0
+        && let Some(account) = event_source(&envelope.event).and_then(|s| s.account.clone())
+    {
+        message
+            .tags
+            .insert(0, natter_protocol::Tag::new("account", Some(account)));
+    }
+    if variant & (variant::SERVER_TIME | variant::MESSAGE_TAGS) != 0 {
+        // `time` first, as servers conventionally order it.
+        message.tags.insert(
+            0,
+            natter_protocol::Tag::new("time", Some(format_time(envelope.time))),
+        );
+    }
+    Some(Bytes::from(message.to_wire()))
+}
+
+/// Whether no two client tags share a key (a parsed message's never do; a
+/// [`Message`] would keep only the last of each, which [`TextMessage`] does not).
+fn distinct_keys(tags: &[natter_protocol::Tag]) -> bool {
+    tags.iter()
+        .enumerate()
+        .all(|(index, tag)| tags[..index].iter().all(|earlier| earlier.key != tag.key))
+}
+
+/// PRIVMSG or NOTICE with text: every chat message, each encoded once per
+/// format for every recipient. Written straight from the event with
+/// [`LineWriter`] (one allocation, one pass) instead of through a
+/// [`Message`] (clones of every piece, the prefix formatted, the line
+/// measured twice): the same bytes as [`encode_event`], which a property
+/// test checks.
+struct TextMessage<'a> {
+    source: &'a Source,
+    command: &'static str,
+    target: &'a str,
+    text: &'a str,
+    msgid: &'a str,
+    client_tags: &'a [natter_protocol::Tag],
+}
+
+impl TextMessage<'_> {
+    fn encode(&self, time: DateTime<Utc>, variant: u8) -> Bytes {
+        let source = self.source;
+        let prefix_len = source.nick.len() + source.user.len() + source.host.len() + 2;
+        let text = self.fitted_text(prefix_len);
+        let tags = variant & variant::MESSAGE_TAGS != 0;
+        let account = source
+            .account
+            .as_deref()
+            .filter(|_| variant & variant::ACCOUNT_TAG != 0);
+        let mut capacity = prefix_len + self.command.len() + self.target.len() + text.len() + 8;
         if variant & (variant::SERVER_TIME | variant::MESSAGE_TAGS) != 0 {
-            // `time` first, as servers conventionally order it.
-            message.tags.insert(
-                0,
-                natter_protocol::Tag::new("time", Some(format_time(envelope.time))),
-            );
+            capacity += 40 + self.msgid.len() + account.map_or(0, |a| a.len() + 9);
         }
-        Some(Bytes::from(message.to_wire()))
+        let mut line = LineWriter::with_capacity(capacity);
+        if variant & (variant::SERVER_TIME | variant::MESSAGE_TAGS) != 0 {
+            line.tag("time", Some(&format_time(time)));
+        }
+        if let Some(account) = account {
+            line.tag("account", Some(account));
+        }
+        if tags {
+            line.tag("msgid", Some(self.msgid));
+            for tag in self.client_tags {
+                line.tag(&tag.key, tag.value.as_deref());
+            }
+        }
+        line.source(&[&source.nick, "!", &source.user, "@", &source.host]);
+        line.command(self.command);
+        line.middle(self.target);
+        Bytes::from(line.last(text))
+    }
+
+    /// The text, cut (as [`fit_to_line`] cuts it) so that the line without
+    /// tags fits [`MAX_LINE`]. Every piece is written at its own length (an
+    /// empty target as `*`), so the length is known without writing it.
+    fn fitted_text(&self, prefix_len: usize) -> &str {
+        let text = self.text;
+        let head = 1 + prefix_len + 1 + self.command.len() + 1 + self.target.len().max(1) + 1;
+        let length =
+            head + usize::from(natter_protocol::message::line::needs_colon(text)) + text.len() + 2;
+        let over = length.saturating_sub(MAX_LINE);
+        if over == 0 {
+            return text;
+        }
+        let mut end = text.len().saturating_sub(over);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        &text[..end]
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::client::Source;
+    use proptest::prelude::*;
     use std::sync::Arc;
 
     fn alice() -> Arc<Source> {
@@ -344,5 +448,73 @@ mod tests {
         });
         assert!(IRC_ENCODER.encode(&tagmsg, variant::SERVER_TIME).is_none());
         assert!(IRC_ENCODER.encode(&tagmsg, variant::MESSAGE_TAGS).is_some());
+    }
+
+    fn piece(max: usize) -> impl Strategy<Value = String> {
+        // Spaces, line breaks, NUL, ':' and multi-byte characters exercise
+        // every escaping rule and the cut at a character boundary.
+        proptest::string::string_regex(&format!("[a-z0-9 :;=\\\\\r\n\0é日@!#+-]{{0,{max}}}"))
+            .unwrap()
+    }
+
+    proptest! {
+        /// PRIVMSG and NOTICE take the fast path; it must write exactly
+        /// what the general path (through a `Message`) writes, cut included.
+        #[test]
+        fn text_messages_encode_as_the_general_path_does(
+            nick in piece(12),
+            user in piece(8),
+            host in piece(20),
+            account in proptest::option::of(piece(10)),
+            target in piece(12),
+            text in prop_oneof![piece(40), piece(600)],
+            notice in any::<bool>(),
+            msgid in piece(8),
+            client_tags in proptest::collection::vec(("\\+[a-z/]{1,6}", proptest::option::of(piece(8))), 0..3),
+            variant in 0u8..64,
+        ) {
+            let envelope = envelope(Event::Message {
+                source: Arc::new(Source { nick, user, host, account, realname: String::new() }),
+                target,
+                private: false,
+                kind: if notice { MessageKind::Notice } else { MessageKind::Privmsg },
+                text,
+                msgid,
+                client_tags: client_tags
+                    .into_iter()
+                    .map(|(key, value)| natter_protocol::Tag::new(key, value))
+                    .collect(),
+            });
+            prop_assert_eq!(IRC_ENCODER.encode(&envelope, variant), encode_event(&envelope, variant));
+        }
+    }
+
+    #[test]
+    fn a_long_text_is_cut_to_the_line_limit_at_a_character_boundary() {
+        let mut message = privmsg();
+        if let Event::Message {
+            text, client_tags, ..
+        } = &mut message.event
+        {
+            *text = "日".repeat(300);
+            client_tags.push(natter_protocol::Tag::new(
+                "+draft/reply",
+                Some("again".into()),
+            ));
+        }
+        let plain = IRC_ENCODER.encode(&message, 0).unwrap();
+        assert!(
+            plain.len() <= MAX_LINE && plain.len() > MAX_LINE - 3,
+            "{}",
+            plain.len()
+        );
+        assert!(std::str::from_utf8(&plain).is_ok());
+        // Duplicate client tags take the general path, which keeps the last.
+        let tagged = IRC_ENCODER.encode(&message, variant::MESSAGE_TAGS).unwrap();
+        assert!(
+            std::str::from_utf8(&tagged)
+                .unwrap()
+                .contains("+draft/reply=again :alice")
+        );
     }
 }

@@ -250,8 +250,15 @@ impl LineHandler for IrcSession {
     async fn handle_line(&mut self, connection: &mut Connection, line: &[u8]) -> Flow {
         if self.registered {
             // The hub may have renamed us (a registered nick's grace ran out).
+            // Copied only when it changed: this runs for every line.
             let id = connection.id;
-            if let Some(nick) = self.context.hub.read(|hub| hub.nick_of(id)) {
+            let known = self.nick.as_deref();
+            let renamed = self.context.hub.read(|hub| {
+                hub.client(id)
+                    .filter(|client| Some(client.nick.as_str()) != known)
+                    .map(|client| client.nick.clone())
+            });
+            if let Some(nick) = renamed {
                 self.nick = Some(nick);
             }
         }
