@@ -25,6 +25,7 @@ struct Cli {
 const EXAMPLES: &str = "Examples:
   natter-bench fanout --receivers 100 --senders 10 --messages 100000
   natter-bench fanout --receivers 100 --senders 10 --rate 14600 --duration 10 --server-pid $(pidof natterd)
+  natter-bench rooms --rooms 64 --members 10 --senders 1 --messages 200000
   natter-bench whisper --pairs 100 --messages 1000000 --json whisper.json
   natter-bench fanout --receivers 100 --senders 10 --server 127.0.0.1:6667 --server 127.0.0.1:6668
   natter-bench idle --connections 10000 --server-pid $(pidof natterd)
@@ -43,6 +44,25 @@ enum Command {
         /// The channel.
         #[arg(long, default_value = "#bench")]
         channel: String,
+        #[command(flatten)]
+        traffic: TrafficArgs,
+    },
+    /// Many channels at once, M members each, S of each channel's members
+    /// sending into their own channel: every message goes to M-1. Unrelated
+    /// channels are what a server can spread over several cores.
+    Rooms {
+        /// How many channels.
+        #[arg(long, default_value_t = 16)]
+        rooms: usize,
+        /// Members of each channel.
+        #[arg(long, default_value_t = 10)]
+        members: usize,
+        /// How many of each channel's members send.
+        #[arg(long, default_value_t = 1)]
+        senders: usize,
+        /// The channels are named PREFIX-0, PREFIX-1, ...
+        #[arg(long, default_value = "#room")]
+        prefix: String,
         #[command(flatten)]
         traffic: TrafficArgs,
     },
@@ -134,6 +154,22 @@ async fn main() -> anyhow::Result<()> {
                 channel,
             };
             let name = format!("fanout {receivers}x{senders}");
+            run_traffic(shape, name, traffic).await
+        }
+        Command::Rooms {
+            rooms,
+            members,
+            senders,
+            prefix,
+            traffic,
+        } => {
+            let shape = Shape::Rooms {
+                rooms,
+                members,
+                senders,
+                prefix,
+            };
+            let name = format!("rooms {rooms}x{members}x{senders}");
             run_traffic(shape, name, traffic).await
         }
         Command::Whisper { pairs, traffic } => {

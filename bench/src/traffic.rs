@@ -1,4 +1,5 @@
-//! The traffic scenarios: fan-out in one channel and private whisper pairs.
+//! The traffic scenarios: fan-out in one channel, fan-out in many rooms at
+//! once, and private whisper pairs.
 //!
 //! Every connection registers (and, for fan-out, joins) before anyone sends,
 //! so no one misses a message. Each connection then runs a reader task that
@@ -39,6 +40,20 @@ pub enum Shape {
         /// The channel (created by the first to join).
         channel: String,
     },
+    /// `rooms` channels of `members` connections each, the first `senders`
+    /// of every room talking: unrelated channels, which a server may deliver
+    /// on several cores at once (one channel keeps one order, so one channel
+    /// alone cannot show that).
+    Rooms {
+        /// How many channels.
+        rooms: usize,
+        /// Connections in each channel.
+        members: usize,
+        /// How many of each channel's members send.
+        senders: usize,
+        /// The channels' names are this followed by `-0`, `-1`, ...
+        prefix: String,
+    },
     /// `pairs` × two connections; in each pair the first whispers the second.
     Whisper {
         /// Number of pairs.
@@ -50,6 +65,7 @@ impl Shape {
     fn connections(&self) -> usize {
         match self {
             Shape::Fanout { members, .. } => *members,
+            Shape::Rooms { rooms, members, .. } => rooms * members,
             Shape::Whisper { pairs } => pairs * 2,
         }
     }
@@ -57,6 +73,7 @@ impl Shape {
     fn senders(&self) -> usize {
         match self {
             Shape::Fanout { senders, .. } => *senders,
+            Shape::Rooms { rooms, senders, .. } => rooms * senders,
             Shape::Whisper { pairs } => *pairs,
         }
     }
@@ -64,8 +81,40 @@ impl Shape {
     /// Deliveries each message owes.
     fn recipients_per_message(&self) -> u64 {
         match self {
-            Shape::Fanout { members, .. } => members.saturating_sub(1) as u64,
+            Shape::Fanout { members, .. } | Shape::Rooms { members, .. } => {
+                members.saturating_sub(1) as u64
+            }
             Shape::Whisper { .. } => 1,
+        }
+    }
+
+    /// The channel connection `index` joins, if any.
+    fn channel_of(&self, index: usize) -> Option<String> {
+        match self {
+            Shape::Fanout { channel, .. } => Some(channel.clone()),
+            Shape::Rooms {
+                members, prefix, ..
+            } => Some(room_name(prefix, index / members.max(&1))),
+            Shape::Whisper { .. } => None,
+        }
+    }
+
+    /// Sender `index`'s connection (an index into the registered
+    /// connections) and where it sends (`nicks`: every connection's nick).
+    fn sender_route(&self, index: usize, nicks: &[String]) -> (usize, String) {
+        match self {
+            Shape::Fanout { channel, .. } => (index, channel.clone()),
+            Shape::Rooms {
+                members,
+                senders,
+                prefix,
+                ..
+            } => {
+                let room = index / senders.max(&1);
+                let connection = room * members + index % senders.max(&1);
+                (connection, room_name(prefix, room))
+            }
+            Shape::Whisper { .. } => (index * 2, nicks[index * 2 + 1].clone()),
         }
     }
 
@@ -77,6 +126,18 @@ impl Shape {
                 if *members < 2 || *senders == 0 || senders > members {
                     bail!(
                         "fan-out needs at least 2 receivers and 1 to {members} senders (got {senders})"
+                    );
+                }
+            }
+            Shape::Rooms {
+                rooms,
+                members,
+                senders,
+                ..
+            } => {
+                if *rooms == 0 || *members < 2 || *senders == 0 || senders > members {
+                    bail!(
+                        "rooms needs at least 1 room of at least 2 members and 1 to {members} senders each (got {rooms} rooms, {senders} senders)"
                     );
                 }
             }
@@ -157,13 +218,15 @@ pub async fn run(options: &TrafficOptions) -> anyhow::Result<TrafficResult> {
     // On several servers (cluster nodes) a member list fills as the nodes
     // exchange rosters: sending starts once every member lists everyone.
     let names_wanted = match (&options.shape, options.servers.len()) {
-        (Shape::Fanout { members, .. }, servers) if servers > 1 => *members,
+        (Shape::Fanout { members, .. } | Shape::Rooms { members, .. }, servers) if servers > 1 => {
+            *members
+        }
         _ => 0,
     };
-    for connection in connections {
+    for (index, connection) in connections.into_iter().enumerate() {
         let Registered { reader, writer, .. } = connection;
-        let joined = match &options.shape {
-            Shape::Fanout { channel, .. } => {
+        let joined = match options.shape.channel_of(index) {
+            Some(channel) => {
                 writer
                     .lock()
                     .await
@@ -171,9 +234,9 @@ pub async fn run(options: &TrafficOptions) -> anyhow::Result<TrafficResult> {
                     .await?;
                 let (done, wait) = oneshot::channel();
                 joins.push(wait);
-                Some((channel.clone(), done))
+                Some((channel, done))
             }
-            Shape::Whisper { .. } => None,
+            None => None,
         };
         let reader_task = ReaderTask {
             reader,
@@ -224,6 +287,11 @@ pub async fn run(options: &TrafficOptions) -> anyhow::Result<TrafficResult> {
         server: before.zip(after).map(|(a, b)| ProcUsage::between(a, b)),
         disconnected,
     })
+}
+
+/// The name of room `room` of a [`Shape::Rooms`] run.
+fn room_name(prefix: &str, room: usize) -> String {
+    format!("{prefix}-{room}")
 }
 
 /// A letter that makes this run's nicks differ from the last run's (a server
@@ -285,10 +353,8 @@ fn spawn_senders(
     let senders = options.shape.senders();
     (0..senders)
         .map(|index| {
-            let (writer, target) = match &options.shape {
-                Shape::Fanout { channel, .. } => (&writers[index], channel.clone()),
-                Shape::Whisper { .. } => (&writers[index * 2], nicks[index * 2 + 1].clone()),
-            };
+            let (connection, target) = options.shape.sender_route(index, nicks);
+            let writer = &writers[connection];
             let (count, deadline_ns) = match options.amount {
                 Amount::Messages(total) => (share(total, senders, index), u64::MAX),
                 Amount::Duration(duration) => (
@@ -497,6 +563,51 @@ mod tests {
         assert_eq!(whisper.connections(), 10);
         assert_eq!(whisper.senders(), 5);
         assert_eq!(whisper.recipients_per_message(), 1);
+    }
+
+    #[test]
+    fn rooms_spread_members_and_senders_over_their_channels() {
+        let rooms = Shape::Rooms {
+            rooms: 3,
+            members: 4,
+            senders: 2,
+            prefix: "#r".into(),
+        };
+        assert_eq!(rooms.connections(), 12);
+        assert_eq!(rooms.senders(), 6);
+        assert_eq!(rooms.recipients_per_message(), 3);
+        let joined: Vec<String> = (0..12).filter_map(|i| rooms.channel_of(i)).collect();
+        assert_eq!(joined[..5], ["#r-0", "#r-0", "#r-0", "#r-0", "#r-1"]);
+        assert_eq!(joined[11], "#r-2");
+        let nicks: Vec<String> = (0..12).map(|i| format!("n{i}")).collect();
+        let routes: Vec<(usize, String)> = (0..6).map(|s| rooms.sender_route(s, &nicks)).collect();
+        // Each room's first two members send into their own room.
+        let expected = [
+            (0, "#r-0"),
+            (1, "#r-0"),
+            (4, "#r-1"),
+            (5, "#r-1"),
+            (8, "#r-2"),
+            (9, "#r-2"),
+        ];
+        for ((connection, target), (want_connection, want_target)) in routes.iter().zip(expected) {
+            assert_eq!(
+                (*connection, target.as_str()),
+                (want_connection, want_target)
+            );
+            assert_eq!(rooms.channel_of(*connection).as_deref(), Some(want_target));
+        }
+        assert!(
+            Shape::Rooms {
+                rooms: 0,
+                members: 4,
+                senders: 1,
+                prefix: "#r".into()
+            }
+            .check()
+            .is_err()
+        );
+        assert!(rooms.check().is_ok());
     }
 
     #[test]

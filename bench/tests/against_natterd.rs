@@ -57,6 +57,28 @@ async fn fanout_counts_every_delivery_in_order() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_deliver_each_message_to_its_own_room_only() {
+    let server = server().await;
+    let shape = Shape::Rooms {
+        rooms: 3,
+        members: 4,
+        senders: 2,
+        prefix: "#room".into(),
+    };
+    let result = traffic::run(&options(&server, shape, None)).await.unwrap();
+    let summary = result.summary;
+    // Every message reaches the other 3 members of its room and nobody else
+    // (a delivery from another room would be counted beyond `expected`).
+    assert_eq!(
+        (summary.sent, summary.expected, summary.received),
+        (300, 300 * 3, 300 * 3)
+    );
+    assert_eq!((summary.lost, summary.order_violations), (0, 0));
+    assert!(result.disconnected.is_empty(), "{:?}", result.disconnected);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paced_whispers_arrive_once_each() {
     let server = server().await;
     let result = traffic::run(&options(&server, Shape::Whisper { pairs: 3 }, Some(3000.0)))
