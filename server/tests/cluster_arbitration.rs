@@ -524,6 +524,66 @@ async fn of_two_nodes_registering_one_name_at_once_exactly_one_wins() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_accounts_adding_one_certificate_on_two_nodes_at_once_exactly_one_gets_it() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node_with_accounts(&nats, "node-a").await;
+    let b = node_with_accounts(&nats, "node-b").await;
+    drop(register_account(&a, "alice", "wonderland").await);
+    drop(register_account(&b, "bob", "builder-bob").await);
+    eventually("both nodes know both accounts", || async {
+        created(&a, "bob").is_some() && created(&b, "alice").is_some()
+    })
+    .await;
+    for round in 0..5u8 {
+        let fingerprint: Fingerprint = format!("{round:02x}").repeat(32).parse().unwrap();
+        let (on_a, on_b) = (accounts(&a), accounts(&b));
+        let (alice, bob) = tokio::join!(
+            on_a.add_cert("alice", fingerprint),
+            on_b.add_cert("bob", fingerprint)
+        );
+        let winner = match (&alice, &bob) {
+            (Ok(()), Err(natterd::accounts::AccountError::CertTaken)) => "alice",
+            (Err(natterd::accounts::AccountError::CertTaken), Ok(())) => "bob",
+            other => panic!("round {round}: not exactly one winner: {other:?}"),
+        };
+        eventually("both nodes agree who owns the certificate", || async {
+            let owner = |server: &TestServer| {
+                accounts(server)
+                    .account_for_cert(&fingerprint)
+                    .map(|account| account.name)
+            };
+            owner(&a).as_deref() == Some(winner) && owner(&b).as_deref() == Some(winner)
+        })
+        .await;
+        // The loser is told so by NickServ when trying again.
+        let (loser, node) = if winner == "alice" {
+            ("bob", &b)
+        } else {
+            ("alice", &a)
+        };
+        let password = if loser == "bob" {
+            "builder-bob"
+        } else {
+            "wonderland"
+        };
+        if round == 0 {
+            let mut client =
+                login_and_register(node, &format!("{loser}_"), loser, password, &[]).await;
+            client.send(&format!("PRIVMSG NickServ :CERT ADD {}", fingerprint.hex()));
+            client
+                .expect(|line| {
+                    line.ends_with(":That certificate is already added to another account.")
+                })
+                .await;
+        }
+    }
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_joining_a_cluster_brings_its_accounts_but_not_a_name_taken_first() {
     let Some(nats) = NatsServer::start() else {
         return;

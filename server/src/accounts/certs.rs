@@ -65,22 +65,7 @@ impl Accounts {
             }
         }
         if let Some(shared) = self.shared()? {
-            let hex = fingerprint.hex();
-            let change = |record: &mut AccountRecord| {
-                if record.certs.contains(&hex) {
-                    return Err(AccountError::CertAlreadyAdded);
-                }
-                if record.certs.len() >= MAX_CERTS {
-                    return Err(AccountError::TooManyCerts);
-                }
-                record.certs.push(hex.clone());
-                record.certs.sort();
-                Ok(())
-            };
-            let record = shared.update(folded, &change).await?;
-            self.apply_shared(record).await;
-            tracing::info!(account = %folded, %fingerprint, "client certificate added");
-            return Ok(());
+            return self.add_cert_shared(&*shared, folded, fingerprint).await;
         }
         let (key, hex) = (folded.to_owned(), fingerprint.hex());
         let now = chrono::Utc::now().timestamp_millis();
@@ -99,6 +84,55 @@ impl Accounts {
         self.directory()
             .by_cert
             .insert(fingerprint, folded.to_owned());
+        tracing::info!(account = %folded, %fingerprint, "client certificate added");
+        Ok(())
+    }
+
+    /// CERT ADD through the shared store: the certificate is claimed for
+    /// the account first (exactly one of several accounts adding it at
+    /// once gets it), then added to its record; the claim is given back
+    /// if that fails.
+    async fn add_cert_shared(
+        &self,
+        shared: &dyn super::SharedAccounts,
+        folded: &str,
+        fingerprint: Fingerprint,
+    ) -> Result<(), AccountError> {
+        let created_ms = self
+            .directory()
+            .by_folded
+            .get(folded)
+            .map(|entry| entry.account.created.timestamp_millis())
+            .ok_or(AccountError::Gone)?;
+        let hex = fingerprint.hex();
+        let claimed = shared.claim_cert(&hex, folded, created_ms).await?;
+        let change = |record: &mut AccountRecord| {
+            if record.created_ms != created_ms {
+                return Err(AccountError::Gone);
+            }
+            if record.certs.contains(&hex) {
+                return Err(AccountError::CertAlreadyAdded);
+            }
+            if record.certs.len() >= MAX_CERTS {
+                return Err(AccountError::TooManyCerts);
+            }
+            record.certs.push(hex.clone());
+            record.certs.sort();
+            Ok(())
+        };
+        let record = match shared.update(folded, &change).await {
+            Ok(record) => record,
+            Err(error) => {
+                if claimed
+                    && error != AccountError::CertAlreadyAdded
+                    && let Err(release) = shared.release_cert(&hex, folded).await
+                {
+                    tracing::warn!(account = %folded, %fingerprint, error = %release, "a certificate not added stays claimed by its account in the shared store");
+                }
+                return Err(error);
+            }
+        };
+        self.apply_shared(record).await;
         tracing::info!(account = %folded, %fingerprint, "client certificate added");
         Ok(())
     }
@@ -129,6 +163,10 @@ impl Accounts {
             };
             let record = shared.update(folded, &change).await?;
             self.apply_shared(record).await;
+            if let Err(error) = shared.release_cert(&hex, folded).await {
+                // Safe side: nobody else can add it until it is freed.
+                tracing::warn!(account = %folded, %fingerprint, %error, "a removed certificate stays claimed by its account in the shared store");
+            }
             tracing::info!(account = %folded, %fingerprint, "client certificate removed");
             return Ok(());
         }

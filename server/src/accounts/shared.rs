@@ -74,11 +74,31 @@ pub trait SharedAccounts: Send + Sync + std::fmt::Debug {
     ) -> BoxFuture<'a, Result<AccountRecord, AccountError>>;
 
     /// Drops the account `folded` created at `created_ms` (nothing if that
-    /// account is gone already).
+    /// account is gone already), freeing its certificates.
     fn drop_account<'a>(
         &'a self,
         folded: &'a str,
         created_ms: i64,
+    ) -> BoxFuture<'a, Result<(), AccountError>>;
+
+    /// Makes the certificate `hex` (SHA-256) the account's (`folded`,
+    /// created at `created_ms`) by compare-and-set, before it is added to
+    /// the account's record: `true` if it was free (or held by an account
+    /// that is gone), `false` if this account held it already;
+    /// [`AccountError::CertTaken`] if another account holds it.
+    fn claim_cert<'a>(
+        &'a self,
+        hex: &'a str,
+        folded: &'a str,
+        created_ms: i64,
+    ) -> BoxFuture<'a, Result<bool, AccountError>>;
+
+    /// Frees the certificate `hex` if the account `folded` holds it (after
+    /// it was taken out of the record, or when adding it failed).
+    fn release_cert<'a>(
+        &'a self,
+        hex: &'a str,
+        folded: &'a str,
     ) -> BoxFuture<'a, Result<(), AccountError>>;
 }
 
@@ -262,148 +282,4 @@ fn record_of(entry: &Entry, certs: &[String]) -> AccountRecord {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::accounts::password;
-    use crate::history::History;
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-
-    /// The shared store as a map by folded name (no skeletons: enough here).
-    #[derive(Debug, Default)]
-    struct Store(Mutex<HashMap<String, AccountRecord>>);
-
-    impl SharedAccounts for Store {
-        fn create<'a>(
-            &'a self,
-            record: &'a AccountRecord,
-        ) -> BoxFuture<'a, Result<(), AccountError>> {
-            let mut map = self.0.lock().unwrap();
-            let result = match map.get(&record.folded()) {
-                Some(other) => Err(AccountError::Exists(other.name.clone())),
-                None => {
-                    map.insert(record.folded(), record.clone());
-                    Ok(())
-                }
-            };
-            Box::pin(std::future::ready(result))
-        }
-
-        fn update<'a>(
-            &'a self,
-            folded: &'a str,
-            change: RecordChange<'a>,
-        ) -> BoxFuture<'a, Result<AccountRecord, AccountError>> {
-            let mut map = self.0.lock().unwrap();
-            let result = match map.get_mut(folded) {
-                Some(record) => change(record).map(|()| record.clone()),
-                None => Err(AccountError::Gone),
-            };
-            Box::pin(std::future::ready(result))
-        }
-
-        fn drop_account<'a>(
-            &'a self,
-            folded: &'a str,
-            _created_ms: i64,
-        ) -> BoxFuture<'a, Result<(), AccountError>> {
-            self.0.lock().unwrap().remove(folded);
-            Box::pin(std::future::ready(Ok(())))
-        }
-    }
-
-    fn open(dir: &std::path::Path) -> (History, Accounts) {
-        let history = History::open(dir, &crate::history::HistoryConfig::default()).unwrap();
-        let accounts = history.accounts().clone();
-        (history, accounts)
-    }
-
-    #[tokio::test]
-    async fn a_clustered_server_refuses_changes_until_joined_but_logs_in_from_its_cache() {
-        let dir = tempfile::tempdir().unwrap();
-        let (_history, accounts) = open(dir.path());
-        accounts.register("alice", "wonderland").await.unwrap();
-        accounts.expect_shared();
-        assert!(matches!(
-            accounts.register("bob", "builder1").await,
-            Err(AccountError::Unreachable(_))
-        ));
-        assert!(matches!(
-            accounts.set_password("alice", "another1").await,
-            Err(AccountError::Unreachable(_))
-        ));
-        assert!(accounts.authenticate("alice", "wonderland").await.is_ok());
-        assert_eq!(accounts.records().len(), 1);
-        assert!(
-            accounts.records()[0]
-                .password_hash
-                .starts_with("$argon2id$")
-        );
-    }
-
-    #[tokio::test]
-    async fn changes_go_through_the_shared_store_and_its_records_replace_look_alikes() {
-        let dir = tempfile::tempdir().unwrap();
-        let (history, accounts) = open(dir.path());
-        let store = Arc::new(Store::default());
-        accounts.attach_shared(store.clone());
-        accounts.register("alice", "wonderland").await.unwrap();
-        assert!(store.0.lock().unwrap().contains_key("alice"));
-        // Someone else's alice, already in the store: refused.
-        store.0.lock().unwrap().insert(
-            "carol".into(),
-            AccountRecord {
-                name: "carol".into(),
-                created_ms: 1,
-                password_hash: password::hash("carols-pw").unwrap(),
-                certs: vec![],
-            },
-        );
-        assert_eq!(
-            accounts.register("Carol", "another1").await,
-            Err(AccountError::Exists("carol".into()))
-        );
-        accounts
-            .set_password("alice", "looking-glass")
-            .await
-            .unwrap();
-        let stored = store.0.lock().unwrap()["alice"].clone();
-        assert!(password::verify("looking-glass", &stored.password_hash));
-        assert!(
-            accounts
-                .authenticate("alice", "looking-glass")
-                .await
-                .is_ok()
-        );
-        // A record from the store replaces a look-alike account here (a1ice
-        // looks like alice), with its certificates.
-        let fingerprint: Fingerprint = "cd".repeat(32).parse().unwrap();
-        let other = AccountRecord {
-            name: "a1ice".into(),
-            created_ms: 7,
-            password_hash: password::hash("someone-else").unwrap(),
-            certs: vec![fingerprint.hex()],
-        };
-        assert!(accounts.apply_shared(other.clone()).await);
-        assert!(
-            !accounts.apply_shared(other).await,
-            "unchanged the second time"
-        );
-        assert_eq!(accounts.lookup("alice"), None);
-        assert_eq!(accounts.owner_of("alice").unwrap().name, "a1ice");
-        assert_eq!(
-            accounts.account_for_cert(&fingerprint).unwrap().name,
-            "a1ice"
-        );
-        // A drop of another account of that name leaves it; its own drop removes it.
-        assert!(!accounts.apply_dropped("a1ice", 6).await);
-        assert!(accounts.apply_dropped("a1ice", 7).await);
-        assert_eq!(accounts.account_for_cert(&fingerprint), None);
-        // The cache on disk says the same after a restart.
-        drop(accounts);
-        drop(history);
-        let (_history, accounts) = open(dir.path());
-        assert_eq!(accounts.lookup("a1ice"), None);
-        assert_eq!(accounts.lookup("alice"), None);
-    }
-}
+mod tests;

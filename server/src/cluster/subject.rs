@@ -141,6 +141,12 @@ impl Subjects {
         format!("natter_{}_accounts", self.resource)
     }
 
+    /// The key-value bucket of client certificates (by fingerprint), each
+    /// naming the account it logs in to.
+    pub fn cert_bucket(&self) -> String {
+        format!("natter_{}_certs", self.resource)
+    }
+
     /// The key-value bucket of ChanServ-registered channels.
     pub fn registration_bucket(&self) -> String {
         format!("natter_{}_registered", self.resource)

@@ -16,10 +16,16 @@
 //! accounts); an account of the same name that is a different account
 //! (other creation time) loses to the bucket's, with a warning naming both.
 //! Then it watches the bucket: every account as it stands, then every change.
+//!
+//! Certificates have a bucket of their own, one key per fingerprint naming
+//! the account it logs in to (see `certs`), so a certificate belongs to one
+//! account across the cluster.
 
+mod certs;
 mod share;
 mod slot;
 mod store;
 
+pub use certs::{CertClaim, CertOwner};
 pub use slot::Slot;
 pub use store::{AccountBucket, Published};

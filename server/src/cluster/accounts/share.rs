@@ -4,6 +4,7 @@
 use super::slot::Slot;
 use super::store::{AccountBucket, Published};
 use crate::accounts::{AccountRecord, Accounts};
+use crate::cluster::ClusterError;
 use crate::cluster::node::ClusterNode;
 use futures::StreamExt;
 use natter_protocol::Casemapping;
@@ -71,6 +72,15 @@ impl ClusterNode {
                 Ok(true) => Ok(Published::DroppedElsewhere),
                 Ok(false) => bucket.publish(&record).await,
                 Err(error) => Err(error),
+            };
+            let outcome = match outcome {
+                Ok(Published::Added | Published::Known) => {
+                    match bucket.settle_certs(&record).await {
+                        Ok(()) => outcome,
+                        Err(error) => Err(ClusterError::jetstream("claiming certificates", error)),
+                    }
+                }
+                other => other,
             };
             match outcome {
                 Ok(Published::Added) => {

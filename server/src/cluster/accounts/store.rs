@@ -1,6 +1,7 @@
 //! The account bucket itself: compare-and-set writes of one account, the
 //! publishing of a node's own accounts, and the watch every node follows.
 
+use super::certs::{CertClaim, CertOwner};
 use super::slot::{Slot, contended, decode, encode, key, taken, unreachable};
 use crate::accounts::shared::RecordChange;
 use crate::accounts::{AccountError, AccountRecord, SharedAccounts};
@@ -32,6 +33,8 @@ pub enum Published {
 #[derive(Debug, Clone)]
 pub struct AccountBucket {
     store: kv::Store,
+    /// The certificate bucket (see `certs`).
+    pub(super) certs: kv::Store,
 }
 
 impl AccountBucket {
@@ -49,7 +52,15 @@ impl AccountBucket {
             replicas,
         )
         .await?;
-        Ok(AccountBucket { store })
+        let certs = bucket::open(
+            link.jetstream(),
+            &subjects.cert_bucket(),
+            "natterd client certificates",
+            Duration::ZERO,
+            replicas,
+        )
+        .await?;
+        Ok(AccountBucket { store, certs })
     }
 
     /// The slot of the account named `name`, or of its look-alikes.
@@ -122,6 +133,7 @@ impl AccountBucket {
             if current.folded() != folded || current.created_ms != created_ms {
                 return Ok(());
             }
+            let certs = current.certs;
             let tombstone = Slot::Dropped {
                 name: current.name,
                 created_ms,
@@ -129,7 +141,10 @@ impl AccountBucket {
             };
             let value = encode(&tombstone).map_err(unreachable)?;
             match self.store.update(&key, value, revision).await {
-                Ok(_) => return Ok(()),
+                Ok(_) => {
+                    self.release_certs_of(folded, &certs).await;
+                    return Ok(());
+                }
                 Err(error) if bucket::lost_race(&error) => continue,
                 Err(error) => return Err(unreachable(error)),
             }
@@ -217,5 +232,28 @@ impl SharedAccounts for AccountBucket {
         created_ms: i64,
     ) -> BoxFuture<'a, Result<(), AccountError>> {
         Box::pin(self.drop_stored(folded, created_ms))
+    }
+
+    fn claim_cert<'a>(
+        &'a self,
+        hex: &'a str,
+        folded: &'a str,
+        created_ms: i64,
+    ) -> BoxFuture<'a, Result<bool, AccountError>> {
+        Box::pin(async move {
+            let owner = CertOwner {
+                account: folded.to_owned(),
+                created_ms,
+            };
+            Ok(self.claim_certificate(hex, &owner).await? == CertClaim::Claimed)
+        })
+    }
+
+    fn release_cert<'a>(
+        &'a self,
+        hex: &'a str,
+        folded: &'a str,
+    ) -> BoxFuture<'a, Result<(), AccountError>> {
+        Box::pin(self.release_certificate(hex, folded))
     }
 }
