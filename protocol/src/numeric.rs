@@ -20,9 +20,13 @@ numerics! {
     RPL_MYINFO = "004", "server name, version, user and channel modes";
     RPL_ISUPPORT = "005", "features the server supports (KEY=value tokens)";
     RPL_BOUNCE = "010", "the client should connect to another server";
+    RPL_STATSLINKINFO = "211", "STATS l: one connection and its traffic";
+    RPL_STATSCOMMANDS = "212", "STATS m: how often one command was used";
+    RPL_STATSCLINE = "213", "STATS c: one server this server may link to";
     RPL_ENDOFSTATS = "219", "end of a STATS reply";
     RPL_UMODEIS = "221", "the client's user modes";
     RPL_STATSUPTIME = "242", "how long the server has been running";
+    RPL_STATSOLINE = "243", "STATS o: one configured operator";
     RPL_LUSERCLIENT = "251", "number of users and servers";
     RPL_LUSEROP = "252", "number of operators online";
     RPL_LUSERUNKNOWN = "253", "number of unregistered connections";

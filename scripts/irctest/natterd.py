@@ -23,6 +23,7 @@ TEMPLATE_CONFIG = """
 [server]
 name = "My.Little.Server"
 network = "natterTest"
+description = "test server"
 bind = "{hostname}:{port}"
 data_dir = "{data_dir}"
 {password_field}

@@ -2,6 +2,7 @@
 
 use crate::accounts::Accounts;
 use crate::cluster::ClusterNode;
+use crate::command_counts::CommandCounts;
 use crate::config::Config;
 use crate::history::History;
 use crate::hub::NickTaken;
@@ -44,6 +45,8 @@ pub struct Context {
     pub tls_port: Option<u16>,
     /// This server as a node of a cluster, when `[cluster] nats` is set.
     pub cluster: Option<Arc<ClusterNode>>,
+    /// How often each IRC command was received (`STATS m`).
+    pub commands: CommandCounts,
     next_client_id: AtomicU64,
 }
 
@@ -65,6 +68,7 @@ impl Context {
             tls: None,
             tls_port: None,
             cluster: None,
+            commands: CommandCounts::default(),
             next_client_id: AtomicU64::new(1),
             config,
         }

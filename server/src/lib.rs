@@ -12,6 +12,7 @@ pub mod backlog;
 pub mod channels;
 pub mod cli;
 pub mod cluster;
+pub mod command_counts;
 pub mod config;
 pub mod context;
 pub mod datadir;

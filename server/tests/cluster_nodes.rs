@@ -1224,3 +1224,96 @@ async fn a_plain_user_on_a_node_new_to_the_lobby_sees_everyone_in_its_first_memb
     a.shutdown().await;
     b.shutdown().await;
 }
+
+/// `LINKS` from `client` until its reply has `servers` 364 lines (nodes
+/// appear and go with their heartbeats); the whole reply.
+async fn links_until(client: &mut Client, servers: usize) -> Vec<String> {
+    tokio::time::timeout(PATIENCE, async {
+        loop {
+            client.send("LINKS");
+            let lines = client.sync().await;
+            if lines.len() == servers + 1 {
+                return lines;
+            }
+        }
+    })
+    .await
+    .expect("LINKS never showed the expected nodes")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_lists_the_other_live_nodes_and_stats_describes_the_nats_link_to_operators() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let mut config = common::test_config();
+    config.operators = vec![natterd::operators::OperatorConfig {
+        name: "root".into(),
+        password: Some(natterd::accounts::password::hash("operpassword").unwrap()),
+        ..Default::default()
+    }];
+    let a = node_from(config, &nats, "node-a").await;
+    let b = node(&nats, "node-b").await;
+    let server = common::SERVER;
+    let mut alice = Client::register(&a, "alice").await;
+    assert_eq!(
+        links_until(&mut alice, 2).await,
+        [
+            format!(":{server} 364 alice {server} {server} :0 natter LAN chat server"),
+            format!(":{server} 364 alice node-b {server} :1 another node of this natter cluster"),
+            format!(":{server} 365 alice * :End of /LINKS list"),
+        ]
+    );
+    alice.send("LINKS node-?");
+    assert_eq!(
+        alice.sync().await,
+        [
+            format!(":{server} 364 alice node-b {server} :1 another node of this natter cluster"),
+            format!(":{server} 365 alice node-? :End of /LINKS list"),
+        ]
+    );
+
+    alice.send("OPER root operpassword");
+    alice.expect_command("381").await;
+    alice.sync().await;
+    // c: the configured NATS server, without scheme or credentials.
+    let url = nats.url();
+    let address = url.rsplit_once("://").map_or(url.as_str(), |(_, a)| a);
+    let (host, port) = address.rsplit_once(':').unwrap();
+    alice.send("STATS c");
+    assert_eq!(
+        alice.sync().await,
+        [
+            format!(":{server} 213 alice C {host} * nats {port} cluster"),
+            format!(":{server} 219 alice c :End of /STATS report"),
+        ]
+    );
+    // l: the NATS connection's traffic, which joining the cluster made.
+    alice.send("STATS l");
+    let lines = alice.sync().await;
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let link = common::parse(&lines[0]);
+    assert_eq!(link.command, "211");
+    assert_eq!(link.params[1], "nats[up]");
+    assert_eq!(link.params[2], "0");
+    let figures: Vec<u64> = link.params[3..8]
+        .iter()
+        .map(|figure| figure.parse().unwrap())
+        .collect();
+    assert!(figures[0] > 0 && figures[2] > 0, "{lines:?}");
+    assert_eq!(
+        lines[1],
+        format!(":{server} 219 alice l :End of /STATS report")
+    );
+
+    // A node that stops leaves the list.
+    b.shutdown().await;
+    assert_eq!(
+        links_until(&mut alice, 1).await,
+        [
+            format!(":{server} 364 alice {server} {server} :0 natter LAN chat server"),
+            format!(":{server} 365 alice * :End of /LINKS list"),
+        ]
+    );
+    a.shutdown().await;
+}

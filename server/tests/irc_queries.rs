@@ -1,12 +1,13 @@
 //! IRC queries and line handling over real TCP: WHOIS, ISON, USERHOST,
-//! PING/PONG, unknown commands, and tolerant parsing (bare LF, lowercase
-//! commands, extra spaces).
+//! PING/PONG, ADMIN, LINKS, STATS, unknown commands, and tolerant parsing
+//! (bare LF, lowercase commands, extra spaces).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use common::{Client, SERVER, command, parse, prefix, start};
+use common::{Client, SERVER, command, parse, prefix, start, test_config};
+use natterd::testing::TestServer;
 
 #[tokio::test]
 async fn whois_answers_311_319_312_317_318() {
@@ -319,4 +320,172 @@ async fn help_explains_a_command_lists_them_all_and_says_524_for_the_rest() {
             ":{SERVER} 524 alice FROBNICATE :No help available on this topic"
         ))
         .await;
+}
+
+#[tokio::test]
+async fn admin_tells_the_configured_texts_or_the_defaults_and_402_for_another_server() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.send("ADMIN");
+    alice
+        .expect_next(format!(":{SERVER} 256 alice {SERVER} :Administrative info"))
+        .await;
+    alice
+        .expect_next(format!(
+            ":{SERVER} 257 alice :A natter chat server on this local network"
+        ))
+        .await;
+    alice
+        .expect_next(format!(
+            ":{SERVER} 258 alice :Run by whoever started natterd on this host"
+        ))
+        .await;
+    alice
+        .expect_next(format!(":{SERVER} 259 alice :No contact address given"))
+        .await;
+    // This server by name or mask, or one of its users, is here; others are not.
+    alice.send("ADMIN natter.*");
+    alice
+        .expect_next(format!(":{SERVER} 256 alice {SERVER} :Administrative info"))
+        .await;
+    alice.sync().await;
+    alice.send("ADMIN alice");
+    alice
+        .expect_next(format!(":{SERVER} 256 alice {SERVER} :Administrative info"))
+        .await;
+    alice.sync().await;
+    alice.send("ADMIN irc.example.org");
+    alice
+        .expect_next(format!(
+            ":{SERVER} 402 alice irc.example.org :No such server"
+        ))
+        .await;
+    assert!(alice.sync().await.is_empty());
+
+    let mut config = test_config();
+    config.admin.location = "Room 4.12, Lab building".into();
+    config.admin.organisation = "The robotics group".into();
+    config.admin.email = "chat-admin@lab.example".into();
+    let server = TestServer::start_with(config).await;
+    let mut bob = Client::register(&server, "bob").await;
+    bob.send("ADMIN");
+    let lines = bob.sync().await;
+    assert_eq!(
+        lines,
+        [
+            format!(":{SERVER} 256 bob {SERVER} :Administrative info"),
+            format!(":{SERVER} 257 bob :Room 4.12, Lab building"),
+            format!(":{SERVER} 258 bob :The robotics group"),
+            format!(":{SERVER} 259 bob chat-admin@lab.example"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn links_lists_this_server_with_its_description_filtered_by_mask() {
+    let mut config = test_config();
+    config.server.description = "The lab's chat".into();
+    let server = TestServer::start_with(config).await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.send("LINKS");
+    assert_eq!(
+        alice.sync().await,
+        [
+            format!(":{SERVER} 364 alice {SERVER} {SERVER} :0 The lab's chat"),
+            format!(":{SERVER} 365 alice * :End of /LINKS list"),
+        ]
+    );
+    alice.send("LINKS NATTER.*");
+    assert_eq!(
+        alice.sync().await,
+        [
+            format!(":{SERVER} 364 alice {SERVER} {SERVER} :0 The lab's chat"),
+            format!(":{SERVER} 365 alice NATTER.* :End of /LINKS list"),
+        ]
+    );
+    alice.send("LINKS *.example.org");
+    assert_eq!(
+        alice.sync().await,
+        [format!(
+            ":{SERVER} 365 alice *.example.org :End of /LINKS list"
+        )]
+    );
+    alice.send("LINKS natter.local *");
+    assert_eq!(
+        alice.sync().await,
+        [
+            format!(":{SERVER} 364 alice {SERVER} {SERVER} :0 The lab's chat"),
+            format!(":{SERVER} 365 alice * :End of /LINKS list"),
+        ]
+    );
+    alice.send("LINKS irc.example.org *");
+    assert_eq!(
+        alice.sync().await,
+        [format!(
+            ":{SERVER} 402 alice irc.example.org :No such server"
+        )]
+    );
+}
+
+#[tokio::test]
+async fn stats_u_and_m_answer_anyone_o_l_c_only_operators_and_every_answer_ends_219() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    alice.send("STATS u");
+    let lines = alice.sync().await;
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let uptime = parse(&lines[0]);
+    assert_eq!(uptime.command, "242");
+    let text = uptime.params[1].strip_prefix("Server Up ").unwrap();
+    let (days, clock) = text.split_once(" days ").unwrap();
+    assert!(days.parse::<u64>().is_ok(), "{text}");
+    let clock: Vec<&str> = clock.split(':').collect();
+    assert_eq!(clock.len(), 3, "{text}");
+    assert!(clock[1].len() == 2 && clock[2].len() == 2, "{text}");
+    assert_eq!(
+        lines[1],
+        format!(":{SERVER} 219 alice u :End of /STATS report")
+    );
+
+    // Counted so far on this server: alice's NICK and USER, STATS twice,
+    // PING once (the sync above); this STATS and the bytes of each line.
+    alice.send("STATS m");
+    assert_eq!(
+        alice.sync().await,
+        [
+            format!(":{SERVER} 212 alice NICK 1 10 0"),
+            format!(":{SERVER} 212 alice PING 1 16 0"),
+            format!(":{SERVER} 212 alice STATS 2 14 0"),
+            format!(":{SERVER} 212 alice USER 1 28 0"),
+            format!(":{SERVER} 219 alice m :End of /STATS report"),
+        ]
+    );
+
+    for letter in ["o", "l", "c"] {
+        alice.send(&format!("STATS {letter}"));
+        assert_eq!(
+            alice.sync().await,
+            [
+                format!(":{SERVER} 481 alice :Permission Denied- You're not an IRC operator"),
+                format!(":{SERVER} 219 alice {letter} :End of /STATS report"),
+            ]
+        );
+    }
+    alice.send("STATS z");
+    assert_eq!(
+        alice.sync().await,
+        [format!(":{SERVER} 219 alice z :End of /STATS report")]
+    );
+    alice.send("STATS");
+    assert_eq!(
+        alice.sync().await,
+        [format!(":{SERVER} 461 alice STATS :Not enough parameters")]
+    );
+    alice.send("STATS u irc.example.org");
+    assert_eq!(
+        alice.sync().await,
+        [format!(
+            ":{SERVER} 402 alice irc.example.org :No such server"
+        )]
+    );
 }

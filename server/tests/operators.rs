@@ -1,6 +1,7 @@
 //! IRC operators over real TCP: OPER (381 and +o, 464, 491, 461, the failure
 //! limit), what +o shows (WHOIS 313, WHO `*`, LUSERS 252, 221), giving it up
-//! with MODE -o, KILL, WALLOPS to +w users, and INFO.
+//! with MODE -o, KILL, WALLOPS to +w users, INFO, and the operators-only
+//! STATS letters.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -294,4 +295,28 @@ fn hash_password_prints_an_argon2id_hash_of_the_line_it_reads() {
     let text = format!("[[operators]]\nname = \"root\"\npassword = \"{hash}\"\n");
     let config = Config::parse(&text, std::path::Path::new("natterd.toml")).unwrap();
     assert_eq!(config.operators[0].password.as_deref(), Some(hash));
+}
+
+#[tokio::test]
+async fn stats_o_lists_operator_names_and_host_masks_to_an_operator_and_l_c_are_empty_alone() {
+    let server = start().await;
+    let mut root = oper(&server, "root").await;
+    root.send("STATS o");
+    assert_eq!(
+        root.sync().await,
+        [
+            format!(":{SERVER} 243 root O * * root"),
+            format!(":{SERVER} 243 root O 192.168.1.* * lan"),
+            format!(":{SERVER} 243 root O *carol@127.0.0.1 * ident"),
+            format!(":{SERVER} 219 root o :End of /STATS report"),
+        ]
+    );
+    // Without a cluster there is no NATS connection to describe.
+    for letter in ["l", "c", "L"] {
+        root.send(&format!("STATS {letter}"));
+        assert_eq!(
+            root.sync().await,
+            [format!(":{SERVER} 219 root {letter} :End of /STATS report")]
+        );
+    }
 }

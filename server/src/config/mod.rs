@@ -4,10 +4,12 @@
 //! `assets/natterd.toml` documents every key; the defaults here must match it
 //! (a test checks that the shipped file parses to exactly these defaults).
 
+pub mod admin;
 pub mod duration;
 mod error;
 pub mod locate;
 
+pub use admin::AdminConfig;
 pub use duration::duration_opt;
 pub use error::ConfigError;
 
@@ -28,6 +30,8 @@ use std::time::Duration;
 pub struct Config {
     /// Identity, address and welcome of the server.
     pub server: ServerConfig,
+    /// Who runs the server and how to reach them (the `ADMIN` command).
+    pub admin: AdminConfig,
     /// Protective limits: sizes, rates, timeouts.
     pub limits: LimitsConfig,
     /// The embedded message history.
@@ -64,6 +68,8 @@ pub struct ServerConfig {
     pub name: String,
     /// The network name, advertised as `NETWORK=` in 005.
     pub network: String,
+    /// A line saying what this server is, shown by `LINKS`.
+    pub description: String,
     /// Address and port to listen on. `0.0.0.0:6667` serves the LAN; `127.0.0.1:6667` only this host.
     pub bind: SocketAddr,
     /// The channel plain (nc) users join, and the client's default.
@@ -84,6 +90,7 @@ impl Default for ServerConfig {
         ServerConfig {
             name: "natter.local".to_string(),
             network: "natter".to_string(),
+            description: "natter LAN chat server".to_string(),
             bind: SocketAddr::from(([0, 0, 0, 0], 6667)),
             default_channel: "#lobby".to_string(),
             motd_file: None,
@@ -233,6 +240,8 @@ impl Config {
                 "must be a non-empty word without spaces".into(),
             ));
         }
+        admin::check_text(&server.description).map_err(|why| ("server.description", why))?;
+        self.admin.validate()?;
         if !natter_protocol::is_valid_channel(&server.default_channel, limits.channel_length) {
             return Err((
                 "server.default_channel",
@@ -376,6 +385,19 @@ mod tests {
         let config = parse("").unwrap();
         assert_eq!(config.server.bind, SocketAddr::from(([0, 0, 0, 0], 6667)));
         assert_eq!(config.server.default_channel, "#lobby");
+    }
+
+    #[test]
+    fn texts_shown_to_irc_users_refuse_control_characters_naming_the_key() {
+        let text = parse("[server]\ndescription = \"a\\nb\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("server.description"), "{text}");
+        assert!(text.contains("control characters (found U+000A)"), "{text}");
+        let text = parse("[admin]\nemail = \"a\\u001bb\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("admin.email"), "{text}");
     }
 
     #[test]

@@ -234,6 +234,9 @@ impl IrcSession {
             "KILL" => commands::kill::handle(self, connection, message),
             "WALLOPS" => commands::wallops::handle(self, connection, message),
             "TIME" => commands::info::time(self, connection),
+            "ADMIN" => commands::admin::handle(self, connection, message),
+            "LINKS" => commands::links::handle(self, connection, message).await,
+            "STATS" => commands::stats::handle(self, connection, message).await,
             "HELP" | "HELPOP" => commands::help::handle(self, connection, message),
             other => {
                 self.reply(
@@ -290,10 +293,13 @@ impl LineHandler for IrcSession {
             other => other,
         };
         match parsed {
-            Ok(message) => match self.label_for(&message) {
-                Some(label) => self.dispatch_labelled(connection, &message, &label).await,
-                None => self.dispatch(connection, &message).await,
-            },
+            Ok(message) => {
+                self.context.commands.record(&message.command, line.len());
+                match self.label_for(&message) {
+                    Some(label) => self.dispatch_labelled(connection, &message, &label).await,
+                    None => self.dispatch(connection, &message).await,
+                }
+            }
             Err(natter_protocol::ParseError::Empty) => Flow::Continue,
             Err(natter_protocol::ParseError::ForbiddenCharacter { character, .. }) => {
                 self.refuse_forbidden_character(connection, text, character);

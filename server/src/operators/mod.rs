@@ -121,6 +121,13 @@ impl Operators {
         }
     }
 
+    /// Each operator's name and host mask (for `STATS o`): nothing secret.
+    pub fn names_and_hosts(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.blocks
+            .iter()
+            .map(|block| (block.name.as_str(), block.host.as_deref()))
+    }
+
     /// Whether any operator is configured.
     pub fn is_empty(&self) -> bool {
         self.blocks.is_empty()

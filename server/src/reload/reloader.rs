@@ -114,7 +114,7 @@ impl Reloader {
             })?;
             staged.push(commit);
         }
-        let mut applied = vec!["motd", "password", "operators"];
+        let mut applied = vec!["motd", "password", "operators", "admin"];
         self.context.set_live(live);
         for (hook, commit) in hooks.iter().zip(staged) {
             commit();
@@ -179,12 +179,15 @@ mod tests {
         }));
         std::fs::write(
             &path,
-            "[server]\npassword = \"pw\"\n[limits]\nmax_clients = 7\n",
+            "[server]\npassword = \"pw\"\ndescription = \"lab\"\n[limits]\nmax_clients = 7\n[admin]\nemail = \"ops@lab\"\n",
         )
         .unwrap();
         let reloader = Reloader::new(context.clone(), ConfigSource::new(Some(path), |_| {}));
         let report = reloader.reload().unwrap();
-        assert_eq!(report.applied, ["motd", "password", "operators", "counter"]);
+        assert_eq!(
+            report.applied,
+            ["motd", "password", "operators", "admin", "counter"]
+        );
         assert!(
             report.restart_needed.is_empty(),
             "{:?}",
@@ -192,6 +195,8 @@ mod tests {
         );
         assert_eq!(commits.load(Ordering::SeqCst), 1);
         assert_eq!(context.live().password.as_deref(), Some("pw"));
+        assert_eq!(context.live().admin.email, "ops@lab");
+        assert_eq!(context.live().description, "lab");
     }
 
     #[test]

@@ -203,6 +203,28 @@ const TOPICS: &[(&str, &[&str])] = &[
         &["INFO", "Tells about natterd and since when it runs."],
     ),
     (
+        "ADMIN",
+        &[
+            "ADMIN [<server>]",
+            "Tells who runs this server and how to reach them ([admin] in natterd.toml).",
+        ],
+    ),
+    (
+        "LINKS",
+        &[
+            "LINKS [[<server>] <mask>]",
+            "Lists the servers of this network: this one and, in a cluster, the other live nodes.",
+        ],
+    ),
+    (
+        "STATS",
+        &[
+            "STATS <letter> [<server>]",
+            "Server figures: u uptime, m command counts; for IRC operators also",
+            "o operators, l the cluster's NATS connection, c its NATS servers.",
+        ],
+    ),
+    (
         "OPER",
         &[
             "OPER <name> <password>",

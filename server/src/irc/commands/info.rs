@@ -34,21 +34,10 @@ const INFO_LINES: &[&str] = &[
 /// server (by name or wildcard) or one of its users gets 402.
 pub fn info(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
     let server = session.context.server_name().to_string();
-    if let Some(target) = message.arg(0).filter(|t| !t.is_empty()) {
-        let folded = target.to_ascii_lowercase();
-        let here = natter_protocol::wildcard_match(&folded, &server.to_ascii_lowercase())
-            || session
-                .context
-                .hub
-                .read(|hub| hub.client_by_nick(target).is_some());
-        if !here {
-            session.reply(
-                connection,
-                numeric::ERR_NOSUCHSERVER,
-                [target, "No such server"],
-            );
-            return;
-        }
+    if let Some(target) = message.arg(0).filter(|t| !t.is_empty())
+        && !super::target_is_here(session, connection, target)
+    {
+        return;
     }
     let version = format!("{VERSION} on {server}");
     session.reply(connection, numeric::RPL_INFO, [version]);

@@ -1,5 +1,6 @@
 //! One module per IRC command: check the parameters, ask the hub, reply.
 
+pub mod admin;
 pub mod away;
 pub mod cap;
 pub mod chathistory;
@@ -10,6 +11,7 @@ pub mod ison;
 pub mod join;
 pub mod kick;
 pub mod kill;
+pub mod links;
 pub mod list;
 pub mod mode;
 pub mod names;
@@ -19,6 +21,7 @@ pub mod part;
 pub mod pass;
 pub mod ping;
 pub mod privmsg;
+pub mod stats;
 pub mod topic;
 pub mod user;
 pub mod userhost;
@@ -60,6 +63,31 @@ pub(crate) fn already_registered(session: &IrcSession, connection: &mut Connecti
         );
     }
     session.registered
+}
+
+/// Whether `target` (a server name or mask, or a user's nick, as ADMIN,
+/// INFO, LINKS and STATS take it) names this server; replies 402 when not.
+/// Users of other cluster nodes are not here: their node would answer.
+pub(crate) fn target_is_here(
+    session: &IrcSession,
+    connection: &mut Connection,
+    target: &str,
+) -> bool {
+    let server = session.context.server_name();
+    let here =
+        natter_protocol::wildcard_match(&target.to_ascii_lowercase(), &server.to_ascii_lowercase())
+            || session
+                .context
+                .hub
+                .read(|hub| hub.client_by_nick(target).is_some());
+    if !here {
+        session.reply(
+            connection,
+            numeric::ERR_NOSUCHSERVER,
+            [target, "No such server"],
+        );
+    }
+    here
 }
 
 /// Whether this client is an IRC operator (user mode +o); replies 481 when not.
