@@ -64,6 +64,10 @@ impl ClusterNode {
                     .hub
                     .with(|hub| hub.kicked_remotely(&folded, source, nick, reason));
                 if kicked {
+                    // Applied here now: a roster this node sent before
+                    // still listed them. This one tells every node the
+                    // kick holds here (`roster::kicked`).
+                    self.send_roster(parts, &context, &room).await;
                     self.left_here(&room, self.fold(nick)).await;
                 }
             }

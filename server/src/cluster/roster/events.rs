@@ -14,7 +14,11 @@ impl Roster {
             incarnation: envelope.incarnation,
         };
         match &envelope.event {
-            Event::Join { channel, member } => self.join(&node, channel, member),
+            Event::Join { channel, member } => {
+                let (folded_channel, key) = (self.fold(channel), self.fold(&member.member.nick));
+                self.kicked.rejoined(&folded_channel, &key);
+                self.join(&node, channel, member)
+            }
             Event::Part { channel, from, .. } => self.leave(&node, channel, &from.nick),
             Event::Kick { channel, nick, .. } => self.kick(channel, nick),
             Event::Quit { from, .. } => self.quit(&node, &from.nick),
@@ -58,6 +62,7 @@ impl Roster {
         let folded_channel = self.fold(channel);
         self.pending
             .retain(|(_, _, pending_channel), _| *pending_channel != folded_channel);
+        self.kicked.forget_channel(&folded_channel);
         for key in self.channels.remove(&folded_channel).unwrap_or_default() {
             if let Some(user) = self.users.get_mut(&key) {
                 user.channels.remove(&folded_channel);
@@ -123,12 +128,12 @@ impl Roster {
         if self.users.get(&key).is_none_or(|user| user.node != *node) {
             return Vec::new();
         }
-        self.kick(channel, nick)
+        self.remove_from(channel, nick)
     }
 
-    /// Removes `nick` from `channel` whoever says so (a kick may come from
-    /// any node).
-    pub(crate) fn kick(&mut self, channel: &str, nick: &str) -> Vec<Seen> {
+    /// Removes `nick` from `channel` (a part, a kick, or a snapshot that no
+    /// longer lists them).
+    pub(super) fn remove_from(&mut self, channel: &str, nick: &str) -> Vec<Seen> {
         let key = self.fold(nick);
         let folded_channel = self.fold(channel);
         let Some(user) = self.users.get_mut(&key) else {

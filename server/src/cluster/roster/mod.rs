@@ -15,8 +15,11 @@
 //!
 //! - `events`: what each event and node death changes ([`Roster::apply`]).
 //! - `snapshot`: a node's full member list, in chunks, applied at once.
+//! - `kicked`: kicked members kept out of snapshots their node composed
+//!   before it applied the kick.
 
 mod events;
+mod kicked;
 mod snapshot;
 #[cfg(test)]
 mod tests;
@@ -80,6 +83,8 @@ pub struct Roster {
     channels: BTreeMap<String, BTreeSet<String>>,
     /// Roster chunks received before the complete one, per (node run, folded channel).
     pending: BTreeMap<(String, u64, String), Vec<RosterMember>>,
+    /// Kicks not yet confirmed by the victim's node.
+    kicked: kicked::Kicked,
 }
 
 impl Roster {
@@ -90,6 +95,7 @@ impl Roster {
             users: BTreeMap::new(),
             channels: BTreeMap::new(),
             pending: BTreeMap::new(),
+            kicked: kicked::Kicked::default(),
         }
     }
 

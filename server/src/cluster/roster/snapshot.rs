@@ -57,11 +57,20 @@ impl Roster {
                     .map(|user| user.member.member.nick.clone())
             })
             .collect();
+        self.kicked
+            .confirmed(node, &folded_channel, |nick| listed.contains(nick));
         let mut seen = Vec::new();
         for nick in missing {
-            seen.extend(self.kick(channel, &nick));
+            seen.extend(self.remove_from(channel, &nick));
         }
         for member in members {
+            if self
+                .kicked
+                .holds(&folded_channel, &self.fold(&member.member.nick))
+            {
+                // Composed before its node applied the kick.
+                continue;
+            }
             seen.extend(self.join(node, channel, member));
         }
         seen

@@ -217,3 +217,78 @@ fn a_restarted_node_replaces_its_dead_run() {
     assert_eq!(roster.apply(&from(&new, Event::Leaving)).len(), 1);
     assert!(roster.is_empty());
 }
+
+fn roster_of(node: &NodeId, channel: &str, nicks: &[&str]) -> Envelope {
+    from(
+        node,
+        Event::Roster {
+            channel: channel.into(),
+            members: nicks.iter().map(|nick| member(nick)).collect(),
+            complete: true,
+        },
+    )
+}
+
+#[test]
+fn a_kicked_member_stays_out_until_their_node_has_applied_the_kick() {
+    let (a, b, c) = (node("a", 1), node("b", 1), node("c", 1));
+    let mut roster = Roster::new(Casemapping::Rfc8265);
+    roster.apply(&join(&b, "#c", "bob"));
+    roster.apply(&join(&b, "#c", "ben"));
+    roster.apply(&join(&c, "#c", "cid"));
+    // Kicked from node a (here, or a KICK read from the stream).
+    let kick = from(
+        &a,
+        Event::Kick {
+            channel: "#c".into(),
+            by: source("alice"),
+            nick: "Bob".into(),
+            reason: "out".into(),
+        },
+    );
+    assert_eq!(roster.apply(&kick).len(), 1);
+    // Node b's roster composed before it read the kick still lists bob:
+    // he is not put back, the rest of it applies.
+    assert!(
+        roster
+            .apply(&roster_of(&b, "#c", &["bob", "ben"]))
+            .is_empty()
+    );
+    assert_eq!(nicks(&roster, "#c"), ["ben", "cid"]);
+    // Another node's roster without him says nothing about node b's.
+    roster.apply(&roster_of(&c, "#c", &["cid"]));
+    assert!(
+        roster
+            .apply(&roster_of(&b, "#C", &["BOB", "ben"]))
+            .is_empty()
+    );
+    assert_eq!(nicks(&roster, "#c"), ["ben", "cid"]);
+    // Node b's roster without him: the kick holds there; from then on its
+    // rosters are taken as they are.
+    assert!(roster.apply(&roster_of(&b, "#c", &["ben"])).is_empty());
+    assert_eq!(
+        roster.apply(&roster_of(&b, "#c", &["bob", "ben"])),
+        [Seen::Joined {
+            channel: "#c".into(),
+            member: member("bob"),
+        }]
+    );
+    assert_eq!(nicks(&roster, "#c"), ["ben", "bob", "cid"]);
+}
+
+#[test]
+fn a_kicked_member_who_joins_again_is_a_member_again() {
+    let b = node("b", 1);
+    let mut roster = Roster::new(Casemapping::Rfc8265);
+    roster.apply(&join(&b, "#c", "bob"));
+    roster.kick("#c", "bob");
+    assert_eq!(roster.apply(&join(&b, "#c", "bob")).len(), 1);
+    roster.apply(&roster_of(&b, "#c", &["bob"]));
+    assert_eq!(nicks(&roster, "#c"), ["bob"]);
+    // Kicked again, this time while this node stops following the room:
+    // nothing is remembered for a later follow.
+    roster.kick("#c", "bob");
+    roster.forget_channel("#c");
+    roster.apply(&roster_of(&b, "#c", &["bob"]));
+    assert_eq!(nicks(&roster, "#c"), ["bob"]);
+}
