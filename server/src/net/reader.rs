@@ -47,6 +47,17 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
         self.pending.capacity()
     }
 
+    /// The next complete line among the bytes already read, without reading
+    /// the socket: a burst of lines that arrived in one read is taken line by
+    /// line without going back to the event loop for each. `None` when no
+    /// whole line is waiting (the end of input is left to the stream).
+    pub fn next_buffered(&mut self) -> Option<io::Result<Inbound>> {
+        if self.eof || self.pending.is_empty() {
+            return None;
+        }
+        self.decode_pending().transpose()
+    }
+
     /// The next complete line already read, releasing the buffer once it is drained.
     fn decode_pending(&mut self) -> io::Result<Option<Inbound>> {
         let item = if self.eof {
@@ -123,6 +134,23 @@ mod tests {
         writer.await.unwrap();
         assert!(reader.next().await.is_none(), "the writer closed");
         assert_eq!(reader.buffered_capacity(), 0);
+    }
+
+    #[tokio::test]
+    async fn lines_of_one_read_are_taken_without_reading_again() {
+        let (mut client, server) = tokio::io::duplex(256);
+        let mut reader = LineReader::new(server, LineCodec::new(100));
+        assert!(reader.next_buffered().is_none(), "nothing read yet");
+        client.write_all(b"A\r\nB\r\nC").await.unwrap();
+        assert_eq!(reader.next().await.unwrap().unwrap(), line("A"));
+        assert_eq!(reader.next_buffered().unwrap().unwrap(), line("B"));
+        // "C" is not a whole line yet: it waits for the next read.
+        assert!(reader.next_buffered().is_none());
+        client.write_all(b"\r\n").await.unwrap();
+        drop(client);
+        assert_eq!(reader.next().await.unwrap().unwrap(), line("C"));
+        assert!(reader.next_buffered().is_none());
+        assert!(reader.next().await.is_none());
     }
 
     #[tokio::test]

@@ -203,7 +203,25 @@ impl Driver {
         let mut last_heard = Instant::now();
         let mut ping_sent_at: Option<Instant> = None;
         loop {
-            while !queued.lines.is_empty() && bucket.try_take(Instant::now()) {
+            loop {
+                // Lines that came in the same read are taken here rather
+                // than one per turn of the `select!` below (each turn sets up
+                // the shutdown wait and the timer again); flood control
+                // still passes them one token at a time.
+                if queued.lines.is_empty() {
+                    match wire.lines.next_buffered() {
+                        Some(Ok(inbound)) => {
+                            last_heard = Instant::now();
+                            ping_sent_at = None;
+                            queued.push(inbound);
+                        }
+                        Some(Err(error)) => return Close::ReadError(error.to_string()),
+                        None => break,
+                    }
+                }
+                if !bucket.try_take(Instant::now()) {
+                    break;
+                }
                 let flow = match queued.pop() {
                     Some(Inbound::Line(line)) => {
                         tracing::trace!(client = connection.id, line = %String::from_utf8_lossy(&line).escape_debug(), "<-");
