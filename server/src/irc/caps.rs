@@ -82,16 +82,29 @@ pub fn value(name: &str, offer: Offer) -> Option<&'static str> {
     }
 }
 
-/// The capabilities one client has enabled.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The capabilities one client has enabled: one bit per entry of
+/// [`SUPPORTED`], so a connection holds four bytes here rather than a list
+/// (a client enabling a dozen capabilities kept a 256-byte one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CapSet {
-    enabled: Vec<&'static str>,
+    enabled: u32,
+}
+
+// One bit each: a capability past the 32nd needs a wider set.
+const _: () = assert!(SUPPORTED.len() <= 32);
+
+/// The bit of a supported capability.
+fn bit(name: &str) -> Option<u32> {
+    SUPPORTED
+        .iter()
+        .position(|known| *known == name)
+        .map(|index| 1 << index)
 }
 
 impl CapSet {
     /// Whether `name` is enabled.
     pub fn has(&self, name: &str) -> bool {
-        self.enabled.contains(&name)
+        bit(name).is_some_and(|bit| self.enabled & bit != 0)
     }
 
     /// Whether natterd knows `name`.
@@ -101,18 +114,23 @@ impl CapSet {
 
     /// Enables or disables a supported capability.
     pub fn set(&mut self, name: &str, on: bool) {
-        let Some(known) = SUPPORTED.iter().find(|c| **c == name) else {
+        let Some(bit) = bit(name) else {
             return;
         };
-        self.enabled.retain(|c| c != known);
         if on {
-            self.enabled.push(known);
+            self.enabled |= bit;
+        } else {
+            self.enabled &= !bit;
         }
     }
 
     /// The enabled capabilities, space-separated, for `CAP LIST`.
     pub fn list(&self) -> String {
-        let mut names: Vec<&str> = self.enabled.clone();
+        let mut names: Vec<&str> = SUPPORTED
+            .iter()
+            .copied()
+            .filter(|name| self.has(name))
+            .collect();
         names.sort_unstable();
         names.join(" ")
     }
@@ -158,6 +176,24 @@ mod tests {
         caps.set("server-time", true);
         assert_eq!(caps.list(), "server-time");
         assert!(!CapSet::is_supported("draft/unknown"));
+    }
+
+    #[test]
+    fn caps_are_enabled_and_disabled_one_by_one_in_a_few_bytes() {
+        let mut caps = CapSet::default();
+        for name in SUPPORTED {
+            caps.set(name, true);
+        }
+        caps.set("batch", false);
+        caps.set("server-time", false);
+        caps.set("server-time", false);
+        assert!(caps.has("message-tags") && !caps.has("batch") && !caps.has("server-time"));
+        let list = caps.list();
+        let listed: Vec<&str> = list.split(' ').collect();
+        assert_eq!(listed.len(), SUPPORTED.len() - 2);
+        assert!(listed.is_sorted(), "{listed:?}");
+        assert!(!caps.has("draft/unknown"));
+        assert!(std::mem::size_of::<CapSet>() <= 4);
     }
 
     #[test]
