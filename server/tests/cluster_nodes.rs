@@ -1109,6 +1109,9 @@ async fn a_channel_outlives_an_outage_that_made_its_nodes_count_each_other_dead(
     alice
         .expect_line(&format!(":{} JOIN #c", prefix("bob")))
         .await;
+    alice.send("MODE #c +o bob");
+    bob.expect_line(&format!(":{} MODE #c +o bob", prefix("alice")))
+        .await;
 
     nats.stop();
     alice
@@ -1133,23 +1136,31 @@ async fn a_channel_outlives_an_outage_that_made_its_nodes_count_each_other_dead(
     wait_joins(&mut alice, "#c", &["bob"]).await;
     wait_joins(&mut bob, "#c", &["alice"]).await;
     // The record is back as the channel is: a node with nobody in #c
-    // checks a JOIN against its key, instead of making a new #c.
+    // checks a JOIN against its key, instead of making a new #c. Its
+    // operators are operators again: whoever counted them dead kept their
+    // privileges for their node's return, and they are the same users.
     let c = node(&nats, "node-c").await;
     let cluster_c = c.context.cluster.clone().expect("a cluster node");
     let cluster_a = a.context.cluster.clone().expect("a cluster node");
     let cluster_b = b.context.cluster.clone().expect("a cluster node");
-    cluster_support::eventually("#c's record back, with its key and topic", || {
-        let record = cluster_c.channel_record("#c");
-        let settled =
-            cluster_a.channel_changes_waiting() == 0 && cluster_b.channel_changes_waiting() == 0;
-        async move {
-            settled
-                && record.is_some_and(|record| {
-                    record.modes.key.as_deref() == Some("sesame")
-                        && record.topic.is_some_and(|t| t.text == "said while away")
-                })
-        }
-    })
+    cluster_support::eventually(
+        "#c's record back, with its key, topic and operators",
+        || {
+            let record = cluster_c.channel_record("#c");
+            let settled = cluster_a.channel_changes_waiting() == 0
+                && cluster_b.channel_changes_waiting() == 0;
+            async move {
+                settled
+                    && record.is_some_and(|record| {
+                        let op = |nick: &str| record.privileges.get(nick).is_some_and(|p| p.op);
+                        record.modes.key.as_deref() == Some("sesame")
+                            && op("alice")
+                            && op("bob")
+                            && record.topic.is_some_and(|t| t.text == "said while away")
+                    })
+            }
+        },
+    )
     .await;
     let mut carol = Client::register(&c, "carol").await;
     carol.send("JOIN #c");
@@ -1158,6 +1169,11 @@ async fn a_channel_outlives_an_outage_that_made_its_nodes_count_each_other_dead(
     carol
         .expect_line(&format!(":{} JOIN #c", prefix("carol")))
         .await;
+    let names = carol.expect(|line| line.contains(" 353 carol ")).await;
+    assert!(
+        names.contains("@alice") && names.contains("@bob"),
+        "{names}"
+    );
     carol.expect_command("366").await;
     carol.send("TOPIC #c");
     carol

@@ -99,6 +99,10 @@ pub struct ChannelRecord {
     /// `nick!user@host` of whoever made the latest change of its modes or
     /// topic (the source of the lines other nodes show for it).
     pub changed_by: String,
+    /// Node name -> its members' privileges, kept since the others counted
+    /// that node's run dead, for its return (see `cluster::suspended`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub suspended: BTreeMap<String, super::suspended::SuspendedRecord>,
 }
 
 /// What an update function decides.

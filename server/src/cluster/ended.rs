@@ -41,7 +41,7 @@ impl ClusterNode {
         members_here: bool,
     ) -> Option<u64> {
         let may_end = match change {
-            StateChange::Left(_) | StateChange::Here(_) => !members_here,
+            StateChange::Left(_) | StateChange::Here { .. } => !members_here,
             StateChange::NodeGone { .. } => true,
             _ => false,
         };

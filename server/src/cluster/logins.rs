@@ -44,6 +44,22 @@ impl ClusterNode {
         }
     }
 
+    /// This node's members of `room` (folded nicks) that no other node
+    /// holds a claim of: those that may get back privileges kept for this
+    /// run while it was counted dead (`cluster::suspended`).
+    pub(crate) fn members_held_here(&self, room: &str) -> Vec<String> {
+        let Some(context) = self.context() else {
+            return Vec::new();
+        };
+        let members = context.hub.read(|hub| hub.local_members(room));
+        let directory = self.directory();
+        members
+            .into_iter()
+            .map(|member| self.fold(&member.source.nick))
+            .filter(|nick| directory.remote_owner(nick, &self.me).is_none())
+            .collect()
+    }
+
     /// A claim seen in the nick bucket: when it is a user of another node
     /// logged in to an account, anyone here sitting on that account's nick
     /// without being logged in to it is renamed now.

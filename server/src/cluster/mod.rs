@@ -60,6 +60,7 @@ pub mod registrations;
 pub mod roster;
 mod shared_state;
 pub mod subject;
+pub mod suspended;
 pub mod testing;
 pub mod translate;
 pub mod whispers;

@@ -267,7 +267,7 @@ impl ClusterNode {
                 }
             }
         }
-        self.forget_node_state(&gone.name, members).await;
+        self.forget_node_state(gone, members).await;
         tracing::info!(node = %gone, users = seen.len(), "cluster: a node is gone; its users quit");
         self.present(&context, seen, None, &gone.name).await;
         if let Some(parts) = self.parts.get()

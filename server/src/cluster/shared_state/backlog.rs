@@ -82,10 +82,12 @@ impl Backlog {
 /// Roughly how many bytes a change holds.
 fn weight(room: &str, change: &StateChange) -> usize {
     let texts = match change {
-        StateChange::Joined(text)
-        | StateChange::Left(text)
-        | StateChange::Invited(text)
-        | StateChange::Here(text) => text.len(),
+        StateChange::Joined(text) | StateChange::Left(text) | StateChange::Invited(text) => {
+            text.len()
+        }
+        StateChange::Here { by, members, .. } => {
+            by.len() + members.iter().map(String::len).sum::<usize>()
+        }
         StateChange::Renamed(old, new) => old.len() + new.len(),
         StateChange::Modes {
             changes,
@@ -93,7 +95,7 @@ fn weight(room: &str, change: &StateChange) -> usize {
             setter,
         } => changes.len() + setter.len() + args.iter().map(String::len).sum::<usize>(),
         StateChange::Topic { text, setter } => text.len() + setter.len(),
-        StateChange::NodeGone { node, nicks } => {
+        StateChange::NodeGone { node, nicks, .. } => {
             node.len() + nicks.iter().map(String::len).sum::<usize>()
         }
     };

@@ -22,12 +22,23 @@ pub(crate) enum StateChange {
     Topic { text: String, setter: String },
     /// A user (folded nick) was invited.
     Invited(String),
-    /// A node run died: its members (folded nicks) are gone, and so is it.
-    NodeGone { node: String, nicks: Vec<String> },
+    /// A node run died: its members (folded nicks) are gone, and so is it
+    /// (their privileges are kept for that run's return, `cluster::suspended`).
+    NodeGone {
+        node: String,
+        run: u64,
+        nicks: Vec<String>,
+    },
     /// This node has members in the channel (said at start and after an
     /// outage): the record lists the node, or is made from this node's
     /// copy, changed by `by` (the server's name); it is read back either way.
-    Here(String),
+    /// Its members `members` (folded, held by no other node) get back what
+    /// was kept for this run (`run`) if it had been counted dead.
+    Here {
+        by: String,
+        run: u64,
+        members: Vec<String>,
+    },
 }
 
 /// The changes a locally routed event makes to shared channel state, by

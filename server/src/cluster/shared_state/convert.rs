@@ -114,5 +114,6 @@ pub(super) fn snapshot(hub: &HubState, room: &str, node: &str) -> Option<Channel
         invited: Default::default(),
         nodes: std::iter::once(node.to_string()).collect(),
         changed_by: String::new(),
+        suspended: Default::default(),
     })
 }

@@ -20,13 +20,13 @@ pub(super) fn next_record(
     fold: &impl Fn(&str) -> String,
 ) -> Change {
     let current = current
-        .filter(|current| !current.nodes.is_empty() || matches!(change, StateChange::Here(_)));
+        .filter(|current| !current.nodes.is_empty() || matches!(change, StateChange::Here { .. }));
     let Some(current) = current else {
         // The first write of a channel: it is what this node has, made by
         // whoever made it so.
         let by = match change {
             StateChange::Joined(by)
-            | StateChange::Here(by)
+            | StateChange::Here { by, .. }
             | StateChange::Modes { setter: by, .. }
             | StateChange::Topic { setter: by, .. } => by,
             StateChange::Left(_)
@@ -49,13 +49,16 @@ pub(super) fn next_record(
     match change {
         StateChange::Joined(by) => {
             next.nodes.insert(node.to_string());
-            let nick = by.split_once('!').map_or(by.as_str(), |(nick, _)| nick);
-            next.invited.remove(&fold(nick));
+            let nick = fold(by.split_once('!').map_or(by.as_str(), |(nick, _)| nick));
+            next.invited.remove(&nick);
+            next.claim_suspended(node, None, &nick);
         }
-        StateChange::Here(_) if local.is_some() => {
+        StateChange::Here { run, members, .. } if local.is_some() => {
             next.nodes.insert(node.to_string());
+            next.restore(node, *run, members);
         }
-        StateChange::Here(_) => {
+        StateChange::Here { .. } => {
+            next.suspended.remove(node);
             next.nodes.remove(node);
             if next.nodes.is_empty() {
                 return Change::Delete;
@@ -63,6 +66,7 @@ pub(super) fn next_record(
         }
         StateChange::Left(nick) => {
             next.forget_member(nick);
+            next.forget_suspended(nick);
             if local.is_none() {
                 next.nodes.remove(node);
                 if next.nodes.is_empty() {
@@ -70,7 +74,10 @@ pub(super) fn next_record(
                 }
             }
         }
-        StateChange::Renamed(old, new) => next.rename_member(old, new),
+        StateChange::Renamed(old, new) => {
+            next.rename_member(old, new);
+            next.claim_suspended(node, Some(old), new);
+        }
         StateChange::Modes {
             changes,
             args,
@@ -80,7 +87,12 @@ pub(super) fn next_record(
         StateChange::Invited(nick) => {
             next.invited.insert(nick.clone());
         }
-        StateChange::NodeGone { node: gone, nicks } => {
+        StateChange::NodeGone {
+            node: gone,
+            run,
+            nicks,
+        } => {
+            next.suspend(gone, *run, nicks);
             for nick in nicks {
                 next.forget_member(nick);
             }
@@ -102,6 +114,14 @@ mod tests {
 
     fn fold(text: &str) -> String {
         text.to_lowercase()
+    }
+
+    fn here(members: &[&str]) -> StateChange {
+        StateChange::Here {
+            by: "irc.example".into(),
+            run: 7,
+            members: members.iter().map(|nick| nick.to_string()).collect(),
+        }
     }
 
     fn record(nodes: &[&str]) -> ChannelRecord {
@@ -153,6 +173,7 @@ mod tests {
         both.apply_modes("+oo", &["Bob".into(), "Ann".into()], "x!x@h", 1, fold);
         let gone = StateChange::NodeGone {
             node: "b".into(),
+            run: 7,
             nicks: vec!["bob".into()],
         };
         let Change::Write(next) = next_record(Some(&both), &gone, Some(&both), "a", &fold) else {
@@ -168,6 +189,42 @@ mod tests {
     }
 
     #[test]
+    fn a_node_counted_dead_gets_its_members_privileges_back_when_the_same_run_returns() {
+        let mut both = record(&["a", "b"]);
+        both.apply_modes("+oo", &["Bob".into(), "Ann".into()], "x!x@h", 1, fold);
+        let gone = StateChange::NodeGone {
+            node: "b".into(),
+            run: 7,
+            nicks: vec!["bob".into()],
+        };
+        let Change::Write(without) = next_record(Some(&both), &gone, Some(&both), "a", &fold)
+        else {
+            panic!("b is written out");
+        };
+        assert!(!without.privileges.contains_key("bob"));
+        // b was only cut off: the same run says it is here with bob.
+        let Change::Write(back) =
+            next_record(Some(&without), &here(&["bob"]), Some(&both), "b", &fold)
+        else {
+            panic!("b is back");
+        };
+        assert!(back.privileges["bob"].op);
+        assert!(back.suspended.is_empty());
+        // Had someone on c joined as bob meanwhile, bob would get nothing back.
+        let joined = StateChange::Joined("bob!b@other".into());
+        let Change::Write(taken) = next_record(Some(&without), &joined, None, "c", &fold) else {
+            panic!("c joins");
+        };
+        assert_eq!(
+            next_record(Some(&taken), &here(&["bob"]), Some(&both), "b", &fold),
+            Change::Write(Box::new(ChannelRecord {
+                nodes: ["a", "b", "c"].iter().map(|n| n.to_string()).collect(),
+                ..(*taken).clone()
+            }))
+        );
+    }
+
+    #[test]
     fn a_channel_left_by_nodes_counted_dead_is_resumed_by_here_only() {
         let mut last = record(&[]);
         last.topic = Some(crate::cluster::channels::TopicRecord {
@@ -175,7 +232,7 @@ mod tests {
             setter: "b!b@h".into(),
             time_ms: 1,
         });
-        let here = StateChange::Here("irc.example".into());
+        let here = here(&[]);
         let Change::Write(resumed) =
             next_record(Some(&last), &here, Some(&record(&["a"])), "a", &fold)
         else {
@@ -205,7 +262,7 @@ mod tests {
 
     #[test]
     fn saying_here_lists_the_node_or_makes_the_record_from_this_nodes_copy() {
-        let here = StateChange::Here("irc.example".into());
+        let here = here(&[]);
         let local = record(&["a"]);
         let Change::Write(created) = next_record(None, &here, Some(&local), "a", &fold) else {
             panic!("no record: made from this node's copy");

@@ -4,6 +4,7 @@
 
 use super::watch::apply;
 use super::{StateChange, state_changes};
+use crate::cluster::NodeId;
 use crate::cluster::channels::Change;
 use crate::cluster::node::ClusterNode;
 use crate::hub::Folded;
@@ -47,15 +48,16 @@ impl ClusterNode {
     }
 
     /// A node run died: its members (folded nicks by folded channel, as
-    /// the roster knew them) lose their privileges and invitations, and
-    /// every record naming the node forgets it (a channel only it had
-    /// members in ends). Every surviving node writes this; the second
-    /// write finds nothing left to change.
+    /// the roster knew them) lose their privileges (kept for that run's
+    /// return) and invitations, and every record naming the node forgets it
+    /// (a channel only it had members in ends). Every surviving node writes
+    /// this; the second write finds nothing left to change.
     pub(crate) async fn forget_node_state(
         &self,
-        node: &str,
+        gone: &NodeId,
         mut members: HashMap<String, Vec<String>>,
     ) {
+        let node = gone.name.as_str();
         for room in self.shared().rooms_of_node(node) {
             members.entry(room).or_default();
         }
@@ -66,6 +68,7 @@ impl ClusterNode {
             self.shared().begin(&room);
             let change = StateChange::NodeGone {
                 node: node.to_string(),
+                run: gone.incarnation,
                 nicks,
             };
             if writes.send((room.clone(), change)).await.is_err() {
@@ -143,7 +146,11 @@ impl ClusterNode {
         for room in rooms {
             let room = room.to_string();
             self.shared().begin(&room);
-            let change = StateChange::Here(by.to_string());
+            let change = StateChange::Here {
+                by: by.to_string(),
+                run: self.me.incarnation,
+                members: self.members_held_here(&room),
+            };
             if writes.send((room.clone(), change)).await.is_err() {
                 let _ = self.shared().finish(&room);
             }

@@ -1,0 +1,168 @@
+//! Channel privileges of a node counted dead, kept for its return.
+//!
+//! When the others count a node run dead, its members' privileges leave
+//! the channel's record (a new holder of one of those nicks must be nobody's
+//! operator). But a node is also counted dead when it was only cut off from
+//! NATS for longer than `node_timeout`; its users never left. So the
+//! privileges are not thrown away: they are kept in the record under the
+//! node's name and run ([`SuspendedRecord`]), and given back when that same
+//! run says it is here again, to those of its members it still has in the
+//! channel under the same nick and that no other node holds.
+//!
+//! What keeps a new holder of a nick from getting them: every local event
+//! that changes who holds a nick in the channel is written (in order, after
+//! an outage too) before the returning node says it is here, and it takes
+//! the nick out of what is kept: a member leaving (part, kick, quit) or a
+//! rename anywhere, another node's member joining under it. A restarted
+//! node is a new run: what its earlier run had is dropped, never restored.
+
+use super::channels::{ChannelRecord, PrivilegeRecord};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The privileges a node run's members had when the others counted it dead.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SuspendedRecord {
+    /// The run (incarnation) counted dead.
+    pub run: u64,
+    /// Folded nick -> privileges.
+    pub privileges: BTreeMap<String, PrivilegeRecord>,
+}
+
+impl ChannelRecord {
+    /// The run `run` of node `node` was counted dead: the privileges of its
+    /// members `nicks` (folded) are kept for its return (see the module).
+    pub fn suspend(&mut self, node: &str, run: u64, nicks: &[String]) {
+        let kept: BTreeMap<String, PrivilegeRecord> = nicks
+            .iter()
+            .filter_map(|nick| Some((nick.clone(), *self.privileges.get(nick)?)))
+            .collect();
+        let entry = self.suspended.entry(node.to_string()).or_default();
+        if entry.run != run {
+            *entry = SuspendedRecord {
+                run,
+                privileges: BTreeMap::new(),
+            };
+        }
+        entry.privileges.extend(kept);
+        if entry.privileges.is_empty() {
+            self.suspended.remove(node);
+        }
+    }
+
+    /// Run `run` of `node` is here again with `members` (folded nicks it
+    /// still has in the channel, held by no other node): they get their
+    /// kept privileges back. What any other run of the node had is dropped.
+    pub fn restore(&mut self, node: &str, run: u64, members: &[String]) {
+        let Some(entry) = self.suspended.remove(node) else {
+            return;
+        };
+        if entry.run != run {
+            return;
+        }
+        for nick in members {
+            if let Some(privileges) = entry.privileges.get(nick) {
+                self.privileges.insert(nick.clone(), *privileges);
+            }
+        }
+    }
+
+    /// `nick` (folded) left the channel: nothing is kept for it any more.
+    pub fn forget_suspended(&mut self, nick: &str) {
+        for entry in self.suspended.values_mut() {
+            entry.privileges.remove(nick);
+        }
+        self.suspended
+            .retain(|_, entry| !entry.privileges.is_empty());
+    }
+
+    /// A member of `node` is in the channel as `nick` (folded) now (joined,
+    /// or renamed from `old`): a kept privilege follows a rename on its own
+    /// node, and what is kept for that nick on any other node is dropped.
+    pub fn claim_suspended(&mut self, node: &str, old: Option<&str>, nick: &str) {
+        for (name, entry) in &mut self.suspended {
+            if name == node {
+                if let Some(privileges) = old.and_then(|old| entry.privileges.remove(old)) {
+                    entry.privileges.insert(nick.to_string(), privileges);
+                }
+            } else {
+                entry.privileges.remove(nick);
+            }
+        }
+        self.suspended
+            .retain(|_, entry| !entry.privileges.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OP: PrivilegeRecord = PrivilegeRecord {
+        op: true,
+        voice: false,
+    };
+
+    fn opped(nicks: &[&str]) -> ChannelRecord {
+        ChannelRecord {
+            privileges: nicks.iter().map(|nick| (nick.to_string(), OP)).collect(),
+            ..ChannelRecord::default()
+        }
+    }
+
+    fn nicks(list: &[&str]) -> Vec<String> {
+        list.iter().map(|nick| nick.to_string()).collect()
+    }
+
+    #[test]
+    fn the_same_run_gets_back_what_its_members_still_here_had() {
+        let mut record = opped(&["ann", "bob"]);
+        record.suspend("b", 7, &nicks(&["bob", "cid"]));
+        record.forget_member("bob");
+        assert_eq!(record.suspended["b"].privileges.len(), 1, "cid had none");
+        assert!(!record.privileges.contains_key("bob"));
+        record.restore("b", 7, &nicks(&["bob"]));
+        assert_eq!(record.privileges.get("bob"), Some(&OP));
+        assert!(record.suspended.is_empty());
+    }
+
+    #[test]
+    fn a_restarted_node_or_a_member_gone_meanwhile_gets_nothing_back() {
+        let mut record = opped(&["bob", "dan"]);
+        record.suspend("b", 7, &nicks(&["bob", "dan"]));
+        record.forget_member("bob");
+        record.forget_member("dan");
+        let mut restarted = record.clone();
+        restarted.restore("b", 8, &nicks(&["bob", "dan"]));
+        assert!(restarted.privileges.is_empty());
+        assert!(restarted.suspended.is_empty(), "the old run's are dropped");
+        // dan left (a part, kick or quit written before the return).
+        record.forget_suspended("dan");
+        record.restore("b", 7, &nicks(&["bob", "dan"]));
+        assert_eq!(record.privileges.keys().collect::<Vec<_>>(), ["bob"]);
+    }
+
+    #[test]
+    fn a_new_holder_of_the_nick_elsewhere_voids_it_and_a_rename_here_carries_it() {
+        let mut record = opped(&["bob", "eve"]);
+        record.suspend("b", 7, &nicks(&["bob", "eve"]));
+        record.forget_member("bob");
+        record.forget_member("eve");
+        // Someone on node c joins as bob: bob's kept privilege is void.
+        record.claim_suspended("c", None, "bob");
+        // eve renamed to eva on node b itself: hers follows.
+        record.claim_suspended("b", Some("eve"), "eva");
+        record.restore("b", 7, &nicks(&["bob", "eva"]));
+        assert_eq!(record.privileges.keys().collect::<Vec<_>>(), ["eva"]);
+    }
+
+    #[test]
+    fn a_record_with_nothing_kept_says_nothing_of_it() {
+        let mut record = opped(&[]);
+        record.suspend("b", 7, &nicks(&["bob"]));
+        assert!(record.suspended.is_empty());
+        let json = serde_json::to_string(&record).unwrap_or_default();
+        assert!(!json.contains("suspended"), "{json}");
+    }
+}
