@@ -1,10 +1,11 @@
 //! Writing one batch of messages in one transaction.
 
 use super::model::Conversation;
+use super::msgid;
 use super::queued::QueuedMessage;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Conversation ids cached by the writer before the cache is reset.
 const CACHE_LIMIT: usize = 10_000;
@@ -42,8 +43,11 @@ impl Placed {
 }
 
 /// Rows per multi-row `INSERT`: one statement execution for this many
-/// messages (7 parameters each, far below SQLite's 32 766 limit).
+/// messages (8 parameters each, far below SQLite's 32 766 limit).
 const ROWS_PER_INSERT: usize = 64;
+
+/// Columns bound per row by [`insert_sql`] and [`bind_rows`].
+const COLUMNS: usize = 8;
 
 /// Inserts `batch`, then stores the stream sequences `places`, in one
 /// transaction. On error nothing is written, and the caller must clear
@@ -51,7 +55,14 @@ const ROWS_PER_INSERT: usize = 64;
 ///
 /// Messages go in through a prepared multi-row `INSERT` of
 /// [`ROWS_PER_INSERT`] rows (the rest one at a time): the statement is
-/// stepped once per chunk instead of once per message.
+/// stepped once per chunk instead of once per message. Rows go in grouped by
+/// conversation (each conversation's in queue order, so ids still order
+/// equal times): the conversation index then takes each conversation's rows
+/// of the batch at one spot in a run instead of one scattered insert after
+/// another. A replayed message (one the store may hold already, see
+/// [`QueuedMessage::replayed`]) whose msgid the conversation already has,
+/// or that comes twice in the batch, is left out, as `msgid UNIQUE` with
+/// `INSERT OR IGNORE` did before schema version 8.
 pub(crate) fn insert_batch(
     conn: &mut Connection,
     cache: &mut ConversationCache,
@@ -62,29 +73,26 @@ pub(crate) fn insert_batch(
         cache.clear();
     }
     let tx = conn.transaction()?;
-    let mut ids = Vec::with_capacity(batch.len());
+    let mut rows = Vec::with_capacity(batch.len());
     for message in batch {
-        ids.push(conversation_id(&tx, cache, message)?);
+        rows.push((conversation_id(&tx, cache, message)?, message));
     }
-    let mut chunks = batch.chunks_exact(ROWS_PER_INSERT);
-    let mut id_chunks = ids.chunks_exact(ROWS_PER_INSERT);
+    if batch.iter().any(QueuedMessage::replayed) {
+        drop_repeats(&tx, &mut rows)?;
+    }
+    // Stable: each conversation's messages keep their queue order.
+    rows.sort_by_key(|(id, _)| *id);
+    let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
     if let Some(first) = chunks.next() {
         let mut insert = tx.prepare_cached(&insert_sql(ROWS_PER_INSERT))?;
-        for (messages, ids) in std::iter::once(first)
-            .chain(chunks.by_ref())
-            .zip(id_chunks.by_ref())
-        {
-            bind_rows(&mut insert, messages, ids)?;
+        for chunk in std::iter::once(first).chain(chunks.by_ref()) {
+            bind_rows(&mut insert, chunk)?;
             insert.raw_execute()?;
         }
     }
     let mut single = tx.prepare_cached(&insert_sql(1))?;
-    for (message, id) in chunks.remainder().iter().zip(id_chunks.remainder()) {
-        bind_rows(
-            &mut single,
-            std::slice::from_ref(message),
-            std::slice::from_ref(id),
-        )?;
+    for row in chunks.remainder() {
+        bind_rows(&mut single, std::slice::from_ref(row))?;
         single.raw_execute()?;
     }
     drop(single);
@@ -95,44 +103,67 @@ pub(crate) fn insert_batch(
 /// Stores each message's stream sequence. Only a message of the named
 /// room is changed: a msgid another node chose cannot touch a private
 /// conversation's message. A message not stored (left out, or its channel's
-/// history deleted meanwhile) changes nothing.
+/// history deleted meanwhile) changes nothing. The message is found as a
+/// query finds it (`super::msgid`: no index on every msgid) and updated by id.
 fn place(tx: &rusqlite::Transaction<'_>, places: &[Placed]) -> rusqlite::Result<()> {
     if places.is_empty() {
         return Ok(());
     }
-    let mut update = tx.prepare_cached(
-        "UPDATE messages SET stream_seq = ?3
-         WHERE msgid = ?2 AND conversation = (SELECT id FROM conversations WHERE key = ?1)",
-    )?;
+    let mut room = tx.prepare_cached("SELECT id FROM conversations WHERE key = ?1")?;
+    let mut update = tx.prepare_cached("UPDATE messages SET stream_seq = ?2 WHERE id = ?1")?;
     for placed in places {
-        update.execute(params![placed.key, placed.msgid, placed.sequence])?;
+        let Some(conversation) = room
+            .query_row([&*placed.key], |row| row.get::<_, i64>(0))
+            .optional()?
+        else {
+            continue;
+        };
+        if let Some(found) = msgid::find(tx, conversation, &placed.msgid)? {
+            update.execute(params![found.id, placed.sequence])?;
+        }
     }
     Ok(())
 }
 
-/// `INSERT OR IGNORE ... VALUES (...), (...)` for `rows` messages. OR IGNORE:
-/// a repeated msgid must not make the whole batch fail forever.
+/// Removes from `rows` the replayed messages already stored, and any msgid
+/// seen earlier in the batch (a live copy and a catch-up copy of one message
+/// can be queued together).
+fn drop_repeats(conn: &Connection, rows: &mut Vec<(i64, &QueuedMessage)>) -> rusqlite::Result<()> {
+    let mut seen = HashSet::with_capacity(rows.len());
+    let mut keep = Vec::with_capacity(rows.len());
+    for &(id, message) in rows.iter() {
+        let first_in_batch = seen.insert((id, message.msgid()));
+        keep.push(
+            first_in_batch
+                && !(message.replayed() && msgid::find(conn, id, message.msgid())?.is_some()),
+        );
+    }
+    let mut flags = keep.into_iter();
+    rows.retain(|_| flags.next().unwrap_or(true));
+    Ok(())
+}
+
+/// `INSERT ... VALUES (...), (...)` for `rows` messages.
 fn insert_sql(rows: usize) -> String {
     let mut sql = String::from(
-        "INSERT OR IGNORE INTO messages (conversation, time_ms, msgid, kind, source, target, text) VALUES ",
+        "INSERT INTO messages (conversation, time_ms, msgid, kind, source, target, text, stray) VALUES ",
     );
     for row in 0..rows {
         if row > 0 {
             sql.push(',');
         }
-        sql.push_str("(?,?,?,?,?,?,?)");
+        sql.push_str("(?,?,?,?,?,?,?,?)");
     }
     sql
 }
 
-/// Binds `messages` (with their conversation ids) to a statement from [`insert_sql`].
+/// Binds `rows` (conversation id and message) to a statement from [`insert_sql`].
 fn bind_rows(
     statement: &mut rusqlite::CachedStatement<'_>,
-    messages: &[QueuedMessage],
-    ids: &[i64],
+    rows: &[(i64, &QueuedMessage)],
 ) -> rusqlite::Result<()> {
-    for (row, (message, id)) in messages.iter().zip(ids).enumerate() {
-        let at = row * 7;
+    for (row, (id, message)) in rows.iter().enumerate() {
+        let at = row * COLUMNS;
         statement.raw_bind_parameter(at + 1, id)?;
         statement.raw_bind_parameter(at + 2, message.time_ms())?;
         statement.raw_bind_parameter(at + 3, message.msgid())?;
@@ -140,6 +171,8 @@ fn bind_rows(
         statement.raw_bind_parameter(at + 5, message.source())?;
         statement.raw_bind_parameter(at + 6, message.target())?;
         statement.raw_bind_parameter(at + 7, message.text())?;
+        statement
+            .raw_bind_parameter(at + 8, msgid::is_stray(message.msgid(), message.time_ms()))?;
     }
     Ok(())
 }

@@ -49,6 +49,7 @@ mod drops;
 mod error;
 mod forget;
 mod model;
+mod msgid;
 pub mod offline;
 mod query;
 mod queued;
@@ -58,6 +59,8 @@ mod room_sync;
 mod schema;
 mod writer;
 
+#[cfg(test)]
+mod layout_tests;
 #[cfg(test)]
 mod tests;
 

@@ -176,6 +176,45 @@ pub fn new_msgid() -> String {
     msgid_from(millis, fastrand::u128(..))
 }
 
+/// How far (ms) a msgid's own time may be from its message's server time
+/// for the store to find the message by the msgid's time (see
+/// [`msgid_time_ms`]); a message further off is filed as a stray.
+pub(crate) const MSGID_TIME_SLACK_MS: i64 = 1_000;
+
+/// The time (ms since 1970) a msgid made by [`new_msgid`] carries in its
+/// first 8 characters, or None for an id of another shape (another server's,
+/// an older natterd's, a client's guess).
+///
+/// The store needs no index on msgid for this server's own messages: a
+/// message's id names its millisecond (within [`MSGID_TIME_SLACK_MS`] of its
+/// server time, which is read right after the id is made), so the
+/// (conversation, time_ms) index finds it.
+pub(crate) fn msgid_time_ms(msgid: &str) -> Option<i64> {
+    let bytes = msgid.as_bytes();
+    if bytes.len() != 22
+        || bytes
+            .iter()
+            .any(|&byte| MSGID_DIGITS[usize::from(byte)] < 0)
+    {
+        return None;
+    }
+    Some(bytes[..8].iter().fold(0, |millis, &byte| {
+        (millis << 6) | i64::from(MSGID_DIGITS[usize::from(byte)])
+    }))
+}
+
+/// Each byte's value in [`MSGID_ALPHABET`], -1 for bytes not in it (the
+/// writer decodes every stored message's msgid: a table, not a search).
+const MSGID_DIGITS: [i8; 256] = {
+    let mut digits = [-1; 256];
+    let mut value = 0;
+    while value < MSGID_ALPHABET.len() {
+        digits[MSGID_ALPHABET[value] as usize] = value as i8;
+        value += 1;
+    }
+    digits
+};
+
 /// The msgid for a time (milliseconds since 1970) and random bits.
 fn msgid_from(millis: u64, random: u128) -> String {
     let mut id = String::with_capacity(22);
@@ -236,6 +275,30 @@ mod tests {
         let in_order = ids.clone();
         ids.sort();
         assert_eq!(ids, in_order);
+    }
+
+    #[test]
+    fn history_msgids_name_their_millisecond() {
+        assert_eq!(
+            msgid_time_ms(&msgid_from(1_700_000_000_123, u128::MAX)),
+            Some(1_700_000_000_123)
+        );
+        assert_eq!(msgid_time_ms(&msgid_from(0, 0)), Some(0));
+        let now = chrono::Utc::now().timestamp_millis();
+        let id = new_msgid();
+        let named = msgid_time_ms(&id).unwrap_or_default();
+        assert!(
+            (named - now).abs() <= MSGID_TIME_SLACK_MS,
+            "{id}: {named} vs {now}"
+        );
+        for other in [
+            "",
+            "abc",
+            "0123456789012345678901x",
+            "01234567.9012345678901",
+        ] {
+            assert_eq!(msgid_time_ms(other), None, "{other:?}");
+        }
     }
 
     #[test]

@@ -226,18 +226,15 @@ fn resolve(
 ) -> SqlResult<Option<Resolved>> {
     match anchor {
         Anchor::Timestamp(time) => Ok(Some(Resolved::Time(time.timestamp_millis()))),
-        Anchor::MsgId(msgid) => conn
-            .prepare_cached(
-                "SELECT time_ms, stream_seq, id FROM messages WHERE msgid = ?1 AND conversation = ?2",
-            )?
-            .query_row(params![msgid, conversation_id], |row| {
-                Ok(Resolved::Message(Position {
-                    time_ms: row.get(0)?,
-                    seq: row.get(1)?,
-                    id: row.get(2)?,
-                }))
-            })
-            .optional(),
+        Anchor::MsgId(msgid) => Ok(super::msgid::find(conn, conversation_id, msgid)?.map(
+            |found| {
+                Resolved::Message(Position {
+                    time_ms: found.time_ms,
+                    seq: found.stream_seq,
+                    id: found.id,
+                })
+            },
+        )),
     }
 }
 

@@ -43,6 +43,11 @@ pub struct QueuedMessage {
     /// For a private conversation: whether the sender is its first peer
     /// (which nick names which side); always true for a channel.
     actor_is_a: bool,
+    /// Whether the store may hold it already: a message that came in as a
+    /// [`StoredMessage`] (another node's, a cluster catch-up, a backlog)
+    /// rather than one this server just gave a fresh msgid. The writer checks
+    /// only these for duplicates (see `super::batch`).
+    replayed: bool,
 }
 
 impl QueuedMessage {
@@ -98,6 +103,7 @@ impl QueuedMessage {
             time_ms: time.timestamp_millis(),
             kind,
             actor_is_a,
+            replayed: false,
         }
     }
 
@@ -140,6 +146,11 @@ impl QueuedMessage {
     /// PRIVMSG or NOTICE.
     pub fn kind(&self) -> MessageKind {
         self.kind
+    }
+
+    /// Whether the store may already hold this msgid (see the field).
+    pub(crate) fn replayed(&self) -> bool {
+        self.replayed
     }
 
     /// Whether it belongs to the channel `folded`.
@@ -271,7 +282,7 @@ impl From<&StoredMessage> for QueuedMessage {
                 }
             }
         };
-        QueuedMessage::build(
+        let mut queued = QueuedMessage::build(
             &message.msgid,
             message.time,
             message.kind,
@@ -279,7 +290,9 @@ impl From<&StoredMessage> for QueuedMessage {
             &message.target,
             &message.text,
             between,
-        )
+        );
+        queued.replayed = true;
+        queued
     }
 }
 
@@ -327,6 +340,7 @@ mod tests {
         assert_eq!(message.msgid(), "id-0");
         assert_eq!(message.source(), "Alice!al@10.0.0.1");
         assert_eq!(message.source_nick(), "Alice");
+        assert!(!message.replayed(), "a fresh msgid is new to the store");
         assert_eq!(message.target(), "#Lobby");
         assert_eq!(message.text(), "hello");
         assert_eq!(message.key(), Conversation::channel("#lobby").key());
@@ -388,6 +402,7 @@ mod tests {
                 ("m", "carol!c@h", "#X", "text")
             );
             assert_eq!(queued.time_ms(), stored.time.timestamp_millis());
+            assert!(queued.replayed(), "the store may hold it already");
             if let Conversation::Private(pair) = &conversation {
                 let peers = queued.peers();
                 assert_eq!((peers.a, peers.b), (pair.a(), Some(pair.b())));

@@ -6,8 +6,8 @@
 //! messages are all committed here, so a node that comes back to a room
 //! reads only what it missed. The position is only ever raised, and only
 //! after the messages up to it are committed: a crash in between makes the
-//! node read some messages again, which the store ignores (msgids are
-//! unique), never skip any. Deleting a channel's history resets its position
+//! node read some messages again, which the writer stores once (it checks
+//! replayed msgids, `super::batch`), never skip any. Deleting a channel's history resets its position
 //! (`super::forget`).
 
 use super::error::HistoryError;

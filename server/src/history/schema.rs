@@ -15,7 +15,7 @@ const LOCK_FILE: &str = "history.lock";
 
 /// The schema, one entry per version, applied in order. Never edit a released
 /// entry: append a new one. `PRAGMA user_version` records how many were applied.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // Version 1: conversations and their messages. `display_*` keep the names
     // as last written (channel name, or each participant's nick) for TARGETS.
     "CREATE TABLE conversations (
@@ -88,6 +88,37 @@ const MIGRATIONS: &[&str] = &[
     // crate::cluster::catchup. Adding a column with a constant default does
     // not rewrite the table: the migration takes the same time at any size.
     "ALTER TABLE messages ADD COLUMN stream_seq INTEGER NOT NULL DEFAULT 0;",
+    // Version 8: no index on every msgid. Each stored message was three
+    // B-tree inserts (the table, `msgid UNIQUE`, the conversation index);
+    // now it is two. A message is found by msgid through the conversation
+    // index at the millisecond its msgid names (super::msgid); `stray`
+    // marks the few whose msgid names another time, and only those are in
+    // a (partial) msgid index. SQLite cannot drop a UNIQUE column
+    // constraint, so the table is copied: every row keeps its id (the
+    // order of equal times) and becomes a stray, as its msgid may be of any
+    // shape. Time and space: one pass over the table and two index builds,
+    // about as long as VACUUM (seconds per million messages; the file needs
+    // room for a second copy of the table while it runs).
+    "CREATE TABLE messages_v8 (
+        id INTEGER PRIMARY KEY,
+        conversation INTEGER NOT NULL REFERENCES conversations(id),
+        time_ms INTEGER NOT NULL,
+        msgid TEXT NOT NULL,
+        kind INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        target TEXT NOT NULL,
+        text TEXT NOT NULL,
+        stream_seq INTEGER NOT NULL DEFAULT 0,
+        stray INTEGER NOT NULL DEFAULT 0
+     );
+     INSERT INTO messages_v8
+        (id, conversation, time_ms, msgid, kind, source, target, text, stream_seq, stray)
+        SELECT id, conversation, time_ms, msgid, kind, source, target, text, stream_seq, 1
+        FROM messages ORDER BY id;
+     DROP TABLE messages;
+     ALTER TABLE messages_v8 RENAME TO messages;
+     CREATE INDEX messages_by_conversation_time ON messages(conversation, time_ms);
+     CREATE INDEX messages_stray_msgid ON messages(msgid) WHERE stray = 1;",
 ];
 
 /// The newest schema version this build knows.
@@ -259,7 +290,7 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), HistoryError> {
 fn check_schema(conn: &Connection) -> rusqlite::Result<()> {
     conn.prepare(
         "SELECT m.id, m.conversation, m.time_ms, m.msgid, m.kind, m.source, m.target, m.text,
-                m.stream_seq, c.key, c.is_channel, c.peer_a, c.peer_b, c.display_a, c.display_b
+                m.stream_seq, m.stray, c.key, c.is_channel, c.peer_a, c.peer_b, c.display_a, c.display_b
          FROM messages m JOIN conversations c ON c.id = m.conversation LIMIT 0",
     )?
     .query([])?
