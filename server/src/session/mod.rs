@@ -180,7 +180,8 @@ mod tests {
     /// loop: memory per connection is mostly these two (README
     /// "Performance"). A budget with some slack catches a change that makes
     /// them grow again, e.g. a future inlined where it used to be boxed.
-    /// Measured in a debug build: 416 and 776 bytes.
+    /// Measured in a debug build: 416 and 768 bytes (the IRC session's
+    /// capabilities became a bit set); the budgets leave 32 bytes of slack.
     #[test]
     fn an_idle_connection_keeps_little_state() {
         type R = OwnedReadHalf;
@@ -203,7 +204,7 @@ mod tests {
             Bytes,
             _,
         >(dispatch::<R, W>);
-        assert!(task <= 512, "the connection's task future is {task} bytes");
-        assert!(dialect <= 960, "the boxed dialect loop is {dialect} bytes");
+        assert!(task <= 448, "the connection's task future is {task} bytes");
+        assert!(dialect <= 800, "the boxed dialect loop is {dialect} bytes");
     }
 }
