@@ -422,7 +422,10 @@ fn write_trailing_param<W: fmt::Write>(out: &mut W, param: &str) -> fmt::Result 
     Ok(())
 }
 
+mod fit;
 pub mod line;
+
+pub use fit::LINE_BODY_MAX;
 
 #[cfg(test)]
 mod tests;

@@ -489,3 +489,41 @@ async fn stats_u_and_m_answer_anyone_o_l_c_only_operators_and_every_answer_ends_
         )]
     );
 }
+
+#[tokio::test]
+async fn a_reply_echoing_an_overlong_parameter_is_cut_to_one_512_byte_line() {
+    let server = start().await;
+    let mut alice = Client::register(&server, "alice").await;
+    let long = "x".repeat(500);
+    alice.send(&format!("WHOIS {long}"));
+    let lines = alice.sync().await;
+    let fixed = format!(":{SERVER} 401 alice  :No such nick/channel").len();
+    assert_eq!(
+        lines[0],
+        format!(
+            ":{SERVER} 401 alice {} :No such nick/channel",
+            &long[..510 - fixed]
+        )
+    );
+    for line in &lines {
+        assert!(line.len() <= 510, "{} bytes: {line}", line.len());
+    }
+    // Numerics, and the FAIL lines and service notices sent another way.
+    alice.send(&format!("FROBNICATE{long}"));
+    alice.send(&format!("REGISTER {} * password1", &long[..480]));
+    let lines = alice.sync().await;
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[1].starts_with(&format!(":{SERVER} FAIL REGISTER ")),
+        "{lines:?}"
+    );
+    for line in lines {
+        assert!(line.len() <= 510, "{} bytes: {line}", line.len());
+    }
+    // STATS names the letter alone in its 219, as modern ircdocs writes it.
+    alice.send(&format!("STATS z{long}"));
+    assert_eq!(
+        alice.sync().await,
+        [format!(":{SERVER} 219 alice z :End of /STATS report")]
+    );
+}

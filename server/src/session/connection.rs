@@ -10,7 +10,7 @@ use crate::hub::client::ClientId;
 use crate::net::admission::Slot;
 use crate::net::outbound::Outbound;
 use bytes::Bytes;
-use natter_protocol::Message;
+use natter_protocol::{LINE_BODY_MAX, Message};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -84,9 +84,17 @@ impl Connection {
         let _ = self.outbound.push(bytes);
     }
 
-    /// Queues one IRC message.
+    /// Queues one IRC message, cut to one 512-byte line when it echoes
+    /// something overlong ([`Message::fit_line`]).
     pub fn send(&mut self, message: &Message) {
-        let wire = message.to_wire();
+        let mut wire = message.to_wire();
+        // Tags included, a line of at most 512 bytes fits: only longer ones
+        // pay for a closer look.
+        if wire.len() > LINE_BODY_MAX + 2 {
+            let mut fitted = message.clone();
+            fitted.fit_line();
+            wire = fitted.to_wire();
+        }
         tracing::trace!(client = self.id, line = %wire.trim_end().escape_debug(), "->");
         self.send_raw(Bytes::from(wire));
     }

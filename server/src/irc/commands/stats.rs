@@ -22,6 +22,9 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
     {
         return;
     }
+    // The reply names the letter alone (modern ircdocs: `<stats letter>`),
+    // whatever else the parameter held.
+    let letter = query.chars().next().map(String::from).unwrap_or_default();
     match query.chars().next().map(|c| c.to_ascii_lowercase()) {
         Some('u') => uptime(session, connection),
         Some('m') => commands(session, connection),
@@ -34,7 +37,7 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
     session.reply(
         connection,
         numeric::RPL_ENDOFSTATS,
-        [query.as_str(), "End of /STATS report"],
+        [letter.as_str(), "End of /STATS report"],
     );
 }
 
