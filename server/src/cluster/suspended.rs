@@ -12,8 +12,9 @@
 //! What keeps a new holder of a nick from getting them: every local event
 //! that changes who holds a nick in the channel is written (in order, after
 //! an outage too) before the returning node says it is here, and it takes
-//! the nick out of what is kept: a member leaving (part, kick, quit) or a
-//! rename anywhere, another node's member joining under it. A restarted
+//! the nick out of what is kept: a member leaving (part, kick, quit),
+//! anyone joining under it, a rename to it on another node (a rename on the
+//! node itself carries the kept privilege to the new nick). A restarted
 //! node is a new run: what its earlier run had is dropped, never restored.
 
 use super::channels::{ChannelRecord, PrivilegeRecord};
@@ -79,15 +80,20 @@ impl ChannelRecord {
 
     /// A member of `node` is in the channel as `nick` (folded) now (joined,
     /// or renamed from `old`): a kept privilege follows a rename on its own
-    /// node, and what is kept for that nick on any other node is dropped.
+    /// node; what is kept for that nick is dropped on every other node, and
+    /// on its own node too for a join (whoever joins was not in the channel
+    /// all along, so is not whom it was kept for).
     pub fn claim_suspended(&mut self, node: &str, old: Option<&str>, nick: &str) {
         for (name, entry) in &mut self.suspended {
-            if name == node {
-                if let Some(privileges) = old.and_then(|old| entry.privileges.remove(old)) {
-                    entry.privileges.insert(nick.to_string(), privileges);
+            match old {
+                Some(old) if name == node => {
+                    if let Some(privileges) = entry.privileges.remove(old) {
+                        entry.privileges.insert(nick.to_string(), privileges);
+                    }
                 }
-            } else {
-                entry.privileges.remove(nick);
+                _ => {
+                    entry.privileges.remove(nick);
+                }
             }
         }
         self.suspended
@@ -151,6 +157,11 @@ mod tests {
         record.forget_member("eve");
         // Someone on node c joins as bob: bob's kept privilege is void.
         record.claim_suspended("c", None, "bob");
+        // A join as eve on node b itself is someone new too.
+        let mut rejoined = record.clone();
+        rejoined.claim_suspended("b", None, "eve");
+        rejoined.restore("b", 7, &nicks(&["eve"]));
+        assert!(rejoined.privileges.is_empty());
         // eve renamed to eva on node b itself: hers follows.
         record.claim_suspended("b", Some("eve"), "eva");
         record.restore("b", 7, &nicks(&["bob", "eva"]));
