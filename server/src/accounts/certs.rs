@@ -98,12 +98,7 @@ impl Accounts {
         folded: &str,
         fingerprint: Fingerprint,
     ) -> Result<(), AccountError> {
-        let created_ms = self
-            .directory()
-            .by_folded
-            .get(folded)
-            .map(|entry| entry.account.created.timestamp_millis())
-            .ok_or(AccountError::Gone)?;
+        let created_ms = self.created_ms(folded)?;
         let hex = fingerprint.hex();
         let claimed = shared.claim_cert(&hex, folded, created_ms).await?;
         let change = |record: &mut AccountRecord| {

@@ -195,6 +195,16 @@ impl Accounts {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// When the account `folded` was created: in a cluster the shared record's
+    /// identity, so a change never lands on a later account of the same name.
+    fn created_ms(&self, folded: &str) -> Result<i64, AccountError> {
+        self.directory()
+            .by_folded
+            .get(folded)
+            .map(|entry| entry.account.created.timestamp_millis())
+            .ok_or(AccountError::Gone)
+    }
+
     /// The account named `name` (any case), if registered.
     pub fn lookup(&self, name: &str) -> Option<Account> {
         let folded = Casemapping::Rfc8265.fold(name);
@@ -315,12 +325,7 @@ impl Accounts {
     /// Deletes the account `folded`.
     pub async fn unregister(&self, folded: &str) -> Result<(), AccountError> {
         if let Some(shared) = self.shared()? {
-            let created_ms = self
-                .directory()
-                .by_folded
-                .get(folded)
-                .map(|entry| entry.account.created.timestamp_millis())
-                .ok_or(AccountError::Gone)?;
+            let created_ms = self.created_ms(folded)?;
             shared.drop_account(folded, created_ms).await?;
             self.apply_dropped(folded, created_ms).await;
             return Ok(());
