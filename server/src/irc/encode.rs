@@ -34,8 +34,8 @@ pub fn format_time(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// IRC's line limit without tags, CRLF included.
-pub const MAX_LINE: usize = 512;
+/// IRC's line limit without tags, CRLF included (512 bytes).
+pub const MAX_LINE: usize = natter_protocol::LINE_BODY_MAX + 2;
 
 /// Cuts the last parameter (the text, reason or topic) so that the line fits
 /// IRC's 512 bytes: with the sender's prefix added, a line the sender kept

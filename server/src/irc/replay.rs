@@ -9,7 +9,7 @@
 //!   channel before and after, so nobody mistakes them for live messages.
 
 use super::IrcSession;
-use super::encode::format_time;
+use super::encode::{MAX_LINE, format_time};
 use crate::backlog::clock;
 use crate::history::StoredMessage;
 use crate::session::Connection;
@@ -111,9 +111,6 @@ fn original(stored: &StoredMessage, text: &str) -> Message {
         .with_source(stored.source.as_str())
         .with_params([stored.target.as_str(), &text[..end]])
 }
-
-/// IRC's line limit without tags, CRLF included.
-const MAX_LINE: usize = 512;
 
 #[cfg(test)]
 mod tests {

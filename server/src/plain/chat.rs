@@ -131,7 +131,7 @@ impl PlainSession {
             connection.host(),
             kind.command()
         );
-        let budget = crate::irc::encode::MAX_LINE.saturating_sub(envelope.len() + 2);
+        let budget = natter_protocol::LINE_BODY_MAX.saturating_sub(envelope.len());
         let mut outcome = None;
         for piece in split::split_text(text, budget) {
             outcome = Some(self.say_one(connection, kind, target, piece).await?);
