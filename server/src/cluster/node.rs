@@ -97,6 +97,9 @@ pub struct ClusterNode {
     pub(crate) outbox: Outbox,
     /// Every nick held in the cluster (the nick bucket watched).
     pub(crate) directory: Mutex<NickDirectory>,
+    /// Asks the nick watch to read the whole bucket again (this node is
+    /// back from an outage: see [`ClusterNode::reread_nicks`]).
+    reread_nicks: tokio::sync::Notify,
     /// This node's channel messages waiting for their place in the room order.
     pub(crate) held: Mutex<HeldMessages>,
     /// The channel bucket as watched, and our own changes on their way.
@@ -145,6 +148,7 @@ impl ClusterNode {
             shared: Mutex::new(SharedState::default()),
             writes: OnceLock::new(),
             directory: Mutex::new(NickDirectory::default()),
+            reread_nicks: tokio::sync::Notify::new(),
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             joined: tokio::sync::watch::Sender::new(false),
@@ -267,8 +271,20 @@ impl ClusterNode {
         self.joined.send_replace(true);
     }
 
+    /// Makes the nick watch read every claim again, as at start: after an
+    /// outage, a watch that resumed only brings the changes made meanwhile,
+    /// while this node may have forgotten claims that did not change (the
+    /// nodes it counted dead: [`NickDirectory::forget_node`]). Read again,
+    /// every login elsewhere is known (an owned nick refused here while its
+    /// owner is online) and an impostor this node let onto a nick whose
+    /// owner is logged in elsewhere is renamed (`claim_seen`).
+    pub(crate) fn reread_nicks(&self) {
+        self.reread_nicks.notify_one();
+    }
+
     /// Keeps [`NickDirectory`] in step with the nick bucket; watches again
-    /// (replaying what stands) whenever the watch ends, e.g. after an outage.
+    /// (replaying what stands) whenever the watch ends or
+    /// [`ClusterNode::reread_nicks`] asks.
     async fn watch_nicks(self: Arc<Self>) {
         let Some(parts) = self.parts.get() else {
             return;
@@ -278,17 +294,21 @@ impl ClusterNode {
                 Ok(claims) => {
                     self.directory().clear();
                     let mut claims = std::pin::pin!(claims);
-                    loop {
+                    let reread = loop {
                         let next = tokio::select! {
                             () = self.shutdown.cancelled() => return,
+                            () = self.reread_nicks.notified() => break true,
                             next = futures::StreamExt::next(&mut claims) => next,
                         };
                         let Some((folded, owner)) = next else {
-                            break;
+                            break false;
                         };
                         let seen = owner.clone();
                         self.directory().apply(folded, owner);
                         self.claim_seen(seen.as_ref());
+                    };
+                    if reread {
+                        continue;
                     }
                 }
                 Err(error) => {

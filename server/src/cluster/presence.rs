@@ -225,6 +225,7 @@ impl ClusterNode {
                     () = node.shutdown.cancelled() => return,
                     changed = state.changed() => if changed.is_err() { return },
                     Some(()) = rejoins.recv() => {
+                        node.reread_nicks();
                         node.announce().await;
                         continue;
                     }
@@ -239,6 +240,7 @@ impl ClusterNode {
                         lost = false;
                         node.notice(BACK_NOTICE);
                         node.refollow_all();
+                        node.reread_nicks();
                         node.announce().await;
                     }
                     _ => {}

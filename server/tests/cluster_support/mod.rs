@@ -4,6 +4,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod cut;
+
 use natterd::cluster::channels::ChannelStore;
 use natterd::cluster::liveness::Liveness;
 use natterd::cluster::nicks::NickRegistry;

@@ -1,0 +1,123 @@
+//! One node cut off from NATS while the others keep it (its own network
+//! link failing, through [`Cuttable`]), and what it learns when it is back:
+//! what happened elsewhere meanwhile holds on it too.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts_support;
+mod cluster_support;
+mod common;
+mod history_support;
+
+use accounts_support::login_and_register;
+use cluster_support::cut::Cuttable;
+use cluster_support::{NETWORK, PATIENCE, eventually};
+use common::Client;
+use natterd::cluster::presence;
+use natterd::cluster::testing::NatsServer;
+use natterd::testing::TestServer;
+use std::time::Duration;
+
+/// Longer than `node_timeout` (3 s in tests) plus a heartbeat: a node cut
+/// off that long counts the others dead, and they count it dead.
+const LONG_CUT: Duration = Duration::from_secs(6);
+
+/// Node `name` of the test network reaching NATS at `nats` (a URL: the
+/// server's, or a relay's), with history (accounts live in its database)
+/// and a grace for impostors far longer than any test, so every rename
+/// seen is a login's doing.
+async fn node(nats: &NatsServer, url: &str, name: &str) -> TestServer {
+    let mut config = history_support::history_config();
+    config.accounts.nick_grace = Duration::from_secs(3600);
+    config.server.network = NETWORK.to_string();
+    config.cluster = cluster_support::config(nats);
+    config.cluster.nats = Some(url.to_string());
+    config.cluster.node = Some(name.to_string());
+    let server = TestServer::start_with(config).await;
+    let cluster = server.context.cluster.clone().expect("a cluster node");
+    assert!(
+        cluster.wait_joined(PATIENCE).await,
+        "node {name} never joined"
+    );
+    server
+}
+
+/// Registers the account `name` (draft/account-registration) and leaves.
+async fn register_account(server: &TestServer, name: &str, password: &str) {
+    let mut client = Client::connect(server).await;
+    client.send("CAP LS 302");
+    client.send(&format!("REGISTER {name} * {password}"));
+    client.expect(|line| line.contains(" 900 ")).await;
+}
+
+/// Whether `server` knows the account `name`.
+fn knows_account(server: &TestServer, name: &str) -> bool {
+    let accounts = server.context.accounts.clone().expect("accounts");
+    accounts.lookup(name).is_some()
+}
+
+/// Whether `nick` may be taken on `server` by someone not logged in.
+fn free_on(server: &TestServer, nick: &str) -> bool {
+    server
+        .context
+        .hub
+        .read(|hub| hub.check_nick(nick, None).is_ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_back_from_a_long_cut_knows_who_is_logged_in_elsewhere_and_renames_impostors() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let relay = Cuttable::to(nats.addr).await;
+    let a = node(&nats, &nats.url(), "node-a").await;
+    let b = node(&nats, &relay.url(), "node-b").await;
+    register_account(&a, "alice", "wonderland").await;
+    register_account(&a, "bob", "builder").await;
+    eventually("node-b knows alice and bob", || async {
+        knows_account(&b, "alice") && knows_account(&b, "bob")
+    })
+    .await;
+    // Alice is online on node-a before the cut; bob logs in during it.
+    let _alice = login_and_register(&a, "alice_", "alice", "wonderland", &[]).await;
+    eventually("node-b sees alice online", || async {
+        !free_on(&b, "alice")
+    })
+    .await;
+    let mut mallory = Client::register(&b, "mallory").await;
+    let mut eve = Client::register(&b, "eve").await;
+
+    relay.cut();
+    mallory
+        .expect(|line| line.contains(presence::LOST_NOTICE))
+        .await;
+    // Long enough for node-b to count node-a dead (forgetting its users)
+    // and node-a node-b.
+    tokio::time::sleep(LONG_CUT).await;
+    let _bob = login_and_register(&a, "bob_", "bob", "builder", &[]).await;
+    // Cut off, node-b believes both offline: their nicks are taken there
+    // (with the warning a registered nick gets).
+    mallory.send("NICK alice");
+    mallory
+        .expect(|line| line.starts_with(":mallory!") && line.contains(" NICK "))
+        .await;
+    eve.send("NICK bob");
+    eve.expect(|line| line.starts_with(":eve!") && line.contains(" NICK "))
+        .await;
+
+    relay.restore();
+    mallory
+        .expect(|line| line.contains(presence::BACK_NOTICE))
+        .await;
+    // Back, node-b learns that alice (logged in before the cut) and bob
+    // (logged in during it) are online on node-a: their impostors are
+    // renamed at once, and their nicks refused.
+    mallory
+        .expect(|line| line.starts_with(":alice!") && line.contains(" NICK Guest"))
+        .await;
+    eve.expect(|line| line.starts_with(":bob!") && line.contains(" NICK Guest"))
+        .await;
+    assert!(!free_on(&b, "alice") && !free_on(&b, "bob"));
+    a.shutdown().await;
+    b.shutdown().await;
+}
