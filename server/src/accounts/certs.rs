@@ -10,6 +10,18 @@ use rusqlite::{Connection, params};
 /// Most certificates one account may add.
 pub const MAX_CERTS: usize = 16;
 
+/// What [`Accounts::remove_cert`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertRemoved {
+    /// Removed from the account, and free for any account to add.
+    Freed,
+    /// Removed from the account (it no longer logs in to it), but the
+    /// shared store became unreachable before it was freed for other
+    /// accounts: that is done when the store is reachable again
+    /// (`accounts::releases`); until then no other account can add it.
+    FreedLater,
+}
+
 /// Every stored certificate: `(fingerprint hex, folded account)`.
 pub(super) fn load_all(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
     let mut statement = conn.prepare("SELECT fingerprint, account FROM account_certs")?;
@@ -118,15 +130,14 @@ impl Accounts {
         let record = match shared.update(folded, &change).await {
             Ok(record) => record,
             Err(error) => {
-                if claimed
-                    && error != AccountError::CertAlreadyAdded
-                    && let Err(release) = shared.release_cert(&hex, folded).await
-                {
-                    tracing::warn!(account = %folded, %fingerprint, error = %release, "a certificate not added stays claimed by its account in the shared store");
+                if claimed && error != AccountError::CertAlreadyAdded {
+                    self.release_or_keep(shared, &hex, folded).await;
                 }
                 return Err(error);
             }
         };
+        // Taken off this account earlier but not freed yet: wanted again.
+        self.inner.releases.forget(&hex, folded);
         self.apply_shared(record).await;
         tracing::info!(account = %folded, %fingerprint, "client certificate added");
         Ok(())
@@ -137,7 +148,7 @@ impl Accounts {
         &self,
         folded: &str,
         fingerprint: Fingerprint,
-    ) -> Result<(), AccountError> {
+    ) -> Result<CertRemoved, AccountError> {
         if self
             .directory()
             .by_cert
@@ -158,12 +169,15 @@ impl Accounts {
             };
             let record = shared.update(folded, &change).await?;
             self.apply_shared(record).await;
-            if let Err(error) = shared.release_cert(&hex, folded).await {
-                // Safe side: nobody else can add it until it is freed.
-                tracing::warn!(account = %folded, %fingerprint, %error, "a removed certificate stays claimed by its account in the shared store");
-            }
             tracing::info!(account = %folded, %fingerprint, "client certificate removed");
-            return Ok(());
+            // The record is the account's; the key is what keeps others
+            // from adding it, so it is freed after (now or later), never
+            // before: a certificate is never listed by two accounts.
+            return Ok(if self.release_or_keep(&*shared, &hex, folded).await {
+                CertRemoved::Freed
+            } else {
+                CertRemoved::FreedLater
+            });
         }
         let (key, hex) = (folded.to_owned(), fingerprint.hex());
         self.write(move |conn| {
@@ -177,6 +191,6 @@ impl Accounts {
         .map_err(Write::into_error)?;
         self.directory().by_cert.remove(&fingerprint);
         tracing::info!(account = %folded, %fingerprint, "client certificate removed");
-        Ok(())
+        Ok(CertRemoved::Freed)
     }
 }

@@ -16,6 +16,7 @@ pub mod certs;
 pub mod config;
 pub mod limiter;
 pub mod password;
+mod releases;
 pub mod shared;
 mod store;
 
@@ -136,6 +137,8 @@ struct Inner {
     clustered: AtomicBool,
     /// The cluster's account store, once joined ([`Accounts::attach_shared`]).
     shared: OnceLock<Arc<dyn SharedAccounts>>,
+    /// Certificates taken off accounts but not freed in `shared` yet.
+    releases: releases::PendingReleases,
 }
 
 /// The account store; clones share it.
@@ -184,6 +187,7 @@ impl Accounts {
                 limiter: Limiter::default(),
                 clustered: AtomicBool::new(false),
                 shared: OnceLock::new(),
+                releases: releases::PendingReleases::default(),
             }),
         })
     }

@@ -242,6 +242,7 @@ impl ClusterNode {
                         node.refollow_all();
                         node.reread_nicks();
                         node.announce().await;
+                        node.free_pending_certs().await;
                     }
                     _ => {}
                 }
@@ -292,6 +293,21 @@ impl ClusterNode {
                 channel: room.to_string(),
             };
             self.send_control(parts, &room, request).await;
+        }
+    }
+
+    /// Frees the certificates taken off accounts here while the account
+    /// bucket could not be reached (`accounts::releases`).
+    async fn free_pending_certs(&self) {
+        let Some(accounts) = self.context().and_then(|context| context.accounts.clone()) else {
+            return;
+        };
+        let waiting = accounts.free_pending_certs().await;
+        if waiting > 0 {
+            tracing::warn!(
+                waiting,
+                "cluster: removed certificates still not freed in the account bucket (tried again when NATS is back)"
+            );
         }
     }
 

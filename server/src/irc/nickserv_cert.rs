@@ -6,6 +6,7 @@ use super::IrcSession;
 use super::account::capitalized;
 use super::nickserv::{LOG_IN_FIRST, say};
 use crate::accounts::Accounts;
+use crate::accounts::certs::CertRemoved;
 use crate::session::Connection;
 use natter_protocol::{Casemapping, Fingerprint};
 
@@ -62,10 +63,17 @@ pub(super) async fn handle(
                 return;
             };
             match accounts.remove_cert(&folded, fingerprint).await {
-                Ok(()) => say(
+                Ok(CertRemoved::Freed) => say(
                     session,
                     connection,
                     &format!("Certificate {fingerprint} removed from {own}."),
+                ),
+                Ok(CertRemoved::FreedLater) => say(
+                    session,
+                    connection,
+                    &format!(
+                        "Certificate {fingerprint} removed from {own}: it no longer logs you in. This server lost contact with the rest of the network before it could free it for other accounts; it does so when the connection is back (until then no other account can add it)."
+                    ),
                 ),
                 Err(error) => say(
                     session,

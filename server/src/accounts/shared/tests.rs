@@ -1,17 +1,21 @@
 //! The shared path against a fake shared store (no NATS).
 
 use super::*;
+use crate::accounts::certs::CertRemoved;
 use crate::accounts::password;
 use crate::history::History;
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
 /// The shared store as a map by folded name (no skeletons: enough
-/// here), and the certificates' owners by hex.
+/// here), the certificates' owners by hex, and whether freeing a
+/// certificate fails (the store unreachable between two steps).
 #[derive(Debug, Default)]
 struct Store(
     Mutex<HashMap<String, AccountRecord>>,
     Mutex<HashMap<String, String>>,
+    AtomicBool,
 );
 
 impl SharedAccounts for Store {
@@ -73,6 +77,10 @@ impl SharedAccounts for Store {
         hex: &'a str,
         folded: &'a str,
     ) -> BoxFuture<'a, Result<(), AccountError>> {
+        if self.2.load(Ordering::Relaxed) {
+            let unreachable = AccountError::Unreachable("cut off".into());
+            return Box::pin(std::future::ready(Err(unreachable)));
+        }
         let mut owners = self.1.lock().unwrap();
         if owners.get(hex).is_some_and(|owner| owner == folded) {
             owners.remove(hex);
@@ -148,8 +156,51 @@ async fn a_certificate_is_claimed_in_the_shared_store_before_it_is_added() {
     assert!(!owners(&store).contains_key(&spare.hex()));
     // Removing frees it for others.
     store.0.lock().unwrap().get_mut("alice").unwrap().certs = vec![first.hex()];
-    accounts.remove_cert("alice", first).await.unwrap();
+    assert_eq!(
+        accounts.remove_cert("alice", first).await,
+        Ok(CertRemoved::Freed)
+    );
     assert!(!owners(&store).contains_key(&first.hex()));
+}
+
+#[tokio::test]
+async fn a_certificate_removed_while_the_store_fails_is_freed_when_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_history, accounts) = open(dir.path());
+    let store = Arc::new(Store::default());
+    accounts.attach_shared(store.clone());
+    accounts.register("alice", "wonderland").await.unwrap();
+    let owner = |store: &Store, fingerprint: &Fingerprint| {
+        store.1.lock().unwrap().get(&fingerprint.hex()).cloned()
+    };
+    let old: Fingerprint = "a1".repeat(32).parse().unwrap();
+    let kept: Fingerprint = "b2".repeat(32).parse().unwrap();
+    accounts.add_cert("alice", old).await.unwrap();
+    accounts.add_cert("alice", kept).await.unwrap();
+    // The store fails after the record changed: removed from the account
+    // (it logs in no more), the user is told it is freed later.
+    store.2.store(true, Ordering::Relaxed);
+    assert_eq!(
+        accounts.remove_cert("alice", old).await,
+        Ok(CertRemoved::FreedLater)
+    );
+    assert_eq!(
+        accounts.remove_cert("alice", kept).await,
+        Ok(CertRemoved::FreedLater)
+    );
+    assert_eq!(accounts.account_for_cert(&old), None);
+    assert_eq!(store.0.lock().unwrap()["alice"].certs, Vec::<String>::new());
+    assert_eq!(owner(&store, &old).as_deref(), Some("alice"));
+    assert_eq!(accounts.free_pending_certs().await, 2, "still failing");
+    // Back: alice added one of them again meanwhile (its claim is wanted);
+    // the other is freed.
+    store.2.store(false, Ordering::Relaxed);
+    accounts.add_cert("alice", kept).await.unwrap();
+    assert_eq!(accounts.free_pending_certs().await, 0);
+    assert_eq!(owner(&store, &old), None);
+    assert_eq!(owner(&store, &kept).as_deref(), Some("alice"));
+    assert_eq!(accounts.free_pending_certs().await, 0);
+    assert_eq!(owner(&store, &kept).as_deref(), Some("alice"));
 }
 
 #[tokio::test]

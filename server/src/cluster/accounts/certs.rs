@@ -8,8 +8,9 @@
 //! to the record, and frees the key again if that fails). CERT DEL and DROP
 //! take the certificate out of the record first and free the key after, so
 //! a failure in between leaves the certificate claimed by an account that
-//! no longer lists it (nobody else can add it; its owner can add it again
-//! and delete it), never listed by two accounts. A key naming an account
+//! no longer lists it (nobody else can add it), never listed by two
+//! accounts; the node frees it when NATS is back (`accounts::releases`),
+//! or its owner adds it again and deletes it. A key naming an account
 //! that is gone (dropped, or a later account of that name) is stale: the
 //! next claim of it takes it over.
 
