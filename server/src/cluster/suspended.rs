@@ -16,10 +16,22 @@
 //! anyone joining under it, a rename to it on another node (a rename on the
 //! node itself carries the kept privilege to the new nick). A restarted
 //! node is a new run: what its earlier run had is dropped, never restored.
+//!
+//! Bounded in time: a node that never comes back (taken out of the cluster,
+//! renamed) would otherwise leave its entry in the record forever. What is
+//! kept for a run is dropped [`KEEP_SUSPENDED`] after it was counted dead,
+//! at the next write of the channel's record (any change of the channel,
+//! on any node, prunes it): a node cut off for longer comes back to a
+//! channel where its users' privileges are gone, as for a restarted node.
 
 use super::channels::{ChannelRecord, PrivilegeRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// How long the privileges of a run counted dead are kept for its return:
+/// a day, far longer than any network outage a node comes back from with
+/// its users still connected.
+pub const KEEP_SUSPENDED: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// The privileges a node run's members had when the others counted it dead.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,12 +41,17 @@ pub struct SuspendedRecord {
     pub run: u64,
     /// Folded nick -> privileges.
     pub privileges: BTreeMap<String, PrivilegeRecord>,
+    /// When the run was counted dead (Unix milliseconds; 0 in entries
+    /// written by nodes that predate it: the clock starts when a node that
+    /// knows it first writes the record).
+    pub since_ms: i64,
 }
 
 impl ChannelRecord {
-    /// The run `run` of node `node` was counted dead: the privileges of its
-    /// members `nicks` (folded) are kept for its return (see the module).
-    pub fn suspend(&mut self, node: &str, run: u64, nicks: &[String]) {
+    /// The run `run` of node `node` was counted dead at `now_ms`: the
+    /// privileges of its members `nicks` (folded) are kept for its return
+    /// (see the module).
+    pub fn suspend(&mut self, node: &str, run: u64, nicks: &[String], now_ms: i64) {
         let kept: BTreeMap<String, PrivilegeRecord> = nicks
             .iter()
             .filter_map(|nick| Some((nick.clone(), *self.privileges.get(nick)?)))
@@ -44,6 +61,7 @@ impl ChannelRecord {
             *entry = SuspendedRecord {
                 run,
                 privileges: BTreeMap::new(),
+                since_ms: now_ms,
             };
         }
         entry.privileges.extend(kept);
@@ -67,6 +85,20 @@ impl ChannelRecord {
                 self.privileges.insert(nick.clone(), *privileges);
             }
         }
+    }
+
+    /// Drops what is kept for runs counted dead longer than
+    /// [`KEEP_SUSPENDED`] before `now_ms` (they are not coming back); an
+    /// entry without a time (from an older node) gets `now_ms`.
+    pub fn expire_suspended(&mut self, now_ms: i64) {
+        let keep = i64::try_from(KEEP_SUSPENDED.as_millis()).unwrap_or(i64::MAX);
+        for entry in self.suspended.values_mut() {
+            if entry.since_ms == 0 {
+                entry.since_ms = now_ms;
+            }
+        }
+        self.suspended
+            .retain(|_, entry| now_ms.saturating_sub(entry.since_ms) <= keep);
     }
 
     /// `nick` (folded) left the channel: nothing is kept for it any more.
@@ -110,6 +142,8 @@ mod tests {
         voice: false,
     };
 
+    const NOW: i64 = 1_800_000_000_000;
+
     fn opped(nicks: &[&str]) -> ChannelRecord {
         ChannelRecord {
             privileges: nicks.iter().map(|nick| (nick.to_string(), OP)).collect(),
@@ -124,7 +158,7 @@ mod tests {
     #[test]
     fn the_same_run_gets_back_what_its_members_still_here_had() {
         let mut record = opped(&["ann", "bob"]);
-        record.suspend("b", 7, &nicks(&["bob", "cid"]));
+        record.suspend("b", 7, &nicks(&["bob", "cid"]), NOW);
         record.forget_member("bob");
         assert_eq!(record.suspended["b"].privileges.len(), 1, "cid had none");
         assert!(!record.privileges.contains_key("bob"));
@@ -136,7 +170,7 @@ mod tests {
     #[test]
     fn a_restarted_node_or_a_member_gone_meanwhile_gets_nothing_back() {
         let mut record = opped(&["bob", "dan"]);
-        record.suspend("b", 7, &nicks(&["bob", "dan"]));
+        record.suspend("b", 7, &nicks(&["bob", "dan"]), NOW);
         record.forget_member("bob");
         record.forget_member("dan");
         let mut restarted = record.clone();
@@ -152,7 +186,7 @@ mod tests {
     #[test]
     fn a_new_holder_of_the_nick_elsewhere_voids_it_and_a_rename_here_carries_it() {
         let mut record = opped(&["bob", "eve"]);
-        record.suspend("b", 7, &nicks(&["bob", "eve"]));
+        record.suspend("b", 7, &nicks(&["bob", "eve"]), NOW);
         record.forget_member("bob");
         record.forget_member("eve");
         // Someone on node c joins as bob: bob's kept privilege is void.
@@ -169,9 +203,28 @@ mod tests {
     }
 
     #[test]
+    fn what_is_kept_for_a_run_that_never_comes_back_is_dropped_after_a_day() {
+        let day = i64::try_from(KEEP_SUSPENDED.as_millis()).unwrap_or(i64::MAX);
+        let mut record = opped(&["bob", "cid"]);
+        record.suspend("b", 7, &nicks(&["bob"]), NOW);
+        record.expire_suspended(NOW + day);
+        assert_eq!(record.suspended["b"].privileges.len(), 1, "not yet");
+        // An entry an older node wrote (no time) starts its day now.
+        record.suspend("c", 3, &nicks(&["cid"]), NOW);
+        if let Some(entry) = record.suspended.get_mut("c") {
+            entry.since_ms = 0;
+        }
+        record.expire_suspended(NOW + day + 1);
+        assert_eq!(record.suspended.keys().collect::<Vec<_>>(), ["c"]);
+        assert_eq!(record.suspended["c"].since_ms, NOW + day + 1);
+        record.restore("c", 3, &nicks(&["cid"]));
+        assert_eq!(record.privileges.get("cid"), Some(&OP), "still given back");
+    }
+
+    #[test]
     fn a_record_with_nothing_kept_says_nothing_of_it() {
         let mut record = opped(&[]);
-        record.suspend("b", 7, &nicks(&["bob"]));
+        record.suspend("b", 7, &nicks(&["bob"]), NOW);
         assert!(record.suspended.is_empty());
         let json = serde_json::to_string(&record).unwrap_or_default();
         assert!(!json.contains("suspended"), "{json}");

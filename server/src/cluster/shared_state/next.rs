@@ -92,7 +92,7 @@ pub(super) fn next_record(
             run,
             nicks,
         } => {
-            next.suspend(gone, *run, nicks);
+            next.suspend(gone, *run, nicks, now);
             for nick in nicks {
                 next.forget_member(nick);
             }
@@ -101,6 +101,8 @@ pub(super) fn next_record(
             next.nodes.remove(gone);
         }
     }
+    // Every write prunes what is kept for runs that never came back.
+    next.expire_suspended(now);
     if next == *current {
         Change::Keep
     } else {
@@ -222,6 +224,34 @@ mod tests {
                 ..(*taken).clone()
             }))
         );
+    }
+
+    #[test]
+    fn any_change_drops_what_was_kept_for_a_run_counted_dead_over_a_day_ago() {
+        let mut both = record(&["a", "b"]);
+        both.apply_modes("+o", &["Bob".into()], "x!x@h", 1, fold);
+        let gone = StateChange::NodeGone {
+            node: "b".into(),
+            run: 7,
+            nicks: vec!["bob".into()],
+        };
+        let Change::Write(mut without) = next_record(Some(&both), &gone, Some(&both), "a", &fold)
+        else {
+            panic!("b is written out");
+        };
+        assert_eq!(without.suspended.len(), 1, "kept for b's return");
+        let keep = i64::try_from(crate::cluster::suspended::KEEP_SUSPENDED.as_millis()).unwrap();
+        if let Some(entry) = without.suspended.get_mut("b") {
+            entry.since_ms -= keep + 1;
+        }
+        let topic = StateChange::Topic {
+            text: "later".into(),
+            setter: "ann!a@h".into(),
+        };
+        let Change::Write(later) = next_record(Some(&without), &topic, None, "a", &fold) else {
+            panic!("the topic is written");
+        };
+        assert!(later.suspended.is_empty(), "{:?}", later.suspended);
     }
 
     #[test]
