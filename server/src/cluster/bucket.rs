@@ -7,10 +7,23 @@
 //! send: this way Debian's nats-server (2.9) works too.
 
 use super::ClusterError;
+use super::subject::untoken;
 use async_nats::jetstream::{self, kv, stream};
+use futures::StreamExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
+
+/// One key of a watched bucket as it stands or as it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Seen<T> {
+    /// The name the key was made from ([`untoken`]).
+    pub(crate) key: String,
+    /// The bucket's revision of this change.
+    pub(crate) revision: u64,
+    /// The value; `None` when the key was deleted or purged.
+    pub(crate) value: Option<T>,
+}
 
 /// Opens bucket `name`, creating it when no node has yet. `max_age` zero
 /// keeps values until deleted. File storage, so a restarted NATS server
@@ -108,6 +121,46 @@ pub(crate) async fn read<T: DeserializeOwned>(
     entry
         .map(|entry| decode(what, &entry.value).map(|found| (found, entry.revision)))
         .transpose()
+}
+
+/// Every key of `store` as it stands (its last value), then every change,
+/// until the watch ends or fails; `watching` says what failed if it cannot
+/// start. Values are decoded as `what`: an unreadable one is logged and
+/// skipped, and so is a key no [`token`](super::subject::token) can be.
+pub(crate) async fn watch<T: DeserializeOwned + Send>(
+    store: &kv::Store,
+    watching: &'static str,
+    what: &'static str,
+) -> Result<impl futures::Stream<Item = Seen<T>> + Send + use<T>, ClusterError> {
+    let watch = store
+        .watch_with_history(">")
+        .await
+        .map_err(|error| ClusterError::jetstream(watching, error))?;
+    Ok(watch
+        .take_while(|entry| std::future::ready(entry.is_ok()))
+        .filter_map(move |entry| {
+            std::future::ready(entry.ok().and_then(|entry| seen(entry, what)))
+        }))
+}
+
+/// What a watched entry says, decoded (`None`: nothing usable).
+fn seen<T: DeserializeOwned>(entry: kv::Entry, what: &'static str) -> Option<Seen<T>> {
+    let key = untoken(&entry.key)?;
+    let value = match entry.operation {
+        kv::Operation::Put => match decode(what, &entry.value) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                tracing::warn!(%key, %error, "cluster: unreadable {what}");
+                return None;
+            }
+        },
+        kv::Operation::Delete | kv::Operation::Purge => None,
+    };
+    Some(Seen {
+        key,
+        revision: entry.revision,
+        value,
+    })
 }
 
 fn corrupt(what: &'static str, error: serde_json::Error) -> ClusterError {

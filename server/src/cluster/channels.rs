@@ -10,7 +10,7 @@
 //! record because there is only one. Members are not in the record: each
 //! node announces its own (see `wire::Event::Roster`).
 
-use super::subject::{token, untoken};
+use super::subject::token;
 use super::{ClusterError, Link, Subjects, bucket};
 use async_nats::jetstream::kv;
 use futures::StreamExt;
@@ -206,31 +206,8 @@ impl ChannelStore {
         impl futures::Stream<Item = (String, u64, Option<ChannelRecord>)> + Send + use<>,
         ClusterError,
     > {
-        let watch = self
-            .store
-            .watch_with_history(">")
-            .await
-            .map_err(|error| ClusterError::jetstream("watching channels", error))?;
-        Ok(watch
-            .take_while(|entry| std::future::ready(entry.is_ok()))
-            .filter_map(|entry| {
-                let change = entry.ok().and_then(|entry| {
-                    let folded = untoken(&entry.key)?;
-                    match entry.operation {
-                        kv::Operation::Put => match decode(&entry.value) {
-                            Ok(record) => Some((folded, entry.revision, Some(record))),
-                            Err(error) => {
-                                tracing::warn!(channel = %folded, %error, "cluster: unreadable channel record");
-                                None
-                            }
-                        },
-                        kv::Operation::Delete | kv::Operation::Purge => {
-                            Some((folded, entry.revision, None))
-                        }
-                    }
-                });
-                std::future::ready(change)
-            }))
+        let records = bucket::watch(&self.store, "watching channels", "channel record").await?;
+        Ok(records.map(|seen| (seen.key, seen.revision, seen.value)))
     }
 
     async fn read(&self, key: &str) -> Result<Option<(ChannelRecord, u64)>, ClusterError> {
@@ -240,8 +217,4 @@ impl ChannelStore {
 
 fn encode(record: &ChannelRecord) -> Result<bytes::Bytes, ClusterError> {
     bucket::encode("channel record", record)
-}
-
-fn decode(bytes: &[u8]) -> Result<ChannelRecord, ClusterError> {
-    bucket::decode("channel record", bytes)
 }

@@ -63,6 +63,7 @@ pub mod subject;
 pub mod suspended;
 pub mod testing;
 pub mod translate;
+mod watched;
 pub mod whispers;
 pub mod wire;
 

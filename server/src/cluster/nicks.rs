@@ -199,29 +199,8 @@ impl NickRegistry {
         &self,
     ) -> Result<impl futures::Stream<Item = (String, Option<NickOwner>)> + Send + use<>, ClusterError>
     {
-        let watch = self
-            .store
-            .watch_with_history(">")
-            .await
-            .map_err(|error| ClusterError::jetstream("watching nicks", error))?;
-        Ok(watch
-            .take_while(|entry| std::future::ready(entry.is_ok()))
-            .filter_map(|entry| {
-                let claim = entry.ok().and_then(|entry| {
-                    let folded = untoken(&entry.key)?;
-                    match entry.operation {
-                        kv::Operation::Put => match decode(&entry.value) {
-                            Ok(owner) => Some((folded, Some(owner))),
-                            Err(error) => {
-                                tracing::warn!(key = %folded, %error, "cluster: unreadable nick claim");
-                                None
-                            }
-                        },
-                        kv::Operation::Delete | kv::Operation::Purge => Some((folded, None)),
-                    }
-                });
-                std::future::ready(claim)
-            }))
+        let claims = bucket::watch(&self.store, "watching nicks", "nick claim").await?;
+        Ok(claims.map(|seen| (seen.key, seen.value)))
     }
 
     async fn entry(&self, key: &str) -> Result<Option<kv::Entry>, ClusterError> {

@@ -289,37 +289,19 @@ impl ClusterNode {
         let Some(parts) = self.parts.get() else {
             return;
         };
-        loop {
-            match parts.nicks.watch().await {
-                Ok(claims) => {
-                    self.directory().clear();
-                    let mut claims = std::pin::pin!(claims);
-                    let reread = loop {
-                        let next = tokio::select! {
-                            () = self.shutdown.cancelled() => return,
-                            () = self.reread_nicks.notified() => break true,
-                            next = futures::StreamExt::next(&mut claims) => next,
-                        };
-                        let Some((folded, owner)) = next else {
-                            break false;
-                        };
-                        let seen = owner.clone();
-                        self.directory().apply(folded, owner);
-                        self.claim_seen(seen.as_ref());
-                    };
-                    if reread {
-                        continue;
-                    }
-                }
-                Err(error) => {
-                    crate::warn_throttled!(%error, "cluster: cannot watch the nick bucket yet; retrying");
-                }
-            }
-            tokio::select! {
-                () = self.shutdown.cancelled() => return,
-                () = tokio::time::sleep(OPEN_RETRY) => {}
-            }
-        }
+        let node = &*self;
+        let open = || async move {
+            let claims = parts.nicks.watch().await?;
+            node.directory().clear();
+            Ok(claims)
+        };
+        let each = |(folded, owner): (String, Option<super::nicks::NickOwner>)| async move {
+            let seen = owner.clone();
+            node.directory().apply(folded, owner);
+            node.claim_seen(seen.as_ref());
+        };
+        self.follow_bucket("nick bucket", Some(&self.reread_nicks), open, each)
+            .await;
     }
 
     async fn open(&self) -> Result<Parts, ClusterError> {

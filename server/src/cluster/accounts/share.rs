@@ -6,7 +6,6 @@ use super::store::{AccountBucket, Published};
 use crate::accounts::{AccountRecord, Accounts};
 use crate::cluster::ClusterError;
 use crate::cluster::node::ClusterNode;
-use futures::StreamExt;
 use natter_protocol::Casemapping;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,30 +32,10 @@ impl ClusterNode {
                 }
             }
         }
-        loop {
-            match bucket.watch().await {
-                Ok(slots) => {
-                    let mut slots = std::pin::pin!(slots);
-                    loop {
-                        let next = tokio::select! {
-                            () = self.shutdown.cancelled() => return,
-                            next = slots.next() => next,
-                        };
-                        let Some(slot) = next else {
-                            break;
-                        };
-                        self.apply_account(&accounts, slot).await;
-                    }
-                }
-                Err(error) => {
-                    crate::warn_throttled!(%error, "cluster: cannot watch the account bucket yet; retrying");
-                }
-            }
-            tokio::select! {
-                () = self.shutdown.cancelled() => return,
-                () = tokio::time::sleep(RETRY) => {}
-            }
-        }
+        let (node, bucket, accounts) = (&self, &bucket, &accounts);
+        let open = || bucket.watch();
+        let each = |slot| node.apply_account(accounts, slot);
+        self.follow_bucket("account bucket", None, open, each).await;
     }
 
     /// Publishes `records`; returns those that could not be (NATS away).

@@ -49,6 +49,7 @@ pub(super) fn encode(slot: &Slot) -> Result<bytes::Bytes, ClusterError> {
     bucket::encode("account", slot)
 }
 
+#[cfg(test)]
 pub(super) fn decode(bytes: &[u8]) -> Result<Slot, ClusterError> {
     bucket::decode("account", bytes)
 }

@@ -2,10 +2,9 @@
 //! publishing of a node's own accounts, and the watch every node follows.
 
 use super::certs::{CertClaim, CertOwner};
-use super::slot::{Slot, contended, decode, encode, key, taken, unreachable};
+use super::slot::{Slot, contended, encode, key, taken, unreachable};
 use crate::accounts::shared::RecordChange;
 use crate::accounts::{AccountError, AccountRecord, SharedAccounts};
-use crate::cluster::subject::untoken;
 use crate::cluster::{ClusterError, Link, Subjects, bucket};
 use async_nats::jetstream::kv;
 use futures::StreamExt;
@@ -183,29 +182,8 @@ impl AccountBucket {
     pub async fn watch(
         &self,
     ) -> Result<impl futures::Stream<Item = Slot> + Send + use<>, ClusterError> {
-        let watch = self
-            .store
-            .watch_with_history(">")
-            .await
-            .map_err(|error| ClusterError::jetstream("watching accounts", error))?;
-        Ok(watch
-            .take_while(|entry| std::future::ready(entry.is_ok()))
-            .filter_map(|entry| {
-                let slot = entry.ok().and_then(|entry| {
-                    if entry.operation != kv::Operation::Put {
-                        return None;
-                    }
-                    match decode(&entry.value) {
-                        Ok(slot) => Some(slot),
-                        Err(error) => {
-                            let key = untoken(&entry.key).unwrap_or(entry.key);
-                            tracing::warn!(%key, %error, "cluster: unreadable account");
-                            None
-                        }
-                    }
-                });
-                std::future::ready(slot)
-            }))
+        let slots = bucket::watch(&self.store, "watching accounts", "account").await?;
+        Ok(slots.filter_map(|seen| std::future::ready(seen.value)))
     }
 
     async fn read(&self, key: &str) -> Result<Option<(Slot, u64)>, ClusterError> {

@@ -2,11 +2,10 @@
 //! changes by a writer task, and watch the bucket into the hub.
 
 use super::pending::{Pending, Queue};
-use super::slot::wanted;
+use super::slot::{Slot, wanted};
 use super::store::{Outcome, RegistrationBucket};
 use crate::channels::{ChannelRecord, ChannelStates};
 use crate::cluster::node::ClusterNode;
-use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -87,32 +86,16 @@ impl ClusterNode {
 
     /// Keeps this node's registrations the bucket's (again after outages).
     async fn watch_registrations(&self, bucket: RegistrationBucket, states: &ChannelStates) {
-        loop {
-            match bucket.watch().await {
-                Ok(slots) => {
-                    let mut slots = std::pin::pin!(slots);
-                    loop {
-                        let next = tokio::select! {
-                            () = self.shutdown.cancelled() => return,
-                            next = slots.next() => next,
-                        };
-                        let Some((folded, slot)) = next else {
-                            break;
-                        };
-                        if let Some(record) = wanted(states.get(&folded), slot) {
-                            self.adopt_registration(&folded, record);
-                        }
-                    }
-                }
-                Err(error) => {
-                    crate::warn_throttled!(%error, "cluster: cannot watch the registration bucket yet; retrying");
-                }
+        let each = |(folded, slot): (String, Slot)| {
+            if let Some(record) = wanted(states.get(&folded), slot) {
+                self.adopt_registration(&folded, record);
             }
-            tokio::select! {
-                () = self.shutdown.cancelled() => return,
-                () = tokio::time::sleep(RETRY) => {}
-            }
-        }
+            std::future::ready(())
+        };
+        let bucket = &bucket;
+        let open = || bucket.watch();
+        self.follow_bucket("registration bucket", None, open, each)
+            .await;
     }
 
     fn adopt_registration(&self, folded: &str, record: Option<ChannelRecord>) {

@@ -44,6 +44,7 @@ pub(super) fn encode(slot: &Slot) -> Result<bytes::Bytes, ClusterError> {
     bucket::encode("channel registration", slot)
 }
 
+#[cfg(test)]
 pub(super) fn decode(bytes: &[u8]) -> Result<Slot, ClusterError> {
     bucket::decode("channel registration", bytes)
 }

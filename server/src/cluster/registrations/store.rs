@@ -2,9 +2,9 @@
 //! registration (or its drop) and the watch every node follows.
 
 use super::pending::Pending;
-use super::slot::{Slot, decode, encode, same};
+use super::slot::{Slot, encode, same};
 use crate::channels::{ChannelRecord, Founder};
-use crate::cluster::subject::{token, untoken};
+use crate::cluster::subject::token;
 use crate::cluster::{ClusterError, Link, Subjects, bucket};
 use async_nats::jetstream::kv;
 use futures::StreamExt;
@@ -151,29 +151,13 @@ impl RegistrationBucket {
     pub async fn watch(
         &self,
     ) -> Result<impl futures::Stream<Item = (String, Slot)> + Send + use<>, ClusterError> {
-        let watch = self
-            .store
-            .watch_with_history(">")
-            .await
-            .map_err(|error| ClusterError::jetstream("watching registrations", error))?;
-        Ok(watch
-            .take_while(|entry| std::future::ready(entry.is_ok()))
-            .filter_map(|entry| {
-                let slot = entry.ok().and_then(|entry| {
-                    let folded = untoken(&entry.key)?;
-                    if entry.operation != kv::Operation::Put {
-                        return None;
-                    }
-                    match decode(&entry.value) {
-                        Ok(slot) => Some((folded, slot)),
-                        Err(error) => {
-                            tracing::warn!(channel = %folded, %error, "cluster: unreadable registration");
-                            None
-                        }
-                    }
-                });
-                std::future::ready(slot)
-            }))
+        let slots = bucket::watch(
+            &self.store,
+            "watching registrations",
+            "channel registration",
+        )
+        .await?;
+        Ok(slots.filter_map(|seen| std::future::ready(seen.value.map(|slot| (seen.key, slot)))))
     }
 
     async fn read(&self, key: &str) -> Result<Option<(Slot, u64)>, ClusterError> {

@@ -2,55 +2,34 @@
 
 use super::known::Applied;
 use super::shared_channel;
-use crate::cluster::channels::ChannelStore;
+use crate::cluster::channels::{ChannelRecord, ChannelStore};
 use crate::cluster::node::ClusterNode;
 use crate::context::Context;
 use crate::hub::Folded;
 use crate::hub::shared::SharedChannel;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// Pause before watching the channel bucket again after the watch ended.
-const WATCH_RETRY: Duration = Duration::from_secs(1);
 
 impl ClusterNode {
     /// Keeps [`SharedState`] in step with the channel bucket and gives the
     /// hub each newer record; watches again whenever the watch ends.
     pub(crate) async fn watch_channels(self: Arc<Self>, store: ChannelStore) {
-        loop {
-            match store.watch().await {
-                Ok(changes) => {
-                    let mut changes = std::pin::pin!(changes);
-                    loop {
-                        let next = tokio::select! {
-                            () = self.shutdown.cancelled() => return,
-                            next = futures::StreamExt::next(&mut changes) => next,
-                        };
-                        let Some((room, revision, record)) = next else {
-                            break;
-                        };
-                        let without_us = record
-                            .as_ref()
-                            .is_none_or(|record| !record.nodes.contains(&self.me.name));
-                        let applied = self.shared().learn(&room, revision, record);
-                        if let Some(context) = self.context() {
-                            apply(&context, &room, applied);
-                            if without_us && self.left_out(&context, &room) {
-                                let room = Folded::from_folded(room);
-                                self.say_here(vec![room], context.server_name()).await;
-                            }
-                        }
-                    }
-                }
-                Err(error) => {
-                    crate::warn_throttled!(%error, "cluster: cannot watch the channel bucket yet; retrying");
+        let node = &self;
+        let each = |(room, revision, record): (String, u64, Option<ChannelRecord>)| async move {
+            let without_us = record
+                .as_ref()
+                .is_none_or(|record| !record.nodes.contains(&node.me.name));
+            let applied = node.shared().learn(&room, revision, record);
+            if let Some(context) = node.context() {
+                apply(&context, &room, applied);
+                if without_us && node.left_out(&context, &room) {
+                    let room = Folded::from_folded(room);
+                    node.say_here(vec![room], context.server_name()).await;
                 }
             }
-            tokio::select! {
-                () = self.shutdown.cancelled() => return,
-                () = tokio::time::sleep(WATCH_RETRY) => {}
-            }
-        }
+        };
+        let store = &store;
+        self.follow_bucket("channel bucket", None, || store.watch(), each)
+            .await;
     }
 
     /// Whether the record of `room` lacks this node (or the channel ended)
