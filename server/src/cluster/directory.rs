@@ -149,6 +149,28 @@ mod tests {
     }
 
     #[test]
+    fn a_claim_from_a_node_that_predates_accounts_in_claims_reads_as_not_logged_in() {
+        // What a node older than c0ea589 writes: no account.
+        let old = r#"{"node":{"name":"node-b","incarnation":9},"client":7,"nick":"alice"}"#;
+        let owner: NickOwner = serde_json::from_str(old).unwrap();
+        assert_eq!(owner.account, None);
+        let me = NodeId::new("node-a");
+        let mut directory = NickDirectory::default();
+        directory.apply("alice".into(), Some(owner));
+        // Routed to like any claim, but nobody counts as online through it.
+        assert!(directory.remote_owner("alice", &me).is_some());
+        assert!(!directory.account_online("alice", &me));
+        // And what this node writes for someone not logged in is what an
+        // older node writes: nothing it cannot read.
+        let written = serde_json::to_string(&owner_of_old()).unwrap();
+        assert!(!written.contains("account"), "{written}");
+    }
+
+    fn owner_of_old() -> NickOwner {
+        owner(&NodeId::new("node-b"), "alice")
+    }
+
+    #[test]
     fn claims_of_other_nodes_are_remote_and_releases_remove_them() {
         let me = NodeId::new("node-a");
         let other = NodeId::new("node-b");
