@@ -290,9 +290,16 @@ impl ClusterNode {
             return;
         };
         let node = &*self;
-        let open = || async move {
+        // A watch that ended may have missed changes: start from nothing.
+        // One reread on request replays over what is known, so that the
+        // directory never lacks a claim meanwhile (a whisper sent then
+        // would find nobody): every key's last value, deletions included,
+        // is in the replay.
+        let open = |reread: bool| async move {
             let claims = parts.nicks.watch().await?;
-            node.directory().clear();
+            if !reread {
+                node.directory().clear();
+            }
             Ok(claims)
         };
         let each = |(folded, owner): (String, Option<super::nicks::NickOwner>)| async move {

@@ -16,21 +16,23 @@ const RETRY: Duration = Duration::from_secs(1);
 impl ClusterNode {
     /// Gives `each` every entry of the watch `open` starts, until this node
     /// shuts down. When the watch ends or cannot start (`bucket` names it
-    /// in the log), `open` runs again after [`RETRY`]; when `again` is
-    /// notified, at once.
+    /// in the log), `open(false)` runs again after [`RETRY`]; when `again`
+    /// is notified, `open(true)` at once (the watch was not broken: what
+    /// was learnt from it still holds until the replay says otherwise).
     pub(crate) async fn follow_bucket<S, Opened, Done>(
         &self,
         bucket: &'static str,
         again: Option<&Notify>,
-        mut open: impl FnMut() -> Opened,
+        mut open: impl FnMut(bool) -> Opened,
         mut each: impl FnMut(S::Item) -> Done,
     ) where
         S: Stream,
         Opened: Future<Output = Result<S, ClusterError>>,
         Done: Future<Output = ()>,
     {
+        let mut asked_again = false;
         loop {
-            match open().await {
+            match open(std::mem::take(&mut asked_again)).await {
                 Ok(entries) => {
                     let mut entries = std::pin::pin!(entries);
                     let asked = loop {
@@ -45,6 +47,7 @@ impl ClusterNode {
                         each(entry).await;
                     };
                     if asked {
+                        asked_again = true;
                         continue;
                     }
                 }

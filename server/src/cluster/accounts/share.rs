@@ -33,7 +33,7 @@ impl ClusterNode {
             }
         }
         let (node, bucket, accounts) = (&self, &bucket, &accounts);
-        let open = || bucket.watch();
+        let open = |_| bucket.watch();
         let each = |slot| node.apply_account(accounts, slot);
         self.follow_bucket("account bucket", None, open, each).await;
     }

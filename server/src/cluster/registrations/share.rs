@@ -93,7 +93,7 @@ impl ClusterNode {
             std::future::ready(())
         };
         let bucket = &bucket;
-        let open = || bucket.watch();
+        let open = |_| bucket.watch();
         self.follow_bucket("registration bucket", None, open, each)
             .await;
     }

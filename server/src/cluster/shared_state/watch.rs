@@ -28,7 +28,7 @@ impl ClusterNode {
             }
         };
         let store = &store;
-        self.follow_bucket("channel bucket", None, || store.watch(), each)
+        self.follow_bucket("channel bucket", None, |_| store.watch(), each)
             .await;
     }
 
