@@ -12,6 +12,24 @@ fn time(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
+impl From<Membership> for PrivilegeRecord {
+    fn from(membership: Membership) -> PrivilegeRecord {
+        PrivilegeRecord {
+            op: membership.op,
+            voice: membership.voice,
+        }
+    }
+}
+
+impl From<PrivilegeRecord> for Membership {
+    fn from(record: PrivilegeRecord) -> Membership {
+        Membership {
+            op: record.op,
+            voice: record.voice,
+        }
+    }
+}
+
 /// The record in the hub's terms.
 pub(crate) fn shared_channel(record: &ChannelRecord) -> SharedChannel {
     let modes = &record.modes;
@@ -44,13 +62,7 @@ pub(crate) fn shared_channel(record: &ChannelRecord) -> SharedChannel {
         privileges: record
             .privileges
             .iter()
-            .map(|(nick, p)| {
-                let membership = Membership {
-                    op: p.op,
-                    voice: p.voice,
-                };
-                (nick.clone(), membership)
-            })
+            .map(|(nick, record)| (nick.clone(), Membership::from(*record)))
             .collect(),
         invited: record.invited.clone(),
         changed_by: record.changed_by.clone(),
@@ -65,23 +77,13 @@ pub(super) fn snapshot(hub: &HubState, room: &str, node: &str) -> Option<Channel
     let mut privileges: std::collections::BTreeMap<String, PrivilegeRecord> = channel
         .remote_privileges
         .iter()
-        .map(|(nick, m)| {
-            let record = PrivilegeRecord {
-                op: m.op,
-                voice: m.voice,
-            };
-            (nick.clone(), record)
-        })
+        .map(|(nick, membership)| (nick.clone(), PrivilegeRecord::from(*membership)))
         .collect();
     for (id, membership) in &channel.members {
         if let Some(client) = hub.client(*id)
             && (membership.op || membership.voice)
         {
-            let record = PrivilegeRecord {
-                op: membership.op,
-                voice: membership.voice,
-            };
-            privileges.insert(hub.fold_text(&client.nick), record);
+            privileges.insert(hub.fold_text(&client.nick), (*membership).into());
         }
     }
     Some(ChannelRecord {
