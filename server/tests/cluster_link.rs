@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cluster_support;
+mod common;
+mod history_support;
 
 use cluster_support::{PATIENCE, config};
 use natterd::cluster::testing::NatsServer;

@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cluster_support;
+mod common;
+mod history_support;
 
 use cluster_support::{NETWORK, Node, PATIENCE};
 use futures::StreamExt;

@@ -1,10 +1,12 @@
 //! What the cluster tests share: a nats-server per test, cluster configs
 //! with short timeouts, and a "node" (link, liveness, registries) without a
-//! chat server around it.
+//! chat server around it; [`servers`] starts whole natterd nodes and asks
+//! them what the tests check, [`cut`] cuts one node off NATS.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cut;
+pub mod servers;
 
 use natterd::cluster::channels::ChannelStore;
 use natterd::cluster::liveness::Liveness;
