@@ -10,7 +10,8 @@ mod common;
 mod history_support;
 
 use accounts_support::login_and_register;
-use cluster_support::{NETWORK, Node, PATIENCE, eventually};
+use cluster_support::servers::{free_on, joined, register_account};
+use cluster_support::{NETWORK, Node, eventually};
 use common::{Client, SERVER};
 use natter_protocol::Fingerprint;
 use natterd::Config;
@@ -288,26 +289,8 @@ fn cluster_config(nats: &NatsServer, name: &str) -> Config {
     config
 }
 
-async fn joined(server: TestServer, name: &str) -> TestServer {
-    let cluster = server.context.cluster.clone().expect("a cluster node");
-    assert!(
-        cluster.wait_joined(PATIENCE).await,
-        "node {name} never joined"
-    );
-    server
-}
-
 fn accounts(server: &TestServer) -> Accounts {
     server.context.accounts.clone().expect("accounts")
-}
-
-/// Registers `name` before connecting (draft/account-registration).
-async fn register_account(server: &TestServer, name: &str, password: &str) -> Client {
-    let mut client = Client::connect(server).await;
-    client.send("CAP LS 302");
-    client.send(&format!("REGISTER {name} * {password}"));
-    client.expect(|line| line.contains(" 900 ")).await;
-    client
 }
 
 /// When the account `name` was created, as `server` knows it.
@@ -411,14 +394,6 @@ async fn an_account_registered_on_one_node_is_the_same_account_on_every_node() {
     );
     a.shutdown().await;
     b.shutdown().await;
-}
-
-/// Whether `nick` may be taken on `server` by someone not logged in.
-fn free_on(server: &TestServer, nick: &str) -> bool {
-    server
-        .context
-        .hub
-        .read(|hub| hub.check_nick(nick, None).is_ok())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

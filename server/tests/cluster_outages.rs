@@ -11,7 +11,7 @@ mod history_support;
 
 use cluster_support::PATIENCE;
 use cluster_support::servers::{
-    knows_channel, modes_of, names, node, patient_node, wait_joins, whois_until_known,
+    knows_channel, modes_of, names, node, patient_node, told, wait_joins, whois_until_known,
 };
 use common::{Client, prefix};
 use natterd::cluster::presence;
@@ -119,11 +119,7 @@ async fn channel_changes_made_while_nats_is_away_reach_every_node_when_it_is_bac
         .await;
 
     nats.stop();
-    alice
-        .expect(|line| line.contains(presence::LOST_NOTICE))
-        .await;
-    bob.expect(|line| line.contains(presence::LOST_NOTICE))
-        .await;
+    told(&mut [&mut alice, &mut bob], presence::LOST_NOTICE).await;
     // Each side changes the channel while cut off: shown there at once.
     alice.send("MODE #c +m");
     alice
@@ -191,11 +187,7 @@ async fn a_channel_outlives_an_outage_that_made_its_nodes_count_each_other_dead(
         .await;
 
     nats.stop();
-    alice
-        .expect(|line| line.contains(presence::LOST_NOTICE))
-        .await;
-    bob.expect(|line| line.contains(presence::LOST_NOTICE))
-        .await;
+    told(&mut [&mut alice, &mut bob], presence::LOST_NOTICE).await;
     alice.send("TOPIC #c :said while away");
     alice
         .expect_line(&format!(":{} TOPIC #c :said while away", prefix("alice")))
@@ -205,11 +197,7 @@ async fn a_channel_outlives_an_outage_that_made_its_nodes_count_each_other_dead(
     // record, whichever of them notices first.
     tokio::time::sleep(LONG_OUTAGE).await;
     nats.restart();
-    alice
-        .expect(|line| line.contains(presence::BACK_NOTICE))
-        .await;
-    bob.expect(|line| line.contains(presence::BACK_NOTICE))
-        .await;
+    told(&mut [&mut alice, &mut bob], presence::BACK_NOTICE).await;
     wait_joins(&mut alice, "#c", &["bob"]).await;
     wait_joins(&mut bob, "#c", &["alice"]).await;
     // The record is back as the channel is: a node with nobody in #c
@@ -273,9 +261,7 @@ async fn a_whisper_to_another_node_while_nats_is_away_is_refused_at_once() {
     whois_until_known(&mut alice, "bob").await;
 
     nats.stop();
-    alice
-        .expect(|line| line.contains(presence::LOST_NOTICE))
-        .await;
+    told(&mut [&mut alice], presence::LOST_NOTICE).await;
     alice.send("PRIVMSG bob :are you there?");
     let refused = format!(
         ":{} 437 alice bob :Cannot reach bob's node right now; message not delivered",
@@ -287,9 +273,7 @@ async fn a_whisper_to_another_node_while_nats_is_away_is_refused_at_once() {
     alice.expect_line(&refused).await;
 
     nats.restart();
-    alice
-        .expect(|line| line.contains(presence::BACK_NOTICE))
-        .await;
+    told(&mut [&mut alice], presence::BACK_NOTICE).await;
     alice.send("PRIVMSG bob :back?");
     bob.expect_line(&format!(":{} PRIVMSG bob :back?", prefix("alice")))
         .await;

@@ -11,7 +11,8 @@ mod history_support;
 
 use accounts_support::login_and_register;
 use cluster_support::cut::Cuttable;
-use cluster_support::{NETWORK, PATIENCE, eventually};
+use cluster_support::servers::{free_on, joined, register_account, told};
+use cluster_support::{NETWORK, eventually};
 use common::Client;
 use natterd::cluster::presence;
 use natterd::cluster::testing::NatsServer;
@@ -33,35 +34,13 @@ async fn node(nats: &NatsServer, url: &str, name: &str) -> TestServer {
     config.cluster = cluster_support::config(nats);
     config.cluster.nats = Some(url.to_string());
     config.cluster.node = Some(name.to_string());
-    let server = TestServer::start_with(config).await;
-    let cluster = server.context.cluster.clone().expect("a cluster node");
-    assert!(
-        cluster.wait_joined(PATIENCE).await,
-        "node {name} never joined"
-    );
-    server
-}
-
-/// Registers the account `name` (draft/account-registration) and leaves.
-async fn register_account(server: &TestServer, name: &str, password: &str) {
-    let mut client = Client::connect(server).await;
-    client.send("CAP LS 302");
-    client.send(&format!("REGISTER {name} * {password}"));
-    client.expect(|line| line.contains(" 900 ")).await;
+    joined(TestServer::start_with(config).await, name).await
 }
 
 /// Whether `server` knows the account `name`.
 fn knows_account(server: &TestServer, name: &str) -> bool {
     let accounts = server.context.accounts.clone().expect("accounts");
     accounts.lookup(name).is_some()
-}
-
-/// Whether `nick` may be taken on `server` by someone not logged in.
-fn free_on(server: &TestServer, nick: &str) -> bool {
-    server
-        .context
-        .hub
-        .read(|hub| hub.check_nick(nick, None).is_ok())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,8 +51,8 @@ async fn a_node_back_from_a_long_cut_knows_who_is_logged_in_elsewhere_and_rename
     let relay = Cuttable::to(nats.addr).await;
     let a = node(&nats, &nats.url(), "node-a").await;
     let b = node(&nats, &relay.url(), "node-b").await;
-    register_account(&a, "alice", "wonderland").await;
-    register_account(&a, "bob", "builder").await;
+    drop(register_account(&a, "alice", "wonderland").await);
+    drop(register_account(&a, "bob", "builder").await);
     eventually("node-b knows alice and bob", || async {
         knows_account(&b, "alice") && knows_account(&b, "bob")
     })
@@ -88,9 +67,7 @@ async fn a_node_back_from_a_long_cut_knows_who_is_logged_in_elsewhere_and_rename
     let mut eve = Client::register(&b, "eve").await;
 
     relay.cut();
-    mallory
-        .expect(|line| line.contains(presence::LOST_NOTICE))
-        .await;
+    told(&mut [&mut mallory], presence::LOST_NOTICE).await;
     // Long enough for node-b to count node-a dead (forgetting its users)
     // and node-a node-b.
     tokio::time::sleep(LONG_CUT).await;
@@ -106,9 +83,7 @@ async fn a_node_back_from_a_long_cut_knows_who_is_logged_in_elsewhere_and_rename
         .await;
 
     relay.restore();
-    mallory
-        .expect(|line| line.contains(presence::BACK_NOTICE))
-        .await;
+    told(&mut [&mut mallory], presence::BACK_NOTICE).await;
     // Back, node-b learns that alice (logged in before the cut) and bob
     // (logged in during it) are online on node-a: their impostors are
     // renamed at once, and their nicks refused.

@@ -40,13 +40,43 @@ pub async fn node_in(mut config: Config, cluster: ClusterConfig, name: &str) -> 
     config.server.network = NETWORK.to_string();
     config.cluster = cluster;
     config.cluster.node = Some(name.to_string());
-    let server = TestServer::start_with(config).await;
+    joined(TestServer::start_with(config).await, name).await
+}
+
+/// `server` (node `name`) once it has joined the cluster.
+pub async fn joined(server: TestServer, name: &str) -> TestServer {
     let cluster = server.context.cluster.clone().expect("a cluster node");
     assert!(
         cluster.wait_joined(PATIENCE).await,
         "node {name} never joined"
     );
     server
+}
+
+/// Waits until each of `clients` is told `notice` (NATS lost or back:
+/// `presence::LOST_NOTICE`, `presence::BACK_NOTICE`).
+pub async fn told(clients: &mut [&mut Client], notice: &str) {
+    for client in clients {
+        client.expect(|line| line.contains(notice)).await;
+    }
+}
+
+/// Registers the account `name` before connecting
+/// (draft/account-registration); the client stays connected, logged in.
+pub async fn register_account(server: &TestServer, name: &str, password: &str) -> Client {
+    let mut client = Client::connect(server).await;
+    client.send("CAP LS 302");
+    client.send(&format!("REGISTER {name} * {password}"));
+    client.expect(|line| line.contains(" 900 ")).await;
+    client
+}
+
+/// Whether `nick` may be taken on `server` by someone not logged in.
+pub fn free_on(server: &TestServer, nick: &str) -> bool {
+    server
+        .context
+        .hub
+        .read(|hub| hub.check_nick(nick, None).is_ok())
 }
 
 /// Waits for the line that ends a NAMES reply and returns the names in it.
