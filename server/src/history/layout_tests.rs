@@ -3,7 +3,7 @@
 //! replayed messages stored once.
 
 use super::*;
-use chrono::TimeZone;
+use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::params;
 
 fn at(ms: i64) -> DateTime<Utc> {

@@ -54,6 +54,7 @@ pub mod offline;
 mod query;
 mod queued;
 mod reader;
+mod reservation;
 mod retention;
 mod room_sync;
 mod schema;
@@ -69,75 +70,20 @@ pub use error::HistoryError;
 pub use model::{Conversation, MessageKind, PrivatePair, StoredMessage, new_msgid};
 pub use query::{Anchor, HistoryQuery, Selection};
 pub use queued::{Between, QueuedMessage};
+pub use reservation::{DurableCommit, Reservation};
 
 use crate::accounts::Accounts;
 use crate::channels::ChannelStates;
-use chrono::{DateTime, Utc};
 use drops::DropCounter;
 use forget::Purging;
-use query::TargetsQuery;
 use reader::ReaderPool;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::thread::{JoinHandle, Thread};
 use std::time::Duration;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
+use tokio::sync::{Semaphore, oneshot};
 use writer::{Command, Writer};
-
-/// A durable commit queued by [`Reservation::record_durable`].
-#[must_use = "await `committed` before delivering the message"]
-#[derive(Debug)]
-pub struct DurableCommit {
-    answer: Option<oneshot::Receiver<Result<(), HistoryError>>>,
-}
-
-impl DurableCommit {
-    /// Resolves once the message is committed to disk; an error means it was not
-    /// (failing disk: it stays queued and is retried; or the store is closed).
-    pub async fn committed(self) -> Result<(), HistoryError> {
-        match self.answer {
-            Some(answer) => answer.await.map_err(|_| HistoryError::Closed)?,
-            None => Err(HistoryError::Closed),
-        }
-    }
-}
-
-/// Room for one message in the writer's queue, taken with
-/// [`History::reserve`] before the hub lock so that recording under the lock
-/// never waits and never drops. Dropped unused, the room is given back.
-#[derive(Debug)]
-#[must_use = "record into the reservation, or drop it to give the room back"]
-pub struct Reservation {
-    history: History,
-    /// `None` only if the semaphore were closed, which it never is.
-    permit: Option<OwnedSemaphorePermit>,
-}
-
-impl Reservation {
-    /// Queues `message` for the next batch (`sync = "batched"`).
-    pub fn record(self, message: impl Into<QueuedMessage>) {
-        if let Some(permit) = self.permit {
-            permit.forget();
-        }
-        self.history.push_record(Command::Record(message.into()));
-    }
-
-    /// Queues `message` for a commit before delivery (`sync = "full"`); await
-    /// [`DurableCommit::committed`] with the hub lock released.
-    pub fn record_durable(self, message: impl Into<QueuedMessage>) -> DurableCommit {
-        let (reply, answer) = oneshot::channel();
-        if let Some(permit) = self.permit {
-            permit.forget();
-        }
-        self.history
-            .push_record(Command::RecordDurable(message.into(), reply));
-        self.history.wake_writer();
-        DurableCommit {
-            answer: Some(answer),
-        }
-    }
-}
 
 /// A handle to the history store; clones share one writer thread and reader pool.
 #[derive(Clone)]
@@ -355,111 +301,6 @@ impl History {
     /// The configured sync mode: whether the server should use [`record_durable`](Self::record_durable).
     pub fn sync_mode(&self) -> SyncMode {
         self.inner.sync
-    }
-
-    /// Messages of one conversation, in ascending time order (see [`Selection`]).
-    pub async fn query(&self, query: HistoryQuery) -> Result<Vec<StoredMessage>, HistoryError> {
-        let conversation = query.conversation.clone();
-        let messages = self
-            .inner
-            .readers
-            .read(move |conn, path| query::run_query(conn, path, &query))
-            .await?;
-        Ok(self.inner.purging.filter(&conversation, messages))
-    }
-
-    /// For `CHATHISTORY TARGETS`: the private partners of `viewer` (an identity key)
-    /// and those of `channels` (folded names the viewer may read) with a message
-    /// strictly between `from` and `to`, as `(name as last written, latest
-    /// message time)`, ascending by time; the earliest `limit` when `from <= to`,
-    /// else the latest `limit`.
-    pub async fn targets(
-        &self,
-        viewer: &str,
-        channels: &[String],
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<(String, DateTime<Utc>)>, HistoryError> {
-        let query = TargetsQuery {
-            viewer: viewer.to_owned(),
-            channels: channels.to_vec(),
-            from,
-            to,
-            limit,
-        };
-        let mut targets = self
-            .inner
-            .readers
-            .read(move |conn, path| query::run_targets(conn, path, &query))
-            .await?;
-        targets.retain(|(name, latest)| {
-            !(natter_protocol::is_channel_name(name)
-                && self
-                    .inner
-                    .purging
-                    .hides_latest(&natter_protocol::Casemapping::Rfc8265.fold(name), *latest))
-        });
-        Ok(targets)
-    }
-
-    /// The identity key of the partner `viewer` (an identity key) last
-    /// whispered with under the nick `partner`, for reading that conversation
-    /// once the partner is offline; `None` when there is none.
-    pub async fn private_partner(
-        &self,
-        viewer: &str,
-        partner: &str,
-        casemapping: natter_protocol::Casemapping,
-    ) -> Result<Option<String>, HistoryError> {
-        let (viewer, partner) = (viewer.to_owned(), partner.to_owned());
-        self.inner
-            .readers
-            .read(move |conn, path| query::run_partner(conn, path, &viewer, &partner, casemapping))
-            .await
-    }
-
-    /// In a cluster: the channel message `msgid` of `folded` (case-folded)
-    /// has the room stream sequence `sequence`, its place in the cluster's
-    /// order; stored with the next batch, after the message itself if that
-    /// is still queued. Messages of one millisecond list by it, so every
-    /// node lists a room in the same order. Waits for room in the queue like
-    /// a message. See `crate::cluster::catchup`.
-    pub async fn record_place(&self, folded: &str, msgid: &str, sequence: u64) {
-        let reservation = self.reserve().await;
-        if let Some(permit) = reservation.permit {
-            permit.forget();
-        }
-        let placed = batch::Placed::new(folded, msgid, sequence);
-        if self.inner.commands.send(Command::Place(placed)).is_err() {
-            // Closed: nothing is stored any more.
-            self.inner.room.add_permits(1);
-        }
-    }
-
-    /// In a cluster: the last room stream sequence of the channel `folded`
-    /// whose messages are all committed here (0: none). See
-    /// `crate::cluster::catchup`.
-    pub async fn room_applied(&self, folded: &str) -> Result<u64, HistoryError> {
-        let (sync, room) = (Arc::clone(&self.inner.room_sync), folded.to_owned());
-        tokio::task::spawn_blocking(move || sync.applied(&room))
-            .await
-            .map_err(|_| HistoryError::Closed)?
-    }
-
-    /// Records that every message of the channel `folded` up to the room
-    /// stream's `sequence` is committed here. Flushes first, so the position
-    /// never runs ahead of what is on disk; never lowers it.
-    pub async fn raise_room_applied(
-        &self,
-        folded: &str,
-        sequence: u64,
-    ) -> Result<(), HistoryError> {
-        self.flush().await?;
-        let (sync, room) = (Arc::clone(&self.inner.room_sync), folded.to_owned());
-        tokio::task::spawn_blocking(move || sync.raise(&room, sequence))
-            .await
-            .map_err(|_| HistoryError::Closed)?
     }
 
     /// Waits until everything recorded before this call is committed. An error

@@ -2,7 +2,9 @@
 //! neither the runtime nor the writer ever waits for a reader.
 
 use super::error::HistoryError;
-use super::schema;
+use super::query::{self, TargetsQuery};
+use super::{History, HistoryQuery, StoredMessage, schema};
+use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -59,5 +61,70 @@ impl ReaderPool {
         {
             idle.push(conn);
         }
+    }
+}
+
+/// History's read-only questions, each run on a reader of the pool.
+impl History {
+    /// Messages of one conversation, in ascending time order (see [`Selection`]).
+    pub async fn query(&self, query: HistoryQuery) -> Result<Vec<StoredMessage>, HistoryError> {
+        let conversation = query.conversation.clone();
+        let messages = self
+            .inner
+            .readers
+            .read(move |conn, path| query::run_query(conn, path, &query))
+            .await?;
+        Ok(self.inner.purging.filter(&conversation, messages))
+    }
+
+    /// For `CHATHISTORY TARGETS`: the private partners of `viewer` (an identity key)
+    /// and those of `channels` (folded names the viewer may read) with a message
+    /// strictly between `from` and `to`, as `(name as last written, latest
+    /// message time)`, ascending by time; the earliest `limit` when `from <= to`,
+    /// else the latest `limit`.
+    pub async fn targets(
+        &self,
+        viewer: &str,
+        channels: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, HistoryError> {
+        let query = TargetsQuery {
+            viewer: viewer.to_owned(),
+            channels: channels.to_vec(),
+            from,
+            to,
+            limit,
+        };
+        let mut targets = self
+            .inner
+            .readers
+            .read(move |conn, path| query::run_targets(conn, path, &query))
+            .await?;
+        targets.retain(|(name, latest)| {
+            !(natter_protocol::is_channel_name(name)
+                && self
+                    .inner
+                    .purging
+                    .hides_latest(&natter_protocol::Casemapping::Rfc8265.fold(name), *latest))
+        });
+        Ok(targets)
+    }
+
+    /// The identity key of the partner `viewer` (an identity key) last
+    /// whispered with under the nick `partner`, for reading that conversation
+    /// once the partner is offline; `None` when there is none.
+    pub async fn private_partner(
+        &self,
+        viewer: &str,
+        partner: &str,
+        casemapping: natter_protocol::Casemapping,
+    ) -> Result<Option<String>, HistoryError> {
+        let (viewer, partner) = (viewer.to_owned(), partner.to_owned());
+        self.inner
+            .readers
+            .read(move |conn, path| query::run_partner(conn, path, &viewer, &partner, casemapping))
+            .await
     }
 }

@@ -10,7 +10,10 @@
 //! replayed msgids, `super::batch`), never skip any. Deleting a channel's history resets its position
 //! (`super::forget`).
 
+use super::History;
+use super::batch::Placed;
 use super::error::HistoryError;
+use super::writer::Command;
 use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -85,6 +88,52 @@ impl RoomSync {
             *slot = None;
         }
         result
+    }
+}
+
+/// The room stream's side of [`History`] (used by `crate::cluster::catchup`).
+impl History {
+    /// In a cluster: the channel message `msgid` of `folded` (case-folded)
+    /// has the room stream sequence `sequence`, its place in the cluster's
+    /// order; stored with the next batch, after the message itself if that
+    /// is still queued. Messages of one millisecond list by it, so every
+    /// node lists a room in the same order. Waits for room in the queue like
+    /// a message. See `crate::cluster::catchup`.
+    pub async fn record_place(&self, folded: &str, msgid: &str, sequence: u64) {
+        let reservation = self.reserve().await;
+        if let Some(permit) = reservation.permit {
+            permit.forget();
+        }
+        let placed = Placed::new(folded, msgid, sequence);
+        if self.inner.commands.send(Command::Place(placed)).is_err() {
+            // Closed: nothing is stored any more.
+            self.inner.room.add_permits(1);
+        }
+    }
+
+    /// In a cluster: the last room stream sequence of the channel `folded`
+    /// whose messages are all committed here (0: none). See
+    /// `crate::cluster::catchup`.
+    pub async fn room_applied(&self, folded: &str) -> Result<u64, HistoryError> {
+        let (sync, room) = (Arc::clone(&self.inner.room_sync), folded.to_owned());
+        tokio::task::spawn_blocking(move || sync.applied(&room))
+            .await
+            .map_err(|_| HistoryError::Closed)?
+    }
+
+    /// Records that every message of the channel `folded` up to the room
+    /// stream's `sequence` is committed here. Flushes first, so the position
+    /// never runs ahead of what is on disk; never lowers it.
+    pub async fn raise_room_applied(
+        &self,
+        folded: &str,
+        sequence: u64,
+    ) -> Result<(), HistoryError> {
+        self.flush().await?;
+        let (sync, room) = (Arc::clone(&self.inner.room_sync), folded.to_owned());
+        tokio::task::spawn_blocking(move || sync.raise(&room, sequence))
+            .await
+            .map_err(|_| HistoryError::Closed)?
     }
 }
 

@@ -1,7 +1,7 @@
 //! Tests that need the writer's test hooks: a full disk and a stalled writer.
 
 use super::*;
-use chrono::TimeZone;
+use chrono::{TimeZone, Utc};
 use std::time::Duration;
 
 fn channel_message(n: i64) -> StoredMessage {
