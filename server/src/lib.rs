@@ -1,6 +1,6 @@
 //! natterd: the natter chat server as a library, so tests can run it in-process.
 //!
-//! The layout follows the data flow in design.md: [`server`] accepts
+//! The layout follows the data flow (ARCHITECTURE.md): [`server`] accepts
 //! connections, [`net`] frames lines and queues output, [`session`] runs one
 //! connection and picks its dialect ([`irc`] or [`plain`]), and both dialects
 //! drive the same [`hub`], which routes messages and knows neither dialect.
@@ -34,6 +34,7 @@ pub mod testing;
 pub mod throttle;
 pub mod tls;
 pub mod tools;
+pub mod username;
 
 pub use config::Config;
 pub use server::{Server, ServerError};

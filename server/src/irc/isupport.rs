@@ -24,7 +24,7 @@ pub fn tokens(context: &Context) -> Vec<String> {
             limits.max_targets
         ),
         format!("TOPICLEN={}", limits.topic_length),
-        "USERLEN=16".to_string(),
+        format!("USERLEN={}", crate::username::MAX_LENGTH),
         "UTF8ONLY".to_string(),
         // WHO <mask> %<fields>[,<token>] answers with 354 (the account is `a`).
         "WHOX".to_string(),

@@ -19,8 +19,6 @@ mod replay;
 mod replies;
 mod sasl;
 
-pub(crate) use commands::user::username;
-
 use crate::context::Context;
 use crate::session::{Close, Connection, Flow, LineHandler};
 use caps::CapSet;

@@ -127,7 +127,7 @@ impl PlainSession {
         let envelope = format!(
             ":{}!{}@{} {} {target} :",
             self.nick,
-            crate::irc::username(&self.nick),
+            crate::username::unverified(&self.nick),
             connection.host(),
             kind.command()
         );

@@ -66,7 +66,7 @@ impl PlainSession {
     pub(super) async fn register(&mut self, connection: &mut Connection, nick: &str) -> Flow {
         let new_client = NewClient {
             nick: nick.to_string(),
-            user: crate::irc::username(nick),
+            user: crate::username::unverified(nick),
             host: connection.host(),
             realname: format!("{nick} (plain)"),
             format: Format {
