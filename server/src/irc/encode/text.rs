@@ -1,0 +1,83 @@
+//! The fast path: PRIVMSG and NOTICE written straight from the event.
+
+use super::{MAX_LINE, format_time, variant};
+use crate::hub::client::Source;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use natter_protocol::LineWriter;
+
+/// Whether no two client tags share a key (a parsed message's never do; a
+/// `Message` would keep only the last of each, which [`TextMessage`] does not).
+pub(super) fn distinct_keys(tags: &[natter_protocol::Tag]) -> bool {
+    tags.iter()
+        .enumerate()
+        .all(|(index, tag)| tags[..index].iter().all(|earlier| earlier.key != tag.key))
+}
+
+/// PRIVMSG or NOTICE with text: every chat message, each encoded once per
+/// format for every recipient. Written straight from the event with
+/// [`LineWriter`] (one allocation, one pass) instead of through a
+/// `Message` (clones of every piece, the prefix formatted, the line
+/// measured twice): the same bytes as [`super::general::encode_event`], which a property
+/// test checks.
+pub(super) struct TextMessage<'a> {
+    pub(super) source: &'a Source,
+    pub(super) command: &'static str,
+    pub(super) target: &'a str,
+    pub(super) text: &'a str,
+    pub(super) msgid: &'a str,
+    pub(super) client_tags: &'a [natter_protocol::Tag],
+}
+
+impl TextMessage<'_> {
+    pub(super) fn encode(&self, time: DateTime<Utc>, variant: u8) -> Bytes {
+        let source = self.source;
+        let prefix_len = source.nick.len() + source.user.len() + source.host.len() + 2;
+        let text = self.fitted_text(prefix_len);
+        let tags = variant & variant::MESSAGE_TAGS != 0;
+        let account = source
+            .account
+            .as_deref()
+            .filter(|_| variant & variant::ACCOUNT_TAG != 0);
+        let mut capacity = prefix_len + self.command.len() + self.target.len() + text.len() + 8;
+        if variant & (variant::SERVER_TIME | variant::MESSAGE_TAGS) != 0 {
+            capacity += 40 + self.msgid.len() + account.map_or(0, |a| a.len() + 9);
+        }
+        let mut line = LineWriter::with_capacity(capacity);
+        if variant & (variant::SERVER_TIME | variant::MESSAGE_TAGS) != 0 {
+            line.tag("time", Some(&format_time(time)));
+        }
+        if let Some(account) = account {
+            line.tag("account", Some(account));
+        }
+        if tags {
+            line.tag("msgid", Some(self.msgid));
+            for tag in self.client_tags {
+                line.tag(&tag.key, tag.value.as_deref());
+            }
+        }
+        line.source(&[&source.nick, "!", &source.user, "@", &source.host]);
+        line.command(self.command);
+        line.middle(self.target);
+        Bytes::from(line.last(text))
+    }
+
+    /// The text, cut (as the general path cuts it) so that the line without
+    /// tags fits [`MAX_LINE`]. Every piece is written at its own length (an
+    /// empty target as `*`), so the length is known without writing it.
+    fn fitted_text(&self, prefix_len: usize) -> &str {
+        let text = self.text;
+        let head = 1 + prefix_len + 1 + self.command.len() + 1 + self.target.len().max(1) + 1;
+        let length =
+            head + usize::from(natter_protocol::message::line::needs_colon(text)) + text.len() + 2;
+        let over = length.saturating_sub(MAX_LINE);
+        if over == 0 {
+            return text;
+        }
+        let mut end = text.len().saturating_sub(over);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        &text[..end]
+    }
+}
