@@ -161,80 +161,15 @@ pub async fn register(session: &mut IrcSession, connection: &mut Connection, mes
         connection.send(&fail);
         return;
     }
-    let name = if account == "*" {
-        match (
-            session.nick.clone(),
-            session.registering().refused_nick.clone(),
-        ) {
-            (Some(nick), _) => nick,
-            // The spec: ACCOUNT_EXISTS once a NICK was sent, for a nick that
-            // is not available; nobody registers a nick from under its holder.
-            (None, Some(refused)) => {
-                let text = format!("{refused} is in use by someone else; choose another nick");
-                return register_fail(session, connection, "ACCOUNT_EXISTS", &refused, &text);
-            }
-            (None, None) => {
-                return register_fail(
-                    session,
-                    connection,
-                    "NEED_NICK",
-                    "*",
-                    "Choose a nickname first, or name the account",
-                );
-            }
-        }
-    } else {
-        account.to_string()
+    let Some(name) = account_name(session, connection, account) else {
+        return;
     };
+    if let Some((code, text)) = register_refusal(session, connection, &name) {
+        return register_fail(session, connection, code, &name, &text);
+    }
     let Some(accounts) = session.context.accounts.clone() else {
-        return register_fail(
-            session,
-            connection,
-            "TEMPORARILY_UNAVAILABLE",
-            &name,
-            "Accounts are not available on this server",
-        );
+        return;
     };
-    if !session.context.config.accounts.registration {
-        return register_fail(
-            session,
-            connection,
-            "TEMPORARILY_UNAVAILABLE",
-            &name,
-            "Registration is disabled on this server",
-        );
-    }
-    if session.logged_in(connection).is_some() {
-        return register_fail(
-            session,
-            connection,
-            "ALREADY_AUTHENTICATED",
-            &name,
-            "You are already logged in",
-        );
-    }
-    let max = session.context.config.limits.nick_length;
-    if let Err(error) = Nick::parse(&name, max) {
-        let text = format!("Account names follow the nickname rules: {error}");
-        return register_fail(session, connection, "BAD_ACCOUNT_NAME", &name, &text);
-    }
-    // No land grabs: a nick someone else is using cannot become an account.
-    let me = session.registered.then_some(connection.id);
-    let held = session
-        .context
-        .hub
-        .read(|hub| hub.check_nick(&name, me))
-        .err()
-        .filter(|taken| {
-            matches!(
-                taken,
-                NickTaken::InUse | NickTaken::LooksLike(_) | NickTaken::OnAnotherNode(_)
-            )
-        });
-    if held.is_some() {
-        let text = format!("{name} is in use by someone else; choose another name");
-        return register_fail(session, connection, "ACCOUNT_EXISTS", &name, &text);
-    }
     match accounts.register(&name, password).await {
         Ok(account) => {
             let done = session.server_message("REGISTER").with_params([
@@ -255,6 +190,86 @@ pub async fn register(session: &mut IrcSession, connection: &mut Connection, mes
             register_fail(session, connection, code, &name, &text);
         }
     }
+}
+
+/// The account `REGISTER` names: `account`, or for `*` the nick (none yet,
+/// or one refused: the FAIL is sent and `None` returned).
+fn account_name(
+    session: &IrcSession,
+    connection: &mut Connection,
+    account: &str,
+) -> Option<String> {
+    if account != "*" {
+        return Some(account.to_string());
+    }
+    match (
+        session.nick.clone(),
+        session.registering().refused_nick.clone(),
+    ) {
+        (Some(nick), _) => Some(nick),
+        // The spec: ACCOUNT_EXISTS once a NICK was sent, for a nick that
+        // is not available; nobody registers a nick from under its holder.
+        (None, Some(refused)) => {
+            let text = format!("{refused} is in use by someone else; choose another nick");
+            register_fail(session, connection, "ACCOUNT_EXISTS", &refused, &text);
+            None
+        }
+        (None, None) => {
+            register_fail(
+                session,
+                connection,
+                "NEED_NICK",
+                "*",
+                "Choose a nickname first, or name the account",
+            );
+            None
+        }
+    }
+}
+
+/// Why `name` cannot be registered now, as the FAIL code and text; `None`
+/// when it can.
+fn register_refusal(
+    session: &IrcSession,
+    connection: &Connection,
+    name: &str,
+) -> Option<(&'static str, String)> {
+    if session.context.accounts.is_none() {
+        let text = "Accounts are not available on this server";
+        return Some(("TEMPORARILY_UNAVAILABLE", text.to_string()));
+    }
+    if !session.context.config.accounts.registration {
+        let text = "Registration is disabled on this server";
+        return Some(("TEMPORARILY_UNAVAILABLE", text.to_string()));
+    }
+    if session.logged_in(connection).is_some() {
+        return Some((
+            "ALREADY_AUTHENTICATED",
+            "You are already logged in".to_string(),
+        ));
+    }
+    let max = session.context.config.limits.nick_length;
+    if let Err(error) = Nick::parse(name, max) {
+        let text = format!("Account names follow the nickname rules: {error}");
+        return Some(("BAD_ACCOUNT_NAME", text));
+    }
+    // No land grabs: a nick someone else is using cannot become an account.
+    let me = session.registered.then_some(connection.id);
+    let held = session
+        .context
+        .hub
+        .read(|hub| hub.check_nick(name, me))
+        .err()
+        .filter(|taken| {
+            matches!(
+                taken,
+                NickTaken::InUse | NickTaken::LooksLike(_) | NickTaken::OnAnotherNode(_)
+            )
+        });
+    held.map(|_| {
+        let text = format!("{name} is in use by someone else; choose another name");
+        ("ACCOUNT_EXISTS", text)
+    })
 }
 
 fn register_fail(

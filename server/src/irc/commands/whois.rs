@@ -2,6 +2,7 @@
 
 use super::super::IrcSession;
 use super::super::replies::chunk_words;
+use crate::hub::WhoisInfo;
 use crate::session::Connection;
 use natter_protocol::{Message, numeric};
 
@@ -41,6 +42,11 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
         );
         return;
     };
+    reply_found(session, connection, &info);
+}
+
+/// The WHOIS lines about a user found: who, where, what, and (on this node) idle time.
+fn reply_found(session: &IrcSession, connection: &mut Connection, info: &WhoisInfo) {
     let member = &info.member;
     let found = member.nick.as_str();
     session.reply(
@@ -76,7 +82,7 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, message: &M
         numeric::RPL_WHOISSERVER,
         [found, server.as_str(), via.as_str()],
     );
-    if info.member.oper {
+    if member.oper {
         session.reply(
             connection,
             numeric::RPL_WHOISOPERATOR,
