@@ -213,6 +213,24 @@ fn fail(
     connection.send(&line);
 }
 
+/// The history store failed to answer: logged (throttled, as a client can
+/// ask again and again) and told as `MESSAGE_ERROR`.
+fn storage_failed(
+    session: &IrcSession,
+    connection: &mut Connection,
+    context: &[&str],
+    error: &dyn std::fmt::Display,
+) {
+    crate::warn_throttled!(%error, "CHATHISTORY failed");
+    fail(
+        session,
+        connection,
+        "MESSAGE_ERROR",
+        context,
+        "Messages could not be retrieved",
+    );
+}
+
 /// What a `CHATHISTORY` target names for this client.
 enum Named {
     /// A conversation it may read, and the name to show it under.
@@ -290,17 +308,7 @@ async fn messages(
 ) {
     let named = match readable(session, connection, history, target).await {
         Ok(named) => named,
-        Err(error) => {
-            tracing::warn!(%error, "CHATHISTORY failed");
-            fail(
-                session,
-                connection,
-                "MESSAGE_ERROR",
-                &[subcommand, target],
-                "Messages could not be retrieved",
-            );
-            return;
-        }
+        Err(error) => return storage_failed(session, connection, &[subcommand, target], &error),
     };
     let Some((conversation, shown)) = named else {
         fail(
@@ -324,16 +332,7 @@ async fn messages(
     };
     match history.query(query).await {
         Ok(found) => session.send_history(connection, &shown, &found, Occasion::Request),
-        Err(error) => {
-            crate::warn_throttled!(%error, "CHATHISTORY failed");
-            fail(
-                session,
-                connection,
-                "MESSAGE_ERROR",
-                &[subcommand, target],
-                "Messages could not be retrieved",
-            );
-        }
+        Err(error) => storage_failed(session, connection, &[subcommand, target], &error),
     }
 }
 
