@@ -54,14 +54,17 @@ impl ServerError {
 }
 
 impl ServerError {
-    fn bind(address: SocketAddr, source: std::io::Error) -> ServerError {
+    /// `address` could not be bound; `flag` is the option that chooses it
+    /// (`--bind` or `--tls-bind`), which the advice for a busy port names.
+    fn bind(address: SocketAddr, flag: &str, source: std::io::Error) -> ServerError {
         let reason = if source.kind() == std::io::ErrorKind::AddrInUse {
             let port = address.port();
             let holder = crate::service::busy_port::holder(port)
                 .map(|holder| format!("by {holder}"))
                 .unwrap_or_else(|| format!("(`ss -ltnp 'sport = :{port}'` shows by what)"));
+            let other = SocketAddr::new(address.ip(), port.checked_add(1).unwrap_or(port - 1));
             format!(
-                "port {port} is already in use {holder}; stop it or choose another port, e.g. --bind 127.0.0.1:6668"
+                "port {port} is already in use {holder}; stop it or choose another port, e.g. {flag} {other}"
             )
         } else {
             source.to_string()
@@ -113,10 +116,10 @@ impl Server {
     /// self-signed certificate) is opened or created; then loads, or on first
     /// start creates, the TLS certificate, so a bad one stops start-up.
     pub async fn listen(config: &Config) -> Result<Listeners, ServerError> {
-        let plain = bind(config.server.bind).await?;
+        let plain = bind(config.server.bind, "--bind").await?;
         let tls = match config.tls.bind {
             Some(tls_address) => {
-                let tls_listener = bind(tls_address).await?;
+                let tls_listener = bind(tls_address, "--tls-bind").await?;
                 let source = CertificateSource::from_config(
                     &config.tls,
                     &config.data_dir()?,
@@ -287,10 +290,10 @@ impl Server {
     }
 }
 
-async fn bind(address: SocketAddr) -> Result<TcpListener, ServerError> {
+async fn bind(address: SocketAddr, flag: &str) -> Result<TcpListener, ServerError> {
     TcpListener::bind(address)
         .await
-        .map_err(|source| ServerError::bind(address, source))
+        .map_err(|source| ServerError::bind(address, flag, source))
 }
 
 /// Starts one admitted connection's task: the session itself for plaintext

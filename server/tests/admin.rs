@@ -103,6 +103,46 @@ fn busy_port_is_named_before_anything_is_created() {
 }
 
 #[test]
+fn a_busy_port_is_named_with_the_flag_that_moves_it() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = taken.local_addr().unwrap();
+    let next = format!("127.0.0.1:{}", busy.port() + 1);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(&[
+        "--bind".as_ref(),
+        busy.to_string().as_ref(),
+        "--data-dir".as_ref(),
+        dir.path().as_os_str(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("e.g. --bind {next}\n")),
+        "{stderr}"
+    );
+    // The TLS port is the one taken: the advice is --tls-bind, not --bind.
+    let (code, _, stderr) = run(&[
+        "--bind".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--tls-bind".as_ref(),
+        busy.to_string().as_ref(),
+        "--data-dir".as_ref(),
+        dir.path().as_os_str(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot listen on {busy}: port {} is already in use",
+            busy.port()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("e.g. --tls-bind {next}\n")),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn config_is_found_in_the_platform_config_dir_and_named() {
     if Path::new("/etc/natter/natterd.toml").exists() {
         eprintln!("skipped: /etc/natter/natterd.toml exists on this machine and comes first");
