@@ -12,21 +12,7 @@ use super::App;
 use crate::discovery::Found;
 use crate::event::Effect;
 use crate::view::Overlay;
-
-/// One server the picker offers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Choice {
-    /// Its announced name (cleaned), e.g. "natter on lanbox".
-    pub name: String,
-    /// Address and ports, e.g. "192.168.1.20 · TLS 6697, plaintext 6667".
-    pub detail: String,
-    /// The fingerprint it claims, as natterd prints it (unauthenticated).
-    pub fingerprint: Option<String>,
-    /// Where Enter connects: an `ircs://` (or `irc://`) link.
-    pub link: String,
-    /// `host:port` of that link, the network's label once chosen.
-    pub address: String,
-}
+pub use crate::view::questions::{Choice, Picker};
 
 impl Choice {
     /// The choice for a server found on the LAN; `None` when it announced
@@ -52,15 +38,6 @@ impl Choice {
             address: address_of(&target.host, target.port),
         })
     }
-}
-
-/// The open picker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Picker {
-    /// The servers, in the order discovery sorted them (by name).
-    pub choices: Vec<Choice>,
-    /// The highlighted row.
-    pub selected: usize,
 }
 
 impl App {

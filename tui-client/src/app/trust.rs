@@ -10,27 +10,12 @@
 //! question (or the server picker) is open, another network's question
 //! waits its turn instead of replacing it.
 
-use std::path::PathBuf;
-
 use crossterm::event::{KeyCode, KeyEvent};
-use natter_protocol::Fingerprint;
 
 use super::App;
 use crate::event::{Effect, NetEvent, NetworkId};
 use crate::view::Overlay;
-
-/// What the trust question is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Question {
-    /// The network whose connection met the certificate.
-    pub network: NetworkId,
-    /// `host:port` that presented the certificate.
-    pub address: String,
-    /// SHA-256 of the certificate.
-    pub fingerprint: Fingerprint,
-    /// Where an "always" answer is kept.
-    pub known_file: PathBuf,
-}
+pub use crate::view::questions::Question;
 
 impl App {
     /// Asks about an untrusted certificate of `network`: at once (showing

@@ -9,8 +9,8 @@ use ratatui::style::{Modifier, Style};
 
 use super::help::{centered, frame_box};
 use super::put;
-use crate::app::picker::Picker;
 use crate::theme::Theme;
+use crate::view::questions::Picker;
 
 /// Draws the picker centred in `area`.
 pub fn render(theme: &Theme, picker: &Picker, area: Rect, buf: &mut Buffer) {

@@ -8,8 +8,8 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::help::{centered, frame_box};
 use super::put;
-use crate::app::trust::Question;
 use crate::theme::Theme;
+use crate::view::questions::Question;
 
 /// Draws the question centred in `area`. The box grows to show the whole
 /// `known_servers` path (wrapped onto more rows when the screen is

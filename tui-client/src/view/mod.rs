@@ -7,6 +7,7 @@
 pub mod completion;
 pub mod input;
 pub mod keymap;
+pub mod questions;
 pub mod search;
 
 use completion::Completion;
@@ -26,9 +27,9 @@ pub enum Overlay {
     },
     /// A self-signed certificate seen for the first time: trust it always,
     /// this time only, or refuse.
-    TrustCertificate(crate::app::trust::Question),
+    TrustCertificate(questions::Question),
     /// Several servers answered on the LAN: pick the one to connect to.
-    PickServer(crate::app::picker::Picker),
+    PickServer(questions::Picker),
     /// The visible buffer's recent links, newest first, to pick one to open.
     Links {
         /// Link targets (checked by `links::target`).
