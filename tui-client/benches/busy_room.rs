@@ -235,18 +235,13 @@ async fn run_loop(mut app: App, config: Config, names: Vec<String>) -> Measured 
         if config.frame_per_message {
             continue;
         }
-        let now = Instant::now();
-        if app.take_needs_redraw() {
-            clock.changed(now);
-        }
+        let changed = app.take_needs_redraw();
+        let more_pending = !input_rx.is_idle() || !app_rx.is_idle();
         next_frame = None;
-        match clock.decide(now, !input_rx.is_idle() || !app_rx.is_idle()) {
+        match clock.after_batch(Instant::now(), changed, more_pending) {
             Frame::Idle => {}
             Frame::At(at) => next_frame = Some(at),
-            Frame::Draw => {
-                clock.drawn(now);
-                screen.draw(&app, &mut measured);
-            }
+            Frame::Draw => screen.draw(&app, &mut measured),
         }
     }
     if app.take_needs_redraw() || !screen.keys_applied.is_empty() {

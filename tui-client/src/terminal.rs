@@ -147,18 +147,13 @@ async fn event_loop(
                 break;
             }
         }
-        let now = Instant::now();
-        if app.take_needs_redraw() {
-            clock.changed(now);
-        }
+        let changed = app.take_needs_redraw();
+        let more_pending = !input_rx.is_idle() || !app_rx.is_idle();
         next_frame = None;
-        match clock.decide(now, !input_rx.is_idle() || !app_rx.is_idle()) {
+        match clock.after_batch(Instant::now(), changed, more_pending) {
             Frame::Idle => {}
             Frame::At(at) => next_frame = Some(at),
-            Frame::Draw => {
-                clock.drawn(now);
-                draw(terminal, &app, &mut shown_links)?;
-            }
+            Frame::Draw => draw(terminal, &app, &mut shown_links)?,
         }
     }
     connections
