@@ -86,7 +86,7 @@ impl Connection {
                         .to_owned(),
                 });
             }
-            Some(Err(error)) => return Err(self.lost(format!("connection error: {error}"))),
+            Some(Err(error)) => return Err(self.lost(read_failure(&error))),
             None => {
                 let reason = match self.server_error.take() {
                     Some(error) => format!("the server closed the connection: {error}"),
@@ -251,4 +251,40 @@ pub(super) async fn session(
     };
     policy.reschedule(config);
     outcome
+}
+
+/// Why reading from the server failed, in words for the status line. A
+/// connection cut without TLS's goodbye (the server was killed, crashed or
+/// lost its network) is said as such, not as rustls's message and manual link.
+fn read_failure(error: &std::io::Error) -> String {
+    if error.kind() == std::io::ErrorKind::UnexpectedEof {
+        "the connection was cut without a goodbye (the server stopped or the network failed)"
+            .to_owned()
+    } else {
+        format!("connection error: {error}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_failure;
+    use std::io::{Error, ErrorKind};
+
+    #[test]
+    fn a_cut_tls_connection_is_said_in_words() {
+        // What rustls reports when the peer closes without close_notify.
+        let cut = Error::new(
+            ErrorKind::UnexpectedEof,
+            "peer closed connection without sending TLS close_notify: https://docs.rs/rustls/",
+        );
+        assert_eq!(
+            read_failure(&cut),
+            "the connection was cut without a goodbye (the server stopped or the network failed)"
+        );
+        let reset = Error::new(ErrorKind::ConnectionReset, "Connection reset by peer");
+        assert_eq!(
+            read_failure(&reset),
+            "connection error: Connection reset by peer"
+        );
+    }
 }
