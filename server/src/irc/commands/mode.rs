@@ -2,6 +2,7 @@
 //! modes i, w and o (o only to give it up: OPER grants it).
 
 use super::super::IrcSession;
+use crate::hub::channel::Ban;
 use crate::hub::{ModeChange, ModeError};
 use crate::session::Connection;
 use natter_protocol::{Message, numeric};
@@ -53,30 +54,46 @@ fn channel_mode(session: &mut IrcSession, connection: &mut Connection, params: &
         return;
     };
     if matches!(modestring.as_str(), "b" | "+b") && params.len() == 2 {
-        for ban in bans {
-            let set_at = ban.set_at.timestamp().to_string();
-            session.reply(
-                connection,
-                numeric::RPL_BANLIST,
-                [
-                    display.as_str(),
-                    ban.mask.as_str(),
-                    ban.set_by.as_str(),
-                    set_at.as_str(),
-                ],
-            );
-        }
-        session.reply(
-            connection,
-            numeric::RPL_ENDOFBANLIST,
-            [display.as_str(), "End of channel ban list"],
-        );
-        return;
+        return reply_ban_list(session, connection, &display, &bans);
     }
     let changes = parse_channel_modes(session, connection, &display, modestring, &params[2..]);
-    if changes.is_empty() {
-        return;
+    if !changes.is_empty() {
+        change_channel_modes(session, connection, name, &display, changes);
     }
+}
+
+/// `MODE #channel b`: the ban list, with who set each ban and when.
+fn reply_ban_list(session: &IrcSession, connection: &mut Connection, display: &str, bans: &[Ban]) {
+    for ban in bans {
+        let set_at = ban.set_at.timestamp().to_string();
+        session.reply(
+            connection,
+            numeric::RPL_BANLIST,
+            [
+                display,
+                ban.mask.as_str(),
+                ban.set_by.as_str(),
+                set_at.as_str(),
+            ],
+        );
+    }
+    session.reply(
+        connection,
+        numeric::RPL_ENDOFBANLIST,
+        [display, "End of channel ban list"],
+    );
+}
+
+/// Applies parsed `changes` to channel `name` (shown as `display`), telling
+/// the user what could not be done.
+fn change_channel_modes(
+    session: &IrcSession,
+    connection: &mut Connection,
+    name: &str,
+    display: &str,
+    changes: Vec<ModeChange>,
+) {
+    let id = connection.id;
     match session
         .context
         .hub
@@ -95,11 +112,7 @@ fn channel_mode(session: &mut IrcSession, connection: &mut Connection, params: &
                     ModeError::UserNotInChannel(nick) => session.reply(
                         connection,
                         numeric::ERR_USERNOTINCHANNEL,
-                        [
-                            nick.as_str(),
-                            display.as_str(),
-                            "They aren't on that channel",
-                        ],
+                        [nick.as_str(), display, "They aren't on that channel"],
                     ),
                     ModeError::NoSuchChannel | ModeError::NotOperator => {}
                 }
@@ -109,7 +122,7 @@ fn channel_mode(session: &mut IrcSession, connection: &mut Connection, params: &
             session.reply(
                 connection,
                 numeric::ERR_CHANOPRIVSNEEDED,
-                [display.as_str(), "You're not channel operator"],
+                [display, "You're not channel operator"],
             );
         }
         Err(_) => session.reply(
