@@ -206,26 +206,13 @@ fn run_effects(
                 connections.send(network, NetCommand::SetNick(nick));
             }
             Effect::StartNetwork { network, address } => {
-                match crate::cli::net_config_for(first_config, &address) {
-                    Ok(config) => connections.start(network, config),
-                    Err(reason) => {
-                        let event = NetEvent::Failed { reason };
-                        let more = app.update(AppEvent::NetOf { network, event });
-                        queue.extend(more.into_iter().map(|e| (app.network, e)));
-                    }
-                }
+                let config = crate::cli::net_config_for(first_config, &address);
+                start_network(app, connections, &mut queue, network, config);
             }
             Effect::StopNetwork { network, reason } => connections.stop(network, reason),
             Effect::ConnectFirst { address } => {
-                match crate::cli::retarget(first_config, &address) {
-                    Ok(config) => connections.start(NetworkId::FIRST, config),
-                    Err(reason) => {
-                        let event = NetEvent::Failed { reason };
-                        let network = NetworkId::FIRST;
-                        let more = app.update(AppEvent::NetOf { network, event });
-                        queue.extend(more.into_iter().map(|e| (app.network, e)));
-                    }
-                }
+                let config = crate::cli::retarget(first_config, &address);
+                start_network(app, connections, &mut queue, NetworkId::FIRST, config);
             }
             // App turns these into the two above before they get here.
             Effect::OpenNetwork { .. } | Effect::CloseNetwork { .. } => {}
@@ -257,14 +244,9 @@ fn run_effects(
                     },
                 );
             }
-            Effect::Bell => {
-                let mut out = stdout();
-                let _ = out.write_all(b"\x07").and_then(|()| out.flush());
-            }
+            Effect::Bell => write_to_terminal(b"\x07"),
             Effect::Notify { title, body } => {
-                let mut out = stdout();
-                let bytes = crate::text::desktop_notification(&title, &body);
-                let _ = out.write_all(bytes.as_bytes()).and_then(|()| out.flush());
+                write_to_terminal(crate::text::desktop_notification(&title, &body).as_bytes());
             }
             // App turns alerts into the effects above before they get here.
             Effect::Alert { .. } => {}
@@ -279,6 +261,32 @@ fn run_effects(
         ));
     }
     Ok(quit_reason)
+}
+
+/// Starts `network` with `config`, or when there is none (a bad address)
+/// tells the app, queueing what it answers.
+fn start_network(
+    app: &mut App,
+    connections: &mut Connections,
+    queue: &mut VecDeque<(NetworkId, Effect)>,
+    network: NetworkId,
+    config: Result<NetConfig, String>,
+) {
+    match config {
+        Ok(config) => connections.start(network, config),
+        Err(reason) => {
+            let event = NetEvent::Failed { reason };
+            let more = app.update(AppEvent::NetOf { network, event });
+            queue.extend(more.into_iter().map(|e| (app.network, e)));
+        }
+    }
+}
+
+/// Writes a control sequence (bell, notification) straight to the terminal;
+/// a failure changes nothing on screen, so it is ignored.
+fn write_to_terminal(bytes: &[u8]) {
+    let mut out = stdout();
+    let _ = out.write_all(bytes).and_then(|()| out.flush());
 }
 
 /// Forwards terminal input to the loop's input channel; mouse motion is

@@ -221,16 +221,7 @@ pub async fn run(
             }
             Outcome::Untrusted(fingerprint) => {
                 tracing::warn!(%address, %fingerprint, "certificate not trusted yet; asking");
-                let known_file = config
-                    .tls
-                    .as_ref()
-                    .map(|tls| tls.known.path().to_path_buf())
-                    .unwrap_or_default();
-                let event = NetEvent::Untrusted {
-                    address: address.clone(),
-                    fingerprint,
-                    known_file,
-                };
+                let event = untrusted(&config, &address, fingerprint);
                 if !stop_until_resumed(event, &mut config, &app, &mut identity, &mut commands).await
                 {
                     return;
@@ -240,15 +231,10 @@ pub async fn run(
                 continue;
             }
             Outcome::Upgrade { port } => {
-                let from = address.clone();
+                let from = std::mem::take(&mut address);
                 config.upgrade_to_tls(port);
                 address = config.address();
-                tracing::info!(%from, to = %address, "STS upgrade to TLS");
-                let news = StsNews::Upgrade {
-                    from,
-                    to: address.clone(),
-                };
-                if app.send(AppEvent::Net(NetEvent::Sts(news))).await.is_err() {
+                if !announce_upgrade(from, &address, &app).await {
                     return;
                 }
                 failures = 0;
@@ -264,19 +250,54 @@ pub async fn run(
             }
         };
         failures += 1;
-        let delay = backoff_delay(failures);
-        tracing::info!(%reason, retry_in = ?delay, "disconnected");
-        let retry_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-        let event = NetEvent::Disconnected { reason, retry_at };
-        if app.send(AppEvent::Net(event)).await.is_err() {
-            return;
-        }
-        let wait = tokio::time::sleep(delay);
-        if while_offline(wait, &mut identity, &mut commands)
-            .await
-            .is_none()
-        {
+        if !wait_to_retry(failures, reason, &app, &mut identity, &mut commands).await {
             return;
         }
     }
+}
+
+/// What to ask the user about a certificate of `address` nobody vouched for.
+fn untrusted(config: &NetConfig, address: &str, fingerprint: Fingerprint) -> NetEvent {
+    let known_file = config
+        .tls
+        .as_ref()
+        .map(|tls| tls.known.path().to_path_buf())
+        .unwrap_or_default();
+    NetEvent::Untrusted {
+        address: address.to_owned(),
+        fingerprint,
+        known_file,
+    }
+}
+
+/// Tells the app that STS moved the connection from `from` to `to`; false
+/// when the app is gone.
+async fn announce_upgrade(from: String, to: &str, app: &mpsc::Sender<AppEvent>) -> bool {
+    tracing::info!(%from, %to, "STS upgrade to TLS");
+    let news = StsNews::Upgrade {
+        from,
+        to: to.to_owned(),
+    };
+    app.send(AppEvent::Net(NetEvent::Sts(news))).await.is_ok()
+}
+
+/// After the `failures`-th failure in a row: tells the app why and when the
+/// next attempt is, and waits for it (serving the app's requests offline);
+/// false when the app is gone or the user quit.
+async fn wait_to_retry(
+    failures: u32,
+    reason: String,
+    app: &mpsc::Sender<AppEvent>,
+    identity: &mut Identity,
+    commands: &mut mpsc::Receiver<NetCommand>,
+) -> bool {
+    let delay = backoff_delay(failures);
+    tracing::info!(%reason, retry_in = ?delay, "disconnected");
+    let retry_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+    let event = NetEvent::Disconnected { reason, retry_at };
+    if app.send(AppEvent::Net(event)).await.is_err() {
+        return false;
+    }
+    let wait = tokio::time::sleep(delay);
+    while_offline(wait, identity, commands).await.is_some()
 }
