@@ -19,10 +19,6 @@ use natterd::cluster::testing::NatsServer;
 use natterd::testing::TestServer;
 use std::time::Duration;
 
-/// Longer than `node_timeout` (3 s in tests) plus a heartbeat: a node cut
-/// off that long counts the others dead, and they count it dead.
-const LONG_CUT: Duration = Duration::from_secs(6);
-
 /// Node `name` of the test network reaching NATS at `nats` (a URL: the
 /// server's, or a relay's), with history (accounts live in its database)
 /// and a grace for impostors far longer than any test, so every rename
@@ -68,9 +64,12 @@ async fn a_node_back_from_a_long_cut_knows_who_is_logged_in_elsewhere_and_rename
 
     relay.cut();
     told(&mut [&mut mallory], presence::LOST_NOTICE).await;
-    // Long enough for node-b to count node-a dead (forgetting its users)
-    // and node-a node-b.
-    tokio::time::sleep(LONG_CUT).await;
+    // Cut off for longer than node_timeout, node-b counts node-a dead and
+    // forgets its users' claims: alice is offline as far as it knows.
+    eventually("node-b counts node-a dead", || async {
+        free_on(&b, "alice")
+    })
+    .await;
     let _bob = login_and_register(&a, "bob_", "bob", "builder", &[]).await;
     // Cut off, node-b believes both offline: their nicks are taken there
     // (with the warning a registered nick gets).
