@@ -7,35 +7,54 @@
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// A token bucket refilled continuously at `rate` tokens per second up to `burst`.
+/// How a [`TokenBucket`] refills: up to `burst` tokens, `rate` per second.
+///
+/// Kept apart from the bucket: it is the server's setting, the same for every
+/// connection, so each bucket (one in every idle connection's state) holds
+/// only its own count and is handed the setting when it is used.
+#[derive(Debug, Clone, Copy)]
+pub struct Refill {
+    /// The most tokens a bucket holds (the burst that passes at once).
+    pub burst: f64,
+    /// Tokens added per second.
+    pub rate: f64,
+}
+
+impl Refill {
+    /// `burst` tokens at most, `rate` a second.
+    pub fn new(burst: u32, rate: f64) -> Refill {
+        Refill {
+            burst: f64::from(burst),
+            rate,
+        }
+    }
+}
+
+/// A token bucket refilled continuously as its [`Refill`] says.
 #[derive(Debug)]
 pub struct TokenBucket {
-    burst: f64,
-    rate: f64,
     tokens: f64,
     updated: Instant,
 }
 
 impl TokenBucket {
     /// A full bucket.
-    pub fn new(burst: u32, rate: f64) -> TokenBucket {
+    pub fn new(refill: Refill) -> TokenBucket {
         TokenBucket {
-            burst: f64::from(burst),
-            rate,
-            tokens: f64::from(burst),
+            tokens: refill.burst,
             updated: Instant::now(),
         }
     }
 
-    fn refill(&mut self, now: Instant) {
+    fn refill(&mut self, refill: Refill, now: Instant) {
         let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.tokens = (self.tokens + elapsed * refill.rate).min(refill.burst);
         self.updated = now;
     }
 
     /// Takes one token if there is one.
-    pub fn try_take(&mut self, now: Instant) -> bool {
-        self.refill(now);
+    pub fn try_take(&mut self, refill: Refill, now: Instant) -> bool {
+        self.refill(refill, now);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             true
@@ -45,12 +64,12 @@ impl TokenBucket {
     }
 
     /// How long until a token is available.
-    pub fn wait_time(&mut self, now: Instant) -> Duration {
-        self.refill(now);
+    pub fn wait_time(&mut self, refill: Refill, now: Instant) -> Duration {
+        self.refill(refill, now);
         if self.tokens >= 1.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64((1.0 - self.tokens) / self.rate)
+            Duration::from_secs_f64((1.0 - self.tokens) / refill.rate)
         }
     }
 }
@@ -62,25 +81,27 @@ mod tests {
     #[test]
     fn burst_passes_then_rate_applies() {
         let start = Instant::now();
-        let mut bucket = TokenBucket::new(3, 2.0);
+        let refill = Refill::new(3, 2.0);
+        let mut bucket = TokenBucket::new(refill);
         bucket.updated = start;
-        assert!(bucket.try_take(start));
-        assert!(bucket.try_take(start));
-        assert!(bucket.try_take(start));
-        assert!(!bucket.try_take(start));
-        assert_eq!(bucket.wait_time(start), Duration::from_millis(500));
-        assert!(bucket.try_take(start + Duration::from_millis(500)));
-        assert!(!bucket.try_take(start + Duration::from_millis(600)));
+        assert!(bucket.try_take(refill, start));
+        assert!(bucket.try_take(refill, start));
+        assert!(bucket.try_take(refill, start));
+        assert!(!bucket.try_take(refill, start));
+        assert_eq!(bucket.wait_time(refill, start), Duration::from_millis(500));
+        assert!(bucket.try_take(refill, start + Duration::from_millis(500)));
+        assert!(!bucket.try_take(refill, start + Duration::from_millis(600)));
     }
 
     #[test]
     fn refill_never_exceeds_the_burst() {
         let start = Instant::now();
-        let mut bucket = TokenBucket::new(2, 100.0);
+        let refill = Refill::new(2, 100.0);
+        let mut bucket = TokenBucket::new(refill);
         bucket.updated = start;
         let later = start + Duration::from_secs(60);
-        assert!(bucket.try_take(later));
-        assert!(bucket.try_take(later));
-        assert!(!bucket.try_take(later));
+        assert!(bucket.try_take(refill, later));
+        assert!(bucket.try_take(refill, later));
+        assert!(!bucket.try_take(refill, later));
     }
 }

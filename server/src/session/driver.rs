@@ -5,11 +5,12 @@
 use super::{Connection, Wire};
 use crate::context::Context;
 use crate::net::codec::Inbound;
-use crate::net::flood::TokenBucket;
+use crate::net::flood::{Refill, TokenBucket};
 use crate::net::writer::WriterEnd;
 use bytes::Bytes;
 use futures::StreamExt;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -175,6 +176,17 @@ impl Driver {
         }
     }
 
+    /// The server's limits. Looked up where used rather than kept in a
+    /// local: every local the loop keeps is in every idle connection's state.
+    fn limits(&self) -> &crate::config::LimitsConfig {
+        &self.context.config.limits
+    }
+
+    /// How flood control refills (the same for every connection).
+    fn refill(&self) -> Refill {
+        Refill::new(self.limits().flood_burst, self.limits().flood_rate)
+    }
+
     /// When an unregistered connection must have registered, as things stand now.
     pub fn registration_deadline(&self) -> Instant {
         self.connected_at + self.context.admission.registration_timeout()
@@ -183,126 +195,129 @@ impl Driver {
     /// Runs `handler` over the connection's lines until something ends it,
     /// and says why; then call [`finish`](Self::finish). (Two calls rather
     /// than one `async fn` around both: a wrapper would keep a second copy of
-    /// the arguments in every idle connection's state.)
-    pub async fn run_loop<R, W, H>(
-        &self,
-        connection: &mut Connection,
-        wire: &mut Wire<R, W>,
-        handler: &mut H,
+    /// the arguments in every idle connection's state.) Not an `async fn`
+    /// itself for the same reason: an `async fn` keeps its arguments and the
+    /// locals bound from them side by side.
+    pub fn run_loop<'a, R, W, H>(
+        &'a self,
+        connection: &'a mut Connection,
+        wire: &'a mut Wire<R, W>,
+        handler: &'a mut H,
         first: Bytes,
-    ) -> Close
+    ) -> impl Future<Output = Close> + 'a
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
         H: LineHandler,
     {
-        let limits = &self.context.config.limits;
-        let mut bucket = TokenBucket::new(limits.flood_burst, limits.flood_rate);
         let mut queued = RecvQueue::default();
         queued.push(Inbound::Line(first));
-        let mut last_heard = Instant::now();
-        let mut ping_sent_at: Option<Instant> = None;
-        loop {
+        async move {
+            let mut bucket = TokenBucket::new(self.refill());
+            let mut last_heard = Instant::now();
+            let mut ping_sent_at: Option<Instant> = None;
             loop {
-                // Lines that came in the same read are taken here rather
-                // than one per turn of the `select!` below (each turn sets up
-                // the shutdown wait and the timer again); flood control
-                // still passes them one token at a time.
-                if queued.lines.is_empty() {
-                    match wire.lines.next_buffered() {
+                loop {
+                    // Lines that came in the same read are taken here rather
+                    // than one per turn of the `select!` below (each turn sets up
+                    // the shutdown wait and the timer again); flood control
+                    // still passes them one token at a time.
+                    if queued.lines.is_empty() {
+                        match wire.lines.next_buffered() {
+                            Some(Ok(inbound)) => {
+                                last_heard = Instant::now();
+                                ping_sent_at = None;
+                                queued.push(inbound);
+                            }
+                            Some(Err(error)) => return Close::ReadError(error.to_string()),
+                            None => break,
+                        }
+                    }
+                    if !bucket.try_take(self.refill(), Instant::now()) {
+                        break;
+                    }
+                    let flow = match queued.pop() {
+                        Some(Inbound::Line(line)) => {
+                            tracing::trace!(client = connection.id, line = %String::from_utf8_lossy(&line).escape_debug(), "<-");
+                            // Boxed: a command's future (the largest state of
+                            // a session) exists only while it runs, not in the
+                            // task every idle connection keeps.
+                            wire.alongside(Box::pin(handler.handle_line(connection, &line)))
+                                .await
+                        }
+                        Some(Inbound::TooLong) => {
+                            handler.handle_too_long(connection);
+                            Flow::Continue
+                        }
+                        None => Flow::Continue,
+                    };
+                    if let Flow::Close(close) = flow {
+                        return close;
+                    }
+                    if connection.outbound.killed() {
+                        return Close::Killed;
+                    }
+                    if connection.outbound.overflowed() {
+                        return Close::SendQExceeded;
+                    }
+                    if let Some(error) = wire.write_failure() {
+                        return Close::WriteError(error.to_string());
+                    }
+                }
+                let flood_wake = (!queued.lines.is_empty())
+                    .then(|| Instant::now() + bucket.wait_time(self.refill(), Instant::now()));
+                let liveness = if !handler.is_registered() {
+                    self.registration_deadline()
+                        .min(Instant::now() + REGISTRATION_RECHECK)
+                } else if !handler.answers_ping() {
+                    far_future()
+                } else if let Some(sent) = ping_sent_at {
+                    sent + self.limits().ping_timeout
+                } else {
+                    last_heard + self.limits().ping_interval
+                };
+                tokio::select! {
+                    _ = self.shutdown.cancelled() => return Close::Shutdown,
+                    _ = std::future::poll_fn(|cx| connection.outbound.poll_killed(cx)) => return Close::Killed,
+                    end = wire.writer.drive(&wire.outbound), if wire.writer.end().is_none() => match end {
+                        WriterEnd::Failed(error) => return Close::WriteError(error),
+                        // Closed by whoever ends this client (it is killed, or
+                        // says goodbye): what follows decides how it ends.
+                        WriterEnd::Closed => {}
+                    },
+                    item = wire.lines.next() => match item {
                         Some(Ok(inbound)) => {
                             last_heard = Instant::now();
                             ping_sent_at = None;
                             queued.push(inbound);
+                            if queued.over(self.limits()) {
+                                return Close::ExcessFlood;
+                            }
                         }
                         Some(Err(error)) => return Close::ReadError(error.to_string()),
-                        None => break,
-                    }
-                }
-                if !bucket.try_take(Instant::now()) {
-                    break;
-                }
-                let flow = match queued.pop() {
-                    Some(Inbound::Line(line)) => {
-                        tracing::trace!(client = connection.id, line = %String::from_utf8_lossy(&line).escape_debug(), "<-");
-                        // Boxed: a command's future (the largest state of
-                        // a session) exists only while it runs, not in the
-                        // task every idle connection keeps.
-                        wire.alongside(Box::pin(handler.handle_line(connection, &line)))
-                            .await
-                    }
-                    Some(Inbound::TooLong) => {
-                        handler.handle_too_long(connection);
-                        Flow::Continue
-                    }
-                    None => Flow::Continue,
-                };
-                if let Flow::Close(close) = flow {
-                    return close;
-                }
-                if connection.outbound.killed() {
-                    return Close::Killed;
-                }
-                if connection.outbound.overflowed() {
-                    return Close::SendQExceeded;
-                }
-                if let Some(error) = wire.write_failure() {
-                    return Close::WriteError(error.to_string());
-                }
-            }
-            let flood_wake = (!queued.lines.is_empty())
-                .then(|| Instant::now() + bucket.wait_time(Instant::now()));
-            let liveness = if !handler.is_registered() {
-                self.registration_deadline()
-                    .min(Instant::now() + REGISTRATION_RECHECK)
-            } else if !handler.answers_ping() {
-                far_future()
-            } else if let Some(sent) = ping_sent_at {
-                sent + limits.ping_timeout
-            } else {
-                last_heard + limits.ping_interval
-            };
-            tokio::select! {
-                _ = self.shutdown.cancelled() => return Close::Shutdown,
-                _ = std::future::poll_fn(|cx| connection.outbound.poll_killed(cx)) => return Close::Killed,
-                end = wire.writer.drive(&wire.outbound), if wire.writer.end().is_none() => match end {
-                    WriterEnd::Failed(error) => return Close::WriteError(error),
-                    // Closed by whoever ends this client (it is killed, or
-                    // says goodbye): what follows decides how it ends.
-                    WriterEnd::Closed => {}
-                },
-                item = wire.lines.next() => match item {
-                    Some(Ok(inbound)) => {
-                        last_heard = Instant::now();
-                        ping_sent_at = None;
-                        queued.push(inbound);
-                        if queued.over(limits) {
-                            return Close::ExcessFlood;
+                        // Whatever it sent but flood control still held back goes
+                        // with it: nothing is said in the name of a client that left.
+                        None => return Close::ConnectionClosed,
+                    },
+                    // One timer for both: flood control's next token and liveness.
+                    _ = sleep_until(flood_wake.map_or(liveness, |flood| flood.min(liveness))) => {
+                        if Instant::now() < liveness {
+                            // Flood control's wait is over: the loop takes the next line.
+                            continue;
                         }
-                    }
-                    Some(Err(error)) => return Close::ReadError(error.to_string()),
-                    // Whatever it sent but flood control still held back goes
-                    // with it: nothing is said in the name of a client that left.
-                    None => return Close::ConnectionClosed,
-                },
-                // One timer for both: flood control's next token and liveness.
-                _ = sleep_until(flood_wake.map_or(liveness, |flood| flood.min(liveness))) => {
-                    if Instant::now() < liveness {
-                        // Flood control's wait is over: the loop takes the next line.
-                        continue;
-                    }
-                    if !handler.is_registered() {
-                        if Instant::now() >= self.registration_deadline() {
-                            return Close::RegistrationTimeout;
+                        if !handler.is_registered() {
+                            if Instant::now() >= self.registration_deadline() {
+                                return Close::RegistrationTimeout;
+                            }
+                            continue;
                         }
-                        continue;
-                    }
-                    match ping_sent_at {
-                        None => {
-                            handler.send_ping(connection);
-                            ping_sent_at = Some(Instant::now());
+                        match ping_sent_at {
+                            None => {
+                                handler.send_ping(connection);
+                                ping_sent_at = Some(Instant::now());
+                            }
+                            Some(_) => return Close::PingTimeout(last_heard.elapsed()),
                         }
-                        Some(_) => return Close::PingTimeout(last_heard.elapsed()),
                     }
                 }
             }
