@@ -7,6 +7,7 @@
 
 use super::IrcSession;
 use super::account::capitalized;
+use crate::hub::client::ClientId;
 use crate::hub::{CHANSERV, ChannelRegistration};
 use crate::session::Connection;
 use natter_protocol::{Casemapping, Message};
@@ -38,81 +39,40 @@ pub fn handle(session: &mut IrcSession, connection: &mut Connection, line: &str)
     let mut words = line.split_whitespace();
     let command = words.next().unwrap_or("HELP").to_ascii_uppercase();
     let args: Vec<&str> = words.collect();
-    let id = connection.id;
-    match (command.as_str(), args.as_slice()) {
+    for text in answer(session, connection.id, &command, &args) {
+        say(session, connection, &text);
+    }
+}
+
+/// What ChanServ answers `command args` from client `id`, line by line.
+fn answer(session: &IrcSession, id: ClientId, command: &str, args: &[&str]) -> Vec<String> {
+    let hub = &session.context.hub;
+    let sentence = |error: &dyn std::fmt::Display| format!("{}.", capitalized(&error.to_string()));
+    match (command, args) {
         ("REGISTER", [channel, ..]) => {
             let limit = session.context.config.accounts.max_channels_per_account;
-            let result = session
-                .context
-                .hub
-                .with(|hub| hub.register_channel(id, channel, limit));
-            match result {
-                Ok(registered) => say(
-                    session,
-                    connection,
-                    &format!(
-                        "{} is now registered to {}.",
-                        registered.channel, registered.founder.name
-                    ),
+            let text = match hub.with(|hub| hub.register_channel(id, channel, limit)) {
+                Ok(registered) => format!(
+                    "{} is now registered to {}.",
+                    registered.channel, registered.founder.name
                 ),
-                Err(error) => say(
-                    session,
-                    connection,
-                    &format!("{}.", capitalized(&error.to_string())),
-                ),
-            }
+                Err(error) => sentence(&error),
+            };
+            vec![text]
         }
-        ("DROP", [channel]) => {
-            let result = session
-                .context
-                .hub
-                .with(|hub| hub.drop_channel(id, channel));
-            match result {
-                Ok(name) => say(
-                    session,
-                    connection,
-                    &format!("{name} is no longer registered."),
-                ),
-                Err(error) => say(
-                    session,
-                    connection,
-                    &format!("{}.", capitalized(&error.to_string())),
-                ),
-            }
-        }
-        ("INFO", [channel]) => {
-            let found = session
-                .context
-                .hub
-                .read(|hub| hub.channel_registration(id, channel));
-            match found {
-                Some(registration) => {
-                    for text in info_lines(&registration) {
-                        say(session, connection, &text);
-                    }
-                }
-                None => say(
-                    session,
-                    connection,
-                    &format!("{channel} is not registered."),
-                ),
-            }
-        }
-        ("HELP", _) => {
-            for text in HELP {
-                say(session, connection, text);
-            }
-        }
-        (known @ ("REGISTER" | "DROP" | "INFO"), _) => say(
-            session,
-            connection,
-            &format!("Syntax: {known} <#channel>. Try: /msg ChanServ HELP"),
-        ),
-        (other, _) => say(
-            session,
-            connection,
-            &format!("Unknown command {other}. Try: /msg ChanServ HELP"),
-        ),
+        ("DROP", [channel]) => vec![match hub.with(|hub| hub.drop_channel(id, channel)) {
+            Ok(name) => format!("{name} is no longer registered."),
+            Err(error) => sentence(&error),
+        }],
+        ("INFO", [channel]) => match hub.read(|hub| hub.channel_registration(id, channel)) {
+            Some(registration) => info_lines(&registration),
+            None => vec![format!("{channel} is not registered.")],
+        },
+        ("HELP", _) => HELP.iter().map(|text| text.to_string()).collect(),
+        (known @ ("REGISTER" | "DROP" | "INFO"), _) => vec![format!(
+            "Syntax: {known} <#channel>. Try: /msg ChanServ HELP"
+        )],
+        (other, _) => vec![format!("Unknown command {other}. Try: /msg ChanServ HELP")],
     }
 }
 
