@@ -48,3 +48,15 @@ impl Default for AccountsConfig {
         }
     }
 }
+
+impl AccountsConfig {
+    /// The failed-login limits every way of logging in (SASL, NickServ, PASS,
+    /// the plain prompt) and OPER check attempts against.
+    pub fn failure_limits(&self) -> super::Limits {
+        super::Limits {
+            per_connection: self.max_failures_per_connection,
+            per_address: self.max_failures_per_address,
+            window: self.failure_window,
+        }
+    }
+}

@@ -79,12 +79,7 @@ impl IrcSession {
     }
 
     fn limits(&self) -> Limits {
-        let config = &self.context.config.accounts;
-        Limits {
-            per_connection: config.max_failures_per_connection,
-            per_address: config.max_failures_per_address,
-            window: config.failure_window,
-        }
+        self.context.config.accounts.failure_limits()
     }
 
     /// Checks `password` for `name` within the failed-login limits.

@@ -4,7 +4,7 @@
 //! prompt instead, and nobody gets in without logging in.
 
 use super::{PlainSession, Stage, notice};
-use crate::accounts::{Account, AccountError, Limits, MIN_PASSWORD_CHARS};
+use crate::accounts::{Account, AccountError, MIN_PASSWORD_CHARS};
 use crate::session::{Close, Connection, Flow};
 
 impl PlainSession {
@@ -238,12 +238,7 @@ impl PlainSession {
                 "Accounts are not available on this server".to_string(),
             ));
         };
-        let config = &self.context.config.accounts;
-        let limits = Limits {
-            per_connection: config.max_failures_per_connection,
-            per_address: config.max_failures_per_address,
-            window: config.failure_window,
-        };
+        let limits = self.context.config.accounts.failure_limits();
         let ip = connection.peer.ip();
         if let Err(seconds) = accounts
             .limiter()

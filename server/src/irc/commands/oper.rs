@@ -1,7 +1,6 @@
 //! OPER: become an IRC operator by proving one of the `[[operators]]` blocks.
 
 use super::super::IrcSession;
-use crate::accounts::Limits;
 use crate::operators::{Applicant, OperError};
 use crate::session::Connection;
 use natter_protocol::{Message, numeric};
@@ -36,12 +35,7 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
         ip: connection.peer.ip(),
         cert: connection.client_cert,
     };
-    let accounts = &session.context.config.accounts;
-    let limits = Limits {
-        per_connection: accounts.max_failures_per_connection,
-        per_address: accounts.max_failures_per_address,
-        window: accounts.failure_window,
-    };
+    let limits = session.context.config.accounts.failure_limits();
     let operators = session.context.live().operators.clone();
     let result = operators
         .authenticate(
@@ -73,25 +67,31 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
         }
         Err(error) => {
             tracing::warn!(peer = %connection.peer, client = id, oper = %name, reason = ?error, "failed OPER");
-            match error {
-                OperError::NoBlock => session.reply(
-                    connection,
-                    numeric::ERR_NOOPERHOST,
-                    ["No O-lines for your host"],
-                ),
-                OperError::Mismatch => session.reply(
-                    connection,
-                    numeric::ERR_PASSWDMISMATCH,
-                    ["Password incorrect"],
-                ),
-                OperError::TooMany(seconds) => session.reply(
-                    connection,
-                    numeric::ERR_PASSWDMISMATCH,
-                    [format!(
-                        "Too many failed attempts; try again in {seconds} seconds"
-                    )],
-                ),
-            }
+            reply_failure(session, connection, &error);
         }
+    }
+}
+
+/// 491 when no block of that name is for this host, else 464 (wrong
+/// password or certificate, or too many failures and how long to wait).
+fn reply_failure(session: &IrcSession, connection: &mut Connection, error: &OperError) {
+    match error {
+        OperError::NoBlock => session.reply(
+            connection,
+            numeric::ERR_NOOPERHOST,
+            ["No O-lines for your host"],
+        ),
+        OperError::Mismatch => session.reply(
+            connection,
+            numeric::ERR_PASSWDMISMATCH,
+            ["Password incorrect"],
+        ),
+        OperError::TooMany(seconds) => session.reply(
+            connection,
+            numeric::ERR_PASSWDMISMATCH,
+            [format!(
+                "Too many failed attempts; try again in {seconds} seconds"
+            )],
+        ),
     }
 }
