@@ -7,7 +7,9 @@
 //! command that waits for it, or [`WAKE_AT`] messages queued): messages in
 //! between cost the sender no wake-up at all.
 
-use super::batch::{self, ConversationCache, Placed};
+mod commit;
+
+use super::batch::{ConversationCache, Placed};
 use super::config::HistoryConfig;
 use super::drops::DropCounter;
 use super::error::HistoryError;
@@ -15,7 +17,8 @@ use super::forget::Purging;
 use super::queued::QueuedMessage;
 use super::retention::Retention;
 use super::schema::WriterConnection;
-use rusqlite::{Connection, ErrorCode};
+use commit::Failure;
+use rusqlite::Connection;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
@@ -90,14 +93,6 @@ pub(crate) struct Writer {
     /// Messages taken off the queue whose permits are not given back yet
     /// (given back together: one semaphore lock per drain, not per message).
     taken: usize,
-}
-
-/// A commit that failed and will be retried.
-struct Failure {
-    reason: String,
-    retry_at: Instant,
-    backoff: Duration,
-    last_logged: Instant,
 }
 
 enum Flow {
@@ -316,177 +311,4 @@ impl Writer {
     fn has_work(&self) -> bool {
         !self.pending.is_empty() || !self.places.is_empty() || !self.purges.is_empty()
     }
-
-    /// Deletes the history of the channels in `purges`, before anything
-    /// pending (which belongs to their next lives) is inserted.
-    fn purge(&mut self) -> Result<(), HistoryError> {
-        if self.purges.is_empty() {
-            return Ok(());
-        }
-        let names = self.purges.iter().map(|(folded, _)| folded.as_str());
-        match super::forget::delete_channels(&mut self.conn, names) {
-            Ok(deleted) => {
-                tracing::info!(channels = ?self.purges, deleted, "history of vanished channels deleted");
-                for (folded, cutoff) in self.purges.drain(..) {
-                    self.purging.done(&folded, cutoff);
-                }
-                Ok(())
-            }
-            Err(error) => {
-                let reason = error.to_string();
-                if is_transient(&error) {
-                    self.schedule_retry(&reason);
-                } else {
-                    tracing::error!(
-                        path = %self.path.display(),
-                        %reason,
-                        channels = ?self.purges,
-                        "the history of vanished channels could not be deleted; it stays hidden until natterd stops: delete it with `natterd channel forget`"
-                    );
-                    self.purges.clear();
-                }
-                Err(self.write_error(reason))
-            }
-        }
-    }
-
-    /// Commits the pending batch; on failure keeps it and schedules a retry.
-    fn commit(&mut self) -> Result<(), HistoryError> {
-        self.purge()?;
-        if self.pending.is_empty() && self.places.is_empty() {
-            if let Some(failure) = self.failure.take() {
-                tracing::info!(path = %self.path.display(), after = %failure.reason, "history writes recovered");
-            }
-            return Ok(());
-        }
-        let started = std::time::Instant::now();
-        match batch::insert_batch(
-            &mut self.conn,
-            &mut self.conversations,
-            &self.pending,
-            &self.places,
-        ) {
-            Ok(()) => {
-                crate::metrics::history_committed(self.pending.len(), started);
-                if let Some(failure) = self.failure.take() {
-                    tracing::info!(
-                        path = %self.path.display(),
-                        committed = self.pending.len(),
-                        after = %failure.reason,
-                        "history writes recovered"
-                    );
-                }
-                self.pending.clear();
-                self.places.clear();
-                self.oldest_pending = None;
-                Ok(())
-            }
-            Err(error) => {
-                // The rolled-back transaction may have created conversation rows the cache now names.
-                self.conversations.clear();
-                let reason = error.to_string();
-                if is_transient(&error) {
-                    self.schedule_retry(&reason);
-                } else {
-                    tracing::error!(
-                        path = %self.path.display(),
-                        %reason,
-                        lost = self.pending.len(),
-                        "history batch rejected by the database; these messages are left out of history"
-                    );
-                    for _ in 0..self.pending.len() {
-                        self.drops.dropped(&self.path, "history batch rejected");
-                    }
-                    self.pending.clear();
-                    self.places.clear();
-                    self.oldest_pending = None;
-                }
-                Err(self.write_error(reason))
-            }
-        }
-    }
-
-    fn schedule_retry(&mut self, reason: &str) {
-        let now = Instant::now();
-        let failure = self.failure.get_or_insert_with(|| Failure {
-            reason: reason.to_owned(),
-            retry_at: now,
-            backoff: FIRST_BACKOFF / 2,
-            last_logged: now - LOG_EVERY,
-        });
-        failure.reason = reason.to_owned();
-        failure.backoff = (failure.backoff * 2).min(MAX_BACKOFF);
-        failure.retry_at = now + failure.backoff;
-        if now.duration_since(failure.last_logged) >= LOG_EVERY {
-            failure.last_logged = now;
-            tracing::error!(
-                path = %self.path.display(),
-                %reason,
-                waiting = self.pending.len(),
-                retry_in_ms = failure.backoff.as_millis() as u64,
-                "cannot write history (is the disk full or failing?); chat goes on, messages are kept and retried"
-            );
-        }
-    }
-
-    /// Commits what is pending, retrying a failing disk until the shutdown
-    /// timeout; then gives up and says how many messages were not saved.
-    fn commit_before_exit(&mut self) -> Result<(), HistoryError> {
-        let started = Instant::now();
-        let deadline = started + self.shutdown_timeout;
-        let mut result = self.commit();
-        while let Some(failure) = &self.failure {
-            let now = Instant::now();
-            if now >= deadline || !self.has_work() {
-                break;
-            }
-            std::thread::sleep(
-                failure
-                    .retry_at
-                    .min(deadline)
-                    .saturating_duration_since(now),
-            );
-            result = self.commit();
-        }
-        if let Err(error) = &result {
-            let reason = match error {
-                HistoryError::Write { reason, .. } => reason.clone(),
-                other => other.to_string(),
-            };
-            result = Err(HistoryError::Unsaved {
-                path: self.path.clone(),
-                count: self.pending.len(),
-                reason,
-                waited_secs: started.elapsed().as_secs(),
-            });
-        }
-        for waiter in self.waiters.drain(..) {
-            let _ = waiter.send(result.clone());
-        }
-        result
-    }
-
-    fn write_error(&self, reason: String) -> HistoryError {
-        HistoryError::Write {
-            path: self.path.clone(),
-            reason,
-        }
-    }
-}
-
-/// Errors worth retrying: the disk or the file, not the data.
-fn is_transient(error: &rusqlite::Error) -> bool {
-    matches!(
-        error.sqlite_error_code(),
-        Some(
-            ErrorCode::DiskFull
-                | ErrorCode::SystemIoFailure
-                | ErrorCode::DatabaseBusy
-                | ErrorCode::DatabaseLocked
-                | ErrorCode::CannotOpen
-                | ErrorCode::ReadOnly
-                | ErrorCode::OutOfMemory
-                | ErrorCode::PermissionDenied
-        )
-    )
 }

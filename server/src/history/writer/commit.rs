@@ -1,0 +1,192 @@
+//! Committing the pending batch, and what the writer does when a commit
+//! fails: keep the batch, retry with backoff, say so at most every
+//! [`LOG_EVERY`], and give up only at shutdown, counting what was not saved.
+
+use super::{FIRST_BACKOFF, LOG_EVERY, MAX_BACKOFF, Writer};
+use crate::history::HistoryError;
+use crate::history::batch;
+use rusqlite::ErrorCode;
+use std::time::{Duration, Instant};
+
+/// A commit that failed and will be retried.
+pub(super) struct Failure {
+    pub(super) reason: String,
+    pub(super) retry_at: Instant,
+    backoff: Duration,
+    last_logged: Instant,
+}
+
+impl Writer {
+    /// Deletes the history of the channels in `purges`, before anything
+    /// pending (which belongs to their next lives) is inserted.
+    fn purge(&mut self) -> Result<(), HistoryError> {
+        if self.purges.is_empty() {
+            return Ok(());
+        }
+        let names = self.purges.iter().map(|(folded, _)| folded.as_str());
+        match crate::history::forget::delete_channels(&mut self.conn, names) {
+            Ok(deleted) => {
+                tracing::info!(channels = ?self.purges, deleted, "history of vanished channels deleted");
+                for (folded, cutoff) in self.purges.drain(..) {
+                    self.purging.done(&folded, cutoff);
+                }
+                Ok(())
+            }
+            Err(error) => {
+                let reason = error.to_string();
+                if is_transient(&error) {
+                    self.schedule_retry(&reason);
+                } else {
+                    tracing::error!(
+                        path = %self.path.display(),
+                        %reason,
+                        channels = ?self.purges,
+                        "the history of vanished channels could not be deleted; it stays hidden until natterd stops: delete it with `natterd channel forget`"
+                    );
+                    self.purges.clear();
+                }
+                Err(self.write_error(reason))
+            }
+        }
+    }
+
+    /// Commits the pending batch; on failure keeps it and schedules a retry.
+    pub(super) fn commit(&mut self) -> Result<(), HistoryError> {
+        self.purge()?;
+        if self.pending.is_empty() && self.places.is_empty() {
+            if let Some(failure) = self.failure.take() {
+                tracing::info!(path = %self.path.display(), after = %failure.reason, "history writes recovered");
+            }
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        match batch::insert_batch(
+            &mut self.conn,
+            &mut self.conversations,
+            &self.pending,
+            &self.places,
+        ) {
+            Ok(()) => {
+                crate::metrics::history_committed(self.pending.len(), started);
+                if let Some(failure) = self.failure.take() {
+                    tracing::info!(
+                        path = %self.path.display(),
+                        committed = self.pending.len(),
+                        after = %failure.reason,
+                        "history writes recovered"
+                    );
+                }
+                self.pending.clear();
+                self.places.clear();
+                self.oldest_pending = None;
+                Ok(())
+            }
+            Err(error) => {
+                // The rolled-back transaction may have created conversation rows the cache now names.
+                self.conversations.clear();
+                let reason = error.to_string();
+                if is_transient(&error) {
+                    self.schedule_retry(&reason);
+                } else {
+                    tracing::error!(
+                        path = %self.path.display(),
+                        %reason,
+                        lost = self.pending.len(),
+                        "history batch rejected by the database; these messages are left out of history"
+                    );
+                    for _ in 0..self.pending.len() {
+                        self.drops.dropped(&self.path, "history batch rejected");
+                    }
+                    self.pending.clear();
+                    self.places.clear();
+                    self.oldest_pending = None;
+                }
+                Err(self.write_error(reason))
+            }
+        }
+    }
+
+    fn schedule_retry(&mut self, reason: &str) {
+        let now = Instant::now();
+        let failure = self.failure.get_or_insert_with(|| Failure {
+            reason: reason.to_owned(),
+            retry_at: now,
+            backoff: FIRST_BACKOFF / 2,
+            last_logged: now - LOG_EVERY,
+        });
+        failure.reason = reason.to_owned();
+        failure.backoff = (failure.backoff * 2).min(MAX_BACKOFF);
+        failure.retry_at = now + failure.backoff;
+        if now.duration_since(failure.last_logged) >= LOG_EVERY {
+            failure.last_logged = now;
+            tracing::error!(
+                path = %self.path.display(),
+                %reason,
+                waiting = self.pending.len(),
+                retry_in_ms = failure.backoff.as_millis() as u64,
+                "cannot write history (is the disk full or failing?); chat goes on, messages are kept and retried"
+            );
+        }
+    }
+
+    /// Commits what is pending, retrying a failing disk until the shutdown
+    /// timeout; then gives up and says how many messages were not saved.
+    pub(super) fn commit_before_exit(&mut self) -> Result<(), HistoryError> {
+        let started = Instant::now();
+        let deadline = started + self.shutdown_timeout;
+        let mut result = self.commit();
+        while let Some(failure) = &self.failure {
+            let now = Instant::now();
+            if now >= deadline || !self.has_work() {
+                break;
+            }
+            std::thread::sleep(
+                failure
+                    .retry_at
+                    .min(deadline)
+                    .saturating_duration_since(now),
+            );
+            result = self.commit();
+        }
+        if let Err(error) = &result {
+            let reason = match error {
+                HistoryError::Write { reason, .. } => reason.clone(),
+                other => other.to_string(),
+            };
+            result = Err(HistoryError::Unsaved {
+                path: self.path.clone(),
+                count: self.pending.len(),
+                reason,
+                waited_secs: started.elapsed().as_secs(),
+            });
+        }
+        for waiter in self.waiters.drain(..) {
+            let _ = waiter.send(result.clone());
+        }
+        result
+    }
+
+    pub(super) fn write_error(&self, reason: String) -> HistoryError {
+        HistoryError::Write {
+            path: self.path.clone(),
+            reason,
+        }
+    }
+}
+
+/// Errors worth retrying: the disk or the file, not the data.
+fn is_transient(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(
+            ErrorCode::DiskFull
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::CannotOpen
+                | ErrorCode::ReadOnly
+                | ErrorCode::OutOfMemory
+                | ErrorCode::PermissionDenied
+        )
+    )
+}
