@@ -58,6 +58,7 @@ mod reservation;
 mod retention;
 mod room_sync;
 mod schema;
+mod targets;
 mod writer;
 
 #[cfg(test)]

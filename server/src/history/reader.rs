@@ -2,7 +2,8 @@
 //! neither the runtime nor the writer ever waits for a reader.
 
 use super::error::HistoryError;
-use super::query::{self, TargetsQuery};
+use super::query;
+use super::targets::{self, TargetsQuery};
 use super::{History, HistoryQuery, StoredMessage, schema};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -100,7 +101,7 @@ impl History {
         let mut targets = self
             .inner
             .readers
-            .read(move |conn, path| query::run_targets(conn, path, &query))
+            .read(move |conn, path| targets::run_targets(conn, path, &query))
             .await?;
         targets.retain(|(name, latest)| {
             !(natter_protocol::is_channel_name(name)
@@ -124,7 +125,9 @@ impl History {
         let (viewer, partner) = (viewer.to_owned(), partner.to_owned());
         self.inner
             .readers
-            .read(move |conn, path| query::run_partner(conn, path, &viewer, &partner, casemapping))
+            .read(move |conn, path| {
+                targets::run_partner(conn, path, &viewer, &partner, casemapping)
+            })
             .await
     }
 }
