@@ -8,25 +8,40 @@
 # alike. The result is a table of medians with ratios to ngIRCd's.
 # It installs nothing: servers that are not installed are left out.
 #
-# Usage: scripts/compare.sh [--rounds N] [--quick] [--out DIR] [--only SERVER,...]
+# Usage: scripts/compare.sh [--rounds N] [--quick] [--times N] [--out DIR]
+#                           [--only SERVER,...] [--scenarios NAME,...] [--old NATTERD]
 #   --rounds N     alternated rounds per scenario (default 3)
 #   --quick        about a tenth of the messages, 2000 idle connections (a smoke test)
+#   --times N      N times the messages of every traffic scenario (longer, steadier runs)
 #   --out DIR      keep the JSON reports there (default: a temporary directory)
-#   --only LIST    servers to run, of: natterd,natterd-nohist,ngircd,inspircd
+#   --only LIST    servers to run, of: natterd,natterd-nohist,ngircd,inspircd,old,old-nohist
+#   --scenarios L  scenarios to run, of: 100x1,100x10,1000x1,1000x10,whisper,paced,idle
+#                  (default all)
+#   --old PATH     another natterd binary (e.g. an older build), run as the servers
+#                  `old` and `old-nohist` exactly like `natterd` and `natterd-nohist`:
+#                  an A/B of two builds is `--old A --only old-nohist,natterd-nohist`
+#                  with NATTERD=B; the table's ratios are then to `old`.
+# Every run prints one line (deliveries/s, server CPU-s per million deliveries,
+# lost, out of order) and each round the load average, so a table's medians can
+# be checked against every round and the load they ran under.
 # Environment: NATTERD, NATTER_BENCH (binaries; default: target/release, built
 # if missing), SERVER_CPU (default 0), BENCH_CPUS (default 1), PACED_RATE
 # (messages/s of the paced 100x10 run, default 14700: 1.46 M deliveries/s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3 quick=0 out="" only="natterd,natterd-nohist,ngircd,inspircd"
+rounds=3 quick=0 times=1 out="" old="" only="natterd,natterd-nohist,ngircd,inspircd"
+wanted="100x1,100x10,1000x1,1000x10,whisper,paced,idle"
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
     --quick) quick=1; shift ;;
+    --times) times="$2"; shift 2 ;;
+    --scenarios) wanted="$2"; shift 2 ;;
+    --old) old="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -53,6 +68,10 @@ servers=()
 for name in ${only//,/ }; do
   case "$name" in
     natterd|natterd-nohist) servers+=("$name") ;;
+    old|old-nohist)
+      if [ -x "$old" ]; then servers+=("$name"); else
+        echo "compare.sh: $name needs --old PATH (an executable natterd)" >&2; exit 2
+      fi ;;
     ngircd) if [ -n "$ngircd" ]; then servers+=(ngircd); else echo "ngircd not installed: left out" >&2; fi ;;
     inspircd) if [ -n "$inspircd" ]; then servers+=(inspircd); else echo "inspircd not installed: left out" >&2; fi ;;
     *) echo "compare.sh: unknown server $name" >&2; exit 2 ;;
@@ -64,17 +83,22 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 idle_connections=10000
 [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 20500 ] && idle_connections=$(( ($(ulimit -n) - 500) / 2 ))
 
-scale() { if [ "$quick" = 1 ]; then echo $(( $1 / 10 )); else echo "$1"; fi; }
+scale() { if [ "$quick" = 1 ]; then echo $(( $1 * times / 10 )); else echo $(( $1 * times )); fi; }
 [ "$quick" = 1 ] && idle_connections=2000
-scenarios=(
-  "fanout --receivers 100 --senders 1 --messages $(scale 30000)"
-  "fanout --receivers 100 --senders 10 --messages $(scale 30000)"
-  "fanout --receivers 1000 --senders 1 --messages $(scale 3000)"
-  "fanout --receivers 1000 --senders 10 --messages $(scale 3000)"
-  "whisper --pairs 100 --messages $(scale 300000)"
-  "fanout --receivers 100 --senders 10 --rate $paced_rate --duration $([ "$quick" = 1 ] && echo 2 || echo 5)"
-  "idle --connections $idle_connections --hold 2"
+declare -A by_name=(
+  [100x1]="fanout --receivers 100 --senders 1 --messages $(scale 30000)"
+  [100x10]="fanout --receivers 100 --senders 10 --messages $(scale 30000)"
+  [1000x1]="fanout --receivers 1000 --senders 1 --messages $(scale 3000)"
+  [1000x10]="fanout --receivers 1000 --senders 10 --messages $(scale 3000)"
+  [whisper]="whisper --pairs 100 --messages $(scale 300000)"
+  [paced]="fanout --receivers 100 --senders 10 --rate $paced_rate --duration $([ "$quick" = 1 ] && echo 2 || echo 5)"
+  [idle]="idle --connections $idle_connections --hold 2"
 )
+scenarios=()
+for name in ${wanted//,/ }; do
+  if [ -z "${by_name[$name]:-}" ]; then echo "compare.sh: unknown scenario $name" >&2; exit 2; fi
+  scenarios+=("${by_name[$name]}")
+done
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/natter-compare.XXXXXX")"
 pid=""
@@ -105,8 +129,10 @@ start_server() {
   local name="$1" port="$2" dir="$3"
   mkdir -p "$dir"
   case "$name" in
-    natterd|natterd-nohist)
-      local history=true; [ "$name" = natterd-nohist ] && history=false
+    natterd|natterd-nohist|old|old-nohist)
+      local history=true binary="$natterd"
+      [ "${name%-nohist}" != "$name" ] && history=false
+      [ "${name%-nohist}" = old ] && binary="$old"
       cat >"$dir/natterd.toml" <<EOF
 [server]
 bind = "127.0.0.1:$port"
@@ -123,12 +149,14 @@ flood_rate = 1000000000.0
 flood_max_queued = 1000000000
 [tls]
 bind = ""
-[discovery]
-enabled = false
 [history]
 enabled = $history
 EOF
-      "${pin_server[@]}" "$natterd" --config "$dir/natterd.toml" --log warn >"$dir/log" 2>&1 &
+      # Builds from before LAN discovery reject its table.
+      if "$binary" --print-config 2>/dev/null | grep -q '^\[discovery\]'; then
+        printf '[discovery]\nenabled = false\n' >>"$dir/natterd.toml"
+      fi
+      "${pin_server[@]}" "$binary" --config "$dir/natterd.toml" --log warn >"$dir/log" 2>&1 &
       ;;
     ngircd)
       printf 'bench\n' >"$dir/motd"
@@ -189,8 +217,18 @@ stop_server() {
   pid=""
 }
 
+# One line from natter-bench's table: rate, CPU per delivery, lost, out of order.
+summary() {
+  awk -F'  +' '
+    /deliveries\/s/ { rate = $3 } /server CPU-s per million/ { cpu = $3 }
+    /^  lost/ { lost = $3 } /order violations/ { order = $3 }
+    END { printf "   %s deliveries/s, %s server CPU-s per M deliveries, %s lost, %s out of order\n",
+          rate, cpu, lost, order }' "$1"
+}
+
 echo "== servers: ${servers[*]}; rounds: $rounds; reports in $out"
 for round in $(seq 1 "$rounds"); do
+  echo "-- round $round, load: $(uptime | sed 's/.*load average/load average/')"
   # Rotate the order each round.
   shift_by=$(( (round - 1) % ${#servers[@]} ))
   order=("${servers[@]:$shift_by}" "${servers[@]:0:$shift_by}")
@@ -205,12 +243,25 @@ for round in $(seq 1 "$rounds"); do
       if ! "${pin_bench[@]}" "$bench" $scenario --server "127.0.0.1:$port" --server-pid "$pid" \
           --label "$name" --json "$out/r$round-s$index-$name.json" >"$dir/bench.log" 2>&1; then
         echo "   failed: $(tail -n 3 "$dir/bench.log")" >&2
+      elif [[ "$scenario" != idle* ]]; then
+        summary "$dir/bench.log"
       fi
       stop_server
     done
   done
 done
 
+echo "== load at the end: $(uptime | sed 's/.*load average/load average/')"
+if [[ " ${servers[*]} " == *" old"* ]]; then
+  # Two builds: each history mode on its own, ratios to the old build.
+  for pair in "old natterd" "old-nohist natterd-nohist"; do
+    set -- $pair
+    [[ " ${servers[*]} " == *" $1 "* && " ${servers[*]} " == *" $2 "* ]] || continue
+    echo
+    "$bench" table "$out"/*-"$1".json "$out"/*-"$2".json --baseline "$1"
+  done
+  exit 0
+fi
 baseline=ngircd
 [[ " ${servers[*]} " == *" ngircd "* ]] || baseline="${servers[0]}"
 echo
