@@ -273,16 +273,21 @@ async fn watch(liveness: Liveness, sender: mpsc::Sender<NodeChange>, shutdown: C
     let mut seen = Seen::new();
     let mut expiry = tokio::time::interval(liveness.heartbeat);
     expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    'resubscribe: loop {
+    loop {
+        // Heartbeats keep expiring while the watch is being set up again:
+        // a node cut off from NATS must still count the others dead after
+        // `node_timeout` (its watch ends with the link, and subscribing
+        // anew fails until the link is back).
+        let subscribing = subscribe(&liveness, &shutdown);
+        tokio::pin!(subscribing);
         let mut entries = loop {
-            match liveness.store.watch_all().await {
-                Ok(entries) => break entries,
-                Err(error) => {
-                    tracing::debug!(%error, "cluster: cannot watch heartbeats yet");
-                    tokio::select! {
-                        _ = shutdown.cancelled() => return,
-                        _ = tokio::time::sleep(liveness.heartbeat) => {}
-                    }
+            tokio::select! {
+                subscribed = &mut subscribing => match subscribed {
+                    Some(entries) => break entries,
+                    None => return,
+                },
+                _ = expiry.tick() => {
+                    if !send_all(&sender, expire(&mut seen, liveness.timeout)).await { return; }
                 }
             }
         };
@@ -290,19 +295,45 @@ async fn watch(liveness: Liveness, sender: mpsc::Sender<NodeChange>, shutdown: C
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = expiry.tick() => {
-                    for change in expire(&mut seen, liveness.timeout) {
-                        if sender.send(change).await.is_err() { return; }
-                    }
+                    if !send_all(&sender, expire(&mut seen, liveness.timeout)).await { return; }
                 }
                 entry = entries.next() => {
-                    let Some(Ok(entry)) = entry else { continue 'resubscribe };
-                    for change in apply(&mut seen, &liveness.me, &entry) {
-                        if sender.send(change).await.is_err() { return; }
-                    }
+                    let Some(Ok(entry)) = entry else { break };
+                    if !send_all(&sender, apply(&mut seen, &liveness.me, &entry)).await { return; }
                 }
             }
         }
     }
+}
+
+/// A watch of every heartbeat, retried every heartbeat until it is set up;
+/// `None` once `shutdown` is cancelled.
+async fn subscribe(liveness: &Liveness, shutdown: &CancellationToken) -> Option<kv::Watch> {
+    loop {
+        // Every live node's last heartbeat first (a plain watch would only
+        // show nodes as they next beat, so a node cut off right after it
+        // started could never count them dead), then each change.
+        match liveness.store.watch_with_history(">").await {
+            Ok(entries) => return Some(entries),
+            Err(error) => {
+                tracing::debug!(%error, "cluster: cannot watch heartbeats yet");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return None,
+                    _ = tokio::time::sleep(liveness.heartbeat) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Hands `changes` to the watcher's receiver; false once it is gone.
+async fn send_all(sender: &mpsc::Sender<NodeChange>, changes: Vec<NodeChange>) -> bool {
+    for change in changes {
+        if sender.send(change).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 /// How a heartbeat entry changes what we know.
