@@ -10,6 +10,7 @@
 #
 # Usage: scripts/compare.sh [--rounds N] [--quick] [--times N] [--out DIR]
 #                           [--only SERVER,...] [--scenarios NAME,...] [--old NATTERD]
+#                           [--stall-limit SECONDS]
 #   --rounds N     alternated rounds per scenario (default 3)
 #   --quick        about a tenth of the messages, 2000 idle connections (a smoke test)
 #   --times N      N times the messages of every traffic scenario (longer, steadier runs)
@@ -21,6 +22,11 @@
 #                  `old` and `old-nohist` exactly like `natterd` and `natterd-nohist`:
 #                  an A/B of two builds is `--old A --only old-nohist,natterd-nohist`
 #                  with NATTERD=B; the table's ratios are then to `old`.
+#   --stall-limit S  a traffic run with no new delivery for S seconds while its
+#                  senders still write is cut short (default 30): it shows as
+#                  STALLED with its partial numbers, the table counts it in a
+#                  "stalled runs" row and leaves it out of the medians, and the
+#                  comparison goes on with the next run.
 # Every run prints one line (deliveries/s, server CPU-s per million deliveries,
 # lost, out of order) and each round the load average, so a table's medians can
 # be checked against every round and the load they ran under.
@@ -30,7 +36,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3 quick=0 times=1 out="" old="" only="natterd,natterd-nohist,ngircd,inspircd"
+rounds=3 quick=0 times=1 out="" old="" stall_limit=30 only="natterd,natterd-nohist,ngircd,inspircd"
 wanted="100x1,100x10,1000x1,1000x10,whisper,paced,idle"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -39,9 +45,10 @@ while [ $# -gt 0 ]; do
     --times) times="$2"; shift 2 ;;
     --scenarios) wanted="$2"; shift 2 ;;
     --old) old="$2"; shift 2 ;;
+    --stall-limit) stall_limit="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -239,9 +246,17 @@ for round in $(seq 1 "$rounds"); do
       dir="$work/$name-$round-$index"
       start_server "$name" "$port" "$dir"
       echo "-- round $round, $name: natter-bench $scenario"
+      extra=()
+      [[ "$scenario" != idle* ]] && extra=(--stall-limit "$stall_limit")
+      status=0
       # shellcheck disable=SC2086 # the scenario is a list of arguments
-      if ! "${pin_bench[@]}" "$bench" $scenario --server "127.0.0.1:$port" --server-pid "$pid" \
-          --label "$name" --json "$out/r$round-s$index-$name.json" >"$dir/bench.log" 2>&1; then
+      "${pin_bench[@]}" "$bench" $scenario "${extra[@]}" --server "127.0.0.1:$port" \
+        --server-pid "$pid" --label "$name" --json "$out/r$round-s$index-$name.json" \
+        >"$dir/bench.log" 2>&1 || status=$?
+      if [ "$status" = 3 ]; then
+        echo "   STALLED: no delivery for ${stall_limit} s while senders were writing; partial numbers:"
+        summary "$dir/bench.log"
+      elif [ "$status" != 0 ]; then
         echo "   failed: $(tail -n 3 "$dir/bench.log")" >&2
       elif [[ "$scenario" != idle* ]]; then
         summary "$dir/bench.log"

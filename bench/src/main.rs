@@ -8,6 +8,7 @@ use natter_bench::report::{Report, comparison_table};
 use natter_bench::traffic::{self, Amount, Shape, TrafficOptions};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 /// Load generator for IRC servers (natterd, ngIRCd, InspIRCd, ergo, ...).
@@ -136,10 +137,18 @@ struct TrafficArgs {
     /// Seconds to wait for missing deliveries after the senders finish.
     #[arg(long, default_value_t = 5.0)]
     drain_timeout: f64,
+    /// Seconds with no new delivery, while senders are still writing, after
+    /// which the run gives up: it reports what arrived, marks the run as
+    /// stalled and exits with status 3.
+    #[arg(long, default_value_t = 30.0)]
+    stall_limit: f64,
 }
 
+/// The exit status of a run cut short by the stall limit.
+const STALLED: u8 = 3;
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Fanout {
@@ -199,7 +208,8 @@ async fn main() -> anyhow::Result<()> {
                 server_usage: usage,
                 ..empty_report(&common)
             };
-            emit(&report, common.json.as_ref())
+            emit(&report, common.json.as_ref())?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Table { files, baseline } => {
             let mut reports = Vec::new();
@@ -211,12 +221,14 @@ async fn main() -> anyhow::Result<()> {
                 reports.push(report);
             }
             print!("{}", comparison_table(&reports, &baseline));
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-async fn run_traffic(shape: Shape, name: String, args: TrafficArgs) -> anyhow::Result<()> {
+/// Runs a traffic scenario and prints (and saves) its report; a stalled run
+/// is reported like any other, then exits with [`STALLED`].
+async fn run_traffic(shape: Shape, name: String, args: TrafficArgs) -> anyhow::Result<ExitCode> {
     let amount = match args.duration {
         Some(duration) => Amount::Duration(seconds(duration, "--duration")?),
         None => Amount::Messages(args.messages),
@@ -238,6 +250,7 @@ async fn run_traffic(shape: Shape, name: String, args: TrafficArgs) -> anyhow::R
         rate: args.rate,
         size: args.size,
         drain_timeout: seconds(args.drain_timeout, "--drain-timeout")?,
+        stall_limit: seconds(args.stall_limit, "--stall-limit")?,
         server_pid: args.common.server_pid,
         parallel_connects: args.common.parallel_connects,
     };
@@ -253,7 +266,18 @@ async fn run_traffic(shape: Shape, name: String, args: TrafficArgs) -> anyhow::R
         disconnected: result.disconnected,
         ..empty_report(&args.common)
     };
-    emit(&report, args.common.json.as_ref())
+    emit(&report, args.common.json.as_ref())?;
+    match report.traffic.and_then(|traffic| traffic.stall) {
+        Some(stall) => {
+            eprintln!(
+                "natter-bench: the run stalled (no delivery for {} s while {} sender(s) were \
+                 still writing): its numbers are partial",
+                stall.limit_s, stall.senders_unfinished
+            );
+            Ok(ExitCode::from(STALLED))
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 fn empty_report(common: &CommonArgs) -> Report {

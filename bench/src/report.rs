@@ -46,6 +46,11 @@ impl Report {
         (traffic.elapsed_s > 0.0).then(|| usage.cpu_s / traffic.elapsed_s)
     }
 
+    /// Whether the run was cut short by the stall limit (its numbers are partial).
+    pub fn stalled(&self) -> bool {
+        self.traffic.as_ref().is_some_and(|t| t.stall.is_some())
+    }
+
     /// A readable table of this run.
     pub fn table(&self) -> String {
         let mut out = String::new();
@@ -58,6 +63,16 @@ impl Report {
             let _ = writeln!(out, "  {name:<36} {value}");
         };
         if let Some(t) = &self.traffic {
+            if let Some(stall) = &t.stall {
+                row(
+                    "STALLED",
+                    format!(
+                        "no delivery for {} s while {} sender(s) were still writing; \
+                         cut short with {} deliveries missing",
+                        stall.limit_s, stall.senders_unfinished, t.lost
+                    ),
+                );
+            }
             row("deliveries/s", format!("{:.0}", t.deliveries_per_s));
             row("messages sent", t.sent.to_string());
             row(
@@ -185,7 +200,9 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
 /// A markdown table comparing servers: one row per scenario and metric, one
 /// column per label, each cell the median over that label's runs, with the
 /// ratio to `baseline`'s median in parentheses (for rates: how many times
-/// more; for costs: how many times as much).
+/// more; for costs: how many times as much). Stalled runs are left out of
+/// the medians and counted in a row of their own (a label with only stalled
+/// runs shows `stalled`).
 pub fn comparison_table(reports: &[Report], baseline: &str) -> String {
     let mut labels: Vec<&str> = Vec::new();
     let mut scenarios: Vec<&str> = Vec::new();
@@ -212,49 +229,87 @@ pub fn comparison_table(reports: &[Report], baseline: &str) -> String {
     }
     out.push('\n');
     for scenario in &scenarios {
+        let columns: Vec<Vec<&Report>> = labels
+            .iter()
+            .map(|label| {
+                let runs = reports.iter();
+                runs.filter(|r| r.label == *label && r.scenario == *scenario)
+                    .collect()
+            })
+            .collect();
         for metric in METRICS {
-            let medians: Vec<Option<f64>> = labels
-                .iter()
-                .map(|label| {
-                    let mut values: Vec<f64> = reports
-                        .iter()
-                        .filter(|r| r.label == *label && r.scenario == *scenario)
-                        .filter_map(metric.value)
-                        .collect();
-                    median(&mut values)
-                })
-                .collect();
-            if medians.iter().all(Option::is_none) {
-                continue;
-            }
-            let base = medians.first().copied().flatten();
-            let _ = write!(out, "| {scenario} | {} |", metric.name);
-            for (index, value) in medians.iter().enumerate() {
-                let cell = match (value, base) {
-                    (None, _) => "–".to_string(),
-                    (Some(v), Some(b)) if index > 0 && b > 0.0 && *v >= 0.0 => {
-                        let ratio = v / b;
-                        format!("{} ({ratio:.2}×)", (metric.format)(*v))
-                    }
-                    (Some(v), _) => (metric.format)(*v),
-                };
-                let _ = write!(out, " {cell} |");
-            }
-            out.push('\n');
+            metric_row(&mut out, scenario, metric, &columns);
         }
+        stalled_row(&mut out, scenario, &columns);
     }
     let runs = reports.len();
+    let stalled = match reports.iter().filter(|r| r.stalled()).count() {
+        0 => String::new(),
+        count => format!(" ({count} stalled, left out of the medians)"),
+    };
     let _ = writeln!(
         out,
-        "\nMedians of {runs} runs; (n×) is the ratio to {baseline}'s median (rates: higher is better; costs and latency: lower is better)."
+        "\nMedians of {runs} runs{stalled}; (n×) is the ratio to {baseline}'s median (rates: higher is better; costs and latency: lower is better)."
     );
     out
+}
+
+/// One metric's row for a scenario, each column the median of that
+/// label's runs that did not stall; nothing when no run measured it.
+fn metric_row(out: &mut String, scenario: &str, metric: &Metric, columns: &[Vec<&Report>]) {
+    let measured = columns
+        .iter()
+        .flatten()
+        .any(|r| (metric.value)(r).is_some());
+    if !measured {
+        return;
+    }
+    let medians: Vec<Option<f64>> = columns
+        .iter()
+        .map(|runs| {
+            let mut values: Vec<f64> = runs
+                .iter()
+                .filter(|r| !r.stalled())
+                .filter_map(|r| (metric.value)(r))
+                .collect();
+            median(&mut values)
+        })
+        .collect();
+    let base = medians.first().copied().flatten();
+    let _ = write!(out, "| {scenario} | {} |", metric.name);
+    for (index, value) in medians.iter().enumerate() {
+        let only_stalled = !columns[index].is_empty() && columns[index].iter().all(|r| r.stalled());
+        let cell = match (value, base) {
+            (None, _) if only_stalled => "stalled".to_string(),
+            (None, _) => "–".to_string(),
+            (Some(v), Some(b)) if index > 0 && b > 0.0 && *v >= 0.0 => {
+                let ratio = v / b;
+                format!("{} ({ratio:.2}×)", (metric.format)(*v))
+            }
+            (Some(v), _) => (metric.format)(*v),
+        };
+        let _ = write!(out, " {cell} |");
+    }
+    out.push('\n');
+}
+
+/// The row counting a scenario's stalled runs per label, when it has any.
+fn stalled_row(out: &mut String, scenario: &str, columns: &[Vec<&Report>]) {
+    if !columns.iter().flatten().any(|r| r.stalled()) {
+        return;
+    }
+    let _ = write!(out, "| {scenario} | stalled runs |");
+    for runs in columns {
+        let stalled = runs.iter().filter(|r| r.stalled()).count();
+        let _ = write!(out, " {stalled} of {} |", runs.len());
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::Percentiles;
+    use crate::stats::{Percentiles, Stall};
 
     fn report(label: &str, scenario: &str, rate: f64, cpu_s: f64) -> Report {
         Report {
@@ -279,6 +334,7 @@ mod tests {
                     max_us: 3000.0,
                 },
                 max_sender_lag_ms: 0.0,
+                stall: None,
             }),
             idle: None,
             server_usage: Some(ProcUsage {
@@ -348,6 +404,72 @@ mod tests {
             table.contains("| b | deliveries/s | – | 1.00 M |"),
             "{table}"
         );
+    }
+
+    fn stalled(label: &str, scenario: &str, rate: f64) -> Report {
+        let mut r = report(label, scenario, rate, 0.1);
+        if let Some(traffic) = r.traffic.as_mut() {
+            traffic.lost = 250_000;
+            traffic.stall = Some(Stall {
+                limit_s: 30.0,
+                senders_unfinished: 1,
+            });
+        }
+        r
+    }
+
+    #[test]
+    fn a_stalled_run_says_so_with_what_was_missing() {
+        let table = stalled("inspircd", "fanout 100x1", 1e5).table();
+        assert!(
+            table.contains(
+                "  STALLED                              no delivery for 30 s while 1 sender(s) \
+                 were still writing; cut short with 250000 deliveries missing"
+            ),
+            "{table}"
+        );
+        assert!(!report("x", "s", 1e6, 0.1).table().contains("STALLED"));
+    }
+
+    #[test]
+    fn stalled_runs_are_counted_apart_and_left_out_of_the_medians() {
+        let reports = vec![
+            report("ngircd", "fanout 100x1", 1e6, 0.3),
+            report("inspircd", "fanout 100x1", 4e5, 0.3),
+            stalled("inspircd", "fanout 100x1", 1e3),
+            report("inspircd", "fanout 100x1", 6e5, 0.3),
+            stalled("natterd", "fanout 100x1", 1e3),
+        ];
+        let table = comparison_table(&reports, "ngircd");
+        assert!(
+            table.contains("| fanout 100x1 | deliveries/s | 1.00 M | 0.50 M (0.50×) | stalled |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| fanout 100x1 | stalled runs | 0 of 1 | 1 of 3 | 1 of 1 |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("Medians of 5 runs (2 stalled, left out of the medians)"),
+            "{table}"
+        );
+        assert!(!table.contains("RSS per idle"), "{table}");
+        let calm = comparison_table(&reports[..2], "ngircd");
+        assert!(!calm.contains("stalled"), "{calm}");
+    }
+
+    #[test]
+    fn a_stall_goes_into_the_json_and_older_reports_still_read() {
+        let r = stalled("inspircd", "fanout 100x1", 1e3);
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(
+            json.contains(r#""stall":{"limit_s":30.0,"senders_unfinished":1}"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), r);
+        let older = json.replace(r#","stall":{"limit_s":30.0,"senders_unfinished":1}"#, "");
+        let read: Report = serde_json::from_str(&older).unwrap();
+        assert!(!read.stalled());
     }
 
     #[test]

@@ -141,6 +141,21 @@ pub struct TrafficSummary {
     pub latency: Percentiles,
     /// How far the senders fell behind their schedule at worst (paced runs), ms.
     pub max_sender_lag_ms: f64,
+    /// Set when the run was cut short because deliveries stopped coming:
+    /// its counts are partial and `lost` is what was still missing.
+    #[serde(default)]
+    pub stall: Option<Stall>,
+}
+
+/// A run cut short by the stall limit: no delivery arrived for `limit_s`
+/// seconds while deliveries were owed and senders were still writing (the
+/// server stopped reading them, or stopped delivering).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Stall {
+    /// The limit, seconds without a new delivery (`--stall-limit`).
+    pub limit_s: f64,
+    /// Senders that had not written all their messages when the run gave up.
+    pub senders_unfinished: usize,
 }
 
 impl TrafficSummary {
@@ -169,6 +184,7 @@ impl TrafficSummary {
             deliveries_per_s,
             latency: merged.percentiles(),
             max_sender_lag_ms,
+            stall: None,
         }
     }
 }

@@ -28,6 +28,7 @@ fn options(server: &TestServer, shape: Shape, rate: Option<f64>) -> TrafficOptio
         rate,
         size: 100,
         drain_timeout: Duration::from_secs(10),
+        stall_limit: Duration::from_secs(30),
         // In-process: the server's CPU and memory are this process's.
         server_pid: Some(std::process::id()),
         parallel_connects: 8,
@@ -124,6 +125,7 @@ async fn a_server_that_is_not_there_is_a_clear_error() {
         rate: None,
         size: 10,
         drain_timeout: Duration::from_secs(1),
+        stall_limit: Duration::from_secs(30),
         server_pid: None,
         parallel_connects: 1,
     };

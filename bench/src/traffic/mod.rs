@@ -6,18 +6,23 @@
 //! answers `PING`s and records measured deliveries; senders write at a pace or
 //! as fast as the socket takes lines. The run ends when every expected
 //! delivery has arrived, or when nothing more arrives for the drain timeout
-//! after the senders finished (what is missing then counts as lost).
-
+//! after the senders finished (what is missing then counts as lost), or when
+//! nothing arrives for the stall limit while senders are still writing (a
+//! server that stopped reading them): then it reports what it has, marked
+//! as stalled.
 //!
 //! Layout: [`shape`] says who talks to whom, [`sender`] writes the messages,
-//! [`reader`] receives them; this module sets a run up and adds it up.
+//! [`reader`] receives them, [`watch`] waits for the senders within the
+//! stall limit; this module sets a run up and adds it up.
 
 mod reader;
 mod sender;
 mod shape;
+mod watch;
 
 pub use sender::share;
 pub use shape::Shape;
+pub use watch::Counters;
 
 use crate::conn::{self, Registered, SharedWriter};
 use crate::procfs::{self, ProcSample, ProcUsage};
@@ -26,7 +31,7 @@ use anyhow::Context;
 use reader::{ReaderOutcome, ReaderTask};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
@@ -61,6 +66,9 @@ pub struct TrafficOptions {
     pub size: usize,
     /// How long to wait for stragglers once the senders are done.
     pub drain_timeout: Duration,
+    /// How long senders may go on writing with no new delivery arriving
+    /// before the run gives up on them (stalled).
+    pub stall_limit: Duration,
     /// The server's PID, to read its CPU time and memory.
     pub server_pid: Option<u32>,
     /// Connections registering at once.
@@ -91,14 +99,14 @@ pub async fn run(options: &TrafficOptions) -> anyhow::Result<TrafficResult> {
     )
     .await?;
     let nicks: Vec<String> = connections.iter().map(|c| c.nick.clone()).collect();
-    let progress = Arc::new(AtomicU64::new(0));
+    let counters = Arc::new(Counters::default());
     let stop = CancellationToken::new();
     let senders = options.shape.senders();
     let Started {
         writers,
         readers,
         joins,
-    } = start(options, connections, epoch, &progress, &stop).await?;
+    } = start(options, connections, epoch, &counters, &stop).await?;
     for wait in joins {
         tokio::time::timeout(conn::SETUP_TIMEOUT, wait)
             .await
@@ -107,16 +115,14 @@ pub async fn run(options: &TrafficOptions) -> anyhow::Result<TrafficResult> {
     }
     let before = sample(options.server_pid)?;
     let start_ns = elapsed_ns(epoch);
-    let sender_tasks = sender::spawn_senders(options, &nicks, &writers, epoch, start_ns);
-    let mut sent = 0;
-    let mut max_lag_ms: f64 = 0.0;
-    for task in sender_tasks {
-        let (count, lag) = task.await.context("a sender failed")??;
-        sent += count;
-        max_lag_ms = max_lag_ms.max(lag);
+    let sender_tasks = sender::spawn_senders(options, &nicks, &writers, &counters, epoch, start_ns);
+    let recipients = options.shape.recipients_per_message();
+    let done = watch::senders(sender_tasks, &counters, recipients, options.stall_limit).await?;
+    let sent = counters.written.load(Ordering::Relaxed);
+    let expected = sent * recipients;
+    if done.stall.is_none() {
+        wait_for_deliveries(&counters, expected, options.drain_timeout).await;
     }
-    let expected = sent * options.shape.recipients_per_message();
-    wait_for_deliveries(&progress, expected, options.drain_timeout).await;
     let after = sample(options.server_pid)?;
     stop.cancel();
     let mut merged = ReceiverStats::new(senders);
@@ -126,14 +132,28 @@ pub async fn run(options: &TrafficOptions) -> anyhow::Result<TrafficResult> {
         merged.merge(&outcome.stats);
         disconnected.extend(outcome.closed);
     }
-    for writer in &writers {
-        let _ = writer.lock().await.write_all(b"QUIT :done\r\n").await;
+    if done.stall.is_none() {
+        say_goodbye(&writers).await;
     }
+    let mut summary = TrafficSummary::new(&merged, sent, expected, start_ns, done.max_lag_ms);
+    summary.stall = done.stall;
     Ok(TrafficResult {
-        summary: TrafficSummary::new(&merged, sent, expected, start_ns, max_lag_ms),
+        summary,
         server: before.zip(after).map(|(a, b)| ProcUsage::between(a, b)),
         disconnected,
     })
+}
+
+/// How long one connection's `QUIT` may take to be written.
+const QUIT_WAIT: Duration = Duration::from_millis(200);
+
+/// Sends every connection's `QUIT`, giving up on a connection whose socket
+/// does not take it (after a stall, closing the socket says the same).
+async fn say_goodbye(writers: &[SharedWriter]) {
+    for writer in writers {
+        let quit = async { writer.lock().await.write_all(b"QUIT :done\r\n").await };
+        let _ = tokio::time::timeout(QUIT_WAIT, quit).await;
+    }
 }
 
 /// What [`start`] set going: each connection's writer and reader task, and
@@ -149,7 +169,7 @@ async fn start(
     options: &TrafficOptions,
     connections: Vec<Registered>,
     epoch: Instant,
-    progress: &Arc<AtomicU64>,
+    counters: &Arc<Counters>,
     stop: &CancellationToken,
 ) -> anyhow::Result<Started> {
     let senders = options.shape.senders();
@@ -186,7 +206,7 @@ async fn start(
             writer: Arc::clone(&writer),
             senders,
             epoch,
-            progress: Arc::clone(progress),
+            counters: Arc::clone(counters),
             joined,
             names_wanted,
             names_seen: 0,
@@ -220,12 +240,12 @@ fn elapsed_ns(epoch: Instant) -> u64 {
 }
 
 /// Waits until `expected` deliveries arrived, or nothing arrived for `drain`.
-async fn wait_for_deliveries(progress: &AtomicU64, expected: u64, drain: Duration) {
-    let mut last = progress.load(Ordering::Relaxed);
+async fn wait_for_deliveries(counters: &Counters, expected: u64, drain: Duration) {
+    let mut last = counters.delivered.load(Ordering::Relaxed);
     let mut last_change = Instant::now();
     while last < expected && last_change.elapsed() < drain {
         tokio::time::sleep(POLL).await;
-        let now = progress.load(Ordering::Relaxed);
+        let now = counters.delivered.load(Ordering::Relaxed);
         if now != last {
             last = now;
             last_change = Instant::now();

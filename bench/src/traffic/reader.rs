@@ -2,12 +2,12 @@
 //! deliveries, answering PINGs, and telling the run when its channel's member
 //! list is complete.
 
-use super::elapsed_ns;
+use super::{Counters, elapsed_ns};
 use crate::conn::{self, LineReader, SharedWriter};
 use crate::payload;
 use crate::stats::ReceiverStats;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
@@ -25,7 +25,7 @@ pub(super) struct ReaderTask {
     pub(super) writer: SharedWriter,
     pub(super) senders: usize,
     pub(super) epoch: Instant,
-    pub(super) progress: Arc<AtomicU64>,
+    pub(super) counters: Arc<Counters>,
     /// For fan-out: the channel, and whom to tell once its member list arrived.
     pub(super) joined: Option<(String, oneshot::Sender<()>)>,
     /// Members the list must show before `joined` is told (0: the first
@@ -41,7 +41,7 @@ impl ReaderTask {
         self.reader.grow_to(64 * 1024);
         let mut stats = ReceiverStats::new(self.senders);
         let mut now = elapsed_ns(self.epoch);
-        let closed = loop {
+        let closed = 'run: loop {
             let mut count = 0;
             let mut closing = None;
             while let Some(line) = self.reader.next_line() {
@@ -49,7 +49,14 @@ impl ReaderTask {
                     stats.record(delivery, now);
                     count += 1;
                 } else if let Some(pong) = conn::pong_for(line) {
-                    let _ = self.writer.lock().await.write_all(&pong).await;
+                    // The socket may not take it (a server that stopped
+                    // reading): the end of the run must not wait for it.
+                    let writer = &self.writer;
+                    let write = async move { writer.lock().await.write_all(&pong).await };
+                    tokio::select! {
+                        _ = self.stop.cancelled() => break 'run closing,
+                        _ = write => {}
+                    }
                 } else {
                     let (command, _) = conn::command_of(line);
                     if command == b"353" {
@@ -62,7 +69,7 @@ impl ReaderTask {
                 }
             }
             if count > 0 {
-                self.progress.fetch_add(count, Ordering::Relaxed);
+                self.counters.delivered.fetch_add(count, Ordering::Relaxed);
             }
             tokio::select! {
                 _ = self.stop.cancelled() => break closing,

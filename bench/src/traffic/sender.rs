@@ -1,11 +1,12 @@
 //! The senders of a traffic run: each writes its share of the messages to
 //! its target, in batches, at a pace or as fast as the socket takes them.
 
-use super::{Amount, TrafficOptions, elapsed_ns};
+use super::{Amount, Counters, TrafficOptions, elapsed_ns};
 use crate::conn::SharedWriter;
 use crate::payload::{self, Delivery};
 use anyhow::Context;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::task::JoinHandle;
@@ -16,6 +17,8 @@ const SEND_BATCH: usize = 64;
 /// One sender's share of the work.
 struct SenderPlan {
     writer: SharedWriter,
+    /// Where the messages handed to the socket are counted.
+    counters: Arc<Counters>,
     target: String,
     sender: u32,
     /// Messages to send; `u64::MAX` when sending for a duration.
@@ -34,6 +37,7 @@ pub(super) fn spawn_senders(
     options: &TrafficOptions,
     nicks: &[String],
     writers: &[SharedWriter],
+    counters: &Arc<Counters>,
     epoch: Instant,
     start_ns: u64,
 ) -> Vec<JoinHandle<anyhow::Result<(u64, f64)>>> {
@@ -51,6 +55,7 @@ pub(super) fn spawn_senders(
             };
             let plan = SenderPlan {
                 writer: Arc::clone(writer),
+                counters: Arc::clone(counters),
                 target,
                 sender: index as u32,
                 count,
@@ -108,6 +113,7 @@ impl SenderPlan {
                 };
                 payload::write_privmsg(&mut buffer, &self.target, message, self.size);
             }
+            self.counters.written.fetch_add(batch, Ordering::Relaxed);
             self.writer
                 .lock()
                 .await
