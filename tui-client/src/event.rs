@@ -60,8 +60,10 @@ pub enum NetEvent {
     },
     /// The TCP connection is up; registration is under way.
     Connected {
-        /// `host:port` connected to.
+        /// `host:port` connected to (after an STS upgrade: the TLS port).
         address: String,
+        /// Whether the connection is TLS.
+        secure: bool,
     },
     /// A line from the server.
     Line {

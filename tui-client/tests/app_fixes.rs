@@ -38,6 +38,7 @@ fn a_taken_nick_is_explained_in_the_current_buffer() {
         &mut app,
         natter::event::NetEvent::Connected {
             address: "chat.lan:6667".into(),
+            secure: false,
         },
     );
     line(&mut app, ":srv 433 * alice :Nickname is already in use");
@@ -141,6 +142,7 @@ fn a_silent_server_is_not_blamed_as_missing() {
         &mut app,
         natter::event::NetEvent::Connected {
             address: "chat.lan:6667".into(),
+            secure: false,
         },
     );
     let retry_at = app.chat.now + chrono::Duration::seconds(2);

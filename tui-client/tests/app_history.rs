@@ -23,6 +23,7 @@ fn app_with(settings: Settings, caps: &str, isupport: &str) -> App {
         &mut app,
         NetEvent::Connected {
             address: "chat.lan:6667".into(),
+            secure: false,
         },
     );
     line(&mut app, &format!(":srv CAP * ACK :{caps}"));

@@ -458,6 +458,7 @@ fn a_suffixed_nick_is_not_kept_for_the_next_connection() {
         &mut app,
         NetEvent::Connected {
             address: "chat.lan:6667".into(),
+            secure: false,
         },
     );
     let effects = line(&mut app, ":srv 001 alice_ :Welcome");
@@ -475,6 +476,7 @@ fn a_cjk_nick_is_mentioned_inside_a_sentence_without_spaces() {
         &mut app,
         NetEvent::Connected {
             address: "chat.lan:6667".into(),
+            secure: false,
         },
     );
     line(&mut app, ":srv 001 小明 :Welcome");

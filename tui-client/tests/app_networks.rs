@@ -36,6 +36,7 @@ fn two_networks() -> App {
     );
     let connected = NetEvent::Connected {
         address: "other.lan:6668".into(),
+        secure: false,
     };
     app.update(AppEvent::NetOf {
         network: SECOND,

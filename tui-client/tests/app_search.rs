@@ -95,6 +95,7 @@ fn at_the_oldest_loaded_line_the_search_loads_older_history_and_goes_on() {
         &mut app,
         NetEvent::Connected {
             address: "chat.lan:6667".into(),
+            secure: false,
         },
     );
     line(

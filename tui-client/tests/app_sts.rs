@@ -144,3 +144,58 @@ fn another_networks_news_stays_on_that_network() {
     app.show_network(second);
     assert!(last(&app).contains("irc.other.lan:6667 asks clients to use TLS"));
 }
+
+/// After an upgrade the status line names the address really in use (the
+/// TLS port, not the one typed) and says the connection is TLS; while
+/// reconnecting it falls back to the name the user gave.
+#[test]
+fn the_status_line_names_the_upgraded_tls_address() {
+    let mut app = fresh();
+    let status_row = |app: &natter::app::App| {
+        screen_text(app, 100, 30)
+            .lines()
+            .find(|row| row.contains(" @ "))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    net(
+        &mut app,
+        NetEvent::Connected {
+            address: "chat.lan:6667".into(),
+            secure: false,
+        },
+    );
+    let plain = status_row(&app);
+    assert!(plain.contains("@ chat.lan:6667 "), "{plain}");
+    assert!(!plain.contains("TLS"), "{plain}");
+    sts(
+        &mut app,
+        StsNews::Upgrade {
+            from: "chat.lan:6667".into(),
+            to: "chat.lan:6697".into(),
+        },
+    );
+    net(
+        &mut app,
+        NetEvent::Connecting {
+            address: "chat.lan:6697".into(),
+            attempt: 1,
+        },
+    );
+    let dialling = status_row(&app);
+    assert!(dialling.contains("@ chat.lan:6667 "), "{dialling}");
+    net(
+        &mut app,
+        NetEvent::Connected {
+            address: "chat.lan:6697".into(),
+            secure: true,
+        },
+    );
+    let secure = status_row(&app);
+    assert!(secure.contains("@ chat.lan:6697 (TLS) "), "{secure}");
+    assert!(
+        last(&app).contains("Connected to chat.lan:6697 with TLS"),
+        "{}",
+        last(&app)
+    );
+}

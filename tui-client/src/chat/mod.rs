@@ -68,6 +68,15 @@ pub enum ConnectionState {
     },
 }
 
+/// The connection a network is on: what the status line names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// `host:port` really connected to (an STS upgrade changes the port).
+    pub address: String,
+    /// Whether it is TLS.
+    pub secure: bool,
+}
+
 /// The chat model of one client.
 #[derive(Debug, Clone)]
 pub struct Chat {
@@ -79,6 +88,8 @@ pub struct Chat {
     pub session: Session,
     /// Connection state for the status line.
     pub connection: ConnectionState,
+    /// The connection in use, once the TCP (and TLS) connection is up.
+    pub link: Option<Link>,
     /// Folded nicks known to be away.
     pub away_nicks: HashSet<String>,
     /// The current time, from the last tick or network line.
@@ -111,6 +122,7 @@ impl Chat {
             buffers,
             session,
             connection: ConnectionState::Starting,
+            link: None,
             away_nicks: HashSet::new(),
             now,
             quitting: false,
@@ -143,6 +155,7 @@ impl Chat {
     pub fn handle_net(&mut self, event: NetEvent) {
         match event {
             NetEvent::Connecting { address, attempt } => {
+                self.link = None;
                 self.connection = ConnectionState::Connecting {
                     address: address.clone(),
                     attempt,
@@ -151,9 +164,11 @@ impl Chat {
                     self.server_info(format!("Connecting to {address}…"));
                 }
             }
-            NetEvent::Connected { address } => {
+            NetEvent::Connected { address, secure } => {
                 self.connection = ConnectionState::Registering;
-                self.server_info(format!("Connected to {address}; registering…"));
+                let how = if secure { " with TLS" } else { "" };
+                self.server_info(format!("Connected to {address}{how}; registering…"));
+                self.link = Some(Link { address, secure });
             }
             NetEvent::Line {
                 message,
@@ -186,6 +201,7 @@ impl Chat {
                 };
             }
             NetEvent::Failed { reason } => {
+                self.link = None;
                 let text = format!(
                     "Cannot connect: {reason}. natter will not retry by itself: type /reconnect to try again."
                 );
@@ -210,6 +226,7 @@ impl Chat {
         };
         let text = format!("Disconnected: {reason}. Retrying in {seconds}s (at {at}).{hint}");
         let was_registered = self.session.registered;
+        self.link = None;
         self.reset_history_requests();
         self.session.on_disconnect();
         for index in 0..self.buffers.len() {

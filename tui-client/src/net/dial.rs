@@ -71,6 +71,7 @@ pub(super) async fn connect_and_serve(
             tracing::info!(%address, tls = config.tls.is_some(), "connected; registering");
             let event = NetEvent::Connected {
                 address: address.to_owned(),
+                secure: config.tls.is_some(),
             };
             if app.send(AppEvent::Net(event)).await.is_err() {
                 return None;

@@ -1,4 +1,5 @@
-//! The status line: nick (and the account logged in to), server,
+//! The status line: nick (and the account logged in to), server (the
+//! address in use and whether it is TLS, once connected),
 //! connection state (with the next retry time while disconnected), lag and
 //! away state.
 
@@ -35,10 +36,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(account) = &app.chat.session.account {
         write(&format!(" ({account})"), theme.good);
     }
-    write(
-        &format!(" @ {} ", app.chat.settings.server_label),
-        Style::new(),
-    );
+    // Once connected, the address really in use: after an STS upgrade it
+    // is the TLS port, not the one typed.
+    match &app.chat.link {
+        Some(link) => {
+            write(&format!(" @ {}", link.address), Style::new());
+            if link.secure {
+                write(" (TLS)", theme.good);
+            }
+            write(" ", Style::new());
+        }
+        None => write(
+            &format!(" @ {} ", app.chat.settings.server_label),
+            Style::new(),
+        ),
+    }
     let (state, style) = state_text(app);
     write(&state, style);
     if let Some(lag) = lag_text(app) {

@@ -44,6 +44,7 @@ pub fn connect(app: &mut App) -> Vec<Effect> {
         app,
         NetEvent::Connected {
             address: "chat.lan:6667".into(),
+            secure: false,
         },
     ));
     effects.extend(line(
