@@ -297,3 +297,33 @@ fn check_schema(conn: &Connection) -> rusqlite::Result<()> {
     .next()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// The bundled SQLite is built with the options of the repository's
+    /// `.cargo/config.toml` (`LIBSQLITE3_FLAGS`): a build that lost them
+    /// still works but pays a global mutex per SQLite allocation.
+    #[test]
+    fn bundled_sqlite_has_the_repositorys_compile_options() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let mut statement = conn.prepare("PRAGMA compile_options").unwrap();
+        let options: Vec<String> = statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for wanted in [
+            "DEFAULT_MEMSTATUS=0",
+            "DQS=0",
+            "LIKE_DOESNT_MATCH_BLOBS",
+            "USE_ALLOCA",
+            "OMIT_DEPRECATED",
+            "OMIT_SHARED_CACHE",
+        ] {
+            assert!(
+                options.iter().any(|option| option == wanted),
+                "bundled SQLite built without {wanted}: {options:?}"
+            );
+        }
+    }
+}
