@@ -1,0 +1,40 @@
+//! scripts/crosscheck.py, the independent fan-out check that natter-bench's
+//! numbers are compared with, against a real natterd on 127.0.0.1:0: it
+//! registers, joins, sends, and counts every delivery (and only those).
+
+#![allow(clippy::expect_used)]
+
+use natterd::Config;
+use natterd::testing::TestServer;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_independent_check_counts_every_fanout_delivery() {
+    let mut config = Config::default();
+    config.limits.flood_burst = 1_000_000;
+    config.limits.flood_rate = 1e9;
+    config.limits.flood_max_queued = 1_000_000;
+    let server = TestServer::start_with(config).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/crosscheck.py");
+    let output = tokio::process::Command::new("python3")
+        .arg(script)
+        .args(["--receivers", "5", "--senders", "2", "--messages", "401"])
+        .args(["--label", "natterd"])
+        .arg("--server")
+        .arg(server.addr.to_string())
+        // In-process: the server's CPU is this process's.
+        .arg("--server-pid")
+        .arg(std::process::id().to_string())
+        .output()
+        .await
+        .expect("python3 runs the script");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    // 401 messages, each to the 4 other members.
+    assert!(
+        stdout.contains("(natterd): ") && stdout.contains(" 1604 of 1604 deliveries in "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("CPU-s per M deliveries"), "{stdout}");
+    server.shutdown().await;
+}
