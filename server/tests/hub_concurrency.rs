@@ -41,7 +41,6 @@ fn register(context: &Context, nick: &str) -> Member {
             sees_own_events: true,
         },
         outbound: outbound.clone(),
-        dialect_name: "test",
         secure: false,
         account: None,
     };

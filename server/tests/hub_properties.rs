@@ -167,7 +167,6 @@ impl World {
                 sees_own_events: true,
             },
             outbound: outbound.clone(),
-            dialect_name: "test",
             secure: false,
             account: None,
         };

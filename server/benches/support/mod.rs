@@ -92,7 +92,6 @@ pub fn join_member(
             sees_own_events: true,
         },
         outbound: outbound.clone(),
-        dialect_name: "bench",
         secure: false,
         account: None,
     };

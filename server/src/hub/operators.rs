@@ -20,7 +20,7 @@ impl HubState {
     pub fn set_oper(&mut self, id: ClientId, block: Option<String>) -> bool {
         match self.clients.get_mut(&id) {
             Some(client) if client.oper.is_some() != block.is_some() => {
-                client.oper = block;
+                client.oper = block.map(String::into_boxed_str);
                 true
             }
             _ => false,

@@ -232,7 +232,7 @@ impl HubState {
             away: client.away.clone(),
             idle: client.last_active.elapsed(),
             signon: client.signon,
-            dialect: client.dialect_name,
+            dialect: client.dialect_name(),
             account: client.account.as_ref().map(|(name, _)| name.clone()),
             node: None,
             secure: client.secure,

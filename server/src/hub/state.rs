@@ -4,7 +4,7 @@
 use super::HubSettings;
 use super::bus::{Bus, Directory, Published, Scope};
 use super::channel::Channel;
-use super::client::{Client, ClientId, LastActive, NewClient, Source};
+use super::client::{Client, ClientId, ConnectionToken, LastActive, NewClient, Source};
 use super::event::{Envelope, Event};
 use super::fanout::Fanout;
 use super::name::Folded;
@@ -261,9 +261,8 @@ impl HubState {
                 outbound: new.outbound,
                 signon: Utc::now(),
                 last_active: LastActive::now(),
-                dialect_name: new.dialect_name,
                 account: new.account,
-                connection_token: crate::history::new_msgid(),
+                connection_token: ConnectionToken::new(),
                 secure: new.secure,
                 private_order: Mutex::new(()),
                 source_cache: Mutex::new(None),

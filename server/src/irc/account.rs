@@ -97,7 +97,7 @@ impl IrcSession {
         let (ip, limits) = (connection.peer.ip(), self.limits());
         accounts
             .limiter()
-            .check(&mut self.login_failures, ip, limits)
+            .check(self.login_failures.get_or_insert_default(), ip, limits)
             .map_err(LoginError::TooMany)?;
         match accounts.authenticate(name, password).await {
             Ok(account) => Ok(account),
@@ -105,7 +105,7 @@ impl IrcSession {
                 tracing::info!(peer = %connection.peer, account = %name, "failed login");
                 accounts
                     .limiter()
-                    .failed(&mut self.login_failures, ip, limits);
+                    .failed(self.login_failures.get_or_insert_default(), ip, limits);
                 Err(LoginError::Bad)
             }
             Err(_) => Err(LoginError::Unavailable),

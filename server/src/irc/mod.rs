@@ -39,12 +39,14 @@ pub struct IrcSession {
     registered: bool,
     /// Batch references handed out so far (see `new_batch_id`).
     batches: u64,
-    /// A SASL exchange in progress.
-    sasl: Option<sasl::SaslExchange>,
-    /// Failed logins on this connection.
-    login_failures: crate::accounts::Window,
-    /// Failed `OPER` attempts on this connection.
-    oper_failures: crate::accounts::Window,
+    /// A SASL exchange in progress. Boxed, like the failure windows: they
+    /// are seldom used, and every field here is in every idle connection's
+    /// state (`session::tests::an_idle_connection_keeps_little_state`).
+    sasl: Option<Box<sasl::SaslExchange>>,
+    /// Failed logins on this connection (from its first login).
+    login_failures: Option<Box<crate::accounts::Window>>,
+    /// Failed `OPER` attempts on this connection (from its first `OPER`).
+    oper_failures: Option<Box<crate::accounts::Window>>,
 }
 
 /// What a connection gathers while it registers and needs no longer after:
@@ -95,8 +97,8 @@ impl IrcSession {
             registered: false,
             batches: 0,
             sasl: None,
-            login_failures: crate::accounts::Window::new(),
-            oper_failures: crate::accounts::Window::new(),
+            login_failures: None,
+            oper_failures: None,
         }
     }
 

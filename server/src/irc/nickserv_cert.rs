@@ -27,7 +27,7 @@ pub(super) async fn handle(
         (Some("LIST"), []) => list(session, connection, accounts, &own, &folded),
         (Some("ADD"), rest) => {
             let fingerprint = match rest {
-                [] => match connection.client_cert {
+                [] => match connection.client_cert() {
                     Some(fingerprint) => fingerprint,
                     None => {
                         return say(

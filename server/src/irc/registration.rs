@@ -43,7 +43,6 @@ impl IrcSession {
             realname,
             format: self.caps.format(),
             outbound: connection.outbound.clone(),
-            dialect_name: "irc",
             secure: connection.secure,
             account: self
                 .registering()

@@ -130,10 +130,10 @@ fn start(session: &mut IrcSession, connection: &mut Connection, mechanism: &str)
         None
     };
     if let Some(mechanism) = mechanism {
-        session.sasl = Some(SaslExchange {
+        session.sasl = Some(Box::new(SaslExchange {
             mechanism,
             buffer: String::new(),
-        });
+        }));
         connection.send(&Message::new("AUTHENTICATE").with_param("+"));
     } else {
         session.reply(
@@ -201,7 +201,7 @@ fn finish_external(session: &mut IrcSession, connection: &mut Connection, payloa
     let Some(authzid) = authzid else {
         return fail(session, connection, "the message is not valid base64 UTF-8");
     };
-    let Some(fingerprint) = connection.client_cert else {
+    let Some(fingerprint) = connection.client_cert() else {
         return fail(
             session,
             connection,

@@ -9,7 +9,7 @@ pub fn collect(context: &Context) {
     let mut registered: BTreeMap<&'static str, usize> = BTreeMap::from([("irc", 0), ("plain", 0)]);
     context.hub.read(|hub| {
         for client in hub.clients.values() {
-            *registered.entry(client.dialect_name).or_default() += 1;
+            *registered.entry(client.dialect_name()).or_default() += 1;
         }
     });
     for (dialect, count) in registered {

@@ -8,7 +8,7 @@
 //! be dropped; the other clients never wait for it.
 
 use super::writer::{Writer, WriterEnd};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures::task::AtomicWaker;
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -223,7 +223,7 @@ impl Outbound {
     /// Takes the next batch (what is queued, up to a hold and about
     /// [`BATCH_BYTES`]) into `buffer`, and whether the queue is closing with
     /// nothing left in it (the writer shuts the socket down after this batch).
-    pub(super) fn take_batch(&self, buffer: &mut BytesMut) -> bool {
+    pub(super) fn take_batch(&self, buffer: &mut Vec<u8>) -> bool {
         let mut state = self.lock();
         let count = match state.held_at {
             Some(held_at) if !state.closing => held_at,
@@ -322,7 +322,7 @@ mod tests {
         outbound.push(Bytes::from_static(b"before\r\n")).unwrap();
         outbound.hold();
         outbound.push(Bytes::from_static(b"meanwhile\r\n")).unwrap();
-        let mut buffer = BytesMut::new();
+        let mut buffer = Vec::new();
         outbound.take_batch(&mut buffer);
         assert_eq!(&buffer[..], b"before\r\n");
         buffer.clear();
@@ -343,7 +343,7 @@ mod tests {
             outbound.push(Bytes::from(vec![n; 1000])).unwrap();
         }
         outbound.close(None);
-        let mut buffer = BytesMut::new();
+        let mut buffer = Vec::new();
         let mut written = Vec::new();
         let mut batches = 0;
         while !outbound.take_batch(&mut buffer) {
@@ -367,7 +367,7 @@ mod tests {
         }
         outbound.hold();
         outbound.push(Bytes::from_static(b"live")).unwrap();
-        let mut buffer = BytesMut::new();
+        let mut buffer = Vec::new();
         let mut before = 0;
         loop {
             outbound.take_batch(&mut buffer);
@@ -392,7 +392,7 @@ mod tests {
             outbound.push(Bytes::from_static(b"welcome\r\n")).unwrap();
         }
         assert!(outbound.lock().queue.capacity() >= 100);
-        let mut buffer = BytesMut::new();
+        let mut buffer = Vec::new();
         outbound.take_batch(&mut buffer);
         assert_eq!(buffer.len(), 900);
         assert!(outbound.lock().queue.capacity() <= QUEUE_SLOTS_KEPT);

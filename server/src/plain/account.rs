@@ -88,7 +88,7 @@ impl PlainSession {
                         account.name
                     ),
                 );
-                self.pending_account = Some(account);
+                self.pending_account = Some(Box::new(account));
                 self.register(connection, &nick).await
             }
             Err(AccountError::WeakPassword) => {
@@ -137,7 +137,7 @@ impl PlainSession {
         }
         match self.check_login(connection, &nick, given).await {
             Ok(account) => {
-                self.pending_account = Some(account);
+                self.pending_account = Some(Box::new(account));
                 self.register(connection, &nick).await
             }
             // A mistyped password asks for the password again (the failure
@@ -240,9 +240,10 @@ impl PlainSession {
         };
         let limits = self.context.config.accounts.failure_limits();
         let ip = connection.peer.ip();
-        if let Err(seconds) = accounts
-            .limiter()
-            .check(&mut self.login_failures, ip, limits)
+        if let Err(seconds) =
+            accounts
+                .limiter()
+                .check(self.login_failures.get_or_insert_default(), ip, limits)
         {
             return Err(LoginRefused::Other(format!(
                 "Too many failed logins; try again in {seconds} seconds"
@@ -253,7 +254,7 @@ impl PlainSession {
             Err(AccountError::BadCredentials) => {
                 accounts
                     .limiter()
-                    .failed(&mut self.login_failures, ip, limits);
+                    .failed(self.login_failures.get_or_insert_default(), ip, limits);
                 Err(LoginRefused::WrongPassword)
             }
             Err(other) => Err(LoginRefused::Other(other.to_string())),

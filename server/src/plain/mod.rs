@@ -60,9 +60,11 @@ pub struct PlainSession {
     stage: Stage,
     nick: String,
     /// The account logged in to at the password prompt, for registration.
-    pending_account: Option<crate::accounts::Account>,
-    /// Failed logins on this connection.
-    login_failures: crate::accounts::Window,
+    /// Boxed, like the failure window: every field here is in every idle
+    /// connection's state (`session::tests::an_idle_connection_keeps_little_state`).
+    pending_account: Option<Box<crate::accounts::Account>>,
+    /// Failed logins on this connection (from its first login).
+    login_failures: Option<Box<crate::accounts::Window>>,
 }
 
 fn notice(connection: &mut Connection, text: &str) {
@@ -77,7 +79,7 @@ impl PlainSession {
             stage: Stage::Nickname,
             nick: String::new(),
             pending_account: None,
-            login_failures: crate::accounts::Window::new(),
+            login_failures: None,
         }
     }
 

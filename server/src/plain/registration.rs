@@ -76,7 +76,6 @@ impl PlainSession {
                 sees_own_events: false,
             },
             outbound: connection.outbound.clone(),
-            dialect_name: "plain",
             secure: connection.secure,
             account: self
                 .pending_account

@@ -136,12 +136,19 @@ const REGISTRATION_RECHECK: Duration = Duration::from_secs(1);
 
 /// Received lines waiting behind flood control, bounded in bytes and in lines.
 #[derive(Debug, Default)]
-struct RecvQueue {
+pub struct RecvQueue {
     lines: VecDeque<Inbound>,
     bytes: usize,
 }
 
 impl RecvQueue {
+    /// A queue holding the connection's first line.
+    pub fn starting_with(first: Bytes) -> RecvQueue {
+        let mut queue = RecvQueue::default();
+        queue.push(Inbound::Line(first));
+        queue
+    }
+
     fn push(&mut self, inbound: Inbound) {
         if let Inbound::Line(line) = &inbound {
             self.bytes += line.len() + 2;
@@ -198,24 +205,31 @@ impl Driver {
     /// the arguments in every idle connection's state.) Not an `async fn`
     /// itself for the same reason: an `async fn` keeps its arguments and the
     /// locals bound from them side by side.
+    // Deliberately not the `async fn` clippy suggests (see above).
+    #[allow(clippy::manual_async_fn)]
     pub fn run_loop<'a, R, W, H>(
         &'a self,
         connection: &'a mut Connection,
         wire: &'a mut Wire<R, W>,
         handler: &'a mut H,
-        first: Bytes,
+        queued: &'a mut RecvQueue,
     ) -> impl Future<Output = Close> + 'a
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
         H: LineHandler,
     {
-        let mut queued = RecvQueue::default();
-        queued.push(Inbound::Line(first));
         async move {
+            // Its own handle on the queue, for writing while a command (which
+            // borrows the connection) runs; kept here rather than in the wire,
+            // which is in the task whether or not a dialect runs.
+            let outbound = connection.outbound.clone();
             let mut bucket = TokenBucket::new(self.refill());
             let mut last_heard = Instant::now();
-            let mut ping_sent_at: Option<Instant> = None;
+            // Whether a PING went out since the client was last heard: it
+            // was sent at `last_heard + ping_interval` (the timer's deadline),
+            // so a flag is enough and no second time is kept.
+            let mut pinged = false;
             loop {
                 loop {
                     // Lines that came in the same read are taken here rather
@@ -226,7 +240,7 @@ impl Driver {
                         match wire.lines.next_buffered() {
                             Some(Ok(inbound)) => {
                                 last_heard = Instant::now();
-                                ping_sent_at = None;
+                                pinged = false;
                                 queued.push(inbound);
                             }
                             Some(Err(error)) => return Close::ReadError(error.to_string()),
@@ -242,8 +256,8 @@ impl Driver {
                             // Boxed: a command's future (the largest state of
                             // a session) exists only while it runs, not in the
                             // task every idle connection keeps.
-                            wire.alongside(Box::pin(handler.handle_line(connection, &line)))
-                                .await
+                            let command = Box::pin(handler.handle_line(connection, &line));
+                            wire.alongside(&outbound, command).await
                         }
                         Some(Inbound::TooLong) => {
                             handler.handle_too_long(connection);
@@ -266,29 +280,23 @@ impl Driver {
                 }
                 let flood_wake = (!queued.lines.is_empty())
                     .then(|| Instant::now() + bucket.wait_time(self.refill(), Instant::now()));
-                let liveness = if !handler.is_registered() {
-                    self.registration_deadline()
-                        .min(Instant::now() + REGISTRATION_RECHECK)
-                } else if !handler.answers_ping() {
-                    far_future()
-                } else if let Some(sent) = ping_sent_at {
-                    sent + self.limits().ping_timeout
-                } else {
-                    last_heard + self.limits().ping_interval
-                };
+                let liveness = self.liveness(&*handler, last_heard, pinged);
+                let Wire { lines, writer } = &mut *wire;
                 tokio::select! {
                     _ = self.shutdown.cancelled() => return Close::Shutdown,
                     _ = std::future::poll_fn(|cx| connection.outbound.poll_killed(cx)) => return Close::Killed,
-                    end = wire.writer.drive(&wire.outbound), if wire.writer.end().is_none() => match end {
-                        WriterEnd::Failed(error) => return Close::WriteError(error),
+                    // The writer polled in place (not through `Writer::drive`,
+                    // an async fn that would keep its arguments a second time).
+                    end = std::future::poll_fn(|cx| writer.poll_drive(cx, &outbound)), if !writer.ended() => match end {
+                        WriterEnd::Failed(error) => return Close::WriteError(error.into()),
                         // Closed by whoever ends this client (it is killed, or
                         // says goodbye): what follows decides how it ends.
                         WriterEnd::Closed => {}
                     },
-                    item = wire.lines.next() => match item {
+                    item = lines.next() => match item {
                         Some(Ok(inbound)) => {
                             last_heard = Instant::now();
-                            ping_sent_at = None;
+                            pinged = false;
                             queued.push(inbound);
                             if queued.over(self.limits()) {
                                 return Close::ExcessFlood;
@@ -301,26 +309,42 @@ impl Driver {
                     },
                     // One timer for both: flood control's next token and liveness.
                     _ = sleep_until(flood_wake.map_or(liveness, |flood| flood.min(liveness))) => {
-                        if Instant::now() < liveness {
-                            // Flood control's wait is over: the loop takes the next line.
-                            continue;
-                        }
                         if !handler.is_registered() {
                             if Instant::now() >= self.registration_deadline() {
                                 return Close::RegistrationTimeout;
                             }
                             continue;
                         }
-                        match ping_sent_at {
-                            None => {
-                                handler.send_ping(connection);
-                                ping_sent_at = Some(Instant::now());
-                            }
-                            Some(_) => return Close::PingTimeout(last_heard.elapsed()),
+                        // Worked out again rather than kept across the wait:
+                        // every value kept there is in every idle connection.
+                        if Instant::now() < self.liveness(&*handler, last_heard, pinged) {
+                            // Flood control's wait is over: the loop takes the next line.
+                            continue;
                         }
+                        if pinged {
+                            return Close::PingTimeout(last_heard.elapsed());
+                        }
+                        handler.send_ping(connection);
+                        pinged = true;
                     }
                 }
             }
+        }
+    }
+
+    /// When the loop must next look at the client's liveness: the
+    /// registration deadline (re-checked now and then, as it shrinks while
+    /// the server fills), when to PING, or when an unanswered PING times out.
+    fn liveness<H: LineHandler>(&self, handler: &H, last_heard: Instant, pinged: bool) -> Instant {
+        if !handler.is_registered() {
+            self.registration_deadline()
+                .min(Instant::now() + REGISTRATION_RECHECK)
+        } else if !handler.answers_ping() {
+            far_future()
+        } else if pinged {
+            last_heard + self.limits().ping_interval + self.limits().ping_timeout
+        } else {
+            last_heard + self.limits().ping_interval
         }
     }
 

@@ -9,7 +9,7 @@ mod wire;
 
 pub use connection::Connection;
 pub use detect::{FirstLine, classify};
-pub use driver::{Close, Driver, Flow, LineHandler};
+pub use driver::{Close, Driver, Flow, LineHandler, RecvQueue};
 pub use wire::Wire;
 
 use crate::context::Context;
@@ -64,28 +64,43 @@ where
 {
     let limits = &context.config.limits;
     let outbound = Arc::new(Outbound::new(limits.sendq_bytes));
-    let mut wire = Wire::new(read_half, write_half, limits, outbound.clone());
+    let mut wire = Wire::new(read_half, write_half, limits);
     let mut connection = Connection::new(context.next_client_id(), peer, outbound, slot);
     connection.secure = tls.is_some();
-    connection.client_cert = tls.and_then(|tls| tls.client_cert);
+    connection.set_client_cert(tls.and_then(|tls| tls.client_cert));
     let driver = Driver::new(context, shutdown);
     async move {
         // Everything but the connection's own state is boxed and lives only
         // while it is needed: the task every idle connection keeps stays small.
-        let first = Box::pin(first_line(&driver, &mut wire, &mut connection)).await;
-        match first {
-            Some(Inbound::Line(line)) => {
-                Box::pin(dispatch(&driver, &mut connection, &mut wire, line)).await;
+        {
+            // The dialect's future is made before it is awaited, so that the
+            // first line is not kept beside it (32 bytes of every idle task).
+            let first = Box::pin(first_line(&driver, &mut wire, &mut connection));
+            let dialect = match first.await {
+                Some(Inbound::Line(line)) => Some(Box::pin(dispatch(
+                    &driver,
+                    &mut connection,
+                    &mut wire,
+                    line,
+                ))),
+                Some(Inbound::TooLong) => {
+                    connection.send_error("Input line was too long");
+                    None
+                }
+                None => None,
+            };
+            if let Some(dialect) = dialect {
+                dialect.await;
             }
-            Some(Inbound::TooLong) => {
-                connection.send_error("Input line was too long");
-            }
-            None => {}
         }
         connection.outbound.close(None);
         // A client that stopped reading (e.g. dropped for SendQ) would leave the
         // last lines unwritten forever; it must not hold its connection and slot.
-        let written = Box::pin(tokio::time::timeout(WRITER_GRACE, wire.write())).await;
+        let written = Box::pin(tokio::time::timeout(
+            WRITER_GRACE,
+            wire.write(&connection.outbound),
+        ))
+        .await;
         // The peer is read from the connection here, not copied before the
         // wait: a copy would be 32 more bytes in every idle connection's task.
         let peer = connection.peer;
@@ -116,7 +131,7 @@ async fn first_line<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
         let recheck = tokio::time::Instant::now() + Duration::from_secs(1);
         tokio::select! {
             // Only a failure ends writing before the first line; the session then ends.
-            _ = wire.writer.drive(&wire.outbound), if wire.writer.end().is_none() => return None,
+            _ = wire.writer.drive(&connection.outbound), if wire.writing() => return None,
             item = tokio::time::timeout_at(deadline.min(recheck), wire.lines.next()) => match item {
                 Ok(item) => return item.and_then(Result::ok),
                 Err(_) if tokio::time::Instant::now() >= driver.registration_deadline() => {
@@ -136,7 +151,9 @@ async fn first_line<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
 /// Runs the dialect the first line chose, to the end of the connection.
 ///
 /// Not an `async fn`, for the reason [`run`] gives: the returned future holds
-/// its arguments once, where an `async fn` would keep them twice.
+/// its arguments once, where an `async fn` would keep them twice. The first
+/// line goes into the receive queue before the future is made: the future
+/// keeps the queue (which the loop needs anyway), not the line as well.
 // Deliberately not the `async fn` clippy suggests (see above).
 #[allow(clippy::manual_async_fn)]
 fn dispatch<'a, R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
@@ -145,22 +162,29 @@ fn dispatch<'a, R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     wire: &'a mut Wire<R, W>,
     line: Bytes,
 ) -> impl Future<Output = ()> + 'a {
+    let first = classify(&line);
+    let mut queued = RecvQueue::starting_with(line);
     async move {
         let context = &driver.context;
-        match classify(&line) {
-            FirstLine::Http => {
-                tracing::info!(peer = %connection.peer, "HTTP request on the chat port; answered 400");
-                connection.close_with(Bytes::from_static(crate::plain::HTTP_REFUSAL.as_bytes()));
-            }
+        let queued = &mut queued;
+        match first {
             FirstLine::Irc => {
                 let mut handler = crate::irc::IrcSession::new(context.clone(), connection);
-                let close = driver.run_loop(connection, wire, &mut handler, line).await;
+                let close = driver
+                    .run_loop(connection, wire, &mut handler, queued)
+                    .await;
                 driver.finish(connection, &handler, close);
             }
             FirstLine::Plain => {
                 let mut handler = crate::plain::PlainSession::new(context.clone(), connection);
-                let close = driver.run_loop(connection, wire, &mut handler, line).await;
+                let close = driver
+                    .run_loop(connection, wire, &mut handler, queued)
+                    .await;
                 driver.finish(connection, &handler, close);
+            }
+            FirstLine::Http => {
+                tracing::info!(peer = %connection.peer, "HTTP request on the chat port; answered 400");
+                connection.close_with(Bytes::from_static(crate::plain::HTTP_REFUSAL.as_bytes()));
             }
         }
     }
@@ -190,14 +214,16 @@ mod tests {
     /// Every idle connection keeps its task's future and the boxed dialect
     /// loop: memory per connection is mostly these two (README
     /// "Performance"). The budgets are what they measure now (debug build:
-    /// 384 and 632 bytes), and they sit just under allocator size classes:
-    /// tokio puts a task's future in a 128-byte aligned cell with ~100 bytes
-    /// of its own (a 384-byte future fits 512 bytes, the next class is 640),
-    /// and mimalloc's classes around the dialect loop are 640 and 768 bytes.
-    /// Crossing one costs 128 bytes of every idle connection at once, so a
-    /// change that makes them grow (a future inlined where it used to be
-    /// boxed, an `async fn` instead of a plain fn returning an async block,
-    /// a new local kept across the loop's wait) fails here.
+    /// 264 and 504 bytes), and they sit just under allocator size classes.
+    /// tokio puts a task's future in a 128-byte aligned cell with 104 bytes
+    /// of its own, the task tracker adds 8, and the task's stage 8 more (a
+    /// future has no niche for it): a 264-byte future fits 384 bytes, one
+    /// more byte takes 512. mimalloc's classes around the dialect
+    /// loop are 448, 512 and 640 bytes. Crossing one costs 128 bytes of every
+    /// idle connection at once, so a change that makes them grow (a future
+    /// inlined where it used to be boxed, an `async fn` instead of a plain fn
+    /// returning an async block, a new local kept across the loop's wait, a
+    /// field in `Connection`, `Wire`, `IrcSession` or `PlainSession`) fails here.
     #[test]
     fn an_idle_connection_keeps_little_state() {
         type R = OwnedReadHalf;
@@ -220,7 +246,7 @@ mod tests {
             Bytes,
             _,
         >(dispatch::<R, W>);
-        assert!(task <= 384, "the connection's task future is {task} bytes");
-        assert!(dialect <= 640, "the boxed dialect loop is {dialect} bytes");
+        assert!(task <= 264, "the connection's task future is {task} bytes");
+        assert!(dialect <= 512, "the boxed dialect loop is {dialect} bytes");
     }
 }

@@ -14,59 +14,54 @@ use crate::net::reader::LineReader;
 use crate::net::writer::{Writer, WriterEnd};
 use std::future::{Future, poll_fn};
 use std::pin::pin;
-use std::sync::Arc;
 use std::task::Poll;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-/// A connection's framed reads, its writer and the queue the writer drains.
+/// A connection's framed reads and its writer. The queue the writer drains
+/// is the connection's [`Outbound`], handed to each call rather than kept
+/// here a second time (a wire is in every idle connection's task).
 #[derive(Debug)]
 pub struct Wire<R, W> {
     /// The client's lines.
     pub lines: LineReader<CountedRead<R>>,
     /// The socket's write side.
     pub writer: Writer<W>,
-    /// What the writer sends.
-    pub outbound: Arc<Outbound>,
 }
 
 impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Wire<R, W> {
-    /// The two halves of a connection, framed for `limits`, written from `outbound`.
-    pub fn new(read: R, write: W, limits: &LimitsConfig, outbound: Arc<Outbound>) -> Wire<R, W> {
+    /// The two halves of a connection, framed for `limits`.
+    pub fn new(read: R, write: W, limits: &LimitsConfig) -> Wire<R, W> {
         Wire {
             lines: LineReader::new(CountedRead::new(read), LineCodec::for_limits(limits)),
             writer: Writer::new(write),
-            outbound,
         }
     }
 
-    /// Writes until the writer ends (cancel-safe; for a `select!` branch).
-    pub async fn write(&mut self) -> WriterEnd {
-        self.writer.drive(&self.outbound).await
+    /// Writes `outbound` until the writer ends (cancel-safe; for a `select!` branch).
+    pub async fn write(&mut self, outbound: &Outbound) -> WriterEnd {
+        self.writer.drive(outbound).await
     }
 
     /// Whether the writer still has work to do (a `select!` precondition).
     pub fn writing(&self) -> bool {
-        self.writer.end().is_none()
+        !self.writer.ended()
     }
 
     /// Why writing failed, once it has.
     pub fn write_failure(&self) -> Option<&str> {
-        match self.writer.end() {
-            Some(WriterEnd::Failed(error)) => Some(error),
-            _ => None,
-        }
+        self.writer.failure()
     }
 
-    /// Runs `work` to completion while writing whatever is queued meanwhile.
-    /// A write failure does not interrupt it (see [`Wire::write_failure`]).
-    pub async fn alongside<F: Future>(&mut self, work: F) -> F::Output {
+    /// Runs `work` to completion while writing whatever `outbound` queues
+    /// meanwhile. A write failure does not interrupt it (see [`Wire::write_failure`]).
+    pub async fn alongside<F: Future>(&mut self, outbound: &Outbound, work: F) -> F::Output {
         let mut work = pin!(work);
         poll_fn(|cx| {
             if let Poll::Ready(output) = work.as_mut().poll(cx) {
                 return Poll::Ready(output);
             }
             // An end is kept in the writer; the session looks at it after `work`.
-            let _ = self.writer.poll_drive(cx, &self.outbound);
+            let _ = self.writer.poll_drive(cx, outbound);
             Poll::Pending
         })
         .await
@@ -77,6 +72,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Wire<R, W> {
 mod tests {
     use super::*;
     use bytes::Bytes;
+    use std::sync::Arc;
     use tokio::io::AsyncReadExt;
 
     #[tokio::test]
@@ -84,7 +80,7 @@ mod tests {
         let (read, _client_write) = tokio::io::duplex(64);
         let (write, mut client_read) = tokio::io::duplex(64);
         let outbound = Arc::new(Outbound::new(1000));
-        let mut wire = Wire::new(read, write, &LimitsConfig::default(), outbound.clone());
+        let mut wire = Wire::new(read, write, &LimitsConfig::default());
         // The command finishes only once the client has read what was queued
         // while it ran: that can only happen if the wire writes meanwhile.
         let command = async {
@@ -93,7 +89,7 @@ mod tests {
             client_read.read_exact(&mut received).await.unwrap();
             received
         };
-        assert_eq!(wire.alongside(command).await, b"meanwhile\r\n");
+        assert_eq!(wire.alongside(&outbound, command).await, b"meanwhile\r\n");
         assert_eq!(wire.write_failure(), None);
     }
 }

@@ -33,7 +33,7 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
         user: &user,
         host: &host,
         ip: connection.peer.ip(),
-        cert: connection.client_cert,
+        cert: connection.client_cert(),
     };
     let limits = session.context.config.accounts.failure_limits();
     let operators = session.context.live().operators.clone();
@@ -42,7 +42,7 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
             &name,
             &password,
             applicant,
-            &mut session.oper_failures,
+            session.oper_failures.get_or_insert_default(),
             limits,
         )
         .await;
