@@ -23,7 +23,8 @@
 #                  an A/B of two builds is `--old A --only old-nohist,natterd-nohist`
 #                  with NATTERD=B; the table's ratios are then to `old`.
 #   --stall-limit S  a traffic run with no new delivery for S seconds while its
-#                  senders still write is cut short (default 30): it shows as
+#                  senders still write is cut short (default 30), and so is one
+#                  still not done after 600 s (times --times): it shows as
 #                  STALLED with its partial numbers, the table counts it in a
 #                  "stalled runs" row and leaves it out of the medians, and the
 #                  comparison goes on with the next run.
@@ -140,7 +141,7 @@ for round in $(seq 1 "$rounds"); do
       dir="$work/$name-$round-$index"
       start_server "$name" "$port" "$dir"
       echo "-- round $round, $name: natter-bench $scenario"
-      extra=(--stall-limit "$stall_limit")
+      extra=(--stall-limit "$stall_limit" --time-limit $(( 600 * times )))
       if [[ "$scenario" == idle* ]]; then
         extra=()
         # ngIRCd listens with a backlog of 10: natter-bench's 64 parallel
@@ -154,7 +155,7 @@ for round in $(seq 1 "$rounds"); do
         --server-pid "$pid" --label "$name" --json "$out/r$round-s$index-$name.json" \
         >"$dir/bench.log" 2>&1 || status=$?
       if [ "$status" = 3 ]; then
-        echo "   STALLED: no delivery for ${stall_limit} s while senders were writing; partial numbers:"
+        echo "   STALLED: $(grep -m1 'STALLED' "$dir/bench.log" | sed 's/^ *STALLED *//')"
         summary "$dir/bench.log"
       elif [ "$status" != 0 ]; then
         echo "   failed: $(tail -n 3 "$dir/bench.log")" >&2

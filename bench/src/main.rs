@@ -142,9 +142,14 @@ struct TrafficArgs {
     /// stalled and exits with status 3.
     #[arg(long, default_value_t = 30.0)]
     stall_limit: f64,
+    /// Seconds a run may take beyond its --duration (or in all, when it
+    /// sends a number of messages) even while deliveries keep coming: a
+    /// server that crawls is cut short like a stalled one (exit status 3).
+    #[arg(long, default_value_t = 600.0)]
+    time_limit: f64,
 }
 
-/// The exit status of a run cut short by the stall limit.
+/// The exit status of a run cut short by the stall or time limit.
 const STALLED: u8 = 3;
 
 #[tokio::main]
@@ -251,6 +256,7 @@ async fn run_traffic(shape: Shape, name: String, args: TrafficArgs) -> anyhow::R
         size: args.size,
         drain_timeout: seconds(args.drain_timeout, "--drain-timeout")?,
         stall_limit: seconds(args.stall_limit, "--stall-limit")?,
+        time_limit: seconds(args.time_limit, "--time-limit")?,
         server_pid: args.common.server_pid,
         parallel_connects: args.common.parallel_connects,
     };
@@ -269,11 +275,7 @@ async fn run_traffic(shape: Shape, name: String, args: TrafficArgs) -> anyhow::R
     emit(&report, args.common.json.as_ref())?;
     match report.traffic.and_then(|traffic| traffic.stall) {
         Some(stall) => {
-            eprintln!(
-                "natter-bench: the run stalled (no delivery for {} s while {} sender(s) were \
-                 still writing): its numbers are partial",
-                stall.limit_s, stall.senders_unfinished
-            );
+            eprintln!("natter-bench: the run stalled ({stall}): its numbers are partial");
             Ok(ExitCode::from(STALLED))
         }
         None => Ok(ExitCode::SUCCESS),

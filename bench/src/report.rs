@@ -66,11 +66,7 @@ impl Report {
             if let Some(stall) = &t.stall {
                 row(
                     "STALLED",
-                    format!(
-                        "no delivery for {} s while {} sender(s) were still writing; \
-                         cut short with {} deliveries missing",
-                        stall.limit_s, stall.senders_unfinished, t.lost
-                    ),
+                    format!("{stall}; cut short with {} deliveries missing", t.lost),
                 );
             }
             row("deliveries/s", format!("{:.0}", t.deliveries_per_s));
@@ -309,7 +305,7 @@ fn stalled_row(out: &mut String, scenario: &str, columns: &[Vec<&Report>]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::{Percentiles, Stall};
+    use crate::stats::{Percentiles, Stall, StallCause};
 
     fn report(label: &str, scenario: &str, rate: f64, cpu_s: f64) -> Report {
         Report {
@@ -411,6 +407,7 @@ mod tests {
         if let Some(traffic) = r.traffic.as_mut() {
             traffic.lost = 250_000;
             traffic.stall = Some(Stall {
+                cause: StallCause::NoDelivery,
                 limit_s: 30.0,
                 senders_unfinished: 1,
             });
@@ -429,6 +426,22 @@ mod tests {
             "{table}"
         );
         assert!(!report("x", "s", 1e6, 0.1).table().contains("STALLED"));
+        let mut crawled = stalled("inspircd", "fanout 100x1", 1e5);
+        if let Some(stall) = crawled.traffic.as_mut().and_then(|t| t.stall.as_mut()) {
+            *stall = Stall {
+                cause: StallCause::TimeLimit,
+                limit_s: 600.0,
+                senders_unfinished: 0,
+            };
+        }
+        let table = crawled.table();
+        assert!(
+            table.contains(
+                "not done within the 600 s time limit (0 sender(s) still writing); \
+                 cut short with 250000 deliveries missing"
+            ),
+            "{table}"
+        );
     }
 
     #[test]
@@ -462,14 +475,19 @@ mod tests {
     fn a_stall_goes_into_the_json_and_older_reports_still_read() {
         let r = stalled("inspircd", "fanout 100x1", 1e3);
         let json = serde_json::to_string(&r).unwrap();
-        assert!(
-            json.contains(r#""stall":{"limit_s":30.0,"senders_unfinished":1}"#),
-            "{json}"
-        );
+        let stall = r#""stall":{"cause":"no_delivery","limit_s":30.0,"senders_unfinished":1}"#;
+        assert!(json.contains(stall), "{json}");
         assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), r);
-        let older = json.replace(r#","stall":{"limit_s":30.0,"senders_unfinished":1}"#, "");
+        let older = json.replace(&format!(",{stall}"), "");
         let read: Report = serde_json::from_str(&older).unwrap();
         assert!(!read.stalled());
+        // Reports from before the cause was recorded: a stall was a gap.
+        let first = json.replace(r#""cause":"no_delivery","#, "");
+        let read: Report = serde_json::from_str(&first).unwrap();
+        assert_eq!(
+            read.traffic.and_then(|t| t.stall),
+            r.traffic.and_then(|t| t.stall)
+        );
     }
 
     #[test]

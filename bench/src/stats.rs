@@ -147,15 +147,46 @@ pub struct TrafficSummary {
     pub stall: Option<Stall>,
 }
 
-/// A run cut short by the stall limit: no delivery arrived for `limit_s`
-/// seconds while deliveries were owed and senders were still writing (the
-/// server stopped reading them, or stopped delivering).
+/// A run cut short: no delivery arrived for `limit_s` seconds while
+/// deliveries were owed and senders were still writing (the server stopped
+/// reading them, or stopped delivering), or the run was not done within its
+/// time limit (a server that crawls).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Stall {
-    /// The limit, seconds without a new delivery (`--stall-limit`).
+    /// Which limit ended the run.
+    #[serde(default)]
+    pub cause: StallCause,
+    /// That limit in seconds (`--stall-limit` or `--time-limit`).
     pub limit_s: f64,
     /// Senders that had not written all their messages when the run gave up.
     pub senders_unfinished: usize,
+}
+
+/// Which limit cut a run short.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StallCause {
+    /// No new delivery for the stall limit.
+    #[default]
+    NoDelivery,
+    /// Not done within the time limit, though deliveries kept coming.
+    TimeLimit,
+}
+
+impl std::fmt::Display for Stall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (limit, senders) = (self.limit_s, self.senders_unfinished);
+        match self.cause {
+            StallCause::NoDelivery => write!(
+                f,
+                "no delivery for {limit} s while {senders} sender(s) were still writing"
+            ),
+            StallCause::TimeLimit => write!(
+                f,
+                "not done within the {limit} s time limit ({senders} sender(s) still writing)"
+            ),
+        }
+    }
 }
 
 impl TrafficSummary {

@@ -29,6 +29,7 @@ fn options(server: &TestServer, shape: Shape, rate: Option<f64>) -> TrafficOptio
         size: 100,
         drain_timeout: Duration::from_secs(10),
         stall_limit: Duration::from_secs(30),
+        time_limit: Duration::from_secs(600),
         // In-process: the server's CPU and memory are this process's.
         server_pid: Some(std::process::id()),
         parallel_connects: 8,
@@ -126,6 +127,7 @@ async fn a_server_that_is_not_there_is_a_clear_error() {
         size: 10,
         drain_timeout: Duration::from_secs(1),
         stall_limit: Duration::from_secs(30),
+        time_limit: Duration::from_secs(600),
         server_pid: None,
         parallel_connects: 1,
     };

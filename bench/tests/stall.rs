@@ -1,10 +1,12 @@
 //! natter-bench against a server that relays the first messages, then stops
-//! reading the sender (as InspIRCd did with a throttled client): the run must
-//! end after the stall limit with what arrived, marked as stalled, and the
-//! binary must say so and exit with status 3 instead of waiting forever.
+//! reading the sender (as InspIRCd seemed to): the run must end after the
+//! stall limit with what arrived, marked as stalled, and the binary must say
+//! so and exit with status 3 instead of waiting forever; and against one
+//! that crawls (as InspIRCd really did): cut short at the time limit.
 
 #![allow(clippy::expect_used)]
 
+use natter_bench::stats::StallCause;
 use natter_bench::traffic::{self, Amount, Shape, TrafficOptions};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,18 +26,28 @@ type Members = Arc<Mutex<Vec<(String, OwnedWriteHalf)>>>;
 /// channel messages to the other members, and after [`RELAYED`] messages
 /// never reads from that connection again (its socket stays open).
 async fn stop_reading_server() -> SocketAddr {
+    fake_server(None).await
+}
+
+/// The same server, but relaying everything, one message per `pace`: a
+/// server that crawls, delivering a little all the time.
+async fn crawling_server(pace: Duration) -> SocketAddr {
+    fake_server(Some(pace)).await
+}
+
+async fn fake_server(pace: Option<Duration>) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
     let members: Members = Arc::default();
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
-            tokio::spawn(serve(socket, Arc::clone(&members)));
+            tokio::spawn(serve(socket, Arc::clone(&members), pace));
         }
     });
     addr
 }
 
-async fn serve(socket: tokio::net::TcpStream, members: Members) {
+async fn serve(socket: tokio::net::TcpStream, members: Members, pace: Option<Duration>) {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read).lines();
     let mut nick = String::new();
@@ -61,7 +73,7 @@ async fn serve(socket: tokio::net::TcpStream, members: Members) {
         }
     }
     // A member now: relay what it says, then stop reading it.
-    while relayed < RELAYED {
+    while relayed < RELAYED || pace.is_some() {
         let Ok(Some(line)) = lines.next_line().await else {
             return;
         };
@@ -73,6 +85,9 @@ async fn serve(socket: tokio::net::TcpStream, members: Members) {
                 }
             }
             relayed += 1;
+            if let Some(pace) = pace {
+                tokio::time::sleep(pace).await;
+            }
         }
     }
     // Never read again; the socket stays open as long as `lines` lives.
@@ -93,6 +108,7 @@ fn options(addr: SocketAddr) -> TrafficOptions {
         size: 100,
         drain_timeout: Duration::from_secs(5),
         stall_limit: Duration::from_secs(1),
+        time_limit: Duration::from_secs(600),
         server_pid: None,
         parallel_connects: 8,
     }
@@ -150,10 +166,26 @@ async fn the_binary_reports_a_stall_in_its_table_and_json_and_exits_3() {
     assert!(
         report.contains(
             r#""stall": {
+      "cause": "no_delivery",
       "limit_s": 1.0,
       "senders_unfinished": 1
     }"#
         ),
         "{report}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_crawls_is_cut_short_at_the_time_limit() {
+    let addr = crawling_server(Duration::from_millis(10)).await;
+    let mut options = options(addr);
+    options.stall_limit = Duration::from_secs(30);
+    options.time_limit = Duration::from_secs(1);
+    let summary = traffic::run(&options).await.expect("the run ends").summary;
+    let stall = summary.stall.expect("cut short");
+    assert_eq!(stall.cause, StallCause::TimeLimit);
+    assert_eq!((stall.limit_s, stall.senders_unfinished), (1.0, 1));
+    // Deliveries kept coming (no 30 s gap), just far too slowly.
+    assert!(summary.received > 0, "{summary:?}");
+    assert!(summary.lost > 0, "{summary:?}");
 }

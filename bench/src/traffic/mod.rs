@@ -38,9 +38,6 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// How often the run checks whether everything has arrived.
-const POLL: Duration = Duration::from_millis(20);
-
 /// How much to send.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Amount {
@@ -69,6 +66,10 @@ pub struct TrafficOptions {
     /// How long senders may go on writing with no new delivery arriving
     /// before the run gives up on them (stalled).
     pub stall_limit: Duration,
+    /// How long the run may take beyond its planned duration (or in all,
+    /// for a number of messages) before it is cut short, even while
+    /// deliveries keep coming.
+    pub time_limit: Duration,
     /// The server's PID, to read its CPU time and memory.
     pub server_pid: Option<u32>,
     /// Connections registering at once.
@@ -117,11 +118,21 @@ pub async fn run(options: &TrafficOptions) -> anyhow::Result<TrafficResult> {
     let start_ns = elapsed_ns(epoch);
     let sender_tasks = sender::spawn_senders(options, &nicks, &writers, &counters, epoch, start_ns);
     let recipients = options.shape.recipients_per_message();
-    let done = watch::senders(sender_tasks, &counters, recipients, options.stall_limit).await?;
+    let planned = match options.amount {
+        Amount::Duration(duration) => duration,
+        Amount::Messages(_) => Duration::ZERO,
+    };
+    let limits = watch::Limits {
+        stall: options.stall_limit,
+        time: options.time_limit,
+        deadline: tokio::time::Instant::now()
+            .checked_add(planned.saturating_add(options.time_limit)),
+    };
+    let mut done = watch::senders(sender_tasks, &counters, recipients, limits).await?;
     let sent = counters.written.load(Ordering::Relaxed);
     let expected = sent * recipients;
     if done.stall.is_none() {
-        wait_for_deliveries(&counters, expected, options.drain_timeout).await;
+        done.stall = watch::drain(&counters, expected, options.drain_timeout, limits).await;
     }
     let after = sample(options.server_pid)?;
     stop.cancel();
@@ -237,18 +248,4 @@ fn sample(pid: Option<u32>) -> anyhow::Result<Option<ProcSample>> {
 /// Nanoseconds since the run's epoch, the clock every timestamp of a run uses.
 fn elapsed_ns(epoch: Instant) -> u64 {
     u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
-}
-
-/// Waits until `expected` deliveries arrived, or nothing arrived for `drain`.
-async fn wait_for_deliveries(counters: &Counters, expected: u64, drain: Duration) {
-    let mut last = counters.delivered.load(Ordering::Relaxed);
-    let mut last_change = Instant::now();
-    while last < expected && last_change.elapsed() < drain {
-        tokio::time::sleep(POLL).await;
-        let now = counters.delivered.load(Ordering::Relaxed);
-        if now != last {
-            last = now;
-            last_change = Instant::now();
-        }
-    }
 }
