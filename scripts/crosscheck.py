@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""An independent fan-out check for IRC servers, sharing no code with natter-bench.
+"""An independent fan-out and whisper check for IRC servers, sharing no code with natter-bench.
 
-N connections register (NICK/USER) and join one channel; M of them send
-PRIVMSGs to it as fast as the server takes them; every member counts the
-measured lines it receives. It prints deliveries/s (first write to last
+Fan-out: N connections register (NICK/USER) and join one channel; M of them
+send PRIVMSGs to it as fast as the server takes them; every member counts the
+measured lines it receives. Whispers (--pairs P): 2P connections register,
+and in each pair one sends PRIVMSGs to the other's nick. It prints deliveries/s (first write to last
 delivery) and, given the server's PID, the server's CPU-seconds per million
 deliveries (utime + stime from /proc/PID/stat), so natter-bench's numbers for
 the same scenario can be checked against a second, differently built tool.
@@ -14,7 +15,7 @@ with a fast server: pin it (taskset -c 1) and the server elsewhere.
 
 Usage: scripts/crosscheck.py --server 127.0.0.1:6667 --server-pid PID
            [--receivers 100] [--senders 1] [--messages 30000] [--size 100]
-           [--batch 64] [--read-size 1048576] [--label NAME] [--stall-limit 10]
+           [--pairs P] [--batch 64] [--read-size 1048576] [--label NAME] [--stall-limit 10]
 Exit status: 0 when every delivery arrived, 1 when some did not (the line
 says how many), 2 on bad arguments or a failed setup.
 """
@@ -38,6 +39,8 @@ def parse_args():
     parser.add_argument("--server-pid", type=int)
     parser.add_argument("--receivers", type=int, default=100, help="members of the channel")
     parser.add_argument("--senders", type=int, default=1, help="members that send")
+    parser.add_argument("--pairs", type=int, default=0,
+                        help="whisper pairs instead of a fan-out")
     parser.add_argument("--messages", type=int, default=30000, help="messages in all")
     parser.add_argument("--size", type=int, default=100, help="bytes of text per message")
     parser.add_argument("--batch", type=int, default=64,
@@ -48,8 +51,8 @@ def parse_args():
     parser.add_argument("--stall-limit", type=float, default=10.0,
                         help="give up after this many seconds without a delivery")
     args = parser.parse_args()
-    if not 0 < args.senders <= args.receivers or args.messages <= 0:
-        parser.error("need 0 < senders <= receivers and messages > 0")
+    if not 0 < args.senders <= args.receivers or args.messages <= 0 or args.pairs < 0:
+        parser.error("need 0 < senders <= receivers, messages > 0, pairs >= 0")
     return args
 
 
@@ -63,8 +66,9 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def register(host, port, nick):
-    """Connects, registers, joins CHANNEL; returns the socket once NAMES ended."""
+def register(host, port, nick, join):
+    """Connects and registers (and joins CHANNEL when `join`); returns the
+    socket once welcomed (or once NAMES ended)."""
     sock = socket.create_connection((host, port), timeout=60)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.sendall(f"NICK {nick}\r\nUSER {nick} 0 * :crosscheck\r\n".encode())
@@ -82,6 +86,9 @@ def register(host, port, nick):
                 sock.sendall(b"PONG " + b" ".join(words[1:]) + b"\r\n")
                 continue
             command = words[1] if words[0].startswith(b":") and len(words) > 1 else words[0]
+            if command == b"001" and not join:
+                sock.setblocking(False)
+                return sock
             if command == b"001" and not joined:
                 sock.sendall(f"JOIN {CHANNEL}\r\n".encode())
                 joined = True
@@ -97,6 +104,7 @@ class Member:
 
     def __init__(self, sock, to_send, line, batch):
         self.sock = sock
+        self.line_len = len(line)
         self.to_send = to_send * len(line)  # bytes
         self.batch = batch * len(line)  # most bytes per send
         self.block = memoryview(line * (batch + 1))
@@ -105,18 +113,39 @@ class Member:
         self.received = 0
 
 
-def run(args):
+def share(messages, senders, index):
+    """Sender `index`'s part of `messages` shared by `senders`."""
+    return messages // senders + (1 if index < messages % senders else 0)
+
+
+def connect_all(args):
+    """Registers every connection; returns them, the deliveries owed, and
+    the scenario in words."""
     host, port = args.server.rsplit(":", 1)
     port = int(port)
     tag = "".join(random.choice("abcdefghij") for _ in range(2))
     text = (MARK[2:] + b"x" * args.size)[: max(args.size, len(MARK) - 2)]
-    line = b"PRIVMSG " + CHANNEL.encode() + b" :" + text + b"\r\n"
+
+    def line(target):
+        return b"PRIVMSG " + target.encode() + b" :" + text + b"\r\n"
+
     members = []
+    if args.pairs:
+        for index in range(2 * args.pairs):
+            sock = register(host, port, f"x{tag}{index}", join=False)
+            sending = share(args.messages, args.pairs, index // 2) if index % 2 == 0 else 0
+            members.append(Member(sock, sending, line(f"x{tag}{index + 1}"), args.batch))
+        return members, args.messages, f"whisper {args.pairs}"
     for index in range(args.receivers):
-        sock = register(host, port, f"x{tag}{index}")
-        share = args.messages // args.senders + (1 if index < args.messages % args.senders else 0)
-        members.append(Member(sock, share if index < args.senders else 0, line, args.batch))
+        sock = register(host, port, f"x{tag}{index}", join=True)
+        sending = share(args.messages, args.senders, index) if index < args.senders else 0
+        members.append(Member(sock, sending, line(CHANNEL), args.batch))
     expected = args.messages * (args.receivers - 1)
+    return members, expected, f"fanout {args.receivers}x{args.senders}"
+
+
+def run(args):
+    members, expected, scenario = connect_all(args)
     selector = selectors.DefaultSelector()
     for member in members:
         events = selectors.EVENT_READ | (selectors.EVENT_WRITE if member.to_send else 0)
@@ -149,7 +178,7 @@ def run(args):
                 except BlockingIOError:
                     sent = 0
                 member.to_send -= sent
-                member.offset = (member.offset + sent) % len(line)
+                member.offset = (member.offset + sent) % member.line_len
                 if member.to_send == 0:
                     selector.modify(member.sock, selectors.EVENT_READ, member)
     cpu_after = cpu_seconds(args.server_pid)
@@ -157,7 +186,7 @@ def run(args):
         member.sock.close()
     elapsed = last_delivery - start
     rate = received / elapsed if elapsed > 0 else 0.0
-    result = (f"crosscheck fanout {args.receivers}x{args.senders} against {args.server} "
+    result = (f"crosscheck {scenario} against {args.server} "
               f"({args.label}): {rate:.0f} deliveries/s, {received} of {expected} deliveries "
               f"in {elapsed:.3f} s")
     if cpu_before is not None:

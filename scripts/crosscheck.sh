@@ -12,7 +12,8 @@
 # Usage: scripts/crosscheck.sh [--rounds N] [--only SERVER,...] [--scenarios NAME,...]
 #   --rounds N     alternated rounds (default 4)
 #   --only LIST    servers, of: natterd,natterd-nohist,ngircd,inspircd (default natterd,ngircd)
-#   --scenarios L  of: 100x1,100x10,1000x1,1000x10 (default 100x1,100x10)
+#   --scenarios L  of: 100x1,100x10,1000x1,1000x10,whisper (default 100x1,100x10;
+#                  whisper: 100 pairs, 300 000 messages, as compare.sh)
 # Environment: NATTERD, NATTER_BENCH (binaries, default target/release),
 # SERVER_CPU (default 0), BENCH_CPUS (default 1).
 # Every run prints one line; at the end, per scenario and server, the median
@@ -56,9 +57,9 @@ for name in ${only//,/ }; do
     *) echo "crosscheck.sh: unknown server $name" >&2; exit 2 ;;
   esac
 done
-# receivers, senders, messages
+# receivers, senders, messages (whisper: pairs, -, messages)
 declare -A shapes=([100x1]="100 1 30000" [100x10]="100 10 30000" [1000x1]="1000 1 3000"
-  [1000x10]="1000 10 3000")
+  [1000x10]="1000 10 3000" [whisper]="100 - 300000")
 scenarios=()
 for name in ${wanted//,/ }; do
   [ -n "${shapes[$name]:-}" ] || { echo "crosscheck.sh: unknown scenario $name" >&2; exit 2; }
@@ -77,17 +78,22 @@ results="$work/results.tsv"
 
 # run_tool TOOL SCENARIO NAME PORT LOG: one measured run; appends a result row.
 run_tool() {
-  local tool="$1" scenario="$2" name="$3" port="$4" log="$5" rate cpu
+  local tool="$1" scenario="$2" name="$3" port="$4" log="$5" rate cpu shape
   read -r receivers senders messages <<<"${shapes[$scenario]}"
+  if [ "$scenario" = whisper ]; then
+    shape=(--pairs "$receivers" --messages "$messages")
+  else
+    shape=(--receivers "$receivers" --senders "$senders" --messages "$messages")
+  fi
   if [ "$tool" = natter-bench ]; then
-    "${pin_bench[@]}" "$bench" fanout --receivers "$receivers" --senders "$senders" \
-      --messages "$messages" --server "127.0.0.1:$port" --server-pid "$pid" \
-      --stall-limit 10 >"$log" 2>&1 || true
+    local command=fanout
+    [ "$scenario" = whisper ] && command=whisper
+    "${pin_bench[@]}" "$bench" "$command" "${shape[@]}" --server "127.0.0.1:$port" \
+      --server-pid "$pid" --stall-limit 10 >"$log" 2>&1 || true
     rate="$(awk -F'  +' '/deliveries\/s/ { print $3 }' "$log")"
     cpu="$(awk -F'  +' '/server CPU-s per million/ { print $3 }' "$log")"
   else
-    "${pin_bench[@]}" python3 scripts/crosscheck.py --receivers "$receivers" \
-      --senders "$senders" --messages "$messages" --server "127.0.0.1:$port" \
+    "${pin_bench[@]}" python3 scripts/crosscheck.py "${shape[@]}" --server "127.0.0.1:$port" \
       --server-pid "$pid" --label "$name" >"$log" 2>&1 || true
     rate="$(sed -n 's/.*: \([0-9]*\) deliveries\/s.*/\1/p' "$log")"
     cpu="$(sed -n 's/.* = \([0-9.]*\) CPU-s per M.*/\1/p' "$log")"
@@ -136,7 +142,7 @@ for scenario, name in keys:
         return statistics.median(values) if values else float("nan")
     rate_nb, rate_cc = med("natter-bench", 3), med("crosscheck", 3)
     cpu_nb, cpu_cc = med("natter-bench", 4), med("crosscheck", 4)
-    print(f"| fanout {scenario} | {name} | {rate_nb / 1e6:.2f} M | {rate_cc / 1e6:.2f} M "
+    print(f"| {'whisper 100' if scenario == 'whisper' else 'fanout ' + scenario} | {name} | {rate_nb / 1e6:.2f} M | {rate_cc / 1e6:.2f} M "
           f"| {rate_cc / rate_nb:.2f} | {cpu_nb:.3f} | {cpu_cc:.3f} | {cpu_cc / cpu_nb:.2f} |")
 print("\nMedians per tool; ratio = crosscheck / natter-bench.")
 EOF

@@ -38,3 +38,30 @@ async fn the_independent_check_counts_every_fanout_delivery() {
     assert!(stdout.contains("CPU-s per M deliveries"), "{stdout}");
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_independent_check_counts_every_whisper() {
+    let mut config = Config::default();
+    config.limits.flood_burst = 1_000_000;
+    config.limits.flood_rate = 1e9;
+    config.limits.flood_max_queued = 1_000_000;
+    let server = TestServer::start_with(config).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/crosscheck.py");
+    let output = tokio::process::Command::new("python3")
+        .arg(script)
+        .args(["--pairs", "3", "--messages", "301", "--label", "natterd"])
+        .arg("--server")
+        .arg(server.addr.to_string())
+        .output()
+        .await
+        .expect("python3 runs the script");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with("crosscheck whisper 3 against ")
+            && stdout.contains(" 301 of 301 deliveries in "),
+        "{stdout}"
+    );
+    server.shutdown().await;
+}
