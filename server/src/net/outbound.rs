@@ -110,8 +110,15 @@ impl Outbound {
         }
         state.queued_bytes += line.len();
         state.queue.push_back(line);
+        let was_empty = state.queue.len() == 1;
         drop(state);
-        self.writer.wake();
+        // Only the first line after the writer emptied the queue wakes it: a
+        // writer registers only once it finds the queue empty, and until then
+        // it takes whatever is queued before it sleeps. A channel message to a
+        // member that is already waiting to be written to costs no wake.
+        if was_empty {
+            self.writer.wake();
+        }
         Ok(())
     }
 
@@ -268,6 +275,49 @@ mod tests {
         assert!(outbound.overflowed());
         // Once overflowed, it stays so even if a smaller line would fit.
         assert_eq!(outbound.push(Bytes::new()), Err(Overflow));
+    }
+
+    /// A waker that counts its wakes.
+    struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for CountingWaker {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &std::sync::Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn only_the_first_line_into_an_empty_queue_wakes_the_writer() {
+        let outbound = Outbound::new(1000);
+        let counter = std::sync::Arc::new(CountingWaker(0.into()));
+        let wakes = || counter.0.load(std::sync::atomic::Ordering::Relaxed);
+        let waker = Waker::from(counter.clone());
+        outbound.register_writer(&waker);
+        outbound.push(Bytes::from_static(b"a\r\n")).unwrap();
+        assert_eq!(wakes(), 1);
+        // The writer has not taken the first line yet: nobody to wake.
+        outbound.register_writer(&waker);
+        outbound.push(Bytes::from_static(b"b\r\n")).unwrap();
+        outbound.push(Bytes::from_static(b"c\r\n")).unwrap();
+        assert_eq!(wakes(), 1);
+        let mut buffer = Vec::new();
+        outbound.take_batch(&mut buffer);
+        assert_eq!(&buffer[..], b"a\r\nb\r\nc\r\n");
+        // Emptied: the next line wakes it again, as do a release and a close.
+        outbound.push(Bytes::from_static(b"d\r\n")).unwrap();
+        assert_eq!(wakes(), 2);
+        outbound.hold();
+        outbound.register_writer(&waker);
+        outbound
+            .release(vec![Bytes::from_static(b"reply\r\n")])
+            .unwrap();
+        assert_eq!(wakes(), 3);
+        outbound.register_writer(&waker);
+        outbound.close(None);
+        assert_eq!(wakes(), 4);
     }
 
     #[tokio::test]
