@@ -68,7 +68,7 @@ mod tests;
 
 pub use config::{HistoryConfig, SyncMode};
 pub use error::HistoryError;
-pub use model::{Conversation, MessageKind, PrivatePair, StoredMessage, new_msgid};
+pub use model::{Conversation, MessageKind, PrivatePair, StoredMessage, new_msgid, new_msgid_at};
 pub use query::{Anchor, HistoryQuery, Selection};
 pub use queued::{Between, QueuedMessage};
 pub use reservation::{DurableCommit, Reservation};

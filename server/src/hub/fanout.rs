@@ -5,11 +5,18 @@ use super::event::Envelope;
 use bytes::Bytes;
 use std::sync::Arc;
 
+/// An encoder's name and variant: what makes two clients' bytes the same.
+type FormatKey = (&'static str, u8);
+
 /// One event on its way out; caches each distinct encoding so that all
 /// recipients with the same format share the same bytes.
 pub(crate) struct Fanout {
     envelope: Arc<Envelope>,
-    cache: Vec<((&'static str, u8), Option<Bytes>)>,
+    /// The first encoding, kept inline: a whisper (one recipient, one
+    /// format) then allocates no cache at all.
+    first: Option<(FormatKey, Option<Bytes>)>,
+    /// Every further distinct encoding (a channel with mixed clients).
+    more: Vec<(FormatKey, Option<Bytes>)>,
 }
 
 impl Fanout {
@@ -21,7 +28,8 @@ impl Fanout {
     pub(crate) fn shared(envelope: Arc<Envelope>) -> Fanout {
         Fanout {
             envelope,
-            cache: Vec::with_capacity(4),
+            first: None,
+            more: Vec::new(),
         }
     }
 
@@ -33,14 +41,18 @@ impl Fanout {
     /// This event in `client`'s encoding, shared with every client of the same format.
     fn encoded(&mut self, client: &Client) -> Option<Bytes> {
         let key = (client.format.encoder.name(), client.format.variant);
-        if let Some((_, bytes)) = self.cache.iter().find(|(k, _)| *k == key) {
+        if let Some((_, bytes)) = self.first.iter().chain(&self.more).find(|(k, _)| *k == key) {
             return bytes.clone();
         }
         let bytes = client
             .format
             .encoder
             .encode(&self.envelope, client.format.variant);
-        self.cache.push((key, bytes.clone()));
+        let entry = (key, bytes.clone());
+        match self.first {
+            None => self.first = Some(entry),
+            Some(_) => self.more.push(entry),
+        }
         bytes
     }
 

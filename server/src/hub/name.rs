@@ -2,6 +2,7 @@
 //! with the server's casemapping. A distinct type, so a display name can never
 //! be looked up (or stored) where a folded one belongs.
 
+use natter_protocol::Casemapping;
 use std::borrow::Borrow;
 use std::fmt;
 use std::ops::Deref;
@@ -57,10 +58,63 @@ impl From<Folded> for String {
     }
 }
 
+/// Longest name folded on the stack by [`with_folded`] (nicknames and
+/// channel names are far shorter under the default limits).
+const STACK_FOLD: usize = 64;
+
+/// Runs `lookup` on `name` folded with `casemapping`, without allocating
+/// for an ASCII name of up to [`STACK_FOLD`] bytes: every mapping folds
+/// ASCII one byte at a time, so the folded form is written into a buffer on
+/// the stack. A whisper looks its recipient up this way once per message
+/// (folding into a `String` and then a [`Folded`] was two allocations).
+/// Other names are folded as [`Casemapping::fold`] does.
+pub(crate) fn with_folded<R>(
+    casemapping: Casemapping,
+    name: &str,
+    lookup: impl FnOnce(&str) -> R,
+) -> R {
+    if name.is_ascii() && name.len() <= STACK_FOLD {
+        let mut buffer = [0u8; STACK_FOLD];
+        for (slot, byte) in buffer.iter_mut().zip(name.bytes()) {
+            // ASCII in, ASCII out: the fold of an ASCII char is one byte.
+            *slot = casemapping.fold_char(char::from(byte)) as u8;
+        }
+        if let Ok(folded) = std::str::from_utf8(&buffer[..name.len()]) {
+            return lookup(folded);
+        }
+    }
+    lookup(&casemapping.fold(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn folding_on_the_stack_matches_the_casemapping_for_every_mapping() {
+        let names = [
+            "Nick[A]\\~^",
+            "ALLCAPS",
+            "#Chan{x}|",
+            "Ünïcödé",
+            "ΣΊΣΥΦΟΣ",
+            &"L".repeat(STACK_FOLD),
+            &"L".repeat(STACK_FOLD + 1),
+            "",
+        ];
+        for casemapping in [
+            Casemapping::Ascii,
+            Casemapping::Rfc1459,
+            Casemapping::Rfc1459Strict,
+            Casemapping::Rfc8265,
+        ] {
+            for name in names {
+                let folded = with_folded(casemapping, name, str::to_owned);
+                assert_eq!(folded, casemapping.fold(name), "{casemapping:?} {name}");
+            }
+        }
+    }
 
     #[test]
     fn a_map_keyed_by_folded_names_is_searched_with_text() {

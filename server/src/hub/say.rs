@@ -15,9 +15,9 @@ use super::name::Folded;
 use super::state::HubState;
 use crate::history::{
     Between, DurableCommit, MessageKind as StoredKind, QueuedMessage, Reservation, SyncMode,
-    new_msgid,
+    new_msgid, new_msgid_at,
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use natter_protocol::Tag;
 use std::sync::Arc;
 
@@ -41,8 +41,6 @@ pub struct SayOutcome {
     pub away: Option<(String, String)>,
     /// The recipient's nickname as registered (for confirmations).
     pub recipient: String,
-    /// The id given to the message.
-    pub msgid: String,
 }
 
 /// Why a message was not delivered.
@@ -202,8 +200,10 @@ impl HubState {
         reservation: Option<Reservation>,
         order: Option<&mut ChannelOrder>,
     ) -> (SayOutcome, PreparedSay, Option<DurableCommit>) {
-        let msgid = new_msgid();
-        let time = Utc::now();
+        // One clock read for both: the msgid carries its millisecond.
+        let now = std::time::SystemTime::now();
+        let msgid = new_msgid_at(now);
+        let time = DateTime::<Utc>::from(now);
         let stored_kind = match request.kind {
             MessageKind::Privmsg => Some(StoredKind::Privmsg),
             MessageKind::Notice => Some(StoredKind::Notice),
@@ -240,8 +240,7 @@ impl HubState {
             }
         }
         let private = matches!(route.destination, Destination::User(_));
-        let mut outcome = route.outcome;
-        outcome.msgid.clone_from(&msgid);
+        let outcome = route.outcome;
         let prepared = PreparedSay {
             envelope: Envelope {
                 event: Event::Message {
@@ -283,11 +282,10 @@ impl HubState {
         // echo-message, echoed too (as other servers do); only the echo belongs
         // to the sender's labelled response.
         let to_self = recipients.contains(&sender);
-        let recipients: Vec<ClientId> = recipients
-            .into_iter()
-            .filter(|member| *member != sender && still_member(member))
-            .chain(echo.then_some(sender))
-            .collect();
+        // Filtered in place (collecting a new list was an allocation per message).
+        let mut recipients = recipients;
+        recipients.retain(|member| *member != sender && still_member(member));
+        recipients.extend(echo.then_some(sender));
         if let Event::Message { kind, private, .. } = &envelope.event {
             crate::metrics::message(
                 kind.command(),
@@ -298,16 +296,16 @@ impl HubState {
         let mut fanout = Fanout::new(envelope);
         let mut ordered_by_bus = false;
         if let Some(bus) = &self.bus {
-            match destination {
+            match &destination {
                 Destination::Channel(folded) => {
                     let published = super::bus::Published {
-                        scope: Scope::Channel(folded),
+                        scope: Scope::Channel(folded.clone()),
                         envelope: fanout.envelope(),
                     };
                     ordered_by_bus = bus.publish_ordered(published, sender);
                 }
                 Destination::User(id) => {
-                    if let Some(client) = self.clients.get(&id) {
+                    if let Some(client) = self.clients.get(id) {
                         self.publish(Scope::User(self.fold(&client.nick)), &fanout);
                     }
                 }
@@ -342,7 +340,6 @@ impl HubState {
             return Err(SayError::Unreachable(remote.nick));
         }
         let _order = Client::lock_private_pair(sender, sender);
-        let msgid = new_msgid();
         crate::metrics::message(request.kind.command(), true, 1);
         let mut fanout = Fanout::new(Envelope {
             event: Event::Message {
@@ -351,7 +348,7 @@ impl HubState {
                 private: true,
                 kind: request.kind,
                 text: request.text,
-                msgid: msgid.clone(),
+                msgid: new_msgid(),
                 client_tags: request.client_tags,
             },
             time: Utc::now(),
@@ -363,7 +360,6 @@ impl HubState {
         let outcome = SayOutcome {
             away: remote.away.map(|away| (remote.nick.clone(), away)),
             recipient: remote.nick,
-            msgid,
         };
         Ok((outcome, None))
     }
@@ -428,7 +424,6 @@ fn route_private<'a>(recipient: &'a Client) -> Route<'a> {
         outcome: SayOutcome {
             away,
             recipient: recipient.nick.clone(),
-            msgid: String::new(),
         },
     }
 }

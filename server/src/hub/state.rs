@@ -133,10 +133,10 @@ impl HubState {
 
     /// The client with this nickname.
     pub fn client_by_nick(&self, nick: &str) -> Option<&Client> {
-        self.nicks
-            .get(&self.fold(nick))
-            .and_then(|id| self.clients.get(id))
-            .map(|client| &**client)
+        let id = super::name::with_folded(self.settings.casemapping, nick, |folded| {
+            self.nicks.get(folded).copied()
+        })?;
+        self.clients.get(&id).map(|client| &**client)
     }
 
     /// The channel with this name.

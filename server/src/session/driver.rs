@@ -156,6 +156,12 @@ impl RecvQueue {
         self.lines.push_back(inbound);
     }
 
+    fn extend(&mut self, inbound: Option<Inbound>) {
+        if let Some(inbound) = inbound {
+            self.push(inbound);
+        }
+    }
+
     fn pop(&mut self) -> Option<Inbound> {
         let inbound = self.lines.pop_front()?;
         if let Inbound::Line(line) = &inbound {
@@ -235,22 +241,33 @@ impl Driver {
                     // Lines that came in the same read are taken here rather
                     // than one per turn of the `select!` below (each turn sets up
                     // the shutdown wait and the timer again); flood control
-                    // still passes them one token at a time.
-                    if queued.lines.is_empty() {
-                        match wire.lines.next_buffered() {
-                            Some(Ok(inbound)) => {
-                                last_heard = Instant::now();
-                                pinged = false;
-                                queued.push(inbound);
+                    // still passes them one token at a time. Such a line goes
+                    // through the queue only if flood control holds it back
+                    // (queuing each one allocated and freed the queue per
+                    // line), and one clock read serves liveness and flood
+                    // control. A block, so that none of it is kept across
+                    // the command's wait (see the idle-connection budget).
+                    let next = {
+                        let now = Instant::now();
+                        let mut fresh = None;
+                        if queued.lines.is_empty() {
+                            match wire.lines.next_buffered() {
+                                Some(Ok(inbound)) => {
+                                    last_heard = now;
+                                    pinged = false;
+                                    fresh = Some(inbound);
+                                }
+                                Some(Err(error)) => return Close::ReadError(error.to_string()),
+                                None => break,
                             }
-                            Some(Err(error)) => return Close::ReadError(error.to_string()),
-                            None => break,
                         }
-                    }
-                    if !bucket.try_take(self.refill(), Instant::now()) {
-                        break;
-                    }
-                    let flow = match queued.pop() {
+                        if !bucket.try_take(self.refill(), now) {
+                            queued.extend(fresh);
+                            break;
+                        }
+                        fresh.or_else(|| queued.pop())
+                    };
+                    let flow = match next {
                         Some(Inbound::Line(line)) => {
                             tracing::trace!(client = connection.id, line = %String::from_utf8_lossy(&line).escape_debug(), "<-");
                             // Boxed: a command's future (the largest state of

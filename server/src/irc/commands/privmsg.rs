@@ -36,19 +36,21 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
         .filter(|t| t.key.starts_with('+'))
         .cloned()
         .collect();
-    let targets: Vec<&str> = targets.split(',').filter(|t| !t.is_empty()).collect();
-    if targets.len() > session.context.config.limits.max_targets {
+    // Walked twice rather than collected: nearly every message has one target.
+    let targets = || targets.split(',').filter(|t| !t.is_empty());
+    if targets().count() > session.context.config.limits.max_targets {
         if !quiet {
+            let named = targets().collect::<Vec<_>>().join(",");
             session.reply(
                 connection,
                 "407",
-                [targets.join(","), "Too many recipients".to_string()],
+                [named, "Too many recipients".to_string()],
             );
         }
         return;
     }
     let id = connection.id;
-    for target in targets {
+    for target in targets() {
         let request = SayRequest {
             kind,
             target: target.to_string(),
