@@ -66,12 +66,34 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def register(host, port, nick, join):
-    """Connects and registers (and joins CHANNEL when `join`); returns the
-    socket once welcomed (or once NAMES ended)."""
+# Connections registering at once: few enough for a listen backlog of 10
+# (ngIRCd's), enough that a server slow to answer each is not waited for
+# one by one.
+PARALLEL = 8
+
+
+def register_all(host, port, nicks, join):
+    """Registers a connection per nick, PARALLEL at a time (and joins
+    CHANNEL when `join`); returns the sockets, non-blocking, in order."""
+    socks = []
+    for start in range(0, len(nicks), PARALLEL):
+        chunk = nicks[start:start + PARALLEL]
+        opened = [connect(host, port, nick) for nick in chunk]
+        socks += [finish_registration(sock, nick, join) for sock, nick in zip(opened, chunk)]
+    return socks
+
+
+def connect(host, port, nick):
+    """Opens a connection and sends its registration."""
     sock = socket.create_connection((host, port), timeout=60)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.sendall(f"NICK {nick}\r\nUSER {nick} 0 * :crosscheck\r\n".encode())
+    return sock
+
+
+def finish_registration(sock, nick, join):
+    """Reads until welcomed (or until NAMES ended, after joining when
+    `join`), answering PINGs; returns the socket, non-blocking."""
     pending = b""
     joined = False
     while True:
@@ -131,13 +153,13 @@ def connect_all(args):
 
     members = []
     if args.pairs:
-        for index in range(2 * args.pairs):
-            sock = register(host, port, f"x{tag}{index}", join=False)
+        nicks = [f"x{tag}{index}" for index in range(2 * args.pairs)]
+        for index, sock in enumerate(register_all(host, port, nicks, join=False)):
             sending = share(args.messages, args.pairs, index // 2) if index % 2 == 0 else 0
             members.append(Member(sock, sending, line(f"x{tag}{index + 1}"), args.batch))
         return members, args.messages, f"whisper {args.pairs}"
-    for index in range(args.receivers):
-        sock = register(host, port, f"x{tag}{index}", join=True)
+    nicks = [f"x{tag}{index}" for index in range(args.receivers)]
+    for index, sock in enumerate(register_all(host, port, nicks, join=True)):
         sending = share(args.messages, args.senders, index) if index < args.senders else 0
         members.append(Member(sock, sending, line(CHANNEL), args.batch))
     expected = args.messages * (args.receivers - 1)

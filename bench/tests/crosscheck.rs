@@ -17,7 +17,8 @@ async fn the_independent_check_counts_every_fanout_delivery() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/crosscheck.py");
     let output = tokio::process::Command::new("python3")
         .arg(script)
-        .args(["--receivers", "5", "--senders", "2", "--messages", "401"])
+        // Two batches of registrations (8 at a time).
+        .args(["--receivers", "11", "--senders", "2", "--messages", "401"])
         .args(["--label", "natterd"])
         .arg("--server")
         .arg(server.addr.to_string())
@@ -30,9 +31,9 @@ async fn the_independent_check_counts_every_fanout_delivery() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");
-    // 401 messages, each to the 4 other members.
+    // 401 messages, each to the 10 other members.
     assert!(
-        stdout.contains("(natterd): ") && stdout.contains(" 1604 of 1604 deliveries in "),
+        stdout.contains("(natterd): ") && stdout.contains(" 4010 of 4010 deliveries in "),
         "{stdout}"
     );
     assert!(stdout.contains("CPU-s per M deliveries"), "{stdout}");
