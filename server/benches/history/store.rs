@@ -1,6 +1,6 @@
 //! The history store alone: what `record()` costs the hub per message, how fast
-//! the writer commits a burst, what `sync = "full"` costs, and how long a
-//! `CHATHISTORY LATEST` query takes.
+//! the writer commits a burst and how much CPU its thread spends per message,
+//! what `sync = "full"` costs, and how long a `CHATHISTORY LATEST` query takes.
 
 use chrono::Utc;
 use natterd::history::{
@@ -42,6 +42,23 @@ fn rate(elapsed: Duration, count: usize) -> String {
     )
 }
 
+/// CPU time the history writer thread has used so far, from Linux's
+/// `/proc/self/task/*/schedstat` (nanoseconds); None elsewhere. Unlike the
+/// burst's wall time it hardly moves when other processes load the machine.
+fn writer_cpu() -> Option<Duration> {
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let path = task.path();
+        let is_writer = std::fs::read_to_string(path.join("comm"))
+            .is_ok_and(|comm| comm.trim() == "history-writer");
+        if is_writer {
+            let stat = std::fs::read_to_string(path.join("schedstat")).ok()?;
+            let nanos = stat.split_whitespace().next()?.parse().ok()?;
+            return Some(Duration::from_nanos(nanos));
+        }
+    }
+    None
+}
+
 pub async fn burst(dir: &Path, count: usize) -> anyhow::Result<()> {
     let config = HistoryConfig {
         queue_capacity: count.max(1),
@@ -49,6 +66,7 @@ pub async fn burst(dir: &Path, count: usize) -> anyhow::Result<()> {
     };
     let history = History::open(dir, &config)?;
     let messages: Vec<StoredMessage> = (0..count).map(message).collect();
+    let writer_before = writer_cpu();
     let start = Instant::now();
     for message in messages {
         history.record(message);
@@ -56,6 +74,9 @@ pub async fn burst(dir: &Path, count: usize) -> anyhow::Result<()> {
     let recorded = start.elapsed();
     history.flush().await?;
     let committed = start.elapsed();
+    let writer_spent = writer_cpu()
+        .zip(writer_before)
+        .map(|(after, before)| after.saturating_sub(before));
     println!("burst of {count} messages (batched, commit_interval 200ms):");
     println!(
         "  record() on the hub's path: {} ({recorded:.2?} total)",
@@ -65,6 +86,13 @@ pub async fn burst(dir: &Path, count: usize) -> anyhow::Result<()> {
         "  writer, first record to all committed: {committed:.2?} = {}",
         rate(committed, count)
     );
+    match writer_spent {
+        Some(spent) => println!(
+            "  writer thread CPU: {} ({spent:.2?} total)",
+            per_message(spent, count)
+        ),
+        None => println!("  writer thread CPU: not measurable here (needs Linux /proc)"),
+    }
     println!("  dropped: {}", history.dropped_count());
 
     let rounds = 1000;
