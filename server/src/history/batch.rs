@@ -127,19 +127,20 @@ fn place(tx: &rusqlite::Transaction<'_>, places: &[Placed]) -> rusqlite::Result<
 
 /// Removes from `rows` the replayed messages already stored, and any msgid
 /// seen earlier in the batch (a live copy and a catch-up copy of one message
-/// can be queued together).
+/// can be queued together). The store is asked once for the whole batch
+/// ([`msgid::stored`]).
 fn drop_repeats(conn: &Connection, rows: &mut Vec<(i64, &QueuedMessage)>) -> rusqlite::Result<()> {
+    let replayed: Vec<(i64, &str)> = rows
+        .iter()
+        .filter(|(_, message)| message.replayed())
+        .map(|&(id, message)| (id, message.msgid()))
+        .collect();
+    let stored = msgid::stored(conn, &replayed)?;
     let mut seen = HashSet::with_capacity(rows.len());
-    let mut keep = Vec::with_capacity(rows.len());
-    for &(id, message) in rows.iter() {
+    rows.retain(|&(id, message)| {
         let first_in_batch = seen.insert((id, message.msgid()));
-        keep.push(
-            first_in_batch
-                && !(message.replayed() && msgid::find(conn, id, message.msgid())?.is_some()),
-        );
-    }
-    let mut flags = keep.into_iter();
-    rows.retain(|_| flags.next().unwrap_or(true));
+        first_in_batch && !(message.replayed() && stored.contains(&(id, message.msgid())))
+    });
     Ok(())
 }
 

@@ -222,7 +222,7 @@ const MSGID_DIGITS: [i8; 256] = {
 };
 
 /// The msgid for a time (milliseconds since 1970) and random bits.
-fn msgid_from(millis: u64, random: u128) -> String {
+pub(super) fn msgid_from(millis: u64, random: u128) -> String {
     let mut id = String::with_capacity(22);
     let mut push = |bits: u64| id.push(char::from(MSGID_ALPHABET[(bits & 63) as usize]));
     for shift in (0..8).rev() {

@@ -13,6 +13,7 @@
 
 use super::model::{MSGID_TIME_SLACK_MS, msgid_time_ms};
 use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::{HashMap, HashSet};
 
 /// Whether the message `msgid` stored at `time_ms` must be filed as a stray
 /// (found through the partial msgid index, not by its time).
@@ -63,6 +64,69 @@ pub(crate) fn find(
         .optional()
 }
 
+/// Which of `wanted` (conversation id, msgid) the store holds already: what
+/// [`find`] answers for each, read for a whole batch at once. Each window
+/// of the (conversation, time_ms) index is read once, merged with the
+/// windows that overlap it, instead of once per msgid: a burst of
+/// msgids of one conversation and second (a cluster node storing another
+/// node's busy room) read each row in it once per batch, not once per
+/// message. A row found in another msgid's window is that msgid's only if
+/// it would have been found in its own or is a stray ([`is_stray`] and the
+/// window share one bound), so the answer is [`find`]'s.
+pub(crate) fn stored<'a>(
+    conn: &Connection,
+    wanted: &[(i64, &'a str)],
+) -> rusqlite::Result<HashSet<(i64, &'a str)>> {
+    let mut asked: HashMap<i64, HashSet<&'a str>> = HashMap::new();
+    for &(conversation, msgid) in wanted {
+        asked.entry(conversation).or_default().insert(msgid);
+    }
+    let mut found = HashSet::new();
+    let mut stray = conn.prepare_cached(
+        "SELECT 1 FROM messages WHERE msgid = ?1 AND stray = 1 AND conversation = ?2",
+    )?;
+    let mut windows: Vec<(i64, i64)> = Vec::new();
+    for (&conversation, msgids) in &asked {
+        for &msgid in msgids {
+            if stray.exists(params![msgid, conversation])? {
+                found.insert((conversation, msgid));
+            }
+            if let Some(named) = msgid_time_ms(msgid) {
+                windows.push((conversation, named));
+            }
+        }
+    }
+    windows.sort_unstable();
+    let mut rows = conn.prepare_cached(
+        "SELECT msgid FROM messages WHERE conversation = ?1 AND time_ms BETWEEN ?2 AND ?3",
+    )?;
+    let mut at = 0;
+    while let Some(&(conversation, first)) = windows.get(at) {
+        // This window and every later one of the conversation that overlaps it.
+        let mut last = first;
+        at += 1;
+        while let Some(&(next_conversation, next)) = windows.get(at)
+            && next_conversation == conversation
+            && next - MSGID_TIME_SLACK_MS <= last + MSGID_TIME_SLACK_MS
+        {
+            last = next;
+            at += 1;
+        }
+        let from = first - MSGID_TIME_SLACK_MS;
+        let to = last + MSGID_TIME_SLACK_MS;
+        let Some(msgids) = asked.get(&conversation) else {
+            continue;
+        };
+        let mut stored_rows = rows.query(params![conversation, from, to])?;
+        while let Some(row) = stored_rows.next()? {
+            if let Some(&hit) = msgids.get(row.get_ref(0)?.as_str()?) {
+                found.insert((conversation, hit));
+            }
+        }
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +159,62 @@ mod tests {
             !plan.iter().any(|step| step.starts_with("SCAN")),
             "{plan:?}"
         );
+    }
+
+    /// The batch lookup answers what [`find`] answers for each msgid: stored
+    /// ones in overlapping and separate windows, strays (one inside another
+    /// msgid's window), a msgid stored in another conversation, unknown ones
+    /// of either shape.
+    #[test]
+    fn the_batch_lookup_answers_as_find_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = crate::history::schema::open_writer(dir.path()).unwrap();
+        let conn = &writer.conn;
+        for key in ["chan:a", "chan:b"] {
+            conn.execute(
+                "INSERT INTO conversations (key, is_channel, peer_a, display_a) VALUES (?1, 1, ?1, ?1)",
+                [key],
+            )
+            .unwrap();
+        }
+        let base: i64 = 1_700_000_000_000;
+        let id = |ms: i64, random: u128| super::super::model::msgid_from(ms as u64, random);
+        // (conversation, msgid, stored at)
+        let rows = [
+            (1, id(base, 1), base),
+            (1, id(base + 500, 2), base + 400),
+            // Its window overlaps the one before: both read at once.
+            (1, id(base + 1_500, 3), base + 2_400),
+            (1, id(base + 60_000, 4), base + 60_000),
+            // Strays: 5 s off its name; inside the windows above but not its own; another shape.
+            (1, id(base, 5), base - 5_000),
+            (1, id(base + 3_000, 6), base + 1_200),
+            (1, "other-shape".to_string(), base),
+            (2, id(base, 7), base),
+        ];
+        for (conversation, msgid, time_ms) in &rows {
+            conn.execute(
+                "INSERT INTO messages (conversation, time_ms, msgid, kind, source, target, text, stray)
+                 VALUES (?1, ?2, ?3, 0, 'a!a@h', '#a', 'hi', ?4)",
+                params![conversation, time_ms, msgid, is_stray(msgid, *time_ms)],
+            )
+            .unwrap();
+        }
+        let unknown = id(base + 100, 8);
+        let mut wanted: Vec<(i64, &str)> = rows
+            .iter()
+            .map(|(conversation, msgid, _)| (*conversation, msgid.as_str()))
+            .collect();
+        wanted.extend([(1, rows[7].1.as_str()), (1, &unknown), (1, "unknown-shape")]);
+        let found = stored(conn, &wanted).unwrap();
+        for &(conversation, msgid) in &wanted {
+            assert_eq!(
+                found.contains(&(conversation, msgid)),
+                find(conn, conversation, msgid).unwrap().is_some(),
+                "{conversation} {msgid}"
+            );
+        }
+        assert_eq!(found.len(), rows.len(), "{found:?}");
     }
 
     #[test]
