@@ -53,59 +53,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# free_port: a loopback port nobody listens on now.
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_port PORT: until something listens there (at most 30 s).
-wait_port() {
-  for _ in $(seq 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "cluster-bench.sh: nothing listens on port $1; see $work/*/log" >&2
-  exit 1
-}
+# free_port, wait_for_port PORT and natterd_bench_config PORT DIR HISTORY.
+. scripts/servers.sh
 
 nats_port="$(free_port)"
 mkdir -p "$work/nats"
 printf 'listen: 127.0.0.1:%s\njetstream { store_dir: "%s" }\n' "$nats_port" "$work/nats" >"$work/nats/nats.conf"
 "$nats" -c "$work/nats/nats.conf" >"$work/nats/log" 2>&1 &
 pids+=($!)
-wait_port "$nats_port"
+wait_for_port "$nats_port"
 
 # start_natterd NAME PORT [cluster]: a natterd with the benchmark config.
 start_natterd() {
   local name="$1" port="$2" dir="$work/$1"
   mkdir -p "$dir"
-  cat >"$dir/natterd.toml" <<CONF
-[server]
-bind = "127.0.0.1:$port"
-data_dir = "$dir/data"
-[limits]
-max_clients = 30000
-max_clients_per_ip = 30000
-max_unregistered = 30000
-max_unregistered_per_ip = 30000
-sendq_bytes = 268435456
-recvq_bytes = 1048576
-flood_burst = 1000000000
-flood_rate = 1000000000.0
-flood_max_queued = 1000000000
-[history]
-enabled = true
-[tls]
-bind = ""
-[discovery]
-enabled = false
-CONF
+  natterd_bench_config "$port" "$dir" true >"$dir/natterd.toml"
+  printf '[discovery]\nenabled = false\n' >>"$dir/natterd.toml"
   if [ "${3:-}" = cluster ]; then
     printf '[cluster]\nnats = "nats://127.0.0.1:%s"\nnode = "%s"\n' "$nats_port" "$name" >>"$dir/natterd.toml"
   fi
   "$natterd" --config "$dir/natterd.toml" --log warn >"$dir/log" 2>&1 &
   pids+=($!)
-  wait_port "$port"
+  wait_for_port "$port"
 }
 
 single="$(free_port)"; start_natterd single "$single"

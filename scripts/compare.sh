@@ -60,17 +60,10 @@ if [ ! -x "$natterd" ] || [ ! -x "$bench" ]; then
   echo "== building natterd and natter-bench (release)"
   cargo build --release -p natterd -p natter-bench
 fi
-server_cpu="${SERVER_CPU:-0}"
-bench_cpus="${BENCH_CPUS:-1}"
 paced_rate="${PACED_RATE:-14700}"
-pin_server=(taskset -c "$server_cpu")
-pin_bench=(taskset -c "$bench_cpus")
-if ! command -v taskset >/dev/null || [ "$(nproc)" -lt 2 ]; then
-  echo "compare.sh: fewer than 2 CPUs or no taskset: running unpinned" >&2
-  pin_server=() pin_bench=()
-fi
-# free_port, wait_for_port, start_server NAME PORT DIR (sets $pid), stop_server.
+# pin_cpus, free_port, wait_for_port, start_server NAME PORT DIR (sets $pid), stop_server.
 . scripts/servers.sh
+pin_cpus compare.sh
 ngircd="$(find_ngircd)" inspircd="$(find_inspircd)"
 
 servers=()

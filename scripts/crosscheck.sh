@@ -38,14 +38,9 @@ old=""
 for binary in "$natterd" "$bench"; do
   [ -x "$binary" ] || { echo "crosscheck.sh: $binary missing (cargo build --release)" >&2; exit 2; }
 done
-pin_server=(taskset -c "${SERVER_CPU:-0}")
-pin_bench=(taskset -c "${BENCH_CPUS:-1}")
-if ! command -v taskset >/dev/null || [ "$(nproc)" -lt 2 ]; then
-  echo "crosscheck.sh: fewer than 2 CPUs or no taskset: running unpinned" >&2
-  pin_server=() pin_bench=()
-fi
-# free_port, wait_for_port, start_server NAME PORT DIR (sets $pid), stop_server.
+# pin_cpus, free_port, wait_for_port, start_server NAME PORT DIR (sets $pid), stop_server.
 . scripts/servers.sh
+pin_cpus crosscheck.sh
 ngircd="$(find_ngircd)" inspircd="$(find_inspircd)"
 
 servers=()

@@ -2,8 +2,13 @@
 # scripts/crosscheck.sh measure, each with a throwaway config on a loopback
 # port, pinned with "${pin_server[@]}". Sourced, not run: the caller sets
 # natterd (and old, for the servers old and old-nohist), ngircd and inspircd
-# (binaries; see below for finding the last two) and pin_server, and reads
-# $pid after start_server.
+# (binaries; see below for finding the last two), calls pin_cpus (or sets
+# pin_server itself), and reads $pid after start_server. scripts/cluster-bench.sh
+# uses free_port, wait_for_port and natterd_bench_config.
+#
+# Pin the server and the load generator to their CPUs (SERVER_CPU, default 0;
+# BENCH_CPUS, default 1), or run unpinned, and say so, where that cannot be:
+#   pin_cpus compare.sh   # sets pin_server and pin_bench
 #
 # Find ngIRCd and InspIRCd (empty when not installed):
 #   ngircd="$(find_ngircd)" inspircd="$(find_inspircd)"
@@ -22,7 +27,7 @@ free_port() {
 }
 
 wait_for_port() {
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
     sleep 0.1
   done
@@ -30,19 +35,23 @@ wait_for_port() {
   return 1
 }
 
-# start_server NAME PORT DIR: writes a config, starts the server pinned, sets $pid.
-start_server() {
-  local name="$1" port="$2" dir="$3"
-  mkdir -p "$dir"
-  case "$name" in
-    natterd|natterd-nohist|old|old-nohist)
-      local history=true binary="$natterd"
-      [ "${name%-nohist}" != "$name" ] && history=false
-      [ "${name%-nohist}" = old ] && binary="$old"
-      cat >"$dir/natterd.toml" <<EOF
+pin_cpus() {
+  pin_server=(taskset -c "${SERVER_CPU:-0}")
+  pin_bench=(taskset -c "${BENCH_CPUS:-1}")
+  if ! command -v taskset >/dev/null || [ "$(nproc)" -lt 2 ]; then
+    echo "$1: fewer than 2 CPUs or no taskset: running unpinned" >&2
+    pin_server=() pin_bench=()
+  fi
+}
+
+# natterd_bench_config PORT DIR HISTORY: the start of a natterd config for
+# load tests on 127.0.0.1:PORT, data in DIR/data: thousands of connections
+# from one address, flood control off, TLS off, history on or off.
+natterd_bench_config() {
+  cat <<EOF
 [server]
-bind = "127.0.0.1:$port"
-data_dir = "$dir/data"
+bind = "127.0.0.1:$1"
+data_dir = "$2/data"
 [limits]
 max_clients = 30000
 max_clients_per_ip = 30000
@@ -56,8 +65,20 @@ flood_max_queued = 1000000000
 [tls]
 bind = ""
 [history]
-enabled = $history
+enabled = $3
 EOF
+}
+
+# start_server NAME PORT DIR: writes a config, starts the server pinned, sets $pid.
+start_server() {
+  local name="$1" port="$2" dir="$3"
+  mkdir -p "$dir"
+  case "$name" in
+    natterd|natterd-nohist|old|old-nohist)
+      local history=true binary="$natterd"
+      [ "${name%-nohist}" != "$name" ] && history=false
+      [ "${name%-nohist}" = old ] && binary="$old"
+      natterd_bench_config "$port" "$dir" "$history" >"$dir/natterd.toml"
       # Builds from before LAN discovery reject its table.
       if "$binary" --print-config 2>/dev/null | grep -q '^\[discovery\]'; then
         printf '[discovery]\nenabled = false\n' >>"$dir/natterd.toml"
