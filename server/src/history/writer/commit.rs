@@ -32,21 +32,15 @@ impl Writer {
                 }
                 Ok(())
             }
-            Err(error) => {
-                let reason = error.to_string();
-                if is_transient(&error) {
-                    self.schedule_retry(&reason);
-                } else {
-                    tracing::error!(
-                        path = %self.path.display(),
-                        %reason,
-                        channels = ?self.purges,
-                        "the history of vanished channels could not be deleted; it stays hidden until natterd stops: delete it with `natterd channel forget`"
-                    );
-                    self.purges.clear();
-                }
-                Err(self.write_error(reason))
-            }
+            Err(error) => Err(self.failed(&error, |writer, reason| {
+                tracing::error!(
+                    path = %writer.path.display(),
+                    %reason,
+                    channels = ?writer.purges,
+                    "the history of vanished channels could not be deleted; it stays hidden until natterd stops: delete it with `natterd channel forget`"
+                );
+                writer.purges.clear();
+            })),
         }
     }
 
@@ -84,26 +78,40 @@ impl Writer {
             Err(error) => {
                 // The rolled-back transaction may have created conversation rows the cache now names.
                 self.conversations.clear();
-                let reason = error.to_string();
-                if is_transient(&error) {
-                    self.schedule_retry(&reason);
-                } else {
+                Err(self.failed(&error, |writer, reason| {
                     tracing::error!(
-                        path = %self.path.display(),
+                        path = %writer.path.display(),
                         %reason,
-                        lost = self.pending.len(),
+                        lost = writer.pending.len(),
                         "history batch rejected by the database; these messages are left out of history"
                     );
-                    for _ in 0..self.pending.len() {
-                        self.drops.dropped(&self.path, "history batch rejected");
+                    for _ in 0..writer.pending.len() {
+                        writer.drops.dropped(&writer.path, "history batch rejected");
                     }
-                    self.pending.clear();
-                    self.places.clear();
-                    self.oldest_pending = None;
-                }
-                Err(self.write_error(reason))
+                    writer.pending.clear();
+                    writer.places.clear();
+                    writer.oldest_pending = None;
+                }))
             }
         }
+    }
+
+    /// What a failed write becomes: a transient failure (the disk, not the
+    /// data) is kept and retried with backoff; any other is given up by
+    /// `give_up`, which says so and discards what cannot be written. Either
+    /// way the caller gets the error to report.
+    fn failed(
+        &mut self,
+        error: &rusqlite::Error,
+        give_up: impl FnOnce(&mut Self, &str),
+    ) -> HistoryError {
+        let reason = error.to_string();
+        if is_transient(error) {
+            self.schedule_retry(&reason);
+        } else {
+            give_up(self, &reason);
+        }
+        self.write_error(reason)
     }
 
     fn schedule_retry(&mut self, reason: &str) {
