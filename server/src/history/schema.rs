@@ -119,6 +119,38 @@ pub(super) const MIGRATIONS: &[&str] = &[
      ALTER TABLE messages_v8 RENAME TO messages;
      CREATE INDEX messages_by_conversation_time ON messages(conversation, time_ms);
      CREATE INDEX messages_stray_msgid ON messages(msgid) WHERE stray = 1;",
+    // Version 9: messages stored as blocks, one row per conversation per
+    // written batch (`super::block` encodes a block's body), so that a
+    // stored message costs a share of one B-tree insert instead of two.
+    // `first_ms`/`last_ms` bound the entries' times (blocks of one
+    // conversation may overlap in time: replayed messages, migration);
+    // an entry's place is (time_ms, stream_seq, block id, index in block).
+    // `block_strays` lists the entries whose msgid does not name their time
+    // (`super::msgid`), `block_seqs` the room stream sequences known
+    // (absent: 0). Created empty: `messages` is kept and still read. (IF NOT
+    // EXISTS: a test re-runs migrations on a database that has them.)
+    "CREATE TABLE IF NOT EXISTS message_blocks (
+        id INTEGER PRIMARY KEY,
+        conversation INTEGER NOT NULL REFERENCES conversations(id),
+        first_ms INTEGER NOT NULL,
+        last_ms INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        body BLOB NOT NULL
+     );
+     CREATE INDEX IF NOT EXISTS message_blocks_by_conversation_time ON message_blocks(conversation, last_ms);
+     CREATE TABLE IF NOT EXISTS block_strays (
+        block INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        msgid TEXT NOT NULL,
+        PRIMARY KEY (block, idx)
+     ) WITHOUT ROWID;
+     CREATE INDEX IF NOT EXISTS block_strays_by_msgid ON block_strays(msgid);
+     CREATE TABLE IF NOT EXISTS block_seqs (
+        block INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (block, idx)
+     ) WITHOUT ROWID;",
 ];
 
 /// The newest schema version this build knows.
@@ -295,11 +327,79 @@ fn check_schema(conn: &Connection) -> rusqlite::Result<()> {
     )?
     .query([])?
     .next()?;
+    conn.prepare(
+        "SELECT b.id, b.conversation, b.first_ms, b.last_ms, b.count, b.body,
+                s.idx, s.msgid, q.idx, q.seq
+         FROM message_blocks b JOIN block_strays s ON s.block = b.id
+         JOIN block_seqs q ON q.block = b.id LIMIT 0",
+    )?
+    .query([])?
+    .next()?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// A database of schema version 8 holding messages opens as version 9:
+    /// the block tables exist and are empty, and every message row is kept
+    /// as it was (readers still read `messages`).
+    #[test]
+    fn a_version_8_database_gains_the_empty_block_tables_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(database_path(dir.path())).unwrap();
+            for migration in &MIGRATIONS[..8] {
+                conn.execute_batch(migration).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 8).unwrap();
+            conn.execute_batch(
+                "INSERT INTO conversations (key, is_channel, peer_a, display_a)
+                    VALUES ('chan:#a', 1, '#a', '#a');
+                 INSERT INTO messages (conversation, time_ms, msgid, kind, source, target, text, stream_seq, stray)
+                    VALUES (1, 1000, 'x', 0, 'a!a@h', '#a', 'hi', 3, 1);",
+            )
+            .unwrap();
+        }
+        let writer = open_writer(dir.path()).unwrap();
+        let conn = &writer.conn;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let kept: (i64, String, i64) = conn
+            .query_row(
+                "SELECT time_ms, text, stream_seq FROM messages",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(kept, (1000, "hi".to_string(), 3));
+        for table in ["message_blocks", "block_strays", "block_seqs"] {
+            let rows: i64 = conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                    row.get(0)
+                })
+                .unwrap();
+            assert_eq!(rows, 0, "{table}");
+        }
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('message_blocks', 'block_strays') ORDER BY name")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            indexes,
+            [
+                "block_strays_by_msgid",
+                "message_blocks_by_conversation_time"
+            ]
+        );
+    }
+
     /// The bundled SQLite is built with the options of the repository's
     /// `.cargo/config.toml` (`LIBSQLITE3_FLAGS`): a build that lost them
     /// still works but pays a global mutex per SQLite allocation.
