@@ -8,6 +8,7 @@
 //! between cost the sender no wake-up at all.
 
 mod commit;
+mod yielding;
 
 use super::batch::{ConversationCache, Placed};
 use super::config::HistoryConfig;
@@ -109,8 +110,13 @@ impl Writer {
         room: Arc<Semaphore>,
         purging: Arc<Purging>,
     ) -> Writer {
+        let mut conn = connection.conn;
+        if let Err(error) = yielding::install(&mut conn) {
+            // Only latency is at stake: write history all the same.
+            tracing::warn!(%error, "the history writer cannot yield while it commits");
+        }
         Writer {
-            conn: connection.conn,
+            conn,
             _lock: connection._lock,
             path,
             commit_interval: config.commit_interval,
