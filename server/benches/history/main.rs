@@ -1,11 +1,12 @@
 //! History benchmarks (`harness = false`): the store alone, and fan-out to
 //! clients over loopback with history on and off.
 //!
-//! Run: `cargo bench -p natterd --bench history -- [store|fanout] [messages] [receivers]`
-//! (defaults: both parts, 100 000 messages, 10 receivers). Data goes to a fresh
+//! Run: `cargo bench -p natterd --bench history -- [store|fanout|query] [messages] [receivers]`
+//! (defaults: every part, 100 000 messages, 10 receivers). Data goes to a fresh
 //! directory under the system temp dir, removed afterwards.
 
 mod fanout;
+mod query;
 mod store;
 
 use anyhow::Context;
@@ -24,7 +25,7 @@ fn args() -> anyhow::Result<Args> {
         .collect();
     let mut rest = positional.iter().map(String::as_str).peekable();
     let part = match rest.peek() {
-        Some(&("store" | "fanout")) => rest.next().map(str::to_string),
+        Some(&("store" | "fanout" | "query")) => rest.next().map(str::to_string),
         _ => None,
     };
     let number = |text: Option<&str>, default: usize, what: &str| -> anyhow::Result<usize> {
@@ -51,6 +52,9 @@ async fn main() -> anyhow::Result<()> {
         if wants("store") {
             store::burst(&root.join("burst"), args.messages).await?;
             store::durable(&root.join("durable"), 1000, 50).await?;
+        }
+        if wants("query") {
+            query::run(&root.join("query"), args.messages).await?;
         }
         if wants("fanout") {
             println!(

@@ -118,8 +118,11 @@ fn place(tx: &rusqlite::Transaction<'_>, places: &[Placed]) -> rusqlite::Result<
         else {
             continue;
         };
-        if let Some(found) = msgid::find(tx, conversation, &placed.msgid)? {
-            update.execute(params![found.id, placed.sequence])?;
+        // Until the writer writes blocks, every message is an old row.
+        if let Some(found) = msgid::find(tx, conversation, &placed.msgid)?
+            && found.position.block == super::range::ROWS_BLOCK
+        {
+            update.execute(params![found.position.idx, placed.sequence])?;
         }
     }
     Ok(())

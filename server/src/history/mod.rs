@@ -57,6 +57,7 @@ mod msgid;
 pub mod offline;
 mod query;
 mod queued;
+mod range;
 mod reader;
 mod reservation;
 mod retention;
@@ -67,6 +68,8 @@ mod writer;
 
 #[cfg(test)]
 mod layout_tests;
+#[cfg(test)]
+mod range_tests;
 #[cfg(test)]
 mod tests;
 

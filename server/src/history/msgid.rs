@@ -10,8 +10,13 @@
 //! version 8) is a *stray*, and strays alone are in a partial msgid index.
 //! Each stored message is one B-tree insert cheaper than with `msgid UNIQUE`
 //! (the cost measured in ARCHITECTURE.md, "History storage").
+//!
+//! In blocks (schema version 9, `super::range`) the same holds: a message is
+//! found by decoding the conversation's blocks that overlap the second its
+//! msgid names, and strays are listed in `block_strays`.
 
 use super::model::{MSGID_TIME_SLACK_MS, msgid_time_ms};
+use super::range::{MAX_SPAN_MS, Position, ROWS_BLOCK, StoredBlock};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
 
@@ -21,20 +26,17 @@ pub(crate) fn is_stray(msgid: &str, time_ms: i64) -> bool {
     msgid_time_ms(msgid).is_none_or(|named| named.abs_diff(time_ms) > MSGID_TIME_SLACK_MS as u64)
 }
 
-/// Where a message is in its conversation's order (see `super::query`).
+/// Where a message is in its conversation's order (see `super::range`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Found {
-    /// Its server time, ms since 1970.
-    pub(crate) time_ms: i64,
-    /// Its room stream sequence (0 when none is known).
-    pub(crate) stream_seq: i64,
-    /// Its row id.
-    pub(crate) id: i64,
+    /// Its place: time, stream sequence, block and index (an old row: block
+    /// [`ROWS_BLOCK`], index = its row id).
+    pub(crate) position: Position,
 }
 
-/// `time_ms, stream_seq, id` of message `?1` in conversation `?2`: among the rows of
-/// `?3..=?4` (the msgid's own time, give or take the slack), else among
-/// the strays.
+/// `time_ms, stream_seq, id` of the old row `?1` in conversation `?2`: among
+/// the rows of `?3..=?4` (the msgid's own time, give or take the slack),
+/// else among the strays.
 const FIND: &str = "SELECT time_ms, stream_seq, id FROM messages
      WHERE conversation = ?2 AND time_ms BETWEEN ?3 AND ?4 AND msgid = ?1
      UNION ALL
@@ -42,8 +44,15 @@ const FIND: &str = "SELECT time_ms, stream_seq, id FROM messages
      WHERE msgid = ?1 AND stray = 1 AND conversation = ?2
      LIMIT 1";
 
+/// The blocks of conversation `?2` that may hold a message filed as the
+/// stray `?1`, with its index.
+const FIND_STRAY_BLOCKS: &str = "SELECT s.block, s.idx FROM block_strays s
+     JOIN message_blocks b ON b.id = s.block
+     WHERE s.msgid = ?1 AND b.conversation = ?2 ORDER BY s.block, s.idx";
+
 /// Where message `msgid` of conversation `conversation_id` is stored, or
-/// None if it is not there.
+/// None if it is not there: in the old rows, in the blocks around the time
+/// the msgid names, or among the strays.
 pub(crate) fn find(
     conn: &Connection,
     conversation_id: i64,
@@ -53,15 +62,87 @@ pub(crate) fn find(
     let (from, to) = msgid_time_ms(msgid).map_or((1, 0), |named| {
         (named - MSGID_TIME_SLACK_MS, named + MSGID_TIME_SLACK_MS)
     });
-    conn.prepare_cached(FIND)?
+    let row = conn
+        .prepare_cached(FIND)?
         .query_row(params![msgid, conversation_id, from, to], |row| {
-            Ok(Found {
+            Ok(Position {
                 time_ms: row.get(0)?,
-                stream_seq: row.get(1)?,
-                id: row.get(2)?,
+                seq: row.get(1)?,
+                block: ROWS_BLOCK,
+                idx: row.get(2)?,
             })
         })
-        .optional()
+        .optional()?;
+    if let Some(position) = row {
+        return Ok(Some(Found { position }));
+    }
+    if from <= to
+        && let Some(position) = find_in_window(conn, conversation_id, msgid, from, to)?
+    {
+        return Ok(Some(Found { position }));
+    }
+    find_stray(conn, conversation_id, msgid)
+}
+
+/// The entry `msgid` of a time in `from..=to` in the conversation's blocks
+/// that overlap those times.
+fn find_in_window(
+    conn: &Connection,
+    conversation_id: i64,
+    msgid: &str,
+    from: i64,
+    to: i64,
+) -> rusqlite::Result<Option<Position>> {
+    let mut walk = conn.prepare_cached(
+        "SELECT id, first_ms FROM message_blocks
+         WHERE conversation = ?1 AND last_ms BETWEEN ?2 AND ?3",
+    )?;
+    let mut blocks = walk.query(params![
+        conversation_id,
+        from,
+        to.saturating_add(MAX_SPAN_MS)
+    ])?;
+    while let Some(row) = blocks.next()? {
+        let (id, first_ms): (i64, i64) = (row.get(0)?, row.get(1)?);
+        if first_ms > to {
+            continue;
+        }
+        let block = StoredBlock::load(conn, id)?;
+        for (idx, entry) in block.entries()?.enumerate() {
+            let entry = entry?;
+            if entry.msgid == msgid && (from..=to).contains(&entry.time_ms) {
+                return Ok(Some(block.position(idx, entry.time_ms)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The entry `msgid` among the conversation's blocks' strays.
+fn find_stray(
+    conn: &Connection,
+    conversation_id: i64,
+    msgid: &str,
+) -> rusqlite::Result<Option<Found>> {
+    let places: Vec<(i64, i64)> = conn
+        .prepare_cached(FIND_STRAY_BLOCKS)?
+        .query_map(params![msgid, conversation_id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, idx) in places {
+        let block = StoredBlock::load(conn, id)?;
+        let wanted = usize::try_from(idx).unwrap_or(usize::MAX);
+        if let Some(entry) = block.entries()?.nth(wanted) {
+            let entry = entry?;
+            if entry.msgid == msgid {
+                return Ok(Some(Found {
+                    position: block.position(wanted, entry.time_ms),
+                }));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Which of `wanted` (conversation id, msgid) the store holds already: what

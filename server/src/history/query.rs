@@ -1,6 +1,7 @@
 //! Reading history: the IRCv3 `draft/chathistory` selections and their SQL.
 //!
-//! Order is (server time, room stream sequence, insertion order). On one
+//! Order is (server time, room stream sequence, insertion order: block id and
+//! index in the block, `super::range`, which reads the messages). On one
 //! node the sequence is always 0, so messages with the same millisecond keep
 //! the order in which they were delivered. In a cluster a room message's
 //! stream sequence (schema version 7) breaks ties, so messages said on
@@ -13,9 +14,10 @@
 //! conversation can't be used to probe it.
 
 use super::error::HistoryError;
-use super::model::{Conversation, MessageKind, StoredMessage};
+use super::model::{Conversation, StoredMessage};
+use super::range::{Position, Range};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
 
 /// Which messages of one conversation to return.
@@ -65,25 +67,6 @@ pub enum Anchor {
     Timestamp(DateTime<Utc>),
 }
 
-/// A place in the (time, stream sequence, insertion id) order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Position {
-    time_ms: i64,
-    seq: i64,
-    id: i64,
-}
-
-const START: Position = Position {
-    time_ms: i64::MIN,
-    seq: i64::MIN,
-    id: i64::MIN,
-};
-const END: Position = Position {
-    time_ms: i64::MAX,
-    seq: i64::MAX,
-    id: i64::MAX,
-};
-
 /// An anchor found in the database.
 #[derive(Clone, Copy, Debug)]
 enum Resolved {
@@ -96,11 +79,7 @@ impl Resolved {
     fn lower(self) -> Position {
         match self {
             Resolved::Message(position) => position,
-            Resolved::Time(time_ms) => Position {
-                time_ms,
-                seq: i64::MAX,
-                id: i64::MAX,
-            },
+            Resolved::Time(time_ms) => Position::last_at(time_ms),
         }
     }
 
@@ -108,41 +87,23 @@ impl Resolved {
     fn upper(self) -> Position {
         match self {
             Resolved::Message(position) => position,
-            Resolved::Time(time_ms) => Position {
-                time_ms,
-                seq: i64::MIN,
-                id: i64::MIN,
-            },
+            Resolved::Time(time_ms) => Position::first_at(time_ms),
         }
     }
 
     /// The exclusive upper bound "up to and including this".
     fn upper_inclusive(self) -> Position {
         match self {
-            Resolved::Message(position) => Position {
-                id: position.id + 1,
-                ..position
-            },
-            Resolved::Time(time_ms) => Position {
-                time_ms,
-                seq: i64::MAX,
-                id: i64::MAX,
-            },
+            Resolved::Message(position) => position.just_after(),
+            Resolved::Time(time_ms) => Position::last_at(time_ms),
         }
     }
 
     /// The exclusive lower bound "from this on" (AROUND's later half).
     fn lower_inclusive(self) -> Position {
         match self {
-            Resolved::Message(position) => Position {
-                id: position.id - 1,
-                ..position
-            },
-            Resolved::Time(time_ms) => Position {
-                time_ms,
-                seq: i64::MIN,
-                id: i64::MIN,
-            },
+            Resolved::Message(position) => position.just_before(),
+            Resolved::Time(time_ms) => Position::first_at(time_ms),
         }
     }
 }
@@ -176,27 +137,27 @@ fn select(conn: &Connection, query: &HistoryQuery) -> SqlResult<Vec<StoredMessag
     };
     let resolve = |anchor: &Anchor| resolve(conn, conversation_id, anchor);
     match &query.selection {
-        Selection::Latest { since: None } => range.newest(START, END, limit),
+        Selection::Latest { since: None } => range.newest(Position::START, Position::END, limit),
         Selection::Latest {
             since: Some(anchor),
         } => match resolve(anchor)? {
-            Some(since) => range.newest(since.lower(), END, limit),
+            Some(since) => range.newest(since.lower(), Position::END, limit),
             None => Ok(Vec::new()),
         },
         Selection::Before(anchor) => match resolve(anchor)? {
-            Some(before) => range.newest(START, before.upper(), limit),
+            Some(before) => range.newest(Position::START, before.upper(), limit),
             None => Ok(Vec::new()),
         },
         Selection::UpTo(anchor) => match resolve(anchor)? {
-            Some(until) => range.newest(START, until.upper_inclusive(), limit),
+            Some(until) => range.newest(Position::START, until.upper_inclusive(), limit),
             None => Ok(Vec::new()),
         },
         Selection::After(anchor) => match resolve(anchor)? {
-            Some(after) => range.oldest(after.lower(), END, limit),
+            Some(after) => range.oldest(after.lower(), Position::END, limit),
             None => Ok(Vec::new()),
         },
         Selection::Around(anchor) => match resolve(anchor)? {
-            Some(center) => range.around(center, limit),
+            Some(center) => around(&range, center, limit),
             None => Ok(Vec::new()),
         },
         Selection::Between(first, second) => match (resolve(first)?, resolve(second)?) {
@@ -226,115 +187,24 @@ fn resolve(
 ) -> SqlResult<Option<Resolved>> {
     match anchor {
         Anchor::Timestamp(time) => Ok(Some(Resolved::Time(time.timestamp_millis()))),
-        Anchor::MsgId(msgid) => Ok(super::msgid::find(conn, conversation_id, msgid)?.map(
-            |found| {
-                Resolved::Message(Position {
-                    time_ms: found.time_ms,
-                    seq: found.stream_seq,
-                    id: found.id,
-                })
-            },
-        )),
+        Anchor::MsgId(msgid) => Ok(super::msgid::find(conn, conversation_id, msgid)?
+            .map(|found| Resolved::Message(found.position))),
     }
 }
 
-/// Reads ranges of one conversation.
-struct Range<'a> {
-    conn: &'a Connection,
-    conversation_id: i64,
-    conversation: &'a Conversation,
-}
-
-/// Rows strictly between two positions; `time_ms` bounds come first so the
-/// (conversation, time_ms) index drives the scan (ties within one
-/// millisecond, rare, are sorted after it).
-const RANGE_FILTER: &str = "conversation = ?1
-    AND time_ms >= ?2 AND (time_ms > ?2 OR (stream_seq, id) > (?3, ?4))
-    AND time_ms <= ?5 AND (time_ms < ?5 OR (stream_seq, id) < (?6, ?7))";
-
-impl Range<'_> {
-    /// The oldest `limit` messages strictly between `lower` and `upper`.
-    fn oldest(
-        &self,
-        lower: Position,
-        upper: Position,
-        limit: usize,
-    ) -> SqlResult<Vec<StoredMessage>> {
-        let sql = format!(
-            "SELECT msgid, time_ms, kind, source, target, text FROM messages
-             WHERE {RANGE_FILTER} ORDER BY time_ms ASC, stream_seq ASC, id ASC LIMIT ?8"
-        );
-        self.fetch(&sql, lower, upper, limit)
-    }
-
-    /// The newest `limit` messages strictly between `lower` and `upper`, ascending.
-    fn newest(
-        &self,
-        lower: Position,
-        upper: Position,
-        limit: usize,
-    ) -> SqlResult<Vec<StoredMessage>> {
-        let sql = format!(
-            "SELECT msgid, time_ms, kind, source, target, text FROM messages
-             WHERE {RANGE_FILTER} ORDER BY time_ms DESC, stream_seq DESC, id DESC LIMIT ?8"
-        );
-        let mut messages = self.fetch(&sql, lower, upper, limit)?;
-        messages.reverse();
-        Ok(messages)
-    }
-
-    fn around(&self, center: Resolved, limit: usize) -> SqlResult<Vec<StoredMessage>> {
-        let before = self.newest(START, center.upper(), limit)?;
-        let after = self.oldest(center.lower_inclusive(), END, limit)?;
-        let take_before = (limit / 2)
-            .max(limit.saturating_sub(after.len()))
-            .min(before.len());
-        let take_after = (limit - take_before).min(after.len());
-        let skip = before.len() - take_before;
-        Ok(before
-            .into_iter()
-            .skip(skip)
-            .chain(after.into_iter().take(take_after))
-            .collect())
-    }
-
-    fn fetch(
-        &self,
-        sql: &str,
-        lower: Position,
-        upper: Position,
-        limit: usize,
-    ) -> SqlResult<Vec<StoredMessage>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut statement = self.conn.prepare_cached(sql)?;
-        let rows = statement.query_map(
-            params![
-                self.conversation_id,
-                lower.time_ms,
-                lower.seq,
-                lower.id,
-                upper.time_ms,
-                upper.seq,
-                upper.id,
-                limit
-            ],
-            |row| {
-                Ok(StoredMessage {
-                    msgid: row.get(0)?,
-                    time: time_from_millis(row.get(1)?),
-                    conversation: self.conversation.clone(),
-                    kind: MessageKind::from_column(row.get(2)?),
-                    source: row.get(3)?,
-                    target: row.get(4)?,
-                    text: row.get(5)?,
-                })
-            },
-        )?;
-        rows.collect()
-    }
-}
-
-/// A stored millisecond time; out-of-range values (a damaged row) read as the epoch.
-pub(crate) fn time_from_millis(time_ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(time_ms).unwrap_or_default()
+/// AROUND: up to `limit` messages, about half before `center` and the rest
+/// from it on; when one side runs out, the other gives more.
+fn around(range: &Range<'_>, center: Resolved, limit: usize) -> SqlResult<Vec<StoredMessage>> {
+    let before = range.newest(Position::START, center.upper(), limit)?;
+    let after = range.oldest(center.lower_inclusive(), Position::END, limit)?;
+    let take_before = (limit / 2)
+        .max(limit.saturating_sub(after.len()))
+        .min(before.len());
+    let take_after = (limit - take_before).min(after.len());
+    let skip = before.len() - take_before;
+    Ok(before
+        .into_iter()
+        .skip(skip)
+        .chain(after.into_iter().take(take_after))
+        .collect())
 }

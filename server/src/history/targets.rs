@@ -3,7 +3,7 @@
 
 use super::error::HistoryError;
 use super::model::Conversation;
-use super::query::time_from_millis;
+use super::range::time_from_millis;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Result as SqlResult};
 use std::path::Path;
@@ -67,12 +67,16 @@ fn targets(conn: &Connection, query: &TargetsQuery) -> SqlResult<Vec<(String, Da
     }
     // IRCv3 chathistory (and ergo): a target is listed when its latest
     // message falls in the window; one that has spoken since is not.
+    // The latest of the old rows and of the blocks (each an index seek).
     let mut latest = conn.prepare_cached(
-        "SELECT time_ms FROM messages WHERE conversation = ?1 ORDER BY time_ms DESC LIMIT 1",
+        "SELECT max(latest) FROM (
+            SELECT max(last_ms) AS latest FROM message_blocks WHERE conversation = ?1
+            UNION ALL
+            SELECT max(time_ms) FROM messages WHERE conversation = ?1)",
     )?;
     let mut active = Vec::new();
     for (id, display) in candidates {
-        let time: Option<i64> = latest.query_row([id], |row| row.get(0)).optional()?;
+        let time: Option<i64> = latest.query_row([id], |row| row.get(0))?;
         if let Some(time_ms) = time.filter(|&time_ms| low < time_ms && time_ms < high) {
             active.push((display, time_ms));
         }

@@ -1,0 +1,363 @@
+//! Tests of the readers over blocks: every selection answers the same from
+//! messages stored as blocks (written here with the codec), as old rows, and
+//! as both, including blocks that overlap in time, equal times, stream
+//! sequences, strays and another conversation's messages at the same times.
+
+use super::block::{BlockBuilder, BlockEntry};
+use super::model::{Conversation, MessageKind, msgid_from};
+use super::msgid::is_stray;
+use super::query::{Anchor, HistoryQuery, Selection, run_query};
+use super::range::MAX_SPAN_MS;
+use super::schema::{WriterConnection, open_writer};
+use super::targets::{TargetsQuery, run_targets};
+use super::{HistoryError, StoredMessage};
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, params};
+use std::path::Path;
+
+const BASE_MS: i64 = 1_700_000_000_000;
+
+/// One message as the test stores it.
+#[derive(Clone, Debug)]
+struct Message {
+    conversation: i64,
+    msgid: String,
+    time_ms: i64,
+    seq: i64,
+    notice: bool,
+    text: String,
+}
+
+impl Message {
+    fn entry(&self) -> BlockEntry<'_> {
+        BlockEntry {
+            time_ms: self.time_ms,
+            kind: if self.notice {
+                MessageKind::Notice
+            } else {
+                MessageKind::Privmsg
+            },
+            stray: is_stray(&self.msgid, self.time_ms),
+            msgid: &self.msgid,
+            source: "alice!a@127.0.0.1",
+            target: "#lobby",
+            text: &self.text,
+        }
+    }
+}
+
+/// A fresh database with two channels, `#lobby` (id 1) and `#other` (id 2).
+fn database() -> (tempfile::TempDir, WriterConnection) {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = open_writer(dir.path()).unwrap();
+    for name in ["#lobby", "#other"] {
+        writer
+            .conn
+            .execute(
+                "INSERT INTO conversations (key, is_channel, peer_a, display_a) VALUES (?1, 1, ?2, ?2)",
+                params![Conversation::channel(name).key(), name],
+            )
+            .unwrap();
+    }
+    (dir, writer)
+}
+
+/// Stores `messages` (in queue order) as old rows.
+fn store_rows(conn: &Connection, messages: &[Message]) {
+    for message in messages {
+        conn.execute(
+            "INSERT INTO messages (conversation, time_ms, msgid, kind, source, target, text, stream_seq, stray)
+             VALUES (?1, ?2, ?3, ?4, 'alice!a@127.0.0.1', '#lobby', ?5, ?6, ?7)",
+            params![
+                message.conversation,
+                message.time_ms,
+                message.msgid,
+                i64::from(message.notice),
+                message.text,
+                message.seq,
+                is_stray(&message.msgid, message.time_ms)
+            ],
+        )
+        .unwrap();
+    }
+}
+
+/// Stores `messages` (in queue order, all of one conversation) as one block,
+/// with its strays and stream sequences in the side tables.
+fn store_block(conn: &Connection, messages: &[Message]) {
+    let mut builder = BlockBuilder::new();
+    for message in messages {
+        builder.push(&message.entry());
+    }
+    assert!(builder.last_ms() - builder.first_ms() <= MAX_SPAN_MS);
+    conn.execute(
+        "INSERT INTO message_blocks (conversation, first_ms, last_ms, count, body)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            messages[0].conversation,
+            builder.first_ms(),
+            builder.last_ms(),
+            builder.count() as i64,
+            builder.body()
+        ],
+    )
+    .unwrap();
+    let block = conn.last_insert_rowid();
+    for (idx, message) in messages.iter().enumerate() {
+        if is_stray(&message.msgid, message.time_ms) {
+            conn.execute(
+                "INSERT INTO block_strays (block, idx, msgid) VALUES (?1, ?2, ?3)",
+                params![block, idx as i64, message.msgid],
+            )
+            .unwrap();
+        }
+        if message.seq != 0 {
+            conn.execute(
+                "INSERT INTO block_seqs (block, idx, seq) VALUES (?1, ?2, ?3)",
+                params![block, idx as i64, message.seq],
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// Stores `messages` as blocks: runs of consecutive messages of one
+/// conversation, of random length, none spanning more than [`MAX_SPAN_MS`].
+fn store_blocks(conn: &Connection, messages: &[Message], rng: &mut fastrand::Rng) {
+    let mut start = 0;
+    while start < messages.len() {
+        let wanted = rng.usize(1..=12);
+        let (mut first, mut last) = (messages[start].time_ms, messages[start].time_ms);
+        let mut end = start + 1;
+        while end < messages.len()
+            && end - start < wanted
+            && messages[end].conversation == messages[start].conversation
+        {
+            let time = messages[end].time_ms;
+            if last.max(time) - first.min(time) > MAX_SPAN_MS {
+                break;
+            }
+            (first, last) = (first.min(time), last.max(time));
+            end += 1;
+        }
+        store_block(conn, &messages[start..end]);
+        start = end;
+    }
+}
+
+/// A conversation's queue of messages: mostly ascending times with many
+/// equal ones, replayed messages up to 8 s in the past (so blocks overlap),
+/// stream sequences, strays of both kinds, and `#other`'s messages at the
+/// same times in between.
+fn messages(rng: &mut fastrand::Rng, count: usize) -> Vec<Message> {
+    let mut time = BASE_MS;
+    let mut out = Vec::new();
+    for n in 0..count {
+        time += [0, 0, 1, 3, 40, 700][rng.usize(0..6)];
+        let at = if rng.u8(0..8) == 0 {
+            time - rng.i64(0..8_000)
+        } else {
+            time
+        };
+        let msgid = match rng.u8(0..10) {
+            0 => format!("legacy-{n}"),
+            1 => msgid_from((at + 5_000) as u64, rng.u128(..)),
+            _ => msgid_from(at as u64, rng.u128(..)),
+        };
+        out.push(Message {
+            conversation: if rng.u8(0..6) == 0 { 2 } else { 1 },
+            msgid,
+            time_ms: at,
+            seq: if rng.u8(0..4) == 0 { rng.i64(1..4) } else { 0 },
+            notice: rng.bool(),
+            text: format!("message {n}"),
+        });
+    }
+    out
+}
+
+fn at(time_ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(time_ms).single().unwrap()
+}
+
+/// Every selection this test asks, from anchors taken from `messages`.
+fn selections(messages: &[Message], rng: &mut fastrand::Rng) -> Vec<Selection> {
+    let mut anchors: Vec<Anchor> = vec![
+        Anchor::MsgId(msgid_from(BASE_MS as u64, 7)),
+        Anchor::MsgId("nope".into()),
+        Anchor::Timestamp(at(BASE_MS - 1)),
+        Anchor::Timestamp(at(BASE_MS + 10_000_000)),
+    ];
+    // A sample: every message's msgid and times would be ~30 000 queries.
+    for _ in 0..30 {
+        let message = &messages[rng.usize(0..messages.len())];
+        anchors.push(Anchor::MsgId(message.msgid.clone()));
+        let offset = rng.i64(-1..=1);
+        anchors.push(Anchor::Timestamp(at(message.time_ms + offset)));
+    }
+    let mut selections = vec![Selection::Latest { since: None }];
+    for anchor in &anchors {
+        selections.push(Selection::Latest {
+            since: Some(anchor.clone()),
+        });
+        selections.push(Selection::Before(anchor.clone()));
+        selections.push(Selection::UpTo(anchor.clone()));
+        selections.push(Selection::After(anchor.clone()));
+        selections.push(Selection::Around(anchor.clone()));
+        let other = &anchors[rng.usize(0..anchors.len())];
+        selections.push(Selection::Between(anchor.clone(), other.clone()));
+    }
+    selections
+}
+
+fn ask(
+    conn: &Connection,
+    selection: &Selection,
+    limit: usize,
+) -> Result<Vec<StoredMessage>, HistoryError> {
+    let query = HistoryQuery {
+        conversation: Conversation::channel("#lobby"),
+        selection: selection.clone(),
+        limit,
+    };
+    run_query(conn, Path::new("history.db"), &query)
+}
+
+fn texts(messages: &[StoredMessage]) -> Vec<&str> {
+    messages
+        .iter()
+        .map(|message| message.text.as_str())
+        .collect()
+}
+
+/// The readers answer every selection from blocks exactly as from rows:
+/// the same messages in the same order, ties of one millisecond broken by
+/// stream sequence and then by queue order, with blocks that overlap in
+/// time, and with part of the history in rows and the rest in blocks.
+#[test]
+fn every_selection_reads_blocks_as_it_reads_rows() {
+    for seed in 0..2 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let queue = messages(&mut rng, 160);
+        let (_rows_dir, rows) = database();
+        store_rows(&rows.conn, &queue);
+        let (_blocks_dir, blocks) = database();
+        store_blocks(&blocks.conn, &queue, &mut rng);
+        let (_mixed_dir, mixed) = database();
+        let split = rng.usize(1..queue.len());
+        store_rows(&mixed.conn, &queue[..split]);
+        store_blocks(&mixed.conn, &queue[split..], &mut rng);
+        let overlapping: i64 = blocks
+            .conn
+            .query_row(
+                "SELECT count(*) FROM message_blocks a JOIN message_blocks b
+                 ON a.conversation = b.conversation AND a.id < b.id
+                 AND a.first_ms <= b.last_ms AND b.first_ms <= a.last_ms",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert!(overlapping > 0, "seed {seed}: no blocks overlap in time");
+        let mut answered = 0;
+        for selection in selections(&queue, &mut rng) {
+            for limit in [1, 3, 1_000] {
+                let expected = ask(&rows.conn, &selection, limit).unwrap();
+                answered += usize::from(!expected.is_empty());
+                let from_blocks = ask(&blocks.conn, &selection, limit).unwrap();
+                assert!(
+                    from_blocks == expected,
+                    "seed {seed} blocks {selection:?} {limit}: {:?} != {:?}",
+                    texts(&from_blocks),
+                    texts(&expected)
+                );
+                let from_both = ask(&mixed.conn, &selection, limit).unwrap();
+                assert!(
+                    from_both == expected,
+                    "seed {seed} mixed at {split} {selection:?} {limit}: {:?} != {:?}",
+                    texts(&from_both),
+                    texts(&expected)
+                );
+            }
+        }
+        assert!(answered > 500, "seed {seed}: only {answered} answers");
+    }
+}
+
+/// A block whose body does not decode fails the query with an error naming
+/// the database file; nothing panics, whether the block is read for a range
+/// or searched for a msgid.
+#[test]
+fn a_damaged_block_is_an_error_naming_the_file() {
+    let (_dir, writer) = database();
+    let conn = &writer.conn;
+    let mut rng = fastrand::Rng::with_seed(1);
+    let queue: Vec<Message> = messages(&mut rng, 20)
+        .into_iter()
+        .map(|message| Message {
+            conversation: 1,
+            ..message
+        })
+        .collect();
+    store_block(conn, &queue);
+    conn.execute(
+        "UPDATE message_blocks SET body = substr(body, 1, length(body) - 3)",
+        [],
+    )
+    .unwrap();
+    let selections = [
+        Selection::Latest { since: None },
+        Selection::After(Anchor::MsgId(queue[3].msgid.clone())),
+    ];
+    for selection in selections {
+        let query = HistoryQuery {
+            conversation: Conversation::channel("#lobby"),
+            selection,
+            limit: 50,
+        };
+        match run_query(conn, Path::new("/data/history.db"), &query) {
+            Err(HistoryError::Read { path, reason }) => {
+                assert_eq!(path, Path::new("/data/history.db"));
+                assert!(reason.contains("damaged"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// TARGETS takes a conversation's latest time from its blocks and its old
+/// rows, whichever is later.
+#[test]
+fn targets_see_the_latest_message_of_blocks_and_rows() {
+    let (_dir, writer) = database();
+    let conn = &writer.conn;
+    let message = |conversation: i64, n: i64, time_ms: i64| Message {
+        conversation,
+        msgid: msgid_from(time_ms as u64, n as u128),
+        time_ms,
+        seq: 0,
+        notice: false,
+        text: format!("{n}"),
+    };
+    // #lobby: its latest message in a block; #other: in an old row.
+    store_rows(conn, &[message(1, 1, BASE_MS), message(2, 2, BASE_MS + 50)]);
+    store_block(
+        conn,
+        &[message(1, 3, BASE_MS + 20), message(1, 4, BASE_MS + 10)],
+    );
+    store_block(conn, &[message(2, 5, BASE_MS + 30)]);
+    let query = TargetsQuery {
+        viewer: "nobody".into(),
+        channels: vec!["#lobby".into(), "#other".into()],
+        from: at(BASE_MS - 1),
+        to: at(BASE_MS + 1_000),
+        limit: 10,
+    };
+    let targets = run_targets(conn, Path::new("history.db"), &query).unwrap();
+    assert_eq!(
+        targets,
+        [
+            ("#lobby".to_string(), at(BASE_MS + 20)),
+            ("#other".to_string(), at(BASE_MS + 50))
+        ]
+    );
+}
