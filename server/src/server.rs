@@ -217,6 +217,9 @@ impl Server {
             }
         };
         tokio::join!(plain, tls);
+        // Registered sessions hear of the shutdown through their queues
+        // (unregistered ones wait on the token itself).
+        self.context.hub.with(|hub| hub.shut_down());
         tasks.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, tasks.wait())
             .await

@@ -15,7 +15,7 @@ use natterd::context::Context;
 use natterd::hub::SayRequest;
 use natterd::hub::client::{ClientId, Format, NewClient};
 use natterd::hub::event::MessageKind;
-use natterd::net::outbound::Outbound;
+use natterd::net::outbound::{Outbound, Stop};
 use std::sync::Arc;
 
 const SENDERS: usize = 4;
@@ -176,5 +176,22 @@ fn concurrent_senders_keep_one_order_per_channel() {
             rest.any(|l| *l == line),
             "{line} out of the channel's order"
         );
+    }
+}
+
+/// At shutdown the hub tells every registered client's queue (their
+/// sessions wait on it, not on the server's token), and a client that
+/// registers afterwards is told at once: none is left waiting.
+#[tokio::test]
+async fn shutdown_reaches_every_queue_even_one_registered_after_it() {
+    let mut config = Config::default();
+    config.history.enabled = false;
+    let context = Arc::new(Context::new(config, None, None));
+    let before = register(&context, "before");
+    context.hub.with(|hub| hub.shut_down());
+    let after = register(&context, "after");
+    for member in [&before, &after] {
+        let stop = std::future::poll_fn(|cx| member.outbound.poll_stop(cx)).await;
+        assert_eq!(stop, Stop::ShutDown);
     }
 }

@@ -90,6 +90,9 @@ pub struct HubState {
     pub(crate) guest_counter: u64,
     /// Identities clients left behind (WHOWAS).
     pub(crate) whowas: super::whowas::Whowas,
+    /// The server is shutting down: every client's queue was told so, and a
+    /// client registering now is told at once (see [`HubState::shut_down`]).
+    shutting_down: bool,
 }
 
 impl HubState {
@@ -109,6 +112,7 @@ impl HubState {
             accounts: history.as_ref().map(|h| h.accounts().clone()),
             history,
             overflowed: Vec::new(),
+            shutting_down: false,
             peak_clients: 0,
             guest_counter: 0,
             whowas: super::whowas::Whowas::default(),
@@ -239,11 +243,26 @@ impl HubState {
         self.channels.len()
     }
 
+    /// Tells every registered client's session that the server is shutting
+    /// down ([`Outbound::shut_down`](crate::net::outbound::Outbound::shut_down)),
+    /// and any client that registers from now on. A registered session waits
+    /// on its queue for this instead of on the server's cancellation token:
+    /// under the hub's lock, no session can register between the two.
+    pub fn shut_down(&mut self) {
+        self.shutting_down = true;
+        for client in self.clients.values() {
+            client.outbound.shut_down();
+        }
+    }
+
     /// Adds a registered client under `id`.
     pub fn register(&mut self, id: ClientId, new: NewClient) -> Result<(), RegisterError> {
         self.check_nick(&new.nick, None)
             .map_err(RegisterError::NickInUse)?;
         self.index_nick(&new.nick, id);
+        if self.shutting_down {
+            new.outbound.shut_down();
+        }
         self.clients.insert(
             id,
             Box::new(Client {

@@ -6,16 +6,19 @@ use super::{Connection, Wire};
 use crate::context::Context;
 use crate::net::codec::Inbound;
 use crate::net::flood::{Refill, TokenBucket};
+use crate::net::outbound::{Outbound, Stop};
 use crate::net::writer::WriterEnd;
 use bytes::Bytes;
 use futures::StreamExt;
 use std::collections::VecDeque;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, sleep_until};
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 /// What a handler wants after a line.
 #[derive(Debug)]
@@ -131,6 +134,26 @@ fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86400 * 365)
 }
 
+/// Why the loop must stop, once it must: the hub killed the client, or the
+/// server is shutting down (said by the client's queue once it registered,
+/// by the server's token through `registering` before).
+fn poll_stop(
+    cx: &mut std::task::Context<'_>,
+    outbound: &Outbound,
+    registering: &mut Option<Pin<Box<WaitForCancellationFuture<'_>>>>,
+) -> Poll<Close> {
+    if let Poll::Ready(stop) = outbound.poll_stop(cx) {
+        return Poll::Ready(match stop {
+            Stop::Killed => Close::Killed,
+            Stop::ShutDown => Close::Shutdown,
+        });
+    }
+    match registering.as_mut().map(|wait| wait.as_mut().poll(cx)) {
+        Some(Poll::Ready(())) => Poll::Ready(Close::Shutdown),
+        _ => Poll::Pending,
+    }
+}
+
 /// How often a registering connection re-checks its (shrinking) deadline.
 const REGISTRATION_RECHECK: Duration = Duration::from_secs(1);
 
@@ -232,6 +255,11 @@ impl Driver {
             let outbound = connection.outbound.clone();
             let mut bucket = TokenBucket::new(self.refill());
             let mut last_heard = Instant::now();
+            // The wait on the server's shutdown while the client registers,
+            // boxed and dropped at registration: a registered client is told
+            // through its queue instead (the hub's `shut_down`), and this
+            // wait (72 bytes) is not in every idle connection's state.
+            let mut registering: Option<Pin<Box<WaitForCancellationFuture<'a>>>> = None;
             // Whether a PING went out since the client was last heard: it
             // was sent at `last_heard + ping_interval` (the timer's deadline),
             // so a flag is enough and no second time is kept.
@@ -298,10 +326,14 @@ impl Driver {
                 let flood_wake = (!queued.lines.is_empty())
                     .then(|| Instant::now() + bucket.wait_time(self.refill(), Instant::now()));
                 let liveness = self.liveness(&*handler, last_heard, pinged);
+                if handler.is_registered() {
+                    registering = None;
+                } else if registering.is_none() {
+                    registering = Some(Box::pin(self.shutdown.cancelled()));
+                }
                 let Wire { lines, writer } = &mut *wire;
                 tokio::select! {
-                    _ = self.shutdown.cancelled() => return Close::Shutdown,
-                    _ = std::future::poll_fn(|cx| connection.outbound.poll_killed(cx)) => return Close::Killed,
+                    stop = std::future::poll_fn(|cx| poll_stop(cx, &connection.outbound, &mut registering)) => return stop,
                     // The writer polled in place (not through `Writer::drive`,
                     // an async fn that would keep its arguments a second time).
                     end = std::future::poll_fn(|cx| writer.poll_drive(cx, &outbound)), if !writer.ended() => match end {
