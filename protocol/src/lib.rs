@@ -43,5 +43,5 @@ pub use isupport::{ChanModes, IsupportToken, parse_chanmodes, parse_prefix, pars
 pub use lookalike::Skeleton;
 pub use mask::wildcard_match;
 pub use message::line::LineWriter;
-pub use message::{LINE_BODY_MAX, Message, ParseError, Tag};
+pub use message::{LINE_BODY_MAX, Message, MessageRef, ParseError, Tag};
 pub use nick::{Nick, NickError, is_valid_nick};

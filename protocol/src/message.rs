@@ -128,66 +128,7 @@ impl Message {
     /// end, is [`ParseError::ForbiddenCharacter`]. So every message `parse` returns serialises
     /// back to a line that parses to the same message.
     pub fn parse(line: &str) -> Result<Message, ParseError> {
-        let line = line.trim_end_matches(['\r', '\n']);
-        if let Some(offset) = line.find(['\0', '\r', '\n']) {
-            let character = char::from(line.as_bytes()[offset]);
-            return Err(ParseError::ForbiddenCharacter { character, offset });
-        }
-        let mut rest = line.trim_start_matches(' ');
-        if rest
-            .trim_matches(|c: char| c.is_ascii_whitespace())
-            .is_empty()
-        {
-            return Err(ParseError::Empty);
-        }
-
-        let mut tags = Vec::new();
-        if let Some(after_at) = rest.strip_prefix('@') {
-            let (raw_tags, after) = split_word(after_at);
-            tags = parse_tags(raw_tags)?;
-            rest = after;
-        }
-
-        let mut source = None;
-        rest = rest.trim_start_matches(' ');
-        if let Some(after_colon) = rest.strip_prefix(':') {
-            let (raw_source, after) = split_word(after_colon);
-            if !raw_source.is_empty() {
-                source = Some(raw_source.to_owned());
-            }
-            rest = after;
-        }
-
-        let (raw_command, mut rest) = split_word(rest.trim_start_matches(' '));
-        if raw_command.is_empty() {
-            return Err(ParseError::MissingCommand);
-        }
-        if !is_valid_command(raw_command) {
-            return Err(ParseError::InvalidCommand(raw_command.to_owned()));
-        }
-        let command = raw_command.to_ascii_uppercase();
-
-        let mut params = Vec::new();
-        loop {
-            rest = rest.trim_start_matches(' ');
-            if rest.is_empty() {
-                break;
-            }
-            if let Some(trailing) = rest.strip_prefix(':') {
-                params.push(trailing.to_owned());
-                break;
-            }
-            let (param, after) = split_word(rest);
-            params.push(param.to_owned());
-            rest = after;
-        }
-
-        Ok(Message {
-            tags,
-            source,
-            command,
-            params,
-        })
+        MessageRef::parse(line).map(|message| message.to_message())
     }
 
     /// The parameter at `index`, if present.
@@ -422,8 +363,11 @@ fn write_trailing_param<W: fmt::Write>(out: &mut W, param: &str) -> fmt::Result 
     Ok(())
 }
 
+mod borrowed;
 mod fit;
 pub mod line;
+
+pub use borrowed::{MessageRef, Params};
 
 pub use fit::LINE_BODY_MAX;
 
