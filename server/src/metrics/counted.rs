@@ -27,7 +27,7 @@ impl<R: AsyncRead + Unpin> AsyncRead for CountedRead<R> {
         let result = Pin::new(&mut self.inner).poll_read(cx, buf);
         let read = buf.filled().len() - before;
         if read > 0 {
-            metrics::counter!(super::RECEIVED_BYTES).increment(read as u64);
+            super::received(read);
         }
         result
     }

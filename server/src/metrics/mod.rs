@@ -13,6 +13,7 @@ pub mod http;
 
 use crate::config::Config;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 pub use counted::CountedRead;
@@ -70,6 +71,16 @@ pub enum MetricsError {
     AlreadyInstalled,
 }
 
+/// Whether [`install`] has installed the recorder. Without one every metric
+/// is a no-op, yet a call still builds its key (labels and all): the calls
+/// made per message, read and write skip that when this is false.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Whether metrics are being recorded (see [`INSTALLED`]).
+fn installed() -> bool {
+    INSTALLED.load(Ordering::Relaxed)
+}
+
 /// Installs the process-wide Prometheus recorder and describes every metric.
 /// Call once, only when metrics are enabled.
 pub fn install() -> Result<PrometheusHandle, MetricsError> {
@@ -79,6 +90,7 @@ pub fn install() -> Result<PrometheusHandle, MetricsError> {
         .build_recorder();
     let handle = recorder.handle();
     metrics::set_global_recorder(recorder).map_err(|_| MetricsError::AlreadyInstalled)?;
+    INSTALLED.store(true, Ordering::Relaxed);
     describe();
     Ok(handle)
 }
@@ -137,6 +149,9 @@ pub fn registered(dialect: &'static str) {
 
 /// A message was accepted and queued to `deliveries` recipients.
 pub fn message(command: &'static str, private: bool, deliveries: usize) {
+    if !installed() {
+        return;
+    }
     let target = if private { "private" } else { "channel" };
     metrics::counter!(MESSAGES, "command" => command, "target" => target).increment(1);
     metrics::counter!(DELIVERIES, "command" => command, "target" => target)
@@ -145,7 +160,18 @@ pub fn message(command: &'static str, private: bool, deliveries: usize) {
 
 /// Bytes were written to a client.
 pub fn sent(bytes: usize) {
+    if !installed() {
+        return;
+    }
     metrics::counter!(SENT_BYTES).increment(bytes as u64);
+}
+
+/// Bytes were read from a client.
+pub fn received(bytes: usize) {
+    if !installed() {
+        return;
+    }
+    metrics::counter!(RECEIVED_BYTES).increment(bytes as u64);
 }
 
 /// A client's output queue overflowed and it is being dropped.
