@@ -49,6 +49,45 @@ const COMMANDS: &[&str] = &[
     "WHOWAS",
 ];
 
+/// A command's slot, found once where the command is known in advance (the
+/// hot messages), so that counting it is no lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted(usize);
+
+impl Counted {
+    /// PRIVMSG's slot.
+    pub const PRIVMSG: Counted = Counted::of("PRIVMSG");
+    /// NOTICE's slot.
+    pub const NOTICE: Counted = Counted::of("NOTICE");
+
+    /// The slot of `command`, which must be in [`COMMANDS`] (checked when compiled).
+    const fn of(command: &str) -> Counted {
+        let mut index = 0;
+        while index < COMMANDS.len() {
+            if same(COMMANDS[index].as_bytes(), command.as_bytes()) {
+                return Counted(index);
+            }
+            index += 1;
+        }
+        panic!("not a counted command");
+    }
+}
+
+/// Byte-wise equality, usable in a `const fn`.
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut index = 0;
+    while index < a.len() {
+        if a[index] != b[index] {
+            return false;
+        }
+        index += 1;
+    }
+    true
+}
+
 /// One command's use: how many lines, and their bytes.
 #[derive(Debug, Default)]
 struct Slot {
@@ -94,6 +133,16 @@ impl CommandCounts {
         }
     }
 
+    /// Counts one received line of a command whose slot is known (see
+    /// [`Counted`]) that was `bytes` long.
+    pub fn record_counted(&self, command: Counted, bytes: usize) {
+        if let Some(slot) = self.slots.get(command.0) {
+            slot.count.fetch_add(1, Ordering::Relaxed);
+            slot.bytes
+                .fetch_add(u64::try_from(bytes).unwrap_or(u64::MAX), Ordering::Relaxed);
+        }
+    }
+
     /// Every command used at least once, in alphabetical order.
     pub fn used(&self) -> Vec<CommandUse> {
         COMMANDS
@@ -118,6 +167,30 @@ mod tests {
     #[test]
     fn the_table_is_sorted_and_has_no_duplicates() {
         assert!(COMMANDS.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    #[test]
+    fn a_known_slot_counts_as_its_command_does() {
+        let counts = CommandCounts::default();
+        counts.record_counted(Counted::PRIVMSG, 20);
+        counts.record("PRIVMSG", 5);
+        counts.record_counted(Counted::NOTICE, 7);
+        let used = counts.used();
+        assert_eq!(
+            used,
+            [
+                CommandUse {
+                    command: "NOTICE",
+                    count: 1,
+                    bytes: 7
+                },
+                CommandUse {
+                    command: "PRIVMSG",
+                    count: 2,
+                    bytes: 25
+                },
+            ]
+        );
     }
 
     #[test]
