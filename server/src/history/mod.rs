@@ -253,6 +253,17 @@ impl History {
         }
     }
 
+    /// Room in the writer's queue if there is some right now: `None` when
+    /// [`History::reserve`] would wait. For senders with a path that must
+    /// not wait (they fall back to `reserve` when this says no).
+    pub fn try_reserve(&self) -> Option<Reservation> {
+        let permit = Arc::clone(&self.inner.room).try_acquire_owned().ok()?;
+        Some(Reservation {
+            history: self.clone(),
+            permit: Some(permit),
+        })
+    }
+
     /// Queues a message for the next batch without waiting. Never blocks: if
     /// the queue is full (or the store is closed) the message is left out of
     /// history only, counted and warned about. Senders should prefer

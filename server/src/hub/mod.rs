@@ -184,6 +184,46 @@ impl Hub {
         Ok(outcome)
     }
 
+    /// [`Hub::say`] when it can be done without waiting: history off, or
+    /// batched with room in its queue now. `first` runs under the same shared
+    /// lock just before (the session's look at its own state, so that a line
+    /// takes the lock once). `None`, with nothing done, when it would wait
+    /// (history queue full, or `sync = "full"`): then call [`Hub::say`].
+    pub fn try_say<R>(
+        &self,
+        id: ClientId,
+        request: SayRequest,
+        first: impl FnOnce(&HubState) -> R,
+    ) -> Option<(R, Result<SayOutcome, SayError>)> {
+        let reservation = match (&self.history, request.kind) {
+            (Some(history), MessageKind::Privmsg | MessageKind::Notice) => {
+                if history.sync_mode() == crate::history::SyncMode::Full {
+                    return None;
+                }
+                Some(history.try_reserve()?)
+            }
+            _ => None,
+        };
+        let mut overflowed = Vec::new();
+        let (first, begun) = self.read(|hub| {
+            let first = first(hub);
+            (
+                first,
+                hub.begin_say(id, request, reservation, &mut overflowed),
+            )
+        });
+        let outcome = begun.map(|(outcome, pending)| {
+            // Only `sync = "full"` leaves a message pending, and that returned
+            // above; were one pending anyway, it is delivered rather than lost.
+            if let Some((prepared, _commit)) = pending {
+                self.read(|hub| hub.finish_say(prepared, &mut overflowed));
+            }
+            outcome
+        });
+        self.drop_overflowed(overflowed);
+        Some((first, outcome))
+    }
+
     /// Drops the clients whose queues overflowed during a shared operation.
     fn drop_overflowed(&self, overflowed: Vec<ClientId>) {
         if !overflowed.is_empty() {

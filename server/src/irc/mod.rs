@@ -20,6 +20,7 @@ mod replies;
 mod sasl;
 
 use crate::context::Context;
+use crate::hub::client::ClientId;
 use crate::session::{Close, Connection, Flow, LineHandler};
 use caps::CapSet;
 use natter_protocol::{Message, numeric};
@@ -249,18 +250,27 @@ impl IrcSession {
     }
 }
 
+/// The client's nick if the hub has renamed it (a registered nick's grace ran
+/// out) since the session last looked: `known`. Copied only when it changed,
+/// as this runs for every line.
+fn renamed(hub: &crate::hub::HubState, id: ClientId, known: Option<&str>) -> Option<String> {
+    hub.client(id)
+        .filter(|client| Some(client.nick.as_str()) != known)
+        .map(|client| client.nick.clone())
+}
+
 impl LineHandler for IrcSession {
+    fn handle_line_now(&mut self, connection: &mut Connection, line: &[u8]) -> Option<Flow> {
+        commands::privmsg::handle_now(self, connection, line)
+    }
+
     async fn handle_line(&mut self, connection: &mut Connection, line: &[u8]) -> Flow {
         if self.registered {
             // The hub may have renamed us (a registered nick's grace ran out).
             // Copied only when it changed: this runs for every line.
             let id = connection.id;
             let known = self.nick.as_deref();
-            let renamed = self.context.hub.read(|hub| {
-                hub.client(id)
-                    .filter(|client| Some(client.nick.as_str()) != known)
-                    .map(|client| client.nick.clone())
-            });
+            let renamed = self.context.hub.read(|hub| renamed(hub, id, known));
             if let Some(nick) = renamed {
                 self.nick = Some(nick);
             }

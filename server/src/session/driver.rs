@@ -105,6 +105,12 @@ pub trait LineHandler {
     /// Handles one complete line (raw bytes; UTF-8 is the handler's to check).
     /// Async so a command may wait for history without blocking other clients.
     async fn handle_line(&mut self, connection: &mut Connection, line: &[u8]) -> Flow;
+    /// Handles the line at once if it needs no waiting (the hot messages),
+    /// sparing it a command future; `None`, with nothing done, hands it to
+    /// [`LineHandler::handle_line`].
+    fn handle_line_now(&mut self, _connection: &mut Connection, _line: &[u8]) -> Option<Flow> {
+        None
+    }
     /// Tells the client its line was too long (IRC 417); the connection lives on.
     fn handle_too_long(&mut self, connection: &mut Connection);
     /// Whether the client has registered (chosen a nickname).
@@ -298,11 +304,16 @@ impl Driver {
                     let flow = match next {
                         Some(Inbound::Line(line)) => {
                             tracing::trace!(client = connection.id, line = %String::from_utf8_lossy(&line).escape_debug(), "<-");
-                            // Boxed: a command's future (the largest state of
-                            // a session) exists only while it runs, not in the
-                            // task every idle connection keeps.
-                            let command = Box::pin(handler.handle_line(connection, &line));
-                            wire.alongside(&outbound, command).await
+                            match handler.handle_line_now(connection, &line) {
+                                Some(flow) => flow,
+                                None => {
+                                    // Boxed: a command's future (the largest state of
+                                    // a session) exists only while it runs, not in the
+                                    // task every idle connection keeps.
+                                    let command = Box::pin(handler.handle_line(connection, &line));
+                                    wire.alongside(&outbound, command).await
+                                }
+                            }
                         }
                         Some(Inbound::TooLong) => {
                             handler.handle_too_long(connection);

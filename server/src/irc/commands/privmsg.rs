@@ -2,11 +2,12 @@
 //!
 //! NOTICE never gets an error reply (RFC 2812 3.3.2), so that bots cannot loop.
 
-use super::super::IrcSession;
+use super::super::{IrcSession, chanserv, nickserv, renamed};
+use crate::command_counts::Counted;
 use crate::hub::event::MessageKind;
-use crate::hub::{SayError, SayRequest};
-use crate::session::Connection;
-use natter_protocol::{Message, Tag, numeric};
+use crate::hub::{SayError, SayOutcome, SayRequest};
+use crate::session::{Connection, Flow};
+use natter_protocol::{Message, MessageRef, Tag, numeric};
 
 /// Handles `PRIVMSG|NOTICE <targets> :<text>` and `TAGMSG <target>`.
 pub async fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
@@ -57,43 +58,112 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
             text: text.to_string(),
             client_tags: client_tags.clone(),
         };
-        match session.context.hub.say(id, request).await {
-            Ok(outcome) => {
-                if let (MessageKind::Privmsg, Some((nick, away))) = (kind, outcome.away) {
-                    session.reply(connection, numeric::RPL_AWAY, [nick, away]);
-                }
+        let said = session.context.hub.say(id, request).await;
+        answer(session, connection, kind, target, said);
+    }
+}
+
+/// The common case done at once, without a command future: a registered
+/// client's untagged `PRIVMSG|NOTICE <one target> :<text>` to anyone but a
+/// service, read without copying the line, with the session's rename check
+/// and the message under one hub lock. `None`, with nothing done, for any
+/// other line or when the message would have to wait (history queue full,
+/// `sync = "full"`): [`handle`] then takes it, the same as before.
+pub fn handle_now(
+    session: &mut IrcSession,
+    connection: &mut Connection,
+    line: &[u8],
+) -> Option<Flow> {
+    if !session.registered
+        || !session.within_limits(line)
+        || session.context.config.limits.max_targets == 0
+    {
+        return None;
+    }
+    let message = MessageRef::parse(std::str::from_utf8(line).ok()?).ok()?;
+    // Tags (labels, client tags) take the general path.
+    if message.has_tags() {
+        return None;
+    }
+    let (kind, command, counted) = if message.is_command("PRIVMSG") {
+        (MessageKind::Privmsg, "PRIVMSG", Counted::PRIVMSG)
+    } else if message.is_command("NOTICE") {
+        (MessageKind::Notice, "NOTICE", Counted::NOTICE)
+    } else {
+        return None;
+    };
+    let target = message
+        .arg(0)
+        .filter(|target| !target.is_empty() && !target.contains(','))
+        .filter(|target| !nickserv::is_nickserv(target) && !chanserv::is_chanserv(target))?;
+    let text = message.arg(1).filter(|text| !text.is_empty())?;
+    let request = SayRequest {
+        kind,
+        target: target.to_owned(),
+        text: text.to_owned(),
+        client_tags: Vec::new(),
+    };
+    let id = connection.id;
+    let known = session.nick.as_deref();
+    let (renamed, said) = session
+        .context
+        .hub
+        .try_say(id, request, |hub| renamed(hub, id, known))?;
+    tracing::debug!(client = id, command, "command");
+    session.context.commands.record_counted(counted, line.len());
+    if let Some(nick) = renamed {
+        session.nick = Some(nick);
+    }
+    answer(session, connection, kind, target, said);
+    Some(Flow::Continue)
+}
+
+/// Tells the sender what became of its message to `target`: RPL_AWAY for a
+/// whisper to someone away, or why it was not delivered (never for NOTICE).
+fn answer(
+    session: &IrcSession,
+    connection: &mut Connection,
+    kind: MessageKind,
+    target: &str,
+    said: Result<SayOutcome, SayError>,
+) {
+    let quiet = kind == MessageKind::Notice;
+    match said {
+        Ok(outcome) => {
+            if let (MessageKind::Privmsg, Some((nick, away))) = (kind, outcome.away) {
+                session.reply(connection, numeric::RPL_AWAY, [nick, away]);
             }
-            Err(_) if quiet => {}
-            Err(SayError::NoSuchNick) => {
-                session.reply(
-                    connection,
-                    numeric::ERR_NOSUCHNICK,
-                    [target, "No such nick/channel"],
-                );
-            }
-            Err(SayError::NoSuchChannel) => {
-                session.reply(
-                    connection,
-                    numeric::ERR_NOSUCHCHANNEL,
-                    [target, "No such channel"],
-                );
-            }
-            Err(SayError::CannotSendToChannel(why)) => {
-                let text = format!("Cannot send to channel: {why}");
-                session.reply(
-                    connection,
-                    numeric::ERR_CANNOTSENDTOCHAN,
-                    [target, text.as_str()],
-                );
-            }
-            Err(SayError::Unreachable(nick)) => {
-                let text = crate::hub::unreachable_text(&nick);
-                session.reply(
-                    connection,
-                    numeric::ERR_UNAVAILRESOURCE,
-                    [target, text.as_str()],
-                );
-            }
+        }
+        Err(_) if quiet => {}
+        Err(SayError::NoSuchNick) => {
+            session.reply(
+                connection,
+                numeric::ERR_NOSUCHNICK,
+                [target, "No such nick/channel"],
+            );
+        }
+        Err(SayError::NoSuchChannel) => {
+            session.reply(
+                connection,
+                numeric::ERR_NOSUCHCHANNEL,
+                [target, "No such channel"],
+            );
+        }
+        Err(SayError::CannotSendToChannel(why)) => {
+            let text = format!("Cannot send to channel: {why}");
+            session.reply(
+                connection,
+                numeric::ERR_CANNOTSENDTOCHAN,
+                [target, text.as_str()],
+            );
+        }
+        Err(SayError::Unreachable(nick)) => {
+            let text = crate::hub::unreachable_text(&nick);
+            session.reply(
+                connection,
+                numeric::ERR_UNAVAILRESOURCE,
+                [target, text.as_str()],
+            );
         }
     }
 }

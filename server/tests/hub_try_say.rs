@@ -1,0 +1,134 @@
+//! `Hub::try_say`, the message path that never waits (no sockets): it does
+//! what `say` does when nothing needs waiting for, and when something would
+//! (the history queue full, `sync = "full"`) it does nothing at all, so that
+//! the caller can hand the message to `say` instead.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod hub_support;
+
+use hub_support::RECORDER;
+use natterd::Config;
+use natterd::context::Context;
+use natterd::history::{History, SyncMode};
+use natterd::hub::client::{ClientId, Format, NewClient};
+use natterd::hub::event::MessageKind;
+use natterd::hub::{SayError, SayRequest};
+use natterd::net::outbound::Outbound;
+use std::sync::Arc;
+
+fn register(context: &Context, nick: &str) -> (ClientId, Arc<Outbound>) {
+    let outbound = Arc::new(Outbound::new(1 << 20));
+    let id = context.next_client_id();
+    let new = NewClient {
+        nick: nick.into(),
+        user: nick.into(),
+        host: "127.0.0.1".into(),
+        realname: nick.into(),
+        format: Format {
+            encoder: &RECORDER,
+            variant: 0,
+            echo_own_messages: false,
+            sees_own_events: true,
+        },
+        outbound: outbound.clone(),
+        secure: false,
+        account: None,
+    };
+    context.hub.with(|hub| hub.register(id, new)).unwrap();
+    (id, outbound)
+}
+
+fn whisper(target: &str, text: &str) -> SayRequest {
+    SayRequest {
+        kind: MessageKind::Privmsg,
+        target: target.into(),
+        text: text.into(),
+        client_tags: Vec::new(),
+    }
+}
+
+/// Everything queued for a client so far, as lines (the queue is closed).
+fn received(outbound: &Outbound) -> Vec<String> {
+    outbound.close(None);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut bytes = Vec::new();
+    runtime.block_on(outbound.run_writer(&mut bytes));
+    String::from_utf8(bytes)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn context_with_history(dir: &std::path::Path, sync: SyncMode) -> (Context, History) {
+    let mut config = Config::default();
+    config.history.sync = sync;
+    config.history.queue_capacity = 1;
+    let history = History::open(dir, &config.history).unwrap();
+    (Context::new(config, None, Some(history.clone())), history)
+}
+
+#[test]
+fn without_history_it_delivers_and_runs_the_callers_look_under_the_same_lock() {
+    let mut config = Config::default();
+    config.history.enabled = false;
+    let context = Context::new(config, None, None);
+    let (alice, _) = register(&context, "alice");
+    let (_, bob) = register(&context, "bob");
+    let (nick, said) = context
+        .hub
+        .try_say(alice, whisper("bob", "hi"), |hub| {
+            hub.client(alice).map(|client| client.nick.clone())
+        })
+        .expect("nothing to wait for");
+    assert_eq!(nick.as_deref(), Some("alice"));
+    assert_eq!(said.unwrap().recipient, "bob");
+    let (_, said) = context
+        .hub
+        .try_say(alice, whisper("nobody", "hi"), |_| ())
+        .expect("nothing to wait for");
+    assert_eq!(said.unwrap_err(), SayError::NoSuchNick);
+    assert_eq!(received(&bob), ["bob hi"]);
+}
+
+#[test]
+fn with_the_history_queue_full_it_does_nothing_until_there_is_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let (context, history) = context_with_history(dir.path(), SyncMode::Batched);
+    let (alice, _) = register(&context, "alice");
+    let (_, bob) = register(&context, "bob");
+    // The queue's one place, taken.
+    let held = history.try_reserve().expect("an empty queue has room");
+    let mut looked = false;
+    let tried = context
+        .hub
+        .try_say(alice, whisper("bob", "first"), |_| looked = true);
+    assert!(tried.is_none());
+    assert!(!looked, "nothing runs when it would have to wait");
+    drop(held);
+    let (_, said) = context
+        .hub
+        .try_say(alice, whisper("bob", "second"), |_| ())
+        .expect("room again");
+    said.unwrap();
+    assert_eq!(received(&bob), ["bob second"]);
+}
+
+#[test]
+fn with_every_message_committed_before_delivery_it_leaves_the_message_to_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let (context, _history) = context_with_history(dir.path(), SyncMode::Full);
+    let (alice, _) = register(&context, "alice");
+    let (_, bob) = register(&context, "bob");
+    assert!(
+        context
+            .hub
+            .try_say(alice, whisper("bob", "hi"), |_| ())
+            .is_none()
+    );
+    assert_eq!(received(&bob), Vec::<String>::new());
+}
