@@ -271,12 +271,15 @@ impl HubState {
             recipients,
             destination,
         } = prepared;
-        let still_member = |member: &ClientId| match &destination {
-            Destination::Channel(folded) => self
-                .channels
-                .get(folded)
-                .is_some_and(|c| c.members.contains_key(member)),
-            Destination::User(_) => true,
+        // The channel looked up once, not once per recipient (hashing and
+        // comparing its name was ~3% of a 100-member fan-out's CPU).
+        let channel = match &destination {
+            Destination::Channel(folded) => Some(self.channels.get(folded)),
+            Destination::User(_) => None,
+        };
+        let still_member = |member: &ClientId| match channel {
+            Some(channel) => channel.is_some_and(|c| c.members.contains_key(member)),
+            None => true,
         };
         // A whisper to oneself is received like any whisper and, with
         // echo-message, echoed too (as other servers do); only the echo belongs
