@@ -69,6 +69,8 @@ mod writer;
 #[cfg(test)]
 mod layout_tests;
 #[cfg(test)]
+mod range_model;
+#[cfg(test)]
 mod range_tests;
 #[cfg(test)]
 mod tests;

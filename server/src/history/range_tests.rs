@@ -1,13 +1,15 @@
-//! Tests of the readers over blocks: every selection answers the same from
-//! messages stored as blocks (written here with the codec), as old rows, and
-//! as both, including blocks that overlap in time, equal times, stream
-//! sequences, strays and another conversation's messages at the same times.
+//! Tests of the readers over blocks: every selection answers as a plain
+//! model does from messages stored as blocks (written here with the codec),
+//! as old rows, and as both, including blocks that overlap in time, equal
+//! times, stream sequences, strays and another conversation's messages at
+//! the same times.
 
 use super::block::{BlockBuilder, BlockEntry};
 use super::model::{Conversation, MessageKind, msgid_from};
 use super::msgid::is_stray;
 use super::query::{Anchor, HistoryQuery, Selection, run_query};
 use super::range::MAX_SPAN_MS;
+use super::range_model::{Modelled, answer};
 use super::schema::{WriterConnection, open_writer};
 use super::targets::{TargetsQuery, run_targets};
 use super::{HistoryError, StoredMessage};
@@ -230,15 +232,38 @@ fn texts(messages: &[StoredMessage]) -> Vec<&str> {
         .collect()
 }
 
-/// The readers answer every selection from blocks exactly as from rows:
-/// the same messages in the same order, ties of one millisecond broken by
-/// stream sequence and then by queue order, with blocks that overlap in
-/// time, and with part of the history in rows and the rest in blocks.
+/// The messages of `#lobby` in `queue`, as the model holds them.
+fn modelled(queue: &[Message]) -> Vec<Modelled> {
+    queue
+        .iter()
+        .filter(|message| message.conversation == 1)
+        .map(|message| Modelled {
+            time_ms: message.time_ms,
+            seq: message.seq,
+            message: StoredMessage {
+                msgid: message.msgid.clone(),
+                time: at(message.time_ms),
+                conversation: Conversation::channel("#lobby"),
+                kind: message.entry().kind,
+                source: "alice!a@127.0.0.1".into(),
+                target: "#lobby".into(),
+                text: message.text.clone(),
+            },
+        })
+        .collect()
+}
+
+/// The readers answer every selection as the plain model does (the
+/// conversation sorted by time, stream sequence and queue order, each
+/// selection a filter and a take: `range_model.rs`), whether the messages
+/// are old rows, blocks, or some of each: ties of one millisecond broken
+/// by stream sequence and then by queue order, blocks overlapping in time.
 #[test]
-fn every_selection_reads_blocks_as_it_reads_rows() {
+fn every_selection_answers_as_the_model_from_rows_blocks_and_both() {
     for seed in 0..2 {
         let mut rng = fastrand::Rng::with_seed(seed);
         let queue = messages(&mut rng, 160);
+        let model = modelled(&queue);
         let (_rows_dir, rows) = database();
         store_rows(&rows.conn, &queue);
         let (_blocks_dir, blocks) = database();
@@ -261,22 +286,21 @@ fn every_selection_reads_blocks_as_it_reads_rows() {
         let mut answered = 0;
         for selection in selections(&queue, &mut rng) {
             for limit in [1, 3, 1_000] {
-                let expected = ask(&rows.conn, &selection, limit).unwrap();
+                let expected = answer(&model, &selection, limit);
                 answered += usize::from(!expected.is_empty());
-                let from_blocks = ask(&blocks.conn, &selection, limit).unwrap();
-                assert!(
-                    from_blocks == expected,
-                    "seed {seed} blocks {selection:?} {limit}: {:?} != {:?}",
-                    texts(&from_blocks),
-                    texts(&expected)
-                );
-                let from_both = ask(&mixed.conn, &selection, limit).unwrap();
-                assert!(
-                    from_both == expected,
-                    "seed {seed} mixed at {split} {selection:?} {limit}: {:?} != {:?}",
-                    texts(&from_both),
-                    texts(&expected)
-                );
+                for (store, conn) in [
+                    ("rows", &rows.conn),
+                    ("blocks", &blocks.conn),
+                    ("rows then blocks", &mixed.conn),
+                ] {
+                    let got = ask(conn, &selection, limit).unwrap();
+                    assert!(
+                        got == expected,
+                        "seed {seed} {store} {selection:?} {limit}: {:?} != {:?}",
+                        texts(&got),
+                        texts(&expected)
+                    );
+                }
             }
         }
         assert!(answered > 500, "seed {seed}: only {answered} answers");
