@@ -55,8 +55,12 @@ fn count_messages(db: &Path) -> i64 {
     let conn =
         rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap();
-    conn.query_row("SELECT count(*) FROM messages", [], |row| row.get(0))
-        .unwrap()
+    conn.query_row(
+        "SELECT coalesce(sum(count), 0) FROM message_blocks",
+        [],
+        |row| row.get(0),
+    )
+    .unwrap()
 }
 
 #[test]

@@ -148,22 +148,18 @@ async fn an_unregistered_channel_vanishes_when_empty_with_the_history_it_guarded
     assert_eq!(texts(&backlog), ["said in the open"]);
     server.shutdown().await;
 
-    let db = rusqlite::Connection::open(dir.path().join("history.db")).unwrap();
-    let kept: Vec<String> = db
-        .prepare(
-            "SELECT m.text FROM messages m JOIN conversations c ON c.id = m.conversation
-             WHERE c.key = 'chan:#locked' ORDER BY m.id",
-        )
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let mut kept: Vec<String> = Vec::new();
+    natterd::history::offline::export(dir.path(), "#locked", None, |message| {
+        kept.push(message.text);
+        Ok(())
+    })
+    .unwrap();
     assert_eq!(
         kept,
         ["new life"],
         "the guarded history is deleted from disk"
     );
+    let db = rusqlite::Connection::open(dir.path().join("history.db")).unwrap();
     let stored: i64 = db
         .query_row("SELECT count(*) FROM channel_state", [], |row| row.get(0))
         .unwrap();

@@ -220,20 +220,20 @@ async fn placed(server: &TestServer, channel: &str, count: usize) -> Vec<(String
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         history.flush().await.unwrap();
-        let conn = rusqlite::Connection::open(history.path()).unwrap();
-        let mut rows = conn
-            .prepare(
-                "SELECT m.text, m.time_ms, m.stream_seq FROM messages m
-                 JOIN conversations c ON c.id = m.conversation WHERE c.key = ?1",
-            )
-            .unwrap();
-        let mut found: Vec<(String, i64, i64)> = rows
-            .query_map([format!("chan:{channel}")], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-            })
+        let data_dir = history
+            .path()
+            .parent()
+            .expect("history.db is in the data directory");
+        let key = format!("chan:{channel}");
+        let mut found: Vec<(String, i64, i64)> = natterd::history::offline::stored(data_dir)
             .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+            .into_iter()
+            .filter(|record| record.conversation == key)
+            .map(|record| {
+                let time_ms = record.message.time.timestamp_millis();
+                (record.message.text, time_ms, record.stream_seq)
+            })
+            .collect();
         if found.len() == count && found.iter().all(|(_, _, seq)| *seq > 0) {
             found.sort();
             return found;

@@ -55,17 +55,11 @@ async fn a_restart_keeps_history_with_original_times() {
 
 /// How many stored messages have this text, read straight from the database.
 fn stored_count(dir: &Path, body: &str) -> i64 {
-    let db = rusqlite::Connection::open_with_flags(
-        dir.join("history.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    db.query_row(
-        "SELECT COUNT(*) FROM messages WHERE text = ?1",
-        [body],
-        |row| row.get(0),
-    )
-    .unwrap()
+    natterd::history::offline::stored(dir)
+        .unwrap()
+        .iter()
+        .filter(|record| record.message.text == body)
+        .count() as i64
 }
 
 #[tokio::test]

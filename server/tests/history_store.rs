@@ -244,7 +244,8 @@ mod history_store {
         assert!(version >= 7, "{version}");
         let unplaced: i64 = conn
             .query_row(
-                "SELECT count(*) FROM messages WHERE stream_seq = 0",
+                "SELECT (SELECT sum(count) FROM message_blocks)
+                      - (SELECT count(*) FROM block_seqs WHERE seq != 0)",
                 [],
                 |row| row.get(0),
             )

@@ -58,14 +58,11 @@ fn sighup_changes_the_motd_without_dropping_anyone_and_loses_nothing() {
 
     signal(&server.child, "TERM");
     assert!(wait_exit(&mut server.child).success());
-    let db = rusqlite::Connection::open(data.join("history.db")).unwrap();
-    let stored: i64 = db
-        .query_row(
-            "SELECT count(*) FROM messages WHERE text LIKE 'message %'",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
+    let stored = natterd::history::offline::stored(&data)
+        .unwrap()
+        .iter()
+        .filter(|record| record.message.text.starts_with("message "))
+        .count();
     assert_eq!(stored, 10);
 }
 

@@ -182,7 +182,11 @@ pub async fn run(
     server.shutdown().await;
     let stored = if history {
         let db = rusqlite::Connection::open(data_dir.join("history.db"))?;
-        Some(db.query_row("SELECT COUNT(*) FROM messages", [], |row| row.get(0))?)
+        Some(db.query_row(
+            "SELECT coalesce(sum(count), 0) FROM message_blocks",
+            [],
+            |row| row.get(0),
+        )?)
     } else {
         None
     };

@@ -1,5 +1,7 @@
 //! Writing one batch of messages in one transaction.
 
+use super::block::BlockEntry;
+use super::blocks::Appender;
 use super::model::Conversation;
 use super::msgid;
 use super::queued::QueuedMessage;
@@ -42,27 +44,18 @@ impl Placed {
     }
 }
 
-/// Rows per multi-row `INSERT`: one statement execution for this many
-/// messages (8 parameters each, far below SQLite's 32 766 limit).
-const ROWS_PER_INSERT: usize = 64;
-
-/// Columns bound per row by [`insert_sql`] and [`bind_rows`].
-const COLUMNS: usize = 8;
-
 /// Inserts `batch`, then stores the stream sequences `places`, in one
 /// transaction. On error nothing is written, and the caller must clear
 /// `cache` (it may name rows of the rolled-back transaction).
 ///
-/// Messages go in through a prepared multi-row `INSERT` of
-/// [`ROWS_PER_INSERT`] rows (the rest one at a time): the statement is
-/// stepped once per chunk instead of once per message. Rows go in grouped by
-/// conversation (each conversation's in queue order, so ids still order
-/// equal times): the conversation index then takes each conversation's rows
-/// of the batch at one spot in a run instead of one scattered insert after
-/// another. A replayed message (one the store may hold already, see
-/// [`QueuedMessage::replayed`]) whose msgid the conversation already has,
-/// or that comes twice in the batch, is left out, as `msgid UNIQUE` with
-/// `INSERT OR IGNORE` did before schema version 8.
+/// Each conversation's messages of the batch go in as one block (more when
+/// there are more than a block holds, `super::block::MAX_MESSAGES` /
+/// `MAX_BYTES`), in queue order, so a message costs a share of one B-tree
+/// insert and the order of equal times is the block's order (see
+/// `super::blocks`). A replayed message (one the store may hold already,
+/// see [`QueuedMessage::replayed`]) whose msgid the conversation already
+/// has, or that comes twice in the batch, is left out, as `msgid UNIQUE`
+/// with `INSERT OR IGNORE` did before schema version 8.
 pub(crate) fn insert_batch(
     conn: &mut Connection,
     cache: &mut ConversationCache,
@@ -82,20 +75,7 @@ pub(crate) fn insert_batch(
     }
     // Stable: each conversation's messages keep their queue order.
     rows.sort_by_key(|(id, _)| *id);
-    let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
-    if let Some(first) = chunks.next() {
-        let mut insert = tx.prepare_cached(&insert_sql(ROWS_PER_INSERT))?;
-        for chunk in std::iter::once(first).chain(chunks.by_ref()) {
-            bind_rows(&mut insert, chunk)?;
-            insert.raw_execute()?;
-        }
-    }
-    let mut single = tx.prepare_cached(&insert_sql(1))?;
-    for row in chunks.remainder() {
-        bind_rows(&mut single, std::slice::from_ref(row))?;
-        single.raw_execute()?;
-    }
-    drop(single);
+    write_blocks(&tx, &rows)?;
     place(&tx, places)?;
     tx.commit()
 }
@@ -104,13 +84,16 @@ pub(crate) fn insert_batch(
 /// room is changed: a msgid another node chose cannot touch a private
 /// conversation's message. A message not stored (left out, or its channel's
 /// history deleted meanwhile) changes nothing. The message is found as a
-/// query finds it (`super::msgid`: no index on every msgid) and updated by id.
+/// query finds it (`super::msgid`: no index on every msgid).
 fn place(tx: &rusqlite::Transaction<'_>, places: &[Placed]) -> rusqlite::Result<()> {
     if places.is_empty() {
         return Ok(());
     }
     let mut room = tx.prepare_cached("SELECT id FROM conversations WHERE key = ?1")?;
-    let mut update = tx.prepare_cached("UPDATE messages SET stream_seq = ?2 WHERE id = ?1")?;
+    let mut update = tx.prepare_cached(
+        "INSERT INTO block_seqs (block, idx, seq) VALUES (?1, ?2, ?3)
+         ON CONFLICT (block, idx) DO UPDATE SET seq = excluded.seq",
+    )?;
     for placed in places {
         let Some(conversation) = room
             .query_row([&*placed.key], |row| row.get::<_, i64>(0))
@@ -118,11 +101,8 @@ fn place(tx: &rusqlite::Transaction<'_>, places: &[Placed]) -> rusqlite::Result<
         else {
             continue;
         };
-        // Until the writer writes blocks, every message is an old row.
-        if let Some(found) = msgid::find(tx, conversation, &placed.msgid)?
-            && found.position.block == super::range::ROWS_BLOCK
-        {
-            update.execute(params![found.position.idx, placed.sequence])?;
+        if let Some(found) = msgid::locate(tx, conversation, &placed.msgid)? {
+            update.execute(params![found.block, found.idx, placed.sequence])?;
         }
     }
     Ok(())
@@ -147,38 +127,30 @@ fn drop_repeats(conn: &Connection, rows: &mut Vec<(i64, &QueuedMessage)>) -> rus
     Ok(())
 }
 
-/// `INSERT ... VALUES (...), (...)` for `rows` messages.
-fn insert_sql(rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO messages (conversation, time_ms, msgid, kind, source, target, text, stray) VALUES ",
-    );
-    for row in 0..rows {
-        if row > 0 {
-            sql.push(',');
+/// Writes `rows` (grouped by conversation id) as blocks.
+fn write_blocks(conn: &Connection, rows: &[(i64, &QueuedMessage)]) -> rusqlite::Result<()> {
+    let Some(&(first, _)) = rows.first() else {
+        return Ok(());
+    };
+    let mut appender = Appender::new(conn, first);
+    let mut current = first;
+    for &(conversation, message) in rows {
+        if conversation != current {
+            appender.switch(conversation)?;
+            current = conversation;
         }
-        sql.push_str("(?,?,?,?,?,?,?,?)");
+        let entry = BlockEntry {
+            time_ms: message.time_ms(),
+            kind: message.kind(),
+            stray: false,
+            msgid: message.msgid(),
+            source: message.source(),
+            target: message.target(),
+            text: message.text(),
+        };
+        appender.push(entry, 0)?;
     }
-    sql
-}
-
-/// Binds `rows` (conversation id and message) to a statement from [`insert_sql`].
-fn bind_rows(
-    statement: &mut rusqlite::CachedStatement<'_>,
-    rows: &[(i64, &QueuedMessage)],
-) -> rusqlite::Result<()> {
-    for (row, (id, message)) in rows.iter().enumerate() {
-        let at = row * COLUMNS;
-        statement.raw_bind_parameter(at + 1, id)?;
-        statement.raw_bind_parameter(at + 2, message.time_ms())?;
-        statement.raw_bind_parameter(at + 3, message.msgid())?;
-        statement.raw_bind_parameter(at + 4, message.kind().to_column())?;
-        statement.raw_bind_parameter(at + 5, message.source())?;
-        statement.raw_bind_parameter(at + 6, message.target())?;
-        statement.raw_bind_parameter(at + 7, message.text())?;
-        statement
-            .raw_bind_parameter(at + 8, msgid::is_stray(message.msgid(), message.time_ms()))?;
-    }
-    Ok(())
+    appender.finish()
 }
 
 /// The conversation's row id, creating the row or refreshing its display names.

@@ -38,6 +38,13 @@ pub(crate) const MAX_MESSAGES: usize = 1_024;
 /// take it past: a block always holds at least one message).
 pub(crate) const MAX_BYTES: usize = 64 * 1024;
 
+/// The most milliseconds between a block's earliest and latest message
+/// (`last_ms - first_ms`): a reader looking for time `t` finds every block
+/// that can hold it among those with `last_ms` in `t ..= t + MAX_SPAN_MS`.
+/// Live batches span about a commit interval; a replayed burst or a
+/// stalled writer starts more blocks.
+pub(crate) const MAX_SPAN_MS: i64 = 10_000;
+
 /// One stored message, as a block holds it (the strings borrow the body).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct BlockEntry<'a> {
@@ -142,6 +149,17 @@ impl BlockBuilder {
     /// True when the block holds [`MAX_MESSAGES`] or [`MAX_BYTES`]: start another.
     pub(crate) fn is_full(&self) -> bool {
         self.count >= MAX_MESSAGES || self.body.len() >= MAX_BYTES
+    }
+
+    /// Whether a message at `time_ms` keeps the block within
+    /// [`MAX_SPAN_MS`] (always true for an empty block).
+    pub(crate) fn fits(&self, time_ms: i64) -> bool {
+        self.count == 0
+            || self
+                .last_ms
+                .max(time_ms)
+                .abs_diff(self.first_ms.min(time_ms))
+                <= MAX_SPAN_MS as u64
     }
 
     /// True before the first [`push`](Self::push) (and after [`clear`](Self::clear)).

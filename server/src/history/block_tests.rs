@@ -110,6 +110,21 @@ fn a_block_is_full_at_the_message_limit_or_the_byte_limit() {
     assert!(builder.is_full());
 }
 
+/// A message fits while the block's times stay within MAX_SPAN_MS, on
+/// either side, whatever the order they come in (hist12, for readers that
+/// bound their walk by it).
+#[test]
+fn a_message_fits_while_the_block_spans_at_most_max_span_ms() {
+    let mut builder = BlockBuilder::new();
+    assert!(builder.fits(i64::MIN) && builder.fits(i64::MAX));
+    builder.push(&sample(10_000, "first").entry());
+    builder.push(&sample(12_000, "later").entry());
+    assert!(builder.fits(10_000 + MAX_SPAN_MS));
+    assert!(!builder.fits(10_001 + MAX_SPAN_MS) && !builder.fits(i64::MAX));
+    assert!(builder.fits(12_000 - MAX_SPAN_MS));
+    assert!(!builder.fits(11_999 - MAX_SPAN_MS) && !builder.fits(i64::MIN));
+}
+
 #[test]
 fn damaged_bodies_are_errors_that_say_where() {
     assert_eq!(decode(&[]).unwrap_err(), BlockError::Empty);

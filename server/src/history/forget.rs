@@ -7,7 +7,7 @@
 
 use super::model::{Conversation, StoredMessage};
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -78,17 +78,30 @@ pub(crate) fn delete_channels<'a>(
     conn: &mut Connection,
     folded: impl IntoIterator<Item = &'a str>,
 ) -> rusqlite::Result<usize> {
-    let tx = conn.transaction()?;
+    // IMMEDIATE: the write lock from the start. A deferred transaction that
+    // reads first cannot become a writer if another connection (channel
+    // states, room_sync) wrote meanwhile, and that error is not waited out.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut deleted = 0;
     {
-        let mut delete = tx.prepare_cached(
-            "DELETE FROM messages WHERE conversation = (SELECT id FROM conversations WHERE key = ?1)",
-        )?;
+        let mut room = tx.prepare_cached("SELECT id FROM conversations WHERE key = ?1")?;
+        let mut blocks =
+            tx.prepare_cached("SELECT id FROM message_blocks WHERE conversation = ?1")?;
         // A cluster node that caught up with the room stream starts over:
         // what it had applied is gone (see super::sync).
         let mut unsync = tx.prepare_cached("DELETE FROM room_sync WHERE room = ?1")?;
         for name in folded {
-            deleted += delete.execute([Conversation::channel(name).key()])?;
+            let conversation = room
+                .query_row([Conversation::channel(name).key()], |row| {
+                    row.get::<_, i64>(0)
+                })
+                .optional()?;
+            if let Some(conversation) = conversation {
+                let ids: Vec<i64> = blocks
+                    .query_map([conversation], |row| row.get(0))?
+                    .collect::<Result<_, _>>()?;
+                deleted += super::blocks::delete(&tx, &ids)?;
+            }
             unsync.execute([name])?;
         }
     }

@@ -137,9 +137,7 @@ async fn a_version_7_database_is_migrated_in_place_and_keeps_every_message_in_or
         "no index on every msgid any more"
     );
     let strays: i64 = conn
-        .query_row("SELECT count(*) FROM messages WHERE stray = 1", [], |row| {
-            row.get(0)
-        })
+        .query_row("SELECT count(*) FROM block_strays", [], |row| row.get(0))
         .unwrap();
     assert_eq!(strays, 5, "the four old rows and one id of another shape");
 }
@@ -217,7 +215,7 @@ async fn messages_are_found_by_msgid_and_stored_once_without_a_msgid_index() {
 
     let conn = rusqlite::Connection::open(dir.path().join("history.db")).unwrap();
     let strays: Vec<String> = conn
-        .prepare("SELECT msgid FROM messages WHERE stray = 1")
+        .prepare("SELECT msgid FROM block_strays")
         .unwrap()
         .query_map([], |row| row.get(0))
         .unwrap()

@@ -44,10 +44,8 @@
 //! at most every 10 s.
 
 mod batch;
-// The block store lands in steps (codec, readers, writer); until the writer
-// and the readers both use it, parts are unused outside tests.
-#[allow(dead_code)]
 mod block;
+mod blocks;
 mod config;
 mod drops;
 mod error;
@@ -55,6 +53,7 @@ mod forget;
 mod model;
 mod msgid;
 pub mod offline;
+mod offline_blocks;
 mod query;
 mod queued;
 mod range;

@@ -20,13 +20,6 @@ impl MessageKind {
         }
     }
 
-    pub(crate) fn to_column(self) -> i64 {
-        match self {
-            MessageKind::Privmsg => 0,
-            MessageKind::Notice => 1,
-        }
-    }
-
     pub(crate) fn from_column(value: i64) -> MessageKind {
         if value == 1 {
             MessageKind::Notice

@@ -15,6 +15,7 @@
 //! found by decoding the conversation's blocks that overlap the second its
 //! msgid names, and strays are listed in `block_strays`.
 
+use super::block::{self, BlockEntry};
 use super::model::{MSGID_TIME_SLACK_MS, msgid_time_ms};
 use super::range::{MAX_SPAN_MS, Position, ROWS_BLOCK, StoredBlock};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -145,15 +146,91 @@ fn find_stray(
     Ok(None)
 }
 
-/// Which of `wanted` (conversation id, msgid) the store holds already: what
-/// [`find`] answers for each, read for a whole batch at once. Each window
-/// of the (conversation, time_ms) index is read once, merged with the
-/// windows that overlap it, instead of once per msgid: a burst of
-/// msgids of one conversation and second (a cluster node storing another
-/// node's busy room) read each row in it once per batch, not once per
-/// message. A row found in another msgid's window is that msgid's only if
-/// it would have been found in its own or is a stray ([`is_stray`] and the
-/// window share one bound), so the answer is [`find`]'s.
+/// Where a stored message is in the blocks (`super::blocks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Located {
+    /// Its block's row id.
+    pub(crate) block: i64,
+    /// Its index in the block.
+    pub(crate) idx: i64,
+}
+
+/// Where message `msgid` of conversation `conversation_id` is in the
+/// blocks, or None: among the entries within the slack of the time the
+/// msgid names (blocks found through the (conversation, last_ms) index),
+/// else among the strays.
+pub(crate) fn locate(
+    conn: &Connection,
+    conversation_id: i64,
+    msgid: &str,
+) -> rusqlite::Result<Option<Located>> {
+    if let Some(named) = msgid_time_ms(msgid) {
+        let mut found = None;
+        window(
+            conn,
+            conversation_id,
+            (named - MSGID_TIME_SLACK_MS, named + MSGID_TIME_SLACK_MS),
+            |block, idx, entry| {
+                if entry.msgid == msgid {
+                    found = Some(Located { block, idx });
+                }
+                found.is_none()
+            },
+        )?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    conn.prepare_cached(STRAY)?
+        .query_row(params![msgid, conversation_id], |row| {
+            Ok(Located {
+                block: row.get(0)?,
+                idx: row.get(1)?,
+            })
+        })
+        .optional()
+}
+
+/// Block and index of the stray `?1` of conversation `?2`.
+const STRAY: &str =
+    "SELECT s.block, s.idx FROM block_strays s JOIN message_blocks b ON b.id = s.block
+     WHERE s.msgid = ?1 AND b.conversation = ?2 LIMIT 1";
+
+/// Calls `each(block, idx, entry)` for every entry of `conversation` whose
+/// time is within `from..=to`, until it returns false. A block that does
+/// not decode is an error.
+fn window(
+    conn: &Connection,
+    conversation: i64,
+    (from, to): (i64, i64),
+    mut each: impl FnMut(i64, i64, &BlockEntry<'_>) -> bool,
+) -> rusqlite::Result<()> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, body FROM message_blocks
+         WHERE conversation = ?1 AND last_ms >= ?2 AND first_ms <= ?3",
+    )?;
+    let mut rows = statement.query(params![conversation, from, to])?;
+    while let Some(row) = rows.next()? {
+        let block: i64 = row.get(0)?;
+        for (idx, entry) in block::entries(row.get_ref(1)?.as_blob()?)?.enumerate() {
+            let entry = entry?;
+            if (from..=to).contains(&entry.time_ms) && !each(block, idx as i64, &entry) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Which of `wanted` (conversation id, msgid) the blocks hold already: what
+/// [`locate`] answers for each, read for a whole batch at once. Each window
+/// of a conversation's blocks is read once, merged with the windows that
+/// overlap it, instead of once per msgid: a burst of msgids of one
+/// conversation and second (a cluster node storing another node's busy
+/// room) decodes each block in it once per batch, not once per message. An
+/// entry found in another msgid's window is that msgid's only if it would
+/// have been found in its own or is a stray ([`is_stray`] and the window
+/// share one bound), so the answer is [`locate`]'s.
 pub(crate) fn stored<'a>(
     conn: &Connection,
     wanted: &[(i64, &'a str)],
@@ -163,9 +240,7 @@ pub(crate) fn stored<'a>(
         asked.entry(conversation).or_default().insert(msgid);
     }
     let mut found = HashSet::new();
-    let mut stray = conn.prepare_cached(
-        "SELECT 1 FROM messages WHERE msgid = ?1 AND stray = 1 AND conversation = ?2",
-    )?;
+    let mut stray = conn.prepare_cached(STRAY)?;
     let mut windows: Vec<(i64, i64)> = Vec::new();
     for (&conversation, msgids) in &asked {
         for &msgid in msgids {
@@ -178,9 +253,6 @@ pub(crate) fn stored<'a>(
         }
     }
     windows.sort_unstable();
-    let mut rows = conn.prepare_cached(
-        "SELECT msgid FROM messages WHERE conversation = ?1 AND time_ms BETWEEN ?2 AND ?3",
-    )?;
     let mut at = 0;
     while let Some(&(conversation, first)) = windows.get(at) {
         // This window and every later one of the conversation that overlaps it.
@@ -193,17 +265,16 @@ pub(crate) fn stored<'a>(
             last = next;
             at += 1;
         }
-        let from = first - MSGID_TIME_SLACK_MS;
-        let to = last + MSGID_TIME_SLACK_MS;
         let Some(msgids) = asked.get(&conversation) else {
             continue;
         };
-        let mut stored_rows = rows.query(params![conversation, from, to])?;
-        while let Some(row) = stored_rows.next()? {
-            if let Some(&hit) = msgids.get(row.get_ref(0)?.as_str()?) {
+        let span = (first - MSGID_TIME_SLACK_MS, last + MSGID_TIME_SLACK_MS);
+        window(conn, conversation, span, |_, _, entry| {
+            if let Some(&hit) = msgids.get(entry.msgid) {
                 found.insert((conversation, hit));
             }
-        }
+            true
+        })?;
     }
     Ok(found)
 }
@@ -242,12 +313,12 @@ mod tests {
         );
     }
 
-    /// The batch lookup answers what [`find`] answers for each msgid: stored
-    /// ones in overlapping and separate windows, strays (one inside another
-    /// msgid's window), a msgid stored in another conversation, unknown ones
-    /// of either shape.
+    /// The batch lookup answers what [`locate`] answers for each msgid:
+    /// stored ones in overlapping and separate windows and blocks, strays
+    /// (one inside another msgid's window), a msgid stored in another
+    /// conversation, unknown ones of either shape.
     #[test]
-    fn the_batch_lookup_answers_as_find_does() {
+    fn the_batch_lookup_answers_as_locate_does() {
         let dir = tempfile::tempdir().unwrap();
         let writer = crate::history::schema::open_writer(dir.path()).unwrap();
         let conn = &writer.conn;
@@ -260,7 +331,7 @@ mod tests {
         }
         let base: i64 = 1_700_000_000_000;
         let id = |ms: i64, random: u128| super::super::model::msgid_from(ms as u64, random);
-        // (conversation, msgid, stored at)
+        // (conversation, msgid, stored at); a new block after every third.
         let rows = [
             (1, id(base, 1), base),
             (1, id(base + 500, 2), base + 400),
@@ -273,13 +344,22 @@ mod tests {
             (1, "other-shape".to_string(), base),
             (2, id(base, 7), base),
         ];
-        for (conversation, msgid, time_ms) in &rows {
-            conn.execute(
-                "INSERT INTO messages (conversation, time_ms, msgid, kind, source, target, text, stray)
-                 VALUES (?1, ?2, ?3, 0, 'a!a@h', '#a', 'hi', ?4)",
-                params![conversation, time_ms, msgid, is_stray(msgid, *time_ms)],
-            )
-            .unwrap();
+        for (at, chunk) in rows.chunks(3).enumerate() {
+            let mut appender = super::super::blocks::Appender::new(conn, chunk[0].0);
+            for (conversation, msgid, time_ms) in chunk {
+                appender.switch(*conversation).unwrap();
+                let entry = BlockEntry {
+                    time_ms: *time_ms,
+                    kind: super::super::model::MessageKind::Privmsg,
+                    stray: false,
+                    msgid,
+                    source: "a!a@h",
+                    target: "#a",
+                    text: "hi",
+                };
+                appender.push(entry, at as i64).unwrap();
+            }
+            appender.finish().unwrap();
         }
         let unknown = id(base + 100, 8);
         let mut wanted: Vec<(i64, &str)> = rows
@@ -291,11 +371,22 @@ mod tests {
         for &(conversation, msgid) in &wanted {
             assert_eq!(
                 found.contains(&(conversation, msgid)),
-                find(conn, conversation, msgid).unwrap().is_some(),
+                locate(conn, conversation, msgid).unwrap().is_some(),
                 "{conversation} {msgid}"
             );
         }
         assert_eq!(found.len(), rows.len(), "{found:?}");
+        let strays: i64 = conn
+            .query_row("SELECT count(*) FROM block_strays", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(strays, 3);
+        // The sixth message follows the fifth in its block (the fourth is
+        // too far from the fifth in time to share one, block::MAX_SPAN_MS).
+        let sixth = locate(conn, 1, &rows[5].1).unwrap().unwrap();
+        let fifth = locate(conn, 1, &rows[4].1).unwrap().unwrap();
+        let fourth = locate(conn, 1, &rows[3].1).unwrap().unwrap();
+        assert_eq!((sixth.block, sixth.idx), (fifth.block, 1));
+        assert_eq!(fifth.block, fourth.block + 1);
     }
 
     #[test]

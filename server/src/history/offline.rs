@@ -156,11 +156,25 @@ fn count_messages(dest: &Path) -> Result<u64, OfflineError> {
     };
     let copy =
         Connection::open_with_flags(dest, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(error)?;
-    let count: i64 = copy
-        .query_row("SELECT count(*) FROM messages", [], |row| row.get(0))
-        .map_err(error)?;
+    let sql = if has_blocks(&copy).map_err(error)? {
+        "SELECT (SELECT count(*) FROM messages) + (SELECT coalesce(sum(count), 0) FROM message_blocks)"
+    } else {
+        "SELECT count(*) FROM messages"
+    };
+    let count: i64 = copy.query_row(sql, [], |row| row.get(0)).map_err(error)?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
+
+/// Whether the database holds its messages in blocks (schema version 10
+/// on); before that they are rows of `messages`, and the blocks (if the
+/// table exists) are empty.
+fn has_blocks(conn: &Connection) -> rusqlite::Result<bool> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    Ok(version >= BLOCKS_VERSION)
+}
+
+/// The first schema version that stores messages in blocks.
+const BLOCKS_VERSION: i64 = 10;
 
 /// Calls `each` with every message of channel `folded` (case-folded name) sent
 /// at or after `since`, oldest first, from one consistent snapshot.
@@ -177,6 +191,9 @@ pub fn export(
     };
     let key = Conversation::channel(folded).key();
     let since_ms = since.map_or(i64::MIN, |time| time.timestamp_millis());
+    if has_blocks(&conn).map_err(read_error)? {
+        return super::offline_blocks::export(&conn, &path, &key, since_ms, each);
+    }
     let mut statement = conn
         .prepare(
             "SELECT m.time_ms, m.msgid, m.kind, m.source, m.target, m.text
@@ -189,21 +206,83 @@ pub fn export(
         .map_err(read_error)?;
     while let Some(row) = rows.next().map_err(read_error)? {
         let time_ms: i64 = row.get(0).map_err(read_error)?;
-        let source: String = row.get(3).map_err(read_error)?;
-        let message = ExportedMessage {
-            time: DateTime::from_timestamp_millis(time_ms).unwrap_or_default(),
-            msgid: row.get(1).map_err(read_error)?,
-            command: MessageKind::from_column(row.get(2).map_err(read_error)?).command(),
-            nick: source.split('!').next().unwrap_or(&source).to_string(),
-            target: row.get(4).map_err(read_error)?,
-            text: row.get(5).map_err(read_error)?,
-        };
-        each(message).map_err(|error| OfflineError::Write {
-            path: PathBuf::from("standard output"),
-            reason: error.to_string(),
-        })?;
+        let text = |at: usize| row.get::<_, String>(at).map_err(read_error);
+        let kind = MessageKind::from_column(row.get(2).map_err(read_error)?);
+        let message = exported(time_ms, &text(1)?, kind, &text(3)?, &text(4)?, &text(5)?);
+        each(message).map_err(written)?;
     }
     Ok(())
+}
+
+/// An exported message from its stored fields.
+pub(super) fn exported(
+    time_ms: i64,
+    msgid: &str,
+    kind: MessageKind,
+    source: &str,
+    target: &str,
+    text: &str,
+) -> ExportedMessage {
+    ExportedMessage {
+        time: DateTime::from_timestamp_millis(time_ms).unwrap_or_default(),
+        msgid: msgid.to_owned(),
+        command: kind.command(),
+        nick: source.split('!').next().unwrap_or(source).to_string(),
+        target: target.to_owned(),
+        text: text.to_owned(),
+    }
+}
+
+/// The error for a failed write of the export.
+pub(super) fn written(error: std::io::Error) -> OfflineError {
+    OfflineError::Write {
+        path: PathBuf::from("standard output"),
+        reason: error.to_string(),
+    }
+}
+
+/// One stored message of any conversation, as [`stored`] lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// The conversation's stored key (`chan:<folded>` or the private pair's).
+    pub conversation: String,
+    /// Its room stream sequence in a cluster (0: none known).
+    pub stream_seq: i64,
+    /// The message.
+    pub message: ExportedMessage,
+}
+
+/// Every stored message of every conversation, in no particular order, from
+/// one snapshot: for checks and tests on small databases (it holds them
+/// all in memory; [`export`] streams one channel).
+pub fn stored(data_dir: &Path) -> Result<Vec<StoredRecord>, OfflineError> {
+    let (conn, path) = open(data_dir)?;
+    let read_error = |error: rusqlite::Error| OfflineError::Read {
+        path: path.clone(),
+        reason: error.to_string(),
+    };
+    if has_blocks(&conn).map_err(read_error)? {
+        return super::offline_blocks::stored(&conn, &path);
+    }
+    let mut statement = conn
+        .prepare(
+            "SELECT c.key, m.stream_seq, m.time_ms, m.msgid, m.kind, m.source, m.target, m.text
+             FROM messages m JOIN conversations c ON c.id = m.conversation",
+        )
+        .map_err(read_error)?;
+    let mut rows = statement.query([]).map_err(read_error)?;
+    let mut all = Vec::new();
+    while let Some(row) = rows.next().map_err(read_error)? {
+        let text = |at: usize| row.get::<_, String>(at).map_err(read_error);
+        let kind = MessageKind::from_column(row.get(4).map_err(read_error)?);
+        let time_ms = row.get(2).map_err(read_error)?;
+        all.push(StoredRecord {
+            conversation: text(0)?,
+            stream_seq: row.get(1).map_err(read_error)?,
+            message: exported(time_ms, &text(3)?, kind, &text(5)?, &text(6)?, &text(7)?),
+        });
+    }
+    Ok(all)
 }
 
 /// Every stored channel state (registered channels), sorted by folded name,
@@ -216,16 +295,19 @@ pub fn channels(data_dir: &Path) -> Result<Vec<(String, ChannelRecord)>, Offline
 /// How many messages of channel `folded` (case-folded name) are stored.
 pub fn count_channel(data_dir: &Path, folded: &str) -> Result<u64, OfflineError> {
     let (conn, path) = open(data_dir)?;
+    let read_error = |error: rusqlite::Error| OfflineError::Read {
+        path: path.clone(),
+        reason: error.to_string(),
+    };
+    let sql = if has_blocks(&conn).map_err(read_error)? {
+        "SELECT coalesce(sum(b.count), 0) FROM message_blocks b
+         JOIN conversations c ON c.id = b.conversation WHERE c.key = ?1"
+    } else {
+        "SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation WHERE c.key = ?1"
+    };
     let count: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation WHERE c.key = ?1",
-            [Conversation::channel(folded).key()],
-            |row| row.get(0),
-        )
-        .map_err(|error| OfflineError::Read {
-            path,
-            reason: error.to_string(),
-        })?;
+        .query_row(sql, [Conversation::channel(folded).key()], |row| row.get(0))
+        .map_err(read_error)?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
 

@@ -23,9 +23,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 /// The longest time (ms) between the earliest and the latest message of one
-/// block. The writer starts another block rather than stretch one further;
-/// readers rely on it to bound their walks.
-pub(crate) const MAX_SPAN_MS: i64 = 10_000;
+/// block. The writer starts another block rather than stretch one further
+/// (`BlockBuilder::fits`); readers rely on it to bound their walks.
+pub(crate) use super::block::MAX_SPAN_MS;
 
 /// The block id of a message still in the old `messages` table (its index is the row id).
 pub(crate) const ROWS_BLOCK: i64 = 0;

@@ -1,12 +1,15 @@
 //! Retention: deleting messages older than `max_age` and beyond `max_per_target`,
 //! in small chunks run by the writer between batches, so chat never waits long.
 
+use super::block;
+use super::blocks::{self, Position};
 use super::config::HistoryConfig;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 use std::time::{Duration, Instant};
 
-/// Rows deleted per step; each step is one short transaction.
-const CHUNK: usize = 500;
+/// Whole blocks deleted per step (each at most `super::block::MAX_MESSAGES`
+/// messages); each step is one short transaction.
+const CHUNK: usize = 16;
 
 /// The cleanup schedule and the run in progress, if any.
 pub(crate) struct Retention {
@@ -24,14 +27,15 @@ struct Run {
 }
 
 enum Phase {
-    /// Deleting messages older than the cutoff (ms since the epoch).
-    Age { cutoff_ms: i64 },
+    /// Deleting messages older than the cutoff (ms since the epoch): whole
+    /// blocks first (until `whole_done`), then the blocks the cutoff falls inside.
+    Age { cutoff_ms: i64, whole_done: bool },
     /// Trimming each conversation in turn to the newest `max_per_target`.
     /// `remaining` is loaded on the first step; `boundary` is the conversation
     /// being trimmed and the position of its oldest message to keep.
     PerTarget {
         remaining: Option<Vec<i64>>,
-        boundary: Option<(i64, i64, i64)>,
+        boundary: Option<(i64, Position)>,
     },
 }
 
@@ -88,6 +92,7 @@ impl Retention {
                 let age_ms = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
                 Phase::Age {
                     cutoff_ms: chrono::Utc::now().timestamp_millis().saturating_sub(age_ms),
+                    whole_done: false,
                 }
             }
             None => Phase::PerTarget {
@@ -104,31 +109,53 @@ impl Retention {
     }
 }
 
-/// One chunk of messages older than `?1` (ms), at most `?2` of them.
-const AGE_DELETE: &str = "DELETE FROM messages WHERE id IN
-     (SELECT m.id FROM conversations c CROSS JOIN messages m
-      ON m.conversation = c.id AND m.time_ms < ?1 LIMIT ?2)";
+/// Up to `?2` blocks whose every message is older than `?1` (ms).
+/// CROSS JOIN keeps conversations outside, so each one's (conversation,
+/// last_ms) index finds its old blocks (there is no index on time alone).
+const AGE_BLOCKS: &str = "SELECT b.id FROM conversations c CROSS JOIN message_blocks b
+     ON b.conversation = c.id AND b.last_ms < ?1 LIMIT ?2";
+
+/// The blocks holding messages on both sides of `?1` (ms).
+const AGE_BOUNDARY: &str = "SELECT b.id FROM conversations c CROSS JOIN message_blocks b
+     ON b.conversation = c.id AND b.last_ms >= ?1 AND b.first_ms < ?1";
+
+/// The first position at `time_ms`: every message before it is older.
+fn at_time(time_ms: i64) -> Position {
+    Position::first_at(time_ms)
+}
 
 impl Run {
-    /// One chunk; `Ok(false)` when the run is complete.
+    /// One chunk, in one transaction; `Ok(false)` when the run is complete.
     fn advance(
         &mut self,
         conn: &Connection,
         max_per_target: Option<usize>,
     ) -> rusqlite::Result<bool> {
+        // IMMEDIATE: it reads before it writes (see super::forget).
+        let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        let more = self.advance_in(&tx, max_per_target)?;
+        tx.commit()?;
+        Ok(more)
+    }
+
+    fn advance_in(
+        &mut self,
+        conn: &Connection,
+        max_per_target: Option<usize>,
+    ) -> rusqlite::Result<bool> {
         match &mut self.phase {
-            Phase::Age { cutoff_ms } => {
-                let deleted = conn
-                    .prepare_cached(
-                        // CROSS JOIN keeps conversations outside, so each one's
-                        // (conversation, time_ms) index finds its old rows
-                        // (there is no index on time alone, schema version 4).
-                        AGE_DELETE,
-                    )?
-                    .execute(params![*cutoff_ms, CHUNK as i64])?;
-                self.deleted += deleted;
-                if deleted == CHUNK {
+            Phase::Age {
+                cutoff_ms,
+                whole_done,
+            } => {
+                if !*whole_done {
+                    let whole = ids(conn, AGE_BLOCKS, params![*cutoff_ms, CHUNK as i64])?;
+                    self.deleted += blocks::delete(conn, &whole)?;
+                    *whole_done = whole.len() < CHUNK;
                     return Ok(true);
+                }
+                for id in ids(conn, AGE_BOUNDARY, params![*cutoff_ms])? {
+                    self.deleted += blocks::trim(conn, id, at_time(*cutoff_ms))?;
                 }
                 let Some(_) = max_per_target else {
                     return Ok(false);
@@ -150,95 +177,93 @@ impl Run {
                     Some(remaining) => remaining,
                     None => remaining.insert(conversation_ids(conn)?),
                 };
-                let Some((conversation, time_ms, id)) = *boundary else {
+                let Some((conversation, from)) = *boundary else {
                     let Some(conversation) = remaining.pop() else {
                         return Ok(false);
                     };
                     *boundary = oldest_kept(conn, conversation, keep)?
-                        .map(|(time_ms, id)| (conversation, time_ms, id));
+                        .map(|position| (conversation, position));
                     return Ok(true);
                 };
-                let deleted = conn
-                    .prepare_cached(
-                        "DELETE FROM messages WHERE id IN
-                         (SELECT id FROM messages WHERE conversation = ?1
-                          AND (time_ms < ?2 OR (time_ms = ?2 AND id < ?3)) LIMIT ?4)",
-                    )?
-                    .execute(params![conversation, time_ms, id, CHUNK as i64])?;
-                self.deleted += deleted;
-                if deleted < CHUNK {
-                    *boundary = None;
+                let whole = ids(
+                    conn,
+                    "SELECT id FROM message_blocks WHERE conversation = ?1 AND last_ms < ?2 LIMIT ?3",
+                    params![conversation, from.time_ms, CHUNK as i64],
+                )?;
+                self.deleted += blocks::delete(conn, &whole)?;
+                if whole.len() == CHUNK {
+                    return Ok(true);
                 }
-                Ok(!remaining.is_empty() || boundary.is_some())
+                let boundary_blocks = ids(
+                    conn,
+                    "SELECT id FROM message_blocks WHERE conversation = ?1
+                     AND last_ms >= ?2 AND first_ms <= ?2",
+                    params![conversation, from.time_ms],
+                )?;
+                for id in boundary_blocks {
+                    self.deleted += blocks::trim(conn, id, from)?;
+                }
+                *boundary = None;
+                Ok(!remaining.is_empty())
             }
         }
     }
 }
 
-fn conversation_ids(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
-    let mut statement = conn.prepare_cached("SELECT id FROM conversations")?;
-    let rows = statement.query_map([], |row| row.get(0))?;
+/// The ids `sql` selects.
+fn ids(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<Vec<i64>> {
+    let mut statement = conn.prepare_cached(sql)?;
+    let rows = statement.query_map(params, |row| row.get(0))?;
     rows.collect()
 }
 
-/// The position of the oldest message to keep, if the conversation holds more than `keep`.
+fn conversation_ids(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
+    ids(conn, "SELECT id FROM conversations", [])
+}
+
+/// The position of the oldest message to keep, if the conversation holds
+/// more than `keep`: the conversation's blocks are read newest last_ms
+/// first, keeping the `keep` newest positions seen, until the next block
+/// ends before the oldest of them (blocks overlap in time, so a block
+/// further down may still hold newer messages than one above it).
 fn oldest_kept(
     conn: &Connection,
     conversation: i64,
     keep: usize,
-) -> rusqlite::Result<Option<(i64, i64)>> {
+) -> rusqlite::Result<Option<Position>> {
     if keep == 0 {
-        return Ok(Some((i64::MAX, i64::MAX)));
+        return Ok(Some(at_time(i64::MAX)));
     }
-    conn.prepare_cached(
-        "SELECT time_ms, id FROM messages WHERE conversation = ?1
-         ORDER BY time_ms DESC, id DESC LIMIT 1 OFFSET ?2",
-    )?
-    .query_row(params![conversation, (keep - 1) as i64], |row| {
-        Ok((row.get(0)?, row.get(1)?))
+    let mut statement = conn.prepare_cached(
+        "SELECT id, last_ms, body FROM message_blocks WHERE conversation = ?1 ORDER BY last_ms DESC",
+    )?;
+    let mut rows = statement.query([conversation])?;
+    let mut newest: Vec<Position> = Vec::new();
+    while let Some(row) = rows.next()? {
+        let (block, last_ms): (i64, i64) = (row.get(0)?, row.get(1)?);
+        if newest.len() >= keep && newest.last().is_some_and(|kth| last_ms < kth.time_ms) {
+            break;
+        }
+        let seqs = blocks::sequences(conn, block)?;
+        for (idx, entry) in block::entries(row.get_ref(2)?.as_blob()?)?.enumerate() {
+            let idx = idx as i64;
+            newest.push(Position {
+                time_ms: entry?.time_ms,
+                seq: seqs.get(&idx).copied().unwrap_or(0),
+                block,
+                idx,
+            });
+        }
+        newest.sort_unstable_by(|a, b| b.cmp(a));
+        newest.truncate(keep);
+    }
+    Ok(if newest.len() >= keep {
+        newest.last().copied()
+    } else {
+        None
     })
-    .optional()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::AGE_DELETE;
-
-    /// Without an index on time alone, deleting by age must still use an
-    /// index (each conversation's), never scan every message.
-    #[test]
-    fn deleting_by_age_walks_the_conversation_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let writer = crate::history::schema::open_writer(dir.path()).unwrap();
-        let indexes: Vec<String> = writer
-            .conn
-            .prepare(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'",
-            )
-            .unwrap()
-            .query_map([], |row| row.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert!(
-            !indexes.iter().any(|name| name == "messages_by_time"),
-            "{indexes:?}"
-        );
-        let plan: Vec<String> = writer
-            .conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {AGE_DELETE}"))
-            .unwrap()
-            .query_map([0, 1], |row| row.get(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert!(
-            plan.iter().any(
-                |step| step.contains("USING INDEX messages_by_conversation_time")
-                    || step.contains("USING COVERING INDEX messages_by_conversation_time")
-            ),
-            "{plan:?}"
-        );
-        assert!(!plan.iter().any(|step| step == "SCAN m"), "{plan:?}");
-    }
-}
+#[path = "retention_tests.rs"]
+mod tests;

@@ -151,7 +151,24 @@ pub(super) const MIGRATIONS: &[&str] = &[
         seq INTEGER NOT NULL,
         PRIMARY KEY (block, idx)
      ) WITHOUT ROWID;",
+    // Version 10: every message of the old table moved into blocks (by
+    // `super::blocks::move_rows`, run just before this entry, see
+    // [`MOVE_ROWS_VERSION`]), then the table emptied; it stays (empty) until
+    // no reader reads it. Time: one pass over the table in index order, a
+    // block insert per ~1 000 messages; the file needs room for a second
+    // copy of the messages while it runs (the freed pages are reused).
+    // The blocks' index also covers `first_ms`, so a reader walking it by
+    // `last_ms` sees where each block starts without reading the block
+    // (built once, after the move: the blocks were empty before it).
+    "DELETE FROM messages;
+     DROP INDEX message_blocks_by_conversation_time;
+     CREATE INDEX message_blocks_by_conversation_time
+        ON message_blocks(conversation, last_ms, first_ms);",
 ];
+
+/// The version whose migration first moves the `messages` rows into blocks
+/// (Rust code: a block body cannot be built in SQL).
+const MOVE_ROWS_VERSION: i64 = 10;
 
 /// The newest schema version this build knows.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -310,6 +327,9 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), HistoryError> {
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
         let version = index as i64 + 1;
         let tx = conn.unchecked_transaction().map_err(classify)?;
+        if version == MOVE_ROWS_VERSION {
+            super::blocks::move_rows(&tx).map_err(classify)?;
+        }
         tx.execute_batch(migration).map_err(classify)?;
         tx.pragma_update(None, "user_version", version)
             .map_err(classify)?;
@@ -342,11 +362,11 @@ fn check_schema(conn: &Connection) -> rusqlite::Result<()> {
 mod tests {
     use super::*;
 
-    /// A database of schema version 8 holding messages opens as version 9:
-    /// the block tables exist and are empty, and every message row is kept
-    /// as it was (readers still read `messages`).
+    /// A database of schema version 8 holding messages opens at the
+    /// newest version: the block tables exist, its rows are in blocks (its
+    /// stream sequence and stray msgid with them) and `messages` is empty.
     #[test]
-    fn a_version_8_database_gains_the_empty_block_tables_and_keeps_its_rows() {
+    fn a_version_8_database_gains_the_block_tables_and_its_rows_move_into_them() {
         let dir = tempfile::tempdir().unwrap();
         {
             let conn = Connection::open(database_path(dir.path())).unwrap();
@@ -368,22 +388,19 @@ mod tests {
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
-        let kept: (i64, String, i64) = conn
-            .query_row(
-                "SELECT time_ms, text, stream_seq FROM messages",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )
-            .unwrap();
-        assert_eq!(kept, (1000, "hi".to_string(), 3));
-        for table in ["message_blocks", "block_strays", "block_seqs"] {
-            let rows: i64 = conn
-                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
-                    row.get(0)
-                })
-                .unwrap();
-            assert_eq!(rows, 0, "{table}");
-        }
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |row| row.get(0)).unwrap() };
+        assert_eq!(count("SELECT count(*) FROM messages"), 0);
+        assert_eq!(
+            count(
+                "SELECT count(*) FROM message_blocks WHERE count = 1 AND first_ms = 1000 AND last_ms = 1000"
+            ),
+            1
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM block_strays WHERE msgid = 'x' AND idx = 0"),
+            1
+        );
+        assert_eq!(count("SELECT seq FROM block_seqs WHERE idx = 0"), 3);
         let indexes: Vec<String> = conn
             .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('message_blocks', 'block_strays') ORDER BY name")
             .unwrap()
