@@ -248,13 +248,18 @@ const ROWS_NEWEST: &str =
        AND time_ms <= ?6 AND (time_ms < ?6 OR (stream_seq, 0, id) < (?7, ?8, ?9))
      ORDER BY time_ms DESC, stream_seq DESC, id DESC LIMIT ?10";
 
-/// The conversation's blocks whose `last_ms` is in `?2..=?3`, earliest first.
+/// The conversation's blocks whose `last_ms` is in `?2..=?3`, earliest
+/// first, in the order of the (conversation, last_ms, first_ms) index
+/// (schema version 10): any other order among equal `last_ms` would make
+/// SQLite sort every block of the range before returning the first.
 const BLOCKS_ASCENDING: &str = "SELECT id, first_ms, last_ms FROM message_blocks
-     WHERE conversation = ?1 AND last_ms BETWEEN ?2 AND ?3 ORDER BY last_ms ASC, id ASC";
+     WHERE conversation = ?1 AND last_ms BETWEEN ?2 AND ?3
+     ORDER BY last_ms ASC, first_ms ASC, id ASC";
 
 /// The same, latest first.
 const BLOCKS_DESCENDING: &str = "SELECT id, first_ms, last_ms FROM message_blocks
-     WHERE conversation = ?1 AND last_ms BETWEEN ?2 AND ?3 ORDER BY last_ms DESC, id DESC";
+     WHERE conversation = ?1 AND last_ms BETWEEN ?2 AND ?3
+     ORDER BY last_ms DESC, first_ms DESC, id DESC";
 
 /// The messages a read keeps: at most `limit`, the best first (earliest for
 /// [`Direction::Oldest`], latest for [`Direction::Newest`]).
