@@ -87,7 +87,7 @@ impl HubState {
         let (account_name, account) = self
             .clients
             .get(&id)
-            .and_then(|client| client.account.clone())
+            .and_then(|client| client.account.as_deref().cloned())
             .ok_or(ChannelRegisterError::NotLoggedIn)?;
         let folded = self.fold(name);
         let channel = self
@@ -134,7 +134,7 @@ impl HubState {
         let account = self
             .clients
             .get(&id)
-            .and_then(|client| client.account.as_ref())
+            .and_then(|client| client.account.as_deref())
             .map(|(_, folded)| folded.clone())
             .ok_or(ChannelDropError::NotLoggedIn)?;
         let folded = self.fold(name);
@@ -183,7 +183,7 @@ impl HubState {
         let account = self
             .clients
             .get(&id)
-            .and_then(|client| client.account.as_ref())
+            .and_then(|client| client.account.as_deref())
             .map(|(_, folded)| folded.as_str());
         let insider =
             member || account.is_some_and(|a| record.is_founder(a) || record.operators.contains(a));

@@ -11,7 +11,7 @@ impl HubState {
     /// Logs `id` in to `account`; returns its `nick!user@host` (for 900).
     pub fn login(&mut self, id: ClientId, account: &Account) -> Option<String> {
         let client = self.clients.get_mut(&id)?;
-        client.account = Some((account.name.clone(), account.folded.clone()));
+        client.account = Some(Box::new((account.name.clone(), account.folded.clone())));
         let source = Arc::new(client.source());
         let prefix = source.prefix();
         let event = Event::Account {
@@ -44,7 +44,7 @@ impl HubState {
         let holders: Vec<ClientId> = self
             .clients
             .values()
-            .filter(|c| c.account.as_ref().is_some_and(|(_, f)| f == folded))
+            .filter(|c| c.account.as_deref().is_some_and(|(_, f)| f == folded))
             .map(|c| c.id)
             .collect();
         for id in &holders {
@@ -55,6 +55,8 @@ impl HubState {
 
     /// The account `id` is logged in to: (name, folded).
     pub fn account_of(&self, id: ClientId) -> Option<(String, String)> {
-        self.clients.get(&id).and_then(|c| c.account.clone())
+        self.clients
+            .get(&id)
+            .and_then(|c| c.account.as_deref().cloned())
     }
 }

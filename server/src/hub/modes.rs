@@ -135,7 +135,7 @@ impl HubState {
                 Some(client) => Some((
                     client.id,
                     client.nick.clone(),
-                    client.account.as_ref().map(|(_, folded)| folded.clone()),
+                    client.account.as_deref().map(|(_, folded)| folded.clone()),
                 )),
             },
             _ => None,

@@ -15,7 +15,7 @@ impl HubState {
         let owner = self.accounts.as_ref()?.lookup(&client.nick)?;
         let own = client
             .account
-            .as_ref()
+            .as_deref()
             .is_some_and(|(_, folded)| *folded == owner.folded);
         (!own).then_some(owner)
     }
@@ -25,7 +25,7 @@ impl HubState {
     pub(crate) fn account_online(&self, folded: &str) -> bool {
         self.clients
             .values()
-            .any(|c| c.account.as_ref().is_some_and(|(_, f)| f == folded))
+            .any(|c| c.account.as_deref().is_some_and(|(_, f)| f == folded))
             || self
                 .directory
                 .as_ref()
@@ -65,7 +65,7 @@ impl HubState {
             .clients
             .values()
             .filter(|c| *self.fold(&c.nick) == *folded)
-            .filter(|c| c.account.as_ref().is_none_or(|(_, f)| *f != folded))
+            .filter(|c| c.account.as_deref().is_none_or(|(_, f)| *f != folded))
             .map(|c| (c.id, c.nick.clone()))
             .collect();
         sitting

@@ -79,12 +79,12 @@ pub struct ChannelListing {
 fn member_info(client: &Client, membership: Membership) -> MemberInfo {
     MemberInfo {
         nick: client.nick.clone(),
-        user: client.user.clone(),
-        host: client.host.clone(),
-        realname: client.realname.clone(),
+        user: client.user.to_string(),
+        host: client.host.to_string(),
+        realname: client.realname.to_string(),
         membership,
         away: client.away.is_some(),
-        account: client.account.as_ref().map(|(name, _)| name.clone()),
+        account: client.account.as_deref().map(|(name, _)| name.clone()),
         oper: client.oper.is_some(),
     }
 }
@@ -233,7 +233,7 @@ impl HubState {
             idle: client.last_active.elapsed(),
             signon: client.signon,
             dialect: client.dialect_name(),
-            account: client.account.as_ref().map(|(name, _)| name.clone()),
+            account: client.account.as_deref().map(|(name, _)| name.clone()),
             node: None,
             secure: client.secure,
         })

@@ -75,7 +75,7 @@ impl HubState {
         };
         self.clients
             .get(&id)
-            .and_then(|client| client.account.as_ref())
+            .and_then(|client| client.account.as_deref())
             .is_some_and(|(_, folded)| {
                 *folded == founder.account || channel.operators.contains(folded)
             })
@@ -85,7 +85,11 @@ impl HubState {
     /// registered channel its account, if any, is (or is no longer) one of
     /// the channel's operators.
     pub(crate) fn note_operator(&mut self, folded: &str, id: ClientId, op: bool) {
-        let Some((_, account)) = self.clients.get(&id).and_then(|c| c.account.clone()) else {
+        let Some((_, account)) = self
+            .clients
+            .get(&id)
+            .and_then(|c| c.account.as_deref().cloned())
+        else {
             return;
         };
         if let Some(channel) = self.channels.get_mut(folded)

@@ -178,7 +178,7 @@ impl HubState {
         };
         let own = id
             .and_then(|id| self.clients.get(&id))
-            .and_then(|c| c.account.as_ref())
+            .and_then(|c| c.account.as_deref())
             .is_some_and(|(_, folded)| *folded == owner.folded);
         if own {
             Ok(())
@@ -268,9 +268,9 @@ impl HubState {
             Box::new(Client {
                 id,
                 nick: new.nick,
-                user: new.user,
-                host: new.host,
-                realname: new.realname,
+                user: new.user.into(),
+                host: new.host.into(),
+                realname: new.realname.into(),
                 away: None,
                 invisible: false,
                 oper: None,
@@ -280,7 +280,7 @@ impl HubState {
                 outbound: new.outbound,
                 signon: Utc::now(),
                 last_active: LastActive::now(),
-                account: new.account,
+                account: new.account.map(Box::new),
                 connection_token: ConnectionToken::new(),
                 secure: new.secure,
                 private_order: Mutex::new(()),
@@ -288,7 +288,11 @@ impl HubState {
             }),
         );
         self.peak_clients = self.peak_clients.max(self.clients.len());
-        if let Some((_, folded)) = self.clients.get(&id).and_then(|c| c.account.clone()) {
+        if let Some((_, folded)) = self
+            .clients
+            .get(&id)
+            .and_then(|c| c.account.as_deref().cloned())
+        {
             // Logged in before registering: whoever sits on the owner's nick makes room.
             self.evict_impostors(&folded);
         }

@@ -63,9 +63,9 @@ impl WasUser {
     pub fn of(client: &Client) -> WasUser {
         WasUser {
             nick: client.nick.clone(),
-            user: client.user.clone(),
-            host: client.host.clone(),
-            realname: client.realname.clone(),
+            user: client.user.to_string(),
+            host: client.host.to_string(),
+            realname: client.realname.to_string(),
             until: Utc::now(),
         }
     }

@@ -39,7 +39,7 @@ impl Connection {
     pub fn log_registered(&self, context: &Context, nick: &str, dialect: &'static str) {
         let account = context.hub.read(|hub| {
             hub.client(self.id)
-                .and_then(|c| c.account.as_ref().map(|(name, _)| name.clone()))
+                .and_then(|c| c.account.as_deref().map(|(name, _)| name.clone()))
         });
         tracing::info!(
             peer = %self.peer,

@@ -17,7 +17,7 @@ pub async fn handle(session: &mut IrcSession, connection: &mut Connection, messa
     // The username as registered (the session keeps none once registered).
     let (already, user) = session.context.hub.read(|hub| {
         hub.client(id).map_or((false, String::new()), |c| {
-            (c.oper.is_some(), c.user.clone())
+            (c.oper.is_some(), c.user.to_string())
         })
     });
     if already {
