@@ -1,23 +1,19 @@
-//! Finding a stored message by its msgid without an index on every msgid
-//! (schema version 8).
+//! Finding a stored message by its msgid without an index on every msgid.
 //!
 //! A msgid made here names its millisecond (`super::model::msgid_time_ms`),
 //! within [`MSGID_TIME_SLACK_MS`] of the message's server time, so the
-//! (conversation, time_ms) index every query walks anyway finds the message:
-//! a few rows of one conversation around that time, compared by msgid. Only a
-//! message whose msgid does not name its time (another server's id shape, a
-//! clock step between the id and the timestamp, every message stored before
-//! version 8) is a *stray*, and strays alone are in a partial msgid index.
-//! Each stored message is one B-tree insert cheaper than with `msgid UNIQUE`
-//! (the cost measured in ARCHITECTURE.md, "History storage").
-//!
-//! In blocks (schema version 9, `super::range`) the same holds: a message is
-//! found by decoding the conversation's blocks that overlap the second its
-//! msgid names, and strays are listed in `block_strays`.
+//! conversation's blocks by time (the (conversation, last_ms, first_ms)
+//! index every query walks anyway) find the message: the few blocks that
+//! overlap that second, decoded and compared by msgid. Only a message whose
+//! msgid does not name its time (another server's id shape, a clock step
+//! between the id and the timestamp, every message stored before schema
+//! version 8) is a *stray*, and strays alone are listed by msgid
+//! (`block_strays`). No msgid index on every message: the cost measured in
+//! ARCHITECTURE.md, "History storage".
 
 use super::block::{self, BlockEntry};
 use super::model::{MSGID_TIME_SLACK_MS, msgid_time_ms};
-use super::range::{MAX_SPAN_MS, Position, ROWS_BLOCK, StoredBlock};
+use super::range::{MAX_SPAN_MS, Position, StoredBlock};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
 
@@ -30,20 +26,14 @@ pub(crate) fn is_stray(msgid: &str, time_ms: i64) -> bool {
 /// Where a message is in its conversation's order (see `super::range`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Found {
-    /// Its place: time, stream sequence, block and index (an old row: block
-    /// [`ROWS_BLOCK`], index = its row id).
+    /// Its place: time, stream sequence, block and index.
     pub(crate) position: Position,
 }
 
-/// `time_ms, stream_seq, id` of the old row `?1` in conversation `?2`: among
-/// the rows of `?3..=?4` (the msgid's own time, give or take the slack),
-/// else among the strays.
-const FIND: &str = "SELECT time_ms, stream_seq, id FROM messages
-     WHERE conversation = ?2 AND time_ms BETWEEN ?3 AND ?4 AND msgid = ?1
-     UNION ALL
-     SELECT time_ms, stream_seq, id FROM messages
-     WHERE msgid = ?1 AND stray = 1 AND conversation = ?2
-     LIMIT 1";
+/// The conversation `?1`'s blocks that may hold a time in `?2..=?3`
+/// (`?3` is the window's end plus [`MAX_SPAN_MS`]).
+const FIND_WINDOW: &str = "SELECT id, first_ms FROM message_blocks
+     WHERE conversation = ?1 AND last_ms BETWEEN ?2 AND ?3";
 
 /// The blocks of conversation `?2` that may hold a message filed as the
 /// stray `?1`, with its index.
@@ -52,36 +42,20 @@ const FIND_STRAY_BLOCKS: &str = "SELECT s.block, s.idx FROM block_strays s
      WHERE s.msgid = ?1 AND b.conversation = ?2 ORDER BY s.block, s.idx";
 
 /// Where message `msgid` of conversation `conversation_id` is stored, or
-/// None if it is not there: in the old rows, in the blocks around the time
-/// the msgid names, or among the strays.
+/// None if it is not there: in the blocks around the time the msgid
+/// names, else among the strays.
 pub(crate) fn find(
     conn: &Connection,
     conversation_id: i64,
     msgid: &str,
 ) -> rusqlite::Result<Option<Found>> {
-    // An id of another shape can only be a stray: an empty time window.
-    let (from, to) = msgid_time_ms(msgid).map_or((1, 0), |named| {
-        (named - MSGID_TIME_SLACK_MS, named + MSGID_TIME_SLACK_MS)
-    });
-    let row = conn
-        .prepare_cached(FIND)?
-        .query_row(params![msgid, conversation_id, from, to], |row| {
-            Ok(Position {
-                time_ms: row.get(0)?,
-                seq: row.get(1)?,
-                block: ROWS_BLOCK,
-                idx: row.get(2)?,
-            })
-        })
-        .optional()?;
-    if let Some(position) = row {
-        return Ok(Some(Found { position }));
+    if let Some(named) = msgid_time_ms(msgid) {
+        let (from, to) = (named - MSGID_TIME_SLACK_MS, named + MSGID_TIME_SLACK_MS);
+        if let Some(position) = find_in_window(conn, conversation_id, msgid, from, to)? {
+            return Ok(Some(Found { position }));
+        }
     }
-    if from <= to
-        && let Some(position) = find_in_window(conn, conversation_id, msgid, from, to)?
-    {
-        return Ok(Some(Found { position }));
-    }
+    // An id of another shape can only be a stray.
     find_stray(conn, conversation_id, msgid)
 }
 
@@ -94,10 +68,7 @@ fn find_in_window(
     from: i64,
     to: i64,
 ) -> rusqlite::Result<Option<Position>> {
-    let mut walk = conn.prepare_cached(
-        "SELECT id, first_ms FROM message_blocks
-         WHERE conversation = ?1 AND last_ms BETWEEN ?2 AND ?3",
-    )?;
+    let mut walk = conn.prepare_cached(FIND_WINDOW)?;
     let mut blocks = walk.query(params![
         conversation_id,
         from,
@@ -283,34 +254,41 @@ pub(crate) fn stored<'a>(
 mod tests {
     use super::*;
 
-    /// Both halves of the lookup are index seeks: the conversation's time
-    /// range, and the partial index of strays. Never a scan of `messages`.
+    /// Both halves of [`find`] are index seeks: the conversation's blocks
+    /// by time (read from the index alone), and the strays' msgid index.
+    /// Never a scan of `message_blocks`.
     #[test]
     fn finding_a_msgid_uses_an_index_for_both_halves() {
         let dir = tempfile::tempdir().unwrap();
         let writer = crate::history::schema::open_writer(dir.path()).unwrap();
-        let plan: Vec<String> = writer
-            .conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {FIND}"))
-            .unwrap()
-            .query_map(params!["x", 1, 0, 1], |row| row.get(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let plan = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Vec<String> {
+            writer
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(params, |row| row.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        let window = plan(FIND_WINDOW, &[&1, &0, &1]);
         assert!(
-            plan.iter()
-                .any(|step| step.contains("INDEX messages_by_conversation_time")),
-            "{plan:?}"
+            window
+                .iter()
+                .any(|step| step
+                    .contains("USING COVERING INDEX message_blocks_by_conversation_time")),
+            "{window:?}"
         );
+        let strays = plan(FIND_STRAY_BLOCKS, &[&"x", &1]);
         assert!(
-            plan.iter()
-                .any(|step| step.contains("INDEX messages_stray_msgid")),
-            "{plan:?}"
+            strays
+                .iter()
+                .any(|step| step.contains("INDEX block_strays_by_msgid")),
+            "{strays:?}"
         );
-        assert!(
-            !plan.iter().any(|step| step.starts_with("SCAN")),
-            "{plan:?}"
-        );
+        for step in window.iter().chain(&strays) {
+            assert!(!step.starts_with("SCAN"), "{window:?} {strays:?}");
+        }
     }
 
     /// The batch lookup answers what [`locate`] answers for each msgid:

@@ -1,13 +1,11 @@
-//! The stored messages of one conversation strictly between two positions:
-//! read from its blocks (`super::block`, schema version 9) and from the old
-//! one-row-per-message table, merged in one order.
+//! The stored messages of one conversation strictly between two positions,
+//! read from its blocks (`super::block`, schema version 10).
 //!
 //! A message's place is a [`Position`]: (server time, room stream sequence,
 //! block id, index in the block). Block ids grow as blocks are written and a
 //! block's entries are in queue order, so messages of one millisecond keep
-//! the order in which they were delivered, as row ids kept it before. The
-//! old `messages` table counts as block 0 with the row id as index: its rows
-//! were all written before any block.
+//! the order in which they were delivered, as row ids kept it before (the
+//! migration to blocks wrote the old rows' blocks in id order, first).
 //!
 //! Blocks of one conversation may overlap in time (replayed messages,
 //! migration), but none spans more than [`MAX_SPAN_MS`], so the blocks that
@@ -27,9 +25,6 @@ use rusqlite::{Connection, params};
 /// (`BlockBuilder::fits`); readers rely on it to bound their walks.
 pub(crate) use super::block::MAX_SPAN_MS;
 
-/// The block id of a message still in the old `messages` table (its index is the row id).
-pub(crate) const ROWS_BLOCK: i64 = 0;
-
 /// A place in a conversation's order: (time, stream sequence, block, index).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Position {
@@ -37,9 +32,9 @@ pub(crate) struct Position {
     pub(crate) time_ms: i64,
     /// Room stream sequence (0 when none is known).
     pub(crate) seq: i64,
-    /// Block id ([`ROWS_BLOCK`] for an old row).
+    /// Block id.
     pub(crate) block: i64,
-    /// Index in the block (the row id for an old row).
+    /// Index in the block.
     pub(crate) idx: i64,
 }
 
@@ -143,54 +138,8 @@ impl Range<'_> {
         if limit == 0 || lower >= upper {
             return Ok(Vec::new());
         }
-        self.rows(lower, upper, &mut kept)?;
         self.blocks(lower, upper, &mut kept)?;
         Ok(kept.into_ascending())
-    }
-
-    /// Old rows of the range: the table's own order and limit do the work.
-    fn rows(&self, lower: Position, upper: Position, kept: &mut Kept) -> SqlResult<()> {
-        let sql = match kept.direction {
-            Direction::Oldest => ROWS_OLDEST,
-            Direction::Newest => ROWS_NEWEST,
-        };
-        let limit = i64::try_from(kept.limit).unwrap_or(i64::MAX);
-        let mut statement = self.conn.prepare_cached(sql)?;
-        let rows = statement.query_map(
-            params![
-                self.conversation_id,
-                lower.time_ms,
-                lower.seq,
-                lower.block,
-                lower.idx,
-                upper.time_ms,
-                upper.seq,
-                upper.block,
-                upper.idx,
-                limit
-            ],
-            |row| {
-                let position = Position {
-                    time_ms: row.get(1)?,
-                    seq: row.get(6)?,
-                    block: ROWS_BLOCK,
-                    idx: row.get(7)?,
-                };
-                let message = StoredMessage {
-                    msgid: row.get(0)?,
-                    time: time_from_millis(position.time_ms),
-                    conversation: self.conversation.clone(),
-                    kind: super::MessageKind::from_column(row.get(2)?),
-                    source: row.get(3)?,
-                    target: row.get(4)?,
-                    text: row.get(5)?,
-                };
-                Ok((position, message))
-            },
-        )?;
-        let rows = rows.collect::<SqlResult<Vec<_>>>()?;
-        kept.merge(rows);
-        Ok(())
     }
 
     /// The blocks that may hold messages of the range, walked by `last_ms`
@@ -229,35 +178,16 @@ impl Range<'_> {
     }
 }
 
-/// Rows strictly between two positions (an old row is at block 0, index =
-/// its id), earliest first; `time_ms` bounds come first so the
-/// (conversation, time_ms) index drives the scan (ties within one
-/// millisecond, rare, are sorted after it).
-const ROWS_OLDEST: &str =
-    "SELECT msgid, time_ms, kind, source, target, text, stream_seq, id FROM messages
-     WHERE conversation = ?1
-       AND time_ms >= ?2 AND (time_ms > ?2 OR (stream_seq, 0, id) > (?3, ?4, ?5))
-       AND time_ms <= ?6 AND (time_ms < ?6 OR (stream_seq, 0, id) < (?7, ?8, ?9))
-     ORDER BY time_ms ASC, stream_seq ASC, id ASC LIMIT ?10";
-
-/// The same, latest first.
-const ROWS_NEWEST: &str =
-    "SELECT msgid, time_ms, kind, source, target, text, stream_seq, id FROM messages
-     WHERE conversation = ?1
-       AND time_ms >= ?2 AND (time_ms > ?2 OR (stream_seq, 0, id) > (?3, ?4, ?5))
-       AND time_ms <= ?6 AND (time_ms < ?6 OR (stream_seq, 0, id) < (?7, ?8, ?9))
-     ORDER BY time_ms DESC, stream_seq DESC, id DESC LIMIT ?10";
-
 /// The conversation's blocks whose `last_ms` is in `?2..=?3`, earliest
 /// first, in the order of the (conversation, last_ms, first_ms) index
 /// (schema version 10): any other order among equal `last_ms` would make
 /// SQLite sort every block of the range before returning the first.
-const BLOCKS_ASCENDING: &str = "SELECT id, first_ms, last_ms FROM message_blocks
+pub(super) const BLOCKS_ASCENDING: &str = "SELECT id, first_ms, last_ms FROM message_blocks
      WHERE conversation = ?1 AND last_ms BETWEEN ?2 AND ?3
      ORDER BY last_ms ASC, first_ms ASC, id ASC";
 
 /// The same, latest first.
-const BLOCKS_DESCENDING: &str = "SELECT id, first_ms, last_ms FROM message_blocks
+pub(super) const BLOCKS_DESCENDING: &str = "SELECT id, first_ms, last_ms FROM message_blocks
      WHERE conversation = ?1 AND last_ms BETWEEN ?2 AND ?3
      ORDER BY last_ms DESC, first_ms DESC, id DESC";
 

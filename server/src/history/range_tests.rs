@@ -1,8 +1,7 @@
 //! Tests of the readers over blocks: every selection answers as a plain
 //! model does from messages stored as blocks (written here with the codec),
-//! as old rows, and as both, including blocks that overlap in time, equal
-//! times, stream sequences, strays and another conversation's messages at
-//! the same times.
+//! including blocks that overlap in time, equal times, stream sequences,
+//! strays and another conversation's messages at the same times.
 
 use super::block::{BlockBuilder, BlockEntry};
 use super::model::{Conversation, MessageKind, msgid_from};
@@ -62,26 +61,6 @@ fn database() -> (tempfile::TempDir, WriterConnection) {
             .unwrap();
     }
     (dir, writer)
-}
-
-/// Stores `messages` (in queue order) as old rows.
-fn store_rows(conn: &Connection, messages: &[Message]) {
-    for message in messages {
-        conn.execute(
-            "INSERT INTO messages (conversation, time_ms, msgid, kind, source, target, text, stream_seq, stray)
-             VALUES (?1, ?2, ?3, ?4, 'alice!a@127.0.0.1', '#lobby', ?5, ?6, ?7)",
-            params![
-                message.conversation,
-                message.time_ms,
-                message.msgid,
-                i64::from(message.notice),
-                message.text,
-                message.seq,
-                is_stray(&message.msgid, message.time_ms)
-            ],
-        )
-        .unwrap();
-    }
 }
 
 /// Stores `messages` (in queue order, all of one conversation) as one block,
@@ -255,23 +234,17 @@ fn modelled(queue: &[Message]) -> Vec<Modelled> {
 
 /// The readers answer every selection as the plain model does (the
 /// conversation sorted by time, stream sequence and queue order, each
-/// selection a filter and a take: `range_model.rs`), whether the messages
-/// are old rows, blocks, or some of each: ties of one millisecond broken
-/// by stream sequence and then by queue order, blocks overlapping in time.
+/// selection a filter and a take: `range_model.rs`): ties of one
+/// millisecond broken by stream sequence and then by queue order, with
+/// blocks overlapping in time.
 #[test]
-fn every_selection_answers_as_the_model_from_rows_blocks_and_both() {
-    for seed in 0..2 {
+fn every_selection_answers_as_the_model() {
+    for seed in 0..3 {
         let mut rng = fastrand::Rng::with_seed(seed);
         let queue = messages(&mut rng, 160);
         let model = modelled(&queue);
-        let (_rows_dir, rows) = database();
-        store_rows(&rows.conn, &queue);
-        let (_blocks_dir, blocks) = database();
+        let (_dir, blocks) = database();
         store_blocks(&blocks.conn, &queue, &mut rng);
-        let (_mixed_dir, mixed) = database();
-        let split = rng.usize(1..queue.len());
-        store_rows(&mixed.conn, &queue[..split]);
-        store_blocks(&mixed.conn, &queue[split..], &mut rng);
         let overlapping: i64 = blocks
             .conn
             .query_row(
@@ -288,22 +261,44 @@ fn every_selection_answers_as_the_model_from_rows_blocks_and_both() {
             for limit in [1, 3, 1_000] {
                 let expected = answer(&model, &selection, limit);
                 answered += usize::from(!expected.is_empty());
-                for (store, conn) in [
-                    ("rows", &rows.conn),
-                    ("blocks", &blocks.conn),
-                    ("rows then blocks", &mixed.conn),
-                ] {
-                    let got = ask(conn, &selection, limit).unwrap();
-                    assert!(
-                        got == expected,
-                        "seed {seed} {store} {selection:?} {limit}: {:?} != {:?}",
-                        texts(&got),
-                        texts(&expected)
-                    );
-                }
+                let got = ask(&blocks.conn, &selection, limit).unwrap();
+                assert!(
+                    got == expected,
+                    "seed {seed} {selection:?} {limit}: {:?} != {:?}",
+                    texts(&got),
+                    texts(&expected)
+                );
             }
         }
         assert!(answered > 500, "seed {seed}: only {answered} answers");
+    }
+}
+
+/// A range walks the conversation's blocks by time from the index alone
+/// (`first_ms` is in it): a block's row, with its body, is read only when
+/// the block overlaps the range. Never a scan.
+#[test]
+fn the_walk_reads_the_block_index_alone() {
+    let (_dir, writer) = database();
+    for sql in [
+        super::range::BLOCKS_ASCENDING,
+        super::range::BLOCKS_DESCENDING,
+    ] {
+        let plan: Vec<String> = writer
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map(params![1, 0, 1], |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            plan,
+            [
+                "SEARCH message_blocks USING COVERING INDEX message_blocks_by_conversation_time (conversation=? AND last_ms>? AND last_ms<?)"
+            ],
+            "{sql}"
+        );
     }
 }
 
@@ -348,10 +343,10 @@ fn a_damaged_block_is_an_error_naming_the_file() {
     }
 }
 
-/// TARGETS takes a conversation's latest time from its blocks and its old
-/// rows, whichever is later.
+/// TARGETS takes a conversation's latest time from its blocks, whichever
+/// block holds it.
 #[test]
-fn targets_see_the_latest_message_of_blocks_and_rows() {
+fn targets_see_the_latest_message_of_any_block() {
     let (_dir, writer) = database();
     let conn = &writer.conn;
     let message = |conversation: i64, n: i64, time_ms: i64| Message {
@@ -362,8 +357,10 @@ fn targets_see_the_latest_message_of_blocks_and_rows() {
         notice: false,
         text: format!("{n}"),
     };
-    // #lobby: its latest message in a block; #other: in an old row.
-    store_rows(conn, &[message(1, 1, BASE_MS), message(2, 2, BASE_MS + 50)]);
+    // #lobby's latest message is not its block's last; #other's is in its
+    // earlier block (blocks overlap).
+    store_block(conn, &[message(1, 1, BASE_MS)]);
+    store_block(conn, &[message(2, 2, BASE_MS + 50)]);
     store_block(
         conn,
         &[message(1, 3, BASE_MS + 20), message(1, 4, BASE_MS + 10)],

@@ -67,13 +67,9 @@ fn targets(conn: &Connection, query: &TargetsQuery) -> SqlResult<Vec<(String, Da
     }
     // IRCv3 chathistory (and ergo): a target is listed when its latest
     // message falls in the window; one that has spoken since is not.
-    // The latest of the old rows and of the blocks (each an index seek).
-    let mut latest = conn.prepare_cached(
-        "SELECT max(latest) FROM (
-            SELECT max(last_ms) AS latest FROM message_blocks WHERE conversation = ?1
-            UNION ALL
-            SELECT max(time_ms) FROM messages WHERE conversation = ?1)",
-    )?;
+    // One seek: the end of the conversation's part of the blocks' index.
+    let mut latest =
+        conn.prepare_cached("SELECT max(last_ms) FROM message_blocks WHERE conversation = ?1")?;
     let mut active = Vec::new();
     for (id, display) in candidates {
         let time: Option<i64> = latest.query_row([id], |row| row.get(0))?;
