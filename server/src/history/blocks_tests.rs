@@ -178,7 +178,8 @@ fn placing_sets_the_sequence_of_the_rooms_message_only() {
     assert_eq!(seq, 46);
 }
 
-/// A damaged block is an error from the store, never a panic.
+/// A damaged block is an error from the store, never a panic. (The second
+/// block keeps to the 10 s span a msgid lookup relies on; the first does not.)
 #[test]
 fn a_damaged_block_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
@@ -187,7 +188,9 @@ fn a_damaged_block_is_an_error() {
     conn.execute_batch(
         "INSERT INTO conversations (key, is_channel, peer_a, display_a) VALUES ('chan:#a', 1, '#a', '#a');
          INSERT INTO message_blocks (conversation, first_ms, last_ms, count, body)
-            VALUES (1, 0, 9999999999999, 3, x'01020304');",
+            VALUES (1, 0, 9999999999999, 3, x'01020304');
+         INSERT INTO message_blocks (conversation, first_ms, last_ms, count, body)
+            VALUES (1, 1699999999000, 1700000000000, 3, x'01020304');",
     )
     .unwrap();
     let id = crate::history::model::msgid_from(1_700_000_000_000, 1);

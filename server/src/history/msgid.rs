@@ -167,6 +167,14 @@ const STRAY: &str =
     "SELECT s.block, s.idx FROM block_strays s JOIN message_blocks b ON b.id = s.block
      WHERE s.msgid = ?1 AND b.conversation = ?2 LIMIT 1";
 
+/// The conversation `?1`'s blocks that may hold a time in `?2..=?3`, with
+/// their bodies (`?4` is `?3` plus [`MAX_SPAN_MS`]). Bounded on both sides
+/// of the (conversation, last_ms) index: no block spans more than
+/// [`MAX_SPAN_MS`], so one that starts by `?3` ends by `?4`. With only
+/// `last_ms >= ?2` every later block of the conversation was read.
+const WINDOW: &str = "SELECT id, body FROM message_blocks
+     WHERE conversation = ?1 AND last_ms BETWEEN ?2 AND ?4 AND first_ms <= ?3";
+
 /// Calls `each(block, idx, entry)` for every entry of `conversation` whose
 /// time is within `from..=to`, until it returns false. A block that does
 /// not decode is an error.
@@ -176,11 +184,13 @@ fn window(
     (from, to): (i64, i64),
     mut each: impl FnMut(i64, i64, &BlockEntry<'_>) -> bool,
 ) -> rusqlite::Result<()> {
-    let mut statement = conn.prepare_cached(
-        "SELECT id, body FROM message_blocks
-         WHERE conversation = ?1 AND last_ms >= ?2 AND first_ms <= ?3",
-    )?;
-    let mut rows = statement.query(params![conversation, from, to])?;
+    let mut statement = conn.prepare_cached(WINDOW)?;
+    let mut rows = statement.query(params![
+        conversation,
+        from,
+        to,
+        to.saturating_add(MAX_SPAN_MS)
+    ])?;
     while let Some(row) = rows.next()? {
         let block: i64 = row.get(0)?;
         for (idx, entry) in block::entries(row.get_ref(1)?.as_blob()?)?.enumerate() {
@@ -278,6 +288,14 @@ mod tests {
                 .any(|step| step
                     .contains("USING COVERING INDEX message_blocks_by_conversation_time")),
             "{window:?}"
+        );
+        // The batch check's window is bounded above too (not `last_ms>?` alone).
+        let batch = plan(WINDOW, &[&1, &0, &1, &2]);
+        assert!(
+            batch.iter().any(|step| step.contains(
+                "INDEX message_blocks_by_conversation_time (conversation=? AND last_ms>? AND last_ms<?)"
+            )),
+            "{batch:?}"
         );
         let strays = plan(FIND_STRAY_BLOCKS, &[&"x", &1]);
         assert!(
