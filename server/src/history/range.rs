@@ -168,7 +168,11 @@ impl Range<'_> {
                     break;
                 }
             }
-            if first_ms > upper.time_ms {
+            // Starts after the range, or (walking up) after everything kept.
+            let skip = first_ms > upper.time_ms
+                || (kept.direction == Direction::Oldest
+                    && kept.worst().is_some_and(|worst| first_ms > worst.time_ms));
+            if skip {
                 continue;
             }
             let block = StoredBlock::load(self.conn, id)?;
