@@ -9,14 +9,27 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
 
-/// Idle connections kept for reuse; more are opened under load and closed after.
-const MAX_IDLE: usize = 4;
+/// Idle connections kept for reuse (as many as may run, so none is opened
+/// and closed again per query under load).
+const MAX_IDLE: usize = MAX_RUNNING;
+
+/// Queries that run at once; more wait for one of them to finish. Each
+/// running query holds a connection with its own page cache (up to
+/// `cache_size`) and a blocking-pool thread: without a bound, a burst of
+/// joins (each reading its backlog) opened a connection per join, and a
+/// flood of 256 registering clients took natterd's memory past the hostile
+/// probe's bound (up to 84 MB against 52 once backlogs read 64 KiB blocks;
+/// 38-45 MB with this bound). Queries take micro- to milliseconds, so four
+/// in flight keep the cores busy.
+const MAX_RUNNING: usize = 4;
 
 /// A small pool of read-only connections to one database.
 pub(crate) struct ReaderPool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    running: Arc<Semaphore>,
 }
 
 impl ReaderPool {
@@ -26,6 +39,7 @@ impl ReaderPool {
         Ok(Arc::new(ReaderPool {
             path,
             idle: Mutex::new(vec![first]),
+            running: Arc::new(Semaphore::new(MAX_RUNNING)),
         }))
     }
 
@@ -36,7 +50,16 @@ impl ReaderPool {
         F: FnOnce(&Connection, &Path) -> Result<T, HistoryError> + Send + 'static,
     {
         let pool = Arc::clone(self);
+        // Never closed, so acquiring fails only if that changes: say so.
+        let permit = Arc::clone(&self.running)
+            .acquire_owned()
+            .await
+            .map_err(|error| HistoryError::Read {
+                path: self.path.clone(),
+                reason: format!("the reader pool is closed: {error}"),
+            })?;
         tokio::task::spawn_blocking(move || {
+            let _running = permit;
             let conn = match pool.take() {
                 Some(conn) => conn,
                 None => schema::open_reader(&pool.path)?,
@@ -129,5 +152,48 @@ impl History {
                 targets::run_partner(conn, path, &viewer, &partner, casemapping)
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// However many queries come at once, at most MAX_RUNNING run (and hold
+    /// a connection); the others wait and then run too.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn at_most_max_running_queries_hold_a_connection_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(schema::open_writer(dir.path()).unwrap());
+        let pool = ReaderPool::open(schema::database_path(dir.path())).unwrap();
+        let now = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let queries: Vec<_> = (0..64)
+            .map(|_| {
+                let (pool, now, most) = (Arc::clone(&pool), Arc::clone(&now), Arc::clone(&most));
+                tokio::spawn(async move {
+                    pool.read(move |conn, _| {
+                        let running = now.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(running, Ordering::SeqCst);
+                        // Long enough that the queries overlap.
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                        let one: i64 = conn.query_row("SELECT 1", [], |row| row.get(0)).unwrap();
+                        now.fetch_sub(1, Ordering::SeqCst);
+                        Ok(one)
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for query in queries {
+            assert_eq!(query.await.unwrap().unwrap(), 1);
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!(most <= MAX_RUNNING, "{most} queries ran at once");
+        assert!(
+            most > 1,
+            "the queries never overlapped: the test proves nothing"
+        );
     }
 }
