@@ -9,11 +9,10 @@
 
 mod hub_support;
 
-use hub_support::RECORDER;
 use natterd::Config;
 use natterd::context::Context;
 use natterd::hub::SayRequest;
-use natterd::hub::client::{ClientId, Format, NewClient};
+use natterd::hub::client::ClientId;
 use natterd::hub::event::MessageKind;
 use natterd::net::outbound::{Outbound, Stop};
 use std::sync::Arc;
@@ -29,21 +28,7 @@ struct Member {
 fn register(context: &Context, nick: &str) -> Member {
     let outbound = Arc::new(Outbound::new(16 << 20));
     let id = context.next_client_id();
-    let new = NewClient {
-        nick: nick.into(),
-        user: nick.into(),
-        host: "127.0.0.1".into(),
-        realname: nick.into(),
-        format: Format {
-            encoder: &RECORDER,
-            variant: 0,
-            echo_own_messages: false,
-            sees_own_events: true,
-        },
-        outbound: outbound.clone(),
-        secure: false,
-        account: None,
-    };
+    let new = hub_support::new_client(nick, outbound.clone());
     context.hub.with(|hub| hub.register(id, new)).unwrap();
     Member { id, outbound }
 }

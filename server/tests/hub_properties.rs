@@ -9,11 +9,10 @@
 
 mod hub_support;
 
-use hub_support::RECORDER;
 use natterd::Config;
 use natterd::context::Context;
 use natterd::hub::SayRequest;
-use natterd::hub::client::{ClientId, Format, NewClient};
+use natterd::hub::client::ClientId;
 use natterd::hub::event::MessageKind;
 use natterd::net::outbound::Outbound;
 use proptest::prelude::*;
@@ -155,21 +154,7 @@ impl World {
         }
         let outbound = Arc::new(Outbound::new(1 << 20));
         let id = self.context.next_client_id();
-        let new = NewClient {
-            nick: nick.clone(),
-            user: nick.clone(),
-            host: "127.0.0.1".into(),
-            realname: nick.clone(),
-            format: Format {
-                encoder: &RECORDER,
-                variant: 0,
-                echo_own_messages: false,
-                sees_own_events: true,
-            },
-            outbound: outbound.clone(),
-            secure: false,
-            account: None,
-        };
+        let new = hub_support::new_client(&nick, outbound.clone());
         self.context.hub.with(|hub| hub.register(id, new)).unwrap();
         self.slots[who] = Some(Slot {
             id,

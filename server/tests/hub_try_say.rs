@@ -7,11 +7,10 @@
 
 mod hub_support;
 
-use hub_support::RECORDER;
 use natterd::Config;
 use natterd::context::Context;
 use natterd::history::{History, SyncMode};
-use natterd::hub::client::{ClientId, Format, NewClient};
+use natterd::hub::client::ClientId;
 use natterd::hub::event::MessageKind;
 use natterd::hub::{SayError, SayRequest};
 use natterd::net::outbound::Outbound;
@@ -20,21 +19,7 @@ use std::sync::Arc;
 fn register(context: &Context, nick: &str) -> (ClientId, Arc<Outbound>) {
     let outbound = Arc::new(Outbound::new(1 << 20));
     let id = context.next_client_id();
-    let new = NewClient {
-        nick: nick.into(),
-        user: nick.into(),
-        host: "127.0.0.1".into(),
-        realname: nick.into(),
-        format: Format {
-            encoder: &RECORDER,
-            variant: 0,
-            echo_own_messages: false,
-            sees_own_events: true,
-        },
-        outbound: outbound.clone(),
-        secure: false,
-        account: None,
-    };
+    let new = hub_support::new_client(nick, outbound.clone());
     context.hub.with(|hub| hub.register(id, new)).unwrap();
     (id, outbound)
 }

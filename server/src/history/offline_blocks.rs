@@ -7,7 +7,7 @@
 //! `t` can be written out. Messages wait in a heap ordered by their place
 //! (time, stream sequence, block, index; see `super::blocks::Position`).
 
-use super::block;
+use super::block::{self, BlockEntry};
 use super::blocks::{self, Position};
 use super::offline::{ExportedMessage, OfflineError, StoredRecord, exported, written};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -110,14 +110,7 @@ pub(super) fn export(
                 block,
                 idx,
             };
-            let message = exported(
-                entry.time_ms,
-                entry.msgid,
-                entry.kind,
-                entry.source,
-                entry.target,
-                entry.text,
-            );
+            let message = exported_entry(&entry);
             pending.push(Reverse(Pending { position, message }));
         }
     }
@@ -156,16 +149,21 @@ pub(super) fn stored(conn: &Connection, path: &Path) -> Result<Vec<StoredRecord>
             all.push(StoredRecord {
                 conversation: key.clone(),
                 stream_seq: seqs.get(&(idx as i64)).copied().unwrap_or(0),
-                message: exported(
-                    entry.time_ms,
-                    entry.msgid,
-                    entry.kind,
-                    entry.source,
-                    entry.target,
-                    entry.text,
-                ),
+                message: exported_entry(&entry),
             });
         }
     }
     Ok(all)
+}
+
+/// A block's entry as the export writes it.
+fn exported_entry(entry: &BlockEntry<'_>) -> ExportedMessage {
+    exported(
+        entry.time_ms,
+        entry.msgid,
+        entry.kind,
+        entry.source,
+        entry.target,
+        entry.text,
+    )
 }

@@ -4,7 +4,10 @@
 #![allow(dead_code)]
 
 use bytes::Bytes;
+use natterd::hub::client::{Format, NewClient};
 use natterd::hub::event::{Encoder, Envelope, Event};
+use natterd::net::outbound::Outbound;
+use std::sync::Arc;
 
 /// Encodes only channel and private messages, as `<target> <text>` lines.
 pub struct Recorder;
@@ -22,5 +25,25 @@ impl Encoder for Recorder {
             Event::Message { target, text, .. } => Some(Bytes::from(format!("{target} {text}\n"))),
             _ => None,
         }
+    }
+}
+
+/// A client named `nick` from 127.0.0.1, plain, no account, given the
+/// [`RECORDER`] and `outbound`: what the hub tests register.
+pub fn new_client(nick: &str, outbound: Arc<Outbound>) -> NewClient {
+    NewClient {
+        nick: nick.into(),
+        user: nick.into(),
+        host: "127.0.0.1".into(),
+        realname: nick.into(),
+        format: Format {
+            encoder: &RECORDER,
+            variant: 0,
+            echo_own_messages: false,
+            sees_own_events: true,
+        },
+        outbound,
+        secure: false,
+        account: None,
     }
 }
