@@ -101,8 +101,9 @@ fn place(tx: &rusqlite::Transaction<'_>, places: &[Placed]) -> rusqlite::Result<
         else {
             continue;
         };
-        if let Some(found) = msgid::locate(tx, conversation, &placed.msgid)? {
-            update.execute(params![found.block, found.idx, placed.sequence])?;
+        if let Some(found) = msgid::find(tx, conversation, &placed.msgid)? {
+            let place = found.position;
+            update.execute(params![place.block, place.idx, placed.sequence])?;
         }
     }
     Ok(())

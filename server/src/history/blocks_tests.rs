@@ -111,8 +111,8 @@ fn a_version_9_database_moves_every_row_into_blocks_in_order() {
         .filter(|n| n % 7 == 0)
         .count();
     assert_eq!(count("SELECT count(*) FROM block_strays"), strays as i64);
-    assert!(msgid::locate(conn, 1, "legacy-14").unwrap().is_some());
-    assert!(msgid::locate(conn, 2, "legacy-14").unwrap().is_none());
+    assert!(msgid::find(conn, 1, "legacy-14").unwrap().is_some());
+    assert!(msgid::find(conn, 2, "legacy-14").unwrap().is_none());
 }
 
 /// A stream sequence is stored for the named room's message only: a msgid
@@ -194,7 +194,7 @@ fn a_damaged_block_is_an_error() {
     )
     .unwrap();
     let id = crate::history::model::msgid_from(1_700_000_000_000, 1);
-    assert!(msgid::locate(conn, 1, &id).is_err());
+    assert!(msgid::find(conn, 1, &id).is_err());
     assert!(
         trim(
             conn,

@@ -11,10 +11,10 @@
 //! (`block_strays`). No msgid index on every message: the cost measured in
 //! ARCHITECTURE.md, "History storage".
 
-use super::block::{self, BlockEntry};
+use super::block::BlockEntry;
 use super::model::{MSGID_TIME_SLACK_MS, msgid_time_ms};
 use super::range::{MAX_SPAN_MS, Position, StoredBlock};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use std::collections::{HashMap, HashSet};
 
 /// Whether the message `msgid` stored at `time_ms` must be filed as a stray
@@ -30,11 +30,6 @@ pub(crate) struct Found {
     pub(crate) position: Position,
 }
 
-/// The conversation `?1`'s blocks that may hold a time in `?2..=?3`
-/// (`?3` is the window's end plus [`MAX_SPAN_MS`]).
-const FIND_WINDOW: &str = "SELECT id, first_ms FROM message_blocks
-     WHERE conversation = ?1 AND last_ms BETWEEN ?2 AND ?3";
-
 /// The blocks of conversation `?2` that may hold a message filed as the
 /// stray `?1`, with its index.
 const FIND_STRAY_BLOCKS: &str = "SELECT s.block, s.idx FROM block_strays s
@@ -43,51 +38,30 @@ const FIND_STRAY_BLOCKS: &str = "SELECT s.block, s.idx FROM block_strays s
 
 /// Where message `msgid` of conversation `conversation_id` is stored, or
 /// None if it is not there: in the blocks around the time the msgid
-/// names, else among the strays.
+/// names, else among the strays. Queries anchor on it, and the writer
+/// places stream sequences with it.
 pub(crate) fn find(
     conn: &Connection,
     conversation_id: i64,
     msgid: &str,
 ) -> rusqlite::Result<Option<Found>> {
     if let Some(named) = msgid_time_ms(msgid) {
-        let (from, to) = (named - MSGID_TIME_SLACK_MS, named + MSGID_TIME_SLACK_MS);
-        if let Some(position) = find_in_window(conn, conversation_id, msgid, from, to)? {
-            return Ok(Some(Found { position }));
+        let mut found = None;
+        let slack = (named - MSGID_TIME_SLACK_MS, named + MSGID_TIME_SLACK_MS);
+        window(conn, conversation_id, slack, |block, idx, entry| {
+            if entry.msgid == msgid {
+                found = Some(Found {
+                    position: block.position(idx, entry.time_ms),
+                });
+            }
+            found.is_none()
+        })?;
+        if found.is_some() {
+            return Ok(found);
         }
     }
     // An id of another shape can only be a stray.
     find_stray(conn, conversation_id, msgid)
-}
-
-/// The entry `msgid` of a time in `from..=to` in the conversation's blocks
-/// that overlap those times.
-fn find_in_window(
-    conn: &Connection,
-    conversation_id: i64,
-    msgid: &str,
-    from: i64,
-    to: i64,
-) -> rusqlite::Result<Option<Position>> {
-    let mut walk = conn.prepare_cached(FIND_WINDOW)?;
-    let mut blocks = walk.query(params![
-        conversation_id,
-        from,
-        to.saturating_add(MAX_SPAN_MS)
-    ])?;
-    while let Some(row) = blocks.next()? {
-        let (id, first_ms): (i64, i64) = (row.get(0)?, row.get(1)?);
-        if first_ms > to {
-            continue;
-        }
-        let block = StoredBlock::load(conn, id)?;
-        for (idx, entry) in block.entries()?.enumerate() {
-            let entry = entry?;
-            if entry.msgid == msgid && (from..=to).contains(&entry.time_ms) {
-                return Ok(Some(block.position(idx, entry.time_ms)));
-            }
-        }
-    }
-    Ok(None)
 }
 
 /// The entry `msgid` among the conversation's blocks' strays.
@@ -117,62 +91,11 @@ fn find_stray(
     Ok(None)
 }
 
-/// Where a stored message is in the blocks (`super::blocks`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Located {
-    /// Its block's row id.
-    pub(crate) block: i64,
-    /// Its index in the block.
-    pub(crate) idx: i64,
-}
-
-/// Where message `msgid` of conversation `conversation_id` is in the
-/// blocks, or None: among the entries within the slack of the time the
-/// msgid names (blocks found through the (conversation, last_ms) index),
-/// else among the strays.
-pub(crate) fn locate(
-    conn: &Connection,
-    conversation_id: i64,
-    msgid: &str,
-) -> rusqlite::Result<Option<Located>> {
-    if let Some(named) = msgid_time_ms(msgid) {
-        let mut found = None;
-        window(
-            conn,
-            conversation_id,
-            (named - MSGID_TIME_SLACK_MS, named + MSGID_TIME_SLACK_MS),
-            |block, idx, entry| {
-                if entry.msgid == msgid {
-                    found = Some(Located { block, idx });
-                }
-                found.is_none()
-            },
-        )?;
-        if found.is_some() {
-            return Ok(found);
-        }
-    }
-    conn.prepare_cached(STRAY)?
-        .query_row(params![msgid, conversation_id], |row| {
-            Ok(Located {
-                block: row.get(0)?,
-                idx: row.get(1)?,
-            })
-        })
-        .optional()
-}
-
-/// Block and index of the stray `?1` of conversation `?2`.
-const STRAY: &str =
-    "SELECT s.block, s.idx FROM block_strays s JOIN message_blocks b ON b.id = s.block
-     WHERE s.msgid = ?1 AND b.conversation = ?2 LIMIT 1";
-
-/// The conversation `?1`'s blocks that may hold a time in `?2..=?3`, with
-/// their bodies (`?4` is `?3` plus [`MAX_SPAN_MS`]). Bounded on both sides
-/// of the (conversation, last_ms) index: no block spans more than
-/// [`MAX_SPAN_MS`], so one that starts by `?3` ends by `?4`. With only
-/// `last_ms >= ?2` every later block of the conversation was read.
-const WINDOW: &str = "SELECT id, body FROM message_blocks
+/// The conversation `?1`'s blocks that may hold a time in `?2..=?3` (`?4`
+/// is `?3` plus [`MAX_SPAN_MS`]), read from the index alone. Bounded on
+/// both sides of the (conversation, last_ms) index: no block spans more
+/// than [`MAX_SPAN_MS`], so one that starts by `?3` ends by `?4`.
+const WINDOW: &str = "SELECT id FROM message_blocks
      WHERE conversation = ?1 AND last_ms BETWEEN ?2 AND ?4 AND first_ms <= ?3";
 
 /// Calls `each(block, idx, entry)` for every entry of `conversation` whose
@@ -182,7 +105,7 @@ fn window(
     conn: &Connection,
     conversation: i64,
     (from, to): (i64, i64),
-    mut each: impl FnMut(i64, i64, &BlockEntry<'_>) -> bool,
+    mut each: impl FnMut(&StoredBlock, usize, &BlockEntry<'_>) -> bool,
 ) -> rusqlite::Result<()> {
     let mut statement = conn.prepare_cached(WINDOW)?;
     let mut rows = statement.query(params![
@@ -192,10 +115,10 @@ fn window(
         to.saturating_add(MAX_SPAN_MS)
     ])?;
     while let Some(row) = rows.next()? {
-        let block: i64 = row.get(0)?;
-        for (idx, entry) in block::entries(row.get_ref(1)?.as_blob()?)?.enumerate() {
+        let block = StoredBlock::load(conn, row.get(0)?)?;
+        for (idx, entry) in block.entries()?.enumerate() {
             let entry = entry?;
-            if (from..=to).contains(&entry.time_ms) && !each(block, idx as i64, &entry) {
+            if (from..=to).contains(&entry.time_ms) && !each(&block, idx, &entry) {
                 return Ok(());
             }
         }
@@ -204,14 +127,14 @@ fn window(
 }
 
 /// Which of `wanted` (conversation id, msgid) the blocks hold already: what
-/// [`locate`] answers for each, read for a whole batch at once. Each window
+/// [`find`] answers for each, read for a whole batch at once. Each window
 /// of a conversation's blocks is read once, merged with the windows that
 /// overlap it, instead of once per msgid: a burst of msgids of one
 /// conversation and second (a cluster node storing another node's busy
 /// room) decodes each block in it once per batch, not once per message. An
 /// entry found in another msgid's window is that msgid's only if it would
 /// have been found in its own or is a stray ([`is_stray`] and the window
-/// share one bound), so the answer is [`locate`]'s.
+/// share one bound), so the answer is [`find`]'s.
 pub(crate) fn stored<'a>(
     conn: &Connection,
     wanted: &[(i64, &'a str)],
@@ -221,7 +144,7 @@ pub(crate) fn stored<'a>(
         asked.entry(conversation).or_default().insert(msgid);
     }
     let mut found = HashSet::new();
-    let mut stray = conn.prepare_cached(STRAY)?;
+    let mut stray = conn.prepare_cached(FIND_STRAY_BLOCKS)?;
     let mut windows: Vec<(i64, i64)> = Vec::new();
     for (&conversation, msgids) in &asked {
         for &msgid in msgids {
@@ -281,7 +204,7 @@ mod tests {
                 .collect::<Result<_, _>>()
                 .unwrap()
         };
-        let window = plan(FIND_WINDOW, &[&1, &0, &1]);
+        let window = plan(WINDOW, &[&1, &0, &1, &2]);
         assert!(
             window
                 .iter()
@@ -289,13 +212,12 @@ mod tests {
                     .contains("USING COVERING INDEX message_blocks_by_conversation_time")),
             "{window:?}"
         );
-        // The batch check's window is bounded above too (not `last_ms>?` alone).
-        let batch = plan(WINDOW, &[&1, &0, &1, &2]);
+        // Bounded above too (not `last_ms>?` alone).
         assert!(
-            batch.iter().any(|step| step.contains(
+            window.iter().any(|step| step.contains(
                 "INDEX message_blocks_by_conversation_time (conversation=? AND last_ms>? AND last_ms<?)"
             )),
-            "{batch:?}"
+            "{window:?}"
         );
         let strays = plan(FIND_STRAY_BLOCKS, &[&"x", &1]);
         assert!(
@@ -309,12 +231,12 @@ mod tests {
         }
     }
 
-    /// The batch lookup answers what [`locate`] answers for each msgid:
+    /// The batch lookup answers what [`find`] answers for each msgid:
     /// stored ones in overlapping and separate windows and blocks, strays
     /// (one inside another msgid's window), a msgid stored in another
     /// conversation, unknown ones of either shape.
     #[test]
-    fn the_batch_lookup_answers_as_locate_does() {
+    fn the_batch_lookup_answers_as_find_does() {
         let dir = tempfile::tempdir().unwrap();
         let writer = crate::history::schema::open_writer(dir.path()).unwrap();
         let conn = &writer.conn;
@@ -367,7 +289,7 @@ mod tests {
         for &(conversation, msgid) in &wanted {
             assert_eq!(
                 found.contains(&(conversation, msgid)),
-                locate(conn, conversation, msgid).unwrap().is_some(),
+                find(conn, conversation, msgid).unwrap().is_some(),
                 "{conversation} {msgid}"
             );
         }
@@ -378,9 +300,9 @@ mod tests {
         assert_eq!(strays, 3);
         // The sixth message follows the fifth in its block (the fourth is
         // too far from the fifth in time to share one, block::MAX_SPAN_MS).
-        let sixth = locate(conn, 1, &rows[5].1).unwrap().unwrap();
-        let fifth = locate(conn, 1, &rows[4].1).unwrap().unwrap();
-        let fourth = locate(conn, 1, &rows[3].1).unwrap().unwrap();
+        let sixth = find(conn, 1, &rows[5].1).unwrap().unwrap().position;
+        let fifth = find(conn, 1, &rows[4].1).unwrap().unwrap().position;
+        let fourth = find(conn, 1, &rows[3].1).unwrap().unwrap().position;
         assert_eq!((sixth.block, sixth.idx), (fifth.block, 1));
         assert_eq!(fifth.block, fourth.block + 1);
     }
