@@ -10,12 +10,11 @@
 //! `block_seqs` once known. Every function here runs inside the caller's
 //! transaction, so a block and its side rows change together.
 
-use super::block::{self, BlockBuilder, BlockEntry};
+use super::block::{BlockBuilder, BlockEntry};
 use super::model::MessageKind;
 use super::msgid;
-pub(crate) use super::range::Position;
+pub(crate) use super::range::{Position, StoredBlock};
 use rusqlite::{Connection, params};
-use std::collections::HashMap;
 
 /// Collects one conversation's entries into blocks and inserts each block
 /// when it is full or the run ends ([`Appender::finish`]).
@@ -118,13 +117,6 @@ fn write_sides(
     Ok(())
 }
 
-/// The known stream sequences of `block`'s entries, by index.
-pub(crate) fn sequences(conn: &Connection, block: i64) -> rusqlite::Result<HashMap<i64, i64>> {
-    let mut statement = conn.prepare_cached("SELECT idx, seq FROM block_seqs WHERE block = ?1")?;
-    let rows = statement.query_map([block], |row| Ok((row.get(0)?, row.get(1)?)))?;
-    rows.collect()
-}
-
 /// Deletes the blocks `ids` with their side rows; returns how many messages they held.
 pub(crate) fn delete(conn: &Connection, ids: &[i64]) -> rusqlite::Result<usize> {
     let mut count = conn.prepare_cached("SELECT count FROM message_blocks WHERE id = ?1")?;
@@ -147,25 +139,15 @@ pub(crate) fn delete(conn: &Connection, ids: &[i64]) -> rusqlite::Result<usize> 
 /// entries renumbered in their order, side rows with them) if some go.
 /// Returns how many messages were deleted.
 pub(crate) fn trim(conn: &Connection, block: i64, from: Position) -> rusqlite::Result<usize> {
-    let body: Vec<u8> = conn
-        .prepare_cached("SELECT body FROM message_blocks WHERE id = ?1")?
-        .query_row([block], |row| row.get(0))?;
-    let seqs = sequences(conn, block)?;
+    let stored = StoredBlock::load(conn, block)?;
     let mut kept = Vec::new();
     let mut total = 0;
-    for (idx, entry) in block::entries(&body)?.enumerate() {
+    for (idx, entry) in stored.entries()?.enumerate() {
         let entry = entry?;
-        let idx = idx as i64;
-        let stream_seq = seqs.get(&idx).copied().unwrap_or(0);
-        let position = Position {
-            time_ms: entry.time_ms,
-            seq: stream_seq,
-            block,
-            idx,
-        };
+        let position = stored.position(idx, entry.time_ms);
         total += 1;
         if position >= from {
-            kept.push((entry, stream_seq));
+            kept.push((entry, position.seq));
         }
     }
     let deleted = total - kept.len();

@@ -3,31 +3,22 @@
 
 use super::*;
 use crate::history::batch::{self, ConversationCache, Placed};
-use crate::history::schema;
+use crate::history::{block, schema};
 
 /// Every entry of conversation `conversation` as (text, seq), in the
 /// conversation's order.
 fn listed(conn: &Connection, conversation: i64) -> Vec<(String, i64)> {
     let mut all: Vec<(Position, String, i64)> = Vec::new();
     let mut statement = conn
-        .prepare("SELECT id, body FROM message_blocks WHERE conversation = ?1")
+        .prepare("SELECT id FROM message_blocks WHERE conversation = ?1")
         .unwrap();
     let mut rows = statement.query([conversation]).unwrap();
     while let Some(row) = rows.next().unwrap() {
-        let id: i64 = row.get(0).unwrap();
-        let body: Vec<u8> = row.get(1).unwrap();
-        let seqs = sequences(conn, id).unwrap();
-        for (idx, entry) in block::entries(&body).unwrap().enumerate() {
+        let stored = StoredBlock::load(conn, row.get(0).unwrap()).unwrap();
+        for (idx, entry) in stored.entries().unwrap().enumerate() {
             let entry = entry.unwrap();
-            let idx = idx as i64;
-            let stream_seq = seqs.get(&idx).copied().unwrap_or(0);
-            let position = Position {
-                time_ms: entry.time_ms,
-                seq: stream_seq,
-                block: id,
-                idx,
-            };
-            all.push((position, entry.text.to_string(), stream_seq));
+            let position = stored.position(idx, entry.time_ms);
+            all.push((position, entry.text.to_string(), position.seq));
         }
     }
     all.sort();

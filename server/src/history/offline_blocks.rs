@@ -7,8 +7,8 @@
 //! `t` can be written out. Messages wait in a heap ordered by their place
 //! (time, stream sequence, block, index; see `super::blocks::Position`).
 
-use super::block::{self, BlockEntry};
-use super::blocks::{self, Position};
+use super::block::BlockEntry;
+use super::blocks::{Position, StoredBlock};
 use super::offline::{ExportedMessage, OfflineError, StoredRecord, exported, written};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::cmp::{Ordering, Reverse};
@@ -69,7 +69,7 @@ pub(super) fn export(
     };
     let mut statement = conn
         .prepare(
-            "SELECT id, first_ms, body FROM message_blocks
+            "SELECT id, first_ms FROM message_blocks
              WHERE conversation = ?1 AND last_ms >= ?2 ORDER BY first_ms, id",
         )
         .map_err(sql_error)?;
@@ -94,22 +94,16 @@ pub(super) fn export(
             row.get(1).map_err(sql_error)?,
         );
         emit_before(first_ms, &mut pending)?;
-        let seqs = blocks::sequences(conn, block).map_err(sql_error)?;
-        let body = row.get_ref(2).and_then(|value| Ok(value.as_blob()?));
-        let body = body.map_err(sql_error)?;
-        let entries = block::entries(body).map_err(|error| read_error(error.to_string()))?;
+        let stored = StoredBlock::load(conn, block).map_err(sql_error)?;
+        let entries = stored
+            .entries()
+            .map_err(|error| read_error(error.to_string()))?;
         for (idx, entry) in entries.enumerate() {
             let entry = entry.map_err(|error| read_error(error.to_string()))?;
             if entry.time_ms < since_ms {
                 continue;
             }
-            let idx = idx as i64;
-            let position = Position {
-                time_ms: entry.time_ms,
-                seq: seqs.get(&idx).copied().unwrap_or(0),
-                block,
-                idx,
-            };
+            let position = stored.position(idx, entry.time_ms);
             let message = exported_entry(&entry);
             pending.push(Reverse(Pending { position, message }));
         }
@@ -131,7 +125,7 @@ pub(super) fn stored(conn: &Connection, path: &Path) -> Result<Vec<StoredRecord>
     let sql_error = |error: rusqlite::Error| read_error(error.to_string());
     let mut statement = conn
         .prepare(
-            "SELECT c.key, b.id, b.body FROM message_blocks b
+            "SELECT c.key, b.id FROM message_blocks b
              JOIN conversations c ON c.id = b.conversation",
         )
         .map_err(sql_error)?;
@@ -140,15 +134,15 @@ pub(super) fn stored(conn: &Connection, path: &Path) -> Result<Vec<StoredRecord>
     while let Some(row) = rows.next().map_err(sql_error)? {
         let key: String = row.get(0).map_err(sql_error)?;
         let block: i64 = row.get(1).map_err(sql_error)?;
-        let seqs = blocks::sequences(conn, block).map_err(sql_error)?;
-        let body = row.get_ref(2).and_then(|value| Ok(value.as_blob()?));
-        let entries = block::entries(body.map_err(sql_error)?)
+        let stored = StoredBlock::load(conn, block).map_err(sql_error)?;
+        let entries = stored
+            .entries()
             .map_err(|error| read_error(error.to_string()))?;
         for (idx, entry) in entries.enumerate() {
             let entry = entry.map_err(|error| read_error(error.to_string()))?;
             all.push(StoredRecord {
                 conversation: key.clone(),
-                stream_seq: seqs.get(&(idx as i64)).copied().unwrap_or(0),
+                stream_seq: stored.position(idx, entry.time_ms).seq,
                 message: exported_entry(&entry),
             });
         }

@@ -1,8 +1,7 @@
 //! Retention: deleting messages older than `max_age` and beyond `max_per_target`,
 //! in small chunks run by the writer between batches, so chat never waits long.
 
-use super::block;
-use super::blocks::{self, Position};
+use super::blocks::{self, Position, StoredBlock};
 use super::config::HistoryConfig;
 use rusqlite::{Connection, TransactionBehavior, params};
 use std::time::{Duration, Instant};
@@ -235,7 +234,7 @@ fn oldest_kept(
         return Ok(Some(at_time(i64::MAX)));
     }
     let mut statement = conn.prepare_cached(
-        "SELECT id, last_ms, body FROM message_blocks WHERE conversation = ?1 ORDER BY last_ms DESC",
+        "SELECT id, last_ms FROM message_blocks WHERE conversation = ?1 ORDER BY last_ms DESC",
     )?;
     let mut rows = statement.query([conversation])?;
     let mut newest: Vec<Position> = Vec::new();
@@ -244,15 +243,9 @@ fn oldest_kept(
         if newest.len() >= keep && newest.last().is_some_and(|kth| last_ms < kth.time_ms) {
             break;
         }
-        let seqs = blocks::sequences(conn, block)?;
-        for (idx, entry) in block::entries(row.get_ref(2)?.as_blob()?)?.enumerate() {
-            let idx = idx as i64;
-            newest.push(Position {
-                time_ms: entry?.time_ms,
-                seq: seqs.get(&idx).copied().unwrap_or(0),
-                block,
-                idx,
-            });
+        let stored = StoredBlock::load(conn, block)?;
+        for (idx, entry) in stored.entries()?.enumerate() {
+            newest.push(stored.position(idx, entry?.time_ms));
         }
         newest.sort_unstable_by(|a, b| b.cmp(a));
         newest.truncate(keep);

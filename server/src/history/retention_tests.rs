@@ -40,22 +40,13 @@ fn store(conn: &Connection, blocks: &[&[(i64, &str, i64)]]) {
 /// Every stored text, in the conversation's order.
 fn texts(conn: &Connection) -> Vec<String> {
     let mut all: Vec<(Position, String)> = Vec::new();
-    let mut statement = conn.prepare("SELECT id, body FROM message_blocks").unwrap();
+    let mut statement = conn.prepare("SELECT id FROM message_blocks").unwrap();
     let mut rows = statement.query([]).unwrap();
     while let Some(row) = rows.next().unwrap() {
-        let id: i64 = row.get(0).unwrap();
-        let body: Vec<u8> = row.get(1).unwrap();
-        let seqs = blocks::sequences(conn, id).unwrap();
-        for (idx, entry) in block::entries(&body).unwrap().enumerate() {
+        let stored = StoredBlock::load(conn, row.get(0).unwrap()).unwrap();
+        for (idx, entry) in stored.entries().unwrap().enumerate() {
             let entry = entry.unwrap();
-            let idx = idx as i64;
-            let position = Position {
-                time_ms: entry.time_ms,
-                seq: seqs.get(&idx).copied().unwrap_or(0),
-                block: id,
-                idx,
-            };
-            all.push((position, entry.text.to_string()));
+            all.push((stored.position(idx, entry.time_ms), entry.text.to_string()));
         }
     }
     all.sort();
