@@ -124,12 +124,8 @@ impl CommandCounts {
     /// Counts one received line of `command` (upper case) that was `bytes` long;
     /// commands natterd does not understand are ignored.
     pub fn record(&self, command: &str, bytes: usize) {
-        if let Ok(index) = COMMANDS.binary_search(&command)
-            && let Some(slot) = self.slots.get(index)
-        {
-            slot.count.fetch_add(1, Ordering::Relaxed);
-            slot.bytes
-                .fetch_add(u64::try_from(bytes).unwrap_or(u64::MAX), Ordering::Relaxed);
+        if let Ok(index) = COMMANDS.binary_search(&command) {
+            self.record_counted(Counted(index), bytes);
         }
     }
 

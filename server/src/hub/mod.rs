@@ -162,11 +162,9 @@ impl Hub {
     /// before it is delivered: the commit is awaited with every lock
     /// released, so other clients are never held up.
     pub async fn say(&self, id: ClientId, request: SayRequest) -> Result<SayOutcome, SayError> {
-        let reservation = match (&self.history, request.kind) {
-            (Some(history), MessageKind::Privmsg | MessageKind::Notice) => {
-                Some(history.reserve().await)
-            }
-            _ => None,
+        let reservation = match self.recording(request.kind) {
+            Some(history) => Some(history.reserve().await),
+            None => None,
         };
         let mut overflowed = Vec::new();
         let begun = self.read(|hub| hub.begin_say(id, request, reservation, &mut overflowed));
@@ -195,14 +193,10 @@ impl Hub {
         request: SayRequest,
         first: impl FnOnce(&HubState) -> R,
     ) -> Option<(R, Result<SayOutcome, SayError>)> {
-        let reservation = match (&self.history, request.kind) {
-            (Some(history), MessageKind::Privmsg | MessageKind::Notice) => {
-                if history.sync_mode() == crate::history::SyncMode::Full {
-                    return None;
-                }
-                Some(history.try_reserve()?)
-            }
-            _ => None,
+        let reservation = match self.recording(request.kind) {
+            Some(history) if history.sync_mode() == crate::history::SyncMode::Full => return None,
+            Some(history) => Some(history.try_reserve()?),
+            None => None,
         };
         let mut overflowed = Vec::new();
         let (first, begun) = self.read(|hub| {
@@ -222,6 +216,12 @@ impl Hub {
         });
         self.drop_overflowed(overflowed);
         Some((first, outcome))
+    }
+
+    /// The history that records a message of `kind`, if any (see
+    /// [`say::stored_kind`]: TAGMSG is not kept).
+    fn recording(&self, kind: MessageKind) -> Option<&History> {
+        say::stored_kind(kind).and(self.history.as_ref())
     }
 
     /// Drops the clients whose queues overflowed during a shared operation.

@@ -204,11 +204,7 @@ impl HubState {
         let now = std::time::SystemTime::now();
         let msgid = new_msgid_at(now);
         let time = DateTime::<Utc>::from(now);
-        let stored_kind = match request.kind {
-            MessageKind::Privmsg => Some(StoredKind::Privmsg),
-            MessageKind::Notice => Some(StoredKind::Notice),
-            MessageKind::Tagmsg => None,
-        };
+        let stored_kind = stored_kind(request.kind);
         let mut commit = None;
         if let (Some(history), Some(kind)) = (&self.history, stored_kind) {
             let between = match (&route.destination, route.peer) {
@@ -428,5 +424,15 @@ fn route_private<'a>(recipient: &'a Client) -> Route<'a> {
             away,
             recipient: recipient.nick.clone(),
         },
+    }
+}
+
+/// How history keeps a message of `kind`; `None` for a kind it does not
+/// keep (TAGMSG).
+pub(super) fn stored_kind(kind: MessageKind) -> Option<StoredKind> {
+    match kind {
+        MessageKind::Privmsg => Some(StoredKind::Privmsg),
+        MessageKind::Notice => Some(StoredKind::Notice),
+        MessageKind::Tagmsg => None,
     }
 }
