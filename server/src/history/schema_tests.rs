@@ -1,0 +1,86 @@
+//! Tests of opening the database: a migration of an older database and the
+//! compile options of the bundled SQLite.
+
+use super::*;
+
+/// A database of schema version 8 holding messages opens at the
+/// newest version: the block tables exist, its rows are in blocks (its
+/// stream sequence and stray msgid with them) and `messages` is empty.
+#[test]
+fn a_version_8_database_gains_the_block_tables_and_its_rows_move_into_them() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let conn = Connection::open(database_path(dir.path())).unwrap();
+        for migration in &MIGRATIONS[..8] {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 8).unwrap();
+        conn.execute_batch(
+            "INSERT INTO conversations (key, is_channel, peer_a, display_a)
+                VALUES ('chan:#a', 1, '#a', '#a');
+             INSERT INTO messages (conversation, time_ms, msgid, kind, source, target, text, stream_seq, stray)
+                VALUES (1, 1000, 'x', 0, 'a!a@h', '#a', 'hi', 3, 1);",
+        )
+        .unwrap();
+    }
+    let writer = open_writer(dir.path()).unwrap();
+    let conn = &writer.conn;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |row| row.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM messages"), 0);
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM message_blocks WHERE count = 1 AND first_ms = 1000 AND last_ms = 1000"
+        ),
+        1
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM block_strays WHERE msgid = 'x' AND idx = 0"),
+        1
+    );
+    assert_eq!(count("SELECT seq FROM block_seqs WHERE idx = 0"), 3);
+    let indexes: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('message_blocks', 'block_strays') ORDER BY name")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        indexes,
+        [
+            "block_strays_by_msgid",
+            "message_blocks_by_conversation_time"
+        ]
+    );
+}
+
+/// The bundled SQLite is built with the options of the repository's
+/// `.cargo/config.toml` (`LIBSQLITE3_FLAGS`): a build that lost them
+/// still works but pays a global mutex per SQLite allocation.
+#[test]
+fn bundled_sqlite_has_the_repositorys_compile_options() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    let mut statement = conn.prepare("PRAGMA compile_options").unwrap();
+    let options: Vec<String> = statement
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for wanted in [
+        "DEFAULT_MEMSTATUS=0",
+        "DQS=0",
+        "LIKE_DOESNT_MATCH_BLOBS",
+        "USE_ALLOCA",
+        "OMIT_DEPRECATED",
+        "OMIT_SHARED_CACHE",
+    ] {
+        assert!(
+            options.iter().any(|option| option == wanted),
+            "bundled SQLite built without {wanted}: {options:?}"
+        );
+    }
+}
