@@ -273,7 +273,7 @@ fn set_tag(tags: &mut Vec<Tag>, tag: Tag) {
 
 /// Splits at the first space: the word before it and everything after it.
 fn split_word(s: &str) -> (&str, &str) {
-    match s.find(' ') {
+    match scan::find_space(s) {
         Some(index) => (&s[..index], &s[index + 1..]),
         None => (s, ""),
     }
@@ -310,7 +310,7 @@ fn is_valid_command(command: &str) -> bool {
 
 /// Whether `param` can be written as a middle (non-last) param and parse back unchanged.
 pub(crate) fn is_valid_middle_param(param: &str) -> bool {
-    !param.is_empty() && !param.starts_with(':') && !param.contains([' ', '\r', '\n', '\0'])
+    !param.is_empty() && !param.starts_with(':') && !scan::has_space_or_line_break(param)
 }
 
 fn breaks_line(c: char) -> bool {
@@ -319,7 +319,7 @@ fn breaks_line(c: char) -> bool {
 
 /// Writes a source or command, where no space or line break may appear.
 fn write_word<W: fmt::Write>(out: &mut W, word: &str) -> fmt::Result {
-    if !word.contains([' ', '\r', '\n', '\0']) {
+    if !scan::has_space_or_line_break(word) {
         return out.write_str(word);
     }
     for c in word.chars() {
@@ -354,7 +354,7 @@ fn write_middle_param<W: fmt::Write>(out: &mut W, param: &str) -> fmt::Result {
 }
 
 fn write_trailing_param<W: fmt::Write>(out: &mut W, param: &str) -> fmt::Result {
-    if !param.contains(breaks_line) {
+    if !scan::has_line_break(param) {
         return out.write_str(param);
     }
     for c in param.chars() {
@@ -366,6 +366,7 @@ fn write_trailing_param<W: fmt::Write>(out: &mut W, param: &str) -> fmt::Result 
 mod borrowed;
 mod fit;
 pub mod line;
+mod scan;
 
 pub use borrowed::{MessageRef, Params};
 

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::{Message, ParseError, parse_tags, split_word};
+use super::{Message, ParseError, parse_tags, scan, split_word};
 use crate::tags::unescape_tag_value;
 
 /// A parsed line, borrowing from it. Same grammar and tolerance as [`Message::parse`].
@@ -28,15 +28,13 @@ impl<'a> MessageRef<'a> {
     /// Parses one line like [`Message::parse`] (same errors for the same lines), without copying.
     pub fn parse(line: &'a str) -> Result<MessageRef<'a>, ParseError> {
         let line = line.trim_end_matches(['\r', '\n']);
-        if let Some(offset) = line.find(['\0', '\r', '\n']) {
+        if let Some(offset) = scan::find_line_break(line) {
             let character = char::from(line.as_bytes()[offset]);
             return Err(ParseError::ForbiddenCharacter { character, offset });
         }
         let mut rest = line.trim_start_matches(' ');
-        if rest
-            .trim_matches(|c: char| c.is_ascii_whitespace())
-            .is_empty()
-        {
+        // Only ASCII whitespace (no byte of a multi-byte character is).
+        if rest.bytes().all(|b| b.is_ascii_whitespace()) {
             return Err(ParseError::Empty);
         }
 

@@ -96,7 +96,7 @@ impl LineWriter {
 
 /// Whether `param`, written as the last param, needs a leading `:`.
 pub fn needs_colon(param: &str) -> bool {
-    param.is_empty() || param.starts_with(':') || param.contains([' ', '\r', '\n', '\0'])
+    param.is_empty() || param.starts_with(':') || super::scan::has_space_or_line_break(param)
 }
 
 #[cfg(test)]
