@@ -92,7 +92,8 @@ impl Decoder for LineCodec {
     fn decode(&mut self, buffer: &mut BytesMut) -> Result<Option<Inbound>, std::io::Error> {
         loop {
             let scanned = (self.scanned as usize).min(buffer.len());
-            let newline = buffer[scanned..].iter().position(|&b| b == b'\n');
+            // Vectorised: a byte-at-a-time search was most of this function's CPU.
+            let newline = memchr::memchr(b'\n', &buffer[scanned..]);
             match (newline, self.discarding) {
                 (Some(offset), true) => {
                     buffer.advance(scanned + offset + 1);
