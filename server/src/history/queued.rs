@@ -12,7 +12,7 @@
 
 use super::model::{Conversation, MessageKind, StoredMessage};
 use chrono::{DateTime, Utc};
-use std::fmt::Write as _;
+use std::cmp::Ordering;
 
 /// Where a message belongs, as the pieces the hub holds (nothing allocated).
 #[derive(Debug, Clone, Copy)]
@@ -235,8 +235,8 @@ fn push_key(packed: &mut String, between: &Between<'_>, sender_is_a: bool) {
                 (recipient, sender)
             };
             packed.push_str(PRIVATE_PREFIX);
-            // Writing to a String cannot fail.
-            let _ = write!(packed, "{}:", pieces_len(a));
+            push_decimal(packed, pieces_len(a));
+            packed.push(':');
             a.iter().for_each(|piece| packed.push_str(piece));
             packed.push(':');
             b.iter().for_each(|piece| packed.push_str(piece));
@@ -248,12 +248,61 @@ fn pieces_len(pieces: &[&str]) -> usize {
     pieces.iter().map(|piece| piece.len()).sum()
 }
 
-/// `sender <= recipient`, comparing the concatenations byte by byte.
-fn sender_first(sender: &[&str], recipient: &[&str]) -> bool {
-    sender
+/// Appends `n` in decimal (what `write!` would, without the formatting
+/// machinery: this runs once per whisper under the order lock).
+fn push_decimal(packed: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        // A digit is 0..=9, so the cast and the char are exact.
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[start..]
         .iter()
-        .flat_map(|piece| piece.bytes())
-        .le(recipient.iter().flat_map(|piece| piece.bytes()))
+        .for_each(|&digit| packed.push(char::from(digit)));
+}
+
+/// `sender <= recipient`, comparing the concatenations as strings compare.
+fn sender_first(sender: &[&str], recipient: &[&str]) -> bool {
+    compare_concatenations(sender, recipient) != Ordering::Greater
+}
+
+/// Compares the concatenations of `a`'s and `b`'s pieces without building
+/// them: slice against slice (a `memcmp` each), not byte by byte through
+/// iterators (that was ~1.5% of a whisper's CPU with history on).
+fn compare_concatenations(a: &[&str], b: &[&str]) -> Ordering {
+    let mut a = a.iter().map(|piece| piece.as_bytes());
+    let mut b = b.iter().map(|piece| piece.as_bytes());
+    let (mut left, mut right): (&[u8], &[u8]) = (&[], &[]);
+    loop {
+        while left.is_empty() {
+            match a.next() {
+                Some(piece) => left = piece,
+                None => break,
+            }
+        }
+        while right.is_empty() {
+            match b.next() {
+                Some(piece) => right = piece,
+                None => break,
+            }
+        }
+        if left.is_empty() || right.is_empty() {
+            return left.len().cmp(&right.len());
+        }
+        let common = left.len().min(right.len());
+        let (head_left, rest_left) = left.split_at(common);
+        let (head_right, rest_right) = right.split_at(common);
+        match head_left.cmp(head_right) {
+            Ordering::Equal => (left, right) = (rest_left, rest_right),
+            unequal => return unequal,
+        }
+    }
 }
 
 /// The two peers of a `priv:LEN:A:B` key.

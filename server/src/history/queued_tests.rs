@@ -130,3 +130,35 @@ proptest! {
         prop_assert_eq!(message.text(), "hi: there");
     }
 }
+
+proptest! {
+    #[test]
+    fn history_queued_pieces_compare_as_their_concatenations(
+        a in proptest::collection::vec("[a-c:é]{0,4}", 0..4),
+        b in proptest::collection::vec("[a-c:é]{0,4}", 0..4),
+    ) {
+        let pieces = |strings: &[String]| strings.iter().map(String::as_str).collect::<Vec<_>>();
+        let (joined_a, joined_b) = (a.concat(), b.concat());
+        prop_assert_eq!(
+            compare_concatenations(&pieces(&a), &pieces(&b)),
+            joined_a.cmp(&joined_b)
+        );
+        prop_assert_eq!(sender_first(&pieces(&a), &pieces(&b)), joined_a <= joined_b);
+    }
+
+    #[test]
+    fn history_queued_key_length_is_written_in_decimal(n in any::<usize>()) {
+        let mut written = String::from("x");
+        push_decimal(&mut written, n);
+        prop_assert_eq!(written, format!("x{n}"));
+    }
+}
+
+#[test]
+fn history_queued_key_length_edges() {
+    for n in [0, 9, 10, 99, 100, usize::MAX] {
+        let mut written = String::new();
+        push_decimal(&mut written, n);
+        assert_eq!(written, n.to_string());
+    }
+}
