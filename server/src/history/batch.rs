@@ -59,7 +59,7 @@ impl Placed {
 pub(crate) fn insert_batch(
     conn: &mut Connection,
     cache: &mut ConversationCache,
-    batch: &[QueuedMessage],
+    batch: &[QueuedMessage<'_>],
     places: &[Placed],
 ) -> rusqlite::Result<()> {
     if cache.len() > CACHE_LIMIT {
@@ -113,7 +113,10 @@ fn place(tx: &rusqlite::Transaction<'_>, places: &[Placed]) -> rusqlite::Result<
 /// seen earlier in the batch (a live copy and a catch-up copy of one message
 /// can be queued together). The store is asked once for the whole batch
 /// ([`msgid::stored`]).
-fn drop_repeats(conn: &Connection, rows: &mut Vec<(i64, &QueuedMessage)>) -> rusqlite::Result<()> {
+fn drop_repeats(
+    conn: &Connection,
+    rows: &mut Vec<(i64, &QueuedMessage<'_>)>,
+) -> rusqlite::Result<()> {
     let replayed: Vec<(i64, &str)> = rows
         .iter()
         .filter(|(_, message)| message.replayed())
@@ -129,7 +132,7 @@ fn drop_repeats(conn: &Connection, rows: &mut Vec<(i64, &QueuedMessage)>) -> rus
 }
 
 /// Writes `rows` (grouped by conversation id) as blocks.
-fn write_blocks(conn: &Connection, rows: &[(i64, &QueuedMessage)]) -> rusqlite::Result<()> {
+fn write_blocks(conn: &Connection, rows: &[(i64, &QueuedMessage<'_>)]) -> rusqlite::Result<()> {
     let Some(&(first, _)) = rows.first() else {
         return Ok(());
     };
@@ -158,7 +161,7 @@ fn write_blocks(conn: &Connection, rows: &[(i64, &QueuedMessage)]) -> rusqlite::
 fn conversation_id(
     conn: &Connection,
     cache: &mut ConversationCache,
-    message: &QueuedMessage,
+    message: &QueuedMessage<'_>,
 ) -> rusqlite::Result<i64> {
     let peers = message.peers();
     let (display_a, display_b) = (peers.display_a, peers.display_b);

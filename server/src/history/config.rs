@@ -31,6 +31,10 @@ pub struct HistoryConfig {
     /// How many messages may wait for the writer; when that many wait, senders
     /// wait for room (backpressure) instead of messages going unrecorded.
     pub queue_capacity: usize,
+    /// About how many bytes of messages may wait for the writer (text and
+    /// bookkeeping); past it senders wait too. It may be exceeded by the
+    /// messages already given room, at most one line per worker thread.
+    pub queue_bytes: usize,
     /// How many recent messages a client gets when it joins a channel.
     pub replay_on_join: usize,
     /// The most messages one `CHATHISTORY` request returns (advertised in ISUPPORT).
@@ -57,6 +61,7 @@ impl Default for HistoryConfig {
             sync: SyncMode::Batched,
             commit_interval: Duration::from_millis(200),
             queue_capacity: 100_000,
+            queue_bytes: 64 << 20,
             replay_on_join: 50,
             chathistory_limit: 100,
             max_age: None,
@@ -82,6 +87,7 @@ mod tests {
         assert_eq!(config.max_age, Some(Duration::from_secs(7 * 86400)));
         assert_eq!(config.max_per_target, Some(10));
         assert_eq!(config.queue_capacity, 100_000);
+        assert_eq!(config.queue_bytes, 64 << 20);
         assert_eq!(config.cleanup_interval, Duration::from_secs(3600));
         let empty: HistoryConfig = toml::from_str("").unwrap();
         assert_eq!(empty.sync, SyncMode::Batched);

@@ -155,15 +155,15 @@ async fn messages_are_found_by_msgid_and_stored_once_without_a_msgid_index() {
     let now = Utc::now();
     let fresh: Vec<String> = (0..3).map(|_| new_msgid()).collect();
     for (n, id) in fresh.iter().enumerate() {
-        history.record(QueuedMessage::new(
-            id,
-            now,
-            MessageKind::Privmsg,
-            ["alice", "a", "127.0.0.1"],
-            "#lobby",
-            &format!("fresh {n}"),
-            Between::Channel("#lobby"),
-        ));
+        history.record(Said {
+            msgid: id,
+            time: now,
+            kind: MessageKind::Privmsg,
+            source: ["alice", "a", "127.0.0.1"],
+            target: "#lobby",
+            text: &format!("fresh {n}"),
+            between: Between::Channel("#lobby"),
+        });
         // Another conversation in between: the batch is grouped by
         // conversation when stored.
         history.record(StoredMessage {

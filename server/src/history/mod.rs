@@ -2,19 +2,21 @@
 //!
 //! Before taking the hub lock, a sender's session awaits [`History::reserve`]:
 //! room for its message in the writer's queue (at most
-//! [`HistoryConfig::queue_capacity`] messages wait). Under the lock the hub
-//! then records into that room, which never blocks. So when the disk cannot
-//! keep up, senders are slowed down (their reads wait, TCP pushes back) and
-//! nothing that was delivered is left out of history.
+//! [`HistoryConfig::queue_capacity`] messages and about
+//! [`HistoryConfig::queue_bytes`] of them wait). Under the lock the hub then
+//! records into that room, which never blocks. So when the disk cannot keep
+//! up, senders are slowed down (their reads wait, TCP pushes back) and
+//! nothing that was delivered is left out of history. The queue is one
+//! buffer of packed messages the writer takes whole (`handoff`, `records`).
 //!
 //! One writer thread commits the queue in batches, at the latest
 //! [`HistoryConfig::commit_interval`] after a message arrived, or as soon as
-//! thousands are waiting; under load each batch takes everything queued (up
-//! to 65 536 messages), so batches grow with the load and a transaction and
-//! its fsync are shared by more messages. The writer is woken by the first
-//! message of a batch, by a full-enough queue, or by a command that waits for
-//! it (durable record, flush, shutdown), never once per message. Queries run
-//! on separate read-only connections (WAL) on tokio's blocking pool.
+//! thousands are waiting; under load each batch takes everything queued, so
+//! batches grow with the load and a transaction and its fsync are shared by
+//! more messages. The writer is woken by the first message of a batch, by a
+//! full-enough queue, or by a command that waits for it (durable record,
+//! flush, shutdown), never once per message. Queries run on separate
+//! read-only connections (WAL) on tokio's blocking pool.
 //!
 //! # Durability
 //!
@@ -50,6 +52,7 @@ mod config;
 mod drops;
 mod error;
 mod forget;
+mod handoff;
 mod model;
 mod msgid;
 pub mod offline;
@@ -58,6 +61,7 @@ mod query;
 mod queued;
 mod range;
 mod reader;
+mod records;
 mod reservation;
 mod retention;
 mod room_sync;
@@ -78,20 +82,22 @@ pub use config::{HistoryConfig, SyncMode};
 pub use error::HistoryError;
 pub use model::{Conversation, MessageKind, PrivatePair, StoredMessage, new_msgid, new_msgid_at};
 pub use query::{Anchor, HistoryQuery, Selection};
-pub use queued::{Between, QueuedMessage};
+pub use queued::QueuedMessage;
+pub use records::{Between, Said, ToRecord};
 pub use reservation::{DurableCommit, Reservation};
 
 use crate::accounts::Accounts;
 use crate::channels::ChannelStates;
 use drops::DropCounter;
 use forget::Purging;
+use handoff::Handoff;
 use reader::ReaderPool;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::thread::{JoinHandle, Thread};
 use std::time::Duration;
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::oneshot;
 use writer::{Command, Writer};
 
 /// A handle to the history store; clones share one writer thread and reader pool.
@@ -111,13 +117,10 @@ impl std::fmt::Debug for History {
 }
 
 struct Inner {
+    /// Commands other than records (flush, shutdown, test hooks).
     commands: Sender<Command>,
-    /// One permit per message that may still be queued; the writer gives
-    /// them back as it takes messages off the queue.
-    room: Arc<Semaphore>,
-    capacity: usize,
-    /// Queued messages at which the writer is woken before its commit interval.
-    wake_at: usize,
+    /// The queue of messages (and what must stay in order with them).
+    handoff: Arc<Handoff>,
     /// The writer thread, to unpark it.
     writer: Thread,
     path: PathBuf,
@@ -132,6 +135,14 @@ struct Inner {
     purging: Arc<Purging>,
     /// How far each room has caught up with the cluster's room stream.
     room_sync: Arc<room_sync::RoomSync>,
+}
+
+impl Drop for Inner {
+    /// The last handle is gone: the writer commits what is left and stops.
+    fn drop(&mut self) {
+        self.handoff.abandon();
+        self.writer.unpark();
+    }
 }
 
 /// How much longer than its own timeout [`History::shutdown`] waits for the
@@ -158,9 +169,13 @@ impl History {
         let readers = ReaderPool::open(path.clone())?;
         let room_sync = room_sync::RoomSync::new(&path);
         let drops = Arc::new(DropCounter::new());
-        let capacity = config.queue_capacity.clamp(1, Semaphore::MAX_PERMITS);
-        let room = Arc::new(Semaphore::new(capacity));
-        // Records are bounded by `room`; other commands by their waiting callers.
+        let capacity = config.queue_capacity.max(1);
+        let handoff = Arc::new(Handoff::new(
+            capacity,
+            config.queue_bytes,
+            (capacity / 2).clamp(1, writer::WAKE_AT),
+        ));
+        // Records are bounded by the hand-off; commands by their waiting callers.
         let (commands, queue) = std::sync::mpsc::channel();
         let purging = Arc::new(Purging::default());
         let writer = Writer::new(
@@ -168,7 +183,7 @@ impl History {
             path.clone(),
             config,
             Arc::clone(&drops),
-            Arc::clone(&room),
+            Arc::clone(&handoff),
             Arc::clone(&purging),
         );
         let writer_thread = std::thread::Builder::new()
@@ -182,9 +197,7 @@ impl History {
         let history = History {
             inner: Arc::new(Inner {
                 commands,
-                room,
-                capacity,
-                wake_at: (capacity / 2).clamp(1, writer::WAKE_AT),
+                handoff,
                 writer: writer_thread.thread().clone(),
                 path,
                 sync: config.sync,
@@ -220,12 +233,10 @@ impl History {
     /// this call. Never blocks: the writer does it with its next commit.
     pub fn forget_channel_history(&self, folded: &str) {
         let cutoff = self.inner.purging.start(folded);
-        // Unbounded like Flush: one per channel that vanishes, a hub event.
-        let _ = self
-            .inner
-            .commands
-            .send(Command::ForgetChannel(folded.to_owned(), cutoff));
-        self.wake_writer();
+        // After a shutdown there is nothing left to store it in.
+        if let Ok(wake) = self.inner.handoff.forget(folded, cutoff) {
+            self.wake_if(wake);
+        }
     }
 
     /// The accounts stored in the same database.
@@ -247,10 +258,10 @@ impl History {
     /// behind), to be filled under the hub lock with [`Reservation::record`]
     /// or [`Reservation::record_durable`].
     pub async fn reserve(&self) -> Reservation {
-        let room = Arc::clone(&self.inner.room);
+        let reserved = self.inner.handoff.reserve().await;
         Reservation {
             history: self.clone(),
-            permit: room.acquire_owned().await.ok(),
+            reserved,
         }
     }
 
@@ -258,10 +269,10 @@ impl History {
     /// [`History::reserve`] would wait. For senders with a path that must
     /// not wait (they fall back to `reserve` when this says no).
     pub fn try_reserve(&self) -> Option<Reservation> {
-        let permit = Arc::clone(&self.inner.room).try_acquire_owned().ok()?;
+        let reserved = self.inner.handoff.try_reserve()?;
         Some(Reservation {
             history: self.clone(),
-            permit: Some(permit),
+            reserved,
         })
     }
 
@@ -269,14 +280,10 @@ impl History {
     /// the queue is full (or the store is closed) the message is left out of
     /// history only, counted and warned about. Senders should prefer
     /// [`History::reserve`], which waits for room instead.
-    pub fn record(&self, message: impl Into<QueuedMessage>) {
-        match Arc::clone(&self.inner.room).try_acquire_owned() {
-            Ok(permit) => Reservation {
-                history: self.clone(),
-                permit: Some(permit),
-            }
-            .record(message),
-            Err(_) => self
+    pub fn record<'a>(&self, message: impl Into<ToRecord<'a>>) {
+        match self.try_reserve() {
+            Some(room) => room.record(message),
+            None => self
                 .inner
                 .drops
                 .dropped(&self.inner.path, "the history queue is full"),
@@ -285,16 +292,13 @@ impl History {
 
     /// Like [`Reservation::record_durable`] without a reservation: `None` (the
     /// message counted as left out of history) when the queue is full.
-    pub fn try_record_durable(&self, message: impl Into<QueuedMessage>) -> Option<DurableCommit> {
-        match Arc::clone(&self.inner.room).try_acquire_owned() {
-            Ok(permit) => Some(
-                Reservation {
-                    history: self.clone(),
-                    permit: Some(permit),
-                }
-                .record_durable(message),
-            ),
-            Err(_) => {
+    pub fn try_record_durable<'a>(
+        &self,
+        message: impl Into<ToRecord<'a>>,
+    ) -> Option<DurableCommit> {
+        match self.try_reserve() {
+            Some(room) => Some(room.record_durable(message)),
+            None => {
                 self.inner
                     .drops
                     .dropped(&self.inner.path, "the history queue is full");
@@ -307,9 +311,9 @@ impl History {
     /// `sync = "full"`). If the disk is failing this resolves at once with
     /// [`HistoryError::Write`]: the message stays queued and is retried, and the
     /// caller should deliver it anyway.
-    pub async fn record_durable(
+    pub async fn record_durable<'a>(
         &self,
-        message: impl Into<QueuedMessage>,
+        message: impl Into<ToRecord<'a>>,
     ) -> Result<(), HistoryError> {
         self.reserve()
             .await
@@ -370,9 +374,7 @@ impl History {
 
     /// Messages waiting for the writer (reserved room in its queue), for metrics.
     pub fn queue_depth(&self) -> usize {
-        self.inner
-            .capacity
-            .saturating_sub(self.inner.room.available_permits())
+        self.inner.handoff.depth()
     }
 
     /// How many messages were left out of history (full queue, failing disk, closed store).
@@ -387,18 +389,21 @@ impl History {
         sent.map_err(|_| HistoryError::Closed)
     }
 
-    /// Queues a record whose room was reserved; wakes the writer when enough
-    /// are waiting that it should not wait for its commit interval.
-    fn push_record(&self, command: Command) {
-        if self.inner.commands.send(command).is_err() {
-            self.inner.room.add_permits(1);
-            self.inner
+    /// Queues a record into room reserved for it (`reserved`: false once
+    /// the store has closed); wakes the writer when it should not wait for
+    /// its commit interval.
+    fn push_record(&self, reserved: bool, message: &ToRecord<'_>, durable: Option<writer::Reply>) {
+        match self.inner.handoff.record(reserved, message, durable) {
+            Ok(wake) => self.wake_if(wake),
+            Err(handoff::Refused::Closed) => self
+                .inner
                 .drops
-                .dropped(&self.inner.path, "the history store is closed");
-            return;
+                .dropped(&self.inner.path, "the history store is closed"),
         }
-        let queued = self.inner.capacity - self.inner.room.available_permits();
-        if queued >= self.inner.wake_at {
+    }
+
+    fn wake_if(&self, wake: handoff::Wake) {
+        if wake.0 {
             self.wake_writer();
         }
     }

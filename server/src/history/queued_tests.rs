@@ -1,7 +1,12 @@
-//! Tests of the packed queued message (fields, keys, peers, the conversions).
+//! Tests of packed queued messages (fields, keys, peers, stored messages)
+//! and of the buffers that hold them.
 
 use super::*;
-use chrono::TimeZone;
+use crate::history::model::{Conversation, StoredMessage};
+use crate::history::records::{
+    Backlog, Between, Records, Said, ToRecord, compare_concatenations, push_decimal, sender_first,
+};
+use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
 
 fn time() -> DateTime<Utc> {
@@ -10,29 +15,50 @@ fn time() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-fn whisper(sender: [&str; 2], recipient: [&str; 2]) -> QueuedMessage {
-    QueuedMessage::new(
-        "id-1",
-        time(),
-        MessageKind::Notice,
-        ["Alice", "al", "10.0.0.1"],
+fn said<'a>(target: &'a str, text: &'a str, between: Between<'a>) -> ToRecord<'a> {
+    ToRecord::Said(Said {
+        msgid: "id-1",
+        time: time(),
+        kind: MessageKind::Notice,
+        source: ["Alice", "al", "10.0.0.1"],
+        target,
+        text,
+        between,
+    })
+}
+
+/// One message packed alone.
+fn packed(message: ToRecord<'_>) -> Records {
+    let mut records = Records::default();
+    records.push(&message);
+    records
+}
+
+fn whisper(sender: [&str; 2], recipient: [&str; 2]) -> Records {
+    packed(said(
         "Bob",
         "hi: there",
         Between::Private { sender, recipient },
-    )
+    ))
+}
+
+fn only(records: &Records) -> QueuedMessage<'_> {
+    assert_eq!(records.len(), 1);
+    records.get(0).unwrap()
 }
 
 #[test]
 fn history_queued_channel_message_keeps_every_field() {
-    let message = QueuedMessage::new(
-        "id-0",
-        time(),
-        MessageKind::Privmsg,
-        ["Alice", "al", "10.0.0.1"],
-        "#Lobby",
-        "hello",
-        Between::Channel("#lobby"),
-    );
+    let records = packed(ToRecord::Said(Said {
+        msgid: "id-0",
+        time: time(),
+        kind: MessageKind::Privmsg,
+        source: ["Alice", "al", "10.0.0.1"],
+        target: "#Lobby",
+        text: "hello",
+        between: Between::Channel("#lobby"),
+    }));
+    let message = only(&records);
     assert_eq!(message.msgid(), "id-0");
     assert_eq!(message.source(), "Alice!al@10.0.0.1");
     assert_eq!(message.source_nick(), "Alice");
@@ -52,7 +78,8 @@ fn history_queued_channel_message_keeps_every_field() {
 #[test]
 fn history_queued_whisper_is_filed_like_conversation_private() {
     // The sender sorts after the recipient: it is the conversation's b.
-    let message = whisper(["conn:", "zz9"], ["account:", "bob"]);
+    let records = whisper(["conn:", "zz9"], ["account:", "bob"]);
+    let message = only(&records);
     let expected = Conversation::private("conn:zz9", "account:bob");
     assert_eq!(message.key(), expected.key());
     let Conversation::Private(pair) = expected else {
@@ -64,7 +91,8 @@ fn history_queued_whisper_is_filed_like_conversation_private() {
     assert_eq!((peers.display_a, peers.display_b), ("Bob", Some("Alice")));
     assert!(!message.in_channel("#lobby"));
 
-    let reverse = whisper(["account:", "bob"], ["conn:", "zz9"]);
+    let reverse_records = whisper(["account:", "bob"], ["conn:", "zz9"]);
+    let reverse = only(&reverse_records);
     assert_eq!(reverse.key(), message.key());
     let peers = reverse.peers();
     assert_eq!((peers.display_a, peers.display_b), ("Alice", Some("Bob")));
@@ -86,7 +114,8 @@ fn history_queued_from_stored_message_is_the_same_row() {
             target: "#X".into(),
             text: "text".into(),
         };
-        let queued = QueuedMessage::from(&stored);
+        let records = packed(ToRecord::from(&stored));
+        let queued = only(&records);
         assert_eq!(queued.key(), conversation.key());
         assert_eq!(
             (
@@ -112,13 +141,64 @@ fn history_queued_from_stored_message_is_the_same_row() {
     }
 }
 
+#[test]
+fn history_records_keep_messages_in_order_and_reuse_their_buffer() {
+    let mut records = Records::default();
+    let texts: Vec<String> = (0..100).map(|n| format!("message {n}")).collect();
+    for text in &texts {
+        records.push(&said("#a", text, Between::Channel("#a")));
+    }
+    let read: Vec<&str> = records.iter().map(|message| message.text()).collect();
+    assert_eq!(read, texts);
+    let bytes = records.bytes();
+    assert!(bytes >= texts.iter().map(String::len).sum::<usize>());
+    // Drops by index and content; the others keep their fields.
+    records.retain(|index, message| index % 2 == 0 && message.text() != "message 4");
+    let kept: Vec<&str> = records.iter().map(|message| message.text()).collect();
+    assert_eq!(kept[..3], ["message 0", "message 2", "message 6"]);
+    assert_eq!(records.len(), 49);
+    records.clear();
+    assert!(records.is_empty());
+    assert_eq!(records.bytes(), 0);
+}
+
+#[test]
+fn history_backlog_keeps_the_buffers_it_took_in_order_and_within_its_room() {
+    let mut backlog = Backlog::default();
+    let mut intake = Records::default();
+    for round in 0..3usize {
+        for n in 0..4 {
+            let text = format!("{round}.{n}");
+            intake.push(&said("#a", &text, Between::Channel("#a")));
+        }
+        let over = (round * 4 + 4).saturating_sub(10);
+        assert_eq!(backlog.append(&mut intake, 10 - backlog.len()), over);
+        assert!(intake.is_empty(), "the buffer is handed over whole");
+    }
+    // The third take had room for two of its four.
+    assert_eq!(backlog.len(), 10);
+    let texts: Vec<&str> = backlog.iter().map(|message| message.text()).collect();
+    assert_eq!(
+        texts,
+        [
+            "0.0", "0.1", "0.2", "0.3", "1.0", "1.1", "1.2", "1.3", "2.0", "2.1"
+        ]
+    );
+    backlog.retain(|message| !message.text().ends_with(".1"));
+    assert_eq!(backlog.len(), 7);
+    backlog.clear();
+    assert!(backlog.is_empty());
+    assert_eq!(backlog.iter().count(), 0);
+}
+
 proptest! {
     #[test]
     fn history_queued_private_key_matches_conversation_key(
         sender in "[a-z:]{0,6}", sender_tail in "[a-z:0-9]{0,12}",
         recipient in "[a-z:]{0,6}", recipient_tail in "[a-z:0-9]{0,12}",
     ) {
-        let message = whisper([&sender, &sender_tail], [&recipient, &recipient_tail]);
+        let records = whisper([&sender, &sender_tail], [&recipient, &recipient_tail]);
+        let message = only(&records);
         let (sender, recipient) = (sender + &sender_tail, recipient + &recipient_tail);
         let expected = Conversation::private(sender.as_str(), recipient.as_str());
         prop_assert_eq!(message.key(), expected.key());
@@ -129,15 +209,15 @@ proptest! {
         prop_assert_eq!((peers.a, peers.b), (pair.a(), Some(pair.b())));
         prop_assert_eq!(message.text(), "hi: there");
     }
-}
 
-proptest! {
     #[test]
     fn history_queued_pieces_compare_as_their_concatenations(
         a in proptest::collection::vec("[a-c:é]{0,4}", 0..4),
         b in proptest::collection::vec("[a-c:é]{0,4}", 0..4),
     ) {
-        let pieces = |strings: &[String]| strings.iter().map(String::as_str).collect::<Vec<_>>();
+        fn pieces(strings: &[String]) -> Vec<&str> {
+            strings.iter().map(String::as_str).collect()
+        }
         let (joined_a, joined_b) = (a.concat(), b.concat());
         prop_assert_eq!(
             compare_concatenations(&pieces(&a), &pieces(&b)),

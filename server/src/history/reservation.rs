@@ -2,9 +2,9 @@
 //! before the hub lock ([`Reservation`]), filled under it without waiting, and
 //! for `sync = "full"` the commit to await before delivery ([`DurableCommit`]).
 
-use super::writer::Command;
-use super::{History, HistoryError, QueuedMessage};
-use tokio::sync::{OwnedSemaphorePermit, oneshot};
+use super::records::ToRecord;
+use super::{History, HistoryError};
+use tokio::sync::oneshot;
 
 /// A durable commit queued by [`Reservation::record_durable`].
 #[must_use = "await `committed` before delivering the message"]
@@ -31,31 +31,35 @@ impl DurableCommit {
 #[must_use = "record into the reservation, or drop it to give the room back"]
 pub struct Reservation {
     pub(super) history: History,
-    /// `None` only if the semaphore were closed, which it never is.
-    pub(super) permit: Option<OwnedSemaphorePermit>,
+    /// Whether room was counted for it (false once the store has closed:
+    /// the record is then refused and counted as dropped).
+    pub(super) reserved: bool,
 }
 
 impl Reservation {
     /// Queues `message` for the next batch (`sync = "batched"`).
-    pub fn record(self, message: impl Into<QueuedMessage>) {
-        if let Some(permit) = self.permit {
-            permit.forget();
-        }
-        self.history.push_record(Command::Record(message.into()));
+    pub fn record<'a>(mut self, message: impl Into<ToRecord<'a>>) {
+        let reserved = std::mem::take(&mut self.reserved);
+        self.history.push_record(reserved, &message.into(), None);
     }
 
     /// Queues `message` for a commit before delivery (`sync = "full"`); await
     /// [`DurableCommit::committed`] with the hub lock released.
-    pub fn record_durable(self, message: impl Into<QueuedMessage>) -> DurableCommit {
+    pub fn record_durable<'a>(mut self, message: impl Into<ToRecord<'a>>) -> DurableCommit {
         let (reply, answer) = oneshot::channel();
-        if let Some(permit) = self.permit {
-            permit.forget();
-        }
+        let reserved = std::mem::take(&mut self.reserved);
         self.history
-            .push_record(Command::RecordDurable(message.into(), reply));
-        self.history.wake_writer();
+            .push_record(reserved, &message.into(), Some(reply));
         DurableCommit {
             answer: Some(answer),
+        }
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.reserved {
+            self.history.inner.handoff.release();
         }
     }
 }

@@ -13,7 +13,6 @@
 use super::History;
 use super::batch::Placed;
 use super::error::HistoryError;
-use super::writer::Command;
 use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -100,14 +99,13 @@ impl History {
     /// node lists a room in the same order. Waits for room in the queue like
     /// a message. See `crate::cluster::catchup`.
     pub async fn record_place(&self, folded: &str, msgid: &str, sequence: u64) {
-        let reservation = self.reserve().await;
-        if let Some(permit) = reservation.permit {
-            permit.forget();
-        }
+        let mut reservation = self.reserve().await;
+        let reserved = std::mem::take(&mut reservation.reserved);
+        drop(reservation);
         let placed = Placed::new(folded, msgid, sequence);
-        if self.inner.commands.send(Command::Place(placed)).is_err() {
-            // Closed: nothing is stored any more.
-            self.inner.room.add_permits(1);
+        // Refused once closed: nothing is stored any more.
+        if let Ok(wake) = self.inner.handoff.place(reserved, placed) {
+            self.wake_if(wake);
         }
     }
 

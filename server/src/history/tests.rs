@@ -179,6 +179,43 @@ async fn history_reserve_waits_for_room_instead_of_dropping() {
 }
 
 #[tokio::test]
+async fn history_senders_wait_while_the_queue_holds_its_bytes() {
+    use futures::FutureExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = HistoryConfig {
+        queue_bytes: 4000,
+        ..HistoryConfig::default()
+    };
+    let history = History::open(dir.path(), &config).unwrap();
+    let long = |n: i64| StoredMessage {
+        text: format!("message {n} {}", "x".repeat(1000)),
+        ..channel_message(n)
+    };
+    // The writer is stuck (as on a disk far behind) and the queue is empty.
+    let release = history.stall_writer().await;
+    let mut queued = 0;
+    while let Some(room) = history.try_reserve() {
+        room.record(long(queued));
+        queued += 1;
+        assert!(queued < 10, "4000 bytes never filled");
+    }
+    // Far fewer than queue_capacity: the bytes are the bound.
+    assert!((3..=4).contains(&queued), "{queued} queued");
+    let mut next = Box::pin(history.reserve());
+    assert!((&mut next).now_or_never().is_none(), "no room yet");
+    drop(release);
+    next.await.record(long(queued));
+    history.flush().await.unwrap();
+    let stored = history.query(latest(1000)).await.unwrap();
+    assert_eq!(stored.len(), queued as usize + 1);
+    for (n, message) in stored.iter().enumerate() {
+        assert!(message.text.starts_with(&format!("message {n} ")));
+    }
+    assert_eq!(history.dropped_count(), 0);
+    history.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn history_a_big_batch_is_stored_whole_and_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let history = History::open(dir.path(), &HistoryConfig::default()).unwrap();

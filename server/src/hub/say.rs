@@ -14,8 +14,8 @@ use super::fanout::Fanout;
 use super::name::Folded;
 use super::state::HubState;
 use crate::history::{
-    Between, DurableCommit, MessageKind as StoredKind, QueuedMessage, Reservation, SyncMode,
-    new_msgid, new_msgid_at,
+    Between, DurableCommit, MessageKind as StoredKind, Reservation, Said, SyncMode, new_msgid,
+    new_msgid_at,
 };
 use chrono::{DateTime, Utc};
 use natter_protocol::Tag;
@@ -214,16 +214,16 @@ impl HubState {
                     recipient: peer.unwrap_or(sender).identity_key_pieces(),
                 },
             };
-            // One allocation, freed by the writer thread (see QueuedMessage).
-            let stored = QueuedMessage::new(
-                &msgid,
+            // Packed straight into the writer's queue (see history::records).
+            let stored = Said {
+                msgid: &msgid,
                 time,
                 kind,
-                [&source.nick, &source.user, &source.host],
-                route.stored_target,
-                &request.text,
+                source: [&source.nick, &source.user, &source.host],
+                target: route.stored_target,
+                text: &request.text,
                 between,
-            );
+            };
             // Queued under the order lock, so the store's order is the destination's.
             match (history.sync_mode(), reservation) {
                 (SyncMode::Full, Some(room)) => commit = Some(room.record_durable(stored)),

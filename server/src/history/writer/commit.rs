@@ -54,10 +54,11 @@ impl Writer {
             return Ok(());
         }
         let started = std::time::Instant::now();
+        let messages: Vec<_> = self.pending.iter().collect();
         match batch::insert_batch(
             &mut self.conn,
             &mut self.conversations,
-            &self.pending,
+            &messages,
             &self.places,
         ) {
             Ok(()) => {

@@ -1,10 +1,12 @@
 //! The single writer thread: takes messages from the queue, commits them in
 //! batches, retries with backoff when the disk fails, and runs retention.
 //!
-//! It sleeps in one of two ways. With nothing pending it blocks on the queue,
-//! so the first message wakes it. With a batch pending it parks until the
-//! batch is due, and only [`History`](super::History) unparks it early (a
-//! command that waits for it, or [`WAKE_AT`] messages queued): messages in
+//! Messages come through the hand-off buffer (`super::handoff`), which it
+//! takes whole; other commands through a channel. It parks between batches.
+//! With nothing pending, the first message recorded wakes it; with a batch
+//! pending it sleeps until the batch is due, and only
+//! [`History`](super::History) unparks it early (a command that waits for
+//! it, a durable record, or [`WAKE_AT`] messages queued): messages in
 //! between cost the sender no wake-up at all.
 
 mod commit;
@@ -15,24 +17,22 @@ use super::config::HistoryConfig;
 use super::drops::DropCounter;
 use super::error::HistoryError;
 use super::forget::Purging;
-use super::queued::QueuedMessage;
+use super::handoff::{Handoff, Pending};
+use super::records::Backlog;
 use super::retention::Retention;
 use super::schema::WriterConnection;
 use commit::Failure;
 use rusqlite::Connection;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::{Duration, Instant};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::oneshot;
 
 /// A batch this big is committed without waiting for the commit interval.
 const BATCH_LIMIT: usize = 4096;
 /// Queued messages at which the writer is woken early (see the module docs).
 pub(crate) const WAKE_AT: usize = BATCH_LIMIT;
-/// Most messages taken into one transaction: under load a batch takes all
-/// that queued while the last one committed, up to this.
-const MAX_BATCH: usize = 65_536;
 /// First and largest wait before retrying a failed commit.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -42,21 +42,12 @@ const LOG_EVERY: Duration = Duration::from_secs(10);
 /// The answer to a command that waits for a commit.
 pub(crate) type Reply = oneshot::Sender<Result<(), HistoryError>>;
 
-/// What the writer thread is asked to do.
+/// What the writer thread is asked to do besides storing what the
+/// hand-off brings (taken before each command, so a command comes after
+/// everything recorded before it was sent).
 pub(crate) enum Command {
-    /// Store a message in the next batch.
-    Record(QueuedMessage),
-    /// Store a message and reply once it is committed (or the commit failed).
-    RecordDurable(QueuedMessage, Reply),
-    /// Store a room message's stream sequence with the next batch (after
-    /// the messages queued before it).
-    Place(Placed),
     /// Commit everything queued before this and reply.
     Flush(Reply),
-    /// Delete the stored history of a channel (case-folded name), with the
-    /// messages of it still queued before this command, but none after it.
-    /// Carries the cutoff [`Purging::start`] returned.
-    ForgetChannel(String, i64),
     /// Commit everything queued before this, reply and stop.
     Shutdown(Reply),
     /// Test hook: run SQL on the writer's connection (e.g. to fake a full disk).
@@ -75,7 +66,10 @@ pub(crate) struct Writer {
     commit_interval: Duration,
     shutdown_timeout: Duration,
     max_pending: usize,
-    pending: Vec<QueuedMessage>,
+    pending: Backlog,
+    /// What the last take brought, being sorted into `pending` and the rest.
+    intake: Pending,
+    handoff: Arc<Handoff>,
     /// Stream sequences stored with the next batch, after `pending`.
     places: Vec<Placed>,
     /// Channels whose stored history is deleted before `pending` is
@@ -89,11 +83,6 @@ pub(crate) struct Writer {
     conversations: ConversationCache,
     retention: Retention,
     drops: Arc<DropCounter>,
-    /// The queue's room: a permit goes back for each message taken off it.
-    room: Arc<Semaphore>,
-    /// Messages taken off the queue whose permits are not given back yet
-    /// (given back together: one semaphore lock per drain, not per message).
-    taken: usize,
 }
 
 enum Flow {
@@ -107,7 +96,7 @@ impl Writer {
         path: PathBuf,
         config: &HistoryConfig,
         drops: Arc<DropCounter>,
-        room: Arc<Semaphore>,
+        handoff: Arc<Handoff>,
         purging: Arc<Purging>,
     ) -> Writer {
         let mut conn = connection.conn;
@@ -122,7 +111,9 @@ impl Writer {
             commit_interval: config.commit_interval,
             shutdown_timeout: config.shutdown_timeout,
             max_pending: config.queue_capacity.max(BATCH_LIMIT),
-            pending: Vec::new(),
+            pending: Backlog::default(),
+            intake: Pending::default(),
+            handoff,
             places: Vec::new(),
             purges: Vec::new(),
             purging,
@@ -133,8 +124,6 @@ impl Writer {
             conversations: ConversationCache::new(),
             retention: Retention::new(config),
             drops,
-            room,
-            taken: 0,
         }
     }
 
@@ -150,6 +139,7 @@ impl Writer {
                 if result.is_ok() {
                     super::offline::checkpoint(&self.conn, &self.path);
                 }
+                self.close();
                 if let Some(reply) = reply {
                     let _ = reply.send(result);
                 }
@@ -164,76 +154,105 @@ impl Writer {
                 continue;
             }
             let timeout = self.next_wakeup().saturating_duration_since(Instant::now());
-            if !self.has_work() && self.waiters.is_empty() {
-                // Idle: the next command wakes us.
-                flow = match commands.recv_timeout(timeout) {
-                    Ok(command) => self.handle_counted(command),
-                    Err(RecvTimeoutError::Timeout) => Flow::Continue,
-                    Err(RecvTimeoutError::Disconnected) => Flow::Stop(None),
-                };
-            } else {
-                // A batch is pending: sleep until it is due unless woken.
+            let idle = !self.has_work() && self.waiters.is_empty();
+            // Idle, the next record wakes us (unless one came since the
+            // take: then go round again); with a batch pending, sleep until
+            // it is due unless woken.
+            if !idle || self.handoff.idle() {
                 std::thread::park_timeout(timeout);
             }
         }
     }
 
-    /// Handles whatever is queued, up to a full batch.
+    /// Takes what the hand-off holds, and handles the commands sent, each
+    /// after taking again (so it comes after everything recorded before it).
     fn drain(&mut self, commands: &Receiver<Command>) -> Flow {
-        while self.pending.len() < MAX_BATCH {
+        loop {
+            let abandoned = self.take();
             match commands.try_recv() {
                 Ok(command) => {
-                    if let Flow::Stop(reply) = self.handle_counted(command) {
+                    if let Flow::Stop(reply) = self.handle(command) {
                         return Flow::Stop(reply);
                     }
                 }
-                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Empty) if abandoned => return Flow::Stop(None),
+                Err(TryRecvError::Empty) => return Flow::Continue,
                 Err(TryRecvError::Disconnected) => return Flow::Stop(None),
             }
         }
-        self.room.add_permits(std::mem::take(&mut self.taken));
-        Flow::Continue
     }
 
-    /// Handles one command, counting the room in the queue it held.
-    fn handle_counted(&mut self, command: Command) -> Flow {
-        if matches!(
-            command,
-            Command::Record(_) | Command::RecordDurable(..) | Command::Place(_)
-        ) {
-            self.taken += 1;
+    /// Takes everything the hand-off holds and sorts it in: channel
+    /// histories to forget (from the messages recorded before each), the
+    /// messages, the replies owed for durable ones, the stream sequences.
+    /// True when every `History` handle is gone.
+    fn take(&mut self) -> bool {
+        let abandoned = self.handoff.take(&mut self.intake);
+        let mut intake = std::mem::take(&mut self.intake);
+        if !intake.forgets.is_empty() {
+            let forgets = &intake.forgets;
+            // Everything already pending was recorded before each of them.
+            self.pending
+                .retain(|message| !forgets.iter().any(|f| message.in_channel(&f.folded)));
+            intake.records.retain(|index, message| {
+                !forgets
+                    .iter()
+                    .any(|f| index < f.before && message.in_channel(&f.folded))
+            });
+            for forget in intake.forgets.drain(..) {
+                self.purges.push((forget.folded, forget.cutoff));
+            }
+            self.force_commit = true;
         }
-        self.handle(command)
+        if !intake.records.is_empty() {
+            self.oldest_pending.get_or_insert_with(Instant::now);
+            // Beyond the bound only while commits fail: the backlog is bounded like the queue.
+            let room = self.max_pending.saturating_sub(self.pending.len());
+            let over = self.pending.append(&mut intake.records, room);
+            for _ in 0..over {
+                self.drops.dropped(
+                    &self.path,
+                    "history writes are failing and the backlog is full",
+                );
+            }
+        }
+        for reply in intake.durable.drain(..) {
+            match &self.failure {
+                // Don't hold delivery while the disk is failing: say so now; the message is retried.
+                Some(failure) => {
+                    let _ = reply.send(Err(self.write_error(failure.reason.clone())));
+                }
+                None => {
+                    self.waiters.push(reply);
+                    self.force_commit = true;
+                }
+            }
+        }
+        for placed in std::mem::take(&mut intake.places) {
+            self.place(placed);
+        }
+        self.intake = intake;
+        abandoned
+    }
+
+    /// The writer has stopped: later records are refused, and what was
+    /// recorded after the last take is counted as not saved.
+    fn close(&mut self) {
+        let left = self.handoff.close();
+        for _ in 0..left.records.len() {
+            self.drops
+                .dropped(&self.path, "recorded after the history store closed");
+        }
     }
 
     fn handle(&mut self, command: Command) -> Flow {
         match command {
-            Command::Record(message) => self.push(message),
-            Command::RecordDurable(message, reply) => {
-                self.push(message);
-                match &self.failure {
-                    // Don't hold delivery while the disk is failing: say so now; the message is retried.
-                    Some(failure) => {
-                        let _ = reply.send(Err(self.write_error(failure.reason.clone())));
-                    }
-                    None => {
-                        self.waiters.push(reply);
-                        self.force_commit = true;
-                    }
-                }
-            }
-            Command::Place(placed) => self.place(placed),
             Command::Flush(reply) => {
                 self.waiters.push(reply);
                 self.force_commit = true;
                 if let Some(failure) = &mut self.failure {
                     failure.retry_at = Instant::now();
                 }
-            }
-            Command::ForgetChannel(folded, cutoff) => {
-                self.pending.retain(|message| !message.in_channel(&folded));
-                self.purges.push((folded, cutoff));
-                self.force_commit = true;
             }
             Command::Shutdown(reply) => return Flow::Stop(Some(reply)),
             #[cfg(test)]
@@ -251,19 +270,6 @@ impl Writer {
             }
         }
         Flow::Continue
-    }
-
-    fn push(&mut self, message: QueuedMessage) {
-        if self.pending.len() >= self.max_pending {
-            // Only while commits fail: the backlog is bounded like the queue.
-            self.drops.dropped(
-                &self.path,
-                "history writes are failing and the backlog is full",
-            );
-            return;
-        }
-        self.oldest_pending.get_or_insert_with(Instant::now);
-        self.pending.push(message);
     }
 
     fn place(&mut self, placed: Placed) {

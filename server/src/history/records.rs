@@ -1,0 +1,424 @@
+//! Messages on their way to the writer thread, packed into one shared buffer.
+//!
+//! Each message used to be its own allocation (one [`QueuedMessage`] box,
+//! and before that about eight strings), made on a worker thread and freed
+//! by the writer thread, and travelled over a channel with a semaphore
+//! permit each. [`Records`] instead appends every text field of a message
+//! back to back into one growing string, with a small fixed entry per
+//! message: the hub writes straight from the pieces it already has (no
+//! intermediate `format!`), the writer takes the whole buffer at once (see
+//! `super::handoff`) and reads each message as a borrowed [`QueuedMessage`],
+//! and the buffer goes back to be filled again (nothing allocated or freed
+//! per message once it has grown).
+
+use super::model::{Conversation, MessageKind, StoredMessage};
+use super::queued::{CHANNEL_PREFIX, PRIVATE_PREFIX, QueuedMessage};
+use chrono::{DateTime, Utc};
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+/// Where a message belongs, as the pieces the hub holds (nothing allocated).
+#[derive(Debug, Clone, Copy)]
+pub enum Between<'a> {
+    /// A channel, by case-folded name.
+    Channel(&'a str),
+    /// A private conversation: the sender's and the recipient's identity
+    /// keys, each the concatenation of its pieces (e.g. `["account:", "bob"]`).
+    Private {
+        /// The sender's identity key.
+        sender: [&'a str; 2],
+        /// The recipient's identity key.
+        recipient: [&'a str; 2],
+    },
+}
+
+/// A message to record: as the hub says it (borrowed pieces) or as a
+/// [`StoredMessage`] (another node's, a cluster catch-up, a backlog).
+#[derive(Debug, Clone)]
+pub enum ToRecord<'a> {
+    /// A message this server just gave a fresh msgid.
+    Said(Said<'a>),
+    /// A message the store may hold already (its msgid is checked for
+    /// duplicates, see [`QueuedMessage::replayed`]).
+    Stored(Cow<'a, StoredMessage>),
+}
+
+/// A message as the hub says it, borrowed from what it holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Said<'a> {
+    /// Its fresh `msgid` tag.
+    pub msgid: &'a str,
+    /// Its server time.
+    pub time: DateTime<Utc>,
+    /// PRIVMSG or NOTICE.
+    pub kind: MessageKind,
+    /// `nick`, `user` and `host` (stored as `nick!user@host`).
+    pub source: [&'a str; 3],
+    /// The channel name or recipient nick, as history names it.
+    pub target: &'a str,
+    /// The text.
+    pub text: &'a str,
+    /// The conversation.
+    pub between: Between<'a>,
+}
+
+impl<'a> From<Said<'a>> for ToRecord<'a> {
+    fn from(said: Said<'a>) -> ToRecord<'a> {
+        ToRecord::Said(said)
+    }
+}
+
+impl<'a> From<StoredMessage> for ToRecord<'a> {
+    fn from(message: StoredMessage) -> ToRecord<'a> {
+        ToRecord::Stored(Cow::Owned(message))
+    }
+}
+
+impl<'a> From<&'a StoredMessage> for ToRecord<'a> {
+    fn from(message: &'a StoredMessage) -> ToRecord<'a> {
+        ToRecord::Stored(Cow::Borrowed(message))
+    }
+}
+
+/// Where one message lies in [`Records::text`], and its fixed fields.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: usize,
+    /// Where the msgid, source, target, text and key end, from `start`.
+    ends: [u32; 5],
+    time_ms: i64,
+    kind: MessageKind,
+    actor_is_a: bool,
+    replayed: bool,
+}
+
+/// Messages packed back to back (see the module docs), in the order they
+/// were recorded.
+#[derive(Debug, Default)]
+pub struct Records {
+    text: String,
+    entries: Vec<Entry>,
+}
+
+impl Records {
+    /// How many messages it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The bytes its messages take (text and entries), for the queue's bound.
+    pub fn bytes(&self) -> usize {
+        self.text.len() + self.entries.len() * std::mem::size_of::<Entry>()
+    }
+
+    /// The `index`th message, if there is one.
+    #[cfg(test)]
+    pub fn get(&self, index: usize) -> Option<QueuedMessage<'_>> {
+        self.entries.get(index).map(|entry| self.view(entry))
+    }
+
+    /// Its messages in the order they were recorded.
+    pub fn iter(&self) -> impl Iterator<Item = QueuedMessage<'_>> + '_ {
+        self.entries.iter().map(|entry| self.view(entry))
+    }
+
+    /// Keeps only the messages for which `keep` says so; `keep` sees the
+    /// message's index (its place in recording order) too.
+    pub fn retain(&mut self, mut keep: impl FnMut(usize, QueuedMessage<'_>) -> bool) {
+        let text = &self.text;
+        let mut index = 0;
+        self.entries.retain(|entry| {
+            let kept = keep(index, view(text, entry));
+            index += 1;
+            kept
+        });
+    }
+
+    /// Keeps only the first `len` messages.
+    pub fn truncate(&mut self, len: usize) {
+        self.entries.truncate(len);
+    }
+
+    /// Empties it, keeping its allocations for the next messages.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.entries.clear();
+    }
+
+    /// Appends `message`.
+    pub fn push(&mut self, message: &ToRecord<'_>) {
+        match message {
+            ToRecord::Said(said) => {
+                let [nick, user, host] = said.source;
+                self.pack(
+                    Fields {
+                        msgid: said.msgid,
+                        time_ms: said.time.timestamp_millis(),
+                        kind: said.kind,
+                        source: &[nick, "!", user, "@", host],
+                        target: said.target,
+                        text: said.text,
+                    },
+                    said.between,
+                    false,
+                );
+            }
+            ToRecord::Stored(message) => self.push_stored(message),
+        }
+    }
+
+    fn push_stored(&mut self, message: &StoredMessage) {
+        let between = match &message.conversation {
+            Conversation::Channel(name) => Between::Channel(name),
+            Conversation::Private(pair) => {
+                let (sender, recipient) = if pair.actor_is_a() {
+                    (pair.a(), pair.b())
+                } else {
+                    (pair.b(), pair.a())
+                };
+                Between::Private {
+                    sender: [sender, ""],
+                    recipient: [recipient, ""],
+                }
+            }
+        };
+        let fields = Fields {
+            msgid: &message.msgid,
+            time_ms: message.time.timestamp_millis(),
+            kind: message.kind,
+            source: &[&message.source],
+            target: &message.target,
+            text: &message.text,
+        };
+        self.pack(fields, between, true);
+    }
+
+    fn pack(&mut self, fields: Fields<'_>, between: Between<'_>, replayed: bool) {
+        let start = self.text.len();
+        let actor_is_a = match between {
+            Between::Channel(_) => true,
+            Between::Private { sender, recipient } => sender_first(&sender, &recipient),
+        };
+        let text = &mut self.text;
+        let mut ends = [0u32; 5];
+        let mark = |text: &String, slot: &mut u32| {
+            // A message is far below 4 GiB (lines are bounded); saturate
+            // rather than wrap should one ever not be.
+            *slot = u32::try_from(text.len() - start).unwrap_or(u32::MAX);
+        };
+        text.push_str(fields.msgid);
+        mark(text, &mut ends[0]);
+        fields.source.iter().for_each(|piece| text.push_str(piece));
+        mark(text, &mut ends[1]);
+        text.push_str(fields.target);
+        mark(text, &mut ends[2]);
+        text.push_str(fields.text);
+        mark(text, &mut ends[3]);
+        push_key(text, &between, actor_is_a);
+        mark(text, &mut ends[4]);
+        self.entries.push(Entry {
+            start,
+            ends,
+            time_ms: fields.time_ms,
+            kind: fields.kind,
+            actor_is_a,
+            replayed,
+        });
+    }
+
+    fn view<'r>(&'r self, entry: &Entry) -> QueuedMessage<'r> {
+        view(&self.text, entry)
+    }
+}
+
+/// Spare buffers the writer keeps for the next takes: one per take
+/// between two commits (a few), so that a take hands the hub a buffer that
+/// has grown already. Growing one is a copy into fresh pages, faulted in
+/// by the hub's thread: with two spares, 2/3 of the worker's page faults
+/// were that growth.
+const SPARES: usize = 4;
+/// A buffer that grew past this (a burst while the disk was behind) is
+/// freed rather than kept as a spare, so memory goes back after the burst.
+const SPARE_MAX_BYTES: usize = 8 << 20;
+/// A new buffer's room, in text bytes and messages: about 1 000 messages
+/// (a take under load is a few thousand), so it grows a few times at most.
+const FIRST_TEXT: usize = 128 << 10;
+const FIRST_ENTRIES: usize = 1024;
+
+/// The writer's messages waiting for their commit: the buffers it took
+/// from the hand-off, in order, each kept whole (nothing copied).
+#[derive(Debug, Default)]
+pub struct Backlog {
+    chunks: Vec<Records>,
+    len: usize,
+    spare: Vec<Records>,
+}
+
+impl Backlog {
+    /// How many messages wait.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether none waits.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Moves the first `room` messages of `records` to the end (leaving
+    /// `records` an empty buffer to fill again) and returns how many did
+    /// not fit.
+    pub fn append(&mut self, records: &mut Records, room: usize) -> usize {
+        let over = records.len().saturating_sub(room);
+        records.truncate(room);
+        if records.is_empty() {
+            records.clear();
+        } else {
+            let spare = self.spare.pop().unwrap_or_else(|| Records {
+                text: String::with_capacity(FIRST_TEXT),
+                entries: Vec::with_capacity(FIRST_ENTRIES),
+            });
+            let chunk = std::mem::replace(records, spare);
+            self.len += chunk.len();
+            self.chunks.push(chunk);
+        }
+        over
+    }
+
+    /// Every waiting message, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = QueuedMessage<'_>> + '_ {
+        self.chunks.iter().flat_map(Records::iter)
+    }
+
+    /// Keeps only the messages `keep` says so of.
+    pub fn retain(&mut self, mut keep: impl FnMut(QueuedMessage<'_>) -> bool) {
+        for chunk in &mut self.chunks {
+            chunk.retain(|_, message| keep(message));
+        }
+        self.len = self.chunks.iter().map(Records::len).sum();
+    }
+
+    /// Empties it; its buffers are kept (up to a few) for the next takes.
+    pub fn clear(&mut self) {
+        for mut chunk in self.chunks.drain(..) {
+            if self.spare.len() < SPARES && chunk.text.capacity() <= SPARE_MAX_BYTES {
+                chunk.clear();
+                self.spare.push(chunk);
+            }
+        }
+        self.len = 0;
+    }
+}
+
+fn view<'r>(text: &'r str, entry: &Entry) -> QueuedMessage<'r> {
+    let end = entry.start + entry.ends[4] as usize;
+    let ends = entry.ends.map(|end| end as usize);
+    QueuedMessage::from_parts(
+        text.get(entry.start..end).unwrap_or_default(),
+        [ends[0], ends[1], ends[2], ends[3]],
+        entry.time_ms,
+        entry.kind,
+        entry.actor_is_a,
+        entry.replayed,
+    )
+}
+
+/// The text fields of a message to pack.
+struct Fields<'a> {
+    msgid: &'a str,
+    time_ms: i64,
+    kind: MessageKind,
+    source: &'a [&'a str],
+    target: &'a str,
+    text: &'a str,
+}
+
+/// Appends [`Conversation::key`]'s format: `chan:NAME` or `priv:LEN:A:B`.
+fn push_key(packed: &mut String, between: &Between<'_>, sender_is_a: bool) {
+    match between {
+        Between::Channel(name) => {
+            packed.push_str(CHANNEL_PREFIX);
+            packed.push_str(name);
+        }
+        Between::Private { sender, recipient } => {
+            let (a, b) = if sender_is_a {
+                (sender, recipient)
+            } else {
+                (recipient, sender)
+            };
+            packed.push_str(PRIVATE_PREFIX);
+            push_decimal(packed, pieces_len(a));
+            packed.push(':');
+            a.iter().for_each(|piece| packed.push_str(piece));
+            packed.push(':');
+            b.iter().for_each(|piece| packed.push_str(piece));
+        }
+    }
+}
+
+fn pieces_len(pieces: &[&str]) -> usize {
+    pieces.iter().map(|piece| piece.len()).sum()
+}
+
+/// Appends `n` in decimal (what `write!` would, without the formatting
+/// machinery: this runs once per whisper under the order lock).
+pub(super) fn push_decimal(packed: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        // A digit is 0..=9, so the cast and the char are exact.
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[start..]
+        .iter()
+        .for_each(|&digit| packed.push(char::from(digit)));
+}
+
+/// `sender <= recipient`, comparing the concatenations as strings compare
+/// (as [`Conversation::private`] orders its peers).
+pub(super) fn sender_first(sender: &[&str], recipient: &[&str]) -> bool {
+    compare_concatenations(sender, recipient) != Ordering::Greater
+}
+
+/// Compares the concatenations of `a`'s and `b`'s pieces without building
+/// them: slice against slice (a `memcmp` each), not byte by byte through
+/// iterators (that was ~1.5% of a whisper's CPU with history on).
+pub(super) fn compare_concatenations(a: &[&str], b: &[&str]) -> Ordering {
+    let mut a = a.iter().map(|piece| piece.as_bytes());
+    let mut b = b.iter().map(|piece| piece.as_bytes());
+    let (mut left, mut right): (&[u8], &[u8]) = (&[], &[]);
+    loop {
+        while left.is_empty() {
+            match a.next() {
+                Some(piece) => left = piece,
+                None => break,
+            }
+        }
+        while right.is_empty() {
+            match b.next() {
+                Some(piece) => right = piece,
+                None => break,
+            }
+        }
+        if left.is_empty() || right.is_empty() {
+            return left.len().cmp(&right.len());
+        }
+        let common = left.len().min(right.len());
+        let (head_left, rest_left) = left.split_at(common);
+        let (head_right, rest_right) = right.split_at(common);
+        match head_left.cmp(head_right) {
+            Ordering::Equal => (left, right) = (rest_left, rest_right),
+            unequal => return unequal,
+        }
+    }
+}
