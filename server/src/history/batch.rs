@@ -5,9 +5,13 @@ use super::blocks::Appender;
 use super::model::Conversation;
 use super::msgid;
 use super::queued::QueuedMessage;
+use runs::Grouped;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use std::collections::{HashMap, HashSet};
+
+#[path = "runs.rs"]
+mod runs;
 
 /// Conversation ids cached by the writer before the cache is reset.
 const CACHE_LIMIT: usize = 10_000;
@@ -56,6 +60,9 @@ impl Placed {
 /// see [`QueuedMessage::replayed`]) whose msgid the conversation already
 /// has, or that comes twice in the batch, is left out, as `msgid UNIQUE`
 /// with `INSERT OR IGNORE` did before schema version 8.
+///
+/// The batch is grouped by conversation first (`runs`): a conversation's
+/// row and display names are looked up once per batch, not per message.
 pub(crate) fn insert_batch(
     conn: &mut Connection,
     cache: &mut ConversationCache,
@@ -65,16 +72,22 @@ pub(crate) fn insert_batch(
     if cache.len() > CACHE_LIMIT {
         cache.clear();
     }
+    let grouped = Grouped::new(batch);
     let tx = conn.transaction()?;
+    // One row lookup per conversation, with its last message's display names.
+    let mut runs = Vec::with_capacity(grouped.runs.len());
+    for run in &grouped.runs {
+        runs.push((conversation_id(&tx, cache, &batch[run.last])?, run));
+    }
+    // By conversation id: its blocks go into the index in key order.
+    runs.sort_unstable_by_key(|&(id, _)| id);
     let mut rows = Vec::with_capacity(batch.len());
-    for message in batch {
-        rows.push((conversation_id(&tx, cache, message)?, message));
+    for (id, run) in runs {
+        rows.extend(grouped.messages(run).map(|at| (id, &batch[at])));
     }
     if batch.iter().any(QueuedMessage::replayed) {
         drop_repeats(&tx, &mut rows)?;
     }
-    // Stable: each conversation's messages keep their queue order.
-    rows.sort_by_key(|(id, _)| *id);
     write_blocks(&tx, &rows)?;
     place(&tx, places)?;
     tx.commit()
@@ -166,7 +179,6 @@ fn conversation_id(
     let peers = message.peers();
     let (display_a, display_b) = (peers.display_a, peers.display_b);
     let key = message.key();
-    // One hash of the key per message when its row is cached (nearly always).
     let cached = match cache.get_mut(key) {
         Some(cached) => cached,
         None => {
