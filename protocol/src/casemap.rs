@@ -49,9 +49,15 @@ impl Casemapping {
     }
 
     /// Whether `a` and `b` are equal under this case-mapping (no allocation
-    /// for the ASCII-only mappings).
+    /// for the ASCII-only mappings, nor for two ASCII strings under
+    /// [`Casemapping::Rfc8265`]).
     pub fn eq(self, a: &str, b: &str) -> bool {
         match self {
+            // Two ASCII strings fold by lower-casing letters alone (see
+            // `fold_rfc8265`), so they compare without folding into two new
+            // strings: every PRIVMSG is checked against the service names
+            // this way (4 allocations and folds per message before).
+            Casemapping::Rfc8265 if a.is_ascii() && b.is_ascii() => a.eq_ignore_ascii_case(b),
             Casemapping::Rfc8265 => a == b || fold_rfc8265(a) == fold_rfc8265(b),
             _ => {
                 a.len() == b.len()
@@ -207,6 +213,30 @@ mod tests {
         fn rfc8265_ascii_shortcut_matches_precis(s in "[\\x00-\\x7f]{0,32}") {
             proptest::prop_assert_eq!(super::fold_rfc8265(&s), super::fold_precis(&s));
         }
+
+        /// `eq`'s ASCII comparison agrees with comparing full PRECIS folds,
+        /// for ASCII pairs (case variants of one string included) and for
+        /// pairs where either side is not ASCII (which take the fold).
+        #[test]
+        fn rfc8265_eq_matches_comparing_precis_folds(
+            a in "[\\x00-\\x7f]{0,12}",
+            b in "[\\x00-\\x7f]{0,12}",
+            other in "[a-zA-Z\u{ff21}-\u{ff3a}\u{ff41}-\u{ff5a}\u{e0}-\u{ff}\u{391}-\u{3c9}]{0,6}",
+        ) {
+            let same = |x: &str, y: &str| super::fold_precis(x) == super::fold_precis(y);
+            let upper = a.to_ascii_uppercase();
+            for (x, y) in [(&a, &b), (&a, &upper), (&a, &other), (&other, &upper)] {
+                proptest::prop_assert_eq!(Rfc8265.eq(x, y), same(x, y), "{:?} {:?}", x, y);
+            }
+        }
+    }
+
+    #[test]
+    fn rfc8265_eq_of_ascii_and_its_fullwidth_form() {
+        assert!(Rfc8265.eq("NickServ", "ＮｉｃｋＳｅｒｖ"));
+        assert!(Rfc8265.eq("nickserv", "NICKSERV"));
+        assert!(!Rfc8265.eq("NickServ", "NickServ_"));
+        assert!(!Rfc8265.eq("a[", "A{"));
     }
 
     #[test]
