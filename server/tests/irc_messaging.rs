@@ -327,3 +327,55 @@ async fn echo_carries_the_same_msgid_as_the_delivered_copies() {
     assert_eq!(echo.tag_value("msgid"), copy.tag_value("msgid"));
     assert!(echo.tag_value("msgid").is_some());
 }
+
+/// The millisecond a natterd msgid carries in its first 8 characters
+/// (base64url digits in ASCII order, 6 bits each).
+fn msgid_millis(msgid: &str) -> i64 {
+    const ALPHABET: &[u8] = b"-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+    msgid.as_bytes()[..8].iter().fold(0, |millis, byte| {
+        let digit = ALPHABET.iter().position(|a| a == byte).unwrap();
+        millis << 6 | digit as i64
+    })
+}
+
+#[tokio::test]
+async fn whispers_from_two_senders_have_unique_ids_and_times_in_the_order_received() {
+    let mut config = common::test_config();
+    config.limits.flood_burst = 1000;
+    config.limits.flood_max_queued = 1000;
+    let server = natterd::testing::TestServer::start_with(config).await;
+    let mut bob =
+        Client::register_with_caps(&server, "bob", &["message-tags", "server-time"]).await;
+    let mut alice = Client::register(&server, "alice").await;
+    let mut carol = Client::register(&server, "carol").await;
+    // Each burst in one write: the server reads many lines at once.
+    let burst = |from: &str| {
+        (0..150)
+            .map(|n| format!("PRIVMSG bob :{from} {n}\r\n"))
+            .collect::<String>()
+    };
+    alice.send_bytes(burst("alice").as_bytes());
+    carol.send_bytes(burst("carol").as_bytes());
+    let mut ids = std::collections::HashSet::new();
+    let mut last = 0;
+    let mut next = [0, 0];
+    for _ in 0..300 {
+        let message = parse(&bob.recv_line().await);
+        let id = message.tag_value("msgid").unwrap().to_owned();
+        let time = message.tag_value("time").unwrap();
+        let millis = chrono::DateTime::parse_from_rfc3339(time)
+            .unwrap()
+            .timestamp_millis();
+        // The id and the server time come from one clock reading.
+        assert_eq!(msgid_millis(&id), millis, "{id} {time}");
+        assert!(millis >= last, "{time} after {last} ms");
+        last = millis;
+        assert!(ids.insert(id), "a msgid seen twice");
+        // Each sender's messages in the order sent.
+        let (who, n) = message.params[1].split_once(' ').unwrap();
+        let slot = usize::from(who == "carol");
+        assert_eq!(n.parse::<usize>().unwrap(), next[slot], "{who}");
+        next[slot] += 1;
+    }
+    assert_eq!(next, [150, 150]);
+}

@@ -22,9 +22,10 @@ fn message(n: usize, count: usize) -> StoredMessage {
     } else {
         "#big".to_owned()
     };
+    let time = DateTime::<Utc>::from(at);
     StoredMessage {
-        msgid: new_msgid_at(at),
-        time: DateTime::<Utc>::from(at),
+        msgid: new_msgid_at(u64::try_from(time.timestamp_millis()).unwrap_or(0)),
+        time,
         conversation: Conversation::channel(channel.clone()),
         kind: MessageKind::Privmsg,
         source: "alice!alice@192.168.1.20".into(),

@@ -163,15 +163,16 @@ const MSGID_ALPHABET: &[u8; 64] =
 /// of it per message (a random id cost one page write per stored message);
 /// 84 random bits keep ids unguessable and unique across runs and servers.
 pub fn new_msgid() -> String {
-    new_msgid_at(std::time::SystemTime::now())
-}
-
-/// [`new_msgid`] for a message stamped at `now`: the hub reads the clock
-/// once per message for both its id and its server time.
-pub fn new_msgid_at(now: std::time::SystemTime) -> String {
-    let millis = now
+    let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_millis() as u64);
+    new_msgid_at(millis)
+}
+
+/// [`new_msgid`] for a message stamped at `millis` (since 1970): the hub
+/// reads the clock once per message for its id, its server time and its
+/// sender's activity.
+pub fn new_msgid_at(millis: u64) -> String {
     msgid_from(millis, fastrand::u128(..))
 }
 

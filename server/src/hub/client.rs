@@ -6,9 +6,8 @@ use crate::net::outbound::Outbound;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// The hub's handle for a connection; unique for the server's lifetime.
 pub type ClientId = u64;
@@ -165,42 +164,44 @@ pub struct Client {
 
 /// When a client last spoke; updated by messages under the shared hub lock.
 ///
-/// Milliseconds from one instant the whole process shares ([`epoch`]), not
-/// an `Instant` of its own: 8 bytes in every client instead of 24.
+/// Milliseconds since 1970 from the message's own clock reading (see
+/// `hub::clock`: no clock read of its own per message), not an `Instant`:
+/// 8 bytes in every client instead of 24. The wall clock can step; the idle
+/// time it gives (WHOIS) is then off by the step, never negative.
 #[derive(Debug)]
 pub struct LastActive {
-    /// Milliseconds from [`epoch`] to the last message.
+    /// Milliseconds since 1970 at the last message.
     at_ms: AtomicU64,
 }
 
-/// The instant every [`LastActive`] counts from: the first time one asked.
-fn epoch() -> Instant {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
-}
-
-/// Milliseconds from [`epoch`] to now.
-fn since_epoch_ms() -> u64 {
-    u64::try_from(epoch().elapsed().as_millis()).unwrap_or(u64::MAX)
+/// Milliseconds since 1970 now (0 before it).
+fn now_ms() -> u64 {
+    super::clock::Reading::now().millis()
 }
 
 impl LastActive {
     /// Active now.
     pub fn now() -> LastActive {
         LastActive {
-            at_ms: AtomicU64::new(since_epoch_ms()),
+            at_ms: AtomicU64::new(now_ms()),
         }
     }
 
     /// Records activity now.
     pub fn touch(&self) {
-        self.at_ms.store(since_epoch_ms(), Ordering::Relaxed);
+        self.touch_at(now_ms());
+    }
+
+    /// Records activity at `at_ms` (milliseconds since 1970), a reading
+    /// the caller already has.
+    pub(crate) fn touch_at(&self, at_ms: u64) {
+        self.at_ms.store(at_ms, Ordering::Relaxed);
     }
 
     /// Time since the last activity.
     pub fn elapsed(&self) -> Duration {
         let at = self.at_ms.load(Ordering::Relaxed);
-        Duration::from_millis(since_epoch_ms().saturating_sub(at))
+        Duration::from_millis(now_ms().saturating_sub(at))
     }
 }
 
@@ -339,6 +340,18 @@ mod tests {
     fn client_fits_its_size_class() {
         let size = std::mem::size_of::<Client>();
         assert!(size <= 256, "a hub Client is {size} bytes");
+    }
+
+    #[test]
+    fn activity_is_measured_from_the_reading_it_was_given() {
+        let active = LastActive::now();
+        assert!(active.elapsed() < Duration::from_secs(60));
+        active.touch_at(now_ms().saturating_sub(90_000));
+        let idle = active.elapsed();
+        assert!(idle >= Duration::from_secs(90), "{idle:?}");
+        // A reading from later than now (the clock stepped back) is idle 0.
+        active.touch_at(now_ms() + 60_000);
+        assert_eq!(active.elapsed(), Duration::ZERO);
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod bus;
 pub mod channel;
 mod chanserv;
 pub mod client;
+mod clock;
 pub mod event;
 mod fanout;
 mod identity;

@@ -9,15 +9,14 @@
 use super::bus::Scope;
 use super::channel::ChannelOrder;
 use super::client::{Client, ClientId, Source};
+use super::clock::Reading;
 use super::event::{Envelope, Event, MessageKind};
 use super::fanout::Fanout;
 use super::name::Folded;
 use super::state::HubState;
 use crate::history::{
-    Between, DurableCommit, MessageKind as StoredKind, Reservation, Said, SyncMode, new_msgid,
-    new_msgid_at,
+    Between, DurableCommit, MessageKind as StoredKind, Reservation, Said, SyncMode, new_msgid_at,
 };
-use chrono::{DateTime, Utc};
 use natter_protocol::Tag;
 use std::sync::Arc;
 
@@ -119,9 +118,26 @@ impl HubState {
         overflowed: &mut Vec<ClientId>,
     ) -> Result<Begun, SayError> {
         let sender = self.clients.get(&id).ok_or(SayError::NoSuchNick)?;
-        if request.kind != MessageKind::Tagmsg {
-            sender.last_active.touch();
-        }
+        // Activity is marked when the message is stamped (one clock reading
+        // for both), or here when it is refused.
+        let active = request.kind != MessageKind::Tagmsg;
+        self.route_and_stamp(sender, request, reservation, overflowed)
+            .inspect_err(|_| {
+                if active {
+                    sender.last_active.touch();
+                }
+            })
+    }
+
+    /// [`begin_say`](Self::begin_say) once the sender is found.
+    fn route_and_stamp(
+        &self,
+        sender: &Client,
+        request: SayRequest,
+        reservation: Option<Reservation>,
+        overflowed: &mut Vec<ClientId>,
+    ) -> Result<Begun, SayError> {
+        let id = sender.id;
         let source = sender.shared_source();
         if natter_protocol::is_channel_name(&request.target) {
             let folded = self.fold(&request.target);
@@ -200,10 +216,15 @@ impl HubState {
         reservation: Option<Reservation>,
         order: Option<&mut ChannelOrder>,
     ) -> (SayOutcome, PreparedSay, Option<DurableCommit>) {
-        // One clock read for both: the msgid carries its millisecond.
-        let now = std::time::SystemTime::now();
-        let msgid = new_msgid_at(now);
-        let time = DateTime::<Utc>::from(now);
+        // One clock read for the msgid (which carries its millisecond), the
+        // server time and the sender's activity, under the order lock: the
+        // times a target sees follow the order it receives messages in.
+        let now = Reading::now();
+        let msgid = new_msgid_at(now.millis());
+        let time = now.time();
+        if request.kind != MessageKind::Tagmsg {
+            sender.last_active.touch_at(now.millis());
+        }
         let stored_kind = stored_kind(request.kind);
         let mut commit = None;
         if let (Some(history), Some(kind)) = (&self.history, stored_kind) {
@@ -340,6 +361,10 @@ impl HubState {
         }
         let _order = Client::lock_private_pair(sender, sender);
         crate::metrics::message(request.kind.command(), true, 1);
+        let now = Reading::now();
+        if request.kind != MessageKind::Tagmsg {
+            sender.last_active.touch_at(now.millis());
+        }
         let mut fanout = Fanout::new(Envelope {
             event: Event::Message {
                 source,
@@ -347,10 +372,10 @@ impl HubState {
                 private: true,
                 kind: request.kind,
                 text: request.text,
-                msgid: new_msgid(),
+                msgid: new_msgid_at(now.millis()),
                 client_tags: request.client_tags,
             },
-            time: Utc::now(),
+            time: now.time(),
         });
         self.publish(Scope::User(self.fold(&remote.nick)), &fanout);
         if sender.format.echo_own_messages {
