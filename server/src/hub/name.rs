@@ -75,9 +75,17 @@ pub(crate) fn with_folded<R>(
 ) -> R {
     if name.is_ascii() && name.len() <= STACK_FOLD {
         let mut buffer = [0u8; STACK_FOLD];
-        for (slot, byte) in buffer.iter_mut().zip(name.bytes()) {
+        let slots = buffer.iter_mut().zip(name.bytes());
+        match casemapping {
+            // Letters alone fold (the default mapping): a plain loop the
+            // compiler turns into a few vector instructions.
+            Casemapping::Rfc8265 | Casemapping::Ascii => {
+                slots.for_each(|(slot, byte)| *slot = byte.to_ascii_lowercase());
+            }
             // ASCII in, ASCII out: the fold of an ASCII char is one byte.
-            *slot = casemapping.fold_char(char::from(byte)) as u8;
+            _ => slots.for_each(|(slot, byte)| {
+                *slot = casemapping.fold_char(char::from(byte)) as u8;
+            }),
         }
         if let Ok(folded) = std::str::from_utf8(&buffer[..name.len()]) {
             return lookup(folded);
