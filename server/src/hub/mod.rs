@@ -32,6 +32,7 @@ mod clock;
 pub mod event;
 mod fanout;
 mod identity;
+mod keyed;
 mod membership;
 mod messaging;
 mod modes;

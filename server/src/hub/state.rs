@@ -7,6 +7,7 @@ use super::channel::Channel;
 use super::client::{Client, ClientId, ConnectionToken, LastActive, NewClient, Source};
 use super::event::{Envelope, Event};
 use super::fanout::Fanout;
+use super::keyed::KeyedMap;
 use super::name::Folded;
 use crate::accounts::Accounts;
 use crate::history::History;
@@ -68,13 +69,13 @@ pub struct HubState {
     /// Boxed: the map keeps ~1/8-1/2 of its buckets empty, and a bucket of a
     /// whole `Client` is hundreds of bytes (measured ~0.3 KB per idle
     /// connection at 9 000 clients); a boxed one is a pointer.
-    pub(crate) clients: HashMap<ClientId, Box<Client>>,
+    pub(crate) clients: KeyedMap<ClientId, Box<Client>>,
     /// Folded nickname -> client.
-    pub(crate) nicks: HashMap<Folded, ClientId>,
+    pub(crate) nicks: KeyedMap<Folded, ClientId>,
     /// Confusable skeleton of each online nickname -> client.
     pub(crate) skeletons: HashMap<Skeleton, ClientId>,
     /// Folded channel name -> channel.
-    pub(crate) channels: HashMap<Folded, Channel>,
+    pub(crate) channels: KeyedMap<Folded, Channel>,
     /// Where routed events are published for other nodes, if clustered.
     pub(crate) bus: Option<Arc<dyn Bus>>,
     /// Who is on other nodes, if clustered.
@@ -103,10 +104,10 @@ impl HubState {
     ) -> HubState {
         HubState {
             settings,
-            clients: HashMap::new(),
-            nicks: HashMap::new(),
+            clients: KeyedMap::default(),
+            nicks: KeyedMap::default(),
             skeletons: HashMap::new(),
-            channels: HashMap::new(),
+            channels: KeyedMap::default(),
             bus,
             directory: None,
             accounts: history.as_ref().map(|h| h.accounts().clone()),
