@@ -21,15 +21,17 @@ fn natterd_on_a_small_disk(blocks: u32, args: &[&str]) -> Command {
     command
 }
 
-/// natterd on a 200 KiB "disk" with `config`, and an IRC client in `#x` that
-/// talked until the history writer reported the disk failing.
+/// natterd on a 1000 KiB "disk" (per file: room for a new database and
+/// its first WAL, ~640 KiB with 16 KiB pages, not for all the messages below) with
+/// `config`, and an IRC client in `#x` that talked until the history writer
+/// reported the disk failing.
 fn natterd_with_a_full_disk(config: &str) -> (Child, Receiver<String>, Irc, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let config_path = dir.path().join("natterd.toml");
     std::fs::write(&config_path, config).unwrap();
     let data = dir.path().join("data");
     let command = natterd_on_a_small_disk(
-        400,
+        2000,
         &[
             "--config",
             config_path.to_str().unwrap(),
@@ -42,7 +44,7 @@ fn natterd_with_a_full_disk(config: &str) -> (Child, Receiver<String>, Irc, temp
     let (child, address, stderr) = spawn_command(command);
     let mut irc = Irc::connect(&address);
     irc.send("NICK a\r\nUSER a 0 * :a\r\nJOIN #x");
-    // Far more than the 200 KiB the "disk" holds, until the writer says it is failing.
+    // More than the "disk" has room for next to the first WAL, until the writer says it is failing.
     let text = "y".repeat(400);
     for n in 0..2000 {
         irc.send(&format!("PRIVMSG #x :{n} {text}"));

@@ -1,7 +1,49 @@
-//! Tests of opening the database: a migration of an older database and the
-//! compile options of the bundled SQLite.
+//! Tests of opening the database: a migration of an older database, the
+//! page size, and the compile options of the bundled SQLite.
 
 use super::*;
+
+fn pragma(conn: &Connection, name: &str) -> i64 {
+    conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
+        .unwrap()
+}
+
+/// A new store gets 16 KiB pages and checkpoints every 16 MiB of WAL.
+#[test]
+fn a_new_database_has_16_kib_pages_and_checkpoints_every_16_mib() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = open_writer(dir.path()).unwrap();
+    assert_eq!(pragma(&writer.conn, "page_size"), NEW_PAGE_SIZE);
+    assert_eq!(pragma(&writer.conn, "wal_autocheckpoint"), 1024);
+    drop(writer);
+    // Still so when opened again.
+    let writer = open_writer(dir.path()).unwrap();
+    assert_eq!(pragma(&writer.conn, "page_size"), NEW_PAGE_SIZE);
+}
+
+/// A store made with 4 KiB pages (every one before this change) keeps
+/// them, opens, and still checkpoints every 16 MiB of WAL.
+#[test]
+fn a_database_with_4_kib_pages_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let conn = Connection::open(database_path(dir.path())).unwrap();
+        conn.execute_batch("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;")
+            .unwrap();
+        for migration in MIGRATIONS {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .unwrap();
+    }
+    let writer = open_writer(dir.path()).unwrap();
+    assert_eq!(pragma(&writer.conn, "page_size"), 4096);
+    assert_eq!(pragma(&writer.conn, "wal_autocheckpoint"), 4096);
+    writer
+        .conn
+        .execute_batch("INSERT INTO conversations (key, is_channel, peer_a, display_a) VALUES ('chan:#a', 1, '#a', '#a')")
+        .unwrap();
+}
 
 /// A database of schema version 8 holding messages opens at the
 /// newest version: the block tables exist, its rows are in blocks (its
