@@ -38,28 +38,35 @@ impl Fanout {
         Arc::clone(&self.envelope)
     }
 
-    /// This event in `client`'s encoding, shared with every client of the same format.
-    fn encoded(&mut self, client: &Client) -> Option<Bytes> {
+    /// This event in `client`'s encoding, shared with every client of the
+    /// same format (borrowed: each queue copies the bytes it needs).
+    fn encoded(&mut self, client: &Client) -> Option<&Bytes> {
         let key = (client.format.encoder.name(), client.format.variant);
-        if let Some((_, bytes)) = self.first.iter().chain(&self.more).find(|(k, _)| *k == key) {
-            return bytes.clone();
+        if self.first.as_ref().is_some_and(|(k, _)| *k == key) {
+            return self.first.as_ref().and_then(|(_, bytes)| bytes.as_ref());
+        }
+        if let Some(at) = self.more.iter().position(|(k, _)| *k == key) {
+            return self.more[at].1.as_ref();
         }
         let bytes = client
             .format
             .encoder
             .encode(&self.envelope, client.format.variant);
-        let entry = (key, bytes.clone());
-        match self.first {
-            None => self.first = Some(entry),
-            Some(_) => self.more.push(entry),
-        }
-        bytes
+        let entry = (key, bytes);
+        let slot = if self.first.is_none() {
+            self.first.insert(entry)
+        } else {
+            self.more.push(entry);
+            let last = self.more.len() - 1;
+            &mut self.more[last]
+        };
+        slot.1.as_ref()
     }
 
     /// Queues the event for `client`; returns false when its queue overflowed.
     pub(crate) fn deliver(&mut self, client: &Client) -> bool {
         self.encoded(client)
-            .is_none_or(|bytes| client.outbound.push(bytes).is_ok())
+            .is_none_or(|bytes| client.outbound.push_shared(bytes).is_ok())
     }
 
     /// Like [`Fanout::deliver`], but never part of the client's own labelled response.

@@ -184,7 +184,7 @@ impl HubState {
                 .format
                 .encoder
                 .server_notice(server, &client.nick, text);
-            if client.outbound.push_uncaptured(line).is_err() {
+            if client.outbound.push_uncaptured(&line).is_err() {
                 overflowed.push(client.id);
             }
         }
@@ -201,7 +201,7 @@ impl HubState {
             .format
             .encoder
             .server_notice(server, &client.nick, text);
-        if client.outbound.push_uncaptured(line).is_err() {
+        if client.outbound.push_uncaptured(&line).is_err() {
             let id = client.id;
             self.note_overflowed(vec![id]);
         }

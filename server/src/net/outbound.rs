@@ -1,11 +1,16 @@
 //! A client's outbound queue, bounded in bytes, drained by its session's writer.
 //!
-//! The hub pushes already-encoded, shared `Bytes` here while holding its lock,
-//! so `push` never blocks and never does I/O. The writer ([`super::writer`])
-//! takes everything that is queued and sends it in one write, so a busy
-//! channel costs one syscall per wake-up rather than one per line. When the
-//! queue would exceed its byte limit the client is marked overflowed and must
-//! be dropped; the other clients never wait for it.
+//! The hub pushes already-encoded lines here while holding its lock, so
+//! `push` never blocks and never does I/O. A client that keeps up gets each
+//! line copied into the queue's own buffer (a channel message's ~100 bytes
+//! copy for less than sharing the encoded line: a reference count raised per
+//! recipient and dropped after the write, two atomic operations), and its
+//! writer ([`super::writer`]) takes that buffer whole, with no second copy,
+//! and sends it in one write. A client that falls behind queues references
+//! to the shared lines instead, so a backlog costs a slot per line, not a
+//! copy. Either way a busy channel costs one syscall per wake-up rather than
+//! one per line. When the queue would exceed its byte limit the client is
+//! marked overflowed and must be dropped; the other clients never wait for it.
 
 use super::writer::{Writer, WriterEnd};
 use bytes::Bytes;
@@ -30,7 +35,7 @@ pub struct Overflow;
 
 #[derive(Debug, Default)]
 struct State {
-    queue: VecDeque<Bytes>,
+    lines: Lines,
     queued_bytes: usize,
     /// Set once: the writer sends what is queued (normally one final `ERROR`
     /// line) and then closes the connection.
@@ -41,37 +46,127 @@ struct State {
     killed: bool,
     /// Set when the server shuts down (see [`Outbound::shut_down`]).
     shut_down: bool,
-    /// While a labelled command runs: how many queued lines the writer may
+    /// While a labelled command runs: how many queued bytes the writer may
     /// send; the command's response goes in after them (see [`Outbound::hold`]).
-    /// A `u32` (a queue of 96 KiB holds far fewer lines): 8 bytes fewer put
-    /// every connection's `Arc<Outbound>` in mimalloc's 112-byte class, not 128.
+    /// A `u32` (a queue holds at most `sendq_bytes`, 96 KiB by default): 8
+    /// bytes fewer put every connection's `Arc<Outbound>` in mimalloc's
+    /// 112-byte class, not 128.
     held_at: Option<u32>,
 }
 
-/// The most a writer takes from its queue at once (unless one line is
-/// longer). A client that fell behind in a flooded channel has megabytes
-/// queued; copying all of it into one buffer before writing missed the
-/// caches and, past 512 KiB, had the allocator map fresh pages for every
-/// batch (page faults were ~10% of natterd's CPU in a 100x10 fan-out). The
-/// socket takes far less than that per write anyway.
+/// The most a writer takes at once (unless one line is longer). A client
+/// that fell behind in a flooded channel has megabytes queued: copying all
+/// of it into one buffer before writing missed the caches and, past 512 KiB,
+/// had the allocator map fresh pages for every batch (page faults were ~10%
+/// of natterd's CPU in a 100x10 fan-out). The socket takes far less than
+/// that per write anyway.
 const BATCH_BYTES: usize = 64 * 1024;
 
-/// How many of the first `count` lines of `queue` make the next batch, and their bytes.
-fn batch_of(queue: &VecDeque<Bytes>, count: usize) -> (usize, usize) {
-    let mut size = 0;
-    let mut lines = 0;
-    for line in queue.iter().take(count) {
-        if lines > 0 && size + line.len() > BATCH_BYTES {
-            break;
-        }
-        size += line.len();
-        lines += 1;
-    }
-    (lines, size)
+/// How many bytes a queue copies before it queues references instead. A
+/// client that keeps up has a few lines queued when its writer runs (a
+/// paced 100x10 fan-out: ~20 lines, 2 KiB); one with 8 KiB waiting is
+/// behind, and copying every line of its backlog would multiply the
+/// server's memory by the number of such clients (and the kernel's page
+/// faults with it: system time +70% in an unlimited 100x10 fan-out).
+const COPY_BYTES: usize = 8 * 1024;
+
+/// What the copied buffer starts with: room for a few channel lines.
+const COPY_START: usize = 2 * 1024;
+
+/// The queued lines, in order: the `copied` bytes, then the `shared` lines.
+///
+/// Lines are copied while `shared` is empty and `copied` is under
+/// [`COPY_BYTES`]; once a line goes to `shared`, every later one does too
+/// until the writer has taken them all, which keeps the order.
+#[derive(Debug, Default)]
+struct Lines {
+    /// Lines copied, for the writer to take whole.
+    copied: Vec<u8>,
+    /// References to the lines of a client that is behind; boxed (`None`
+    /// until it first falls behind) so that every connection's queue stays
+    /// as small as one `VecDeque`.
+    #[allow(clippy::box_collection)] // a thin pointer on purpose (see above)
+    shared: Option<Box<VecDeque<Bytes>>>,
 }
 
-/// Line slots an empty queue keeps allocated (16 bytes each); a larger one is released.
-const QUEUE_SLOTS_KEPT: usize = 8;
+impl Lines {
+    /// Appends `line`, copied or shared (see [`Lines`]).
+    fn append(&mut self, line: &Bytes) {
+        let behind = self
+            .shared
+            .as_ref()
+            .is_some_and(|shared| !shared.is_empty());
+        if behind || (!self.copied.is_empty() && self.copied.len() + line.len() > COPY_BYTES) {
+            self.shared.get_or_insert_default().push_back(line.clone());
+            return;
+        }
+        if self.copied.capacity() == 0 {
+            self.copied.reserve(line.len().max(COPY_START));
+        }
+        self.copied.extend_from_slice(line);
+    }
+
+    /// Moves the oldest queued bytes, at most `limit` (always at the end of
+    /// a line) and about [`BATCH_BYTES`], into `buffer`, which is empty: the
+    /// writer's last batch, whose memory becomes the copied buffer's when
+    /// that is taken whole (a busy connection swaps two buffers). Returns
+    /// how many bytes.
+    fn take_front(&mut self, buffer: &mut Vec<u8>, limit: usize) -> usize {
+        if !self.copied.is_empty() {
+            if self.copied.len() > limit {
+                // Only before a hold, i.e. for a labelled command: rare and short.
+                buffer.extend_from_slice(&self.copied[..limit]);
+                self.copied.drain(..limit);
+                return limit;
+            }
+            std::mem::swap(buffer, &mut self.copied);
+            return buffer.len();
+        }
+        let Some(shared) = &mut self.shared else {
+            return 0;
+        };
+        let mut size = 0;
+        let mut count = 0;
+        for line in shared.iter() {
+            if size + line.len() > limit || (count > 0 && size + line.len() > BATCH_BYTES) {
+                break;
+            }
+            size += line.len();
+            count += 1;
+        }
+        buffer.reserve(size);
+        for line in shared.drain(..count) {
+            buffer.extend_from_slice(&line);
+        }
+        size
+    }
+
+    /// Inserts `lines` at byte `at` of the queue, the end of a line.
+    fn insert(&mut self, at: usize, lines: Vec<Bytes>) {
+        let behind = self
+            .shared
+            .as_ref()
+            .is_some_and(|shared| !shared.is_empty());
+        if at < self.copied.len() || (at == self.copied.len() && !behind) {
+            let later = self.copied.split_off(at);
+            for line in &lines {
+                self.copied.extend_from_slice(line);
+            }
+            self.copied.extend_from_slice(&later);
+            return;
+        }
+        let shared = self.shared.get_or_insert_default();
+        let mut before = self.copied.len();
+        let mut index = 0;
+        while index < shared.len() && before < at {
+            before += shared[index].len();
+            index += 1;
+        }
+        let later = shared.split_off(index);
+        shared.extend(lines);
+        shared.extend(later);
+    }
+}
 
 /// The bounded queue between the hub and one client's socket writer.
 #[derive(Debug)]
@@ -101,7 +196,13 @@ impl Outbound {
 
     /// Queues one encoded line. Never blocks. Lines pushed after close are dropped.
     pub fn push(&self, line: Bytes) -> Result<(), Overflow> {
-        if let Some(captured) = super::capture::divert(self, &line) {
+        self.push_shared(&line)
+    }
+
+    /// Queues a copy of `line`, shared by many recipients: [`Outbound::push`]
+    /// without taking a reference to it (unless a labelled command captures it).
+    pub fn push_shared(&self, line: &Bytes) -> Result<(), Overflow> {
+        if let Some(captured) = super::capture::divert(self, line) {
             return captured.map_err(|()| {
                 self.lock().overflowed = true;
                 Overflow
@@ -112,7 +213,7 @@ impl Outbound {
 
     /// Queues a line that is never part of a labelled response, even when the
     /// session's own task pushes it: the received copy of a message to oneself.
-    pub fn push_uncaptured(&self, line: Bytes) -> Result<(), Overflow> {
+    pub fn push_uncaptured(&self, line: &Bytes) -> Result<(), Overflow> {
         let mut state = self.lock();
         if state.closing {
             return Ok(());
@@ -121,9 +222,9 @@ impl Outbound {
             state.overflowed = true;
             return Err(Overflow);
         }
+        let was_empty = state.queued_bytes == 0;
         state.queued_bytes += line.len();
-        state.queue.push_back(line);
-        let was_empty = state.queue.len() == 1;
+        state.lines.append(line);
         drop(state);
         // Only the first line after the writer emptied the queue wakes it: a
         // writer registers only once it finds the queue empty, and until then
@@ -146,12 +247,12 @@ impl Outbound {
         }
         state.closing = true;
         if state.overflowed {
-            state.queue.clear();
+            state.lines = Lines::default();
             state.queued_bytes = 0;
         }
         if let Some(line) = final_line {
             state.queued_bytes += line.len();
-            state.queue.push_back(line);
+            state.lines.append(&line);
         }
         drop(state);
         self.writer.wake();
@@ -207,7 +308,7 @@ impl Outbound {
     /// command had in the hub's order, ahead of live lines that came meanwhile.
     pub fn hold(&self) {
         let mut state = self.lock();
-        state.held_at = Some(u32::try_from(state.queue.len()).unwrap_or(u32::MAX));
+        state.held_at = Some(u32::try_from(state.queued_bytes).unwrap_or(u32::MAX));
     }
 
     /// Inserts `response` where [`Outbound::hold`] was called and lets the
@@ -217,7 +318,7 @@ impl Outbound {
         let at = state
             .held_at
             .take()
-            .map_or(state.queue.len(), |held_at| held_at as usize);
+            .map_or(state.queued_bytes, |held_at| held_at as usize);
         let size: usize = response.iter().map(Bytes::len).sum();
         if state.closing {
             return Ok(());
@@ -226,10 +327,8 @@ impl Outbound {
             state.overflowed = true;
             return Err(Overflow);
         }
-        let at = at.min(state.queue.len());
-        let later = state.queue.split_off(at);
-        state.queue.extend(response);
-        state.queue.extend(later);
+        let at = at.min(state.queued_bytes);
+        state.lines.insert(at, response);
         state.queued_bytes += size;
         drop(state);
         self.writer.wake();
@@ -257,31 +356,34 @@ impl Outbound {
         self.writer.register(waker);
     }
 
-    /// Takes the next batch (what is queued, up to a hold and about
-    /// [`BATCH_BYTES`]) into `buffer`, and whether the queue is closing with
-    /// nothing left in it (the writer shuts the socket down after this batch).
+    /// Takes the next batch (the oldest chunk of what is queued, up to a
+    /// hold) into `buffer`, which must be empty, and whether the queue is
+    /// closing with nothing left in it (the writer shuts the socket down
+    /// after this batch). `buffer`'s memory may be kept for later lines.
     pub(super) fn take_batch(&self, buffer: &mut Vec<u8>) -> bool {
+        debug_assert!(buffer.is_empty());
         let mut state = self.lock();
-        let count = match state.held_at {
+        let limit = match state.held_at {
             Some(held_at) if !state.closing => held_at as usize,
-            _ => state.queue.len(),
+            _ => usize::MAX,
         };
-        let (count, size) = batch_of(&state.queue, count);
-        buffer.reserve(size);
-        for line in state.queue.drain(..count) {
-            buffer.extend_from_slice(&line);
-        }
-        state.queued_bytes -= size;
+        let taken = if limit == 0 {
+            0
+        } else {
+            state.lines.take_front(buffer, limit)
+        };
+        state.queued_bytes -= taken;
         if let Some(held_at) = &mut state.held_at {
-            *held_at = held_at.saturating_sub(u32::try_from(count).unwrap_or(u32::MAX));
+            *held_at = held_at.saturating_sub(u32::try_from(taken).unwrap_or(u32::MAX));
         }
-        // A burst (the welcome, a NAMES reply) grows the queue; an idle
-        // connection gives that back, keeping a few slots for everyday traffic.
-        if state.queue.is_empty() && state.queue.capacity() > QUEUE_SLOTS_KEPT {
-            state.queue = VecDeque::new();
+        // A writer that finds nothing to take goes idle: an idle connection
+        // holds no queue memory (the buffer its last batch left for the
+        // next lines, a backlog's slots).
+        if taken == 0 && state.queued_bytes == 0 {
+            state.lines = Lines::default();
         }
         // Closing means "shut down after this batch": only once all is taken.
-        state.closing && state.queue.is_empty()
+        state.closing && state.queued_bytes == 0
     }
 
     /// Drains the queue into `writer` until it is closed and written or the
@@ -487,16 +589,127 @@ mod tests {
     }
 
     #[test]
-    fn a_drained_burst_gives_its_queue_memory_back() {
-        let outbound = Outbound::new(100_000);
-        for _ in 0..100 {
+    fn a_drained_queue_holds_no_memory() {
+        let outbound = Outbound::new(1 << 20);
+        for _ in 0..20_000 {
             outbound.push(Bytes::from_static(b"welcome\r\n")).unwrap();
         }
-        assert!(outbound.lock().queue.capacity() >= 100);
+        assert!(
+            outbound.lock().lines.shared.is_some(),
+            "a backlog of shared lines"
+        );
+        let mut buffer = Vec::new();
+        let mut taken = 0;
+        loop {
+            outbound.take_batch(&mut buffer);
+            if buffer.is_empty() {
+                break;
+            }
+            taken += buffer.len();
+            buffer = Vec::new();
+        }
+        assert_eq!(taken, 180_000);
+        let state = outbound.lock();
+        assert!(state.lines.shared.is_none(), "no backlog's slots");
+        assert_eq!(state.lines.copied.capacity(), 0);
+    }
+
+    #[test]
+    fn a_busy_writer_and_its_queue_swap_two_buffers() {
+        let outbound = Outbound::new(1 << 20);
+        outbound.push(Bytes::from_static(b"a\r\n")).unwrap();
+        let mut buffer = Vec::with_capacity(100);
+        let first = buffer.as_ptr();
+        outbound.take_batch(&mut buffer);
+        assert_eq!(&buffer[..], b"a\r\n");
+        outbound.push(Bytes::from_static(b"b\r\n")).unwrap();
+        buffer.clear();
+        outbound.take_batch(&mut buffer);
+        assert_eq!((&buffer[..], buffer.as_ptr()), (&b"b\r\n"[..], first));
+        buffer.clear();
+        outbound.take_batch(&mut buffer);
+        assert!(buffer.is_empty());
+        assert_eq!(
+            buffer.as_ptr(),
+            first,
+            "the writer keeps its buffer when there is nothing"
+        );
+        assert_eq!(
+            outbound.lock().lines.copied.capacity(),
+            0,
+            "idle: nothing held"
+        );
+    }
+
+    /// Past [`COPY_BYTES`] the queue holds references, and goes back to
+    /// copying once the writer has taken them, in order throughout.
+    #[test]
+    fn a_client_behind_queues_references_then_copies_again() {
+        let outbound = Outbound::new(1 << 20);
+        let line = Bytes::from(vec![b'x'; 1000]);
+        let copied = COPY_BYTES / 1000;
+        for _ in 0..copied + 8 {
+            outbound.push_shared(&line).unwrap();
+        }
+        assert!(!line.is_unique(), "the lines past COPY_BYTES are shared");
         let mut buffer = Vec::new();
         outbound.take_batch(&mut buffer);
-        assert_eq!(buffer.len(), 900);
-        assert!(outbound.lock().queue.capacity() <= QUEUE_SLOTS_KEPT);
+        assert_eq!(buffer.len(), copied * 1000, "the copied lines, whole");
+        buffer.clear();
+        outbound.push_shared(&Bytes::from_static(b"next")).unwrap();
+        outbound.take_batch(&mut buffer);
+        assert_eq!(
+            buffer.len(),
+            8 * 1000 + 4,
+            "then the shared ones, and what came after"
+        );
+        assert!(line.is_unique());
+        buffer.clear();
+        outbound.push_shared(&line).unwrap();
+        assert!(line.is_unique(), "copying again");
+    }
+
+    /// The queue copies a shared line: it keeps no reference to it (a
+    /// reference per recipient, taken and dropped again, cost more than the
+    /// copy), and the writer's batch is the queue's own buffer.
+    #[test]
+    fn a_shared_line_is_copied_not_referenced() {
+        let outbound = Outbound::new(1000);
+        let line = Bytes::from(b"PRIVMSG #a :hi\r\n".to_vec());
+        outbound.push_shared(&line).unwrap();
+        outbound.push_shared(&line).unwrap();
+        assert!(line.is_unique(), "the queue holds no reference");
+        let mut buffer = Vec::new();
+        outbound.take_batch(&mut buffer);
+        assert_eq!(&buffer[..], b"PRIVMSG #a :hi\r\nPRIVMSG #a :hi\r\n");
+    }
+
+    #[test]
+    fn a_response_released_inside_a_backlog_lands_exactly_at_its_hold() {
+        let outbound = Outbound::new(1 << 20);
+        let mut expected = Vec::new();
+        for n in 0..100_000u32 {
+            let line = format!("{n}\r\n");
+            if n == 70_000 {
+                outbound.hold();
+                expected.extend_from_slice(b"reply\r\n");
+            }
+            expected.extend_from_slice(line.as_bytes());
+            outbound.push(Bytes::from(line)).unwrap();
+        }
+        outbound
+            .release(vec![Bytes::from_static(b"reply\r\n")])
+            .unwrap();
+        outbound.close(None);
+        let mut written = Vec::new();
+        let mut buffer = Vec::new();
+        while !outbound.take_batch(&mut buffer) {
+            // A response goes into the chunk it was held in.
+            assert!(buffer.len() <= BATCH_BYTES + b"reply\r\n".len());
+            written.append(&mut buffer);
+        }
+        written.append(&mut buffer);
+        assert_eq!(written, expected);
     }
 
     #[tokio::test]
