@@ -71,13 +71,23 @@ fn without_history_it_delivers_and_runs_the_callers_look_under_the_same_lock() {
         })
         .expect("nothing to wait for");
     assert_eq!(nick.as_deref(), Some("alice"));
-    assert_eq!(said.unwrap().recipient, "bob");
+    let outcome = said.unwrap();
+    assert_eq!(outcome.recipient("bob"), "bob");
+    assert_eq!(
+        outcome.renamed_recipient, None,
+        "named exactly: nothing copied"
+    );
+    let (_, said) = context
+        .hub
+        .try_say(alice, whisper("BOB", "hi again"), |_| ())
+        .expect("nothing to wait for");
+    assert_eq!(said.unwrap().recipient("BOB"), "bob");
     let (_, said) = context
         .hub
         .try_say(alice, whisper("nobody", "hi"), |_| ())
         .expect("nothing to wait for");
     assert_eq!(said.unwrap_err(), SayError::NoSuchNick);
-    assert_eq!(received(&bob), ["bob hi"]);
+    assert_eq!(received(&bob), ["bob hi", "BOB hi again"]);
 }
 
 #[test]

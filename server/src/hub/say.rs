@@ -18,6 +18,7 @@ use crate::history::{
     Between, DurableCommit, MessageKind as StoredKind, Reservation, Said, SyncMode, new_msgid_at,
 };
 use natter_protocol::Tag;
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// A message a client wants delivered.
@@ -38,8 +39,24 @@ pub struct SayRequest {
 pub struct SayOutcome {
     /// The recipient's nickname and away message, for a whisper to someone away (RPL_AWAY).
     pub away: Option<(String, String)>,
-    /// The recipient's nickname as registered (for confirmations).
-    pub recipient: String,
+    /// The recipient's name as registered, when it is not the target as
+    /// written (see [`SayOutcome::recipient`]): nearly every message names
+    /// its target exactly, and copying the name was an allocation of each.
+    pub renamed_recipient: Option<String>,
+}
+
+impl SayOutcome {
+    /// The recipient's nickname or channel name as registered (for
+    /// confirmations), given the `target` the message was sent to.
+    pub fn recipient<'a>(&'a self, target: &'a str) -> &'a str {
+        self.renamed_recipient.as_deref().unwrap_or(target)
+    }
+}
+
+/// The registered `name` of a message's recipient for [`SayOutcome`]:
+/// `None` when the sender wrote it exactly so.
+fn renamed(name: &str, target: &str) -> Option<String> {
+    (name != target).then(|| name.to_owned())
 }
 
 /// Why a message was not delivered.
@@ -80,14 +97,14 @@ pub struct PreparedSay {
     echo: bool,
     /// Who was to receive it when it was said; members who join meanwhile get
     /// it in their backlog instead (it is committed before their query).
-    recipients: Vec<ClientId>,
+    recipients: Recipients,
     destination: Destination,
 }
 
 /// Who a message goes to and how it is filed, as worked out under the lock
 /// (borrowing the hub's state for what history copies).
 struct Route<'a> {
-    recipients: Vec<ClientId>,
+    recipients: Recipients,
     /// The recipient of a whisper (its identity files the conversation).
     peer: Option<&'a Client>,
     /// The channel's display name or the recipient's nick: how history names it.
@@ -95,6 +112,11 @@ struct Route<'a> {
     destination: Destination,
     outcome: SayOutcome,
 }
+
+/// Who receives a message: inline for a whisper (its recipient, then the
+/// sender's echo), so that one allocates no list; a channel's members spill
+/// to the heap as a `Vec` would.
+type Recipients = SmallVec<[ClientId; 2]>;
 
 /// What the caller gets back from [`HubState::begin_say`].
 pub(crate) type Begun = (SayOutcome, Option<(PreparedSay, DurableCommit)>);
@@ -142,7 +164,7 @@ impl HubState {
         if natter_protocol::is_channel_name(&request.target) {
             let folded = self.fold(&request.target);
             let channel = self.channels.get(&folded).ok_or(SayError::NoSuchChannel)?;
-            let route = self.route_channel(id, &source, channel, folded)?;
+            let route = self.route_channel(id, &source, channel, folded, &request.target)?;
             let mut order = channel.lock_order();
             let said = self.stamp(
                 sender,
@@ -157,7 +179,7 @@ impl HubState {
             let Some(recipient) = self.client_by_nick(&request.target) else {
                 return self.whisper_remote(sender, source, request, overflowed);
             };
-            let route = route_private(recipient);
+            let route = route_private(recipient, &request.target);
             let _order = Client::lock_private_pair(sender, recipient);
             let said = self.stamp(sender, source, request, route, reservation, None);
             Ok(self.deliver_unless_pending(said, overflowed))
@@ -361,6 +383,7 @@ impl HubState {
         }
         let _order = Client::lock_private_pair(sender, sender);
         crate::metrics::message(request.kind.command(), true, 1);
+        let renamed_recipient = renamed(&remote.nick, &request.target);
         let now = Reading::now();
         if request.kind != MessageKind::Tagmsg {
             sender.last_active.touch_at(now.millis());
@@ -382,8 +405,8 @@ impl HubState {
             self.push_all(&mut fanout, std::iter::once(sender.id), overflowed);
         }
         let outcome = SayOutcome {
-            away: remote.away.map(|away| (remote.nick.clone(), away)),
-            recipient: remote.nick,
+            renamed_recipient,
+            away: remote.away.map(|away| (remote.nick, away)),
         };
         Ok((outcome, None))
     }
@@ -395,6 +418,7 @@ impl HubState {
         source: &Source,
         channel: &'a super::channel::Channel,
         folded: Folded,
+        target: &str,
     ) -> Result<Route<'a>, SayError> {
         let membership = channel.membership(id);
         if membership.is_none() && channel.modes.no_external {
@@ -425,7 +449,7 @@ impl HubState {
             stored_target: &channel.name,
             destination: Destination::Channel(folded),
             outcome: SayOutcome {
-                recipient: channel.name.clone(),
+                renamed_recipient: renamed(&channel.name, target),
                 ..SayOutcome::default()
             },
         })
@@ -435,19 +459,19 @@ impl HubState {
 /// A whisper's route. Its history belongs to the identities of both sides
 /// (account, or connection when not logged in; see `stamp`), never to the
 /// nicks they use.
-fn route_private<'a>(recipient: &'a Client) -> Route<'a> {
+fn route_private<'a>(recipient: &'a Client, target: &str) -> Route<'a> {
     let away = recipient
         .away
         .clone()
         .map(|message| (recipient.nick.clone(), message));
     Route {
-        recipients: vec![recipient.id],
+        recipients: Recipients::from_elem(recipient.id, 1),
         peer: Some(recipient),
         stored_target: &recipient.nick,
         destination: Destination::User(recipient.id),
         outcome: SayOutcome {
             away,
-            recipient: recipient.nick.clone(),
+            renamed_recipient: renamed(&recipient.nick, target),
         },
     }
 }

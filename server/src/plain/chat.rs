@@ -105,7 +105,8 @@ impl PlainSession {
 
     pub(super) async fn whisper(&mut self, connection: &mut Connection, nick: &str, body: &str) {
         if let Some(outcome) = self.say(connection, MessageKind::Privmsg, nick, body).await {
-            connection.send_raw(line(&format!("-> {}: {body}", outcome.recipient)));
+            let recipient = outcome.recipient(nick);
+            connection.send_raw(line(&format!("-> {recipient}: {body}")));
             if let Some((nick, away)) = outcome.away {
                 notice(connection, &format!("{nick} is away: {}", clean(&away)));
             }
