@@ -157,9 +157,49 @@ fn history_records_keep_messages_in_order_and_reuse_their_buffer() {
     let kept: Vec<&str> = records.iter().map(|message| message.text()).collect();
     assert_eq!(kept[..3], ["message 0", "message 2", "message 6"]);
     assert_eq!(records.len(), 49);
-    records.clear();
+    records.clear(usize::MAX);
     assert!(records.is_empty());
     assert_eq!(records.bytes(), 0);
+}
+
+#[test]
+fn history_records_fill_blocks_in_turn_and_keep_them_when_emptied() {
+    use crate::history::records::BLOCK;
+    let mut records = Records::default();
+    let texts: Vec<String> = (0..300)
+        .map(|n| format!("{n} {}", "y".repeat(n * 37 % 900)))
+        .collect();
+    let long = "z".repeat(3 * BLOCK);
+    let fill = |records: &mut Records| {
+        for (n, text) in texts.iter().enumerate() {
+            records.push(&said("#a", text, Between::Channel("#a")));
+            if n == 150 {
+                // Longer than a block: one of its own, the others go on.
+                records.push(&said("#a", &long, Between::Channel("#a")));
+            }
+        }
+    };
+    fill(&mut records);
+    let mut expected: Vec<&str> = texts.iter().map(String::as_str).collect();
+    expected.insert(151, &long);
+    let read: Vec<&str> = records.iter().map(|message| message.text()).collect();
+    assert_eq!(read, expected);
+    assert!(records.iter().all(|message| message.key() == "chan:#a"));
+    let held = records.capacity();
+    assert!(held >= 5 * BLOCK, "several blocks: {held}");
+    // Emptied and filled again: the same blocks, nothing more allocated.
+    records.clear(usize::MAX);
+    fill(&mut records);
+    assert_eq!(records.capacity(), held);
+    let again: Vec<&str> = records.iter().map(|message| message.text()).collect();
+    assert_eq!(again, expected);
+    // A bound on what is kept gives back what a burst grew.
+    records.clear(2 * BLOCK);
+    assert!(
+        records.capacity() <= 2 * BLOCK + 2 * BLOCK / 4,
+        "{}",
+        records.capacity()
+    );
 }
 
 #[test]

@@ -4,12 +4,14 @@
 //! and before that about eight strings), made on a worker thread and freed
 //! by the writer thread, and travelled over a channel with a semaphore
 //! permit each. [`Records`] instead appends every text field of a message
-//! back to back into one growing string, with a small fixed entry per
-//! message: the hub writes straight from the pieces it already has (no
-//! intermediate `format!`), the writer takes the whole buffer at once (see
-//! `super::handoff`) and reads each message as a borrowed [`QueuedMessage`],
-//! and the buffer goes back to be filled again (nothing allocated or freed
-//! per message once it has grown).
+//! back to back into text blocks of [`BLOCK`] bytes, with a small fixed
+//! entry per message: the hub writes straight from the pieces it already
+//! has (no intermediate `format!`), the writer takes the whole buffer at
+//! once (see `super::handoff`) and reads each message as a borrowed
+//! [`QueuedMessage`], and the buffer goes back to be filled again. Blocks
+//! are kept when it is emptied and never grow (a full one is followed by
+//! the next): a single growing string was copied into fresh pages at every
+//! doubling, and those page faults were most of the hub's with history on.
 
 use super::model::{Conversation, MessageKind, StoredMessage};
 use super::queued::{CHANNEL_PREFIX, PRIVATE_PREFIX, QueuedMessage};
@@ -83,7 +85,9 @@ impl<'a> From<&'a StoredMessage> for ToRecord<'a> {
 /// Where one message lies in [`Records::text`], and its fixed fields.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    start: usize,
+    /// Which text block, and where in it the message starts.
+    block: u32,
+    start: u32,
     /// Where the msgid, source, target, text and key end, from `start`.
     ends: [u32; 5],
     time_ms: i64,
@@ -96,9 +100,17 @@ struct Entry {
 /// were recorded.
 #[derive(Debug, Default)]
 pub struct Records {
-    text: String,
+    /// Text blocks, each of at least [`BLOCK`] bytes' capacity; those after
+    /// `current` are empty (kept from before the last `clear`).
+    blocks: Vec<String>,
+    current: usize,
     entries: Vec<Entry>,
+    /// Text bytes in use, over every block.
+    used: usize,
 }
+
+/// A text block's capacity (a longer message gets a block of its own size).
+pub(super) const BLOCK: usize = 64 << 10;
 
 impl Records {
     /// How many messages it holds.
@@ -113,7 +125,14 @@ impl Records {
 
     /// The bytes its messages take (text and entries), for the queue's bound.
     pub fn bytes(&self) -> usize {
-        self.text.len() + self.entries.len() * std::mem::size_of::<Entry>()
+        self.used + self.entries.len() * std::mem::size_of::<Entry>()
+    }
+
+    /// The memory it holds (blocks and entries), used or not.
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.blocks.iter().map(String::capacity).sum::<usize>()
+            + self.entries.capacity() * std::mem::size_of::<Entry>()
     }
 
     /// The `index`th message, if there is one.
@@ -130,10 +149,10 @@ impl Records {
     /// Keeps only the messages for which `keep` says so; `keep` sees the
     /// message's index (its place in recording order) too.
     pub fn retain(&mut self, mut keep: impl FnMut(usize, QueuedMessage<'_>) -> bool) {
-        let text = &self.text;
+        let blocks = &self.blocks;
         let mut index = 0;
         self.entries.retain(|entry| {
-            let kept = keep(index, view(text, entry));
+            let kept = keep(index, view(blocks, entry));
             index += 1;
             kept
         });
@@ -144,10 +163,34 @@ impl Records {
         self.entries.truncate(len);
     }
 
-    /// Empties it, keeping its allocations for the next messages.
-    pub fn clear(&mut self) {
-        self.text.clear();
+    /// Empties it, keeping its allocations for the next messages, but no
+    /// more than about `keep` bytes of them (what a burst grew goes back).
+    pub fn clear(&mut self, keep: usize) {
+        self.blocks.iter_mut().for_each(String::clear);
+        let mut kept = 0;
+        self.blocks.retain(|block| {
+            kept += block.capacity();
+            kept <= keep
+        });
+        self.current = 0;
         self.entries.clear();
+        self.entries
+            .shrink_to(keep / 4 / std::mem::size_of::<Entry>());
+        self.used = 0;
+    }
+
+    /// The block with room for `need` more bytes: the current one, else the
+    /// next (empty) one, else a new one.
+    fn block_for(&mut self, need: usize) -> usize {
+        while let Some(block) = self.blocks.get(self.current) {
+            if block.capacity() - block.len() >= need {
+                return self.current;
+            }
+            self.current += 1;
+        }
+        self.blocks.push(String::with_capacity(need.max(BLOCK)));
+        self.current = self.blocks.len() - 1;
+        self.current
     }
 
     /// Appends `message`.
@@ -199,12 +242,19 @@ impl Records {
     }
 
     fn pack(&mut self, fields: Fields<'_>, between: Between<'_>, replayed: bool) {
-        let start = self.text.len();
         let actor_is_a = match between {
             Between::Channel(_) => true,
             Between::Private { sender, recipient } => sender_first(&sender, &recipient),
         };
-        let text = &mut self.text;
+        // At most: the key's length has at most 20 digits.
+        let need = fields.msgid.len()
+            + pieces_len(fields.source)
+            + fields.target.len()
+            + fields.text.len()
+            + key_len_bound(&between);
+        let block = self.block_for(need);
+        let text = &mut self.blocks[block];
+        let start = text.len();
         let mut ends = [0u32; 5];
         let mark = |text: &String, slot: &mut u32| {
             // A message is far below 4 GiB (lines are bounded); saturate
@@ -221,8 +271,11 @@ impl Records {
         mark(text, &mut ends[3]);
         push_key(text, &between, actor_is_a);
         mark(text, &mut ends[4]);
+        self.used += text.len() - start;
         self.entries.push(Entry {
-            start,
+            // Blocks and their offsets are far below 4 G (bounded queue).
+            block: u32::try_from(block).unwrap_or(u32::MAX),
+            start: u32::try_from(start).unwrap_or(u32::MAX),
             ends,
             time_ms: fields.time_ms,
             kind: fields.kind,
@@ -232,23 +285,18 @@ impl Records {
     }
 
     fn view<'r>(&'r self, entry: &Entry) -> QueuedMessage<'r> {
-        view(&self.text, entry)
+        view(&self.blocks, entry)
     }
 }
 
 /// Spare buffers the writer keeps for the next takes: one per take
-/// between two commits (a few), so that a take hands the hub a buffer that
-/// has grown already. Growing one is a copy into fresh pages, faulted in
-/// by the hub's thread: with two spares, 2/3 of the worker's page faults
-/// were that growth.
+/// between two commits (a few), so that a take hands the hub a buffer whose
+/// blocks are there already (a new block is fresh pages, faulted in by the
+/// hub's thread).
 const SPARES: usize = 4;
-/// A buffer that grew past this (a burst while the disk was behind) is
-/// freed rather than kept as a spare, so memory goes back after the burst.
+/// What a spare keeps of what a burst grew (while the disk was behind),
+/// so memory goes back after the burst.
 const SPARE_MAX_BYTES: usize = 8 << 20;
-/// A new buffer's room, in text bytes and messages: about 1 000 messages
-/// (a take under load is a few thousand), so it grows a few times at most.
-const FIRST_TEXT: usize = 128 << 10;
-const FIRST_ENTRIES: usize = 1024;
 
 /// The writer's messages waiting for their commit: the buffers it took
 /// from the hand-off, in order, each kept whole (nothing copied).
@@ -277,12 +325,9 @@ impl Backlog {
         let over = records.len().saturating_sub(room);
         records.truncate(room);
         if records.is_empty() {
-            records.clear();
+            records.clear(SPARE_MAX_BYTES);
         } else {
-            let spare = self.spare.pop().unwrap_or_else(|| Records {
-                text: String::with_capacity(FIRST_TEXT),
-                entries: Vec::with_capacity(FIRST_ENTRIES),
-            });
+            let spare = self.spare.pop().unwrap_or_default();
             let chunk = std::mem::replace(records, spare);
             self.len += chunk.len();
             self.chunks.push(chunk);
@@ -306,8 +351,8 @@ impl Backlog {
     /// Empties it; its buffers are kept (up to a few) for the next takes.
     pub fn clear(&mut self) {
         for mut chunk in self.chunks.drain(..) {
-            if self.spare.len() < SPARES && chunk.text.capacity() <= SPARE_MAX_BYTES {
-                chunk.clear();
+            if self.spare.len() < SPARES {
+                chunk.clear(SPARE_MAX_BYTES);
                 self.spare.push(chunk);
             }
         }
@@ -315,11 +360,13 @@ impl Backlog {
     }
 }
 
-fn view<'r>(text: &'r str, entry: &Entry) -> QueuedMessage<'r> {
-    let end = entry.start + entry.ends[4] as usize;
+fn view<'r>(blocks: &'r [String], entry: &Entry) -> QueuedMessage<'r> {
+    let start = entry.start as usize;
+    let end = start + entry.ends[4] as usize;
     let ends = entry.ends.map(|end| end as usize);
+    let text = blocks.get(entry.block as usize).map_or("", String::as_str);
     QueuedMessage::from_parts(
-        text.get(entry.start..end).unwrap_or_default(),
+        text.get(start..end).unwrap_or_default(),
         [ends[0], ends[1], ends[2], ends[3]],
         entry.time_ms,
         entry.kind,
@@ -357,6 +404,16 @@ fn push_key(packed: &mut String, between: &Between<'_>, sender_is_a: bool) {
             a.iter().for_each(|piece| packed.push_str(piece));
             packed.push(':');
             b.iter().for_each(|piece| packed.push_str(piece));
+        }
+    }
+}
+
+/// The most bytes [`push_key`] appends.
+fn key_len_bound(between: &Between<'_>) -> usize {
+    match between {
+        Between::Channel(name) => CHANNEL_PREFIX.len() + name.len(),
+        Between::Private { sender, recipient } => {
+            PRIVATE_PREFIX.len() + 20 + 2 + pieces_len(sender) + pieces_len(recipient)
         }
     }
 }
