@@ -20,6 +20,7 @@ pub mod discovery;
 pub mod history;
 pub mod hub;
 pub mod irc;
+pub(crate) mod keyed;
 pub mod metrics;
 pub mod net;
 pub mod nick_guard;

@@ -5,12 +5,12 @@
 //! message.
 //!
 //! The keys come from peers (nicks, accounts, channel names), so the map
-//! is seeded per process (foldhash's `RandomState`): a few times cheaper
-//! than the standard SipHash on these short keys and still no fixed
-//! collisions a peer could aim at.
+//! is a [`KeyedMap`]: foldhash seeded from the OS's randomness, a few
+//! times cheaper than the standard SipHash on these short keys and with no
+//! collisions a peer could compute in advance.
 
 use crate::history::queued::QueuedMessage;
-use std::collections::HashMap;
+use crate::keyed::{KeyedMap, KeyedState};
 
 /// One conversation's share of a batch.
 pub(super) struct Run<'b> {
@@ -38,8 +38,8 @@ impl<'b> Grouped<'b> {
     /// Groups `batch` (at most `u32::MAX` messages: the writer's batches
     /// hold at most `MAX_BATCH`).
     pub(super) fn new(batch: &'b [QueuedMessage<'b>]) -> Grouped<'b> {
-        let mut index: HashMap<&'b str, usize, foldhash::fast::RandomState> =
-            HashMap::with_capacity_and_hasher(64, foldhash::fast::RandomState::default());
+        let mut index: KeyedMap<&'b str, usize> =
+            KeyedMap::with_capacity_and_hasher(64, KeyedState::default());
         let mut runs: Vec<Run<'b>> = Vec::new();
         // Which run each message belongs to.
         let mut run_of: Vec<usize> = Vec::with_capacity(batch.len());

@@ -32,7 +32,6 @@ mod clock;
 pub mod event;
 mod fanout;
 mod identity;
-mod keyed;
 mod membership;
 mod messaging;
 mod modes;

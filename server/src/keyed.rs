@@ -1,6 +1,6 @@
-//! The hasher of the hub's maps keyed by client ids and folded names
-//! (clients, nicknames, channels): foldhash, seeded from the operating
-//! system's randomness.
+//! The hasher of maps keyed by names users choose: the hub's clients,
+//! nicknames and channels, and history's per-batch index of conversations.
+//! foldhash, seeded from the operating system's randomness.
 //!
 //! Why not std's SipHash: a whisper looks up three or four keys under the
 //! hub lock, and SipHash (`Hasher::write`, `hash_one`) was ~3% of its CPU;
@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
-/// A hash map of the hub keyed by ids or names (see the module).
+/// A hash map keyed by ids or names (see the module).
 pub(crate) type KeyedMap<K, V> = HashMap<K, V, KeyedState>;
 
 /// A randomly seeded foldhash builder (see the module); each one made by
