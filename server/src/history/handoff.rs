@@ -175,21 +175,16 @@ impl Handoff {
         message: &ToRecord<'_>,
         durable: Option<Reply>,
     ) -> Result<Wake, Refused> {
-        let mut state = self.lock();
-        if reserved {
-            state.reserved = state.reserved.saturating_sub(1);
-        }
-        if state.closed {
-            return Err(Refused::Closed);
-        }
+        let mut state = self.fill_reserved(reserved)?;
         state.pending.records.push(message);
         let urgent = durable.is_some();
         state.pending.durable.extend(durable);
         Ok(self.wake(&mut state, urgent))
     }
 
-    /// Queues a room stream sequence into a place reserved before.
-    pub(crate) fn place(&self, reserved: bool, placed: Placed) -> Result<Wake, Refused> {
+    /// The state, locked to fill a place: the reservation (if any) is used
+    /// up, and nothing may be queued once the writer has stopped.
+    fn fill_reserved(&self, reserved: bool) -> Result<MutexGuard<'_, State>, Refused> {
         let mut state = self.lock();
         if reserved {
             state.reserved = state.reserved.saturating_sub(1);
@@ -197,6 +192,12 @@ impl Handoff {
         if state.closed {
             return Err(Refused::Closed);
         }
+        Ok(state)
+    }
+
+    /// Queues a room stream sequence into a place reserved before.
+    pub(crate) fn place(&self, reserved: bool, placed: Placed) -> Result<Wake, Refused> {
+        let mut state = self.fill_reserved(reserved)?;
         state.pending.places.push(placed);
         Ok(self.wake(&mut state, false))
     }
