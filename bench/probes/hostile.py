@@ -28,7 +28,7 @@ Probes:
                    (FIN, socket kept open, never read): only the flood burst
                    of what they queued is said (under half of it), every QUIT
                    arrives, and their nicknames are free again
-  disk             SIGTERM while the history disk is full (a 512 KiB tmpfs
+  disk             SIGTERM while the history disk is full (a 1.5 MiB tmpfs
                    in a private mount namespace when run as root, else
                    RLIMIT_FSIZE) after 5000 unsaved messages: exit 0 within 15 s
                    (shutdown_timeout 10 s; the unit allows 30), saying how
@@ -463,16 +463,18 @@ def can_mount_tmpfs():
 
 async def disk(binary, n):
     # Default history settings (shutdown_timeout 10 s); flood control off so
-    # the disk fills fast. The disk is a 512 KiB tmpfs when it can be mounted
-    # (writes fail with ENOSPC, as on a full disk), else a 200 KiB
-    # RLIMIT_FSIZE (EFBIG).
+    # the disk fills fast. The disk is a 1.5 MiB tmpfs when it can be mounted
+    # (writes fail with ENOSPC, as on a full disk), else a 1000 KiB
+    # RLIMIT_FSIZE (EFBIG). Not smaller: a new store (16 KiB pages) and its
+    # first WAL take ~0.7 MB before the first message, and natterd refuses
+    # to start on a disk without that room.
     flood_off = "flood_burst = 100000\nflood_rate = 100000.0"
     if can_mount_tmpfs():
-        how = "tmpfs of 512 KiB (ENOSPC)"
-        server = Natterd(binary, limits=flood_off, tmpfs_kib=512)
+        how = "tmpfs of 1536 KiB (ENOSPC)"
+        server = Natterd(binary, limits=flood_off, tmpfs_kib=1536)
     else:
-        how = "RLIMIT_FSIZE of 200 KiB (EFBIG; not root, so no tmpfs)"
-        server = Natterd(binary, limits=flood_off, fsize_blocks=400)
+        how = "RLIMIT_FSIZE of 1000 KiB (EFBIG; not root, so no tmpfs)"
+        server = Natterd(binary, limits=flood_off, fsize_blocks=2000)
     try:
         c = await irc(server, "a")
         await c.send("JOIN #x")
