@@ -124,13 +124,10 @@ async fn a_version_7_database_is_migrated_in_place_and_keeps_every_message_in_or
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .unwrap();
     assert_eq!(version, super::schema::SCHEMA_VERSION);
-    let indexes: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let indexes = super::tests::column(
+        &conn,
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'",
+    );
     assert_eq!(
         indexes,
         ["messages_by_conversation_time", "messages_stray_msgid"],
@@ -214,12 +211,6 @@ async fn messages_are_found_by_msgid_and_stored_once_without_a_msgid_index() {
     history.shutdown().await.unwrap();
 
     let conn = rusqlite::Connection::open(dir.path().join("history.db")).unwrap();
-    let strays: Vec<String> = conn
-        .prepare("SELECT msgid FROM block_strays")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let strays = super::tests::column(&conn, "SELECT msgid FROM block_strays");
     assert_eq!(strays, [stray]);
 }

@@ -84,13 +84,10 @@ fn a_version_8_database_gains_the_block_tables_and_its_rows_move_into_them() {
         1
     );
     assert_eq!(count("SELECT seq FROM block_seqs WHERE idx = 0"), 3);
-    let indexes: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('message_blocks', 'block_strays') ORDER BY name")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let indexes = crate::history::tests::column(
+        conn,
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('message_blocks', 'block_strays') ORDER BY name",
+    );
     assert_eq!(
         indexes,
         [
@@ -106,12 +103,7 @@ fn a_version_8_database_gains_the_block_tables_and_its_rows_move_into_them() {
 #[test]
 fn bundled_sqlite_has_the_repositorys_compile_options() {
     let conn = rusqlite::Connection::open_in_memory().unwrap();
-    let mut statement = conn.prepare("PRAGMA compile_options").unwrap();
-    let options: Vec<String> = statement
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let options = crate::history::tests::column(&conn, "PRAGMA compile_options");
     for wanted in [
         "DEFAULT_MEMSTATUS=0",
         "DQS=0",

@@ -4,6 +4,17 @@ use super::*;
 use chrono::{TimeZone, Utc};
 use std::time::Duration;
 
+/// The first column of every row `sql` returns, as text (for the history
+/// test files that look into the database file itself).
+pub(super) fn column(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    conn.prepare(sql)
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 fn channel_message(n: i64) -> StoredMessage {
     StoredMessage {
         msgid: new_msgid(),
@@ -383,13 +394,7 @@ async fn history_every_stored_message_names_its_conversation_without_fk_checks()
     }
     history.shutdown().await.unwrap();
     let conn = rusqlite::Connection::open(dir.path().join("history.db")).unwrap();
-    let violations: Vec<String> = conn
-        .prepare("PRAGMA foreign_key_check")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let violations = column(&conn, "PRAGMA foreign_key_check");
     assert_eq!(violations, Vec::<String>::new());
     let joined: i64 = conn
         .query_row(
