@@ -48,6 +48,15 @@ pub(super) fn next_record(
     let now = Utc::now().timestamp_millis();
     match change {
         StateChange::Joined(by) => {
+            if let Some(first) = local.filter(|local| created_here_first(current, local, node)) {
+                next = ChannelRecord {
+                    nodes: current.nodes.clone(),
+                    invited: current.invited.clone(),
+                    suspended: current.suspended.clone(),
+                    changed_by: by.clone(),
+                    ..first.clone()
+                };
+            }
             next.nodes.insert(node.to_string());
             let nick = fold(by.split_once('!').map_or(by.as_str(), |(nick, _)| nick));
             next.invited.remove(&nick);
@@ -110,6 +119,20 @@ pub(super) fn next_record(
     }
 }
 
+/// Whether this node made the channel (its first member here was made
+/// operator, no record being known yet) before the node that wrote the
+/// record did: two nodes created it at once, and this node's write of its
+/// JOIN came second. The earlier creation wins, as in IRC's timestamp rule:
+/// without this, the record of the later one (its own first member the
+/// operator) stood, and whoever had made the channel first lost their
+/// operator status when their node applied it. A channel that existed
+/// before this node's copy of it was made is older, so it keeps its record
+/// and a joiner made operator here by mistake (the record not yet seen) is
+/// corrected.
+fn created_here_first(current: &ChannelRecord, local: &ChannelRecord, node: &str) -> bool {
+    !current.nodes.contains(node) && local.created_ms < current.created_ms
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +190,44 @@ mod tests {
         let joined = StateChange::Joined("a!a@h".into());
         let joined = next_record(Some(&next), &joined, None, "a", &fold);
         assert!(matches!(joined, Change::Write(r) if r.nodes.len() == 2));
+    }
+
+    #[test]
+    fn of_two_nodes_creating_a_channel_at_once_the_earlier_creation_wins() {
+        let created = |ms: i64, node: &str, op: &str| {
+            let mut copy = record(&[node]);
+            copy.created_ms = ms;
+            copy.apply_modes("+o", &[op.into()], "x!x@h", ms, fold);
+            copy
+        };
+        // ann made #c on a at 100; bob made it on b at 200, not yet knowing,
+        // and b's JOIN was written first.
+        let on_a = created(100, "a", "ann");
+        let on_b = created(200, "b", "bob");
+        let ann = StateChange::Joined("ann!a@h".into());
+        let Change::Write(merged) = next_record(Some(&on_b), &ann, Some(&on_a), "a", &fold) else {
+            panic!("a's creation is written");
+        };
+        assert_eq!(merged.privileges.keys().collect::<Vec<_>>(), ["ann"]);
+        assert_eq!(merged.nodes.len(), 2);
+        assert_eq!(
+            (merged.created_ms, merged.changed_by.as_str()),
+            (100, "ann!a@h")
+        );
+        // The other way round: b's later copy takes the record as it is.
+        let bob = StateChange::Joined("bob!b@h".into());
+        let Change::Write(kept) = next_record(Some(&on_a), &bob, Some(&on_b), "b", &fold) else {
+            panic!("b is listed");
+        };
+        assert_eq!(kept.privileges.keys().collect::<Vec<_>>(), ["ann"]);
+        assert_eq!(kept.created_ms, 100);
+        // Once listed, a node's own copy never replaces the record, however old.
+        let cid = StateChange::Joined("cid!c@h".into());
+        let older = created(50, "b", "cid");
+        assert_eq!(
+            next_record(Some(&merged), &cid, Some(&older), "b", &fold),
+            Change::Keep
+        );
     }
 
     #[test]
