@@ -221,7 +221,8 @@ impl HubState {
         match commit {
             Some(commit) => (outcome, Some((prepared, commit))),
             None => {
-                self.deliver(prepared, overflowed);
+                // Routed under the same shared hub lock: the members are those routed to.
+                self.deliver_routed(prepared, overflowed, false);
                 (outcome, None)
             }
         }
@@ -302,7 +303,15 @@ impl HubState {
     }
 
     /// Publishes and pushes a message; the caller holds its order lock.
+    /// The recipients' membership is checked again (they were routed before a commit).
     fn deliver(&self, prepared: PreparedSay, overflowed: &mut Vec<ClientId>) {
+        self.deliver_routed(prepared, overflowed, true);
+    }
+
+    /// [`Self::deliver`]; `recheck` false when the recipients were routed
+    /// under the same hold of the shared hub lock (membership changes need
+    /// it exclusively), which spares a member-map lookup per recipient.
+    fn deliver_routed(&self, prepared: PreparedSay, overflowed: &mut Vec<ClientId>, recheck: bool) {
         let PreparedSay {
             envelope,
             sender,
@@ -317,8 +326,8 @@ impl HubState {
             Destination::User(_) => None,
         };
         let still_member = |member: &ClientId| match channel {
-            Some(channel) => channel.is_some_and(|c| c.members.contains_key(member)),
-            None => true,
+            Some(channel) if recheck => channel.is_some_and(|c| c.members.contains_key(member)),
+            _ => true,
         };
         // A whisper to oneself is received like any whisper and, with
         // echo-message, echoed too (as other servers do); only the echo belongs
