@@ -127,3 +127,41 @@ fn with_every_message_committed_before_delivery_it_leaves_the_message_to_say() {
     );
     assert_eq!(received(&bob), Vec::<String>::new());
 }
+
+/// A message that waits for its commit (`sync = "full"`) is delivered to
+/// those still members once it is committed: the membership is checked
+/// again then (a message delivered at once is routed and delivered under
+/// one hold of the hub's lock, so it needs no second look).
+#[test]
+fn a_member_who_parts_while_a_message_awaits_its_commit_does_not_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (context, _history) = context_with_history(dir.path(), SyncMode::Full);
+    let (alice, _) = register(&context, "alice");
+    let (bob, bob_queue) = register(&context, "bob");
+    let (carol, carol_queue) = register(&context, "carol");
+    context.hub.with(|hub| {
+        for id in [alice, bob, carol] {
+            hub.join(id, "#room", None).unwrap();
+        }
+    });
+    let mut overflowed = Vec::new();
+    let (_, pending) = context
+        .hub
+        .read(|hub| hub.begin_say(alice, whisper("#room", "committed"), None, &mut overflowed))
+        .unwrap();
+    let (prepared, _commit) = pending.expect("full sync waits for the commit");
+    context
+        .hub
+        .with(|hub| hub.part(bob, "#room", None))
+        .unwrap();
+    context
+        .hub
+        .read(|hub| hub.finish_say(prepared, &mut overflowed));
+    let got = |lines: Vec<String>| lines.iter().any(|line| line.contains("committed"));
+    assert!(got(received(&carol_queue)));
+    assert!(
+        !got(received(&bob_queue)),
+        "bob left before it was delivered"
+    );
+    assert!(overflowed.is_empty());
+}
