@@ -446,12 +446,15 @@ impl HubState {
         {
             return Err(SayError::CannotSendToChannel("you are banned (+b)"));
         }
-        let recipients = channel
-            .members
-            .keys()
-            .copied()
-            .filter(|member| *member != id)
-            .collect();
+        // Sized once: collecting from a filter grew a 100-member list six times.
+        let mut recipients = Recipients::with_capacity(channel.members.len());
+        recipients.extend(
+            channel
+                .members
+                .keys()
+                .copied()
+                .filter(|member| *member != id),
+        );
         Ok(Route {
             recipients,
             peer: None,
