@@ -2,6 +2,7 @@
 
 use super::client::Client;
 use super::event::Envelope;
+use crate::net::capture::Capturing;
 use bytes::Bytes;
 use std::sync::Arc;
 
@@ -17,6 +18,9 @@ pub(crate) struct Fanout {
     first: Option<(FormatKey, Option<Bytes>)>,
     /// Every further distinct encoding (a channel with mixed clients).
     more: Vec<(FormatKey, Option<Bytes>)>,
+    /// The queue the delivering task captures for a labelled response, if
+    /// any, looked up once: a fan-out is delivered without awaiting.
+    capturing: Capturing,
 }
 
 impl Fanout {
@@ -30,6 +34,7 @@ impl Fanout {
             envelope,
             first: None,
             more: Vec::new(),
+            capturing: Capturing::now(),
         }
     }
 
@@ -65,8 +70,13 @@ impl Fanout {
 
     /// Queues the event for `client`; returns false when its queue overflowed.
     pub(crate) fn deliver(&mut self, client: &Client) -> bool {
+        if self.capturing.captures(&client.outbound) {
+            return self
+                .encoded(client)
+                .is_none_or(|bytes| client.outbound.push_shared(bytes).is_ok());
+        }
         self.encoded(client)
-            .is_none_or(|bytes| client.outbound.push_shared(bytes).is_ok())
+            .is_none_or(|bytes| client.outbound.push_uncaptured(bytes).is_ok())
     }
 
     /// Like [`Fanout::deliver`], but never part of the client's own labelled response.
