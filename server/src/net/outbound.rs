@@ -352,7 +352,8 @@ impl Outbound {
 
     /// Wakes `waker` at the next push or close. One writer drains a queue:
     /// a later registration replaces an earlier one.
-    pub(super) fn register_writer(&self, waker: &Waker) {
+    #[cfg(test)]
+    fn register_writer(&self, waker: &Waker) {
         self.writer.register(waker);
     }
 
@@ -360,7 +361,11 @@ impl Outbound {
     /// hold) into `buffer`, which must be empty, and whether the queue is
     /// closing with nothing left in it (the writer shuts the socket down
     /// after this batch). `buffer`'s memory may be kept for later lines.
-    pub(super) fn take_batch(&self, buffer: &mut Vec<u8>) -> bool {
+    ///
+    /// With nothing to take, `waker` (the writer's) is registered for the
+    /// next push, under the same lock: no push can come between the look
+    /// and the registration, and a writer going idle locks the queue once.
+    pub(super) fn take_batch(&self, buffer: &mut Vec<u8>, waker: Option<&Waker>) -> bool {
         debug_assert!(buffer.is_empty());
         let mut state = self.lock();
         let limit = match state.held_at {
@@ -383,7 +388,14 @@ impl Outbound {
             state.lines = Lines::default();
         }
         // Closing means "shut down after this batch": only once all is taken.
-        state.closing && state.queued_bytes == 0
+        let closing = state.closing && state.queued_bytes == 0;
+        if let Some(waker) = waker
+            && taken == 0
+            && !closing
+        {
+            self.writer.register(waker);
+        }
+        closing
     }
 
     /// Drains the queue into `writer` until it is closed and written or the
@@ -456,7 +468,7 @@ mod tests {
         outbound.push(Bytes::from_static(b"c\r\n")).unwrap();
         assert_eq!(wakes(), 1);
         let mut buffer = Vec::new();
-        outbound.take_batch(&mut buffer);
+        outbound.take_batch(&mut buffer, None);
         assert_eq!(&buffer[..], b"a\r\nb\r\nc\r\n");
         // Emptied: the next line wakes it again, as do a release and a close.
         outbound.push(Bytes::from_static(b"d\r\n")).unwrap();
@@ -470,6 +482,30 @@ mod tests {
         outbound.register_writer(&waker);
         outbound.close(None);
         assert_eq!(wakes(), 4);
+    }
+
+    /// The writer registers in the take that finds the queue empty (one
+    /// lock): the next push wakes it; a take that found lines registers
+    /// nothing (the writer comes back for more before it sleeps).
+    #[test]
+    fn a_take_that_finds_nothing_registers_the_writer_for_the_next_push() {
+        let outbound = Outbound::new(1000);
+        let counter = std::sync::Arc::new(CountingWaker(0.into()));
+        let wakes = || counter.0.load(std::sync::atomic::Ordering::Relaxed);
+        let waker = Waker::from(counter.clone());
+        let mut buffer = Vec::new();
+        outbound.push(Bytes::from_static(b"a\r\n")).unwrap();
+        outbound.take_batch(&mut buffer, Some(&waker));
+        assert_eq!(&buffer[..], b"a\r\n");
+        outbound.push(Bytes::from_static(b"b\r\n")).unwrap();
+        assert_eq!(wakes(), 0, "not registered while it had lines");
+        buffer.clear();
+        outbound.take_batch(&mut buffer, Some(&waker));
+        buffer.clear();
+        assert!(!outbound.take_batch(&mut buffer, Some(&waker)));
+        assert!(buffer.is_empty());
+        outbound.push(Bytes::from_static(b"c\r\n")).unwrap();
+        assert_eq!(wakes(), 1);
     }
 
     #[tokio::test]
@@ -526,15 +562,15 @@ mod tests {
         outbound.hold();
         outbound.push(Bytes::from_static(b"meanwhile\r\n")).unwrap();
         let mut buffer = Vec::new();
-        outbound.take_batch(&mut buffer);
+        outbound.take_batch(&mut buffer, None);
         assert_eq!(&buffer[..], b"before\r\n");
         buffer.clear();
-        outbound.take_batch(&mut buffer);
+        outbound.take_batch(&mut buffer, None);
         assert!(buffer.is_empty(), "held lines wait");
         outbound
             .release(vec![Bytes::from_static(b"response\r\n")])
             .unwrap();
-        outbound.take_batch(&mut buffer);
+        outbound.take_batch(&mut buffer, None);
         assert_eq!(&buffer[..], b"response\r\nmeanwhile\r\n");
         assert_eq!(outbound.queued_bytes(), 0);
     }
@@ -549,7 +585,7 @@ mod tests {
         let mut buffer = Vec::new();
         let mut written = Vec::new();
         let mut batches = 0;
-        while !outbound.take_batch(&mut buffer) {
+        while !outbound.take_batch(&mut buffer, None) {
             assert!(!buffer.is_empty() && buffer.len() <= BATCH_BYTES);
             written.extend_from_slice(&buffer);
             buffer.clear();
@@ -573,7 +609,7 @@ mod tests {
         let mut buffer = Vec::new();
         let mut before = 0;
         loop {
-            outbound.take_batch(&mut buffer);
+            outbound.take_batch(&mut buffer, None);
             if buffer.is_empty() {
                 break;
             }
@@ -584,7 +620,7 @@ mod tests {
         outbound
             .release(vec![Bytes::from_static(b"reply")])
             .unwrap();
-        outbound.take_batch(&mut buffer);
+        outbound.take_batch(&mut buffer, None);
         assert_eq!(&buffer[..], b"replylive");
     }
 
@@ -601,7 +637,7 @@ mod tests {
         let mut buffer = Vec::new();
         let mut taken = 0;
         loop {
-            outbound.take_batch(&mut buffer);
+            outbound.take_batch(&mut buffer, None);
             if buffer.is_empty() {
                 break;
             }
@@ -620,14 +656,14 @@ mod tests {
         outbound.push(Bytes::from_static(b"a\r\n")).unwrap();
         let mut buffer = Vec::with_capacity(100);
         let first = buffer.as_ptr();
-        outbound.take_batch(&mut buffer);
+        outbound.take_batch(&mut buffer, None);
         assert_eq!(&buffer[..], b"a\r\n");
         outbound.push(Bytes::from_static(b"b\r\n")).unwrap();
         buffer.clear();
-        outbound.take_batch(&mut buffer);
+        outbound.take_batch(&mut buffer, None);
         assert_eq!((&buffer[..], buffer.as_ptr()), (&b"b\r\n"[..], first));
         buffer.clear();
-        outbound.take_batch(&mut buffer);
+        outbound.take_batch(&mut buffer, None);
         assert!(buffer.is_empty());
         assert_eq!(
             buffer.as_ptr(),
@@ -653,11 +689,11 @@ mod tests {
         }
         assert!(!line.is_unique(), "the lines past COPY_BYTES are shared");
         let mut buffer = Vec::new();
-        outbound.take_batch(&mut buffer);
+        outbound.take_batch(&mut buffer, None);
         assert_eq!(buffer.len(), copied * 1000, "the copied lines, whole");
         buffer.clear();
         outbound.push_shared(&Bytes::from_static(b"next")).unwrap();
-        outbound.take_batch(&mut buffer);
+        outbound.take_batch(&mut buffer, None);
         assert_eq!(
             buffer.len(),
             8 * 1000 + 4,
@@ -680,7 +716,7 @@ mod tests {
         outbound.push_shared(&line).unwrap();
         assert!(line.is_unique(), "the queue holds no reference");
         let mut buffer = Vec::new();
-        outbound.take_batch(&mut buffer);
+        outbound.take_batch(&mut buffer, None);
         assert_eq!(&buffer[..], b"PRIVMSG #a :hi\r\nPRIVMSG #a :hi\r\n");
     }
 
@@ -703,7 +739,7 @@ mod tests {
         outbound.close(None);
         let mut written = Vec::new();
         let mut buffer = Vec::new();
-        while !outbound.take_batch(&mut buffer) {
+        while !outbound.take_batch(&mut buffer, None) {
             // A response goes into the chunk it was held in.
             assert!(buffer.len() <= BATCH_BYTES + b"reply\r\n".len());
             written.append(&mut buffer);

@@ -131,17 +131,13 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
             if self.closing {
                 return io.as_mut().poll_shutdown(cx);
             }
-            self.closing = outbound.take_batch(&mut self.buffer);
+            // Registered for the next push if there is nothing to take.
+            self.closing = outbound.take_batch(&mut self.buffer, Some(cx.waker()));
             if self.buffer.is_empty() && !self.closing {
                 if self.buffer.capacity() > 0 {
                     self.buffer = Vec::new();
                 }
-                outbound.register_writer(cx.waker());
-                // A push between the look above and the registration woke nobody.
-                self.closing = outbound.take_batch(&mut self.buffer);
-                if self.buffer.is_empty() && !self.closing {
-                    return Poll::Pending;
-                }
+                return Poll::Pending;
             }
         }
     }
