@@ -17,6 +17,14 @@
 //! from a sender's wait to its record under the hub lock, with no await in
 //! between, i.e. one per worker thread at most, each a bounded line.
 //!
+//! The hub's path that must not wait skips the reservation's lock round
+//! trip: it glances at whether there is room ([`Handoff::seems_to_have_room`],
+//! one relaxed load of a flag every change of the counts updates under the
+//! lock) and records uncounted. Between its glance and its record (under
+//! the hub lock, no await) others may fill the queue, so both bounds may be
+//! passed by one message per worker thread at most; a glance that finds the
+//! queue full sends the sender to [`Handoff::reserve`], which waits.
+//!
 //! What must stay in order with the messages goes into the buffer too: room
 //! stream sequences ([`Handoff::place`]) and channel histories to forget
 //! ([`Handoff::forget`], which applies to the messages recorded before it
@@ -26,6 +34,7 @@
 use super::batch::Placed;
 use super::records::{Records, ToRecord};
 use super::writer::Reply;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::Notify;
 
@@ -90,6 +99,9 @@ struct State {
 #[derive(Debug)]
 pub(crate) struct Handoff {
     state: Mutex<State>,
+    /// Whether the queue had room when its counts last changed (set under
+    /// the lock, read without it: see the module docs).
+    has_room: AtomicBool,
     /// Senders waiting for room.
     room: Notify,
     max_messages: usize,
@@ -109,6 +121,7 @@ impl Handoff {
     pub(crate) fn new(max_messages: usize, max_bytes: usize, wake_at: usize) -> Handoff {
         Handoff {
             state: Mutex::new(State::default()),
+            has_room: AtomicBool::new(true),
             room: Notify::new(),
             max_messages: max_messages.max(1),
             max_bytes: max_bytes.max(1),
@@ -131,13 +144,33 @@ impl Handoff {
         if state.closed {
             return Some(false);
         }
-        let queued = state.pending.records.len() + state.pending.places.len() + state.reserved;
-        if queued >= self.max_messages || state.pending.records.bytes() >= self.max_bytes {
+        if self.is_full(&state) {
             state.waiting = true;
             return None;
         }
         state.reserved += 1;
+        self.note_room(&state);
         Some(true)
+    }
+
+    /// Whether there was room for a message when the counts last changed:
+    /// a glance without the lock, for the path that must not wait (see the
+    /// module docs). Records made on its word are not counted in advance.
+    pub(crate) fn seems_to_have_room(&self) -> bool {
+        self.has_room.load(Ordering::Relaxed)
+    }
+
+    /// Whether the messages and places queued or reserved, or the bytes
+    /// queued, are at their bound.
+    fn is_full(&self, state: &State) -> bool {
+        let queued = state.pending.records.len() + state.pending.places.len() + state.reserved;
+        queued >= self.max_messages || state.pending.records.bytes() >= self.max_bytes
+    }
+
+    /// Publishes whether there is room, for [`seems_to_have_room`](Self::seems_to_have_room);
+    /// called under the lock after every change of the counts.
+    fn note_room(&self, state: &State) {
+        self.has_room.store(!self.is_full(state), Ordering::Relaxed);
     }
 
     /// [`try_reserve`](Self::try_reserve), waiting for the writer to take
@@ -159,6 +192,7 @@ impl Handoff {
     pub(crate) fn release(&self) {
         let mut state = self.lock();
         state.reserved = state.reserved.saturating_sub(1);
+        self.note_room(&state);
         let waiting = std::mem::take(&mut state.waiting);
         drop(state);
         if waiting {
@@ -177,6 +211,7 @@ impl Handoff {
     ) -> Result<Wake, Refused> {
         let mut state = self.fill_reserved(reserved)?;
         state.pending.records.push(message);
+        self.note_room(&state);
         let urgent = durable.is_some();
         state.pending.durable.extend(durable);
         Ok(self.wake(&mut state, urgent))
@@ -199,6 +234,7 @@ impl Handoff {
     pub(crate) fn place(&self, reserved: bool, placed: Placed) -> Result<Wake, Refused> {
         let mut state = self.fill_reserved(reserved)?;
         state.pending.places.push(placed);
+        self.note_room(&state);
         Ok(self.wake(&mut state, false))
     }
 
@@ -243,6 +279,7 @@ impl Handoff {
         if !state.pending.is_empty() {
             std::mem::swap(&mut state.pending, into);
         }
+        self.note_room(&state);
         state.woken = false;
         state.writer_idle = false;
         let (waiting, abandoned) = (std::mem::take(&mut state.waiting), state.abandoned);
@@ -270,6 +307,7 @@ impl Handoff {
         let mut state = self.lock();
         state.closed = true;
         let left = std::mem::take(&mut state.pending);
+        self.note_room(&state);
         drop(state);
         self.room.notify_waiters();
         left

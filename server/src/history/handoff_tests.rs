@@ -52,6 +52,42 @@ fn history_handoff_is_bounded_in_bytes_and_senders_wait_for_the_take() {
 }
 
 #[test]
+fn history_handoff_glance_sees_both_bounds_reserved_room_and_the_take() {
+    let handoff = Handoff::new(3, 1 << 20, 100);
+    assert!(handoff.seems_to_have_room());
+    assert_eq!(handoff.try_reserve(), Some(true));
+    let _ = handoff.record(false, &said("unreserved"), None).unwrap();
+    assert!(handoff.seems_to_have_room(), "one place left");
+    let _ = handoff
+        .place(false, Placed::new("#lobby", "id", 1))
+        .unwrap();
+    assert!(
+        !handoff.seems_to_have_room(),
+        "a reserved place, a message and a place fill it"
+    );
+    assert_eq!(handoff.try_reserve(), None, "the glance and the lock agree");
+    handoff.release();
+    assert!(handoff.seems_to_have_room(), "room given back");
+    let _ = handoff.record(false, &said("third"), None).unwrap();
+    assert!(!handoff.seems_to_have_room());
+    let mut taken = Pending::default();
+    handoff.take(&mut taken);
+    assert_eq!(texts(&taken), ["unreserved", "third"]);
+    assert!(handoff.seems_to_have_room(), "emptied by the take");
+
+    let bytes = Handoff::new(1000, 400, 1000);
+    let text = "x".repeat(100);
+    let mut recorded = 0;
+    while bytes.seems_to_have_room() {
+        let _ = bytes.record(false, &said(&text), None).unwrap();
+        recorded += 1;
+        assert!(recorded < 10, "the byte bound never showed");
+    }
+    assert!((2..=4).contains(&recorded), "{recorded} recorded");
+    assert_eq!(bytes.try_reserve(), None);
+}
+
+#[test]
 fn history_handoff_counts_reserved_room_and_gives_back_unused_room() {
     let handoff = Handoff::new(2, 1 << 20, 100);
     assert_eq!(handoff.try_reserve(), Some(true));

@@ -257,10 +257,10 @@ impl History {
     /// Waits for room in the writer's queue (backpressure when the disk is
     /// behind), to be filled under the hub lock with [`Reservation::record`]
     /// or [`Reservation::record_durable`].
-    pub async fn reserve(&self) -> Reservation {
+    pub async fn reserve(&self) -> Reservation<'_> {
         let reserved = self.inner.handoff.reserve().await;
         Reservation {
-            history: self.clone(),
+            history: self,
             reserved,
         }
     }
@@ -268,12 +268,29 @@ impl History {
     /// Room in the writer's queue if there is some right now: `None` when
     /// [`History::reserve`] would wait. For senders with a path that must
     /// not wait (they fall back to `reserve` when this says no).
-    pub fn try_reserve(&self) -> Option<Reservation> {
+    pub fn try_reserve(&self) -> Option<Reservation<'_>> {
         let reserved = self.inner.handoff.try_reserve()?;
         Some(Reservation {
-            history: self.clone(),
+            history: self,
             reserved,
         })
+    }
+
+    /// Like [`try_reserve`](Self::try_reserve) for the hub's path that must
+    /// not wait, without its lock round trip: `None` when the queue was full
+    /// at a glance. Nothing is counted: the record goes in whatever the
+    /// queue holds by then, so the bounds may be passed by the messages
+    /// between such a glance and their record under the hub lock, at most
+    /// one per worker thread (nothing awaits in between), as the byte bound
+    /// is by reservations.
+    pub fn try_room(&self) -> Option<Reservation<'_>> {
+        self.inner
+            .handoff
+            .seems_to_have_room()
+            .then_some(Reservation {
+                history: self,
+                reserved: false,
+            })
     }
 
     /// Queues a message for the next batch without waiting. Never blocks: if

@@ -27,16 +27,21 @@ impl DurableCommit {
 /// Room for one message in the writer's queue, taken with
 /// [`History::reserve`] before the hub lock so that recording under the lock
 /// never waits and never drops. Dropped unused, the room is given back.
+///
+/// It borrows the store rather than holding a handle of its own: one is
+/// taken per message, and a handle's clone and drop were an atomic
+/// increment and decrement each on the sender's thread.
 #[derive(Debug)]
 #[must_use = "record into the reservation, or drop it to give the room back"]
-pub struct Reservation {
-    pub(super) history: History,
-    /// Whether room was counted for it (false once the store has closed:
-    /// the record is then refused and counted as dropped).
+pub struct Reservation<'h> {
+    pub(super) history: &'h History,
+    /// Whether room was counted for it: false for room only seen free
+    /// ([`History::try_room`]), and once the store has closed (the record is
+    /// then refused and counted as dropped).
     pub(super) reserved: bool,
 }
 
-impl Reservation {
+impl Reservation<'_> {
     /// Queues `message` for the next batch (`sync = "batched"`).
     pub fn record<'a>(mut self, message: impl Into<ToRecord<'a>>) {
         let reserved = std::mem::take(&mut self.reserved);
@@ -56,7 +61,7 @@ impl Reservation {
     }
 }
 
-impl Drop for Reservation {
+impl Drop for Reservation<'_> {
     fn drop(&mut self) {
         if self.reserved {
             self.history.inner.handoff.release();

@@ -227,6 +227,44 @@ async fn history_senders_wait_while_the_queue_holds_its_bytes() {
 }
 
 #[tokio::test]
+async fn history_senders_that_only_glance_at_the_queue_wait_at_its_bound_and_resume_after_the_take()
+{
+    use futures::FutureExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = HistoryConfig {
+        queue_capacity: 4,
+        ..HistoryConfig::default()
+    };
+    let history = History::open(dir.path(), &config).unwrap();
+    // The writer is stuck (as on a disk far behind) and the queue is empty.
+    let release = history.stall_writer().await;
+    let mut queued = 0;
+    while let Some(room) = history.try_room() {
+        room.record(channel_message(queued));
+        queued += 1;
+        assert!(queued < 10, "the glance never saw the bound");
+    }
+    assert_eq!(queued, 4, "the glance sees the message bound");
+    assert!(history.try_reserve().is_none());
+    // What the hub does then: wait for room.
+    let mut next = Box::pin(history.reserve());
+    assert!((&mut next).now_or_never().is_none(), "no room yet");
+    drop(release);
+    next.await.record(channel_message(4));
+    history
+        .try_room()
+        .expect("room again after the take")
+        .record(channel_message(5));
+    history.flush().await.unwrap();
+    let stored = history.query(latest(1000)).await.unwrap();
+    let texts: Vec<&str> = stored.iter().map(|m| m.text.as_str()).collect();
+    let expected: Vec<String> = (0..6).map(|n| format!("message {n}")).collect();
+    assert_eq!(texts, expected);
+    assert_eq!(history.dropped_count(), 0);
+    history.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn history_a_big_batch_is_stored_whole_and_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let history = History::open(dir.path(), &HistoryConfig::default()).unwrap();

@@ -75,7 +75,7 @@ impl HubState {
     fn deliver_remote(
         &self,
         published: Published,
-        reservation: Option<Reservation>,
+        reservation: Option<Reservation<'_>>,
         overflowed: &mut Vec<ClientId>,
     ) {
         let mut fanout = Fanout::shared(published.envelope);

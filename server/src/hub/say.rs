@@ -129,14 +129,15 @@ impl HubState {
     /// lock released, then calls [`finish_say`](Self::finish_say).
     ///
     /// `reservation` is room in the history queue taken before the lock
-    /// ([`crate::history::History::reserve`]); without one the message is
+    /// ([`crate::history::History::reserve`], or
+    /// [`crate::history::History::try_room`]); without one the message is
     /// recorded only if the queue has room. Clients whose queue overflowed are
     /// added to `overflowed`, for the caller to drop.
     pub fn begin_say(
         &self,
         id: ClientId,
         request: SayRequest,
-        reservation: Option<Reservation>,
+        reservation: Option<Reservation<'_>>,
         overflowed: &mut Vec<ClientId>,
     ) -> Result<Begun, SayError> {
         let sender = self.clients.get(&id).ok_or(SayError::NoSuchNick)?;
@@ -156,7 +157,7 @@ impl HubState {
         &self,
         sender: &Client,
         request: SayRequest,
-        reservation: Option<Reservation>,
+        reservation: Option<Reservation<'_>>,
         overflowed: &mut Vec<ClientId>,
     ) -> Result<Begun, SayError> {
         let id = sender.id;
@@ -236,7 +237,7 @@ impl HubState {
         source: Arc<Source>,
         request: SayRequest,
         route: Route<'_>,
-        reservation: Option<Reservation>,
+        reservation: Option<Reservation<'_>>,
         order: Option<&mut ChannelOrder>,
     ) -> (SayOutcome, PreparedSay, Option<DurableCommit>) {
         // One clock read for the msgid (which carries its millisecond), the
