@@ -29,7 +29,9 @@ pub struct HistoryConfig {
     #[serde(with = "crate::config::duration")]
     pub commit_interval: Duration,
     /// How many messages may wait for the writer; when that many wait, senders
-    /// wait for room (backpressure) instead of messages going unrecorded.
+    /// wait for room (backpressure) instead of messages going unrecorded. It
+    /// may be exceeded by the messages already seen room, at most one per
+    /// worker thread.
     pub queue_capacity: usize,
     /// About how many bytes of messages may wait for the writer (text and
     /// bookkeeping); past it senders wait too. It may be exceeded by the
