@@ -220,6 +220,46 @@ async fn concurrent_channel_changes_on_two_nodes_are_all_kept() {
     assert_eq!(b.channels.get("#lobby").await.unwrap(), None);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_writers_changing_one_channel_at_once_all_get_their_change_in() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    // Twelve writers (three nodes, four at once on each) add five bans each
+    // to one record at the same moment, as many nodes saying they are here
+    // after an outage do: every change is written, none given up on.
+    let nodes = [
+        Node::start(&nats, "node-a").await,
+        Node::start(&nats, "node-b").await,
+        Node::start(&nats, "node-c").await,
+    ];
+    let writer = |node: &Node, name: String| {
+        let channels = node.channels.clone();
+        async move {
+            for index in 0..5 {
+                let mask = format!("{name}-{index}!*@*");
+                channels
+                    .update("#busy", |record| {
+                        let mut next = record.cloned().unwrap_or_default();
+                        next.bans.push(ban(&mask));
+                        Change::Write(Box::new(next))
+                    })
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    let writers = (0..12).map(|index| {
+        let node = &nodes[index % nodes.len()];
+        tokio::spawn(writer(node, format!("w{index}")))
+    });
+    for written in futures::future::join_all(writers.collect::<Vec<_>>()).await {
+        written.unwrap();
+    }
+    let record = nodes[0].channels.get("#busy").await.unwrap().unwrap();
+    assert_eq!(record.bans.len(), 60, "{:?}", record.bans);
+}
+
 /// `config` as node `name` of the test network on `nats`, with its data in
 /// `dir`, once it has joined the cluster.
 async fn node_in(nats: &NatsServer, name: &str, dir: &std::path::Path) -> TestServer {

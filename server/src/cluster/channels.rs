@@ -10,6 +10,7 @@
 //! record because there is only one. Members are not in the record: each
 //! node announces its own (see `wire::Event::Roster`).
 
+use super::contention::{ATTEMPTS, Backoff};
 use super::subject::token;
 use super::{ClusterError, Link, Subjects, bucket};
 use async_nats::jetstream::kv;
@@ -116,9 +117,6 @@ pub enum Change {
     Keep,
 }
 
-/// Attempts before an update gives up on concurrent writers.
-const ATTEMPTS: u32 = 16;
-
 /// The channel bucket as seen from one node.
 #[derive(Debug, Clone)]
 pub struct ChannelStore {
@@ -151,14 +149,20 @@ impl ChannelStore {
     /// Applies `change` to the current record (`None`: no such channel)
     /// until it is written without anyone writing in between; returns the
     /// record in force afterwards and its revision. `change` may run
-    /// several times: it must only compute.
+    /// several times: it must only compute. After each lost race it waits
+    /// a random, growing pause (`contention`), so many nodes changing one
+    /// channel at once take turns instead of colliding again.
     pub async fn update(
         &self,
         folded: &str,
         mut change: impl FnMut(Option<&ChannelRecord>) -> Change,
     ) -> Result<Option<(ChannelRecord, u64)>, ClusterError> {
         let key = token(folded);
-        for _ in 0..ATTEMPTS {
+        let mut backoff = Backoff::new();
+        for attempt in 1..=ATTEMPTS {
+            if attempt > 1 {
+                backoff.pause().await;
+            }
             let current = self.read(&key).await?;
             let record = current.as_ref().map(|(record, _)| record);
             let revision = current.as_ref().map(|(_, revision)| *revision);

@@ -43,6 +43,7 @@ mod catchup;
 mod channel_changes;
 pub mod channels;
 pub mod config;
+mod contention;
 mod directory;
 mod ended;
 mod held;

@@ -1,0 +1,88 @@
+//! Pauses between compare-and-set attempts on a key others write too.
+//!
+//! A lost race means another node wrote the key between our read and our
+//! write. Trying again at once, as every loser does, makes the same
+//! writers collide again: with `n` nodes writing one channel's record at
+//! the same moment (every node saying it is here after a NATS outage,
+//! joins to a busy channel from every node), each round has one winner,
+//! and a node loses a given round with probability about `1 - 1/n`; with
+//! sixteen immediate attempts, a change was given up (and lost) one time in
+//! five at ten nodes, and the test's two busy nodes lost all sixteen now
+//! and then under load. So after each lost race the loser waits a random
+//! time below a window that doubles from [`FIRST`] to [`MAX`] ("full
+//! jitter"): the writers spread out over the window instead of colliding
+//! in step, and a long queue of them is served within a few doublings.
+
+use std::time::Duration;
+
+/// How often a change is tried before it is given up: with the pauses
+/// below, tens of nodes writing one key at once all get through.
+pub(crate) const ATTEMPTS: u32 = 32;
+
+/// The window of the pause after the first lost race: about one
+/// compare-and-set round trip to a local NATS server.
+const FIRST: Duration = Duration::from_millis(2);
+
+/// The widest window: the longest a single pause can be. All attempts
+/// together wait at most about six seconds (the writer of this node's
+/// channel changes waits with them), half that on average.
+const MAX: Duration = Duration::from_millis(200);
+
+/// The pauses of one change's attempts.
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    window: Duration,
+    rng: fastrand::Rng,
+}
+
+impl Backoff {
+    /// The pauses of a new change, with its own randomness.
+    pub(crate) fn new() -> Backoff {
+        Backoff::with_rng(fastrand::Rng::new())
+    }
+
+    fn with_rng(rng: fastrand::Rng) -> Backoff {
+        Backoff { window: FIRST, rng }
+    }
+
+    /// How long to wait after the latest lost race: a random time below the
+    /// current window, which then doubles (up to [`MAX`]).
+    pub(crate) fn next_pause(&mut self) -> Duration {
+        let window = u64::try_from(self.window.as_micros()).unwrap_or(u64::MAX);
+        self.window = (self.window * 2).min(MAX);
+        Duration::from_micros(self.rng.u64(..=window))
+    }
+
+    /// Waits after a lost race (see [`Backoff::next_pause`]).
+    pub(crate) async fn pause(&mut self) {
+        tokio::time::sleep(self.next_pause()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_are_random_within_a_window_that_doubles_up_to_the_widest() {
+        let mut backoff = Backoff::with_rng(fastrand::Rng::with_seed(7));
+        let mut windows = Vec::new();
+        let mut window = FIRST;
+        for _ in 0..ATTEMPTS {
+            let pause = backoff.next_pause();
+            assert!(pause <= window, "{pause:?} > {window:?}");
+            windows.push(window);
+            window = (window * 2).min(MAX);
+        }
+        assert_eq!(windows[1], FIRST * 2);
+        assert_eq!(windows.last(), Some(&MAX));
+        let total: Duration = windows.iter().sum();
+        assert!(total < Duration::from_secs(7), "at most {total:?} in all");
+        // Jittered: two changes that lost the same race do not wait alike.
+        let mut one = Backoff::with_rng(fastrand::Rng::with_seed(1));
+        let mut two = Backoff::with_rng(fastrand::Rng::with_seed(2));
+        let ones: Vec<_> = (0..8).map(|_| one.next_pause()).collect();
+        let twos: Vec<_> = (0..8).map(|_| two.next_pause()).collect();
+        assert_ne!(ones, twos);
+    }
+}
