@@ -81,14 +81,17 @@ pub(crate) fn insert_batch(
     }
     // By conversation id: its blocks go into the index in key order.
     runs.sort_unstable_by_key(|&(id, _)| id);
-    let mut rows = Vec::with_capacity(batch.len());
-    for (id, run) in runs {
-        rows.extend(grouped.messages(run).map(|at| (id, &batch[at])));
-    }
-    if batch.iter().any(QueuedMessage::replayed) {
+    let rows = runs
+        .iter()
+        .flat_map(|&(id, run)| grouped.messages(run).map(move |at| (id, &batch[at])));
+    if grouped.any_replayed {
+        let mut rows: Vec<_> = rows.collect();
         drop_repeats(&tx, &mut rows)?;
+        write_blocks(&tx, rows)?;
+    } else {
+        // Nothing to leave out: written as they are listed, no copy of the list.
+        write_blocks(&tx, rows)?;
     }
-    write_blocks(&tx, &rows)?;
     place(&tx, places)?;
     tx.commit()
 }
@@ -145,13 +148,17 @@ fn drop_repeats(
 }
 
 /// Writes `rows` (grouped by conversation id) as blocks.
-fn write_blocks(conn: &Connection, rows: &[(i64, &QueuedMessage<'_>)]) -> rusqlite::Result<()> {
-    let Some(&(first, _)) = rows.first() else {
+fn write_blocks<'m, 'b: 'm>(
+    conn: &Connection,
+    rows: impl IntoIterator<Item = (i64, &'m QueuedMessage<'b>)>,
+) -> rusqlite::Result<()> {
+    let mut rows = rows.into_iter().peekable();
+    let Some(&(first, _)) = rows.peek() else {
         return Ok(());
     };
     let mut appender = Appender::new(conn, first);
     let mut current = first;
-    for &(conversation, message) in rows {
+    for (conversation, message) in rows {
         if conversation != current {
             appender.switch(conversation)?;
             current = conversation;

@@ -5,6 +5,7 @@
 use super::{FIRST_BACKOFF, LOG_EVERY, MAX_BACKOFF, Writer};
 use crate::history::HistoryError;
 use crate::history::batch;
+use crate::history::queued::QueuedMessage;
 use rusqlite::ErrorCode;
 use std::time::{Duration, Instant};
 
@@ -54,13 +55,16 @@ impl Writer {
             return Ok(());
         }
         let started = std::time::Instant::now();
-        let messages: Vec<_> = self.pending.iter().collect();
-        match batch::insert_batch(
+        let mut messages = recycle(std::mem::take(&mut self.batch));
+        messages.extend(self.pending.iter());
+        let inserted = batch::insert_batch(
             &mut self.conn,
             &mut self.conversations,
             &messages,
             &self.places,
-        ) {
+        );
+        self.batch = recycle(messages);
+        match inserted {
             Ok(()) => {
                 crate::metrics::history_committed(self.pending.len(), started);
                 if let Some(failure) = self.failure.take() {
@@ -183,6 +187,18 @@ impl Writer {
     }
 }
 
+/// `list` emptied, its allocation kept for views of another batch. A batch
+/// of 40 000 messages is a ~2.5 MB list: allocated afresh per commit it was
+/// fresh pages to fault in, then given back to the OS (`madvise`), ~4% of
+/// the writer's CPU. (The standard library collects a `Vec`'s `into_iter`
+/// into the same allocation when the item layouts match, as they do here.)
+fn recycle<'to>(mut list: Vec<QueuedMessage<'_>>) -> Vec<QueuedMessage<'to>> {
+    list.clear();
+    list.into_iter()
+        .map(|_| unreachable!("the list was cleared"))
+        .collect()
+}
+
 /// Errors worth retrying: the disk or the file, not the data.
 fn is_transient(error: &rusqlite::Error) -> bool {
     matches!(
@@ -198,4 +214,37 @@ fn is_transient(error: &rusqlite::Error) -> bool {
                 | ErrorCode::PermissionDenied
         )
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recycle;
+    use crate::history::queued::QueuedMessage;
+    use crate::history::records::Records;
+    use crate::history::{Conversation, MessageKind, StoredMessage};
+
+    #[test]
+    fn a_recycled_list_is_empty_and_keeps_its_allocation() {
+        let mut records = Records::default();
+        for n in 0..1000 {
+            records.push(
+                &StoredMessage {
+                    msgid: crate::history::new_msgid(),
+                    time: chrono::Utc::now(),
+                    conversation: Conversation::channel("#lobby"),
+                    kind: MessageKind::Privmsg,
+                    source: "alice!a@h".into(),
+                    target: "#lobby".into(),
+                    text: n.to_string(),
+                }
+                .into(),
+            );
+        }
+        let mut list: Vec<QueuedMessage<'_>> = recycle(Vec::new());
+        list.extend(records.iter());
+        let (capacity, at) = (list.capacity(), list.as_ptr());
+        let kept: Vec<QueuedMessage<'static>> = recycle(list);
+        assert!(kept.is_empty());
+        assert_eq!((kept.capacity(), kept.as_ptr()), (capacity, at));
+    }
 }

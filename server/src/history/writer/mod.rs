@@ -18,6 +18,7 @@ use super::drops::DropCounter;
 use super::error::HistoryError;
 use super::forget::Purging;
 use super::handoff::{Handoff, Pending};
+use super::queued::QueuedMessage;
 use super::records::Backlog;
 use super::retention::Retention;
 use super::schema::WriterConnection;
@@ -81,6 +82,9 @@ pub(crate) struct Writer {
     force_commit: bool,
     failure: Option<Failure>,
     conversations: ConversationCache,
+    /// The list of the batch being committed, kept empty between commits
+    /// for its allocation (see `commit::recycle`).
+    batch: Vec<QueuedMessage<'static>>,
     retention: Retention,
     drops: Arc<DropCounter>,
 }
@@ -122,6 +126,7 @@ impl Writer {
             force_commit: false,
             failure: None,
             conversations: ConversationCache::new(),
+            batch: Vec::new(),
             retention: Retention::new(config),
             drops,
         }
