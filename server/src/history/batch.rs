@@ -167,7 +167,7 @@ fn write_blocks<'m, 'b: 'm>(
             time_ms: message.time_ms(),
             kind: message.kind(),
             stray: false,
-            msgid: message.msgid(),
+            msgid: message.msgid().into(),
             source: message.source(),
             target: message.target(),
             text: message.text(),

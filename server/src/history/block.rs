@@ -6,30 +6,65 @@
 //! messages as one row instead; its body is the byte format below, encoded
 //! by [`BlockBuilder`] and decoded by [`entries`].
 //!
-//! # Format (version 1)
+//! # Format (version 2, written since schema version 11)
+//!
+//! ```text
+//! body   = version:u8 (= 2)  base_ms:zigzag-varint  entry*
+//! entry  = flags:u8  delta_ms:zigzag-varint  msgid  source  target  text
+//! flags  = bit 0: NOTICE (else PRIVMSG), bit 1: stray (the msgid names another time),
+//!          bit 2: the msgid is one this server made (22 characters, `model::new_msgid`)
+//! msgid  = made:     id_delta_ms:zigzag-varint  random:11 bytes (its 84 random bits, big-endian)
+//!          else:     length:varint  UTF-8
+//! source, target = tag:varint, then for an even tag its (tag >> 1) bytes of UTF-8;
+//!          an odd tag is the same text as recent string number (tag >> 1)
+//! text   = length:varint  UTF-8
+//! ```
+//!
+//! The recent strings are the last [`RECENT`] sources and targets written
+//! out in full in this block, numbered round-robin in order of appearance:
+//! within one conversation's block the same few senders and targets come
+//! back, and a reference is one byte. A made msgid is stored as its bits
+//! (12 bytes for 22) with its time as a difference to the entry's.
+//!
+//! # Format (version 1, still read)
 //!
 //! ```text
 //! body   = version:u8 (= 1)  base_ms:zigzag-varint  entry*
 //! entry  = flags:u8  delta_ms:zigzag-varint
 //!          msgid_len:varint source_len:varint target_len:varint text_len:varint
 //!          msgid source target text            (UTF-8, back to back)
-//! flags  = bit 0: NOTICE (else PRIVMSG), bit 1: stray (the msgid names another time)
+//! flags  = bit 0: NOTICE (else PRIVMSG), bit 1: stray
 //! ```
 //!
-//! `base_ms` is the first entry's time; each entry's time is `base_ms +
-//! delta_ms`, so entries may come in any time order (replayed messages do).
-//! Varints are unsigned LEB128; zigzag maps signed to unsigned. Nothing in
-//! the body is trusted on decode: a truncated or garbled body is a
-//! [`BlockError`], never a panic.
+//! In both, `base_ms` is the first entry's time; each entry's time is
+//! `base_ms + delta_ms`, so entries may come in any time order (replayed
+//! messages do). Varints are unsigned LEB128; zigzag maps signed to
+//! unsigned. Nothing in the body is trusted on decode: a truncated or
+//! garbled body is a [`BlockError`], never a panic.
 
-use super::model::MessageKind;
+use super::model::{MSGID_LEN, MessageKind, msgid_parts};
+pub(crate) use read::{Entries, entries};
+use wire::{put_varint, zigzag};
 
-/// The only body format this build writes and reads.
-const FORMAT_VERSION: u8 = 1;
+#[path = "block_read.rs"]
+mod read;
+#[path = "block_wire.rs"]
+mod wire;
+
+/// The body format this build writes.
+const FORMAT_VERSION: u8 = 2;
+/// The first body format, which this build still reads.
+const FORMAT_VERSION_1: u8 = 1;
 /// Flag bit: the message is a NOTICE.
 const FLAG_NOTICE: u8 = 1;
 /// Flag bit: the msgid names another millisecond than the message's time.
 const FLAG_STRAY: u8 = 2;
+/// Flag bit (format 2): the msgid is stored as the bits of one this server made.
+const FLAG_MADE_MSGID: u8 = 4;
+/// How many recent sources and targets a reference can name (format 2).
+const RECENT: usize = 16;
+/// Bytes of a made msgid's 84 random bits.
+const RANDOM_BYTES: usize = 11;
 
 /// The most messages one block holds: a reader decodes a whole block to use
 /// any of it, so blocks stay small enough to decode in microseconds.
@@ -55,7 +90,7 @@ pub(crate) struct BlockEntry<'a> {
     /// True when `msgid` does not name `time_ms` (see `super::msgid`).
     pub(crate) stray: bool,
     /// The message's IRCv3 msgid.
-    pub(crate) msgid: &'a str,
+    pub(crate) msgid: EntryMsgid<'a>,
     /// The sender's `nick!user@host`.
     pub(crate) source: &'a str,
     /// The channel or nick it was sent to, as written.
@@ -64,12 +99,48 @@ pub(crate) struct BlockEntry<'a> {
     pub(crate) text: &'a str,
 }
 
+/// An entry's msgid: the body's own text, or (format 2) the characters
+/// rebuilt from the bits of a msgid this server made.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum EntryMsgid<'a> {
+    /// Stored as text.
+    Text(&'a str),
+    /// Rebuilt from its bits (ASCII).
+    Made([u8; MSGID_LEN]),
+}
+
+impl EntryMsgid<'_> {
+    /// The msgid.
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            EntryMsgid::Text(text) => text,
+            // `msgid_chars` gives only ASCII.
+            EntryMsgid::Made(chars) => std::str::from_utf8(chars).unwrap_or_default(),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for EntryMsgid<'a> {
+    fn from(text: &'a str) -> EntryMsgid<'a> {
+        EntryMsgid::Text(text)
+    }
+}
+
+impl PartialEq for EntryMsgid<'_> {
+    /// The same msgid however it was stored.
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for EntryMsgid<'_> {}
+
 /// Why a block's body could not be decoded: the database holds bytes this
 /// build did not write (damage, or a newer natterd's format).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum BlockError {
     /// The body starts with a format version this build does not know.
-    #[error("history block has format version {0}, this natterd reads only version 1")]
+    #[error("history block has format version {0}, this natterd reads only versions 1 and 2")]
     UnknownVersion(u8),
     /// The body is empty.
     #[error("history block is empty")]
@@ -92,8 +163,8 @@ impl From<BlockError> for rusqlite::Error {
     }
 }
 
-/// Encodes one block's body, one message at a time. Reusable: [`clear`]
-/// keeps the buffer's capacity for the next block.
+/// Encodes one block's body (format 2), one message at a time. Reusable:
+/// [`clear`] keeps the buffer's capacity for the next block.
 ///
 /// [`clear`]: BlockBuilder::clear
 #[derive(Debug, Default)]
@@ -103,6 +174,10 @@ pub(crate) struct BlockBuilder {
     first_ms: i64,
     last_ms: i64,
     count: usize,
+    /// Where the recent strings lie in `body` (start, length), and how many
+    /// were written out in full (the next goes to `written % RECENT`).
+    recent: [(u32, u32); RECENT],
+    written: usize,
 }
 
 impl BlockBuilder {
@@ -114,6 +189,13 @@ impl BlockBuilder {
     /// Appends `entry`. The caller checks [`is_full`](Self::is_full) first;
     /// pushing past the limits is allowed (and makes a bigger block).
     pub(crate) fn push(&mut self, entry: &BlockEntry<'_>) {
+        let msgid = entry.msgid.as_str();
+        self.push_parsed(entry, msgid_parts(msgid));
+    }
+
+    /// [`push`](Self::push) for a caller that has decoded the msgid
+    /// already: `made` is `model::msgid_parts` of it.
+    pub(crate) fn push_parsed(&mut self, entry: &BlockEntry<'_>, made: Option<(i64, u128)>) {
         if self.count == 0 {
             self.body.clear();
             self.body.push(FORMAT_VERSION);
@@ -121,6 +203,7 @@ impl BlockBuilder {
             self.base_ms = entry.time_ms;
             self.first_ms = entry.time_ms;
             self.last_ms = entry.time_ms;
+            self.written = 0;
         }
         let mut flags = 0;
         if entry.kind == MessageKind::Notice {
@@ -129,21 +212,55 @@ impl BlockBuilder {
         if entry.stray {
             flags |= FLAG_STRAY;
         }
+        if made.is_some() {
+            flags |= FLAG_MADE_MSGID;
+        }
         self.body.push(flags);
         put_varint(
             &mut self.body,
             zigzag(entry.time_ms.wrapping_sub(self.base_ms)),
         );
-        let fields = [entry.msgid, entry.source, entry.target, entry.text];
-        for field in fields {
-            put_varint(&mut self.body, field.len() as u64);
+        match made {
+            Some((millis, random)) => {
+                put_varint(&mut self.body, zigzag(millis.wrapping_sub(entry.time_ms)));
+                let bytes = random.to_be_bytes();
+                self.body
+                    .extend_from_slice(&bytes[bytes.len() - RANDOM_BYTES..]);
+            }
+            None => self.put_text(entry.msgid.as_str()),
         }
-        for field in fields {
-            self.body.extend_from_slice(field.as_bytes());
-        }
+        self.put_recent(entry.source);
+        self.put_recent(entry.target);
+        self.put_text(entry.text);
         self.first_ms = self.first_ms.min(entry.time_ms);
         self.last_ms = self.last_ms.max(entry.time_ms);
         self.count += 1;
+    }
+
+    fn put_text(&mut self, text: &str) {
+        put_varint(&mut self.body, text.len() as u64);
+        self.body.extend_from_slice(text.as_bytes());
+    }
+
+    /// A source or target: a reference to a recent string equal to it, or
+    /// its text (which becomes a recent string).
+    fn put_recent(&mut self, text: &str) {
+        let known = self.written.min(RECENT);
+        let found = self.recent[..known].iter().position(|&(start, len)| {
+            let start = start as usize;
+            self.body.get(start..start + len as usize) == Some(text.as_bytes())
+        });
+        if let Some(slot) = found {
+            put_varint(&mut self.body, ((slot as u64) << 1) | 1);
+            return;
+        }
+        put_varint(&mut self.body, (text.len() as u64) << 1);
+        // Past 4 GiB (never, blocks are ~64 KiB) a string is just not remembered.
+        if let (Ok(start), Ok(len)) = (u32::try_from(self.body.len()), u32::try_from(text.len())) {
+            self.recent[self.written % RECENT] = (start, len);
+            self.written += 1;
+        }
+        self.body.extend_from_slice(text.as_bytes());
     }
 
     /// True when the block holds [`MAX_MESSAGES`] or [`MAX_BYTES`]: start another.
@@ -194,146 +311,8 @@ impl BlockBuilder {
         self.base_ms = 0;
         self.first_ms = 0;
         self.last_ms = 0;
+        self.written = 0;
     }
-}
-
-/// Decodes `body`: its entries in the order they were pushed (an entry's
-/// index in this order is its place in the block).
-pub(crate) fn entries(body: &[u8]) -> Result<Entries<'_>, BlockError> {
-    let (&version, _) = body.split_first().ok_or(BlockError::Empty)?;
-    if version != FORMAT_VERSION {
-        return Err(BlockError::UnknownVersion(version));
-    }
-    let mut cursor = Cursor { body, at: 1 };
-    let base_ms = unzigzag(cursor.varint()?);
-    Ok(Entries {
-        cursor,
-        base_ms,
-        failed: false,
-    })
-}
-
-/// The entries of one block body, from [`entries`]. After an error it yields nothing more.
-#[derive(Debug)]
-pub(crate) struct Entries<'a> {
-    cursor: Cursor<'a>,
-    base_ms: i64,
-    failed: bool,
-}
-
-impl<'a> Iterator for Entries<'a> {
-    type Item = Result<BlockEntry<'a>, BlockError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.failed || self.cursor.at >= self.cursor.body.len() {
-            return None;
-        }
-        let entry = self.entry();
-        self.failed = entry.is_err();
-        Some(entry)
-    }
-}
-
-impl<'a> Entries<'a> {
-    fn entry(&mut self) -> Result<BlockEntry<'a>, BlockError> {
-        let flags = self.cursor.byte()?;
-        if flags & !(FLAG_NOTICE | FLAG_STRAY) != 0 {
-            return Err(self.cursor.damaged("unknown flag bits"));
-        }
-        let time_ms = self.base_ms.wrapping_add(unzigzag(self.cursor.varint()?));
-        let mut lengths = [0usize; 4];
-        for length in &mut lengths {
-            *length = usize::try_from(self.cursor.varint()?)
-                .map_err(|_| self.cursor.damaged("length too large"))?;
-        }
-        let [msgid_len, source_len, target_len, text_len] = lengths;
-        let msgid = self.cursor.text(msgid_len)?;
-        let source = self.cursor.text(source_len)?;
-        let target = self.cursor.text(target_len)?;
-        let text = self.cursor.text(text_len)?;
-        Ok(BlockEntry {
-            time_ms,
-            kind: if flags & FLAG_NOTICE != 0 {
-                MessageKind::Notice
-            } else {
-                MessageKind::Privmsg
-            },
-            stray: flags & FLAG_STRAY != 0,
-            msgid,
-            source,
-            target,
-            text,
-        })
-    }
-}
-
-/// A read position in a body.
-#[derive(Debug)]
-struct Cursor<'a> {
-    body: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn damaged(&self, what: &'static str) -> BlockError {
-        BlockError::Damaged {
-            offset: self.at,
-            what,
-        }
-    }
-
-    fn byte(&mut self) -> Result<u8, BlockError> {
-        let byte = *self
-            .body
-            .get(self.at)
-            .ok_or_else(|| self.damaged("ends inside an entry"))?;
-        self.at += 1;
-        Ok(byte)
-    }
-
-    fn varint(&mut self) -> Result<u64, BlockError> {
-        let mut value: u64 = 0;
-        for shift in (0..64).step_by(7) {
-            let byte = self.byte()?;
-            let bits = u64::from(byte & 0x7f);
-            if shift == 63 && bits > 1 {
-                return Err(self.damaged("number too large"));
-            }
-            value |= bits << shift;
-            if byte & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(self.damaged("number too long"))
-    }
-
-    fn text(&mut self, length: usize) -> Result<&'a str, BlockError> {
-        let end = self
-            .at
-            .checked_add(length)
-            .filter(|&end| end <= self.body.len())
-            .ok_or_else(|| self.damaged("ends inside a text"))?;
-        let text = std::str::from_utf8(&self.body[self.at..end])
-            .map_err(|_| self.damaged("text is not UTF-8"))?;
-        self.at = end;
-        Ok(text)
-    }
-}
-
-fn put_varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push((value as u8) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-fn zigzag(value: i64) -> u64 {
-    ((value << 1) ^ (value >> 63)) as u64
-}
-
-fn unzigzag(value: u64) -> i64 {
-    ((value >> 1) as i64) ^ -((value & 1) as i64)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //! transaction, so a block and its side rows change together.
 
 use super::block::{BlockBuilder, BlockEntry};
-use super::model::MessageKind;
+use super::model::{MessageKind, msgid_parts};
 use super::msgid;
 pub(crate) use super::range::{Position, StoredBlock};
 use rusqlite::{Connection, params};
@@ -57,14 +57,17 @@ impl<'c> Appender<'c> {
             self.finish()?;
         }
         let idx = self.builder.count() as i64;
-        let stray = msgid::is_stray(entry.msgid, entry.time_ms);
+        // One decode of the msgid says whether it is a stray and gives the block its bits.
+        let made = msgid_parts(entry.msgid.as_str());
+        let stray = msgid::is_stray(made, entry.time_ms);
         if stray {
-            self.strays.push((idx, entry.msgid.to_owned()));
+            self.strays.push((idx, entry.msgid.as_str().to_owned()));
         }
         if stream_seq != 0 {
             self.seqs.push((idx, stream_seq));
         }
-        self.builder.push(&BlockEntry { stray, ..entry });
+        self.builder
+            .push_parsed(&BlockEntry { stray, ..entry }, made);
         Ok(())
     }
 
@@ -162,7 +165,7 @@ pub(crate) fn trim(conn: &Connection, block: i64, from: Position) -> rusqlite::R
     for (idx, (entry, stream_seq)) in kept.iter().enumerate() {
         let idx = idx as i64;
         if entry.stray {
-            strays.push((idx, entry.msgid.to_owned()));
+            strays.push((idx, entry.msgid.as_str().to_owned()));
         }
         if *stream_seq != 0 {
             new_seqs.push((idx, *stream_seq));
@@ -258,7 +261,7 @@ fn put_rows<'c>(
             time_ms: row.time_ms,
             kind: row.kind,
             stray: false,
-            msgid: &row.msgid,
+            msgid: row.msgid.as_str().into(),
             source: &row.source,
             target: &row.target,
             text: &row.text,

@@ -132,7 +132,7 @@ fn placing_sets_the_sequence_of_the_rooms_message_only() {
                 time_ms: base,
                 kind: MessageKind::Privmsg,
                 stray: false,
-                msgid,
+                msgid: msgid.as_str().into(),
                 source: "a!a@h",
                 target: "#a",
                 text: "hi",

@@ -190,17 +190,35 @@ pub(crate) const MSGID_TIME_SLACK_MS: i64 = 1_000;
 /// server time, which is read right after the id is made), so the
 /// (conversation, time_ms) index finds it.
 pub(crate) fn msgid_time_ms(msgid: &str) -> Option<i64> {
-    let bytes = msgid.as_bytes();
-    if bytes.len() != 22
-        || bytes
-            .iter()
-            .any(|&byte| MSGID_DIGITS[usize::from(byte)] < 0)
-    {
-        return None;
+    msgid_parts(msgid).map(|(millis, _)| millis)
+}
+
+/// How many characters a msgid made by [`new_msgid`] has.
+pub(crate) const MSGID_LEN: usize = 22;
+
+/// The time (ms since 1970, 48 bits) and random part (84 bits) of a msgid
+/// made by [`new_msgid`], or None for an id of another shape. The inverse
+/// of [`msgid_chars`]: a block stores this server's msgids as these bits.
+pub(crate) fn msgid_parts(msgid: &str) -> Option<(i64, u128)> {
+    let bytes: &[u8; MSGID_LEN] = msgid.as_bytes().try_into().ok()?;
+    let (time, random) = bytes.split_at(8);
+    let mut millis: i64 = 0;
+    for &byte in time {
+        let digit = MSGID_DIGITS[usize::from(byte)];
+        if digit < 0 {
+            return None;
+        }
+        millis = (millis << 6) | i64::from(digit);
     }
-    Some(bytes[..8].iter().fold(0, |millis, &byte| {
-        (millis << 6) | i64::from(MSGID_DIGITS[usize::from(byte)])
-    }))
+    let mut bits: u128 = 0;
+    for &byte in random {
+        let digit = MSGID_DIGITS[usize::from(byte)];
+        if digit < 0 {
+            return None;
+        }
+        bits = (bits << 6) | digit as u128;
+    }
+    Some((millis, bits))
 }
 
 /// Each byte's value in [`MSGID_ALPHABET`], -1 for bytes not in it (the
@@ -217,13 +235,22 @@ const MSGID_DIGITS: [i8; 256] = {
 
 /// The msgid for a time (milliseconds since 1970) and random bits.
 pub(super) fn msgid_from(millis: u64, random: u128) -> String {
-    let mut id = String::with_capacity(22);
-    let mut push = |bits: u64| id.push(char::from(MSGID_ALPHABET[(bits & 63) as usize]));
-    for shift in (0..8).rev() {
-        push(millis >> (shift * 6));
+    msgid_chars(millis, random)
+        .into_iter()
+        .map(char::from)
+        .collect()
+}
+
+/// [`msgid_from`]'s characters (ASCII): the low 48 bits of `millis`, then
+/// the low 84 bits of `random`, 6 bits a character.
+pub(crate) fn msgid_chars(millis: u64, random: u128) -> [u8; MSGID_LEN] {
+    let mut id = [0; MSGID_LEN];
+    let (time, rest) = id.split_at_mut(8);
+    for (at, char) in time.iter_mut().enumerate() {
+        *char = MSGID_ALPHABET[((millis >> ((7 - at) * 6)) & 63) as usize];
     }
-    for shift in (0..14).rev() {
-        push((random >> (shift * 6)) as u64);
+    for (at, char) in rest.iter_mut().enumerate() {
+        *char = MSGID_ALPHABET[((random >> ((13 - at) * 6)) & 63) as usize];
     }
     id
 }
@@ -298,6 +325,26 @@ mod tests {
             "01234567.9012345678901",
         ] {
             assert_eq!(msgid_time_ms(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn history_msgid_parts_give_back_the_time_and_random_bits() {
+        for (millis, random) in [(0, 0), (1_700_000_000_123, (1u128 << 84) - 1), (42, 0x5a5a)] {
+            let id = msgid_from(millis, random);
+            assert_eq!(msgid_parts(&id), Some((millis as i64, random)));
+            assert_eq!(msgid_chars(millis, random), id.as_bytes());
+        }
+        let id = new_msgid();
+        let (millis, random) = msgid_parts(&id).unwrap();
+        assert_eq!(msgid_from(millis as u64, random), id);
+        for other in [
+            "",
+            "short",
+            "0123456789012345678901!",
+            "012345678901234567890!",
+        ] {
+            assert_eq!(msgid_parts(other), None, "{other:?}");
         }
     }
 

@@ -17,10 +17,12 @@ use super::range::{MAX_SPAN_MS, Position, StoredBlock};
 use rusqlite::{Connection, params};
 use std::collections::{HashMap, HashSet};
 
-/// Whether the message `msgid` stored at `time_ms` must be filed as a stray
-/// (found through the partial msgid index, not by its time).
-pub(crate) fn is_stray(msgid: &str, time_ms: i64) -> bool {
-    msgid_time_ms(msgid).is_none_or(|named| named.abs_diff(time_ms) > MSGID_TIME_SLACK_MS as u64)
+/// Whether a message stored at `time_ms` must be filed as a stray (found
+/// through the partial msgid index, not by its time), from its msgid's
+/// `model::msgid_parts` (the writer decodes each msgid once, for this and
+/// for the block).
+pub(crate) fn is_stray(made: Option<(i64, u128)>, time_ms: i64) -> bool {
+    made.is_none_or(|(named, _)| named.abs_diff(time_ms) > MSGID_TIME_SLACK_MS as u64)
 }
 
 /// Where a message is in its conversation's order (see `super::range`).
@@ -49,7 +51,7 @@ pub(crate) fn find(
         let mut found = None;
         let slack = (named - MSGID_TIME_SLACK_MS, named + MSGID_TIME_SLACK_MS);
         window(conn, conversation_id, slack, |block, idx, entry| {
-            if entry.msgid == msgid {
+            if entry.msgid.as_str() == msgid {
                 found = Some(Found {
                     position: block.position(idx, entry.time_ms),
                 });
@@ -81,7 +83,7 @@ fn find_stray(
         let wanted = usize::try_from(idx).unwrap_or(usize::MAX);
         if let Some(entry) = block.entries()?.nth(wanted) {
             let entry = entry?;
-            if entry.msgid == msgid {
+            if entry.msgid.as_str() == msgid {
                 return Ok(Some(Found {
                     position: block.position(wanted, entry.time_ms),
                 }));
@@ -174,7 +176,7 @@ pub(crate) fn stored<'a>(
         };
         let span = (first - MSGID_TIME_SLACK_MS, last + MSGID_TIME_SLACK_MS);
         window(conn, conversation, span, |_, _, entry| {
-            if let Some(&hit) = msgids.get(entry.msgid) {
+            if let Some(&hit) = msgids.get(entry.msgid.as_str()) {
                 found.insert((conversation, hit));
             }
             true
@@ -186,6 +188,7 @@ pub(crate) fn stored<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::model::msgid_parts;
 
     /// Both halves of [`find`] are index seeks: the conversation's blocks
     /// by time (read from the index alone), and the strays' msgid index.
@@ -270,7 +273,7 @@ mod tests {
                     time_ms: *time_ms,
                     kind: super::super::model::MessageKind::Privmsg,
                     stray: false,
-                    msgid,
+                    msgid: msgid.as_str().into(),
                     source: "a!a@h",
                     target: "#a",
                     text: "hi",
@@ -311,11 +314,12 @@ mod tests {
     fn a_msgid_that_names_another_time_is_a_stray() {
         let id = crate::history::new_msgid();
         let named = msgid_time_ms(&id).unwrap();
-        assert!(!is_stray(&id, named));
-        assert!(!is_stray(&id, named + MSGID_TIME_SLACK_MS));
-        assert!(!is_stray(&id, named - MSGID_TIME_SLACK_MS));
-        assert!(is_stray(&id, named + MSGID_TIME_SLACK_MS + 1));
-        assert!(is_stray(&id, named - MSGID_TIME_SLACK_MS - 1));
-        assert!(is_stray("not-a-natterd-id", named));
+        let made = msgid_parts(&id);
+        assert!(!is_stray(made, named));
+        assert!(!is_stray(made, named + MSGID_TIME_SLACK_MS));
+        assert!(!is_stray(made, named - MSGID_TIME_SLACK_MS));
+        assert!(is_stray(made, named + MSGID_TIME_SLACK_MS + 1));
+        assert!(is_stray(made, named - MSGID_TIME_SLACK_MS - 1));
+        assert!(is_stray(msgid_parts("not-a-natterd-id"), named));
     }
 }

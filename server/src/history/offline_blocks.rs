@@ -154,7 +154,7 @@ pub(super) fn stored(conn: &Connection, path: &Path) -> Result<Vec<StoredRecord>
 fn exported_entry(entry: &BlockEntry<'_>) -> ExportedMessage {
     exported(
         entry.time_ms,
-        entry.msgid,
+        entry.msgid.as_str(),
         entry.kind,
         entry.source,
         entry.target,

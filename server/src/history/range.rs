@@ -323,7 +323,7 @@ impl StoredBlock {
 /// A block entry as a message of `conversation`.
 pub(crate) fn stored_message(entry: &BlockEntry<'_>, conversation: &Conversation) -> StoredMessage {
     StoredMessage {
-        msgid: entry.msgid.to_owned(),
+        msgid: entry.msgid.as_str().to_owned(),
         time: time_from_millis(entry.time_ms),
         conversation: conversation.clone(),
         kind: entry.kind,

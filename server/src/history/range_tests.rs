@@ -4,7 +4,7 @@
 //! strays and another conversation's messages at the same times.
 
 use super::block::{BlockBuilder, BlockEntry};
-use super::model::{Conversation, MessageKind, msgid_from};
+use super::model::{Conversation, MessageKind, msgid_from, msgid_parts};
 use super::msgid::is_stray;
 use super::query::{Anchor, HistoryQuery, Selection, run_query};
 use super::range::MAX_SPAN_MS;
@@ -38,8 +38,8 @@ impl Message {
             } else {
                 MessageKind::Privmsg
             },
-            stray: is_stray(&self.msgid, self.time_ms),
-            msgid: &self.msgid,
+            stray: is_stray(msgid_parts(&self.msgid), self.time_ms),
+            msgid: self.msgid.as_str().into(),
             source: "alice!a@127.0.0.1",
             target: "#lobby",
             text: &self.text,
@@ -85,7 +85,7 @@ fn store_block(conn: &Connection, messages: &[Message]) {
     .unwrap();
     let block = conn.last_insert_rowid();
     for (idx, message) in messages.iter().enumerate() {
-        if is_stray(&message.msgid, message.time_ms) {
+        if is_stray(msgid_parts(&message.msgid), message.time_ms) {
             conn.execute(
                 "INSERT INTO block_strays (block, idx, msgid) VALUES (?1, ?2, ?3)",
                 params![block, idx as i64, message.msgid],

@@ -26,7 +26,7 @@ fn store(conn: &Connection, blocks: &[&[(i64, &str, i64)]]) {
                 time_ms,
                 kind: MessageKind::Privmsg,
                 stray: false,
-                msgid: &msgid,
+                msgid: msgid.as_str().into(),
                 source: "a!a@h",
                 target: "#a",
                 text,

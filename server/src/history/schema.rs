@@ -164,6 +164,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
      DROP INDEX message_blocks_by_conversation_time;
      CREATE INDEX message_blocks_by_conversation_time
         ON message_blocks(conversation, last_ms, first_ms);",
+    // Version 11: block bodies are written in format 2 (`super::block`:
+    // this server's msgids as bits, repeated names as references), which a
+    // natterd before it cannot decode; this version makes one refuse the
+    // store (`HistoryError::TooNew`) instead of failing every read of a new
+    // block. Format 1 blocks stay as they are and are still read.
+    "",
 ];
 
 /// The version whose migration first moves the `messages` rows into blocks
