@@ -6,7 +6,7 @@ use crate::net::outbound::Outbound;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 /// The hub's handle for a connection; unique for the server's lifetime.
@@ -156,10 +156,12 @@ pub struct Client {
     /// Taken (with the other side's, in id order) by every whisper to or
     /// from it, so both see a conversation in the order history stores it.
     pub(crate) private_order: Mutex<()>,
-    /// The last [`Client::shared_source`], reused while it still describes
-    /// the client. Empty until the client first speaks: an idle connection
-    /// pays 16 bytes for it, a client that has spoken one `Source` (~0.2 KB).
-    pub(crate) source_cache: Mutex<Option<Arc<Source>>>,
+    /// The client's [`Client::shared_source`], built when first asked for
+    /// and forgotten by every change of what it describes
+    /// ([`Client::set_nick`], [`Client::set_account`]). Empty until the
+    /// client first speaks: an idle connection pays 16 bytes for it, a
+    /// client that has spoken one `Source` (~0.2 KB).
+    pub(crate) source_cache: OnceLock<Arc<Source>>,
 }
 
 /// When a client last spoke; updated by messages under the shared hub lock.
@@ -290,22 +292,33 @@ impl Client {
 
     /// The client as a message source, shared: every message it sends
     /// carries an `Arc<Source>`, and building one clones five strings. It is
-    /// built once and handed out again while the client's nick, user, host,
-    /// real name and account still match it (compared on every call, so a
-    /// change of any of them shows in the very next message).
+    /// built once and handed out again until the nick or account changes
+    /// (the user, host and real name are set once, at registration). It was
+    /// compared with the client on every call (five string compares and a
+    /// mutex per message, ~4% of a whisper's CPU); now a change forgets it,
+    /// through the only two ways to make one, [`set_nick`](Self::set_nick)
+    /// and [`set_account`](Self::set_account). Debug builds (every test)
+    /// still compare on every call.
     pub fn shared_source(&self) -> Arc<Source> {
-        let mut cached = self
-            .source_cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(source) = cached.as_ref()
-            && self.is_described_by(source)
-        {
-            return Arc::clone(source);
-        }
-        let source = Arc::new(self.source());
-        *cached = Some(Arc::clone(&source));
-        source
+        let source = self.source_cache.get_or_init(|| Arc::new(self.source()));
+        debug_assert!(
+            self.is_described_by(source),
+            "a client's nick or account changed without set_nick/set_account"
+        );
+        Arc::clone(source)
+    }
+
+    /// Renames the client (the hub's nick index is the caller's).
+    pub(crate) fn set_nick(&mut self, nick: String) {
+        self.nick = nick;
+        self.source_cache = OnceLock::new();
+    }
+
+    /// Logs the client in to `account` (as registered, case-folded) or out
+    /// (`None`).
+    pub(crate) fn set_account(&mut self, account: Option<(String, String)>) {
+        self.account = account.map(Box::new);
+        self.source_cache = OnceLock::new();
     }
 
     /// Whether `source` is what [`Client::source`] would build now.

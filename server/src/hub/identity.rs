@@ -11,7 +11,7 @@ impl HubState {
     /// Logs `id` in to `account`; returns its `nick!user@host` (for 900).
     pub fn login(&mut self, id: ClientId, account: &Account) -> Option<String> {
         let client = self.clients.get_mut(&id)?;
-        client.account = Some(Box::new((account.name.clone(), account.folded.clone())));
+        client.set_account(Some((account.name.clone(), account.folded.clone())));
         let source = Arc::new(client.source());
         let prefix = source.prefix();
         let event = Event::Account {
@@ -26,7 +26,8 @@ impl HubState {
     /// Logs `id` out; returns its `nick!user@host` (for 901) when it was logged in.
     pub fn logout(&mut self, id: ClientId) -> Option<String> {
         let client = self.clients.get_mut(&id)?;
-        client.account.take()?;
+        client.account.as_ref()?;
+        client.set_account(None);
         let source = Arc::new(client.source());
         let prefix = source.prefix();
         self.deliver_to_peers(

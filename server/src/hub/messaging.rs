@@ -51,7 +51,7 @@ impl HubState {
         self.unindex_nick(&old_nick, id);
         self.index_nick(new_nick, id);
         if let Some(client) = self.clients.get_mut(&id) {
-            client.nick = new_nick.to_string();
+            client.set_nick(new_nick.to_string());
         }
         Ok(())
     }

@@ -52,7 +52,7 @@ impl HubState {
         self.unindex_nick(&old_nick, id);
         self.index_nick(&guest, id);
         if let Some(client) = self.clients.get_mut(&id) {
-            client.nick = guest.clone();
+            client.set_nick(guest.clone());
         }
         tracing::info!(client = id, from = %old_nick, to = %guest, "renamed off a registered nick");
         Some(guest)

@@ -285,7 +285,7 @@ impl HubState {
                 connection_token: ConnectionToken::new(),
                 secure: new.secure,
                 private_order: Mutex::new(()),
-                source_cache: Mutex::new(None),
+                source_cache: std::sync::OnceLock::new(),
             }),
         );
         self.peak_clients = self.peak_clients.max(self.clients.len());
