@@ -59,7 +59,11 @@ impl TextMessage<'_> {
         line.source(&[&source.nick, "!", &source.user, "@", &source.host]);
         line.command(self.command);
         line.middle(self.target);
-        Bytes::from(line.last(text))
+        // Shrunk to its length (in place: the allocator keeps the block)
+        // so that `Bytes` owns the buffer itself: from a `Vec` with spare
+        // capacity it allocates a shared header too, and frees both (~3% of
+        // a whisper's CPU with `shared_drop`).
+        Bytes::from(line.last(text).into_bytes().into_boxed_slice())
     }
 
     /// The text, cut (as the general path cuts it) so that the line without
