@@ -42,6 +42,6 @@ pub use formatting::{
 pub use isupport::{ChanModes, IsupportToken, parse_chanmodes, parse_prefix, parse_token};
 pub use lookalike::Skeleton;
 pub use mask::wildcard_match;
-pub use message::line::LineWriter;
+pub use message::line::{LineWriter, SourceWord};
 pub use message::{LINE_BODY_MAX, Message, MessageRef, ParseError, Tag};
 pub use nick::{Nick, NickError, is_valid_nick};

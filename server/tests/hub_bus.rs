@@ -102,6 +102,7 @@ fn remote_message(target: &str, text: &str, private: bool) -> Envelope {
                 host: "10.0.0.9".into(),
                 account: None,
                 realname: "Zed".into(),
+                prefix_word: Default::default(),
             }),
             target: target.into(),
             private,

@@ -84,6 +84,7 @@ mod tests {
                         host: "h".into(),
                         account: None,
                         realname: String::new(),
+                        prefix_word: Default::default(),
                     }),
                     channel: room.to_string(),
                 },

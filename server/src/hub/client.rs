@@ -4,6 +4,7 @@ use super::event::Encoder;
 use super::name::Folded;
 use crate::net::outbound::Outbound;
 use chrono::{DateTime, Utc};
+use natter_protocol::SourceWord;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -25,12 +26,53 @@ pub struct Source {
     pub account: Option<String>,
     /// Its real name (`extended-join`).
     pub realname: String,
+    /// `nick!user@host` as an IRC line writes it, worked out the first
+    /// time it is written (see [`Source::prefix_word`]); build with
+    /// `Default::default()`.
+    pub prefix_word: PrefixWord,
 }
 
 impl Source {
     /// `nick!user@host`, the IRC prefix.
     pub fn prefix(&self) -> String {
         format!("{}!{}@{}", self.nick, self.user, self.host)
+    }
+
+    /// `nick!user@host` as [`LineWriter::source`](natter_protocol::LineWriter::source)
+    /// writes it, worked out once per source: a client's messages share
+    /// one `Source` ([`Client::shared_source`]), so its prefix is written
+    /// from its parts once, not once per message.
+    pub fn prefix_word(&self) -> &SourceWord {
+        self.prefix_word
+            .0
+            .get_or_init(|| SourceWord::new(&[&self.nick, "!", &self.user, "@", &self.host]))
+    }
+}
+
+/// The cache behind [`Source::prefix_word`]. It is derived from the other
+/// fields, so it never makes two sources unequal, and a clone starts empty:
+/// a source copied with some fields changed (`Source { nick, ..old }`)
+/// cannot carry the old prefix.
+#[derive(Default)]
+pub struct PrefixWord(OnceLock<SourceWord>);
+
+impl Clone for PrefixWord {
+    fn clone(&self) -> PrefixWord {
+        PrefixWord::default()
+    }
+}
+
+impl PartialEq for PrefixWord {
+    fn eq(&self, _: &PrefixWord) -> bool {
+        true
+    }
+}
+
+impl Eq for PrefixWord {}
+
+impl std::fmt::Debug for PrefixWord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PrefixWord")
     }
 }
 
@@ -338,6 +380,7 @@ impl Client {
             host: self.host.to_string(),
             account: self.account.as_deref().map(|(name, _)| name.clone()),
             realname: self.realname.to_string(),
+            prefix_word: PrefixWord::default(),
         }
     }
 }
@@ -353,6 +396,31 @@ mod tests {
     fn client_fits_its_size_class() {
         let size = std::mem::size_of::<Client>();
         assert!(size <= 256, "a hub Client is {size} bytes");
+    }
+
+    #[test]
+    fn a_prefix_word_is_the_prefix_and_a_clone_works_it_out_again() {
+        let source = Source {
+            nick: "alice".into(),
+            user: "a".into(),
+            host: "127.0.0.1".into(),
+            account: None,
+            realname: String::new(),
+            prefix_word: PrefixWord::default(),
+        };
+        assert_eq!(source.prefix_word().as_str(), ":alice!a@127.0.0.1 ");
+        let renamed = Source {
+            nick: "bob".into(),
+            ..source.clone()
+        };
+        assert_eq!(renamed.prefix_word().as_str(), ":bob!a@127.0.0.1 ");
+        assert_eq!(
+            source,
+            Source {
+                nick: "alice".into(),
+                ..renamed
+            }
+        );
     }
 
     #[test]

@@ -194,6 +194,7 @@ impl HubState {
                 host: "services.".to_string(),
                 account: None,
                 realname: CHANSERV.to_string(),
+                prefix_word: Default::default(),
             }),
             target: channel.name.clone(),
             changes: "+o".to_string(),

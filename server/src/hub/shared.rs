@@ -64,6 +64,7 @@ pub(crate) fn source_of_prefix(prefix: &str) -> Arc<Source> {
         host: host.to_string(),
         account: None,
         realname: String::new(),
+        prefix_word: Default::default(),
     })
 }
 

@@ -50,6 +50,7 @@ fn describe(stored: &StoredMessage) -> Option<String> {
                 host,
                 account: None,
                 realname: String::new(),
+                prefix_word: Default::default(),
             }),
             target: stored.target.clone(),
             private: false,

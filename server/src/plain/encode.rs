@@ -177,6 +177,7 @@ mod tests {
             host: "h".into(),
             account: None,
             realname: String::new(),
+            prefix_word: Default::default(),
         })
     }
 

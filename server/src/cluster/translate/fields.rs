@@ -35,6 +35,7 @@ pub fn hub_source(source: &wire::Source, realname: &str) -> Arc<Source> {
         host: source.host.clone(),
         account: source.account.clone(),
         realname: realname.to_string(),
+        prefix_word: Default::default(),
     })
 }
 

@@ -16,6 +16,7 @@ fn alice() -> Arc<Source> {
         host: "10.0.0.1".into(),
         account: None,
         realname: "Alice A".into(),
+        prefix_word: Default::default(),
     })
 }
 

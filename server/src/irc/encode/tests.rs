@@ -14,6 +14,7 @@ pub(super) fn alice() -> Arc<Source> {
         host: "127.0.0.1".into(),
         account: None,
         realname: String::new(),
+        prefix_word: Default::default(),
     })
 }
 

@@ -56,7 +56,7 @@ impl TextMessage<'_> {
                 line.tag(&tag.key, tag.value.as_deref());
             }
         }
-        line.source(&[&source.nick, "!", &source.user, "@", &source.host]);
+        line.source_word(source.prefix_word());
         line.command(self.command);
         line.middle(self.target);
         // Shrunk to its length (in place: the allocator keeps the block)

@@ -31,7 +31,7 @@ proptest! {
         variant in 0u8..64,
     ) {
         let envelope = envelope(Event::Message {
-            source: Arc::new(Source { nick, user, host, account, realname: String::new() }),
+            source: Arc::new(Source { nick, user, host, account, realname: String::new(), prefix_word: Default::default() }),
             target,
             private: false,
             kind: if notice { MessageKind::Notice } else { MessageKind::Privmsg },
