@@ -340,6 +340,14 @@ impl Outbound {
         self.lock().overflowed
     }
 
+    /// [`killed`](Self::killed) and [`overflowed`](Self::overflowed) under
+    /// one lock: a session asks both after every line it handles (the two
+    /// locks were ~1.5% of a whisper's CPU).
+    pub fn killed_or_overflowed(&self) -> (bool, bool) {
+        let state = self.lock();
+        (state.killed, state.overflowed)
+    }
+
     /// True once [`Outbound::close`] was called.
     pub fn is_closing(&self) -> bool {
         self.lock().closing
@@ -435,8 +443,10 @@ mod tests {
         let outbound = Outbound::new(10);
         assert!(outbound.push(Bytes::from_static(b"12345")).is_ok());
         assert!(outbound.push(Bytes::from_static(b"12345")).is_ok());
+        assert_eq!(outbound.killed_or_overflowed(), (false, false));
         assert_eq!(outbound.push(Bytes::from_static(b"1")), Err(Overflow));
         assert!(outbound.overflowed());
+        assert_eq!(outbound.killed_or_overflowed(), (false, true));
         // Once overflowed, it stays so even if a smaller line would fit.
         assert_eq!(outbound.push(Bytes::new()), Err(Overflow));
     }
@@ -525,6 +535,7 @@ mod tests {
         assert!(!outbound.killed());
         outbound.kill(Some(Bytes::from_static(b"ERROR :SendQ exceeded\r\n")));
         assert!(outbound.killed() && outbound.is_closing());
+        assert_eq!(outbound.killed_or_overflowed(), (true, false));
         assert_eq!(session.await.unwrap(), WriterEnd::Closed);
         let mut received = Vec::new();
         tokio::io::AsyncReadExt::read_to_end(&mut server, &mut received)

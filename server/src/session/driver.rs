@@ -333,10 +333,11 @@ impl Driver {
                         if let Flow::Close(close) = flow {
                             return close;
                         }
-                        if connection.outbound.killed() {
+                        let (killed, overflowed) = connection.outbound.killed_or_overflowed();
+                        if killed {
                             return Close::Killed;
                         }
-                        if connection.outbound.overflowed() {
+                        if overflowed {
                             return Close::SendQExceeded;
                         }
                         if let Some(error) = wire.write_failure() {
