@@ -156,7 +156,7 @@ fn a_member_who_parts_while_a_message_awaits_its_commit_does_not_get_it() {
         .unwrap();
     context
         .hub
-        .read(|hub| hub.finish_say(prepared, &mut overflowed));
+        .read(|hub| hub.finish_say(*prepared, &mut overflowed));
     let got = |lines: Vec<String>| lines.iter().any(|line| line.contains("committed"));
     assert!(got(received(&carol_queue)));
     assert!(

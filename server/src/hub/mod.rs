@@ -177,7 +177,7 @@ impl Hub {
                 crate::warn_throttled!(%error, "message delivered before it could be committed");
             }
             let mut overflowed = Vec::new();
-            self.read(|hub| hub.finish_say(prepared, &mut overflowed));
+            self.read(|hub| hub.finish_say(*prepared, &mut overflowed));
             self.drop_overflowed(overflowed);
         }
         Ok(outcome)
@@ -213,7 +213,7 @@ impl Hub {
             // Only `sync = "full"` leaves a message pending, and that returned
             // above; were one pending anyway, it is delivered rather than lost.
             if let Some((prepared, _commit)) = pending {
-                self.read(|hub| hub.finish_say(prepared, &mut overflowed));
+                self.read(|hub| hub.finish_say(*prepared, &mut overflowed));
             }
             outcome
         });
