@@ -29,6 +29,15 @@ fn channel_message(n: i64) -> StoredMessage {
     }
 }
 
+/// A store in `dir` whose queue holds at most `queue_capacity` messages.
+fn open_with_queue_capacity(dir: &std::path::Path, queue_capacity: usize) -> History {
+    let config = HistoryConfig {
+        queue_capacity,
+        ..HistoryConfig::default()
+    };
+    History::open(dir, &config).unwrap()
+}
+
 fn latest(limit: usize) -> HistoryQuery {
     HistoryQuery {
         conversation: Conversation::channel("#lobby"),
@@ -97,11 +106,7 @@ async fn history_full_disk_keeps_batch_and_retries_until_space_frees() {
 #[tokio::test]
 async fn history_record_never_blocks_when_the_queue_is_full() {
     let dir = tempfile::tempdir().unwrap();
-    let config = HistoryConfig {
-        queue_capacity: 4,
-        ..HistoryConfig::default()
-    };
-    let history = History::open(dir.path(), &config).unwrap();
+    let history = open_with_queue_capacity(dir.path(), 4);
     // The writer is stuck (as on a hung disk) and the queue is empty.
     let release = history.stall_writer().await;
     let recorder = history.clone();
@@ -151,11 +156,7 @@ async fn history_shutdown_commits_everything_queued() {
 async fn history_reserve_waits_for_room_instead_of_dropping() {
     use futures::FutureExt;
     let dir = tempfile::tempdir().unwrap();
-    let config = HistoryConfig {
-        queue_capacity: 4,
-        ..HistoryConfig::default()
-    };
-    let history = History::open(dir.path(), &config).unwrap();
+    let history = open_with_queue_capacity(dir.path(), 4);
     // The writer is stuck (as on a disk far behind) and the queue is empty.
     let release = history.stall_writer().await;
     for n in 0..4 {
@@ -231,11 +232,7 @@ async fn history_senders_that_only_glance_at_the_queue_wait_at_its_bound_and_res
 {
     use futures::FutureExt;
     let dir = tempfile::tempdir().unwrap();
-    let config = HistoryConfig {
-        queue_capacity: 4,
-        ..HistoryConfig::default()
-    };
-    let history = History::open(dir.path(), &config).unwrap();
+    let history = open_with_queue_capacity(dir.path(), 4);
     // The writer is stuck (as on a disk far behind) and the queue is empty.
     let release = history.stall_writer().await;
     let mut queued = 0;
