@@ -202,23 +202,17 @@ pub(crate) const MSGID_LEN: usize = 22;
 pub(crate) fn msgid_parts(msgid: &str) -> Option<(i64, u128)> {
     let bytes: &[u8; MSGID_LEN] = msgid.as_bytes().try_into().ok()?;
     let (time, random) = bytes.split_at(8);
-    let mut millis: i64 = 0;
-    for &byte in time {
-        let digit = MSGID_DIGITS[usize::from(byte)];
-        if digit < 0 {
-            return None;
-        }
-        millis = (millis << 6) | i64::from(digit);
-    }
-    let mut bits: u128 = 0;
-    for &byte in random {
-        let digit = MSGID_DIGITS[usize::from(byte)];
-        if digit < 0 {
-            return None;
-        }
-        bits = (bits << 6) | digit as u128;
-    }
-    Some((millis, bits))
+    // 8 characters are 48 bits: the time always fits an i64.
+    Some((msgid_digits(time)? as i64, msgid_digits(random)?))
+}
+
+/// The value of `chars` read as digits of [`MSGID_ALPHABET`], 6 bits each,
+/// most significant first; None if one is not in the alphabet.
+fn msgid_digits(chars: &[u8]) -> Option<u128> {
+    chars.iter().try_fold(0u128, |value, &char| {
+        let digit = MSGID_DIGITS[usize::from(char)];
+        (digit >= 0).then_some((value << 6) | digit as u128)
+    })
 }
 
 /// Each byte's value in [`MSGID_ALPHABET`], -1 for bytes not in it (the
