@@ -5,20 +5,20 @@
 //! history, published to the bus and pushed to every recipient. That lock is
 //! the one order all recipients (and history) see; messages to other channels
 //! run at the same time on other cores.
+//!
+//! Who receives a message is worked out in [`super::route`]; publishing and
+//! pushing it is [`super::deliver`].
 
-use super::bus::Scope;
 use super::channel::ChannelOrder;
 use super::client::{Client, ClientId, Source};
 use super::clock::Reading;
 use super::event::{Envelope, Event, MessageKind};
-use super::fanout::Fanout;
-use super::name::Folded;
+use super::route::{Destination, Recipients, Route, route_private};
 use super::state::HubState;
 use crate::history::{
     Between, DurableCommit, MessageKind as StoredKind, Reservation, Said, SyncMode, new_msgid_at,
 };
 use natter_protocol::Tag;
-use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// A message a client wants delivered.
@@ -53,12 +53,6 @@ impl SayOutcome {
     }
 }
 
-/// The registered `name` of a message's recipient for [`SayOutcome`]:
-/// `None` when the sender wrote it exactly so.
-fn renamed(name: &str, target: &str) -> Option<String> {
-    (name != target).then(|| name.to_owned())
-}
-
 /// Why a message was not delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SayError {
@@ -79,44 +73,18 @@ pub fn unreachable_text(nick: &str) -> String {
     format!("Cannot reach {nick}'s node right now; message not delivered")
 }
 
-/// Where a message goes: the lock that orders it and the bus scope.
-#[derive(Debug, Clone)]
-enum Destination {
-    /// A channel, by folded name.
-    Channel(Folded),
-    /// A user, by id.
-    User(ClientId),
-}
-
 /// A message validated and stamped whose delivery waits for its commit
 /// (`history.sync = "full"`); see [`crate::hub::Hub::say`].
 #[derive(Debug)]
 pub struct PreparedSay {
-    envelope: Envelope,
-    sender: ClientId,
-    echo: bool,
+    pub(super) envelope: Envelope,
+    pub(super) sender: ClientId,
+    pub(super) echo: bool,
     /// Who was to receive it when it was said; members who join meanwhile get
     /// it in their backlog instead (it is committed before their query).
-    recipients: Recipients,
-    destination: Destination,
+    pub(super) recipients: Recipients,
+    pub(super) destination: Destination,
 }
-
-/// Who a message goes to and how it is filed, as worked out under the lock
-/// (borrowing the hub's state for what history copies).
-struct Route<'a> {
-    recipients: Recipients,
-    /// The recipient of a whisper (its identity files the conversation).
-    peer: Option<&'a Client>,
-    /// The channel's display name or the recipient's nick: how history names it.
-    stored_target: &'a str,
-    destination: Destination,
-    outcome: SayOutcome,
-}
-
-/// Who receives a message: inline for a whisper (its recipient, then the
-/// sender's echo), so that one allocates no list; a channel's members spill
-/// to the heap as a `Vec` would.
-type Recipients = SmallVec<[ClientId; 2]>;
 
 /// What the caller gets back from [`HubState::begin_say`]. The message
 /// left pending (`sync = "full"` only) is boxed: inline, its envelope made
@@ -304,191 +272,6 @@ impl HubState {
             destination: route.destination,
         };
         (outcome, prepared, commit)
-    }
-
-    /// Publishes and pushes a message; the caller holds its order lock.
-    /// The recipients' membership is checked again (they were routed before a commit).
-    fn deliver(&self, prepared: PreparedSay, overflowed: &mut Vec<ClientId>) {
-        self.deliver_routed(prepared, overflowed, true);
-    }
-
-    /// [`Self::deliver`]; `recheck` false when the recipients were routed
-    /// under the same hold of the shared hub lock (membership changes need
-    /// it exclusively), which spares a member-map lookup per recipient.
-    fn deliver_routed(&self, prepared: PreparedSay, overflowed: &mut Vec<ClientId>, recheck: bool) {
-        let PreparedSay {
-            envelope,
-            sender,
-            echo,
-            recipients,
-            destination,
-        } = prepared;
-        // The channel looked up once, not once per recipient (hashing and
-        // comparing its name was ~3% of a 100-member fan-out's CPU).
-        let channel = match &destination {
-            Destination::Channel(folded) => Some(self.channels.get(folded)),
-            Destination::User(_) => None,
-        };
-        let still_member = |member: &ClientId| match channel {
-            Some(channel) if recheck => channel.is_some_and(|c| c.members.contains_key(member)),
-            _ => true,
-        };
-        // A whisper to oneself is received like any whisper and, with
-        // echo-message, echoed too (as other servers do); only the echo belongs
-        // to the sender's labelled response.
-        let to_self = recipients.contains(&sender);
-        // Filtered in place (collecting a new list was an allocation per message).
-        let mut recipients = recipients;
-        recipients.retain(|member| *member != sender && still_member(member));
-        recipients.extend(echo.then_some(sender));
-        if let Event::Message { kind, private, .. } = &envelope.event {
-            crate::metrics::message(
-                kind.command(),
-                *private,
-                recipients.len() + usize::from(to_self),
-            );
-        }
-        let mut fanout = Fanout::new(envelope);
-        let mut ordered_by_bus = false;
-        if let Some(bus) = &self.bus {
-            match &destination {
-                Destination::Channel(folded) => {
-                    let published = super::bus::Published {
-                        scope: Scope::Channel(folded.clone()),
-                        envelope: fanout.envelope(),
-                    };
-                    ordered_by_bus = bus.publish_ordered(published, sender);
-                }
-                Destination::User(id) => {
-                    if let Some(client) = self.clients.get(id) {
-                        self.publish(Scope::User(self.fold(&client.nick)), &fanout);
-                    }
-                }
-            }
-        }
-        // The bus delivers to the other members in the cluster's order; only
-        // the sender's own echo (part of its labelled response) goes now.
-        let recipients = recipients
-            .into_iter()
-            .filter(|member| !ordered_by_bus || *member == sender);
-        self.push_all(&mut fanout, recipients, overflowed);
-        if to_self {
-            self.push_incoming(&mut fanout, sender, overflowed);
-        }
-    }
-
-    /// A whisper to a user on another node: published on their user scope
-    /// (the bus delivers it there) and echoed here. Not recorded in this
-    /// node's history: the conversation's other identity lives on that node.
-    fn whisper_remote(
-        &self,
-        sender: &Client,
-        source: Arc<Source>,
-        request: SayRequest,
-        overflowed: &mut Vec<ClientId>,
-    ) -> Result<Begun, SayError> {
-        let remote = self
-            .remote_user(&request.target)
-            .filter(|_| self.bus.is_some())
-            .ok_or(SayError::NoSuchNick)?;
-        if !self.reaches(&remote.node) {
-            return Err(SayError::Unreachable(remote.nick));
-        }
-        let _order = Client::lock_private_pair(sender, sender);
-        crate::metrics::message(request.kind.command(), true, 1);
-        let renamed_recipient = renamed(&remote.nick, &request.target);
-        let now = Reading::now();
-        if request.kind != MessageKind::Tagmsg {
-            sender.last_active.touch_at(now.millis());
-        }
-        let mut fanout = Fanout::new(Envelope {
-            event: Event::Message {
-                source,
-                target: request.target,
-                private: true,
-                kind: request.kind,
-                text: request.text,
-                msgid: new_msgid_at(now.millis()),
-                client_tags: request.client_tags,
-            },
-            time: now.time(),
-        });
-        self.publish(Scope::User(self.fold(&remote.nick)), &fanout);
-        if sender.format.echo_own_messages {
-            self.push_all(&mut fanout, std::iter::once(sender.id), overflowed);
-        }
-        let outcome = SayOutcome {
-            renamed_recipient,
-            away: remote.away.map(|away| (remote.nick, away)),
-        };
-        Ok((outcome, None))
-    }
-
-    /// Checks that `id` may speak in `channel` and lists who receives it.
-    fn route_channel<'a>(
-        &self,
-        id: ClientId,
-        source: &Source,
-        channel: &'a super::channel::Channel,
-        folded: Folded,
-        target: &str,
-    ) -> Result<Route<'a>, SayError> {
-        let membership = channel.membership(id);
-        if membership.is_none() && channel.modes.no_external {
-            return Err(SayError::CannotSendToChannel(
-                "no external messages (+n): join the channel first",
-            ));
-        }
-        let privileged = membership.is_some_and(|m| m.op || m.voice);
-        if channel.modes.moderated && !privileged {
-            return Err(SayError::CannotSendToChannel("channel is moderated (+m)"));
-        }
-        if !privileged
-            && channel.is_banned(&self.fold_text(&source.prefix()), |mask| {
-                self.fold_text(mask)
-            })
-        {
-            return Err(SayError::CannotSendToChannel("you are banned (+b)"));
-        }
-        // Sized once: collecting from a filter grew a 100-member list six times.
-        let mut recipients = Recipients::with_capacity(channel.members.len());
-        recipients.extend(
-            channel
-                .members
-                .keys()
-                .copied()
-                .filter(|member| *member != id),
-        );
-        Ok(Route {
-            recipients,
-            peer: None,
-            stored_target: &channel.name,
-            destination: Destination::Channel(folded),
-            outcome: SayOutcome {
-                renamed_recipient: renamed(&channel.name, target),
-                ..SayOutcome::default()
-            },
-        })
-    }
-}
-
-/// A whisper's route. Its history belongs to the identities of both sides
-/// (account, or connection when not logged in; see `stamp`), never to the
-/// nicks they use.
-fn route_private<'a>(recipient: &'a Client, target: &str) -> Route<'a> {
-    let away = recipient
-        .away
-        .clone()
-        .map(|message| (recipient.nick.clone(), message));
-    Route {
-        recipients: Recipients::from_elem(recipient.id, 1),
-        peer: Some(recipient),
-        stored_target: &recipient.nick,
-        destination: Destination::User(recipient.id),
-        outcome: SayOutcome {
-            away,
-            renamed_recipient: renamed(&recipient.nick, target),
-        },
     }
 }
 
