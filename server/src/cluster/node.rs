@@ -63,8 +63,15 @@ pub(crate) struct Parts {
 pub(crate) struct Follow {
     /// Stops its follower.
     pub(crate) stop: CancellationToken,
-    /// The last stream sequence it delivered (0: none yet).
+    /// The last stream sequence it delivered (0: none yet): where it
+    /// resumes after an outage.
     pub(crate) last: Arc<AtomicU64>,
+    /// How far this node's history of the room is complete (0: not
+    /// known): `last`, except that it stops before the first message that
+    /// was not recorded. The follower may read a few events after the last
+    /// local member left, before it is stopped, and those messages went
+    /// nowhere: the next catch-up must start before them.
+    pub(crate) recorded: Arc<AtomicU64>,
 }
 
 /// A local user's claim on a nick: which client, and its whisper listener.

@@ -19,7 +19,9 @@ impl Hub {
     /// (in the channel's order, so backlogs here include it); a remote
     /// whisper is delivered but not recorded here: its conversation belongs
     /// to identities only the sending node knows. Nothing is published back.
-    pub async fn deliver_remote(&self, published: Published) {
+    /// Returns whether its scope was here: `false` for a channel this node
+    /// has no member in (any more), whose message was then not recorded.
+    pub async fn deliver_remote(&self, published: Published) -> bool {
         let reservation = match (&self.history, stored_kind(&published.envelope)) {
             (Some(history), Some(_)) if matches!(published.scope, Scope::Channel(_)) => {
                 Some(history.reserve().await)
@@ -27,10 +29,11 @@ impl Hub {
             _ => None,
         };
         let mut overflowed = Vec::new();
-        self.read(|hub| hub.deliver_remote(published, reservation, &mut overflowed));
+        let here = self.read(|hub| hub.deliver_remote(published, reservation, &mut overflowed));
         if !overflowed.is_empty() {
             self.with(|hub| hub.note_overflowed(overflowed));
         }
+        here
     }
 }
 
@@ -77,12 +80,12 @@ impl HubState {
         published: Published,
         reservation: Option<Reservation<'_>>,
         overflowed: &mut Vec<ClientId>,
-    ) {
+    ) -> bool {
         let mut fanout = Fanout::shared(published.envelope);
         match published.scope {
             Scope::Channel(folded) => {
                 let Some(channel) = self.channels.get(&folded) else {
-                    return;
+                    return false;
                 };
                 let mut order = channel.lock_order();
                 let envelope = fanout.envelope();
@@ -111,7 +114,7 @@ impl HubState {
             Scope::User(folded) => {
                 let Some(client) = self.nicks.get(&folded).and_then(|id| self.clients.get(id))
                 else {
-                    return;
+                    return false;
                 };
                 let _order = Client::lock_private_pair(client, client);
                 self.push_all(&mut fanout, std::iter::once(client.id), overflowed);
@@ -132,6 +135,7 @@ impl HubState {
                 self.push_all(&mut fanout, recipients.into_iter(), overflowed);
             }
         }
+        true
     }
 }
 

@@ -18,42 +18,48 @@ impl ClusterNode {
     /// Follows `room` (folded) from just after `after` (or from now),
     /// unless it is followed already.
     pub(crate) fn follow(self: &Arc<Self>, room: &str, after: Option<u64>) {
-        let (stop, last) = {
+        let start = after.unwrap_or(0);
+        self.follow_from(room, start, start);
+    }
+
+    /// Follows `room` from just after `after` (0: from now), its history
+    /// complete through `recorded`, unless it is followed already.
+    fn follow_from(self: &Arc<Self>, room: &str, after: u64, recorded: u64) {
+        let (stop, positions) = {
             let mut followed = self.followed();
             if followed.contains_key(room) {
                 return;
             }
             let follow = Follow {
                 stop: self.shutdown.child_token(),
-                last: Arc::new(AtomicU64::new(after.unwrap_or(0))),
+                last: Arc::new(AtomicU64::new(after)),
+                recorded: Arc::new(AtomicU64::new(recorded)),
             };
-            let handles = (follow.stop.clone(), follow.last.clone());
+            let handles = (
+                follow.stop.clone(),
+                (follow.last.clone(), follow.recorded.clone()),
+            );
             followed.insert(room.to_string(), follow);
             handles
         };
         let node = self.clone();
         let room = room.to_string();
         self.tasks
-            .spawn(async move { node.follow_room(room, last, stop).await });
+            .spawn(async move { node.follow_room(room, positions, stop).await });
     }
 
     /// Follows every followed room anew from the last event it delivered:
     /// after an outage, rather than trusting a consumer that lived through it.
     pub(crate) fn refollow_all(self: &Arc<Self>) {
-        let rooms: Vec<(String, Arc<AtomicU64>)> = self
+        let rooms: Vec<(String, Follow)> = self
             .followed()
             .drain()
-            .map(|(room, follow)| {
-                follow.stop.cancel();
-                (room, follow.last)
-            })
+            .inspect(|(_, follow)| follow.stop.cancel())
             .collect();
-        for (room, last) in rooms {
-            let after = match last.load(Ordering::Relaxed) {
-                0 => None,
-                sequence => Some(sequence),
-            };
-            self.follow(&room, after);
+        for (room, follow) in rooms {
+            let after = follow.last.load(Ordering::Relaxed);
+            let recorded = follow.recorded.load(Ordering::Relaxed);
+            self.follow_from(&room, after, recorded);
         }
     }
 
@@ -67,7 +73,7 @@ impl ClusterNode {
         }
         if let Some(follow) = self.followed().remove(room) {
             follow.stop.cancel();
-            self.stop_catching_up(room, follow.last.load(Ordering::Relaxed));
+            self.stop_catching_up(room, follow.recorded.load(Ordering::Relaxed));
         }
         self.held().forget_room(room);
         self.roster().forget_channel(room);
@@ -76,7 +82,7 @@ impl ClusterNode {
     async fn follow_room(
         self: Arc<Self>,
         room: String,
-        last: Arc<AtomicU64>,
+        (last, recorded): (Arc<AtomicU64>, Arc<AtomicU64>),
         stop: CancellationToken,
     ) {
         let Some(parts) = self.parts.get() else {
@@ -104,6 +110,8 @@ impl ClusterNode {
                         self.catch_up(parts, &room, through).await;
                     }
                     let mut events = std::pin::pin!(events);
+                    // Whether every message so far was recorded here.
+                    let mut complete = true;
                     loop {
                         let next = tokio::select! {
                             () = stop.cancelled() => return,
@@ -112,8 +120,15 @@ impl ClusterNode {
                         let Some(sequenced) = next else {
                             break;
                         };
-                        last.store(sequenced.sequence, Ordering::Relaxed);
-                        self.receive_room(parts, sequenced).await;
+                        let sequence = sequenced.sequence;
+                        // Before delivering: a follower started anew while
+                        // this one delivers must not deliver it again.
+                        last.store(sequence, Ordering::Relaxed);
+                        // After recording: the room may be left meanwhile.
+                        complete &= self.receive_room(parts, sequenced).await;
+                        if complete {
+                            recorded.store(sequence, Ordering::Relaxed);
+                        }
                     }
                 }
                 Err(error) => {
@@ -127,3 +142,7 @@ impl ClusterNode {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "follow_tests.rs"]
+mod tests;

@@ -12,7 +12,10 @@ use crate::hub::event::Event;
 use std::sync::Arc;
 
 impl ClusterNode {
-    pub(super) async fn receive_room(&self, parts: &Parts, sequenced: Sequenced) {
+    /// Applies one room stream event here. Returns `false` only for
+    /// another node's message this node did not record, because it has no
+    /// member in the room any more (its follower is about to stop).
+    pub(super) async fn receive_room(&self, parts: &Parts, sequenced: Sequenced) -> bool {
         let Sequenced {
             room,
             envelope,
@@ -38,10 +41,10 @@ impl ClusterNode {
             }
             // Recorded here when it was said; its place is known now.
             self.record_place(&room, &envelope.event, sequence).await;
-            return;
+            return true;
         }
         let Some(context) = self.context() else {
-            return;
+            return true;
         };
         let folded = Folded::from_folded(room.clone());
         match &envelope.event {
@@ -51,7 +54,9 @@ impl ClusterNode {
                         scope: Scope::Channel(folded),
                         envelope: Arc::new(message),
                     };
-                    context.hub.deliver_remote(published).await;
+                    if !context.hub.deliver_remote(published).await {
+                        return false;
+                    }
                     self.record_place(&room, &envelope.event, sequence).await;
                 }
             }
@@ -120,6 +125,7 @@ impl ClusterNode {
                     .await;
             }
         }
+        true
     }
 
     /// The folded channels the remote user `nick` shares with this node.
