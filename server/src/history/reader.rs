@@ -72,6 +72,12 @@ impl ReaderPool {
     {
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::new(move |conn, path| {
+            // Its caller went away while it waited (a client that quit
+            // during its join's backlog, a cancelled request): nobody
+            // wants the answer, so the reader goes on to the next query.
+            if answer.is_closed() {
+                return;
+            }
             let _ = answer.send(conn.and_then(|conn| read(conn, path)));
         });
         let start = {
@@ -261,6 +267,69 @@ mod tests {
         for query in queries {
             assert_eq!(query.await.unwrap().unwrap(), 1);
         }
+    }
+
+    /// A query whose caller went away while it waited is never run: under
+    /// a burst of joins from clients that then quit, the readers would
+    /// otherwise spend their turns on answers nobody reads.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_query_whose_caller_went_away_is_not_run() {
+        use futures::FutureExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        drop(schema::open_writer(dir.path()).unwrap());
+        let pool = ReaderPool::open(schema::database_path(dir.path())).unwrap();
+        // Every reader thread busy until told to go on.
+        let (go, gate) = std::sync::mpsc::channel::<()>();
+        let gate = Arc::new(Mutex::new(gate));
+        let (started, mut starts) = tokio::sync::mpsc::unbounded_channel();
+        let blockers: Vec<_> = (0..MAX_RUNNING)
+            .map(|_| {
+                let (pool, gate, started) = (Arc::clone(&pool), Arc::clone(&gate), started.clone());
+                tokio::spawn(async move {
+                    pool.read(move |_, _| {
+                        let _ = started.send(());
+                        let _ = gate.lock().unwrap().recv();
+                        Ok(())
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for _ in 0..MAX_RUNNING {
+            starts.recv().await.unwrap();
+        }
+        // Queued behind them, then given up by its caller.
+        let ran = Arc::new(AtomicUsize::new(0));
+        let abandoned = {
+            let ran = Arc::clone(&ran);
+            pool.read(move |_, _| {
+                ran.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            })
+        };
+        assert!(abandoned.now_or_never().is_none(), "it had to wait");
+        for _ in 0..MAX_RUNNING {
+            go.send(()).unwrap();
+        }
+        for blocker in blockers {
+            blocker.await.unwrap().unwrap();
+        }
+        // Once no reader thread is left running, every queued job was taken.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while pool.queue().running > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the readers never stopped"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(ran.load(Ordering::SeqCst), 0, "the abandoned query ran");
+        // And the pool still answers.
+        let one = pool.read(|conn, _| {
+            let one: i64 = conn.query_row("SELECT 1", [], |row| row.get(0)).unwrap();
+            Ok(one)
+        });
+        assert_eq!(one.await.unwrap(), 1);
     }
 
     /// However many queries come at once, at most MAX_RUNNING run (and hold
