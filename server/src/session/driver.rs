@@ -2,7 +2,7 @@
 //! them through flood control, enforce registration and ping timeouts, stop on
 //! shutdown, and leave the hub cleanly whatever ends the connection.
 
-use super::{Connection, Wire};
+use super::{Close, Connection, Flow, RecvQueue, Wire};
 use crate::context::Context;
 use crate::net::codec::Inbound;
 use crate::net::flood::{Refill, TokenBucket};
@@ -10,7 +10,6 @@ use crate::net::outbound::{Outbound, Stop};
 use crate::net::writer::WriterEnd;
 use bytes::Bytes;
 use futures::StreamExt;
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -19,83 +18,6 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
-
-/// What a handler wants after a line.
-#[derive(Debug)]
-pub enum Flow {
-    /// Keep going.
-    Continue,
-    /// End the connection.
-    Close(Close),
-}
-
-/// Why a connection ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Close {
-    /// The client said goodbye (QUIT, `exit`), with its message.
-    Quit(String),
-    /// The client closed the connection.
-    ConnectionClosed,
-    /// Reading failed.
-    ReadError(String),
-    /// Writing failed (the client is gone or reset the connection).
-    WriteError(String),
-    /// No answer to our PING.
-    PingTimeout(Duration),
-    /// Never registered in time.
-    RegistrationTimeout,
-    /// Flood control's queue overflowed.
-    ExcessFlood,
-    /// The server is stopping.
-    Shutdown,
-    /// A wrong server password.
-    BadPassword,
-    /// Not logged in to an account, on a server that requires one.
-    AccountRequired,
-    /// Its own outbound queue overflowed while answering it.
-    SendQExceeded,
-    /// The hub already dropped this client (e.g. SendQ exceeded) and sent its ERROR.
-    Killed,
-}
-
-impl Close {
-    /// A short fixed label for metrics.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Close::Quit(_) => "quit",
-            Close::ConnectionClosed => "connection_closed",
-            Close::ReadError(_) => "read_error",
-            Close::WriteError(_) => "write_error",
-            Close::PingTimeout(_) => "ping_timeout",
-            Close::RegistrationTimeout => "registration_timeout",
-            Close::ExcessFlood => "excess_flood",
-            Close::Shutdown => "shutdown",
-            Close::BadPassword => "bad_password",
-            Close::AccountRequired => "account_required",
-            Close::SendQExceeded => "sendq_exceeded",
-            Close::Killed => "killed",
-        }
-    }
-
-    /// The reason other users see in the QUIT.
-    pub fn quit_reason(&self) -> String {
-        match self {
-            Close::Quit(message) if message.is_empty() => "Quit".to_string(),
-            Close::Quit(message) => format!("Quit: {message}"),
-            Close::ConnectionClosed => "Connection closed".to_string(),
-            Close::ReadError(error) => format!("Read error: {error}"),
-            Close::WriteError(error) => format!("Write error: {error}"),
-            Close::PingTimeout(waited) => format!("Ping timeout: {} seconds", waited.as_secs()),
-            Close::RegistrationTimeout => "Registration timed out".to_string(),
-            Close::ExcessFlood => "Excess Flood".to_string(),
-            Close::Shutdown => "Server shutting down".to_string(),
-            Close::BadPassword => "Bad password".to_string(),
-            Close::AccountRequired => "Account required".to_string(),
-            Close::SendQExceeded => "SendQ exceeded".to_string(),
-            Close::Killed => "Killed".to_string(),
-        }
-    }
-}
 
 /// A dialect's side of a connection.
 // Implemented only by this crate's two dialects and used with concrete types,
@@ -162,51 +84,6 @@ fn poll_stop(
 
 /// How often a registering connection re-checks its (shrinking) deadline.
 const REGISTRATION_RECHECK: Duration = Duration::from_secs(1);
-
-/// Received lines waiting behind flood control, bounded in bytes and in lines.
-#[derive(Debug, Default)]
-pub struct RecvQueue {
-    lines: VecDeque<Inbound>,
-    bytes: usize,
-}
-
-impl RecvQueue {
-    /// A queue holding the connection's first line.
-    pub fn starting_with(first: Bytes) -> RecvQueue {
-        let mut queue = RecvQueue::default();
-        queue.push(Inbound::Line(first));
-        queue
-    }
-
-    fn push(&mut self, inbound: Inbound) {
-        if let Inbound::Line(line) = &inbound {
-            self.bytes += line.len() + 2;
-        }
-        self.lines.push_back(inbound);
-    }
-
-    fn extend(&mut self, inbound: Option<Inbound>) {
-        if let Some(inbound) = inbound {
-            self.push(inbound);
-        }
-    }
-
-    fn pop(&mut self) -> Option<Inbound> {
-        let inbound = self.lines.pop_front()?;
-        if let Inbound::Line(line) = &inbound {
-            self.bytes -= line.len() + 2;
-        }
-        if self.lines.is_empty() {
-            // Nothing kept allocated while the client is quiet.
-            self.lines = VecDeque::new();
-        }
-        Some(inbound)
-    }
-
-    fn over(&self, limits: &crate::config::LimitsConfig) -> bool {
-        self.bytes > limits.recvq_bytes || self.lines.len() > limits.flood_max_queued
-    }
-}
 
 impl Driver {
     /// The loop for a connection accepted now.
@@ -290,7 +167,7 @@ impl Driver {
                         // the command's wait (see the idle-connection budget).
                         let next = {
                             let mut fresh = None;
-                            if queued.lines.is_empty() {
+                            if queued.is_empty() {
                                 match wire.lines.next_buffered() {
                                     Some(Ok(inbound)) => {
                                         last_heard = now;
@@ -348,7 +225,7 @@ impl Driver {
                         }
                     }
                 }
-                let flood_wake = (!queued.lines.is_empty())
+                let flood_wake = (!queued.is_empty())
                     .then(|| Instant::now() + bucket.wait_time(self.refill(), Instant::now()));
                 let liveness = self.liveness(&*handler, last_heard, pinged);
                 if handler.is_registered() {
@@ -444,22 +321,5 @@ impl Driver {
         }
         let last = handler.farewell(&close, &connection.host());
         connection.close_with(last);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_receive_queue_holds_no_memory_once_drained() {
-        let mut queue = RecvQueue::default();
-        for n in 0..10 {
-            queue.push(Inbound::Line(Bytes::from(format!("PRIVMSG #a :{n}"))));
-        }
-        assert_eq!(queue.bytes, 10 * (13 + 2));
-        while queue.pop().is_some() {}
-        assert_eq!(queue.bytes, 0);
-        assert_eq!(queue.lines.capacity(), 0);
     }
 }

@@ -2,14 +2,18 @@
 //! line, then driving that dialect's handler with flood control, registration
 //! and ping timeouts, and shutdown.
 
+mod close;
 mod connection;
 mod detect;
 mod driver;
+mod recvq;
 mod wire;
 
+pub use close::{Close, Flow};
 pub use connection::Connection;
 pub use detect::{FirstLine, classify};
-pub use driver::{Close, Driver, Flow, LineHandler, RecvQueue};
+pub use driver::{Driver, LineHandler};
+pub use recvq::RecvQueue;
 pub use wire::Wire;
 
 use crate::context::Context;
