@@ -45,6 +45,7 @@
 //! left out of history, counted by [`History::dropped_count`] and warned about
 //! at most every 10 s.
 
+mod backlog;
 mod batch;
 mod block;
 mod blocks;
@@ -53,6 +54,7 @@ mod drops;
 mod error;
 mod forget;
 mod handoff;
+mod keys;
 mod model;
 mod msgid;
 pub mod offline;

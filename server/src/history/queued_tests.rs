@@ -2,10 +2,10 @@
 //! and of the buffers that hold them.
 
 use super::*;
+use crate::history::backlog::Backlog;
+use crate::history::keys::{compare_concatenations, push_decimal, sender_first};
 use crate::history::model::{Conversation, StoredMessage};
-use crate::history::records::{
-    Backlog, Between, Records, Said, ToRecord, compare_concatenations, push_decimal, sender_first,
-};
+use crate::history::records::{Between, Records, Said, ToRecord};
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
 

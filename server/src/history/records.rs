@@ -12,12 +12,13 @@
 //! are kept when it is emptied and never grow (a full one is followed by
 //! the next): a single growing string was copied into fresh pages at every
 //! doubling, and those page faults were most of the hub's with history on.
+//! The writer keeps the buffers it took in a `super::backlog::Backlog`.
 
+use super::keys::{key_len_bound, pieces_len, push_key, push_piece, sender_first};
 use super::model::{Conversation, MessageKind, StoredMessage};
-use super::queued::{CHANNEL_PREFIX, PRIVATE_PREFIX, QueuedMessage};
+use super::queued::QueuedMessage;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
-use std::cmp::Ordering;
 
 /// Where a message belongs, as the pieces the hub holds (nothing allocated).
 #[derive(Debug, Clone, Copy)]
@@ -292,77 +293,6 @@ impl Records {
     }
 }
 
-/// Spare buffers the writer keeps for the next takes: one per take
-/// between two commits (a few), so that a take hands the hub a buffer whose
-/// blocks are there already (a new block is fresh pages, faulted in by the
-/// hub's thread).
-const SPARES: usize = 4;
-/// What a spare keeps of what a burst grew (while the disk was behind),
-/// so memory goes back after the burst.
-const SPARE_MAX_BYTES: usize = 8 << 20;
-
-/// The writer's messages waiting for their commit: the buffers it took
-/// from the hand-off, in order, each kept whole (nothing copied).
-#[derive(Debug, Default)]
-pub struct Backlog {
-    chunks: Vec<Records>,
-    len: usize,
-    spare: Vec<Records>,
-}
-
-impl Backlog {
-    /// How many messages wait.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether none waits.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Moves the first `room` messages of `records` to the end (leaving
-    /// `records` an empty buffer to fill again) and returns how many did
-    /// not fit.
-    pub fn append(&mut self, records: &mut Records, room: usize) -> usize {
-        let over = records.len().saturating_sub(room);
-        records.truncate(room);
-        if records.is_empty() {
-            records.clear(SPARE_MAX_BYTES);
-        } else {
-            let spare = self.spare.pop().unwrap_or_default();
-            let chunk = std::mem::replace(records, spare);
-            self.len += chunk.len();
-            self.chunks.push(chunk);
-        }
-        over
-    }
-
-    /// Every waiting message, oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = QueuedMessage<'_>> + '_ {
-        self.chunks.iter().flat_map(Records::iter)
-    }
-
-    /// Keeps only the messages `keep` says so of.
-    pub fn retain(&mut self, mut keep: impl FnMut(QueuedMessage<'_>) -> bool) {
-        for chunk in &mut self.chunks {
-            chunk.retain(|_, message| keep(message));
-        }
-        self.len = self.chunks.iter().map(Records::len).sum();
-    }
-
-    /// Empties it; its buffers are kept (up to a few) for the next takes.
-    pub fn clear(&mut self) {
-        for mut chunk in self.chunks.drain(..) {
-            if self.spare.len() < SPARES {
-                chunk.clear(SPARE_MAX_BYTES);
-                self.spare.push(chunk);
-            }
-        }
-        self.len = 0;
-    }
-}
-
 fn view<'r>(blocks: &'r [String], entry: &Entry) -> QueuedMessage<'r> {
     let start = entry.start as usize;
     let end = start + entry.ends[4] as usize;
@@ -386,111 +316,4 @@ struct Fields<'a> {
     source: &'a [&'a str],
     target: &'a str,
     text: &'a str,
-}
-
-/// Appends [`Conversation::key`]'s format: `chan:NAME` or `priv:LEN:A:B`.
-fn push_key(packed: &mut String, between: &Between<'_>, sender_is_a: bool) {
-    match between {
-        Between::Channel(name) => {
-            packed.push_str(CHANNEL_PREFIX);
-            packed.push_str(name);
-        }
-        Between::Private { sender, recipient } => {
-            let (a, b) = if sender_is_a {
-                (sender, recipient)
-            } else {
-                (recipient, sender)
-            };
-            packed.push_str(PRIVATE_PREFIX);
-            push_decimal(packed, pieces_len(a));
-            packed.push(':');
-            a.iter().for_each(|piece| push_piece(packed, piece));
-            packed.push(':');
-            b.iter().for_each(|piece| push_piece(packed, piece));
-        }
-    }
-}
-
-/// The most bytes [`push_key`] appends.
-fn key_len_bound(between: &Between<'_>) -> usize {
-    match between {
-        Between::Channel(name) => CHANNEL_PREFIX.len() + name.len(),
-        Between::Private { sender, recipient } => {
-            PRIVATE_PREFIX.len() + 20 + 2 + pieces_len(sender) + pieces_len(recipient)
-        }
-    }
-}
-
-/// Appends one piece of a source or key: a separator (`!`, `@`) is one
-/// byte written in place and an empty piece nothing, not a call to copy
-/// (packing a whisper's 16 pieces took ~5% less CPU in a microbenchmark).
-fn push_piece(packed: &mut String, piece: &str) {
-    match piece.as_bytes() {
-        [] => {}
-        // One byte of a str is ASCII.
-        &[byte] => packed.push(char::from(byte)),
-        _ => packed.push_str(piece),
-    }
-}
-
-fn pieces_len(pieces: &[&str]) -> usize {
-    pieces.iter().map(|piece| piece.len()).sum()
-}
-
-/// Appends `n` in decimal (what `write!` would, without the formatting
-/// machinery: this runs once per whisper under the order lock).
-pub(super) fn push_decimal(packed: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        // A digit is 0..=9, so the cast and the char are exact.
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    digits[start..]
-        .iter()
-        .for_each(|&digit| packed.push(char::from(digit)));
-}
-
-/// `sender <= recipient`, comparing the concatenations as strings compare
-/// (as [`Conversation::private`] orders its peers).
-pub(super) fn sender_first(sender: &[&str], recipient: &[&str]) -> bool {
-    compare_concatenations(sender, recipient) != Ordering::Greater
-}
-
-/// Compares the concatenations of `a`'s and `b`'s pieces without building
-/// them: slice against slice (a `memcmp` each), not byte by byte through
-/// iterators (that was ~1.5% of a whisper's CPU with history on).
-pub(super) fn compare_concatenations(a: &[&str], b: &[&str]) -> Ordering {
-    let mut a = a.iter().map(|piece| piece.as_bytes());
-    let mut b = b.iter().map(|piece| piece.as_bytes());
-    let (mut left, mut right): (&[u8], &[u8]) = (&[], &[]);
-    loop {
-        while left.is_empty() {
-            match a.next() {
-                Some(piece) => left = piece,
-                None => break,
-            }
-        }
-        while right.is_empty() {
-            match b.next() {
-                Some(piece) => right = piece,
-                None => break,
-            }
-        }
-        if left.is_empty() || right.is_empty() {
-            return left.len().cmp(&right.len());
-        }
-        let common = left.len().min(right.len());
-        let (head_left, rest_left) = left.split_at(common);
-        let (head_right, rest_right) = right.split_at(common);
-        match head_left.cmp(head_right) {
-            Ordering::Equal => (left, right) = (rest_left, rest_right),
-            unequal => return unequal,
-        }
-    }
 }

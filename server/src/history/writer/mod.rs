@@ -12,6 +12,7 @@
 mod commit;
 mod yielding;
 
+use super::backlog::Backlog;
 use super::batch::{ConversationCache, Placed};
 use super::config::HistoryConfig;
 use super::drops::DropCounter;
@@ -19,7 +20,6 @@ use super::error::HistoryError;
 use super::forget::Purging;
 use super::handoff::{Handoff, Pending};
 use super::queued::QueuedMessage;
-use super::records::Backlog;
 use super::retention::Retention;
 use super::schema::WriterConnection;
 use commit::Failure;
