@@ -11,7 +11,7 @@ fn said(text: &str) -> ToRecord<'_> {
         msgid: "id",
         time: chrono::Utc::now(),
         kind: MessageKind::Privmsg,
-        source: ["alice", "a", "127.0.0.1"],
+        source: "alice!a@127.0.0.1",
         target: "#lobby",
         text,
         between: Between::Channel("#lobby"),

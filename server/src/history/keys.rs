@@ -42,7 +42,7 @@ pub(super) fn key_len_bound(between: &Between<'_>) -> usize {
 /// Appends one piece of a source or key: a separator (`!`, `@`) is one
 /// byte written in place and an empty piece nothing, not a call to copy
 /// (packing a whisper's 16 pieces took ~5% less CPU in a microbenchmark).
-pub(super) fn push_piece(packed: &mut String, piece: &str) {
+fn push_piece(packed: &mut String, piece: &str) {
     match piece.as_bytes() {
         [] => {}
         // One byte of a str is ASCII.
@@ -51,7 +51,7 @@ pub(super) fn push_piece(packed: &mut String, piece: &str) {
     }
 }
 
-pub(super) fn pieces_len(pieces: &[&str]) -> usize {
+fn pieces_len(pieces: &[&str]) -> usize {
     pieces.iter().map(|piece| piece.len()).sum()
 }
 

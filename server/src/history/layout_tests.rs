@@ -156,7 +156,7 @@ async fn messages_are_found_by_msgid_and_stored_once_without_a_msgid_index() {
             msgid: id,
             time: now,
             kind: MessageKind::Privmsg,
-            source: ["alice", "a", "127.0.0.1"],
+            source: "alice!a@127.0.0.1",
             target: "#lobby",
             text: &format!("fresh {n}"),
             between: Between::Channel("#lobby"),

@@ -49,6 +49,22 @@ impl Source {
     }
 }
 
+impl Source {
+    /// `nick!user@host` as the wire has it: [`prefix_word`](Self::prefix_word)
+    /// without its `:` and trailing space, so history stores one piece made
+    /// once per source rather than five per message. It equals
+    /// [`prefix`](Self::prefix) whenever no part holds a space or a line
+    /// break, which a registered client's never do (a validated nick,
+    /// [`crate::username::unverified`], an IP address); where one did, the
+    /// wire's `_` stands in for it, as in every line the source was sent in.
+    pub fn mask(&self) -> &str {
+        let word = self.prefix_word().as_str();
+        word.strip_prefix(':')
+            .and_then(|word| word.strip_suffix(' '))
+            .unwrap_or(word)
+    }
+}
+
 /// The cache behind [`Source::prefix_word`]. It is derived from the other
 /// fields, so it never makes two sources unequal, and a clone starts empty:
 /// a source copied with some fields changed (`Source { nick, ..old }`)
@@ -396,6 +412,52 @@ mod tests {
     fn client_fits_its_size_class() {
         let size = std::mem::size_of::<Client>();
         assert!(size <= 256, "a hub Client is {size} bytes");
+    }
+
+    fn source(nick: &str, user: &str, host: &str) -> Source {
+        Source {
+            nick: nick.into(),
+            user: user.into(),
+            host: host.into(),
+            account: None,
+            realname: String::new(),
+            prefix_word: PrefixWord::default(),
+        }
+    }
+
+    proptest::proptest! {
+        /// History stores [`Source::mask`] as the message's source: for
+        /// parts without a space or line break it is exactly `nick!user@host`.
+        #[test]
+        fn a_mask_is_the_prefix_when_no_part_needs_a_stand_in(
+            nick in "[^ \r\n\0]{1,20}",
+            user in "[^ \r\n\0]{0,16}",
+            host in "[^ \r\n\0]{0,40}",
+        ) {
+            let source = source(&nick, &user, &host);
+            proptest::prop_assert_eq!(source.mask(), source.prefix());
+        }
+
+        /// What a registered client's parts are made of never needs a
+        /// stand-in: a nick the IRC dialect accepts, a username made by
+        /// `username::unverified`, an IP address as `Connection::host` writes it.
+        #[test]
+        fn a_registered_clients_mask_is_its_prefix(
+            nick in "[a-zA-Z\u{e9}][a-zA-Z0-9_\u{e9}-]{0,15}",
+            given in "\\PC{0,30}",
+            ip in proptest::prelude::any::<std::net::IpAddr>(),
+        ) {
+            proptest::prop_assume!(natter_protocol::nick::is_valid_nick(&nick, 30));
+            let host = ip.to_canonical().to_string();
+            let host = if host.starts_with(':') { format!("0{host}") } else { host };
+            let source = source(&nick, &crate::username::unverified(&given), &host);
+            proptest::prop_assert_eq!(source.mask(), source.prefix());
+        }
+    }
+
+    #[test]
+    fn a_mask_takes_the_wires_stand_ins() {
+        assert_eq!(source("al ice", "a\r", "h").mask(), "al_ice!a_@h");
     }
 
     #[test]

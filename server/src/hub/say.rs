@@ -235,7 +235,7 @@ impl HubState {
                 msgid: &msgid,
                 time,
                 kind,
-                source: [&source.nick, &source.user, &source.host],
+                source: source.mask(),
                 target: route.stored_target,
                 text: &request.text,
                 between,
