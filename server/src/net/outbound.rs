@@ -111,7 +111,13 @@ impl Lines {
     /// writer's last batch, whose memory becomes the copied buffer's when
     /// that is taken whole (a busy connection swaps two buffers). Returns
     /// how many bytes.
+    ///
+    /// The shared lines queued after the copied ones go into the same
+    /// batch: taken apart, a client that fell behind got two writes per
+    /// wake, the copied 8 KiB and then the rest (12% of the writes in a
+    /// paced 100x10 fan-out on a loaded machine).
     fn take_front(&mut self, buffer: &mut Vec<u8>, limit: usize) -> usize {
+        let mut size = 0;
         if !self.copied.is_empty() {
             if self.copied.len() > limit {
                 // Only before a hold, i.e. for a labelled command: rare and short.
@@ -120,21 +126,21 @@ impl Lines {
                 return limit;
             }
             std::mem::swap(buffer, &mut self.copied);
-            return buffer.len();
+            size = buffer.len();
         }
         let Some(shared) = &mut self.shared else {
-            return 0;
+            return size;
         };
-        let mut size = 0;
+        let copied = size;
         let mut count = 0;
         for line in shared.iter() {
-            if size + line.len() > limit || (count > 0 && size + line.len() > BATCH_BYTES) {
+            if size + line.len() > limit || (size > 0 && size + line.len() > BATCH_BYTES) {
                 break;
             }
             size += line.len();
             count += 1;
         }
-        buffer.reserve(size);
+        buffer.reserve(size - copied);
         for line in shared.drain(..count) {
             buffer.extend_from_slice(&line);
         }

@@ -285,19 +285,38 @@ fn a_client_behind_queues_references_then_copies_again() {
     assert!(!line.is_unique(), "the lines past COPY_BYTES are shared");
     let mut buffer = Vec::new();
     outbound.take_batch(&mut buffer, None);
-    assert_eq!(buffer.len(), copied * 1000, "the copied lines, whole");
-    buffer.clear();
-    outbound.push_shared(&Bytes::from_static(b"next")).unwrap();
-    outbound.take_batch(&mut buffer, None);
     assert_eq!(
         buffer.len(),
-        8 * 1000 + 4,
-        "then the shared ones, and what came after"
+        (copied + 8) * 1000,
+        "the copied lines and the shared ones"
     );
     assert!(line.is_unique());
     buffer.clear();
-    outbound.push_shared(&line).unwrap();
+    outbound.push_shared(&Bytes::from_static(b"next")).unwrap();
     assert!(line.is_unique(), "copying again");
+    outbound.take_batch(&mut buffer, None);
+    assert_eq!(&buffer[..], b"next");
+}
+
+/// A client that fell behind gets what is queued in one write per batch:
+/// the copied lines and the shared ones after them together, in order.
+#[test]
+fn the_copied_lines_and_the_shared_ones_after_them_are_one_batch() {
+    let outbound = Outbound::new(1 << 20);
+    let mut expected = Vec::new();
+    for n in 0..(COPY_BYTES / 100 + 20) {
+        let line = Bytes::from(format!("{n:>98}\r\n"));
+        expected.extend_from_slice(&line);
+        outbound.push_shared(&line).unwrap();
+    }
+    assert!(
+        outbound.lock().lines.shared.is_some(),
+        "some lines are shared"
+    );
+    let mut buffer = Vec::new();
+    outbound.take_batch(&mut buffer, None);
+    assert_eq!(buffer, expected);
+    assert_eq!(outbound.queued_bytes(), 0);
 }
 
 /// The queue copies a shared line: it keeps no reference to it (a
