@@ -61,7 +61,7 @@ impl HubState {
                 recipients.len() + usize::from(to_self),
             );
         }
-        let mut fanout = Fanout::new(envelope);
+        let mut fanout = Fanout::shared(envelope);
         let mut ordered_by_bus = false;
         if let Some(bus) = &self.bus {
             match &destination {

@@ -77,7 +77,11 @@ pub fn unreachable_text(nick: &str) -> String {
 /// (`history.sync = "full"`); see [`crate::hub::Hub::say`].
 #[derive(Debug)]
 pub struct PreparedSay {
-    pub(super) envelope: Envelope,
+    /// Shared from the start (the fan-out and the bus share it): built in
+    /// place rather than moved with the rest of the message through
+    /// stamping and delivery and then copied into an `Arc` (those copies
+    /// were most of a whisper's memmove).
+    pub(super) envelope: Arc<Envelope>,
     pub(super) sender: ClientId,
     pub(super) echo: bool,
     /// Who was to receive it when it was said; members who join meanwhile get
@@ -254,7 +258,7 @@ impl HubState {
         let private = matches!(route.destination, Destination::User(_));
         let outcome = route.outcome;
         let prepared = PreparedSay {
-            envelope: Envelope {
+            envelope: Arc::new(Envelope {
                 event: Event::Message {
                     source,
                     target: request.target,
@@ -265,7 +269,7 @@ impl HubState {
                     client_tags: request.client_tags,
                 },
                 time,
-            },
+            }),
             sender: sender.id,
             echo: sender.format.echo_own_messages,
             recipients: route.recipients,
