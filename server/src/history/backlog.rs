@@ -56,6 +56,11 @@ impl Backlog {
         self.chunks.iter().flat_map(Records::iter)
     }
 
+    /// Whether any waiting message is [`QueuedMessage::replayed`].
+    pub fn any_replayed(&self) -> bool {
+        self.chunks.iter().any(Records::any_replayed)
+    }
+
     /// Keeps only the messages `keep` says so of.
     pub fn retain(&mut self, mut keep: impl FnMut(QueuedMessage<'_>) -> bool) {
         for chunk in &mut self.chunks {

@@ -10,6 +10,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use std::collections::{HashMap, HashSet};
 
+#[path = "batch_live.rs"]
+mod live;
 #[path = "runs.rs"]
 mod runs;
 
@@ -63,6 +65,8 @@ impl Placed {
 ///
 /// The batch is grouped by conversation first (`runs`): a conversation's
 /// row and display names are looked up once per batch, not per message.
+/// The writer uses this for a batch with a replayed message; one without
+/// goes through [`insert_live`], which reads it once.
 pub(crate) fn insert_batch(
     conn: &mut Connection,
     cache: &mut ConversationCache,
@@ -92,6 +96,26 @@ pub(crate) fn insert_batch(
         // Nothing to leave out: written as they are listed, no copy of the list.
         write_blocks(&tx, rows)?;
     }
+    place(&tx, places)?;
+    tx.commit()
+}
+
+/// Inserts `batch`, none of whose messages is [`QueuedMessage::replayed`],
+/// then stores the stream sequences `places`, in one transaction: what
+/// [`insert_batch`] does, in one pass over the batch in queue order (see
+/// `live`) with no list of it. On error nothing is written, and the caller
+/// must clear `cache`.
+pub(crate) fn insert_live<'b>(
+    conn: &mut Connection,
+    cache: &mut ConversationCache,
+    batch: impl IntoIterator<Item = QueuedMessage<'b>>,
+    places: &[Placed],
+) -> rusqlite::Result<()> {
+    if cache.len() > CACHE_LIMIT {
+        cache.clear();
+    }
+    let tx = conn.transaction()?;
+    live::write(&tx, cache, batch)?;
     place(&tx, places)?;
     tx.commit()
 }
@@ -163,18 +187,22 @@ fn write_blocks<'m, 'b: 'm>(
             appender.switch(conversation)?;
             current = conversation;
         }
-        let entry = BlockEntry {
-            time_ms: message.time_ms(),
-            kind: message.kind(),
-            stray: false,
-            msgid: message.msgid().into(),
-            source: message.source(),
-            target: message.target(),
-            text: message.text(),
-        };
-        appender.push(entry, 0)?;
+        appender.push(entry(message), 0)?;
     }
     appender.finish()
+}
+
+/// The block entry of `message` (its stray flag is the appender's to work out).
+fn entry<'m>(message: &QueuedMessage<'m>) -> BlockEntry<'m> {
+    BlockEntry {
+        time_ms: message.time_ms(),
+        kind: message.kind(),
+        stray: false,
+        msgid: message.msgid().into(),
+        source: message.source(),
+        target: message.target(),
+        text: message.text(),
+    }
 }
 
 /// The conversation's row id, creating the row or refreshing its display names.

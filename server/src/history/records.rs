@@ -138,6 +138,12 @@ impl Records {
             + self.entries.capacity() * std::mem::size_of::<Entry>()
     }
 
+    /// Whether any of its messages is [`QueuedMessage::replayed`] (read from
+    /// the entries alone, not the packed text).
+    pub fn any_replayed(&self) -> bool {
+        self.entries.iter().any(|entry| entry.replayed)
+    }
+
     /// The `index`th message, if there is one.
     #[cfg(test)]
     pub fn get(&self, index: usize) -> Option<QueuedMessage<'_>> {

@@ -55,15 +55,26 @@ impl Writer {
             return Ok(());
         }
         let started = std::time::Instant::now();
-        let mut messages = recycle(std::mem::take(&mut self.batch));
-        messages.extend(self.pending.iter());
-        let inserted = batch::insert_batch(
-            &mut self.conn,
-            &mut self.conversations,
-            &messages,
-            &self.places,
-        );
-        self.batch = recycle(messages);
+        let inserted = if self.pending.any_replayed() {
+            // Repeats to drop: the batch is listed and grouped first.
+            let mut messages = recycle(std::mem::take(&mut self.batch));
+            messages.extend(self.pending.iter());
+            let inserted = batch::insert_batch(
+                &mut self.conn,
+                &mut self.conversations,
+                &messages,
+                &self.places,
+            );
+            self.batch = recycle(messages);
+            inserted
+        } else {
+            batch::insert_live(
+                &mut self.conn,
+                &mut self.conversations,
+                self.pending.iter(),
+                &self.places,
+            )
+        };
         match inserted {
             Ok(()) => {
                 crate::metrics::history_committed(self.pending.len(), started);
