@@ -173,8 +173,13 @@ impl Writer {
     /// after taking again (so it comes after everything recorded before it).
     fn drain(&mut self, commands: &Receiver<Command>) -> Flow {
         loop {
+            // The command first, then the take: whatever was recorded before
+            // the command was sent is in this take. (Taken the other way
+            // round, a shutdown sent just after the take stopped the writer
+            // without the messages recorded in between.)
+            let command = commands.try_recv();
             let abandoned = self.take();
-            match commands.try_recv() {
+            match command {
                 Ok(command) => {
                     if let Flow::Stop(reply) = self.handle(command) {
                         return Flow::Stop(reply);
