@@ -12,6 +12,11 @@
 //! time below a window that doubles from [`FIRST`] to [`MAX`] ("full
 //! jitter"): the writers spread out over the window instead of colliding
 //! in step, and a long queue of them is served within a few doublings.
+//!
+//! Channel records ([`super::channels`]) try [`ATTEMPTS`] times; accounts,
+//! certificates and channel registrations, written from several nodes far
+//! less often, eight times with the same pauses. Nick claims need none
+//! (see [`super::nicks`]).
 
 use std::time::Duration;
 

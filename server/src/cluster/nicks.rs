@@ -47,7 +47,10 @@ pub enum Claim {
 
 /// Attempts before a claim gives up on concurrent writers (each lost race
 /// means someone else's write succeeded, so this is only reached under
-/// absurd contention for one nick).
+/// absurd contention for one nick). No pause between them, unlike the
+/// other buckets ([`super::contention`]): a claim does not re-apply a change
+/// after a lost race, it reads the key again and finds its new live holder
+/// (Taken), so claimers never collide twice.
 const ATTEMPTS: u32 = 8;
 
 /// The nick bucket as seen from one node.

@@ -18,10 +18,12 @@ use super::slot::{Slot, unreachable};
 use super::store::AccountBucket;
 use crate::accounts::{AccountError, AccountRecord};
 use crate::cluster::bucket;
+use crate::cluster::contention::Backoff;
 use crate::cluster::subject::token;
 use serde::{Deserialize, Serialize};
 
-/// Attempts before a claim gives up on concurrent writers of one key.
+/// Attempts before a claim gives up on concurrent writers of one key,
+/// each after a jittered pause ([`Backoff`]).
 const ATTEMPTS: u32 = 8;
 
 /// Who a certificate's key names.
@@ -52,7 +54,11 @@ impl AccountBucket {
     ) -> Result<CertClaim, AccountError> {
         let key = token(hex);
         let value = encode(owner).map_err(unreachable)?;
-        for _ in 0..ATTEMPTS {
+        let mut backoff = Backoff::new();
+        for attempt in 1..=ATTEMPTS {
+            if attempt > 1 {
+                backoff.pause().await;
+            }
             let held = self.read_cert(&key).await?;
             let held_exists = match &held {
                 Some((held, _)) if held != owner => self.exists(held).await?,

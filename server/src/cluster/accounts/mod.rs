@@ -29,3 +29,7 @@ mod store;
 pub use certs::{CertClaim, CertOwner};
 pub use slot::Slot;
 pub use store::{AccountBucket, Published};
+
+#[cfg(test)]
+#[path = "contention_tests.rs"]
+mod contention_tests;

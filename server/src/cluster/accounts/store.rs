@@ -5,6 +5,7 @@ use super::certs::{CertClaim, CertOwner};
 use super::slot::{Slot, contended, encode, key, taken, unreachable};
 use crate::accounts::shared::RecordChange;
 use crate::accounts::{AccountError, AccountRecord, SharedAccounts};
+use crate::cluster::contention::Backoff;
 use crate::cluster::{ClusterError, Link, Subjects, bucket};
 use async_nats::jetstream::kv;
 use futures::StreamExt;
@@ -12,7 +13,10 @@ use futures::future::BoxFuture;
 use natter_protocol::Casemapping;
 use std::time::Duration;
 
-/// Attempts before a write gives up on concurrent writers of one account.
+/// Attempts before a write gives up on concurrent writers of one account,
+/// each after a jittered pause ([`Backoff`]; about a quarter second in all
+/// at most): one account written from several nodes at once (its user's
+/// sessions on each, an operator) take turns instead of colliding again.
 const ATTEMPTS: u32 = 8;
 
 /// What publishing a node's own account found.
@@ -71,7 +75,11 @@ impl AccountBucket {
     pub async fn create_account(&self, record: &AccountRecord) -> Result<(), AccountError> {
         let key = key(&record.name);
         let value = encode(&Slot::Account(record.clone())).map_err(unreachable)?;
-        for _ in 0..ATTEMPTS {
+        let mut backoff = Backoff::new();
+        for attempt in 1..=ATTEMPTS {
+            if attempt > 1 {
+                backoff.pause().await;
+            }
             let written = match self.read(&key).await.map_err(unreachable)? {
                 Some((Slot::Account(other), _)) => return Err(taken(record, other)),
                 Some((Slot::Dropped { .. }, revision)) => {
@@ -99,7 +107,11 @@ impl AccountBucket {
         change: RecordChange<'_>,
     ) -> Result<AccountRecord, AccountError> {
         let key = key(folded);
-        for _ in 0..ATTEMPTS {
+        let mut backoff = Backoff::new();
+        for attempt in 1..=ATTEMPTS {
+            if attempt > 1 {
+                backoff.pause().await;
+            }
             let Some((Slot::Account(current), revision)) =
                 self.read(&key).await.map_err(unreachable)?
             else {
@@ -123,7 +135,11 @@ impl AccountBucket {
     /// Replaces the account `folded` created at `created_ms` by a tombstone.
     pub async fn drop_stored(&self, folded: &str, created_ms: i64) -> Result<(), AccountError> {
         let key = key(folded);
-        for _ in 0..ATTEMPTS {
+        let mut backoff = Backoff::new();
+        for attempt in 1..=ATTEMPTS {
+            if attempt > 1 {
+                backoff.pause().await;
+            }
             let Some((Slot::Account(current), revision)) =
                 self.read(&key).await.map_err(unreachable)?
             else {

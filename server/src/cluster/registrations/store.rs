@@ -4,13 +4,15 @@
 use super::pending::Pending;
 use super::slot::{Slot, encode, same};
 use crate::channels::{ChannelRecord, Founder};
+use crate::cluster::contention::Backoff;
 use crate::cluster::subject::token;
 use crate::cluster::{ClusterError, Link, Subjects, bucket};
 use async_nats::jetstream::kv;
 use futures::StreamExt;
 use std::time::Duration;
 
-/// Attempts before a write gives up on concurrent writers of one channel.
+/// Attempts before a write gives up on concurrent writers of one channel,
+/// each after a jittered pause ([`Backoff`]).
 const ATTEMPTS: u32 = 8;
 
 /// What writing found the bucket to hold instead, for this node to take.
@@ -69,7 +71,11 @@ impl RegistrationBucket {
     }
 
     async fn write_drop(&self, key: &str, dropped: &Founder) -> Result<(), ClusterError> {
-        for _ in 0..ATTEMPTS {
+        let mut backoff = Backoff::new();
+        for attempt in 1..=ATTEMPTS {
+            if attempt > 1 {
+                backoff.pause().await;
+            }
             let Some((Slot::Registered(current), revision)) = self.read(key).await? else {
                 return Ok(());
             };
@@ -101,7 +107,11 @@ impl RegistrationBucket {
             return Ok(Outcome::Written);
         };
         let value = encode(&Slot::Registered(Box::new(record.clone())))?;
-        for _ in 0..ATTEMPTS {
+        let mut backoff = Backoff::new();
+        for attempt in 1..=ATTEMPTS {
+            if attempt > 1 {
+                backoff.pause().await;
+            }
             let written = match self.read(key).await? {
                 None => match self.store.create(key, value.clone()).await {
                     Ok(revision) => Ok(revision),
