@@ -347,6 +347,10 @@ impl LineHandler for IrcSession {
         true
     }
 
+    fn may_abandon(&self, line: &[u8]) -> bool {
+        commands::may_abandon(line)
+    }
+
     fn send_ping(&mut self, connection: &mut Connection) {
         let ping = Message::new("PING").with_param(self.context.server_name());
         connection.send(&ping);

@@ -63,6 +63,13 @@ impl TokenBucket {
         }
     }
 
+    /// How many whole tokens there are now: lines that would pass at once.
+    pub fn available(&mut self, refill: Refill, now: Instant) -> usize {
+        self.refill(refill, now);
+        // Whole tokens of a bucket that holds at most `burst` (a u32).
+        self.tokens.floor() as usize
+    }
+
     /// How long until a token is available.
     pub fn wait_time(&mut self, refill: Refill, now: Instant) -> Duration {
         self.refill(refill, now);

@@ -44,6 +44,14 @@ pub trait LineHandler {
     /// The last line the client gets when the connection ends for `close`
     /// (`host` is its address as others see it).
     fn farewell(&self, close: &Close, host: &str) -> Bytes;
+    /// Whether the command of `line` may be dropped while it waits, when
+    /// the client's receive queue overflows meanwhile (it is then cut off
+    /// for Excess Flood at once, not after the wait): only for a command
+    /// that, once it waits, has nothing left to do that anyone but this
+    /// client would miss (a join's backlog, a history read).
+    fn may_abandon(&self, _line: &[u8]) -> bool {
+        false
+    }
 }
 
 /// The loop's side of a connection: what it shares with the server and what can stop it.
@@ -192,12 +200,42 @@ impl Driver {
                                 match handler.handle_line_now(connection, &line) {
                                     Some(flow) => (flow, false),
                                     None => {
-                                        // Boxed: a command's future (the largest state of
-                                        // a session) exists only while it runs, not in the
-                                        // task every idle connection keeps.
-                                        let command =
-                                            Box::pin(handler.handle_line(connection, &line));
-                                        (wire.alongside(&outbound, command).await, true)
+                                        // Boxed, with the reads and writes alongside it: a
+                                        // command's future (the largest state of a session)
+                                        // exists only while it runs, not in the task every
+                                        // idle connection keeps.
+                                        // Lines its client may send meanwhile that flood
+                                        // control would pass at once: not held against it.
+                                        let abandon = handler.may_abandon(&line).then(|| {
+                                            bucket.available(self.refill(), Instant::now())
+                                        });
+                                        let command = handler.handle_line(connection, &line);
+                                        let (flow, heard) = Box::pin(wire.alongside(
+                                            &outbound,
+                                            (queued, self.limits()),
+                                            abandon,
+                                            command,
+                                        ))
+                                        .await;
+                                        if heard.lines {
+                                            last_heard = Instant::now();
+                                            pinged = false;
+                                        }
+                                        match (flow, heard.end) {
+                                            (Some(Flow::Continue), Some(close)) => {
+                                                (Flow::Close(close), true)
+                                            }
+                                            (Some(flow), _) => (flow, true),
+                                            (None, end) => {
+                                                // Dropped while a labelled response held
+                                                // the queue back: the farewell still goes.
+                                                let _ = outbound.release(Vec::new());
+                                                (
+                                                    Flow::Close(end.unwrap_or(Close::ExcessFlood)),
+                                                    true,
+                                                )
+                                            }
+                                        }
                                     }
                                 }
                             }

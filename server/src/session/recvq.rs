@@ -51,6 +51,18 @@ impl RecvQueue {
         Some(inbound)
     }
 
+    /// Whether the lines after the first `passing` (those flood control
+    /// still has tokens for) are over `limits`: what a client sent while
+    /// its JOIN waited is held to the queue's bounds only beyond its burst.
+    pub(super) fn over_after(&self, passing: usize, limits: &crate::config::LimitsConfig) -> bool {
+        let waiting = self.lines.iter().skip(passing);
+        let (lines, bytes) = waiting.fold((0, 0), |(lines, bytes), inbound| match inbound {
+            Inbound::Line(line) => (lines + 1, bytes + line.len() + 2),
+            Inbound::TooLong => (lines + 1, bytes),
+        });
+        bytes > limits.recvq_bytes || lines > limits.flood_max_queued
+    }
+
     pub(super) fn over(&self, limits: &crate::config::LimitsConfig) -> bool {
         self.bytes > limits.recvq_bytes || self.lines.len() > limits.flood_max_queued
     }

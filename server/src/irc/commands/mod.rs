@@ -106,3 +106,39 @@ pub(crate) fn require_oper(session: &IrcSession, connection: &mut Connection) ->
     }
     oper
 }
+
+/// Whether `line`'s command may be dropped while it waits (see
+/// [`crate::session::LineHandler::may_abandon`]): JOIN and CHATHISTORY,
+/// which once they wait have only their own client's backlog or history
+/// read left to do.
+pub(crate) fn may_abandon(line: &[u8]) -> bool {
+    let text = std::str::from_utf8(line).ok();
+    text.and_then(|text| natter_protocol::MessageRef::parse(text).ok())
+        .is_some_and(|message| message.is_command("JOIN") || message.is_command("CHATHISTORY"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_abandon;
+
+    #[test]
+    fn only_joins_and_history_reads_may_be_abandoned() {
+        for line in [
+            "JOIN #a",
+            "join #a,#b key",
+            "@label=x JOIN #a",
+            "CHATHISTORY LATEST #a * 10",
+        ] {
+            assert!(may_abandon(line.as_bytes()), "{line}");
+        }
+        for line in [
+            "PRIVMSG #a :JOIN",
+            "NICK join",
+            "REGISTER * x",
+            "AUTHENTICATE PLAIN",
+            "",
+        ] {
+            assert!(!may_abandon(line.as_bytes()), "{line}");
+        }
+    }
+}
