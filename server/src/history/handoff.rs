@@ -35,6 +35,7 @@ use super::batch::Placed;
 use super::records::{Records, ToRecord};
 use super::writer::Reply;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use tokio::sync::Notify;
 
 /// What waits for the writer; [`Handoff::take`] hands it over whole.
@@ -94,25 +95,10 @@ struct State {
     abandoned: bool,
 }
 
-/// The hand-off's lock. A spin lock, not `std::sync::Mutex` (as the
-/// outbound queues' since d94941d): a record copies the message in under
-/// it, and std's unlock is an atomic swap, which waits until every earlier
-/// store is done: 73% of `Handoff::record`'s own samples sat right after
-/// it (the packed text's lines are cold). This unlock is a plain store; the
-/// next locked instruction still waits, but the work in between overlaps
-/// the stores. It is held for a copy of one bounded message or a swap of
-/// buffers, never across a wait or I/O; a waiter yields its thread between
-/// looks (`relax::Yield`), so a holder the kernel preempted (the writer
-/// shares a core with the hub under load) is not spun against.
-type StateLock = spin::mutex::SpinMutex<State, spin::relax::Yield>;
-
-/// [`StateLock`]'s guard.
-type StateGuard<'a> = spin::mutex::SpinMutexGuard<'a, State>;
-
 /// The shared buffer and its bounds (see the module docs).
 #[derive(Debug)]
 pub(crate) struct Handoff {
-    state: StateLock,
+    state: Mutex<State>,
     /// Whether the queue had room when its counts last changed (set under
     /// the lock, read without it: see the module docs).
     has_room: AtomicBool,
@@ -134,7 +120,7 @@ impl Handoff {
     /// about `max_bytes` of them; the writer is woken early at `wake_at`.
     pub(crate) fn new(max_messages: usize, max_bytes: usize, wake_at: usize) -> Handoff {
         Handoff {
-            state: StateLock::new(State::default()),
+            state: Mutex::new(State::default()),
             has_room: AtomicBool::new(true),
             room: Notify::new(),
             max_messages: max_messages.max(1),
@@ -143,10 +129,11 @@ impl Handoff {
         }
     }
 
-    fn lock(&self) -> StateGuard<'_> {
-        // Not poisoned by a panic elsewhere (nothing panics while holding
-        // it; the state stays consistent).
-        self.state.lock()
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while holding it; a poisoned state is still consistent.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A place for one message if there is room now: `Some(true)` reserved,
@@ -232,7 +219,7 @@ impl Handoff {
 
     /// The state, locked to fill a place: the reservation (if any) is used
     /// up, and nothing may be queued once the writer has stopped.
-    fn fill_reserved(&self, reserved: bool) -> Result<StateGuard<'_>, Refused> {
+    fn fill_reserved(&self, reserved: bool) -> Result<MutexGuard<'_, State>, Refused> {
         let mut state = self.lock();
         if reserved {
             state.reserved = state.reserved.saturating_sub(1);
