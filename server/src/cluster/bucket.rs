@@ -87,6 +87,33 @@ pub(crate) async fn value(
         .filter(|entry| entry.operation == kv::Operation::Put))
 }
 
+/// Every key `store` holds now, each once and sorted; `listing` says what
+/// failed when the bucket cannot be read. The server's key listing may name
+/// a key twice when it is written while the list is read (heartbeats are
+/// written every few seconds; nats.go dedups its `Keys()` for the same
+/// reason), so callers must not see the listing raw.
+pub(crate) async fn keys(
+    store: &kv::Store,
+    listing: &'static str,
+) -> Result<Vec<String>, ClusterError> {
+    let mut listed = store
+        .keys()
+        .await
+        .map_err(|error| ClusterError::jetstream(listing, error))?;
+    let mut keys = Vec::new();
+    while let Some(key) = listed.next().await {
+        keys.push(key.map_err(|error| ClusterError::jetstream(listing, error))?);
+    }
+    Ok(distinct(keys))
+}
+
+/// `keys` sorted, each once.
+fn distinct(mut keys: Vec<String>) -> Vec<String> {
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// `value` as the JSON every bucket stores; `what` names the kind of value
 /// in the error.
 pub(crate) fn encode<T: Serialize>(
@@ -167,5 +194,16 @@ fn corrupt(what: &'static str, error: serde_json::Error) -> ClusterError {
     ClusterError::Corrupt {
         what,
         reason: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::distinct;
+
+    #[test]
+    fn a_key_listed_twice_is_kept_once() {
+        let listed = ["node-b", "node-a", "node-b", "node-c", "node-a"].map(String::from);
+        assert_eq!(distinct(listed.to_vec()), ["node-a", "node-b", "node-c"]);
     }
 }

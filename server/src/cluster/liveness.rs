@@ -197,14 +197,8 @@ impl Liveness {
     }
 
     async fn list_alive(&self) -> Result<Vec<NodeId>, ClusterError> {
-        let mut keys = self
-            .store
-            .keys()
-            .await
-            .map_err(|error| ClusterError::jetstream("listing nodes", error))?;
         let mut nodes = Vec::new();
-        while let Some(key) = keys.next().await {
-            let key = key.map_err(|error| ClusterError::jetstream("listing nodes", error))?;
+        for key in bucket::keys(&self.store, "listing nodes").await? {
             let entry = self
                 .store
                 .entry(&key)

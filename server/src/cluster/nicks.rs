@@ -167,17 +167,8 @@ impl NickRegistry {
     /// Deletes every claim of `node` (a run seen to be gone, or this node
     /// leaving); returns how many. Claims changed meanwhile are left alone.
     pub async fn release_node(&self, node: &NodeId) -> Result<usize, ClusterError> {
-        let mut keys = self
-            .store
-            .keys()
-            .await
-            .map_err(|error| ClusterError::jetstream("listing nicks", error))?;
-        let mut mine = Vec::new();
-        while let Some(key) = keys.next().await {
-            mine.push(key.map_err(|error| ClusterError::jetstream("listing nicks", error))?);
-        }
         let mut released = 0;
-        for key in mine {
+        for key in bucket::keys(&self.store, "listing nicks").await? {
             let Some(entry) = self.entry(&key).await? else {
                 continue;
             };
