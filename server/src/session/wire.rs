@@ -134,6 +134,23 @@ mod tests {
     use std::sync::Arc;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+    /// A wire whose client has already sent twice the receive queue's bound
+    /// of 500-byte lines, there before any command starts; the client's ends
+    /// are returned so that it stays connected.
+    async fn flooded_wire(
+        limits: &LimitsConfig,
+    ) -> (
+        Wire<tokio::io::DuplexStream, tokio::io::DuplexStream>,
+        (tokio::io::DuplexStream, tokio::io::DuplexStream),
+    ) {
+        let (read, mut client_write) = tokio::io::duplex(64 * 1024);
+        let (write, client_read) = tokio::io::duplex(64);
+        let line = format!("PRIVMSG #a :{}\r\n", "A".repeat(494));
+        let flood = line.repeat(2 * limits.recvq_bytes / line.len() + 1);
+        client_write.write_all(flood.as_bytes()).await.unwrap();
+        (Wire::new(read, write, limits), (client_write, client_read))
+    }
+
     #[tokio::test]
     async fn output_queued_while_a_command_runs_is_written_before_it_ends() {
         let (read, _client_write) = tokio::io::duplex(64);
@@ -217,15 +234,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_client_is_not_read_while_another_command_waits() {
-        let (read, mut client_write) = tokio::io::duplex(64 * 1024);
-        let (write, _client_read) = tokio::io::duplex(64);
-        let outbound = Arc::new(Outbound::new(1000));
         let limits = LimitsConfig::default();
-        let mut wire = Wire::new(read, write, &limits);
-        // Twice the receive queue's bound, there before the command starts.
-        let line = format!("PRIVMSG #a :{}\r\n", "A".repeat(494));
-        let flood = line.repeat(2 * limits.recvq_bytes / line.len() + 1);
-        client_write.write_all(flood.as_bytes()).await.unwrap();
+        let (mut wire, _client) = flooded_wire(&limits).await;
+        let outbound = Arc::new(Outbound::new(1000));
         let mut queued = RecvQueue::default();
         // A command that waits once (as a message for a full history
         // queue) and then ends: its sender is held back, not cut off.
@@ -240,14 +251,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_command_that_may_be_abandoned_is_dropped_once_its_client_floods() {
-        let (read, mut client_write) = tokio::io::duplex(64 * 1024);
-        let (write, _client_read) = tokio::io::duplex(64);
-        let outbound = Arc::new(Outbound::new(1000));
         let limits = LimitsConfig::default();
-        let mut wire = Wire::new(read, write, &limits);
-        let line = format!("PRIVMSG #a :{}\r\n", "A".repeat(494));
-        let flood = line.repeat(2 * limits.recvq_bytes / line.len() + 1);
-        client_write.write_all(flood.as_bytes()).await.unwrap();
+        let (mut wire, _client) = flooded_wire(&limits).await;
+        let outbound = Arc::new(Outbound::new(1000));
         let mut queued = RecvQueue::default();
         // A wait that never ends (a backlog stuck behind a busy store): the
         // flooder is cut off all the same. The timeout is a hang guard.
