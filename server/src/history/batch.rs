@@ -65,8 +65,9 @@ impl Placed {
 ///
 /// The batch is grouped by conversation first (`runs`): a conversation's
 /// row and display names are looked up once per batch, not per message.
-/// The writer uses this for a batch with a replayed message; one without
-/// goes through [`insert_live`], which reads it once.
+/// The writer uses this only for a batch with a replayed message; one
+/// without has no repeats to look for and goes through [`insert_live`],
+/// which reads it once.
 pub(crate) fn insert_batch(
     conn: &mut Connection,
     cache: &mut ConversationCache,
@@ -85,17 +86,12 @@ pub(crate) fn insert_batch(
     }
     // By conversation id: its blocks go into the index in key order.
     runs.sort_unstable_by_key(|&(id, _)| id);
-    let rows = runs
+    let mut rows: Vec<_> = runs
         .iter()
-        .flat_map(|&(id, run)| grouped.messages(run).map(move |at| (id, &batch[at])));
-    if grouped.any_replayed {
-        let mut rows: Vec<_> = rows.collect();
-        drop_repeats(&tx, &mut rows)?;
-        write_blocks(&tx, rows)?;
-    } else {
-        // Nothing to leave out: written as they are listed, no copy of the list.
-        write_blocks(&tx, rows)?;
-    }
+        .flat_map(|&(id, run)| grouped.messages(run).map(move |at| (id, &batch[at])))
+        .collect();
+    drop_repeats(&tx, &mut rows)?;
+    write_blocks(&tx, rows)?;
     place(&tx, places)?;
     tx.commit()
 }

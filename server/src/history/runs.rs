@@ -32,9 +32,6 @@ pub(super) struct Grouped<'b> {
     pub(super) runs: Vec<Run<'b>>,
     /// Indices into the batch, run after run.
     order: Vec<u32>,
-    /// Whether any message is [`QueuedMessage::replayed`] (then the writer
-    /// looks for repeats).
-    pub(super) any_replayed: bool,
 }
 
 impl<'b> Grouped<'b> {
@@ -46,9 +43,7 @@ impl<'b> Grouped<'b> {
         let mut runs: Vec<Run<'b>> = Vec::new();
         // Which run each message belongs to.
         let mut run_of: Vec<usize> = Vec::with_capacity(batch.len());
-        let mut any_replayed = false;
         for (at, message) in batch.iter().enumerate() {
-            any_replayed |= message.replayed();
             let key = message.key();
             // A channel's messages often come one after another: no hash then.
             let run = match run_of.last() {
@@ -79,11 +74,7 @@ impl<'b> Grouped<'b> {
             order[next[run]] = u32::try_from(at).unwrap_or(u32::MAX);
             next[run] += 1;
         }
-        Grouped {
-            runs,
-            order,
-            any_replayed,
-        }
+        Grouped { runs, order }
     }
 
     /// The batch indices of `run`'s messages, in queue order.
