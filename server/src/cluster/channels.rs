@@ -158,11 +158,8 @@ impl ChannelStore {
         mut change: impl FnMut(Option<&ChannelRecord>) -> Change,
     ) -> Result<Option<(ChannelRecord, u64)>, ClusterError> {
         let key = token(folded);
-        let mut backoff = Backoff::new();
-        for attempt in 1..=ATTEMPTS {
-            if attempt > 1 {
-                backoff.pause().await;
-            }
+        let mut backoff = Backoff::new(ATTEMPTS);
+        while backoff.next_attempt().await {
             let current = self.read(&key).await?;
             let record = current.as_ref().map(|(record, _)| record);
             let revision = current.as_ref().map(|(_, revision)| *revision);

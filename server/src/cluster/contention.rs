@@ -33,21 +33,46 @@ const FIRST: Duration = Duration::from_millis(2);
 /// channel changes waits with them), half that on average.
 const MAX: Duration = Duration::from_millis(200);
 
-/// The pauses of one change's attempts.
+/// The attempts of one change and the pauses between them.
 #[derive(Debug)]
 pub(crate) struct Backoff {
     window: Duration,
     rng: fastrand::Rng,
+    /// Attempts still allowed.
+    left: u32,
+    /// Whether an attempt was made (the next one waits first).
+    tried: bool,
 }
 
 impl Backoff {
-    /// The pauses of a new change, with its own randomness.
-    pub(crate) fn new() -> Backoff {
-        Backoff::with_rng(fastrand::Rng::new())
+    /// The attempts of a new change, at most `attempts`, with its own
+    /// randomness.
+    pub(crate) fn new(attempts: u32) -> Backoff {
+        Backoff::with_rng(attempts, fastrand::Rng::new())
     }
 
-    fn with_rng(rng: fastrand::Rng) -> Backoff {
-        Backoff { window: FIRST, rng }
+    fn with_rng(attempts: u32, rng: fastrand::Rng) -> Backoff {
+        Backoff {
+            window: FIRST,
+            rng,
+            left: attempts,
+            tried: false,
+        }
+    }
+
+    /// Starts the next attempt: `false` once every allowed attempt was made;
+    /// otherwise `true`, after a pause (see [`Backoff::next_pause`]) unless
+    /// it is the first. A change loops `while backoff.next_attempt().await`,
+    /// and an attempt that lost a race goes round again.
+    pub(crate) async fn next_attempt(&mut self) -> bool {
+        if self.left == 0 {
+            return false;
+        }
+        self.left -= 1;
+        if std::mem::replace(&mut self.tried, true) {
+            tokio::time::sleep(self.next_pause()).await;
+        }
+        true
     }
 
     /// How long to wait after the latest lost race: a random time below the
@@ -57,20 +82,29 @@ impl Backoff {
         self.window = (self.window * 2).min(MAX);
         Duration::from_micros(self.rng.u64(..=window))
     }
-
-    /// Waits after a lost race (see [`Backoff::next_pause`]).
-    pub(crate) async fn pause(&mut self) {
-        tokio::time::sleep(self.next_pause()).await;
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_change_makes_its_attempts_and_waits_only_between_them() {
+        let mut backoff = Backoff::new(3);
+        assert!(backoff.next_attempt().await);
+        // The first attempt did not wait: the window is still the first.
+        assert_eq!(backoff.window, FIRST);
+        assert!(backoff.next_attempt().await);
+        assert_eq!(backoff.window, FIRST * 2);
+        assert!(backoff.next_attempt().await);
+        assert!(!backoff.next_attempt().await);
+        assert!(!backoff.next_attempt().await);
+        assert_eq!(backoff.window, FIRST * 4, "no pause once given up");
+    }
+
     #[test]
     fn pauses_are_random_within_a_window_that_doubles_up_to_the_widest() {
-        let mut backoff = Backoff::with_rng(fastrand::Rng::with_seed(7));
+        let mut backoff = Backoff::with_rng(ATTEMPTS, fastrand::Rng::with_seed(7));
         let mut windows = Vec::new();
         let mut window = FIRST;
         for _ in 0..ATTEMPTS {
@@ -84,8 +118,8 @@ mod tests {
         let total: Duration = windows.iter().sum();
         assert!(total < Duration::from_secs(7), "at most {total:?} in all");
         // Jittered: two changes that lost the same race do not wait alike.
-        let mut one = Backoff::with_rng(fastrand::Rng::with_seed(1));
-        let mut two = Backoff::with_rng(fastrand::Rng::with_seed(2));
+        let mut one = Backoff::with_rng(8, fastrand::Rng::with_seed(1));
+        let mut two = Backoff::with_rng(8, fastrand::Rng::with_seed(2));
         let ones: Vec<_> = (0..8).map(|_| one.next_pause()).collect();
         let twos: Vec<_> = (0..8).map(|_| two.next_pause()).collect();
         assert_ne!(ones, twos);

@@ -54,11 +54,8 @@ impl AccountBucket {
     ) -> Result<CertClaim, AccountError> {
         let key = token(hex);
         let value = encode(owner).map_err(unreachable)?;
-        let mut backoff = Backoff::new();
-        for attempt in 1..=ATTEMPTS {
-            if attempt > 1 {
-                backoff.pause().await;
-            }
+        let mut backoff = Backoff::new(ATTEMPTS);
+        while backoff.next_attempt().await {
             let held = self.read_cert(&key).await?;
             let held_exists = match &held {
                 Some((held, _)) if held != owner => self.exists(held).await?,

@@ -75,11 +75,8 @@ impl AccountBucket {
     pub async fn create_account(&self, record: &AccountRecord) -> Result<(), AccountError> {
         let key = key(&record.name);
         let value = encode(&Slot::Account(record.clone())).map_err(unreachable)?;
-        let mut backoff = Backoff::new();
-        for attempt in 1..=ATTEMPTS {
-            if attempt > 1 {
-                backoff.pause().await;
-            }
+        let mut backoff = Backoff::new(ATTEMPTS);
+        while backoff.next_attempt().await {
             let written = match self.read(&key).await.map_err(unreachable)? {
                 Some((Slot::Account(other), _)) => return Err(taken(record, other)),
                 Some((Slot::Dropped { .. }, revision)) => {
@@ -107,11 +104,8 @@ impl AccountBucket {
         change: RecordChange<'_>,
     ) -> Result<AccountRecord, AccountError> {
         let key = key(folded);
-        let mut backoff = Backoff::new();
-        for attempt in 1..=ATTEMPTS {
-            if attempt > 1 {
-                backoff.pause().await;
-            }
+        let mut backoff = Backoff::new(ATTEMPTS);
+        while backoff.next_attempt().await {
             let Some((Slot::Account(current), revision)) =
                 self.read(&key).await.map_err(unreachable)?
             else {
@@ -135,11 +129,8 @@ impl AccountBucket {
     /// Replaces the account `folded` created at `created_ms` by a tombstone.
     pub async fn drop_stored(&self, folded: &str, created_ms: i64) -> Result<(), AccountError> {
         let key = key(folded);
-        let mut backoff = Backoff::new();
-        for attempt in 1..=ATTEMPTS {
-            if attempt > 1 {
-                backoff.pause().await;
-            }
+        let mut backoff = Backoff::new(ATTEMPTS);
+        while backoff.next_attempt().await {
             let Some((Slot::Account(current), revision)) =
                 self.read(&key).await.map_err(unreachable)?
             else {

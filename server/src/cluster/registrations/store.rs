@@ -71,11 +71,8 @@ impl RegistrationBucket {
     }
 
     async fn write_drop(&self, key: &str, dropped: &Founder) -> Result<(), ClusterError> {
-        let mut backoff = Backoff::new();
-        for attempt in 1..=ATTEMPTS {
-            if attempt > 1 {
-                backoff.pause().await;
-            }
+        let mut backoff = Backoff::new(ATTEMPTS);
+        while backoff.next_attempt().await {
             let Some((Slot::Registered(current), revision)) = self.read(key).await? else {
                 return Ok(());
             };
@@ -107,11 +104,8 @@ impl RegistrationBucket {
             return Ok(Outcome::Written);
         };
         let value = encode(&Slot::Registered(Box::new(record.clone())))?;
-        let mut backoff = Backoff::new();
-        for attempt in 1..=ATTEMPTS {
-            if attempt > 1 {
-                backoff.pause().await;
-            }
+        let mut backoff = Backoff::new(ATTEMPTS);
+        while backoff.next_attempt().await {
             let written = match self.read(key).await? {
                 None => match self.store.create(key, value.clone()).await {
                     Ok(revision) => Ok(revision),
