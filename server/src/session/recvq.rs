@@ -27,9 +27,7 @@ impl RecvQueue {
     }
 
     pub(super) fn push(&mut self, inbound: Inbound) {
-        if let Inbound::Line(line) = &inbound {
-            self.bytes += line.len() + 2;
-        }
+        self.bytes += size(&inbound);
         self.lines.push_back(inbound);
     }
 
@@ -41,9 +39,7 @@ impl RecvQueue {
 
     pub(super) fn pop(&mut self) -> Option<Inbound> {
         let inbound = self.lines.pop_front()?;
-        if let Inbound::Line(line) = &inbound {
-            self.bytes -= line.len() + 2;
-        }
+        self.bytes -= size(&inbound);
         if self.lines.is_empty() {
             // Nothing kept allocated while the client is quiet.
             self.lines = VecDeque::new();
@@ -54,23 +50,57 @@ impl RecvQueue {
     /// Whether the lines after the first `passing` (those flood control
     /// still has tokens for) are over `limits`: what a client sent while
     /// its JOIN waited is held to the queue's bounds only beyond its burst.
+    /// Checked after every line read while a JOIN waits, so it looks at
+    /// the `passing` lines only, not the whole queue.
     pub(super) fn over_after(&self, passing: usize, limits: &crate::config::LimitsConfig) -> bool {
-        let waiting = self.lines.iter().skip(passing);
-        let (lines, bytes) = waiting.fold((0, 0), |(lines, bytes), inbound| match inbound {
-            Inbound::Line(line) => (lines + 1, bytes + line.len() + 2),
-            Inbound::TooLong => (lines + 1, bytes),
-        });
-        bytes > limits.recvq_bytes || lines > limits.flood_max_queued
+        let passed: usize = self.lines.iter().take(passing).map(size).sum();
+        let lines = self.lines.len().saturating_sub(passing);
+        self.bytes - passed > limits.recvq_bytes || lines > limits.flood_max_queued
     }
 
+    /// Whether the whole queue is over `limits`.
     pub(super) fn over(&self, limits: &crate::config::LimitsConfig) -> bool {
-        self.bytes > limits.recvq_bytes || self.lines.len() > limits.flood_max_queued
+        self.over_after(0, limits)
+    }
+}
+
+/// The bytes `inbound` counts for in the queue's bound (a line with its
+/// CR LF; a line cut for being too long, nothing).
+fn size(inbound: &Inbound) -> usize {
+    match inbound {
+        Inbound::Line(line) => line.len() + 2,
+        Inbound::TooLong => 0,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_lines_beyond_the_passing_ones_count_against_the_bounds() {
+        let mut queue = RecvQueue::default();
+        queue.push(Inbound::Line(Bytes::from_static(b"PRIVMSG #a :12345678")));
+        queue.push(Inbound::TooLong);
+        queue.push(Inbound::Line(Bytes::from_static(b"PRIVMSG #a :1")));
+        let limits = crate::config::LimitsConfig {
+            recvq_bytes: 15,
+            flood_max_queued: 2,
+            ..Default::default()
+        };
+        // 22 + 0 + 15 bytes in 3 lines: over both bounds.
+        assert!(queue.over(&limits));
+        assert!(queue.over_after(0, &limits));
+        // Past the first: 15 bytes in 2 lines, within both.
+        assert!(!queue.over_after(1, &limits));
+        assert!(!queue.over_after(5, &limits));
+        let fewer_lines = crate::config::LimitsConfig {
+            flood_max_queued: 1,
+            ..limits
+        };
+        assert!(queue.over_after(1, &fewer_lines));
+        assert!(!queue.over_after(2, &fewer_lines));
+    }
 
     #[test]
     fn the_receive_queue_holds_no_memory_once_drained() {
