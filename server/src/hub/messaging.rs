@@ -11,7 +11,7 @@ use chrono::Utc;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NickChangeError {
     /// Someone else holds it, or one that looks like it.
-    InUse(super::state::NickTaken),
+    InUse(super::NickTaken),
 }
 
 /// Why a topic change was refused.

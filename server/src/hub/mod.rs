@@ -37,6 +37,7 @@ mod membership;
 mod messaging;
 mod modes;
 pub mod name;
+mod nicks;
 mod operators;
 mod ownership;
 mod queries;
@@ -45,6 +46,7 @@ mod remote;
 mod route;
 mod say;
 pub mod shared;
+pub mod source;
 pub mod state;
 pub mod whowas;
 
@@ -53,12 +55,13 @@ pub use membership::{BacklogEnd, InviteError, JoinError, JoinOutcome, KickError,
 pub use messaging::{NickChangeError, TopicError};
 pub use modes::{ChannelModeOutcome, ModeChange, ModeError};
 pub use name::Folded;
+pub use nicks::NickTaken;
 pub use operators::KillError;
 pub use queries::{ChannelListing, MemberInfo, Names, WhoisInfo};
 pub use remembered::CHANSERV;
 pub use remote::LocalMember;
 pub use say::{PreparedSay, SayError, SayOutcome, SayRequest, unreachable_text};
-pub use state::{HubState, NickTaken, RegisterError};
+pub use state::{HubState, RegisterError};
 
 use crate::config::LimitsConfig;
 use crate::history::History;

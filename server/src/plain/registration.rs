@@ -3,8 +3,9 @@
 
 use super::encode::{PLAIN_ENCODER, clean, line};
 use super::{PlainSession, Stage, backlog, notice};
+use crate::hub::NickTaken;
 use crate::hub::client::{Format, NewClient};
-use crate::hub::state::{NickTaken, RegisterError};
+use crate::hub::state::RegisterError;
 use crate::hub::{JoinError, JoinOutcome};
 use crate::session::{Close, Connection, Flow};
 use natter_protocol::Nick;
