@@ -1,5 +1,6 @@
 //! Tests of the outbound queue: bounds, holds, batches, the writer's wake.
 
+use super::lines::{BATCH_BYTES, COPY_BYTES};
 use super::*;
 
 /// Every connection keeps one `Arc<Outbound>` (16 bytes of counts in
@@ -226,7 +227,7 @@ fn a_drained_queue_holds_no_memory() {
         outbound.push(Bytes::from_static(b"welcome\r\n")).unwrap();
     }
     assert!(
-        outbound.lock().lines.shared.is_some(),
+        outbound.lock().lines.holds_shared(),
         "a backlog of shared lines"
     );
     let mut buffer = Vec::new();
@@ -241,8 +242,8 @@ fn a_drained_queue_holds_no_memory() {
     }
     assert_eq!(taken, 180_000);
     let state = outbound.lock();
-    assert!(state.lines.shared.is_none(), "no backlog's slots");
-    assert_eq!(state.lines.copied.capacity(), 0);
+    assert!(!state.lines.holds_shared(), "no backlog's slots");
+    assert_eq!(state.lines.copied_capacity(), 0);
 }
 
 #[test]
@@ -266,7 +267,7 @@ fn a_busy_writer_and_its_queue_swap_two_buffers() {
         "the writer keeps its buffer when there is nothing"
     );
     assert_eq!(
-        outbound.lock().lines.copied.capacity(),
+        outbound.lock().lines.copied_capacity(),
         0,
         "idle: nothing held"
     );
@@ -310,7 +311,7 @@ fn the_copied_lines_and_the_shared_ones_after_them_are_one_batch() {
         outbound.push_shared(&line).unwrap();
     }
     assert!(
-        outbound.lock().lines.shared.is_some(),
+        outbound.lock().lines.holds_shared(),
         "some lines are shared"
     );
     let mut buffer = Vec::new();
