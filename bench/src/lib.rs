@@ -11,9 +11,10 @@
 //! Layout: [`payload`] writes and recognises the measured lines, [`stats`]
 //! turns deliveries into numbers, [`conn`] registers connections, [`traffic`]
 //! runs the fan-out and whisper scenarios, [`idle`] the idle-connection one,
-//! [`procfs`] samples the server process, and [`report`] prints and compares
-//! results.
+//! [`procfs`] samples the server process, [`report`] prints one run's
+//! results and [`comparison`] compares runs.
 
+pub mod comparison;
 pub mod conn;
 pub mod idle;
 pub mod payload;

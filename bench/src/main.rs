@@ -3,8 +3,9 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use natter_bench::comparison::comparison_table;
 use natter_bench::idle::{self, IdleOptions};
-use natter_bench::report::{Report, comparison_table};
+use natter_bench::report::Report;
 use natter_bench::traffic::{self, Amount, Shape, TrafficOptions};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
