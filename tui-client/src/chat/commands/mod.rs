@@ -5,121 +5,19 @@
 
 mod account;
 mod channels;
+mod help;
 mod moderation;
 mod sending;
+mod tabs;
+
+pub use help::COMMAND_HELP;
+pub use tabs::MAX_LINKS;
 
 use natter_protocol::Message;
 
+use super::buffers::BufferKind;
 use super::{Chat, ConnectionState};
-use ratatui::style::Style;
-
-use super::buffers::{BufferKind, ChatLine, LineKind};
 use crate::event::Effect;
-use crate::text::StyledText;
-
-/// Every command with its usage and what it does: `/help`, `&` and the F1
-/// overlay show this list.
-pub const COMMAND_HELP: &[(&str, &str)] = &[
-    ("/msg NICK TEXT", "whisper NICK (also /w)"),
-    ("/query NICK [TEXT]", "open a private buffer with NICK"),
-    ("/me ACTION", "describe what you do: * alice waves"),
-    ("/nick NEW", "change your nick"),
-    ("/join #ROOM[,#ROOM2]", "join (and create) channels"),
-    ("/part [#ROOM] [REASON]", "leave a channel, keep its buffer"),
-    ("/close", "leave and close the current buffer"),
-    ("/topic [TEXT]", "show or set the channel topic"),
-    ("/names [#ROOM]", "list a channel's members"),
-    (
-        "/list [#ROOM,...]",
-        "list the server's channels with members and topics",
-    ),
-    (
-        "/invite NICK [#ROOM]",
-        "invite NICK to this channel (or #ROOM)",
-    ),
-    (
-        "/kick NICK [REASON]",
-        "remove NICK from this channel (operators)",
-    ),
-    ("/op NICK...", "make NICK a channel operator"),
-    ("/deop NICK...", "take NICK's operator status"),
-    ("/voice NICK...", "let NICK speak in a moderated channel"),
-    ("/devoice NICK...", "take NICK's voice"),
-    (
-        "/ban [MASK...]",
-        "ban MASK or a nick (from any address); alone: list bans",
-    ),
-    ("/unban MASK...", "lift a ban"),
-    (
-        "/mode [TARGET] MODES [ARGS]",
-        "set or show modes of TARGET (default: this channel)",
-    ),
-    ("/whois NICK", "who is NICK?"),
-    (
-        "/register PASSWORD",
-        "register your nick as an account (NickServ)",
-    ),
-    (
-        "/login [ACCOUNT] PASSWORD",
-        "log in to your account (also /identify); /logout",
-    ),
-    (
-        "/ignore [MASK]",
-        "hide a nick's (or nick!user@host mask's) messages and whispers; alone: list",
-    ),
-    ("/unignore MASK", "stop ignoring MASK"),
-    ("/away [MESSAGE]", "mark yourself away"),
-    ("/back", "mark yourself back"),
-    ("/clear", "clear the current buffer's scrollback"),
-    (
-        "/url [N]",
-        "list this buffer's recent links; /url N opens link N (also Alt+U)",
-    ),
-    (
-        "/search [TEXT]",
-        "search this buffer's scrollback (also Ctrl+F)",
-    ),
-    ("/buffer N", "show buffer N (also /b N)"),
-    (
-        "/buffer move N",
-        "move this buffer's tab to number N (also Alt+Shift+Left/Right)",
-    ),
-    ("/notice TARGET TEXT", "send a NOTICE to a nick or channel"),
-    (
-        "/ctcp NICK COMMAND",
-        "send a CTCP query (VERSION, PING, TIME, CLIENTINFO)",
-    ),
-    ("/version [NICK]", "the server's version, or NICK's client"),
-    ("/raw LINE", "send a raw IRC line (also /quote)"),
-    (
-        "/ANYTHING ARGS",
-        "other commands go to the server as typed (/knock, /motd …)",
-    ),
-    ("/help", "this list (also &)"),
-    (
-        "/connect HOST[:PORT]",
-        "open another network (irc:// or ircs:// too); Ctrl+X switches",
-    ),
-    (
-        "/disconnect [REASON]",
-        "leave this network and close its buffers",
-    ),
-    (
-        "/reconnect",
-        "try again after a failure natter does not retry by itself",
-    ),
-    ("/quit [MESSAGE]", "leave natter"),
-    ("#", "list the members of this channel"),
-    ("&", "show this help"),
-    ("TEXT@NICK", "whisper NICK when NICK is in this channel"),
-    ("//TEXT", "send TEXT starting with a slash"),
-];
-
-/// Width of the command column of `/help`.
-const HELP_COLUMN: usize = 24;
-
-/// Most links /url and Alt+U offer.
-pub const MAX_LINKS: usize = 20;
 
 /// Most lines one paste may send (they go out paced, about two a second).
 pub const MAX_PASTE_LINES: usize = 200;
@@ -264,76 +162,6 @@ impl Chat {
         }
     }
 
-    /// /buffer N shows buffer N; /buffer move N moves this one to number N.
-    fn cmd_buffer(&mut self, args: &str) {
-        let words: Vec<&str> = args.split_whitespace().collect();
-        let count = self.buffers.len();
-        let number = |word: &str| {
-            word.parse::<usize>()
-                .ok()
-                .filter(|n| (1..=count).contains(n))
-        };
-        match words.as_slice() {
-            [n] if number(n).is_some() => {
-                self.switch_to(number(n).unwrap_or(1) - 1);
-            }
-            ["move", n] => match number(n) {
-                Some(1) => self.error("The server buffer keeps number 1."),
-                Some(to) => {
-                    let from = self.buffers.active_index();
-                    if self.buffers.move_to(from, to - 1).is_none() {
-                        self.error("The server buffer keeps number 1.");
-                    }
-                }
-                None => self.error(format!(
-                    "There is no buffer {n}: numbers go from 1 to {count}."
-                )),
-            },
-            _ => self.error("Usage: /buffer N, or /buffer move N"),
-        }
-    }
-
-    /// /url lists the visible buffer's recent links, numbered, newest
-    /// first; /url N opens link N. Nothing is ever opened without this.
-    fn cmd_url(&mut self, args: &str) {
-        let links = self.buffers.active().recent_links(MAX_LINKS);
-        if links.is_empty() {
-            self.info("No links in this buffer yet.");
-            return;
-        }
-        if args.is_empty() {
-            self.info("Links here, newest first (/url N opens one, Alt+U picks):");
-            for (number, link) in links.iter().enumerate() {
-                self.info(format!("  {:>2}  {link}", number + 1));
-            }
-            return;
-        }
-        match args
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| links.get(n.checked_sub(1)?))
-        {
-            Some(link) => {
-                self.info(format!("Opening {link}"));
-                self.emit(Effect::OpenLink(link.clone()));
-            }
-            None => self.error(format!(
-                "Usage: /url N with N from 1 to {}; /url alone lists them.",
-                links.len()
-            )),
-        }
-    }
-
-    /// Moves the visible buffer's tab `step` places (never before the
-    /// server buffer).
-    pub fn move_active_buffer(&mut self, step: isize) {
-        let from = self.buffers.active_index();
-        let to = from as isize + step;
-        if to >= 1 {
-            let _ = self.buffers.move_to(from, to as usize);
-        }
-    }
-
     /// Leaves natter with a QUIT `reason`.
     pub fn quit(&mut self, reason: &str) {
         self.quitting = true;
@@ -366,24 +194,6 @@ impl Chat {
             self.list_members(index);
         } else {
             self.error("# lists the members of a channel; switch to one with Ctrl+N.");
-        }
-    }
-
-    /// Prints the commands and the most useful keys into the visible buffer.
-    pub(crate) fn print_help(&mut self) {
-        let index = self.buffers.active_index();
-        self.push_line(index, LineKind::Info, "", "Commands (F1 shows every key):");
-        for (usage, what) in COMMAND_HELP {
-            let text = format!("  {usage:<HELP_COLUMN$} {what}");
-            let mut line = ChatLine::new(
-                self.now,
-                LineKind::Info,
-                "",
-                vec![StyledText::new(text, Style::default())],
-            );
-            // Wrapped descriptions continue under the description column.
-            line.hang = HELP_COLUMN + 3;
-            self.buffers.push(index, line);
         }
     }
 }
