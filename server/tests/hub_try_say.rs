@@ -165,3 +165,40 @@ fn a_member_who_parts_while_a_message_awaits_its_commit_does_not_get_it() {
     );
     assert!(overflowed.is_empty());
 }
+
+/// Two clients whispering each other from two threads at once, each
+/// echoing its own: the pair's order locks (taken lower id first, so
+/// opposite directions cannot deadlock) give both sides one order.
+#[test]
+fn whispers_both_ways_at_once_reach_both_sides_in_one_order() {
+    let mut config = Config::default();
+    config.history.enabled = false;
+    let context = Context::new(config, None, None);
+    let (alice, alice_queue) = register(&context, "alice");
+    let (bob, bob_queue) = register(&context, "bob");
+    context.hub.with(|hub| {
+        for id in [alice, bob] {
+            let mut format = hub.client(id).unwrap().format;
+            format.echo_own_messages = true;
+            hub.set_format(id, format);
+        }
+    });
+    const EACH: usize = 2_000;
+    std::thread::scope(|scope| {
+        for (from, to) in [(alice, "bob"), (bob, "alice")] {
+            let context = &context;
+            scope.spawn(move || {
+                for n in 0..EACH {
+                    let (_, said) = context
+                        .hub
+                        .try_say(from, whisper(to, &format!("{n}")), |_| ())
+                        .expect("nothing to wait for");
+                    said.unwrap();
+                }
+            });
+        }
+    });
+    let (seen_by_alice, seen_by_bob) = (received(&alice_queue), received(&bob_queue));
+    assert_eq!(seen_by_alice.len(), 2 * EACH);
+    assert_eq!(seen_by_alice, seen_by_bob);
+}

@@ -16,7 +16,7 @@ use crate::keyed::KeyedMap;
 use chrono::Utc;
 use natter_protocol::Skeleton;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Why a registration could not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +172,7 @@ impl HubState {
                 account: new.account.map(Box::new),
                 connection_token: ConnectionToken::new(),
                 secure: new.secure,
-                private_order: Mutex::new(()),
+                private_order: super::client::PrivateOrder::new(()),
                 source_cache: std::sync::OnceLock::new(),
             }),
         );
