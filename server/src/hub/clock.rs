@@ -3,13 +3,18 @@
 //!
 //! The whisper path read the clock three times per message and converted
 //! each reading on its own (`clock_gettime`, `SystemTime::duration_since`
-//! and chrono's calendar arithmetic were ~7% of its CPU). A [`Reading`] is
-//! taken under the destination's order lock, so the times one target sees
+//! and chrono's calendar arithmetic were ~7% of its CPU). A message handled
+//! at once by its session (an untagged PRIVMSG/NOTICE) shares one reading
+//! with the rest of its batch of lines ([`Reading::of_batch`]); any other
+//! reads the clock itself. Either way the reading is taken before the
+//! destination's order lock and brought up to the latest time already
+//! stamped under it ([`Latest::ordered`]), so the times one target sees
 //! are in the order it receives the messages, as before.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use std::cell::Cell;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Seconds in a day (UTC days have no leap seconds in Unix time).
 const DAY_SECONDS: u64 = 86_400;
@@ -30,6 +35,10 @@ thread_local! {
     /// of one day share the date, so the calendar is worked out once a day
     /// per thread instead of once per message.
     static LAST_DAY: Cell<Option<(u64, NaiveDate)>> = const { Cell::new(None) };
+
+    /// The reading of the batch of lines this thread's session handles now
+    /// (see [`Reading::of_batch`]), with the batch's monotonic start.
+    static BATCH: Cell<Option<(Instant, Duration)>> = const { Cell::new(None) };
 }
 
 impl Reading {
@@ -53,6 +62,30 @@ impl Reading {
     #[cfg(not(unix))]
     pub(crate) fn now() -> Reading {
         Reading::at(SystemTime::now())
+    }
+
+    /// The clock for a message of the batch of lines its session started
+    /// handling at `batch` (the session loop's one monotonic reading per
+    /// batch): read for the batch's first message and shared by the rest,
+    /// instead of one `clock_gettime` per message (~2.5% of a whisper's
+    /// CPU; a sender's lines come in batches of many). A session handles
+    /// its batch without yielding, so on this thread no other batch comes
+    /// between two of its lines; a new batch has a new start. A message is
+    /// stamped up to one batch's handling later than this reading (see
+    /// [`Latest::ordered`] for the order).
+    pub(crate) fn of_batch(batch: Instant) -> Reading {
+        if let Some((start, since)) = BATCH.get()
+            && start == batch
+        {
+            return Reading {
+                since_epoch: Ok(since),
+            };
+        }
+        let reading = Reading::now();
+        if let Ok(since) = reading.since_epoch {
+            BATCH.set(Some((batch, since)));
+        }
+        reading
     }
 
     /// A reading of `at`.
@@ -79,6 +112,57 @@ impl Reading {
                     .map_or(DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::from)
             }),
             Err(at) => DateTime::<Utc>::from(at),
+        }
+    }
+}
+
+/// The latest time messages were stamped with, process-wide (nanoseconds
+/// since 1970): what keeps one target's times in order although each
+/// message's reading is taken before its order lock (see [`Latest::ordered`]).
+pub(crate) static LATEST: Latest = Latest::new();
+
+/// The latest stamp of a set of orders (see [`LATEST`]).
+#[derive(Debug)]
+pub(crate) struct Latest(AtomicU64);
+
+/// How far behind the latest stamp a reading may be and still be brought up
+/// to it. A batch's reading lags by its batch's handling (microseconds to
+/// milliseconds); one much further behind means the clock was set back, and
+/// times then go on from the new clock rather than stand still until it
+/// has caught up.
+const MAX_LAG: Duration = Duration::from_secs(1);
+
+impl Latest {
+    /// Nothing stamped yet.
+    pub(crate) const fn new() -> Latest {
+        Latest(AtomicU64::new(0))
+    }
+
+    /// The time to stamp a message with, given its `reading`: the reading,
+    /// or the latest time already stamped when that is later (by at most
+    /// [`MAX_LAG`]). Called under the message's order lock, which orders
+    /// this load after the previous message's store: so each stamp in one
+    /// order is at least the one before it. A reading already stamped (the
+    /// rest of a batch) costs one plain load; a later one a `fetch_max`.
+    pub(crate) fn ordered(&self, reading: Reading) -> Reading {
+        let Ok(since) = reading.since_epoch else {
+            return reading;
+        };
+        let nanos = u64::try_from(since.as_nanos()).unwrap_or(u64::MAX);
+        let latest = self.0.load(Ordering::Relaxed);
+        if nanos == latest {
+            reading
+        } else if nanos > latest {
+            self.0.fetch_max(nanos, Ordering::Relaxed);
+            reading
+        } else if Duration::from_nanos(latest - nanos) <= MAX_LAG {
+            Reading {
+                since_epoch: Ok(Duration::from_nanos(latest)),
+            }
+        } else {
+            // The clock was set back: its times from now on.
+            self.0.store(nanos, Ordering::Relaxed);
+            reading
         }
     }
 }
@@ -150,6 +234,40 @@ mod tests {
         ] {
             assert_eq!(Reading::at(at).time(), chrono_of(at), "{at:?}");
         }
+    }
+
+    #[test]
+    fn a_batch_reads_the_clock_once_and_the_next_batch_again() {
+        let batch = Instant::now();
+        let first = Reading::of_batch(batch);
+        std::thread::sleep(Duration::from_millis(3));
+        assert_eq!(Reading::of_batch(batch).time(), first.time());
+        let next = Reading::of_batch(Instant::now());
+        assert!(next.millis() >= first.millis() + 3, "{first:?} {next:?}");
+        // Another thread's batches are its own.
+        let elsewhere = std::thread::spawn(move || Reading::of_batch(batch).millis());
+        assert!(elsewhere.join().unwrap_or(0) >= next.millis());
+    }
+
+    #[test]
+    fn a_stamp_never_goes_back_within_a_lag_and_follows_a_clock_set_back() {
+        let latest = Latest::new();
+        let second = |s: u64| {
+            Reading::at(UNIX_EPOCH + Duration::from_secs(1_000_000) + Duration::from_millis(s))
+        };
+        assert_eq!(latest.ordered(second(500)).millis(), second(500).millis());
+        // A reading taken earlier (another batch's) is stamped at the latest.
+        assert_eq!(latest.ordered(second(200)).millis(), second(500).millis());
+        assert_eq!(latest.ordered(second(500)).millis(), second(500).millis());
+        assert_eq!(latest.ordered(second(700)).millis(), second(700).millis());
+        // Further back than the lag: the clock was set back.
+        let back = Reading::at(UNIX_EPOCH + Duration::from_secs(999_000));
+        assert_eq!(latest.ordered(back).millis(), back.millis());
+        assert_eq!(latest.ordered(second(0)).millis(), second(0).millis());
+        // A clock before 1970 is left as it is.
+        let before = Reading::at(UNIX_EPOCH - Duration::from_secs(1));
+        assert_eq!(latest.ordered(before).millis(), 0);
+        assert_eq!(latest.ordered(second(1)).millis(), second(1).millis());
     }
 
     #[test]

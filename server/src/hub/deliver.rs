@@ -4,7 +4,7 @@
 
 use super::bus::Scope;
 use super::client::{Client, ClientId, Source};
-use super::clock::Reading;
+use super::clock::{LATEST, Reading};
 use super::event::{Envelope, Event, MessageKind};
 use super::fanout::Fanout;
 use super::route::Destination;
@@ -110,7 +110,7 @@ impl HubState {
         let _order = Client::lock_private_pair(sender, sender);
         crate::metrics::message(request.kind.command(), true, 1);
         let renamed_recipient = super::route::renamed(&remote.nick, &request.target);
-        let now = Reading::now();
+        let now = LATEST.ordered(Reading::now());
         if request.kind != MessageKind::Tagmsg {
             sender.last_active.touch_at(now.millis());
         }

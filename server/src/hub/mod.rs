@@ -28,7 +28,7 @@ pub mod bus;
 pub mod channel;
 mod chanserv;
 pub mod client;
-mod clock;
+pub(crate) mod clock;
 mod deliver;
 pub mod event;
 mod fanout;
@@ -199,6 +199,18 @@ impl Hub {
         request: SayRequest,
         first: impl FnOnce(&HubState) -> R,
     ) -> Option<(R, Result<SayOutcome, SayError>)> {
+        self.try_say_at(id, request, clock::Reading::now(), first)
+    }
+
+    /// [`Hub::try_say`] with the clock read already: its batch's (see
+    /// [`clock::Reading::of_batch`]), put in order under the lock.
+    pub(crate) fn try_say_at<R>(
+        &self,
+        id: ClientId,
+        request: SayRequest,
+        at: clock::Reading,
+        first: impl FnOnce(&HubState) -> R,
+    ) -> Option<(R, Result<SayOutcome, SayError>)> {
         let reservation = match self.recording(request.kind) {
             Some(history) if history.sync_mode() == crate::history::SyncMode::Full => return None,
             // A glance, not a reservation: one lock round trip less per
@@ -211,7 +223,7 @@ impl Hub {
             let first = first(hub);
             (
                 first,
-                hub.begin_say(id, request, reservation, &mut overflowed),
+                hub.begin_say_at(id, request, at, reservation, &mut overflowed),
             )
         });
         let outcome = begun.map(|(outcome, pending)| {

@@ -11,7 +11,7 @@
 
 use super::channel::ChannelOrder;
 use super::client::{Client, ClientId, Source};
-use super::clock::Reading;
+use super::clock::{LATEST, Reading};
 use super::event::{Envelope, Event, MessageKind};
 use super::route::{Destination, Recipients, Route, route_private};
 use super::state::HubState;
@@ -115,14 +115,27 @@ impl HubState {
         reservation: Option<Reservation<'_>>,
         overflowed: &mut Vec<ClientId>,
     ) -> Result<Begun, SayError> {
+        self.begin_say_at(id, request, Reading::now(), reservation, overflowed)
+    }
+
+    /// [`begin_say`](Self::begin_say) with the clock read already (its
+    /// batch's, see [`Reading::of_batch`]).
+    pub(crate) fn begin_say_at(
+        &self,
+        id: ClientId,
+        request: SayRequest,
+        at: Reading,
+        reservation: Option<Reservation<'_>>,
+        overflowed: &mut Vec<ClientId>,
+    ) -> Result<Begun, SayError> {
         let sender = self.clients.get(&id).ok_or(SayError::NoSuchNick)?;
         // Activity is marked when the message is stamped (one clock reading
         // for both), or here when it is refused.
         let active = request.kind != MessageKind::Tagmsg;
-        self.route_and_stamp(sender, request, reservation, overflowed)
+        self.route_and_stamp(sender, request, (at, reservation), overflowed)
             .inspect_err(|_| {
                 if active {
-                    sender.last_active.touch();
+                    sender.last_active.touch_at(at.millis());
                 }
             })
     }
@@ -132,7 +145,7 @@ impl HubState {
         &self,
         sender: &Client,
         request: SayRequest,
-        reservation: Option<Reservation<'_>>,
+        (at, reservation): (Reading, Option<Reservation<'_>>),
         overflowed: &mut Vec<ClientId>,
     ) -> Result<Begun, SayError> {
         let id = sender.id;
@@ -147,7 +160,7 @@ impl HubState {
                 source,
                 request,
                 route,
-                reservation,
+                (LATEST.ordered(at), reservation),
                 Some(&mut order),
             );
             Ok(self.deliver_unless_pending(said, overflowed))
@@ -157,7 +170,8 @@ impl HubState {
             };
             let route = route_private(recipient, &request.target);
             let _order = Client::lock_private_pair(sender, recipient);
-            let said = self.stamp(sender, source, request, route, reservation, None);
+            let stamp = (LATEST.ordered(at), reservation);
+            let said = self.stamp(sender, source, request, route, stamp, None);
             Ok(self.deliver_unless_pending(said, overflowed))
         }
     }
@@ -204,21 +218,22 @@ impl HubState {
         }
     }
 
-    /// Gives the message its msgid and time and queues it for history; the
-    /// caller holds the destination's order lock (`order` for a channel).
+    /// Gives the message its msgid and time (`now`, already put in its
+    /// order by [`LATEST`]) and queues it for history; the caller holds the
+    /// destination's order lock (`order` for a channel).
     fn stamp(
         &self,
         sender: &Client,
         source: Arc<Source>,
         request: SayRequest,
         route: Route<'_>,
-        reservation: Option<Reservation<'_>>,
+        (now, reservation): (Reading, Option<Reservation<'_>>),
         order: Option<&mut ChannelOrder>,
     ) -> (SayOutcome, PreparedSay, Option<DurableCommit>) {
-        // One clock read for the msgid (which carries its millisecond), the
-        // server time and the sender's activity, under the order lock: the
-        // times a target sees follow the order it receives messages in.
-        let now = Reading::now();
+        // One reading for the msgid (which carries its millisecond), the
+        // server time and the sender's activity; ordered under the order
+        // lock, so the times a target sees follow the order it receives
+        // messages in.
         let msgid = new_msgid_at(now.millis());
         let time = now.time();
         if request.kind != MessageKind::Tagmsg {

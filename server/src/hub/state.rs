@@ -270,9 +270,11 @@ impl HubState {
         event: Event,
         recipients: impl Iterator<Item = ClientId>,
     ) {
+        // In the order of the messages' times (see `hub::clock`).
+        let now = super::clock::LATEST.ordered(super::clock::Reading::now());
         let mut fanout = Fanout::new(Envelope {
             event,
-            time: Utc::now(),
+            time: now.time(),
         });
         self.publish(scope, &fanout);
         let mut overflowed = std::mem::take(&mut self.overflowed);

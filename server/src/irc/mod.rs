@@ -260,8 +260,13 @@ fn renamed(hub: &crate::hub::HubState, id: ClientId, known: Option<&str>) -> Opt
 }
 
 impl LineHandler for IrcSession {
-    fn handle_line_now(&mut self, connection: &mut Connection, line: &[u8]) -> Option<Flow> {
-        commands::privmsg::handle_now(self, connection, line)
+    fn handle_line_now(
+        &mut self,
+        connection: &mut Connection,
+        line: &[u8],
+        batch: std::time::Instant,
+    ) -> Option<Flow> {
+        commands::privmsg::handle_now(self, connection, line, batch)
     }
 
     async fn handle_line(&mut self, connection: &mut Connection, line: &[u8]) -> Flow {

@@ -29,8 +29,15 @@ pub trait LineHandler {
     async fn handle_line(&mut self, connection: &mut Connection, line: &[u8]) -> Flow;
     /// Handles the line at once if it needs no waiting (the hot messages),
     /// sparing it a command future; `None`, with nothing done, hands it to
-    /// [`LineHandler::handle_line`].
-    fn handle_line_now(&mut self, _connection: &mut Connection, _line: &[u8]) -> Option<Flow> {
+    /// [`LineHandler::handle_line`]. `batch` is when the loop started on the
+    /// batch of lines this one came in (its one clock reading per batch; a
+    /// message's time can be shared by the batch, see `hub::clock`).
+    fn handle_line_now(
+        &mut self,
+        _connection: &mut Connection,
+        _line: &[u8],
+        _batch: std::time::Instant,
+    ) -> Option<Flow> {
         None
     }
     /// Tells the client its line was too long (IRC 417); the connection lives on.
@@ -197,7 +204,7 @@ impl Driver {
                         let (flow, waited) = match next {
                             Some(Inbound::Line(line)) => {
                                 tracing::trace!(client = connection.id, line = %String::from_utf8_lossy(&line).escape_debug(), "<-");
-                                match handler.handle_line_now(connection, &line) {
+                                match handler.handle_line_now(connection, &line, now.into_std()) {
                                     Some(flow) => (flow, false),
                                     None => {
                                         // Boxed, with the reads and writes alongside it: a

@@ -4,10 +4,12 @@
 
 use super::super::{IrcSession, chanserv, nickserv, renamed};
 use crate::command_counts::Counted;
+use crate::hub::clock::Reading;
 use crate::hub::event::MessageKind;
 use crate::hub::{SayError, SayOutcome, SayRequest};
 use crate::session::{Connection, Flow};
 use natter_protocol::{Message, MessageRef, Tag, numeric};
+use std::time::Instant;
 
 /// Handles `PRIVMSG|NOTICE <targets> :<text>` and `TAGMSG <target>`.
 pub async fn handle(session: &mut IrcSession, connection: &mut Connection, message: &Message) {
@@ -73,6 +75,7 @@ pub fn handle_now(
     session: &mut IrcSession,
     connection: &mut Connection,
     line: &[u8],
+    batch: Instant,
 ) -> Option<Flow> {
     if !session.registered
         || !session.within_limits(line)
@@ -105,10 +108,13 @@ pub fn handle_now(
     };
     let id = connection.id;
     let known = session.nick.as_deref();
-    let (renamed, said) = session
-        .context
-        .hub
-        .try_say(id, request, |hub| renamed(hub, id, known))?;
+    let (renamed, said) =
+        session
+            .context
+            .hub
+            .try_say_at(id, request, Reading::of_batch(batch), |hub| {
+                renamed(hub, id, known)
+            })?;
     tracing::debug!(client = id, command, "command");
     session.context.commands.record_counted(counted, line.len());
     if let Some(nick) = renamed {
