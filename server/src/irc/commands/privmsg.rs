@@ -95,11 +95,13 @@ pub fn handle_now(
     } else {
         return None;
     };
-    let target = message
-        .arg(0)
+    // Both params from one walk (`arg(1)` would walk past the target again).
+    let mut params = message.params();
+    let target = params
+        .next()
         .filter(|target| !target.is_empty() && !target.contains(','))
         .filter(|target| !is_service(target))?;
-    let text = message.arg(1).filter(|text| !text.is_empty())?;
+    let text = params.next().filter(|text| !text.is_empty())?;
     let request = SayRequest {
         kind,
         target: target.to_owned(),
