@@ -14,6 +14,7 @@ use natterd::hub::client::ClientId;
 use natterd::hub::event::MessageKind;
 use natterd::hub::{SayError, SayRequest};
 use natterd::net::outbound::Outbound;
+use natterd::net::writer::Writer;
 use std::sync::Arc;
 
 fn register(context: &Context, nick: &str) -> (ClientId, Arc<Outbound>) {
@@ -201,4 +202,47 @@ fn whispers_both_ways_at_once_reach_both_sides_in_one_order() {
     let (seen_by_alice, seen_by_bob) = (received(&alice_queue), received(&bob_queue));
     assert_eq!(seen_by_alice.len(), 2 * EACH);
     assert_eq!(seen_by_alice, seen_by_bob);
+}
+
+/// A channel message's lines are marked as a channel's: a member's writer
+/// woken for them waits once for more (the channel's other senders are read
+/// first), while a whisper is written at once.
+#[test]
+fn a_channel_line_lets_its_writer_wait_once_and_a_whisper_does_not() {
+    let mut config = Config::default();
+    config.history.enabled = false;
+    let context = Context::new(config, None, None);
+    let (alice, _) = register(&context, "alice");
+    let (bob, bob_queue) = register(&context, "bob");
+    context.hub.with(|hub| {
+        for id in [alice, bob] {
+            hub.join(id, "#room", None).unwrap();
+        }
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let mut bytes = Vec::new();
+    let mut writer = Writer::new(&mut bytes);
+    let mut poll_once = || {
+        runtime.block_on(async {
+            let drive = std::future::poll_fn(|cx| writer.poll_drive(cx, &bob_queue));
+            assert!(futures::poll!(std::pin::pin!(drive)).is_pending());
+        });
+        bob_queue.queued_bytes()
+    };
+    assert_eq!(poll_once(), 0, "the join's lines are written at once");
+    let said = context
+        .hub
+        .try_say(alice, whisper("#room", "hi all"), |_| ());
+    said.expect("nothing to wait for").1.unwrap();
+    assert!(poll_once() > 0, "the channel's line waits once");
+    assert_eq!(poll_once(), 0, "and is written the next time");
+    let said = context.hub.try_say(alice, whisper("bob", "hi bob"), |_| ());
+    said.expect("nothing to wait for").1.unwrap();
+    assert_eq!(poll_once(), 0, "a whisper is written at once");
+    drop(writer);
+    let text = String::from_utf8(bytes).unwrap();
+    let (all, only_bob) = (text.find("hi all").unwrap(), text.find("hi bob").unwrap());
+    assert!(all < only_bob, "{text}");
 }

@@ -61,7 +61,10 @@ impl HubState {
                 recipients.len() + usize::from(to_self),
             );
         }
-        let mut fanout = Fanout::shared(envelope);
+        let mut fanout = match destination {
+            Destination::Channel(_) => Fanout::shared(envelope).in_channel(),
+            Destination::User(_) => Fanout::shared(envelope),
+        };
         let mut ordered_by_bus = false;
         if let Some(bus) = &self.bus {
             match &destination {

@@ -21,6 +21,9 @@ pub(crate) struct Fanout {
     /// The queue the delivering task captures for a labelled response, if
     /// any, looked up once: a fan-out is delivered without awaiting.
     capturing: Capturing,
+    /// A channel's event: its recipients' writers may wait once for the
+    /// channel's other lines of the same moment ([`Fanout::in_channel`]).
+    channel: bool,
 }
 
 impl Fanout {
@@ -35,7 +38,15 @@ impl Fanout {
             first: None,
             more: Vec::new(),
             capturing: Capturing::now(),
+            channel: false,
         }
+    }
+
+    /// Marks this as a channel's event (a message, not a whisper): see
+    /// `Outbound::push_channel_line`.
+    pub(crate) fn in_channel(mut self) -> Fanout {
+        self.channel = true;
+        self
     }
 
     /// The event, shared.
@@ -75,8 +86,14 @@ impl Fanout {
                 .encoded(client)
                 .is_none_or(|bytes| client.outbound.push_shared(bytes).is_ok());
         }
-        self.encoded(client)
-            .is_none_or(|bytes| client.outbound.push_uncaptured(bytes).is_ok())
+        let channel = self.channel;
+        self.encoded(client).is_none_or(|bytes| {
+            if channel {
+                client.outbound.push_channel_line(bytes).is_ok()
+            } else {
+                client.outbound.push_uncaptured(bytes).is_ok()
+            }
+        })
     }
 
     /// Like [`Fanout::deliver`], but never part of the client's own labelled response.

@@ -51,7 +51,11 @@ impl Hub {
             };
             let _order = channel.lock_order();
             let members = channel.members.keys().copied().filter(|id| *id != sender);
-            hub.push_all(&mut Fanout::shared(envelope), members, &mut overflowed);
+            hub.push_all(
+                &mut Fanout::shared(envelope).in_channel(),
+                members,
+                &mut overflowed,
+            );
         });
         if !overflowed.is_empty() {
             self.with(|hub| hub.note_overflowed(overflowed));

@@ -53,6 +53,8 @@ struct State {
     /// bytes fewer put every connection's `Arc<Outbound>` in mimalloc's
     /// 112-byte class, not 128.
     held_at: Option<u32>,
+    /// A channel's line was queued since the writer last took a batch.
+    channel_lines: bool,
 }
 
 /// The queue's lock. A spin lock, not `std::sync::Mutex`: a fan-out locks
@@ -112,6 +114,17 @@ impl Outbound {
     /// Queues a line that is never part of a labelled response, even when the
     /// session's own task pushes it: the received copy of a message to oneself.
     pub fn push_uncaptured(&self, line: &Bytes) -> Result<(), Overflow> {
+        self.push_line(line, false)
+    }
+
+    /// Queues a channel's line ([`Outbound::push_uncaptured`]): its writer,
+    /// woken for only a little, may wait once for the lines the channel's
+    /// other members said at the same moment (see [`Outbound::take_batch_unless_little`]).
+    pub fn push_channel_line(&self, line: &Bytes) -> Result<(), Overflow> {
+        self.push_line(line, true)
+    }
+
+    fn push_line(&self, line: &Bytes, channel: bool) -> Result<(), Overflow> {
         let mut state = self.lock();
         if state.closing {
             return Ok(());
@@ -122,6 +135,7 @@ impl Outbound {
         }
         let was_empty = state.queued_bytes == 0;
         state.queued_bytes += line.len();
+        state.channel_lines |= channel;
         state.lines.append(line);
         drop(state);
         // Only the first line after the writer emptied the queue wakes it: a
@@ -271,9 +285,35 @@ impl Outbound {
     /// With nothing to take, `waker` (the writer's) is registered for the
     /// next push, under the same lock: no push can come between the look
     /// and the registration, and a writer going idle locks the queue once.
-    pub(super) fn take_batch(&self, buffer: &mut Vec<u8>, waker: Option<&Waker>) -> bool {
+    #[cfg(test)]
+    fn take_batch(&self, buffer: &mut Vec<u8>, waker: Option<&Waker>) -> bool {
+        self.take_batch_unless_little(buffer, waker, 0)
+            .unwrap_or(false)
+    }
+
+    /// [`Outbound::take_batch`], unless fewer than `below` bytes wait, at
+    /// least one of them a channel's line (and the queue is neither closing
+    /// nor held): then nothing is taken, and `None` says the writer may
+    /// wait once for more. A channel's senders are read one after the
+    /// other, and the first one's line reaches every member's queue before
+    /// the others are read; a whisper has no such company and is taken at
+    /// once. One lock either way.
+    pub(super) fn take_batch_unless_little(
+        &self,
+        buffer: &mut Vec<u8>,
+        waker: Option<&Waker>,
+        below: usize,
+    ) -> Option<bool> {
         debug_assert!(buffer.is_empty());
         let mut state = self.lock();
+        if state.channel_lines
+            && state.queued_bytes > 0
+            && state.queued_bytes < below
+            && !state.closing
+            && state.held_at.is_none()
+        {
+            return None;
+        }
         let limit = match state.held_at {
             Some(held_at) if !state.closing => held_at as usize,
             _ => usize::MAX,
@@ -284,6 +324,7 @@ impl Outbound {
             state.lines.take_front(buffer, limit)
         };
         state.queued_bytes -= taken;
+        state.channel_lines = false;
         if let Some(held_at) = &mut state.held_at {
             *held_at = held_at.saturating_sub(u32::try_from(taken).unwrap_or(u32::MAX));
         }
@@ -301,7 +342,7 @@ impl Outbound {
         {
             self.writer.register(waker);
         }
-        closing
+        Some(closing)
     }
 
     /// Drains the queue into `writer` until it is closed and written or the

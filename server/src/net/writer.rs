@@ -9,11 +9,26 @@
 //! the queue is empty, so an idle connection holds none.
 
 use super::outbound::Outbound;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use tokio::io::AsyncWrite;
+
+/// A writer woken for less than this puts its write off once, until the
+/// runtime has looked for other ready sockets: in a channel fan-out the
+/// first sender's line reaches every member's queue before the same
+/// moment's other senders are read, and writing it at once cost each
+/// member a second `sendto` for one or two lines.
+const DEFER_BYTES: usize = 512;
+
+/// Wakes the running task only after the runtime has polled its I/O driver
+/// (tokio's deferred wake, as `yield_now`): the sessions whose lines are
+/// already in their sockets run first.
+fn defer(cx: &mut Context<'_>) {
+    let yielded = std::pin::pin!(tokio::task::yield_now()).poll(cx);
+    debug_assert!(yielded.is_pending());
+}
 
 /// How a writer ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +59,8 @@ pub struct Writer<W> {
     closing: bool,
     /// It ended: closed, or failed with `failure`.
     ended: bool,
+    /// It put off taking a small batch once (see [`DEFER_BYTES`]).
+    deferred: bool,
     /// Why writing failed, once it has.
     #[allow(clippy::box_collection)] // a thin pointer on purpose (see above)
     failure: Option<Box<String>>,
@@ -58,6 +75,7 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
             written: 0,
             closing: false,
             ended: false,
+            deferred: false,
             failure: None,
         }
     }
@@ -132,7 +150,16 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
                 return io.as_mut().poll_shutdown(cx);
             }
             // Registered for the next push if there is nothing to take.
-            self.closing = outbound.take_batch(&mut self.buffer, Some(cx.waker()));
+            let below = if self.deferred { 0 } else { DEFER_BYTES };
+            let Some(closing) =
+                outbound.take_batch_unless_little(&mut self.buffer, Some(cx.waker()), below)
+            else {
+                self.deferred = true;
+                defer(cx);
+                return Poll::Pending;
+            };
+            self.deferred = false;
+            self.closing = closing;
             if self.buffer.is_empty() && !self.closing {
                 if self.buffer.capacity() > 0 {
                     self.buffer = Vec::new();
@@ -177,6 +204,80 @@ mod tests {
         });
         assert_eq!(end, WriterEnd::Closed);
         assert_eq!(rest, b"b\r\nERROR :bye\r\n");
+    }
+
+    /// A socket that keeps every write call apart.
+    #[derive(Default)]
+    struct Writes(Vec<Vec<u8>>);
+
+    impl AsyncWrite for Writes {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.0.push(buf.to_vec());
+            Poll::Ready(Ok(buf.len()))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Woken for a channel's line or two, a writer waits once (the runtime
+    /// reads the other ready sockets first), so the lines the channel's other
+    /// senders said meanwhile share its write.
+    #[tokio::test]
+    async fn a_wake_for_a_channel_line_waits_once_for_more_lines() {
+        let outbound = Outbound::new(10_000);
+        let mut writer = Writer::new(Writes::default());
+        outbound
+            .push_channel_line(&Bytes::from_static(b"first\r\n"))
+            .unwrap();
+        let pending = futures::poll!(std::pin::pin!(writer.drive(&outbound)));
+        assert!(pending.is_pending());
+        assert!(writer.io.0.is_empty(), "not written at once");
+        outbound
+            .push_channel_line(&Bytes::from_static(b"second\r\n"))
+            .unwrap();
+        let pending = futures::poll!(std::pin::pin!(writer.drive(&outbound)));
+        assert!(pending.is_pending());
+        assert_eq!(writer.io.0, [b"first\r\nsecond\r\n".to_vec()]);
+        // Nothing else comes: the deferred wake still brings it back.
+        outbound
+            .push_channel_line(&Bytes::from_static(b"third\r\n"))
+            .unwrap();
+        let drive = tokio::spawn(async move {
+            let pending = futures::poll!(std::pin::pin!(writer.drive(&outbound)));
+            assert!(pending.is_pending());
+            tokio::task::yield_now().await;
+            let pending = futures::poll!(std::pin::pin!(writer.drive(&outbound)));
+            assert!(pending.is_pending());
+            writer.io.0
+        });
+        assert_eq!(drive.await.unwrap().len(), 2, "written after one wait");
+    }
+
+    /// A whisper (no channel's line queued) and a batch of DEFER_BYTES or
+    /// more are written at once.
+    #[tokio::test]
+    async fn a_whisper_or_a_full_batch_is_written_at_once() {
+        let outbound = Outbound::new(10_000);
+        let mut writer = Writer::new(Writes::default());
+        outbound.push(Bytes::from_static(b"whisper\r\n")).unwrap();
+        let pending = futures::poll!(std::pin::pin!(writer.drive(&outbound)));
+        assert!(pending.is_pending());
+        assert_eq!(writer.io.0, [b"whisper\r\n".to_vec()]);
+        let line = Bytes::from(vec![b'x'; DEFER_BYTES]);
+        outbound.push_channel_line(&line).unwrap();
+        let pending = futures::poll!(std::pin::pin!(writer.drive(&outbound)));
+        assert!(pending.is_pending());
+        assert_eq!(writer.io.0[1], line.to_vec());
     }
 
     #[tokio::test]
