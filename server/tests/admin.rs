@@ -206,6 +206,43 @@ fn a_clean_stop_leaves_a_self_contained_history_db() {
     assert_eq!(count_messages(&alone), 25);
 }
 
+/// The default store (batched commits, SQLite's rollback journal): a backup
+/// beside the running server has every committed message, and after a
+/// clean stop history.db alone has them all, the journal empty.
+#[test]
+fn a_batched_store_backs_up_while_running_and_is_whole_after_a_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("natterd.toml");
+    std::fs::write(&config, "[history]\ncommit_interval = \"10ms\"\n").unwrap();
+    let data = dir.path().join("data");
+    let (mut server, address, _log) =
+        spawn_logged(process::config_args(&config, &data), "warn", &[]);
+    let _clients = chat(&address, 30);
+    // Well past the 10 ms commit interval: all 30 are committed.
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let copy = dir.path().join("backup.db");
+    let (code, _, stderr) = run(&[
+        "backup".as_ref(),
+        copy.as_os_str(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(count_messages(&copy), 30);
+    signal(&server.child, "TERM");
+    assert!(wait_exit(&mut server.child).success());
+    for leftover in ["history.db-journal", "history.db-wal"] {
+        let path = data.join(leftover);
+        assert!(
+            !path.exists() || std::fs::metadata(&path).unwrap().len() == 0,
+            "{leftover} still holds something"
+        );
+    }
+    let alone = dir.path().join("alone.db");
+    std::fs::copy(data.join("history.db"), &alone).unwrap();
+    assert_eq!(count_messages(&alone), 30);
+}
+
 #[test]
 fn backup_of_a_running_server_has_every_message() {
     let dir = tempfile::tempdir().unwrap();

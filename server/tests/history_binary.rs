@@ -1,5 +1,6 @@
 //! The real `natterd` binary and its history file: a `kill -9` loses nothing
-//! older than the commit interval, and a corrupt history.db stops it at start.
+//! older than the commit interval, one during commits leaves a whole store,
+//! and a corrupt history.db stops it at start.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod process;
@@ -112,6 +113,68 @@ fn kill_9_loses_nothing_older_than_the_commit_interval() {
     assert_eq!(texts, wanted);
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// A `kill -9` while commits are being written (the rollback journal
+/// holding the pages a commit changes) leaves a store that opens: the
+/// next natterd rolls the unfinished commit back, the file is whole, and
+/// what is stored is the messages in order up to some point.
+#[test]
+fn kill_9_during_commits_leaves_a_whole_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("natterd.toml");
+    // Flood control off: alice sends as fast as the server reads.
+    std::fs::write(
+        &config,
+        "[history]\ncommit_interval = \"10ms\"\n\
+         [limits]\nflood_burst = 1000000\nflood_rate = 1000000.0\nflood_max_queued = 1000000\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let (mut child, address) = start(&config, &data);
+    let mut alice = Irc::register(&address, "alice", "");
+    alice.send("JOIN #k");
+    alice.until(|line| line.contains(" 366 "));
+    for n in 0..3000 {
+        alice.send(&format!("PRIVMSG #k :flow {n} {}", "x".repeat(200)));
+        if n == 99 {
+            // Well past the 10 ms bound: the first 100 are committed.
+            alice.send("PING :first");
+            alice.until(|line| line.contains("PONG") && line.ends_with("first"));
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        if n == 2000 {
+            alice.send("PING :mid");
+            alice.until(|line| line.contains("PONG") && line.ends_with("mid"));
+        }
+    }
+    child.kill().unwrap(); // mid-flow: the writer is committing (in most runs)
+    child.wait().unwrap();
+
+    let (mut child, address) = start(&config, &data);
+    let mut bob = Irc::register(&address, "bob", "batch server-time");
+    bob.send("JOIN #k");
+    bob.until(|line| line.contains(" 366 "));
+    bob.until(|line| line.contains(" BATCH +"));
+    let backlog = bob.until(|line| line.contains(" BATCH -"));
+    let numbers: Vec<usize> = backlog
+        .iter()
+        .filter_map(|line| line.rsplit(" PRIVMSG #k :flow ").next())
+        .filter_map(|rest| rest.split(' ').next()?.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 50, "{backlog:?}");
+    assert!(
+        numbers.windows(2).all(|pair| pair[1] == pair[0] + 1),
+        "{numbers:?}"
+    );
+    assert!(numbers[49] >= 99, "{numbers:?}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let conn = rusqlite::Connection::open(data.join("history.db")).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
 }
 
 #[test]

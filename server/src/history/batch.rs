@@ -78,7 +78,7 @@ pub(crate) fn insert_batch(
         cache.clear();
     }
     let grouped = Grouped::new(batch);
-    let tx = conn.transaction()?;
+    let tx = begin(conn)?;
     // One row lookup per conversation, with its last message's display names.
     let mut runs = Vec::with_capacity(grouped.runs.len());
     for run in &grouped.runs {
@@ -96,6 +96,15 @@ pub(crate) fn insert_batch(
     tx.commit()
 }
 
+/// The writer's transaction, IMMEDIATE: it takes the write lock first. A
+/// deferred one reads first (conversation rows) and could then not become
+/// a writer if another connection (channel states, accounts, room_sync)
+/// began writing meanwhile, an error SQLite does not wait out; with a
+/// rollback journal that is any other write in progress.
+fn begin(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+}
+
 /// Inserts `batch`, none of whose messages is [`QueuedMessage::replayed`],
 /// then stores the stream sequences `places`, in one transaction: what
 /// [`insert_batch`] does, in one pass over the batch in queue order (see
@@ -110,7 +119,7 @@ pub(crate) fn insert_live<'b>(
     if cache.len() > CACHE_LIMIT {
         cache.clear();
     }
-    let tx = conn.transaction()?;
+    let tx = begin(conn)?;
     live::write(&tx, cache, batch)?;
     place(&tx, places)?;
     tx.commit()

@@ -158,7 +158,7 @@ impl History {
     /// corrupt, not a database, from a newer natterd, unreadable, or in use by
     /// another natterd.
     pub fn open(data_dir: &Path, config: &HistoryConfig) -> Result<History, HistoryError> {
-        let connection = schema::open_writer(data_dir)?;
+        let connection = schema::open_writer_for(data_dir, config.sync)?;
         let path = schema::database_path(data_dir);
         let accounts = Accounts::open(&path).map_err(|reason| HistoryError::Unreadable {
             path: path.clone(),

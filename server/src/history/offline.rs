@@ -312,7 +312,8 @@ pub fn count_channel(data_dir: &Path, folded: &str) -> Result<u64, OfflineError>
 }
 
 /// Folds the WAL back into the database and empties it, so that history.db
-/// alone is a complete copy (a clean stop calls it after the last commit).
+/// alone is a complete copy (a clean stop calls it after the last commit;
+/// with a rollback journal there is no WAL and SQLite does nothing).
 pub(crate) fn checkpoint(conn: &Connection, path: &Path) {
     match conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
         row.get::<_, i64>(0)

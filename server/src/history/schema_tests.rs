@@ -118,3 +118,135 @@ fn bundled_sqlite_has_the_repositorys_compile_options() {
         );
     }
 }
+
+fn journal(conn: &Connection) -> String {
+    conn.query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap()
+}
+
+fn conversations(conn: &Connection) -> i64 {
+    conn.query_row("SELECT count(*) FROM conversations", [], |row| row.get(0))
+        .unwrap()
+}
+
+fn add_conversation(conn: &Connection, name: &str) {
+    conn.execute(
+        "INSERT INTO conversations (key, is_channel, peer_a, display_a) VALUES (?1, 1, ?2, ?2)",
+        [format!("chan:{name}"), name.to_string()],
+    )
+    .unwrap();
+}
+
+/// Batched commits write through a rollback journal (appended pages once,
+/// no WAL); `sync = "full"` keeps the WAL (one fsync per commit).
+#[test]
+fn batched_stores_use_a_rollback_journal_and_full_ones_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = open_writer(dir.path()).unwrap();
+    assert_eq!(journal(&writer.conn), "truncate");
+    drop(writer);
+    let writer = open_writer_for(dir.path(), SyncMode::Full).unwrap();
+    assert_eq!(journal(&writer.conn), "wal");
+}
+
+/// A store a WAL build left with commits still in its WAL (as a crash
+/// leaves it) opens with a rollback journal holding every commit, and the
+/// WAL is gone; opened by a WAL build (`sync = "full"` here) it goes back.
+#[test]
+fn a_store_left_in_wal_mode_converts_to_a_rollback_journal_and_back() {
+    let made = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let writer = open_writer_for(made.path(), SyncMode::Full).unwrap();
+        writer
+            .conn
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .unwrap();
+        add_conversation(&writer.conn, "#in-the-wal");
+        // Copied while open: the commit is only in the WAL.
+        for name in ["history.db", "history.db-wal"] {
+            std::fs::copy(made.path().join(name), dir.path().join(name)).unwrap();
+        }
+    }
+    let wal = dir.path().join("history.db-wal");
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+    let writer = open_writer(dir.path()).unwrap();
+    assert_eq!(journal(&writer.conn), "truncate");
+    assert_eq!(conversations(&writer.conn), 1);
+    assert!(!wal.exists(), "the WAL was folded in and removed");
+    add_conversation(&writer.conn, "#journalled");
+    drop(writer);
+    let writer = open_writer_for(dir.path(), SyncMode::Full).unwrap();
+    assert_eq!(journal(&writer.conn), "wal");
+    assert_eq!(conversations(&writer.conn), 2);
+}
+
+/// Leaving WAL needs the file to itself: with another program reading it
+/// (an export), natterd still opens, keeps the WAL and writes.
+#[test]
+fn a_wal_store_another_program_reads_opens_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(open_writer_for(dir.path(), SyncMode::Full).unwrap());
+    let other = Connection::open(database_path(dir.path())).unwrap();
+    other
+        .execute_batch("BEGIN; SELECT count(*) FROM conversations;")
+        .unwrap();
+    let writer = open_writer(dir.path()).unwrap();
+    assert_eq!(journal(&writer.conn), "wal");
+    add_conversation(&writer.conn, "#still-written");
+    other.execute_batch("COMMIT;").unwrap();
+    assert_eq!(conversations(&other), 1);
+}
+
+/// With a rollback journal a query cannot read while a commit writes the
+/// database: it waits for the commit (busy timeout) and gets its answer,
+/// the committed rows, instead of an error.
+#[test]
+fn a_query_during_a_commit_waits_for_it_and_gets_its_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = open_writer(dir.path()).unwrap();
+    let reader = open_reader(&database_path(dir.path())).unwrap();
+    // The write lock a commit takes while it writes the database file.
+    writer.conn.execute_batch("BEGIN EXCLUSIVE;").unwrap();
+    add_conversation(&writer.conn, "#long-write");
+    let query = std::thread::spawn(move || {
+        reader.query_row("SELECT count(*) FROM conversations", [], |row| {
+            row.get::<_, i64>(0)
+        })
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    writer.conn.execute_batch("COMMIT;").unwrap();
+    assert_eq!(query.join().unwrap().unwrap(), 1);
+}
+
+/// A commit waits for the queries already reading (they hold the file's
+/// read lock) and then goes in.
+#[test]
+fn a_commit_waits_for_a_running_query_and_goes_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = open_writer(dir.path()).unwrap();
+    let reader = open_reader(&database_path(dir.path())).unwrap();
+    reader
+        .execute_batch("BEGIN; SELECT count(*) FROM conversations;")
+        .unwrap();
+    let commit = std::thread::spawn(move || {
+        let result = writer.conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             INSERT INTO conversations (key, is_channel, peer_a, display_a)
+                VALUES ('chan:#after', 1, '#after', '#after');
+             COMMIT;",
+        );
+        (result, writer)
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        conversations(&reader),
+        0,
+        "the query still reads its snapshot"
+    );
+    reader.execute_batch("COMMIT;").unwrap();
+    let (result, writer) = commit.join().unwrap();
+    result.unwrap();
+    assert_eq!(conversations(&writer.conn), 1);
+    assert_eq!(conversations(&reader), 1);
+}

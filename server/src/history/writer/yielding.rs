@@ -17,7 +17,8 @@
 //!
 //! The progress handler runs inside SQLite statements only: the Rust side
 //! of a batch (binding rows) is cut into statements of at most 64 rows, and
-//! writing the WAL at commit (and an automatic checkpoint) is one step.
+//! writing the database at commit (the journal, the pages, their fsyncs;
+//! in WAL mode the WAL and an automatic checkpoint) is one step.
 
 use rusqlite::Connection;
 use std::sync::atomic::{AtomicU64, Ordering};
