@@ -73,6 +73,16 @@ pub(crate) fn with_folded<R>(
     name: &str,
     lookup: impl FnOnce(&str) -> R,
 ) -> R {
+    let letters_only = matches!(casemapping, Casemapping::Rfc8265 | Casemapping::Ascii);
+    if letters_only
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii() && !byte.is_ascii_uppercase())
+    {
+        // Already folded (most nicknames as typed): looked up as it is,
+        // neither copied nor checked again.
+        return lookup(name);
+    }
     if name.is_ascii() && name.len() <= STACK_FOLD {
         let mut buffer = [0u8; STACK_FOLD];
         let slots = buffer.iter_mut().zip(name.bytes());
@@ -102,6 +112,9 @@ mod tests {
     #[test]
     fn folding_on_the_stack_matches_the_casemapping_for_every_mapping() {
         let names = [
+            "alice",
+            "nick[a]\\~^_",
+            &"l".repeat(STACK_FOLD + 1),
             "Nick[A]\\~^",
             "ALLCAPS",
             "#Chan{x}|",
