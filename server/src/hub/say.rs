@@ -115,20 +115,20 @@ impl HubState {
         reservation: Option<Reservation<'_>>,
         overflowed: &mut Vec<ClientId>,
     ) -> Result<Begun, SayError> {
-        self.begin_say_at(id, request, Reading::now(), reservation, overflowed)
+        let sender = self.client(id).ok_or(SayError::NoSuchNick)?;
+        self.begin_say_by(sender, request, Reading::now(), reservation, overflowed)
     }
 
-    /// [`begin_say`](Self::begin_say) with the clock read already (its
-    /// batch's, see [`Reading::of_batch`]).
-    pub(crate) fn begin_say_at(
+    /// [`begin_say`](Self::begin_say) for the `sender` looked up already,
+    /// with the clock read already (its batch's, see [`Reading::of_batch`]).
+    pub(crate) fn begin_say_by(
         &self,
-        id: ClientId,
+        sender: &Client,
         request: SayRequest,
         at: Reading,
         reservation: Option<Reservation<'_>>,
         overflowed: &mut Vec<ClientId>,
     ) -> Result<Begun, SayError> {
-        let sender = self.clients.get(&id).ok_or(SayError::NoSuchNick)?;
         // Activity is marked when the message is stamped (one clock reading
         // for both), or here when it is refused.
         let active = request.kind != MessageKind::Tagmsg;

@@ -20,7 +20,7 @@ mod replies;
 mod sasl;
 
 use crate::context::Context;
-use crate::hub::client::ClientId;
+use crate::hub::client::{Client, ClientId};
 use crate::session::{Close, Connection, Flow, LineHandler};
 use caps::CapSet;
 use natter_protocol::{Message, numeric};
@@ -254,7 +254,12 @@ impl IrcSession {
 /// out) since the session last looked: `known`. Copied only when it changed,
 /// as this runs for every line.
 fn renamed(hub: &crate::hub::HubState, id: ClientId, known: Option<&str>) -> Option<String> {
-    hub.client(id)
+    renamed_client(hub.client(id), known)
+}
+
+/// [`renamed`] for the client looked up already.
+fn renamed_client(client: Option<&Client>, known: Option<&str>) -> Option<String> {
+    client
         .filter(|client| Some(client.nick.as_str()) != known)
         .map(|client| client.nick.clone())
 }

@@ -2,7 +2,7 @@
 //!
 //! NOTICE never gets an error reply (RFC 2812 3.3.2), so that bots cannot loop.
 
-use super::super::{IrcSession, chanserv, nickserv, renamed};
+use super::super::{IrcSession, chanserv, nickserv, renamed_client};
 use crate::command_counts::Counted;
 use crate::hub::clock::Reading;
 use crate::hub::event::MessageKind;
@@ -114,8 +114,8 @@ pub fn handle_now(
         session
             .context
             .hub
-            .try_say_at(id, request, Reading::of_batch(batch), |hub| {
-                renamed(hub, id, known)
+            .try_say_at(id, request, Reading::of_batch(batch), |_, me| {
+                renamed_client(me, known)
             })?;
     tracing::debug!(client = id, command, "command");
     session.context.commands.record_counted(counted, line.len());
