@@ -2,7 +2,7 @@
 
 use super::Account;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
 /// One stored account.
 pub(super) struct Row {
@@ -74,7 +74,11 @@ pub(super) fn replace(
     certs: &[String],
     now_ms: i64,
 ) -> rusqlite::Result<()> {
-    let tx = conn.unchecked_transaction()?;
+    // IMMEDIATE: this transaction reads before it writes, and a deferred one
+    // that has read cannot wait for the write lock (SQLite answers BUSY at
+    // once rather than risk a deadlock); the history writer holds that lock
+    // for each of its commits, so under chat load the change would fail.
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     let replaced: Vec<String> = {
         let mut statement =
             tx.prepare("SELECT folded FROM accounts WHERE folded = ?1 OR skeleton = ?2")?;
@@ -94,4 +98,60 @@ pub(super) fn replace(
         )?;
     }
     tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn open(path: &std::path::Path) -> Connection {
+        let conn = Connection::open(path).unwrap();
+        conn.busy_timeout(Duration::from_secs(10)).unwrap();
+        conn
+    }
+
+    fn row(name: &str) -> Row {
+        Row {
+            account: Account {
+                name: name.into(),
+                folded: name.into(),
+                created: DateTime::from_timestamp_millis(1).unwrap_or_default(),
+            },
+            password_hash: "hash".into(),
+        }
+    }
+
+    #[test]
+    fn a_replacement_waits_for_another_connections_write_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        let writer = open(&path);
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = TRUNCATE;
+                 CREATE TABLE accounts (name TEXT, folded TEXT UNIQUE, skeleton TEXT,
+                                        password_hash TEXT, created_ms INTEGER);
+                 CREATE TABLE account_certs (fingerprint TEXT, account TEXT, added_ms INTEGER);
+                 CREATE TABLE other (x INTEGER);
+                 BEGIN IMMEDIATE;
+                 INSERT INTO other VALUES (1);",
+            )
+            .unwrap();
+        // The other connection (the history writer, in natterd) holds the
+        // write lock for a while; the replacement must wait it out.
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(1));
+            writer.execute_batch("COMMIT").unwrap();
+        });
+        let conn = open(&path);
+        replace(&conn, &row("alice"), "alice", &["ab".into()], 2).unwrap();
+        release.join().unwrap();
+        let accounts: Vec<String> = load_all(&conn)
+            .unwrap()
+            .into_iter()
+            .map(|row| row.account.folded)
+            .collect();
+        assert_eq!(accounts, ["alice"]);
+    }
 }
