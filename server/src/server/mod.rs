@@ -1,81 +1,29 @@
 //! The listener: accepts connections within the configured limits and runs a
 //! session task for each, until shutdown.
 
+mod descriptors;
+mod error;
+
+pub use error::ServerError;
+
 use crate::cluster::{ClusterNode, Link};
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
 use crate::context::Context;
 use crate::history::History;
 use crate::net::admission::{Admission, Slot};
 use crate::refusal::{self, Refusals};
 use crate::session::{self, TlsPeer};
 use crate::tls::accept::{Transport, handshake, plaintext_refusal};
-use crate::tls::{CertificateSource, Tls, TlsError};
-use futures::FutureExt;
-use natter_protocol::Message;
+use crate::tls::{CertificateSource, Tls};
+use descriptors::{
+    Spare, SpareDescriptor, refuse_out_of_descriptors, refuse_while_out_of_descriptors,
+};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-
-/// Why the server could not start or run.
-#[derive(Debug, thiserror::Error)]
-pub enum ServerError {
-    /// The listening address could not be bound.
-    #[error("cannot listen on {address}: {reason}")]
-    Bind {
-        /// The address.
-        address: SocketAddr,
-        /// What to tell the operator: a busy port names its holder when it can.
-        reason: String,
-        /// What the OS said.
-        source: std::io::Error,
-    },
-    /// The TLS certificate or key cannot be used.
-    #[error("{0}")]
-    Tls(#[from] TlsError),
-    /// No data directory for the self-signed certificate.
-    #[error("{0} (it holds the self-signed TLS certificate; or pass --tls-cert and --tls-key)")]
-    DataDir(#[from] ConfigError),
-    /// `[cluster]` cannot be used (a bad URL, credentials file or CA).
-    #[error("{0}")]
-    Cluster(#[from] crate::cluster::ClusterError),
-}
-
-impl ServerError {
-    /// Whether the operator's configuration is at fault (exit code 2), not the system.
-    pub fn is_config_error(&self) -> bool {
-        matches!(
-            self,
-            ServerError::Tls(_) | ServerError::DataDir(_) | ServerError::Cluster(_)
-        )
-    }
-}
-
-impl ServerError {
-    /// `address` could not be bound; `flag` is the option that chooses it
-    /// (`--bind` or `--tls-bind`), which the advice for a busy port names.
-    fn bind(address: SocketAddr, flag: &str, source: std::io::Error) -> ServerError {
-        let reason = if source.kind() == std::io::ErrorKind::AddrInUse {
-            let port = address.port();
-            let holder = crate::service::busy_port::holder(port)
-                .map(|holder| format!("by {holder}"))
-                .unwrap_or_else(|| format!("(`ss -ltnp 'sport = :{port}'` shows by what)"));
-            let other = SocketAddr::new(address.ip(), port.checked_add(1).unwrap_or(port - 1));
-            format!(
-                "port {port} is already in use {holder}; stop it or choose another port, e.g. {flag} {other}"
-            )
-        } else {
-            source.to_string()
-        };
-        ServerError::Bind {
-            address,
-            reason,
-            source,
-        }
-    }
-}
 
 /// How long sessions get to say goodbye at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -359,123 +307,3 @@ async fn serve_tls(
     let halves = tokio::io::split(stream);
     session::run(context, halves, peer, Some(tls), shutdown, Some(slot)).await;
 }
-
-/// After a failed accept: when the process is out of file descriptors,
-/// gives up the spare one to accept the waiting client and tell it so,
-/// instead of leaving it hanging.
-fn refuse_while_out_of_descriptors(
-    listener: &TcpListener,
-    transport: &Transport,
-    error: &std::io::Error,
-    spare: &mut SpareDescriptor,
-    answering: (&Refusals, &TaskTracker),
-) {
-    crate::warn_throttled!(%error, "accept failed");
-    if !is_out_of_descriptors(error) {
-        return;
-    }
-    // A TLS refusal holding the descriptor may have finished since.
-    spare.reopen();
-    if !spare.release() {
-        return;
-    }
-    if let Some(Ok((stream, peer))) = listener.accept().now_or_never() {
-        refuse_out_of_descriptors(stream, peer, transport, answering);
-    }
-    spare.reopen();
-}
-
-/// Tells a client accepted on the last descriptor that the server is out of
-/// them. On the plaintext port the line is written at once (a new socket's
-/// send buffer is empty) and the socket closed, so the descriptor is free
-/// again for the spare before the next accept; on the TLS port the handshake
-/// comes first, so a task answers and the spare comes back once it is done.
-fn refuse_out_of_descriptors(
-    stream: TcpStream,
-    peer: SocketAddr,
-    transport: &Transport,
-    (refusals, tasks): (&Refusals, &TaskTracker),
-) {
-    crate::warn_throttled!(%peer, "connection refused: out of file descriptors");
-    crate::metrics::refused("file_descriptors");
-    match transport {
-        Transport::Plain => {
-            let line = Message::new("ERROR")
-                .with_param(OUT_OF_DESCRIPTORS)
-                .to_wire();
-            // What the client already sent is read first: closing a socket
-            // with unread input resets it, and a reset can discard the
-            // ERROR line before the client reads it.
-            let mut unread = [0u8; 1024];
-            for _ in 0..4 {
-                if !matches!(stream.try_read(&mut unread), Ok(1..)) {
-                    break;
-                }
-            }
-            let _ = stream.try_write(line.as_bytes());
-            drop(stream);
-        }
-        Transport::Tls(_) => {
-            refusals.refuse(stream, transport, OUT_OF_DESCRIPTORS.to_string(), tasks);
-        }
-    }
-}
-
-/// What a client accepted with the spare descriptor is told.
-const OUT_OF_DESCRIPTORS: &str =
-    "Server is out of connection slots (file descriptors); try again later";
-
-/// `EMFILE` and `ENFILE`: the process's or the system's descriptor table is full.
-fn is_out_of_descriptors(error: &std::io::Error) -> bool {
-    matches!(error.raw_os_error(), Some(EMFILE | ENFILE))
-}
-
-const EMFILE: i32 = 24;
-const ENFILE: i32 = 23;
-
-/// One file descriptor held in reserve, so that a client can be told the
-/// server is out of descriptors (it takes one to accept and answer it).
-struct SpareDescriptor(Option<std::fs::File>);
-
-/// Whether the spare descriptor is held after [`SpareDescriptor::reopen`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Spare {
-    /// It is held.
-    Held,
-    /// It cannot be opened for another reason (no null device): clients
-    /// are served without one.
-    Unavailable,
-    /// It could not be reopened because every descriptor is in use.
-    OutOfDescriptors,
-}
-
-impl SpareDescriptor {
-    fn open() -> SpareDescriptor {
-        SpareDescriptor(std::fs::File::open(NULL_DEVICE).ok())
-    }
-
-    /// Closes the spare descriptor; false when there was none.
-    fn release(&mut self) -> bool {
-        self.0.take().is_some()
-    }
-
-    /// Takes the spare descriptor back if it was given up.
-    fn reopen(&mut self) -> Spare {
-        if self.0.is_some() {
-            return Spare::Held;
-        }
-        match std::fs::File::open(NULL_DEVICE) {
-            Ok(file) => {
-                self.0 = Some(file);
-                Spare::Held
-            }
-            Err(error) if is_out_of_descriptors(&error) => Spare::OutOfDescriptors,
-            Err(_) => Spare::Unavailable,
-        }
-    }
-}
-
-#[cfg(unix)]
-const NULL_DEVICE: &str = "/dev/null";
-#[cfg(not(unix))]
-const NULL_DEVICE: &str = "NUL";
