@@ -33,6 +33,7 @@ mod deliver;
 pub mod event;
 mod fanout;
 mod identity;
+mod join;
 mod membership;
 mod messaging;
 mod modes;
@@ -51,7 +52,8 @@ pub mod state;
 pub mod whowas;
 
 pub use chanserv::{ChannelDropError, ChannelRegisterError, ChannelRegistration};
-pub use membership::{BacklogEnd, InviteError, JoinError, JoinOutcome, KickError, PartError};
+pub use join::{BacklogEnd, JoinError, JoinOutcome};
+pub use membership::{InviteError, KickError, PartError};
 pub use messaging::{NickChangeError, TopicError};
 pub use modes::{ChannelModeOutcome, ModeChange, ModeError};
 pub use name::Folded;
