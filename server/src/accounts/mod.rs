@@ -14,6 +14,8 @@
 
 pub mod certs;
 pub mod config;
+mod directory;
+mod error;
 pub mod limiter;
 pub mod password;
 mod releases;
@@ -21,22 +23,21 @@ pub mod shared;
 mod store;
 
 pub use config::AccountsConfig;
+pub use error::AccountError;
 pub use limiter::{Limiter, Limits, Window};
+pub use password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 pub use shared::{AccountRecord, SharedAccounts};
+
+use directory::{Directory, Entry};
+use password::{check_password, hash_off_runtime};
 
 use chrono::{DateTime, Utc};
 use natter_protocol::{Casemapping, Fingerprint, Skeleton};
 use rusqlite::{Connection, ErrorCode};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-
-/// Shortest password accepted, in characters.
-pub const MIN_PASSWORD_CHARS: usize = 6;
-/// Longest password accepted, in bytes (it must fit an IRC line anyway).
-pub const MAX_PASSWORD_BYTES: usize = 300;
 
 /// A registered account as everyone may see it (no hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,84 +48,6 @@ pub struct Account {
     pub folded: String,
     /// When it was registered.
     pub created: DateTime<Utc>,
-}
-
-/// Why an account operation failed. The texts are shown to users.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AccountError {
-    /// The name is registered already.
-    #[error("the account {0} already exists")]
-    Exists(String),
-    /// The name looks like a registered one.
-    #[error("the account name looks too much like the account {0}")]
-    LooksLike(String),
-    /// The password is too short or too long.
-    #[error(
-        "passwords need at least {MIN_PASSWORD_CHARS} characters and at most {MAX_PASSWORD_BYTES} bytes"
-    )]
-    WeakPassword,
-    /// Unknown account or wrong password (deliberately the same).
-    #[error("invalid account name or password")]
-    BadCredentials,
-    /// The certificate logs in to another account already.
-    #[error("that certificate is already added to another account")]
-    CertTaken,
-    /// The certificate is this account's already.
-    #[error("that certificate is already added to your account")]
-    CertAlreadyAdded,
-    /// The account has as many certificates as it may.
-    #[error(
-        "an account may have at most {} certificates; delete one first",
-        certs::MAX_CERTS
-    )]
-    TooManyCerts,
-    /// The certificate is not one of the account's.
-    #[error("that certificate is not added to your account")]
-    NoSuchCert,
-    /// The database failed; the account was not changed.
-    #[error("accounts are temporarily unavailable ({0})")]
-    Unavailable(String),
-    /// In a cluster, the shared account store is out of reach (NATS is
-    /// down or not yet joined): accounts are not changed on one node alone.
-    #[error(
-        "accounts cannot be changed while this server is cut off from the rest of its network ({0}); try again later"
-    )]
-    Unreachable(String),
-    /// The account was dropped (on another server of the network) meanwhile.
-    #[error("the account no longer exists")]
-    Gone,
-}
-
-/// What the directory keeps per account.
-#[derive(Debug, Clone)]
-struct Entry {
-    account: Account,
-    hash: String,
-}
-
-#[derive(Debug, Default)]
-struct Directory {
-    by_folded: HashMap<String, Entry>,
-    by_skeleton: HashMap<Skeleton, String>,
-    /// Client certificates, to the folded account they log in to.
-    by_cert: HashMap<Fingerprint, String>,
-}
-
-impl Directory {
-    fn insert(&mut self, entry: Entry) {
-        self.by_skeleton.insert(
-            Skeleton::of(&entry.account.name),
-            entry.account.folded.clone(),
-        );
-        self.by_folded.insert(entry.account.folded.clone(), entry);
-    }
-
-    fn remove(&mut self, folded: &str) {
-        if let Some(entry) = self.by_folded.remove(folded) {
-            self.by_skeleton.remove(&Skeleton::of(&entry.account.name));
-        }
-        self.by_cert.retain(|_, account| account != folded);
-    }
 }
 
 struct Inner {
@@ -384,18 +307,4 @@ impl Write {
             Write::Failed(reason) => AccountError::Unavailable(reason),
         }
     }
-}
-
-fn check_password(password: &str) -> Result<(), AccountError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS || password.len() > MAX_PASSWORD_BYTES {
-        return Err(AccountError::WeakPassword);
-    }
-    Ok(())
-}
-
-async fn hash_off_runtime(password: String) -> Result<String, AccountError> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(|error| AccountError::Unavailable(error.to_string()))?
-        .map_err(AccountError::Unavailable)
 }

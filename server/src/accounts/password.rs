@@ -1,9 +1,12 @@
-//! Password hashing: argon2id in the PHC string format, never plaintext.
-//! Both functions are slow on purpose; call them on the blocking pool.
+//! Passwords: the length rules, and hashing in argon2id's PHC string
+//! format, never plaintext. Hashing and verifying are slow on purpose; call
+//! them on the blocking pool ([`hash_off_runtime`]).
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+
+use super::AccountError;
 
 /// The argon2id PHC string (`$argon2id$v=19$m=...`) of `password` with a fresh random salt.
 pub fn hash(password: &str) -> Result<String, String> {
@@ -29,6 +32,27 @@ pub fn verify(password: &str, stored: &str) -> bool {
 /// `natterd hash-password` prints), so config mistakes show at start-up.
 pub fn is_argon2id(stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|parsed| parsed.algorithm.as_str() == "argon2id")
+}
+
+/// Shortest password accepted, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 6;
+/// Longest password accepted, in bytes (it must fit an IRC line anyway).
+pub const MAX_PASSWORD_BYTES: usize = 300;
+
+/// Whether `password` is long enough and short enough to be accepted.
+pub(super) fn check_password(password: &str) -> Result<(), AccountError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS || password.len() > MAX_PASSWORD_BYTES {
+        return Err(AccountError::WeakPassword);
+    }
+    Ok(())
+}
+
+/// [`hash`] of `password` on the blocking pool, never on a runtime thread.
+pub(super) async fn hash_off_runtime(password: String) -> Result<String, AccountError> {
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(|error| AccountError::Unavailable(error.to_string()))?
+        .map_err(AccountError::Unavailable)
 }
 
 #[cfg(test)]
