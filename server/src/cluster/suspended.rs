@@ -21,8 +21,9 @@
 //! renamed) would otherwise leave its entry in the record forever. What is
 //! kept for a run is dropped [`KEEP_SUSPENDED`] after it was counted dead,
 //! at the next write of the channel's record (any change of the channel,
-//! on any node, prunes it): a node cut off for longer comes back to a
-//! channel where its users' privileges are gone, as for a restarted node.
+//! on any node, prunes it before it is applied): a node cut off for longer
+//! comes back to a channel where its users' privileges are gone, as for a
+//! restarted node, even when its own return is that next write.
 
 use super::channels::{ChannelRecord, PrivilegeRecord};
 use serde::{Deserialize, Serialize};

@@ -46,6 +46,10 @@ pub(super) fn next_record(
     };
     let mut next = current.clone();
     let now = Utc::now().timestamp_millis();
+    // What is kept for runs that never came back is pruned before the
+    // change, so a run counted dead too long ago gets nothing back from
+    // its own `Here` (the record may not have been written since).
+    next.expire_suspended(now);
     match change {
         StateChange::Joined(by) => {
             if let Some(first) = local.filter(|local| created_here_first(current, local, node)) {
@@ -110,8 +114,6 @@ pub(super) fn next_record(
             next.nodes.remove(gone);
         }
     }
-    // Every write prunes what is kept for runs that never came back.
-    next.expire_suspended(now);
     if next == *current {
         Change::Keep
     } else {
@@ -313,6 +315,38 @@ mod tests {
             panic!("the topic is written");
         };
         assert!(later.suspended.is_empty(), "{:?}", later.suspended);
+    }
+
+    #[test]
+    fn a_run_counted_dead_over_a_day_ago_gets_nothing_back_though_the_channel_never_changed() {
+        let mut both = record(&["a", "b"]);
+        both.apply_modes("+ov", &["Bob".into(), "Bob".into()], "x!x@h", 1, fold);
+        let gone = StateChange::NodeGone {
+            node: "b".into(),
+            run: 7,
+            nicks: vec!["bob".into()],
+        };
+        let Change::Write(mut without) = next_record(Some(&both), &gone, Some(&both), "a", &fold)
+        else {
+            panic!("b is written out");
+        };
+        let keep = i64::try_from(crate::cluster::suspended::KEEP_SUSPENDED.as_millis()).unwrap();
+        if let Some(entry) = without.suspended.get_mut("b") {
+            entry.since_ms -= keep + 1;
+        }
+        // Nothing was written since; the same run of b says it is here.
+        let Change::Write(back) =
+            next_record(Some(&without), &here(&["bob"]), Some(&both), "b", &fold)
+        else {
+            panic!("b is listed again");
+        };
+        assert!(
+            !back.privileges.contains_key("bob"),
+            "{:?}",
+            back.privileges
+        );
+        assert!(back.suspended.is_empty(), "{:?}", back.suspended);
+        assert!(back.nodes.contains("b"));
     }
 
     #[test]
