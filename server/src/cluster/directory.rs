@@ -90,10 +90,21 @@ impl NickDirectory {
         }
     }
 
-    /// Forgets everything (the watch restarts and replays what stands).
-    pub(crate) fn clear(&mut self) {
-        self.by_folded.clear();
-        self.by_account.clear();
+    /// Forgets every claim but those of the folded nicks in `standing`
+    /// (the bucket's keys now): the watch ended and may have missed
+    /// releases. What stands is kept as known until the replay that
+    /// follows refreshes it, so a whisper or a nick check meanwhile never
+    /// finds nobody where someone is.
+    pub(crate) fn keep_only(&mut self, standing: &HashSet<String>) {
+        let gone: Vec<String> = self
+            .by_folded
+            .keys()
+            .filter(|folded| !standing.contains(*folded))
+            .cloned()
+            .collect();
+        for folded in gone {
+            self.apply(folded, None);
+        }
     }
 }
 
@@ -144,7 +155,7 @@ mod tests {
         directory.forget_node(&other);
         assert!(!directory.account_online("carol", &me));
         directory.apply("dave".into(), Some(logged_in(&other, "dave", "dave")));
-        directory.clear();
+        directory.keep_only(&HashSet::new());
         assert!(!directory.account_online("dave", &me));
     }
 
@@ -199,7 +210,29 @@ mod tests {
         directory.forget_node(&other);
         assert!(directory.remote_owner("bob", &me).is_none());
         directory.apply("cid".into(), Some(owner(&other, "cid")));
-        directory.clear();
+        directory.keep_only(&HashSet::new());
         assert!(directory.remote_owner("cid", &me).is_none());
+    }
+
+    #[test]
+    fn a_watch_opened_again_keeps_what_still_stands_until_its_replay() {
+        let me = NodeId::new("node-a");
+        let other = NodeId::new("node-b");
+        let mut directory = NickDirectory::default();
+        directory.apply("bob".into(), Some(logged_in(&other, "Bob", "bob")));
+        directory.apply("cid".into(), Some(logged_in(&other, "cid", "cid")));
+        // The watch ended; what the bucket holds now is bob's claim only
+        // (cid's release was missed). Until the replay reaches bob, a
+        // whisper to him is routed and his nick refused to others as before.
+        let standing: HashSet<String> = ["bob".to_string()].into();
+        directory.keep_only(&standing);
+        assert_eq!(
+            directory.remote_owner("bob", &me).map(|o| o.nick.as_str()),
+            Some("Bob")
+        );
+        assert!(directory.account_online("bob", &me));
+        assert!(directory.remote_owner("cid", &me).is_none());
+        assert!(!directory.account_online("cid", &me));
+        assert_eq!(directory.remote_count(&me), 1);
     }
 }

@@ -19,6 +19,7 @@ use super::{ClusterError, Link, NodeId, Subjects, bucket};
 use async_nats::jetstream::kv;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// Who holds a nick.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,6 +185,12 @@ impl NickRegistry {
             }
         }
         Ok(released)
+    }
+
+    /// The folded nicks claimed in the bucket now.
+    pub async fn standing(&self) -> Result<HashSet<String>, ClusterError> {
+        let keys = bucket::keys(&self.store, "listing nicks").await?;
+        Ok(keys.iter().filter_map(|key| untoken(key)).collect())
     }
 
     /// Every claim (folded nick and owner) as it stands, then every change

@@ -297,15 +297,20 @@ impl ClusterNode {
             return;
         };
         let node = &*self;
-        // A watch that ended may have missed changes: start from nothing.
-        // One reread on request replays over what is known, so that the
-        // directory never lacks a claim meanwhile (a whisper sent then
-        // would find nobody): every key's last value, deletions included,
-        // is in the replay.
+        // The replay brings every key's last value, deletions included, so
+        // it is applied over what is known: the directory never lacks a
+        // claim meanwhile (a whisper sent then would find nobody, an owned
+        // nick would be let in, a kept privilege given back to a member
+        // whose nick another node holds). A watch that ended may also have
+        // missed releases whose key is gone from the bucket altogether (a
+        // NATS server that lost its store): claims of nicks the bucket no
+        // longer holds are forgotten first. A reread on request needs no
+        // listing: the watch was not broken.
         let open = |reread: bool| async move {
             let claims = parts.nicks.watch().await?;
             if !reread {
-                node.directory().clear();
+                let standing = parts.nicks.standing().await?;
+                node.directory().keep_only(&standing);
             }
             Ok(claims)
         };
