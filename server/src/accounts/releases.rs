@@ -5,8 +5,9 @@
 //! cluster node calls when NATS is back). Until then the certificate is
 //! still claimed by its former account: nobody else can add it, and it
 //! never logs in to anyone (no record lists it). Memory only: should this
-//! server stop first, the claim stays until its owner adds the certificate
-//! again and deletes it.
+//! server stop first, the claim stays until another account claims the
+//! certificate past `cluster::accounts::certs::UNLISTED_GRACE` (a key its
+//! account's record does not list goes stale), on any node.
 
 use super::Accounts;
 use std::collections::VecDeque;

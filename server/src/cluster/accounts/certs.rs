@@ -8,19 +8,29 @@
 //! to the record, and frees the key again if that fails). CERT DEL and DROP
 //! take the certificate out of the record first and free the key after, so
 //! a failure in between leaves the certificate claimed by an account that
-//! no longer lists it (nobody else can add it), never listed by two
-//! accounts; the node frees it when NATS is back (`accounts::releases`),
-//! or its owner adds it again and deletes it. A key naming an account
-//! that is gone (dropped, or a later account of that name) is stale: the
-//! next claim of it takes it over.
+//! no longer lists it, never listed by two accounts; the node frees it when
+//! NATS is back (`accounts::releases`, memory only). A key naming an
+//! account that is gone (dropped, or a later account of that name) is
+//! stale: the next claim of it takes it over. So is a key its account's
+//! record has not listed for [`UNLISTED_GRACE`] after it was written (a
+//! CERT ADD lists it within seconds or gives it back): the release was
+//! lost (the node stopped before NATS came back) or never made, and
+//! whoever adds the certificate next, on any node, gets it.
 
 use super::slot::{Slot, unreachable};
 use super::store::AccountBucket;
 use crate::accounts::{AccountError, AccountRecord};
-use crate::cluster::bucket;
 use crate::cluster::contention::Backoff;
 use crate::cluster::subject::token;
+use crate::cluster::{ClusterError, bucket};
 use serde::{Deserialize, Serialize};
+use std::time::{Duration, SystemTime};
+
+/// How long a certificate's key may name an account whose record does not
+/// list it before another account may take it over: far longer than a
+/// CERT ADD takes between claiming the key and listing the certificate
+/// (eight attempts of one compare-and-set, seconds even when NATS is slow).
+pub const UNLISTED_GRACE: Duration = Duration::from_secs(300);
 
 /// Attempts before a claim gives up on concurrent writers of one key,
 /// each after a jittered pause ([`Backoff`]).
@@ -57,11 +67,11 @@ impl AccountBucket {
         let mut backoff = Backoff::new(ATTEMPTS);
         while backoff.next_attempt().await {
             let held = self.read_cert(&key).await?;
-            let held_exists = match &held {
-                Some((held, _)) if held != owner => self.exists(held).await?,
-                _ => false,
+            let holder = match &held {
+                Some(held) if held.owner != *owner => self.holder(held, hex).await?,
+                _ => Holder::Gone,
             };
-            let written = match step(held.as_ref().map(|(held, _)| held), owner, held_exists) {
+            let written = match step(held.as_ref().map(|held| &held.owner), owner, holder) {
                 Step::Create => match self.certs.create(&key, value.clone()).await {
                     Ok(revision) => Ok(revision),
                     Err(error) if bucket::exists(&error) => continue,
@@ -70,7 +80,7 @@ impl AccountBucket {
                 Step::Held => return Ok(CertClaim::Held),
                 Step::Taken => return Err(AccountError::CertTaken),
                 Step::TakeOver => {
-                    let revision = held.map_or(0, |(_, revision)| revision);
+                    let revision = held.map_or(0, |held| held.revision);
                     self.certs.update(&key, value.clone(), revision).await
                 }
             };
@@ -88,15 +98,15 @@ impl AccountBucket {
     /// Frees the certificate `hex` if its key names the account `folded`.
     pub async fn release_certificate(&self, hex: &str, folded: &str) -> Result<(), AccountError> {
         let key = token(hex);
-        let Some((held, revision)) = self.read_cert(&key).await? else {
+        let Some(held) = self.read_cert(&key).await? else {
             return Ok(());
         };
-        if held.account != folded {
+        if held.owner.account != folded {
             return Ok(());
         }
         match self
             .certs
-            .delete_expect_revision(&key, Some(revision))
+            .delete_expect_revision(&key, Some(held.revision))
             .await
         {
             Ok(()) => Ok(()),
@@ -148,43 +158,85 @@ impl AccountBucket {
         Ok(())
     }
 
-    /// Whether the account a key names still exists (same name, same creation).
-    async fn exists(&self, owner: &CertOwner) -> Result<bool, AccountError> {
-        let slot = self.get(&owner.account).await.map_err(unreachable)?;
-        Ok(matches!(
-            slot,
+    /// What the account the key `held` names says of the certificate
+    /// `hex`: gone, listing it, or not listing it (since how long the key
+    /// was written, by the NATS server's clock).
+    async fn holder(&self, held: &HeldKey, hex: &str) -> Result<Holder, AccountError> {
+        let slot = self.get(&held.owner.account).await.map_err(unreachable)?;
+        Ok(match slot {
             Some(Slot::Account(record))
-                if record.created_ms == owner.created_ms && record.folded() == owner.account
-        ))
+                if record.created_ms == held.owner.created_ms
+                    && record.folded() == held.owner.account =>
+            {
+                if record.certs.iter().any(|listed| listed == hex) {
+                    Holder::Lists
+                } else {
+                    let age = held.written.elapsed().unwrap_or_default();
+                    Holder::Unlisted(age >= self.unlisted_grace)
+                }
+            }
+            _ => Holder::Gone,
+        })
     }
 
-    async fn read_cert(&self, key: &str) -> Result<Option<(CertOwner, u64)>, AccountError> {
-        bucket::read(&self.certs, key, "reading a certificate", "certificate")
-            .await
-            .map_err(unreachable)
+    async fn read_cert(&self, key: &str) -> Result<Option<HeldKey>, AccountError> {
+        let Some(entry) = bucket::value(&self.certs, key).await.map_err(|error| {
+            unreachable(ClusterError::jetstream("reading a certificate", error))
+        })?
+        else {
+            return Ok(None);
+        };
+        let owner = bucket::decode("certificate", &entry.value).map_err(unreachable)?;
+        Ok(Some(HeldKey {
+            owner,
+            revision: entry.revision,
+            written: SystemTime::from(entry.created),
+        }))
     }
 }
 
+/// A certificate's key as read: whom it names, its revision (for the next
+/// compare-and-set) and when it was written.
+struct HeldKey {
+    owner: CertOwner,
+    revision: u64,
+    written: SystemTime,
+}
+
+/// What the account a certificate's key names says of the certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holder {
+    /// The account is gone (dropped, or a later account of the name).
+    Gone,
+    /// Its record lists the certificate.
+    Lists,
+    /// Its record does not list it; `true` once the key is older than
+    /// [`UNLISTED_GRACE`].
+    Unlisted(bool),
+}
+
 /// What a claim does, given what the certificate's key holds (`held`) and
-/// whether the account it names still exists.
+/// what the account it names says of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
     /// Nothing holds it: create the key.
     Create,
     /// It names the claiming account already.
     Held,
-    /// Another account that exists holds it: refuse.
+    /// Another account that exists holds it (its record lists it, or may
+    /// be about to): refuse.
     Taken,
-    /// It names an account that is gone: take it over at its revision.
+    /// It names an account that is gone, or one that has not listed it
+    /// for [`UNLISTED_GRACE`]: take it over at its revision.
     TakeOver,
 }
 
-fn step(held: Option<&CertOwner>, owner: &CertOwner, held_exists: bool) -> Step {
-    match held {
-        None => Step::Create,
-        Some(held) if held == owner => Step::Held,
-        Some(_) if held_exists => Step::Taken,
-        Some(_) => Step::TakeOver,
+fn step(held: Option<&CertOwner>, owner: &CertOwner, holder: Holder) -> Step {
+    match (held, holder) {
+        (None, _) => Step::Create,
+        (Some(held), _) if held == owner => Step::Held,
+        (Some(_), Holder::Lists | Holder::Unlisted(false)) => Step::Taken,
+        (Some(_), Holder::Gone | Holder::Unlisted(true)) => Step::TakeOver,
     }
 }
 
@@ -206,18 +258,43 @@ mod tests {
     #[test]
     fn a_certificate_is_created_kept_refused_or_taken_over_from_a_gone_account() {
         let alice = owner("alice", 5);
-        assert_eq!(step(None, &alice, false), Step::Create);
-        assert_eq!(step(Some(&alice), &alice, true), Step::Held);
+        assert_eq!(step(None, &alice, Holder::Gone), Step::Create);
+        assert_eq!(step(Some(&alice), &alice, Holder::Lists), Step::Held);
         // Bob, who exists, holds it: refused (of two racing claims, the
         // second finds the first's key).
-        assert_eq!(step(Some(&owner("bob", 1)), &alice, true), Step::Taken);
+        assert_eq!(
+            step(Some(&owner("bob", 1)), &alice, Holder::Lists),
+            Step::Taken
+        );
         // Bob was dropped, or the alice holding it was an earlier account
         // of the name: stale, taken over.
-        assert_eq!(step(Some(&owner("bob", 1)), &alice, false), Step::TakeOver);
         assert_eq!(
-            step(Some(&owner("alice", 4)), &alice, false),
+            step(Some(&owner("bob", 1)), &alice, Holder::Gone),
             Step::TakeOver
         );
+        assert_eq!(
+            step(Some(&owner("alice", 4)), &alice, Holder::Gone),
+            Step::TakeOver
+        );
+    }
+
+    #[test]
+    fn a_key_its_account_has_not_listed_for_a_while_is_taken_over() {
+        let alice = owner("alice", 5);
+        let bob = owner("bob", 1);
+        // Bob's CERT ADD claimed it a moment ago and is about to list it.
+        assert_eq!(
+            step(Some(&bob), &alice, Holder::Unlisted(false)),
+            Step::Taken
+        );
+        // Bob deleted it and its key was never freed (his node stopped
+        // before NATS came back): whoever adds it next gets it.
+        assert_eq!(
+            step(Some(&bob), &alice, Holder::Unlisted(true)),
+            Step::TakeOver
+        );
+        // Bob adding it again is his claim as before.
+        assert_eq!(step(Some(&bob), &bob, Holder::Unlisted(true)), Step::Held);
     }
 
     #[test]

@@ -31,5 +31,8 @@ pub use slot::Slot;
 pub use store::{AccountBucket, Published};
 
 #[cfg(test)]
+#[path = "cert_release_tests.rs"]
+mod cert_release_tests;
+#[cfg(test)]
 #[path = "contention_tests.rs"]
 mod contention_tests;

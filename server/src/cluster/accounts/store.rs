@@ -38,6 +38,9 @@ pub struct AccountBucket {
     store: kv::Store,
     /// The certificate bucket (see `certs`).
     pub(super) certs: kv::Store,
+    /// How long a certificate's key may name an account that does not
+    /// list it before it is taken over ([`super::certs::UNLISTED_GRACE`]).
+    pub(super) unlisted_grace: Duration,
 }
 
 impl AccountBucket {
@@ -63,7 +66,19 @@ impl AccountBucket {
             replicas,
         )
         .await?;
-        Ok(AccountBucket { store, certs })
+        Ok(AccountBucket {
+            store,
+            certs,
+            unlisted_grace: super::certs::UNLISTED_GRACE,
+        })
+    }
+
+    /// The same bucket with a shorter grace for unlisted certificate keys,
+    /// for tests that cannot wait minutes.
+    #[cfg(test)]
+    pub(crate) fn with_unlisted_grace(mut self, grace: Duration) -> AccountBucket {
+        self.unlisted_grace = grace;
+        self
     }
 
     /// The slot of the account named `name`, or of its look-alikes.
