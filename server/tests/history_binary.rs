@@ -1,20 +1,22 @@
 //! The real `natterd` binary and its history file: a `kill -9` loses nothing
 //! older than the commit interval, one during commits leaves a whole store,
-//! and a corrupt history.db stops it at start.
+//! a program reading the file holds commits back without losing a message
+//! (and the log says so), and a corrupt history.db stops it at start.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod process;
 
-use process::{natterd, spawn};
+use process::{Log, Running, natterd, spawn_logged};
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::Child;
 use std::time::Duration;
 
-/// Starts natterd with `config` on 127.0.0.1:0 and returns it with its address.
-fn start(config: &Path, data_dir: &Path) -> (Child, String) {
+/// Starts natterd with `config` on 127.0.0.1:0 and returns it (killed when
+/// dropped, so a failing test leaves no server behind) with its address and
+/// its log (warnings and errors).
+fn start(config: &Path, data_dir: &Path) -> (Running, String, Log) {
     let args: [&OsStr; 6] = [
         "--config".as_ref(),
         config.as_os_str(),
@@ -23,7 +25,7 @@ fn start(config: &Path, data_dir: &Path) -> (Child, String) {
         "--data-dir".as_ref(),
         data_dir.as_os_str(),
     ];
-    spawn(args)
+    spawn_logged(args, "warn", &[])
 }
 
 struct Irc {
@@ -79,7 +81,7 @@ fn kill_9_loses_nothing_older_than_the_commit_interval() {
     let config = dir.path().join("natterd.toml");
     std::fs::write(&config, "[history]\ncommit_interval = \"100ms\"\n").unwrap();
     let data = dir.path().join("data");
-    let (mut child, address) = start(&config, &data);
+    let (mut server, address, _log) = start(&config, &data);
     let mut alice = Irc::register(&address, "alice", "");
     alice.send("JOIN #k");
     alice.until(|line| line.contains(" 366 "));
@@ -90,10 +92,10 @@ fn kill_9_loses_nothing_older_than_the_commit_interval() {
     alice.until(|line| line.contains("PONG") && line.ends_with("done"));
     // Well past the 100 ms bound: everything above must be on disk now.
     std::thread::sleep(Duration::from_millis(1500));
-    child.kill().unwrap(); // SIGKILL: no shutdown, no final commit.
-    child.wait().unwrap();
+    server.child.kill().unwrap(); // SIGKILL: no shutdown, no final commit.
+    server.child.wait().unwrap();
 
-    let (mut child, address) = start(&config, &data);
+    let (mut server, address, _log) = start(&config, &data);
     let mut bob = Irc::register(&address, "bob", "batch server-time");
     bob.send("JOIN #k");
     bob.until(|line| line.contains(" 366 "));
@@ -111,8 +113,60 @@ fn kill_9_loses_nothing_older_than_the_commit_interval() {
         .collect();
     let wanted: Vec<String> = (0..30).map(|n| format!("survivor {n}")).collect();
     assert_eq!(texts, wanted);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
+
+/// Another program reading history.db (a backup, an export) holds the
+/// rollback journal's commits back: the log names that, not a failing disk,
+/// and once the reader is gone every message is stored.
+#[test]
+fn a_reader_holding_the_file_delays_commits_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("natterd.toml");
+    std::fs::write(&config, "[history]\ncommit_interval = \"20ms\"\n").unwrap();
+    let data = dir.path().join("data");
+    let (mut server, address, log) = start(&config, &data);
+    let mut alice = Irc::register(&address, "alice", "");
+    alice.send("JOIN #r");
+    alice.until(|line| line.contains(" 366 "));
+
+    // A read transaction that stays open, as a backup's copy does.
+    let reader = rusqlite::Connection::open(data.join("history.db")).unwrap();
+    reader
+        .execute_batch("BEGIN; SELECT count(*) FROM sqlite_master;")
+        .unwrap();
+    for n in 0..20 {
+        alice.send(&format!("PRIVMSG #r :held {n}"));
+    }
+    let said = log.wait_for("history commit waits");
+    assert!(said.contains("another program"), "{said}");
+    assert!(!said.contains("disk"), "{said}");
+    reader.execute_batch("COMMIT").unwrap();
+    drop(reader);
+
+    // The retry stores them; a new member's backlog reads them from the file.
+    let wanted: Vec<String> = (0..20).map(|n| format!("held {n}")).collect();
+    let mut texts = Vec::new();
+    for attempt in 0..100 {
+        let mut bob = Irc::register(&address, &format!("bob{attempt}"), "batch server-time");
+        bob.send("JOIN #r");
+        bob.until(|line| line.contains(" 366 "));
+        bob.send("PING :end");
+        let lines = bob.until(|line| line.contains("PONG") && line.ends_with("end"));
+        texts = lines
+            .iter()
+            .filter_map(|line| line.split_once(" PRIVMSG #r :"))
+            .map(|(_, text)| text.to_string())
+            .collect();
+        if texts == wanted {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(texts, wanted);
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
 }
 
 /// A `kill -9` while commits are being written (the rollback journal
@@ -131,7 +185,7 @@ fn kill_9_during_commits_leaves_a_whole_store() {
     )
     .unwrap();
     let data = dir.path().join("data");
-    let (mut child, address) = start(&config, &data);
+    let (mut server, address, _log) = start(&config, &data);
     let mut alice = Irc::register(&address, "alice", "");
     alice.send("JOIN #k");
     alice.until(|line| line.contains(" 366 "));
@@ -148,10 +202,10 @@ fn kill_9_during_commits_leaves_a_whole_store() {
             alice.until(|line| line.contains("PONG") && line.ends_with("mid"));
         }
     }
-    child.kill().unwrap(); // mid-flow: the writer is committing (in most runs)
-    child.wait().unwrap();
+    server.child.kill().unwrap(); // mid-flow: the writer is committing (in most runs)
+    server.child.wait().unwrap();
 
-    let (mut child, address) = start(&config, &data);
+    let (mut server, address, _log) = start(&config, &data);
     let mut bob = Irc::register(&address, "bob", "batch server-time");
     bob.send("JOIN #k");
     bob.until(|line| line.contains(" 366 "));
@@ -168,8 +222,8 @@ fn kill_9_during_commits_leaves_a_whole_store() {
         "{numbers:?}"
     );
     assert!(numbers[49] >= 99, "{numbers:?}");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
     let conn = rusqlite::Connection::open(data.join("history.db")).unwrap();
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |row| row.get(0))

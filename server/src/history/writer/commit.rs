@@ -123,14 +123,14 @@ impl Writer {
     ) -> HistoryError {
         let reason = error.to_string();
         if is_transient(error) {
-            self.schedule_retry(&reason);
+            self.schedule_retry(&reason, Stall::of(error));
         } else {
             give_up(self, &reason);
         }
         self.write_error(reason)
     }
 
-    fn schedule_retry(&mut self, reason: &str) {
+    fn schedule_retry(&mut self, reason: &str, stall: Stall) {
         let now = Instant::now();
         let failure = self.failure.get_or_insert_with(|| Failure {
             reason: reason.to_owned(),
@@ -143,13 +143,18 @@ impl Writer {
         failure.retry_at = now + failure.backoff;
         if now.duration_since(failure.last_logged) >= LOG_EVERY {
             failure.last_logged = now;
-            tracing::error!(
-                path = %self.path.display(),
-                %reason,
-                waiting = self.pending.len(),
-                retry_in_ms = failure.backoff.as_millis() as u64,
-                "cannot write history (is the disk full or failing?); chat goes on, messages are kept and retried"
-            );
+            let (path, waiting) = (self.path.display(), self.pending.len());
+            let retry_in_ms = failure.backoff.as_millis() as u64;
+            match stall {
+                Stall::Disk => tracing::error!(
+                    path = %path, %reason, waiting, retry_in_ms,
+                    "cannot write history (is the disk full or failing?); chat goes on, messages are kept and retried"
+                ),
+                Stall::Reader => tracing::warn!(
+                    path = %path, %reason, waiting, retry_in_ms,
+                    "history commit waits: another program (a `natterd backup` or `export`?) is reading the history file; chat goes on, messages are kept and retried"
+                ),
+            }
         }
     }
 
@@ -211,6 +216,26 @@ fn recycle<'to>(mut list: Vec<QueuedMessage<'_>>) -> Vec<QueuedMessage<'to>> {
 }
 
 /// Errors worth retrying: the disk or the file, not the data.
+/// Why a transient write failed, for the log line an operator reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stall {
+    /// The disk: full, failing, read-only, out of memory.
+    Disk,
+    /// Another connection holds the file: with the rollback journal a
+    /// commit waits for every reader, and a backup or export of a running
+    /// store reads it for as long as the copy takes.
+    Reader,
+}
+
+impl Stall {
+    fn of(error: &rusqlite::Error) -> Stall {
+        match error.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Stall::Reader,
+            _ => Stall::Disk,
+        }
+    }
+}
+
 fn is_transient(error: &rusqlite::Error) -> bool {
     matches!(
         error.sqlite_error_code(),
