@@ -51,6 +51,16 @@ fn chat(address: &str, count: usize) -> (Irc, Irc) {
     (alice, bob)
 }
 
+/// `natterd backup COPY --data-dir DATA`: exit code, stdout, stderr.
+fn backup(copy: &Path, data: &Path) -> (i32, String, String) {
+    run(&[
+        "backup".as_ref(),
+        copy.as_os_str(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+    ])
+}
+
 fn count_messages(db: &Path) -> i64 {
     let conn =
         rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
@@ -221,12 +231,7 @@ fn a_batched_store_backs_up_while_running_and_is_whole_after_a_stop() {
     // Well past the 10 ms commit interval: all 30 are committed.
     std::thread::sleep(std::time::Duration::from_millis(1000));
     let copy = dir.path().join("backup.db");
-    let (code, _, stderr) = run(&[
-        "backup".as_ref(),
-        copy.as_os_str(),
-        "--data-dir".as_ref(),
-        data.as_os_str(),
-    ]);
+    let (code, _, stderr) = backup(&copy, &data);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(count_messages(&copy), 30);
     signal(&server.child, "TERM");
@@ -250,12 +255,7 @@ fn backup_of_a_running_server_has_every_message() {
     let _clients = chat(&address, 40);
     let data = dir.path().join("data");
     let copy = dir.path().join("backup.db");
-    let (code, _, stderr) = run(&[
-        "backup".as_ref(),
-        copy.as_os_str(),
-        "--data-dir".as_ref(),
-        data.as_os_str(),
-    ]);
+    let (code, _, stderr) = backup(&copy, &data);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stderr.contains("backup of 40 messages written to"),
@@ -271,12 +271,7 @@ fn backup_of_a_running_server_has_every_message() {
         );
     }
     // Never overwrites.
-    let (code, _, stderr) = run(&[
-        "backup".as_ref(),
-        copy.as_os_str(),
-        "--data-dir".as_ref(),
-        data.as_os_str(),
-    ]);
+    let (code, _, stderr) = backup(&copy, &data);
     assert_eq!(code, 1);
     assert!(stderr.contains("exists already"), "{stderr}");
     // The server is unaffected.

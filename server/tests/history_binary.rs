@@ -75,6 +75,23 @@ impl Irc {
     }
 }
 
+/// What a new member `nick` of `channel` is given on joining: the texts of
+/// the backlog's messages, oldest first (read up to a PING's answer, so an
+/// empty backlog is an empty list).
+fn backlog(address: &str, nick: &str, channel: &str) -> Vec<String> {
+    let mut member = Irc::register(address, nick, "batch server-time");
+    member.send(&format!("JOIN {channel}"));
+    member.until(|line| line.contains(" 366 "));
+    member.send("PING :backlog");
+    let said = format!(" PRIVMSG {channel} :");
+    member
+        .until(|line| line.contains("PONG") && line.ends_with("backlog"))
+        .iter()
+        .filter_map(|line| line.split_once(said.as_str()))
+        .map(|(_, text)| text.to_string())
+        .collect()
+}
+
 #[test]
 fn kill_9_loses_nothing_older_than_the_commit_interval() {
     let dir = tempfile::tempdir().unwrap();
@@ -96,21 +113,7 @@ fn kill_9_loses_nothing_older_than_the_commit_interval() {
     server.child.wait().unwrap();
 
     let (mut server, address, _log) = start(&config, &data);
-    let mut bob = Irc::register(&address, "bob", "batch server-time");
-    bob.send("JOIN #k");
-    bob.until(|line| line.contains(" 366 "));
-    bob.until(|line| line.contains(" BATCH +"));
-    let backlog = bob.until(|line| line.contains(" BATCH -"));
-    let texts: Vec<String> = backlog
-        .iter()
-        .map(|line| {
-            line.rsplit(" PRIVMSG #k ")
-                .next()
-                .unwrap()
-                .trim_start_matches(':')
-                .to_string()
-        })
-        .collect();
+    let texts = backlog(&address, "bob", "#k");
     let wanted: Vec<String> = (0..30).map(|n| format!("survivor {n}")).collect();
     assert_eq!(texts, wanted);
     server.child.kill().unwrap();
@@ -149,16 +152,7 @@ fn a_reader_holding_the_file_delays_commits_and_loses_nothing() {
     let wanted: Vec<String> = (0..20).map(|n| format!("held {n}")).collect();
     let mut texts = Vec::new();
     for attempt in 0..100 {
-        let mut bob = Irc::register(&address, &format!("bob{attempt}"), "batch server-time");
-        bob.send("JOIN #r");
-        bob.until(|line| line.contains(" 366 "));
-        bob.send("PING :end");
-        let lines = bob.until(|line| line.contains("PONG") && line.ends_with("end"));
-        texts = lines
-            .iter()
-            .filter_map(|line| line.split_once(" PRIVMSG #r :"))
-            .map(|(_, text)| text.to_string())
-            .collect();
+        texts = backlog(&address, &format!("bob{attempt}"), "#r");
         if texts == wanted {
             break;
         }
@@ -206,17 +200,13 @@ fn kill_9_during_commits_leaves_a_whole_store() {
     server.child.wait().unwrap();
 
     let (mut server, address, _log) = start(&config, &data);
-    let mut bob = Irc::register(&address, "bob", "batch server-time");
-    bob.send("JOIN #k");
-    bob.until(|line| line.contains(" 366 "));
-    bob.until(|line| line.contains(" BATCH +"));
-    let backlog = bob.until(|line| line.contains(" BATCH -"));
-    let numbers: Vec<usize> = backlog
+    let texts = backlog(&address, "bob", "#k");
+    let numbers: Vec<usize> = texts
         .iter()
-        .filter_map(|line| line.rsplit(" PRIVMSG #k :flow ").next())
+        .filter_map(|text| text.strip_prefix("flow "))
         .filter_map(|rest| rest.split(' ').next()?.parse().ok())
         .collect();
-    assert_eq!(numbers.len(), 50, "{backlog:?}");
+    assert_eq!(numbers.len(), 50, "{texts:?}");
     assert!(
         numbers.windows(2).all(|pair| pair[1] == pair[0] + 1),
         "{numbers:?}"

@@ -151,6 +151,15 @@ mod tests {
         }
     }
 
+    /// Node `b` (run 7), where bob was, counted dead.
+    fn bob_on_b_gone() -> StateChange {
+        StateChange::NodeGone {
+            node: "b".into(),
+            run: 7,
+            nicks: vec!["bob".into()],
+        }
+    }
+
     fn record(nodes: &[&str]) -> ChannelRecord {
         ChannelRecord {
             name: "#c".into(),
@@ -236,11 +245,7 @@ mod tests {
     fn a_dead_node_takes_its_members_privileges_and_its_place() {
         let mut both = record(&["a", "b"]);
         both.apply_modes("+oo", &["Bob".into(), "Ann".into()], "x!x@h", 1, fold);
-        let gone = StateChange::NodeGone {
-            node: "b".into(),
-            run: 7,
-            nicks: vec!["bob".into()],
-        };
+        let gone = bob_on_b_gone();
         let Change::Write(next) = next_record(Some(&both), &gone, Some(&both), "a", &fold) else {
             panic!("a still has members");
         };
@@ -257,11 +262,7 @@ mod tests {
     fn a_node_counted_dead_gets_its_members_privileges_back_when_the_same_run_returns() {
         let mut both = record(&["a", "b"]);
         both.apply_modes("+oo", &["Bob".into(), "Ann".into()], "x!x@h", 1, fold);
-        let gone = StateChange::NodeGone {
-            node: "b".into(),
-            run: 7,
-            nicks: vec!["bob".into()],
-        };
+        let gone = bob_on_b_gone();
         let Change::Write(without) = next_record(Some(&both), &gone, Some(&both), "a", &fold)
         else {
             panic!("b is written out");
@@ -293,11 +294,7 @@ mod tests {
     fn any_change_drops_what_was_kept_for_a_run_counted_dead_over_a_day_ago() {
         let mut both = record(&["a", "b"]);
         both.apply_modes("+o", &["Bob".into()], "x!x@h", 1, fold);
-        let gone = StateChange::NodeGone {
-            node: "b".into(),
-            run: 7,
-            nicks: vec!["bob".into()],
-        };
+        let gone = bob_on_b_gone();
         let Change::Write(mut without) = next_record(Some(&both), &gone, Some(&both), "a", &fold)
         else {
             panic!("b is written out");
@@ -321,11 +318,7 @@ mod tests {
     fn a_run_counted_dead_over_a_day_ago_gets_nothing_back_though_the_channel_never_changed() {
         let mut both = record(&["a", "b"]);
         both.apply_modes("+ov", &["Bob".into(), "Bob".into()], "x!x@h", 1, fold);
-        let gone = StateChange::NodeGone {
-            node: "b".into(),
-            run: 7,
-            nicks: vec!["bob".into()],
-        };
+        let gone = bob_on_b_gone();
         let Change::Write(mut without) = next_record(Some(&both), &gone, Some(&both), "a", &fold)
         else {
             panic!("b is written out");
