@@ -1,9 +1,9 @@
 //! A certificate whose key was never freed after its account deleted it.
 
-use super::{AccountBucket, CertClaim, CertOwner};
+use super::test_nodes::{account, nodes};
+use super::{CertClaim, CertOwner};
 use crate::accounts::{AccountError, AccountRecord};
 use crate::cluster::testing::NatsServer;
-use crate::cluster::{ClusterConfig, Link, Subjects};
 use std::time::Duration;
 
 /// Alice deletes a certificate from her account and her node cannot free
@@ -18,32 +18,7 @@ async fn a_certificate_whose_release_was_lost_goes_to_the_next_account_adding_it
     let Some(nats) = NatsServer::start() else {
         return;
     };
-    let config = ClusterConfig {
-        nats: Some(nats.url()),
-        ..ClusterConfig::default()
-    };
-    let subjects = Subjects::new("testnet");
-    let mut buckets = Vec::new();
-    let mut links = Vec::new();
-    for name in ["node-a", "node-b"] {
-        let link = Link::connect(&config, name).await.expect("connected");
-        assert!(
-            link.wait_up(Duration::from_secs(30)).await,
-            "{name} reached NATS"
-        );
-        buckets.push(
-            AccountBucket::open(&link, &subjects, 1)
-                .await
-                .expect("opened"),
-        );
-        links.push(link);
-    }
-    let account = |name: &str, created_ms: i64| AccountRecord {
-        name: name.to_string(),
-        created_ms,
-        password_hash: "$argon2id$test".to_string(),
-        certs: Vec::new(),
-    };
+    let (links, buckets) = nodes(&nats, &["node-a", "node-b"]).await;
     let (alice, bob) = (account("alice", 1), account("bob", 2));
     buckets[0]
         .create_account(&alice)

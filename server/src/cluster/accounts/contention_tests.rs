@@ -1,10 +1,9 @@
 //! One account changed from several nodes at once: every change gets in.
 
-use super::{AccountBucket, Slot};
+use super::Slot;
+use super::test_nodes::{account, nodes};
 use crate::accounts::AccountRecord;
 use crate::cluster::testing::NatsServer;
-use crate::cluster::{ClusterConfig, Link, Subjects};
-use std::time::Duration;
 
 /// Twelve writers (three nodes, four at once on each) add three
 /// certificates each to one account at the same moment: none is given up
@@ -15,31 +14,8 @@ async fn many_writers_changing_one_account_at_once_all_get_their_change_in() {
     let Some(nats) = NatsServer::start() else {
         return;
     };
-    let config = ClusterConfig {
-        nats: Some(nats.url()),
-        ..ClusterConfig::default()
-    };
-    let (mut links, mut buckets) = (Vec::new(), Vec::new());
-    for name in ["node-a", "node-b", "node-c"] {
-        let link = Link::connect(&config, name).await.expect("connected");
-        assert!(
-            link.wait_up(Duration::from_secs(30)).await,
-            "{name} reached NATS"
-        );
-        let subjects = Subjects::new("testnet");
-        buckets.push(
-            AccountBucket::open(&link, &subjects, 1)
-                .await
-                .expect("opened"),
-        );
-        links.push(link);
-    }
-    let account = AccountRecord {
-        name: "Busy".to_string(),
-        created_ms: 1,
-        password_hash: "$argon2id$test".to_string(),
-        certs: Vec::new(),
-    };
+    let (links, buckets) = nodes(&nats, &["node-a", "node-b", "node-c"]).await;
+    let account = account("Busy", 1);
     buckets[0].create_account(&account).await.expect("created");
     let writers: Vec<_> = (0..12)
         .map(|writer| {

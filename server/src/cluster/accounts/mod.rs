@@ -36,3 +36,6 @@ mod cert_release_tests;
 #[cfg(test)]
 #[path = "contention_tests.rs"]
 mod contention_tests;
+#[cfg(test)]
+#[path = "test_nodes.rs"]
+mod test_nodes;
