@@ -191,6 +191,15 @@ pub(crate) struct WriterConnection {
     pub(crate) _lock: Connection,
 }
 
+/// Whether `error` says another connection holds the file (SQLite's busy
+/// or locked): a reader with the rollback journal, a backup, an export.
+pub(crate) fn held_by_another(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
 /// Turns an SQLite error on `path` into the error a user can act on.
 pub(crate) fn classify(path: &Path, error: &rusqlite::Error) -> HistoryError {
     let path = path.to_path_buf();
@@ -352,23 +361,17 @@ fn configure(conn: &Connection, journal: &str) -> rusqlite::Result<()> {
     let mode = conn.query_row(&format!("PRAGMA journal_mode = {journal}"), [], |row| {
         row.get::<_, String>(0)
     });
-    match mode {
-        Ok(mode) if mode.eq_ignore_ascii_case(journal) => {}
-        // Leaving WAL needs the file to itself: a `natterd export` or
-        // `backup` still reading it keeps the WAL until the next start,
-        // which works as well, only slower.
-        Ok(mode) => {
-            tracing::warn!(journal_mode = %mode, wanted = journal, "history database kept its journal mode (another program has it open?); it is switched at the next start")
-        }
-        Err(error)
-            if matches!(
-                error.sqlite_error_code(),
-                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
-            ) =>
-        {
-            tracing::warn!(%error, wanted = journal, "history database kept its journal mode (another program has it open?); it is switched at the next start")
-        }
+    // Leaving WAL needs the file to itself: a `natterd export` or `backup`
+    // still reading it keeps the WAL until the next start, which works as
+    // well, only slower.
+    let kept = match mode {
+        Ok(mode) if mode.eq_ignore_ascii_case(journal) => None,
+        Ok(mode) => Some(format!("journal mode {mode}")),
+        Err(error) if held_by_another(&error) => Some(error.to_string()),
         Err(error) => return Err(error),
+    };
+    if let Some(kept) = kept {
+        tracing::warn!(%kept, wanted = journal, "history database kept its journal mode (another program has it open?); it is switched at the next start");
     }
     // FULL in both sync modes: each commit is on disk when it returns, so a
     // power cut loses at most the batch not yet committed. With a rollback

@@ -6,6 +6,7 @@ use super::{FIRST_BACKOFF, LOG_EVERY, MAX_BACKOFF, Writer};
 use crate::history::HistoryError;
 use crate::history::batch;
 use crate::history::queued::QueuedMessage;
+use crate::history::schema::held_by_another;
 use rusqlite::ErrorCode;
 use std::time::{Duration, Instant};
 
@@ -229,9 +230,10 @@ enum Stall {
 
 impl Stall {
     fn of(error: &rusqlite::Error) -> Stall {
-        match error.sqlite_error_code() {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Stall::Reader,
-            _ => Stall::Disk,
+        if held_by_another(error) {
+            Stall::Reader
+        } else {
+            Stall::Disk
         }
     }
 }
